@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './resources.js';
+export * from './load.js';

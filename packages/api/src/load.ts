@@ -1,0 +1,100 @@
+import { parseAllDocuments } from 'yaml';
+import { isKnownKind } from './resources.js';
+
+/** A problem with one input document, located by source and object so a user can find it. */
+export interface LoadProblem {
+  source: string;
+  /** 0-based index of the YAML document within the source. */
+  document: number;
+  /** `Kind namespace/name` when the document got far enough to have one. */
+  object?: string;
+  field?: string;
+  message: string;
+}
+
+export interface LoadResult {
+  objects: Array<{ apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }>;
+  problems: LoadProblem[];
+  /** Documents with a kind Portico does not read (Deployments, ...); skipped silently. */
+  ignored: number;
+}
+
+function describe(doc: Record<string, unknown>): string | undefined {
+  const kind = typeof doc.kind === 'string' ? doc.kind : undefined;
+  const meta = doc.metadata as Record<string, unknown> | undefined;
+  const name = typeof meta?.name === 'string' ? meta.name : undefined;
+  if (!kind) return undefined;
+  const ns = typeof meta?.namespace === 'string' ? `${meta.namespace}/` : '';
+  return `${kind} ${ns}${name ?? '<unnamed>'}`;
+}
+
+/**
+ * Parses multi-document YAML (or JSON) into Kubernetes objects. Never throws:
+ * syntax errors and malformed objects become problems and the other documents
+ * are still returned, so one bad document never hides the good ones.
+ * A `List` kind is flattened into its items.
+ */
+export function loadManifests(text: string, source: string): LoadResult {
+  const result: LoadResult = { objects: [], problems: [], ignored: 0 };
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { prettyErrors: true });
+  } catch (error) {
+    result.problems.push({ source, document: 0, message: `cannot parse: ${(error as Error).message}` });
+    return result;
+  }
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      result.problems.push({
+        source,
+        document: index,
+        message: `YAML syntax error: ${doc.errors.map((e) => e.message).join('; ')}`,
+      });
+      return;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    const items =
+      typeof value === 'object' && (value as Record<string, unknown>).kind === 'List'
+        ? (((value as Record<string, unknown>).items as unknown[]) ?? [])
+        : [value];
+    for (const item of items) validateDocument(item, source, index, result);
+  });
+  return result;
+}
+
+function validateDocument(value: unknown, source: string, index: number, result: LoadResult): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    result.problems.push({ source, document: index, message: 'document is not a Kubernetes object (expected a mapping)' });
+    return;
+  }
+  const doc = value as Record<string, unknown>;
+  const object = describe(doc);
+  if (typeof doc.apiVersion !== 'string' || doc.apiVersion === '') {
+    result.problems.push({ source, document: index, object, field: 'apiVersion', message: 'apiVersion is required' });
+    return;
+  }
+  if (typeof doc.kind !== 'string' || doc.kind === '') {
+    result.problems.push({ source, document: index, object, field: 'kind', message: 'kind is required' });
+    return;
+  }
+  const meta = doc.metadata as Record<string, unknown> | undefined;
+  if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || meta.name === '') {
+    result.problems.push({ source, document: index, object, field: 'metadata.name', message: 'metadata.name is required' });
+    return;
+  }
+  if (!isKnownKind(doc.kind)) {
+    result.ignored++;
+    return;
+  }
+  // Fill what the API server would fill on create, so file mode and
+  // Kubernetes mode feed the translator identical objects.
+  if (!CLUSTER_SCOPED.has(doc.kind) && (typeof meta.namespace !== 'string' || meta.namespace === '')) {
+    meta.namespace = 'default';
+  }
+  if (typeof meta.generation !== 'number') meta.generation = 1;
+  result.objects.push(doc as LoadResult['objects'][number]);
+}
+
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);

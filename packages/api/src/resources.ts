@@ -1,0 +1,141 @@
+import type {
+  BackendTLSPolicy,
+  ConfigMap,
+  EndpointSlice,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  ListenerSet,
+  Namespace,
+  ReferenceGrant,
+  Secret,
+  Service,
+  TCPRoute,
+  TLSRoute,
+  UDPRoute,
+} from './types.js';
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const GATEWAY_EXPERIMENTAL_GROUP = 'gateway.networking.x-k8s.io';
+
+/** Every kind Portico reads, keyed by its Kubernetes kind. */
+export interface ResourceKinds {
+  GatewayClass: GatewayClass;
+  Gateway: Gateway;
+  ListenerSet: ListenerSet;
+  HTTPRoute: HTTPRoute;
+  GRPCRoute: GRPCRoute;
+  TLSRoute: TLSRoute;
+  TCPRoute: TCPRoute;
+  UDPRoute: UDPRoute;
+  ReferenceGrant: ReferenceGrant;
+  BackendTLSPolicy: BackendTLSPolicy;
+  Service: Service;
+  EndpointSlice: EndpointSlice;
+  Secret: Secret;
+  ConfigMap: ConfigMap;
+  Namespace: Namespace;
+}
+
+export type KindName = keyof ResourceKinds;
+
+export const KNOWN_KINDS: readonly KindName[] = [
+  'GatewayClass',
+  'Gateway',
+  'ListenerSet',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'UDPRoute',
+  'ReferenceGrant',
+  'BackendTLSPolicy',
+  'Service',
+  'EndpointSlice',
+  'Secret',
+  'ConfigMap',
+  'Namespace',
+];
+
+/** Kinds whose status Portico computes. */
+export const STATUS_KINDS: readonly KindName[] = [
+  'GatewayClass',
+  'Gateway',
+  'ListenerSet',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'UDPRoute',
+  'BackendTLSPolicy',
+];
+
+export function isKnownKind(kind: string): kind is KindName {
+  return (KNOWN_KINDS as readonly string[]).includes(kind);
+}
+
+/** `namespace/name` for namespaced objects, `name` for cluster-scoped ones. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * An immutable-by-convention snapshot of every input object, indexed by kind
+ * and `namespace/name`. Providers build one; the translator only reads it.
+ */
+export class ResourceSet {
+  private readonly byKind = new Map<KindName, Map<string, ResourceKinds[KindName]>>();
+
+  static from(objects: Iterable<{ kind: string }>): ResourceSet {
+    const set = new ResourceSet();
+    for (const object of objects) {
+      if (isKnownKind(object.kind)) set.upsert(object as ResourceKinds[KindName]);
+    }
+    return set;
+  }
+
+  upsert<K extends KindName>(object: ResourceKinds[K]): void {
+    const kind = object.kind as K;
+    let bucket = this.byKind.get(kind);
+    if (!bucket) {
+      bucket = new Map();
+      this.byKind.set(kind, bucket);
+    }
+    bucket.set(objectKey(object.metadata.namespace, object.metadata.name), object);
+  }
+
+  delete(kind: KindName, namespace: string | undefined, name: string): boolean {
+    return this.byKind.get(kind)?.delete(objectKey(namespace, name)) ?? false;
+  }
+
+  get<K extends KindName>(kind: K, namespace: string | undefined, name: string): ResourceKinds[K] | undefined {
+    return this.byKind.get(kind)?.get(objectKey(namespace, name)) as ResourceKinds[K] | undefined;
+  }
+
+  /** All objects of a kind, sorted by `namespace/name` so iteration order is deterministic. */
+  list<K extends KindName>(kind: K): ResourceKinds[K][] {
+    const bucket = this.byKind.get(kind);
+    if (!bucket) return [];
+    return [...bucket.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, object]) => object as ResourceKinds[K]);
+  }
+
+  /** Every object of every known kind, in KNOWN_KINDS order then by key. */
+  all(): Array<ResourceKinds[KindName]> {
+    return KNOWN_KINDS.flatMap((kind) => this.list(kind));
+  }
+
+  clone(): ResourceSet {
+    const copy = new ResourceSet();
+    for (const object of this.all()) copy.upsert(object);
+    return copy;
+  }
+
+  get size(): number {
+    let count = 0;
+    for (const bucket of this.byKind.values()) count += bucket.size;
+    return count;
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadManifests, ResourceSet } from '../src/index.js';
+
+describe('loadManifests', () => {
+  it('keeps good documents when one document is broken', () => {
+    const text = [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  gatewayClassName: portico',
+      'apiVersion: v1\nkind: Service\nmetadata: {}\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web',
+    ].join('\n---\n');
+    const result = loadManifests(text, 'input.yaml');
+    expect(result.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'Gateway/default/gw',
+    ]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ document: 1, field: 'metadata.name', object: 'Service <unnamed>' }),
+    ]);
+    expect(result.ignored).toBe(1);
+  });
+
+  it('reports YAML syntax errors with the source and document index', () => {
+    const result = loadManifests('kind: Service\n---\nkind: [unclosed', 'bad.yaml');
+    expect(result.problems.some((p) => p.source === 'bad.yaml' && p.document === 1 && /syntax/.test(p.message))).toBe(
+      true,
+    );
+  });
+
+  it('defaults namespace and generation as the API server would, but not for cluster-scoped kinds', () => {
+    const result = loadManifests(
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: portico\nspec:\n  controllerName: x',
+      's',
+    );
+    expect(result.objects[0].metadata).toEqual({ name: 'portico', generation: 1 });
+  });
+});
+
+describe('ResourceSet', () => {
+  it('lists objects sorted by namespace/name regardless of insertion order', () => {
+    const set = ResourceSet.from([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'b', namespace: 'ns' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'ns' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'z', namespace: 'a' } },
+    ] as never);
+    expect(set.list('Service').map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(['a/z', 'ns/a', 'ns/b']);
+    expect(set.get('Service', 'ns', 'a')?.metadata.name).toBe('a');
+  });
+});

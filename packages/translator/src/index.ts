@@ -1,0 +1,2 @@
+export * from './result.js';
+export { translate, SUPPORTED_FEATURES } from './translate.js';
