@@ -1,12 +1,134 @@
-import type { ResourceSet } from '@portico/api';
-import type { TranslateOptions, TranslationResult } from './result.js';
+import { STATUS_KINDS, type ResourceSet } from '@portico/api';
+import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
+import { buildHttpChains } from './build/http.js';
+import { ClusterRegistry } from './clusters.js';
+import type { ConditionClock } from './conditions.js';
+import { FEATURES } from './features.js';
+import { buildGatewayModel, gatewayAccepted, gatewayStatus } from './gateway/gateway.js';
+import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
+import { translateGatewayClass } from './gatewayclass.js';
+import { ReferenceGrants } from './referencegrant.js';
+import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
+import { translateHttpRoute, type HttpListenerRoutes } from './routes/httproute.js';
+import { compareStrings } from './util.js';
 
 /** Features advertised in GatewayClass status.supportedFeatures: exactly what is implemented. */
-export const SUPPORTED_FEATURES: readonly string[] = [];
+export const SUPPORTED_FEATURES: readonly string[] = FEATURES;
+
+const EPOCH = '1970-01-01T00:00:00Z';
+
+function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
+  const names = new Set<string>();
+  for (const gateway of gateways) {
+    for (const listener of gateway.listeners) {
+      for (const chain of listener.filterChains) {
+        if (chain.type !== 'http') {
+          for (const backend of chain.backends) names.add(backend.cluster);
+          continue;
+        }
+        for (const vhost of chain.routeConfig.virtualHosts) {
+          for (const route of vhost.routes) {
+            if (route.externalAuth) names.add(route.externalAuth.cluster);
+            if (route.action.kind !== 'forward') continue;
+            for (const backend of route.action.backends) names.add(backend.cluster);
+            for (const mirror of route.action.mirrors ?? []) names.add(mirror.cluster);
+          }
+        }
+      }
+    }
+  }
+  return names;
+}
+
+function buildIrGateway(model: GatewayModel, httpRoutes: HttpListenerRoutes[]): IRGateway {
+  const listeners: IRListener[] = [];
+  if (gatewayAccepted(model)) {
+    const ports = [...new Set(model.listeners.filter(listenerProgrammed).map((l) => l.port))].sort((a, b) => a - b);
+    for (const port of ports) {
+      const onPort = model.listeners.filter((l) => l.port === port && listenerProgrammed(l));
+      const chains = buildHttpChains(model.key, port, onPort, httpRoutes);
+      if (chains.length === 0) continue;
+      listeners.push({ name: `${model.key}/${port}`, address: '0.0.0.0', port, filterChains: chains });
+    }
+  }
+  return { name: model.key, namespace: model.namespace, proxyGroup: model.key, listeners };
+}
+
+function statusSortKey(status: ObjectStatus): [number, string, string] {
+  const kindIndex = (STATUS_KINDS as readonly string[]).indexOf(status.kind);
+  return [kindIndex < 0 ? STATUS_KINDS.length : kindIndex, status.namespace ?? '', status.name];
+}
 
 /** Gateway API → IR + status. Pure and deterministic: no I/O, no clock, no randomness. */
 export function translate(resources: ResourceSet, options: TranslateOptions): TranslationResult {
-  void resources;
-  void options;
-  throw new Error('translate: not implemented yet');
+  const clock: ConditionClock = { now: options.now ?? EPOCH };
+  const grants = new ReferenceGrants(resources);
+  const clusters = new ClusterRegistry(resources);
+  const secrets = new Map<string, IRSecret>();
+  const statuses: ObjectStatus[] = [];
+  const diagnostics: TranslateDiagnostic[] = [];
+
+  const acceptedClasses = new Set<string>();
+  for (const gatewayClass of resources.list('GatewayClass')) {
+    if (gatewayClass.spec?.controllerName !== options.controllerName) continue;
+    const result = translateGatewayClass(resources, gatewayClass, clock, SUPPORTED_FEATURES);
+    statuses.push(result.status);
+    if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
+  }
+
+  const gateways = new Map<string, GatewayModel>();
+  for (const gateway of resources.list('Gateway')) {
+    if (!acceptedClasses.has(gateway.spec?.gatewayClassName ?? '')) continue;
+    const model = buildGatewayModel(
+      {
+        resources,
+        grants,
+        secrets,
+        ...(options.gatewayAddresses ? { gatewayAddresses: options.gatewayAddresses } : {}),
+        defaultAddress: options.defaultAddress ?? '127.0.0.1',
+      },
+      gateway,
+    );
+    gateways.set(model.key, model);
+  }
+
+  const httpRoutes: HttpListenerRoutes[] = [];
+  for (const route of resources.list('HTTPRoute')) {
+    const result = translateHttpRoute(
+      { resources, grants, clusters, controllerName: options.controllerName, clock, gateways },
+      route,
+    );
+    if (result.status) statuses.push(result.status);
+    httpRoutes.push(...result.attachments);
+  }
+
+  const irGateways: IRGateway[] = [];
+  for (const model of [...gateways.values()].sort((a, b) => compareStrings(a.key, b.key))) {
+    statuses.push(gatewayStatus(clock, model));
+    irGateways.push(buildIrGateway(model, httpRoutes));
+    for (const listener of model.listeners) {
+      if (listener.conflict || listener.notAccepted || listener.unresolved) {
+        const problem = listener.conflict ?? listener.notAccepted ?? listener.unresolved;
+        diagnostics.push({
+          severity: 'warning',
+          object: `Gateway ${model.key}`,
+          field: `listener ${listener.name}`,
+          message: problem?.message ?? 'listener is not programmed',
+        });
+      }
+    }
+  }
+
+  const referenced = collectReferencedClusters(irGateways);
+  const ir: IR = {
+    gateways: irGateways,
+    clusters: clusters.list().filter((c) => referenced.has(c.name)),
+    secrets: [...secrets.values()].sort((a, b) => compareStrings(a.name, b.name)),
+  };
+  statuses.sort((a, b) => {
+    const [ka, na, ma] = statusSortKey(a);
+    const [kb, nb, mb] = statusSortKey(b);
+    return ka - kb || compareStrings(na, nb) || compareStrings(ma, mb);
+  });
+  return { ir, statuses, diagnostics };
 }

@@ -1,0 +1,112 @@
+import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
+import type { IRCluster, IREndpoint } from '@portico/ir';
+import { compareStrings } from './util.js';
+
+export type ClusterProtocol = IRCluster['protocol'];
+
+/** Backend protocol from the Service port appProtocol (KEP-3726 names). */
+export function protocolFromAppProtocol(appProtocol: string | undefined, l4: 'tcp' | 'udp' | undefined): ClusterProtocol | undefined {
+  if (l4) return l4;
+  switch (appProtocol) {
+    case undefined:
+    case '':
+    case 'http':
+    case 'HTTP':
+    case 'kubernetes.io/http':
+      return 'http1';
+    case 'kubernetes.io/h2c':
+      return 'http2';
+    case 'kubernetes.io/ws':
+      return 'websocket';
+    default:
+      // Other names (https, kubernetes.io/wss, ...) need upstream TLS this route cannot set up.
+      return appProtocol.startsWith('kubernetes.io/') || appProtocol === 'https' ? undefined : 'http1';
+  }
+}
+
+function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREndpoint[] {
+  const endpoints = new Map<string, IREndpoint>();
+  for (const slice of slices) {
+    if (slice.addressType === 'FQDN') continue;
+    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (servicePort.name ?? ''));
+    const portNumber =
+      port?.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : (slice.ports ?? []).length === 0 ? servicePort.port : undefined);
+    if (portNumber === undefined) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      const ready = endpoint.conditions?.ready ?? true;
+      if (!ready) continue;
+      for (const address of endpoint.addresses) {
+        const entry: IREndpoint = { address, port: portNumber, ready: true };
+        if (endpoint.zone) entry.zone = endpoint.zone;
+        const hostname = endpoint.targetRef?.name ?? endpoint.hostname;
+        if (hostname) entry.hostname = hostname;
+        endpoints.set(`${address}|${portNumber}`, entry);
+      }
+    }
+  }
+  return [...endpoints.values()].sort(
+    (a, b) => compareStrings(a.address, b.address) || a.port - b.port,
+  );
+}
+
+/**
+ * Builds and remembers one IRCluster per Service port (`ns/name/port`), with EDS
+ * endpoints from the Service's ready EndpointSlice endpoints, or DNS discovery for
+ * ExternalName Services.
+ */
+export class ClusterRegistry {
+  private readonly clusters = new Map<string, IRCluster>();
+  private slicesByService: Map<string, EndpointSlice[]> | undefined;
+
+  constructor(private readonly resources: ResourceSet) {}
+
+  private slicesFor(namespace: string, name: string): EndpointSlice[] {
+    if (!this.slicesByService) {
+      this.slicesByService = new Map();
+      for (const slice of this.resources.list('EndpointSlice')) {
+        const service = slice.metadata.labels?.['kubernetes.io/service-name'];
+        if (!service) continue;
+        const key = `${slice.metadata.namespace ?? ''}/${service}`;
+        const list = this.slicesByService.get(key) ?? [];
+        list.push(slice);
+        this.slicesByService.set(key, list);
+      }
+    }
+    return this.slicesByService.get(`${namespace}/${name}`) ?? [];
+  }
+
+  /** Returns the cluster name; the caller has already checked the Service and port exist. */
+  ensure(service: Service, servicePort: ServicePort, protocol: ClusterProtocol): string {
+    const namespace = service.metadata.namespace ?? '';
+    const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
+    const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
+    if (this.clusters.has(name)) return name;
+    const source = { kind: 'Service', namespace, name: service.metadata.name };
+    let cluster: IRCluster;
+    if (service.spec?.type === 'ExternalName' && service.spec.externalName) {
+      cluster = {
+        name,
+        discovery: 'dns',
+        endpoints: [],
+        dnsName: service.spec.externalName,
+        dnsPort: servicePort.port,
+        protocol,
+        source,
+      };
+    } else {
+      cluster = {
+        name,
+        discovery: 'eds',
+        endpoints: sliceEndpoints(this.slicesFor(namespace, service.metadata.name), servicePort),
+        protocol,
+        source,
+      };
+    }
+    this.clusters.set(name, cluster);
+    return name;
+  }
+
+  list(): IRCluster[] {
+    return [...this.clusters.values()].sort((a, b) => compareStrings(a.name, b.name));
+  }
+}

@@ -1,0 +1,44 @@
+import { isIP } from 'node:net';
+import type { Gateway } from '@portico/api';
+
+export interface AddressResult {
+  addresses: Array<{ type: string; value: string }>;
+  /** Accepted=False/UnsupportedAddress message when spec.addresses holds something unusable. */
+  unsupported?: string;
+}
+
+const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * status.addresses: what the provider reports for this Gateway, else the valid
+ * spec.addresses (an entry without a value gets the default address), else the default.
+ */
+export function resolveAddresses(
+  gateway: Gateway,
+  provided: Array<{ type: string; value: string }> | undefined,
+  defaultAddress: string,
+): AddressResult {
+  const requested = gateway.spec?.addresses ?? [];
+  const problems: string[] = [];
+  const fromSpec: Array<{ type: string; value: string }> = [];
+  for (const [index, address] of requested.entries()) {
+    const type = address.type ?? 'IPAddress';
+    const field = `spec.addresses[${index}]`;
+    if (type === 'IPAddress') {
+      if (address.value === undefined || address.value === '') continue;
+      if (isIP(address.value) === 0) problems.push(`${field}: "${address.value}" is not an IP address`);
+      else fromSpec.push({ type, value: address.value });
+    } else if (type === 'Hostname') {
+      if (address.value === undefined || address.value === '') continue;
+      if (!HOSTNAME.test(address.value)) problems.push(`${field}: "${address.value}" is not a valid hostname`);
+      else fromSpec.push({ type, value: address.value });
+    } else {
+      problems.push(`${field}: address type ${type} is not supported (IPAddress, Hostname)`);
+    }
+  }
+  let addresses: Array<{ type: string; value: string }>;
+  if (provided && provided.length > 0) addresses = provided.map((a) => ({ type: a.type, value: a.value }));
+  else if (fromSpec.length > 0) addresses = fromSpec;
+  else addresses = [{ type: isIP(defaultAddress) === 0 ? 'Hostname' : 'IPAddress', value: defaultAddress }];
+  return problems.length > 0 ? { addresses, unsupported: problems.join('; ') } : { addresses };
+}

@@ -1,0 +1,185 @@
+import type { Condition, Gateway, ResourceSet } from '@portico/api';
+import type { IRSecret } from '@portico/ir';
+import { condition, stamp, type ConditionClock } from '../conditions.js';
+import type { ReferenceGrants } from '../referencegrant.js';
+import type { ObjectStatus } from '../result.js';
+import { isCoreGroup } from '../util.js';
+import { resolveAddresses } from './addresses.js';
+import { markConflicts } from './conflicts.js';
+import { applyFrontendValidation } from './frontend.js';
+import { buildListener } from './listeners.js';
+import { listenerAccepted, listenerProgrammed, type GatewayModel, type ListenerModel } from './model.js';
+import { resolveCertificateRef } from './tls.js';
+
+export interface GatewayBuildContext {
+  resources: ResourceSet;
+  grants: ReferenceGrants;
+  secrets: Map<string, IRSecret>;
+  gatewayAddresses?: Record<string, Array<{ type: string; value: string }>>;
+  defaultAddress: string;
+}
+
+function infrastructureProblem(resources: ResourceSet, gateway: Gateway): string | undefined {
+  const ref = gateway.spec?.infrastructure?.parametersRef;
+  if (!ref) return undefined;
+  const field = 'spec.infrastructure.parametersRef';
+  if (isCoreGroup(ref.group) && ref.kind === 'ConfigMap') {
+    return resources.get('ConfigMap', gateway.metadata.namespace, ref.name)
+      ? undefined
+      : `${field}: ConfigMap ${gateway.metadata.namespace ?? ''}/${ref.name} not found`;
+  }
+  return `${field}: ${ref.group || 'core'}/${ref.kind} is not a parameters kind this controller supports (only core/ConfigMap)`;
+}
+
+export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): GatewayModel {
+  const namespace = gateway.metadata.namespace ?? '';
+  const name = gateway.metadata.name;
+  const key = `${namespace}/${name}`;
+  const source = { kind: 'Gateway', namespace, name, rank: 0 };
+  const listenerSecrets = new Map<string, IRSecret>();
+  const listeners = (gateway.spec?.listeners ?? []).map((listener, index) =>
+    buildListener({ ...ctx, secrets: listenerSecrets }, key, source, listener, `spec.listeners[${index}]`),
+  );
+  markConflicts(listeners);
+  const insecure = applyFrontendValidation(ctx.resources, ctx.grants, gateway, listeners, listenerSecrets);
+  // Only secrets of listeners that will actually be served reach the IR.
+  const used = new Set<string>();
+  for (const listener of listeners) {
+    if (!listenerProgrammed(listener) || !listener.tls) continue;
+    for (const cert of listener.tls.certificates) used.add(cert);
+    if (listener.tls.clientValidation) used.add(listener.tls.clientValidation.caSecret);
+  }
+  for (const [secretName, secret] of listenerSecrets) if (used.has(secretName)) ctx.secrets.set(secretName, secret);
+
+  const addressResult = resolveAddresses(gateway, ctx.gatewayAddresses?.[key], ctx.defaultAddress);
+  const model: GatewayModel = {
+    key,
+    gateway,
+    namespace,
+    name,
+    listeners,
+    addresses: addressResult.addresses,
+    extraConditions: [],
+  };
+  const parametersProblem = infrastructureProblem(ctx.resources, gateway);
+  if (parametersProblem) model.rejected = { reason: 'InvalidParameters', message: parametersProblem };
+  else if (addressResult.unsupported) model.rejected = { reason: 'UnsupportedAddress', message: addressResult.unsupported };
+
+  const clientRef = gateway.spec?.tls?.backend?.clientCertificateRef;
+  if (clientRef) {
+    const result = resolveCertificateRef(ctx.resources, ctx.grants, namespace, clientRef, 'spec.tls.backend.clientCertificateRef');
+    if (!result.ok) {
+      model.unresolved = {
+        reason: result.reason === 'RefNotPermitted' ? 'RefNotPermitted' : 'InvalidClientCertificateRef',
+        message: result.message,
+      };
+    } else {
+      ctx.secrets.set(result.secret.name, result.secret);
+    }
+  }
+  if (insecure) {
+    model.extraConditions.push({
+      type: 'InsecureFrontendValidationMode',
+      status: true,
+      reason: 'ConfigurationChanged',
+      message: 'client certificate validation allows connections without a valid certificate (AllowInsecureFallback)',
+    });
+  }
+  return model;
+}
+
+/** Whether the Gateway as a whole is accepted (some data plane config is produced for it). */
+export function gatewayAccepted(model: GatewayModel): boolean {
+  if (model.rejected) return false;
+  return model.listeners.length === 0 || model.listeners.some(listenerAccepted);
+}
+
+function listenerConditions(clock: ConditionClock, generation: number | undefined, l: ListenerModel): Condition[] {
+  const accepted = l.conflict
+    ? condition(clock, generation, 'Accepted', false, l.conflict.reason, l.conflict.message)
+    : l.notAccepted
+      ? condition(clock, generation, 'Accepted', false, l.notAccepted.reason, l.notAccepted.message)
+      : condition(clock, generation, 'Accepted', true, 'Accepted', 'Listener is accepted');
+  let programmed: Condition;
+  if (listenerProgrammed(l)) programmed = condition(clock, generation, 'Programmed', true, 'Programmed', 'Listener is programmed');
+  else if (l.conflict) programmed = condition(clock, generation, 'Programmed', false, l.conflict.reason, l.conflict.message);
+  else {
+    const why = l.notAccepted?.message ?? l.unresolved?.message ?? 'listener is invalid';
+    programmed = condition(clock, generation, 'Programmed', false, 'Invalid', why);
+  }
+  const resolved = l.unresolved
+    ? condition(clock, generation, 'ResolvedRefs', false, l.unresolved.reason, l.unresolved.message)
+    : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
+  const conflicted = l.conflict
+    ? condition(clock, generation, 'Conflicted', true, l.conflict.reason, l.conflict.message)
+    : condition(clock, generation, 'Conflicted', false, 'NoConflicts', 'No conflicts');
+  return [accepted, programmed, resolved, conflicted];
+}
+
+export function gatewayStatus(clock: ConditionClock, model: GatewayModel): ObjectStatus {
+  const generation = model.gateway.metadata.generation;
+  const invalidListeners = model.listeners.filter((l) => !listenerAccepted(l)).map((l) => l.name);
+  const accepted = gatewayAccepted(model);
+  let acceptedCondition: Condition;
+  if (model.rejected) {
+    acceptedCondition = condition(clock, generation, 'Accepted', false, model.rejected.reason, model.rejected.message);
+  } else if (!accepted) {
+    acceptedCondition = condition(
+      clock,
+      generation,
+      'Accepted',
+      false,
+      'ListenersNotValid',
+      `no listener is valid: ${invalidListeners.join(', ')}`,
+    );
+  } else if (invalidListeners.length > 0) {
+    acceptedCondition = condition(
+      clock,
+      generation,
+      'Accepted',
+      true,
+      'ListenersNotValid',
+      `Gateway is accepted; listeners not accepted: ${invalidListeners.join(', ')}`,
+    );
+  } else {
+    acceptedCondition = condition(clock, generation, 'Accepted', true, 'Accepted', 'Gateway is accepted');
+  }
+  const programmedCondition = accepted
+    ? condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed')
+    : condition(clock, generation, 'Programmed', false, 'Invalid', 'Gateway is not accepted');
+  const unresolvedListeners = model.listeners.filter((l) => l.unresolved).map((l) => l.name);
+  const resolvedCondition = model.unresolved
+    ? condition(clock, generation, 'ResolvedRefs', false, model.unresolved.reason, model.unresolved.message)
+    : unresolvedListeners.length > 0
+      ? condition(
+          clock,
+          generation,
+          'ResolvedRefs',
+          false,
+          'ListenersNotResolved',
+          `listeners with unresolved references: ${unresolvedListeners.join(', ')}`,
+        )
+      : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
+  return {
+    apiVersion: model.gateway.apiVersion,
+    kind: 'Gateway',
+    namespace: model.namespace,
+    name: model.name,
+    ...(generation !== undefined ? { generation } : {}),
+    status: {
+      addresses: model.addresses,
+      conditions: [
+        acceptedCondition,
+        programmedCondition,
+        resolvedCondition,
+        ...stamp(clock, generation, model.extraConditions),
+      ],
+      listeners: model.listeners.map((l) => ({
+        name: l.name,
+        supportedKinds: l.supportedKinds,
+        attachedRoutes: l.attachedRoutes,
+        conditions: listenerConditions(clock, generation, l),
+      })),
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Listener, ResourceSet } from '@portico/api';
+import type { IRSecret } from '@portico/ir';
+import type { ReferenceGrants } from '../referencegrant.js';
+import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
+import { GATEWAY_GROUP } from '../util.js';
+import type { ListenerModel, ListenerSource } from './model.js';
+import { resolveCertificateRef } from './tls.js';
+
+export interface ListenerBuildContext {
+  resources: ResourceSet;
+  grants: ReferenceGrants;
+  /** Collects the secrets of listeners whose certificates resolved, by IRSecret.name. */
+  secrets: Map<string, IRSecret>;
+}
+
+function resolveKinds(listener: Listener, model: ListenerModel, field: string): void {
+  const requested = listener.allowedRoutes?.kinds;
+  if (!requested || requested.length === 0) {
+    model.supportedKinds = defaultKindsFor(model.protocol);
+    return;
+  }
+  const seen = new Set<string>();
+  const invalid: string[] = [];
+  for (const entry of requested) {
+    const group = entry.group ?? GATEWAY_GROUP;
+    if (kindSupportedOn(model.protocol, group, entry.kind)) {
+      const key = `${group}/${entry.kind}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        model.supportedKinds.push({ group, kind: entry.kind });
+      }
+    } else {
+      invalid.push(`${group || 'core'}/${entry.kind}`);
+    }
+  }
+  if (invalid.length > 0) {
+    model.unresolved = {
+      reason: 'InvalidRouteKinds',
+      message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot be attached to a ${model.protocol} listener`,
+    };
+  }
+}
+
+function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: ListenerModel, field: string): void {
+  const tls = listener.tls;
+  const mode = tls?.mode ?? 'Terminate';
+  if (model.protocol === 'HTTPS' && mode !== 'Terminate') {
+    model.notAccepted = {
+      reason: 'UnsupportedValue',
+      message: `${field}.tls.mode: HTTPS listeners only support Terminate, got ${mode}`,
+    };
+    return;
+  }
+  if (model.protocol === 'TLS' && mode === 'Passthrough') return;
+  if (mode !== 'Terminate' && mode !== 'Passthrough') {
+    model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.tls.mode: unknown mode ${mode}` };
+    return;
+  }
+  const refs = tls?.certificateRefs ?? [];
+  if (refs.length === 0) {
+    model.unresolved = {
+      reason: 'InvalidCertificateRef',
+      message: `${field}.tls.certificateRefs: a ${model.protocol} listener terminating TLS needs at least one certificate`,
+    };
+    return;
+  }
+  const certificates: string[] = [];
+  const pending: IRSecret[] = [];
+  for (const [index, ref] of refs.entries()) {
+    const result = resolveCertificateRef(
+      ctx.resources,
+      ctx.grants,
+      model.source.namespace,
+      ref,
+      `${field}.tls.certificateRefs[${index}]`,
+    );
+    if (!result.ok) {
+      // RefNotPermitted is the more specific answer: report it over a plain invalid ref.
+      if (!model.unresolved || (result.reason === 'RefNotPermitted' && model.unresolved.reason !== 'RefNotPermitted')) {
+        model.unresolved = { reason: result.reason, message: result.message };
+      }
+      continue;
+    }
+    certificates.push(result.secret.name);
+    pending.push(result.secret);
+  }
+  if (model.unresolved) return;
+  for (const secret of pending) ctx.secrets.set(secret.name, secret);
+  model.tls = { certificates };
+}
+
+export function buildListener(
+  ctx: ListenerBuildContext,
+  gatewayKey: string,
+  source: ListenerSource,
+  listener: Listener,
+  field: string,
+): ListenerModel {
+  const model: ListenerModel = {
+    gatewayKey,
+    source,
+    spec: listener,
+    name: listener.name,
+    port: listener.port,
+    protocol: listener.protocol,
+    supportedKinds: [],
+    attachedRoutes: 0,
+  };
+  const usesHostname = ['HTTP', 'HTTPS', 'TLS'].includes(listener.protocol);
+  if (usesHostname && listener.hostname) model.hostname = listener.hostname.toLowerCase();
+  if (!SUPPORTED_PROTOCOLS.includes(listener.protocol)) {
+    model.notAccepted = {
+      reason: 'UnsupportedProtocol',
+      message: `${field}.protocol: ${listener.protocol} is not supported (supported: ${SUPPORTED_PROTOCOLS.join(', ')})`,
+    };
+    return model;
+  }
+  if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
+    model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${String(listener.port)} is not a valid port` };
+    return model;
+  }
+  resolveKinds(listener, model, field);
+  if (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') resolveTls(ctx, listener, model, field);
+  return model;
+}

@@ -1,0 +1,59 @@
+import type { Gateway, Listener } from '@portico/api';
+import type { IRDownstreamTLS } from '@portico/ir';
+import type { PendingCondition } from '../conditions.js';
+
+/** The object a listener is declared in: a Gateway, or later a ListenerSet merged into one. */
+export interface ListenerSource {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Lower wins listener conflicts against other sources (Gateway = 0). */
+  rank: number;
+}
+
+/**
+ * One listener as the translator sees it after validation. Route attachment and
+ * status work on this model only, so new route kinds and ListenerSets plug in here.
+ */
+export interface ListenerModel {
+  gatewayKey: string;
+  source: ListenerSource;
+  spec: Listener;
+  name: string;
+  port: number;
+  protocol: string;
+  hostname?: string;
+  supportedKinds: Array<{ group: string; kind: string }>;
+  /** Accepted=False reason, when the listener is not accepted. */
+  notAccepted?: { reason: string; message: string };
+  /** ResolvedRefs=False reason. */
+  unresolved?: { reason: string; message: string };
+  conflict?: { reason: 'HostnameConflict' | 'ProtocolConflict'; message: string };
+  /** Downstream TLS when the listener terminates TLS and its certificates resolved. */
+  tls?: IRDownstreamTLS;
+  /** Routes with Accepted=True attached here. */
+  attachedRoutes: number;
+}
+
+export function listenerAccepted(listener: ListenerModel): boolean {
+  return !listener.notAccepted && !listener.conflict;
+}
+
+/** Accepted and with everything it needs to serve traffic. */
+export function listenerProgrammed(listener: ListenerModel): boolean {
+  return listenerAccepted(listener) && !listener.unresolved;
+}
+
+export interface GatewayModel {
+  key: string;
+  gateway: Gateway;
+  namespace: string;
+  name: string;
+  listeners: ListenerModel[];
+  addresses: Array<{ type: string; value: string }>;
+  /** Gateway-level Accepted=False (InvalidParameters, UnsupportedAddress). */
+  rejected?: { reason: string; message: string };
+  /** Gateway-level ResolvedRefs=False (backend client certificate). */
+  unresolved?: { reason: string; message: string };
+  extraConditions: PendingCondition[];
+}

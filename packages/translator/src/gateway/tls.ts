@@ -1,0 +1,102 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { ResourceSet, Secret, SecretObjectReference } from '@portico/api';
+import type { IRSecret } from '@portico/ir';
+import type { ReferenceGrants } from '../referencegrant.js';
+import { GATEWAY_GROUP, decodeBase64, isCoreGroup } from '../util.js';
+
+export interface KeyPair {
+  certificateChain: string;
+  privateKey: string;
+}
+
+function secretValue(secret: Secret, key: string): string | undefined {
+  const fromString = secret.stringData?.[key];
+  if (fromString !== undefined) return fromString;
+  try {
+    return decodeBase64(secret.data?.[key]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks that a Secret holds a usable TLS key pair: type kubernetes.io/tls, PEM
+ * certificate and key that parse and belong together. Returns a problem description
+ * (never including key material) or the pair.
+ */
+export function readKeyPair(secret: Secret): KeyPair | string {
+  if (secret.type !== undefined && secret.type !== 'kubernetes.io/tls') {
+    return `has type ${secret.type}, expected kubernetes.io/tls`;
+  }
+  const certificateChain = secretValue(secret, 'tls.crt');
+  const privateKey = secretValue(secret, 'tls.key');
+  if (!certificateChain) return 'has no tls.crt';
+  if (!privateKey) return 'has no tls.key';
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certificateChain);
+  } catch {
+    return 'tls.crt is not a valid PEM certificate';
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(privateKey);
+  } catch {
+    return 'tls.key is not a valid PEM private key';
+  }
+  try {
+    if (!certificate.checkPrivateKey(key)) return 'tls.key does not match the certificate in tls.crt';
+  } catch {
+    return 'tls.key does not match the certificate in tls.crt';
+  }
+  return { certificateChain, privateKey };
+}
+
+export type CertificateResolution =
+  | { ok: true; secret: IRSecret }
+  | { ok: false; reason: 'InvalidCertificateRef' | 'RefNotPermitted'; message: string };
+
+/** Resolves one certificate reference made by a Gateway (listener or backend client certificate). */
+export function resolveCertificateRef(
+  resources: ResourceSet,
+  grants: ReferenceGrants,
+  gatewayNamespace: string,
+  ref: SecretObjectReference,
+  field: string,
+): CertificateResolution {
+  const namespace = ref.namespace ?? gatewayNamespace;
+  const kind = ref.kind ?? 'Secret';
+  const label = `${field} ${namespace}/${ref.name}`;
+  if (!isCoreGroup(ref.group) || kind !== 'Secret') {
+    return {
+      ok: false,
+      reason: 'InvalidCertificateRef',
+      message: `${field}: unsupported reference ${ref.group || 'core'}/${kind} (only core Secret is supported)`,
+    };
+  }
+  if (
+    !grants.allows(
+      { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gatewayNamespace },
+      { group: '', kind: 'Secret', namespace, name: ref.name },
+    )
+  ) {
+    return {
+      ok: false,
+      reason: 'RefNotPermitted',
+      message: `${label}: reference to another namespace is not allowed by any ReferenceGrant`,
+    };
+  }
+  const secret = resources.get('Secret', namespace, ref.name);
+  if (!secret) return { ok: false, reason: 'InvalidCertificateRef', message: `${label}: Secret not found` };
+  const pair = readKeyPair(secret);
+  if (typeof pair === 'string') return { ok: false, reason: 'InvalidCertificateRef', message: `${label}: Secret ${pair}` };
+  return {
+    ok: true,
+    secret: {
+      name: `${namespace}/${ref.name}`,
+      certificateChain: pair.certificateChain,
+      privateKey: pair.privateKey,
+      source: { kind: 'Secret', namespace, name: ref.name },
+    },
+  };
+}

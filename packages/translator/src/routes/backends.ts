@@ -1,0 +1,79 @@
+import type { BackendRef, ResourceSet } from '@portico/api';
+import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
+import type { ReferenceGrants } from '../referencegrant.js';
+import { GATEWAY_GROUP, isCoreGroup } from '../util.js';
+
+export type BackendResolution =
+  | { ok: true; cluster: string }
+  | {
+      ok: false;
+      reason: 'InvalidKind' | 'RefNotPermitted' | 'BackendNotFound' | 'UnsupportedProtocol';
+      message: string;
+    };
+
+export interface BackendContext {
+  resources: ResourceSet;
+  grants: ReferenceGrants;
+  clusters: ClusterRegistry;
+}
+
+/**
+ * Resolves a backendRef of a route to a cluster. Only core Services are supported;
+ * everything else becomes a ResolvedRefs reason with a message naming the field.
+ */
+export function resolveBackendRef(
+  ctx: BackendContext,
+  from: { kind: string; namespace: string },
+  ref: BackendRef,
+  field: string,
+  l4?: 'tcp' | 'udp',
+): BackendResolution {
+  const kind = ref.kind ?? 'Service';
+  const namespace = ref.namespace ?? from.namespace;
+  if (!isCoreGroup(ref.group) || kind !== 'Service') {
+    return {
+      ok: false,
+      reason: 'InvalidKind',
+      message: `${field}: ${ref.group || 'core'}/${kind} is not a supported backend kind (only core Service)`,
+    };
+  }
+  if (
+    !ctx.grants.allows(
+      { group: GATEWAY_GROUP, kind: from.kind, namespace: from.namespace },
+      { group: '', kind: 'Service', namespace, name: ref.name },
+    )
+  ) {
+    return {
+      ok: false,
+      reason: 'RefNotPermitted',
+      message: `${field}: Service ${namespace}/${ref.name} is in another namespace and no ReferenceGrant allows it`,
+    };
+  }
+  const service = ctx.resources.get('Service', namespace, ref.name);
+  if (!service) {
+    return { ok: false, reason: 'BackendNotFound', message: `${field}: Service ${namespace}/${ref.name} not found` };
+  }
+  if (ref.port === undefined) {
+    return { ok: false, reason: 'BackendNotFound', message: `${field}.port: a port is required for a Service backend` };
+  }
+  const isExternal = service.spec?.type === 'ExternalName';
+  const servicePort =
+    (service.spec?.ports ?? []).find((p) => p.port === ref.port) ??
+    (isExternal ? { port: ref.port } : undefined);
+  if (!servicePort) {
+    return {
+      ok: false,
+      reason: 'BackendNotFound',
+      message: `${field}.port: Service ${namespace}/${ref.name} has no port ${ref.port}`,
+    };
+  }
+  const protocol = protocolFromAppProtocol(servicePort.appProtocol, l4);
+  if (!protocol) {
+    return {
+      ok: false,
+      reason: 'UnsupportedProtocol',
+      message: `${field}: Service ${namespace}/${ref.name} port ${ref.port} has unsupported appProtocol ${servicePort.appProtocol ?? ''}`,
+    };
+  }
+  return { ok: true, cluster: ctx.clusters.ensure(service, servicePort, protocol) };
+}

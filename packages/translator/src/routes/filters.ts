@@ -1,0 +1,204 @@
+import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from '@portico/api';
+import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
+import type { BackendContext } from './backends.js';
+import { resolveBackendRef } from './backends.js';
+
+export interface FilterProblem {
+  /** Condition type and reason the problem maps to. */
+  kind: 'UnsupportedValue' | 'IncompatibleFilters' | 'ResolvedRefs';
+  reason: string;
+  message: string;
+}
+
+export interface RedirectSpec {
+  scheme?: string;
+  hostname?: string;
+  port?: number;
+  path?: { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
+  statusCode: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface CompiledFilters {
+  requestHeaders?: IRHeaderMutation;
+  responseHeaders?: IRHeaderMutation;
+  redirect?: RedirectSpec;
+  urlRewrite?: IRUrlRewrite;
+  mirrors: Array<{ cluster: string; percent?: number }>;
+  cors?: IRCors;
+  externalAuth?: {
+    protocol: 'HTTP' | 'GRPC';
+    cluster: string;
+    path?: string;
+    allowedHeaders?: string[];
+    allowedResponseHeaders?: string[];
+    forwardBodyMaxSize?: number;
+  };
+  /** An ExtensionRef this controller cannot run: matching requests must get an error. */
+  unresolvedExtension: boolean;
+  problems: FilterProblem[];
+}
+
+export function headerMutation(filter: HTTPHeaderFilter | undefined): IRHeaderMutation {
+  return {
+    set: (filter?.set ?? []).map((h) => ({ name: h.name, value: h.value })),
+    add: (filter?.add ?? []).map((h) => ({ name: h.name, value: h.value })),
+    remove: [...(filter?.remove ?? [])],
+  };
+}
+
+function pathModifier(
+  modifier: HTTPPathModifier | undefined,
+  field: string,
+  problems: FilterProblem[],
+): RedirectSpec['path'] | undefined | null {
+  if (!modifier) return undefined;
+  if (modifier.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: modifier.replaceFullPath ?? '/' };
+  if (modifier.type === 'ReplacePrefixMatch') return { type: 'ReplacePrefixMatch', value: modifier.replacePrefixMatch ?? '/' };
+  problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.type: unknown path modifier ${modifier.type}` });
+  return null;
+}
+
+const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
+
+function redirectCode(code: number | undefined): RedirectSpec['statusCode'] | undefined {
+  const value = code ?? 302;
+  return (REDIRECT_CODES as readonly number[]).includes(value) ? (value as RedirectSpec['statusCode']) : undefined;
+}
+
+export interface FilterContext extends BackendContext {
+  routeKind: string;
+  routeNamespace: string;
+  /** Whether the rule's matches are all PathPrefix (required by ReplacePrefixMatch). */
+  prefixMatchesOnly: boolean;
+}
+
+/** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
+export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
+  const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };
+  const problems = out.problems;
+  for (const [index, filter] of filters.entries()) {
+    const f = `${field}[${index}]`;
+    switch (filter.type) {
+      case 'RequestHeaderModifier':
+        out.requestHeaders = headerMutation(filter.requestHeaderModifier);
+        break;
+      case 'ResponseHeaderModifier':
+        out.responseHeaders = headerMutation(filter.responseHeaderModifier);
+        break;
+      case 'RequestRedirect': {
+        const spec = filter.requestRedirect ?? {};
+        const statusCode = redirectCode(spec.statusCode);
+        if (!statusCode) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.statusCode: ${String(spec.statusCode)} is not a supported redirect code` });
+          break;
+        }
+        if (spec.scheme !== undefined && spec.scheme !== 'http' && spec.scheme !== 'https') {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.scheme: ${spec.scheme} is not supported (http, https)` });
+          break;
+        }
+        const path = pathModifier(spec.path, `${f}.requestRedirect.path`, problems);
+        if (path === null) break;
+        if (path?.type === 'ReplacePrefixMatch' && !ctx.prefixMatchesOnly) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.path: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match` });
+          break;
+        }
+        const redirect: RedirectSpec = { statusCode };
+        if (spec.scheme) redirect.scheme = spec.scheme;
+        if (spec.hostname) redirect.hostname = spec.hostname;
+        if (spec.port !== undefined) redirect.port = spec.port;
+        if (path) redirect.path = path;
+        out.redirect = redirect;
+        break;
+      }
+      case 'URLRewrite': {
+        const spec = filter.urlRewrite ?? {};
+        const path = pathModifier(spec.path, `${f}.urlRewrite.path`, problems);
+        if (path === null) break;
+        if (path?.type === 'ReplacePrefixMatch' && !ctx.prefixMatchesOnly) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.urlRewrite.path: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match` });
+          break;
+        }
+        const rewrite: IRUrlRewrite = {};
+        if (spec.hostname) rewrite.hostname = spec.hostname;
+        if (path) rewrite.path = path;
+        out.urlRewrite = rewrite;
+        break;
+      }
+      case 'RequestMirror': {
+        const spec = filter.requestMirror;
+        if (!spec) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestMirror: missing` });
+          break;
+        }
+        const resolved = resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, spec.backendRef, `${f}.requestMirror.backendRef`);
+        if (!resolved.ok) {
+          problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
+          break;
+        }
+        let percent: number | undefined;
+        if (spec.percent !== undefined) percent = spec.percent;
+        else if (spec.fraction) {
+          const denominator = spec.fraction.denominator ?? 100;
+          percent = denominator > 0 ? (spec.fraction.numerator / denominator) * 100 : 0;
+        }
+        const mirror: { cluster: string; percent?: number } = { cluster: resolved.cluster };
+        if (percent !== undefined && percent < 100) mirror.percent = Math.max(0, percent);
+        out.mirrors.push(mirror);
+        break;
+      }
+      case 'CORS': {
+        const spec = filter.cors ?? {};
+        out.cors = {
+          allowOrigins: [...(spec.allowOrigins ?? [])],
+          allowCredentials: spec.allowCredentials ?? false,
+          allowMethods: [...(spec.allowMethods ?? [])],
+          allowHeaders: [...(spec.allowHeaders ?? [])],
+          exposeHeaders: [...(spec.exposeHeaders ?? [])],
+          maxAgeSeconds: spec.maxAge ?? 5,
+        };
+        break;
+      }
+      case 'ExternalAuth': {
+        const spec = filter.externalAuth;
+        if (!spec || (spec.protocol !== 'HTTP' && spec.protocol !== 'GRPC')) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.externalAuth.protocol: must be HTTP or GRPC` });
+          break;
+        }
+        const resolved = resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, spec.backendRef, `${f}.externalAuth.backendRef`);
+        if (!resolved.ok) {
+          problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
+          // Requests must not bypass authorization because its service is missing.
+          out.unresolvedExtension = true;
+          break;
+        }
+        const auth: NonNullable<CompiledFilters['externalAuth']> = { protocol: spec.protocol, cluster: resolved.cluster };
+        if (spec.protocol === 'HTTP') {
+          if (spec.http?.path) auth.path = spec.http.path;
+          if (spec.http?.allowedHeaders) auth.allowedHeaders = [...spec.http.allowedHeaders];
+          if (spec.http?.allowedResponseHeaders) auth.allowedResponseHeaders = [...spec.http.allowedResponseHeaders];
+        } else if (spec.grpc?.allowedHeaders) {
+          auth.allowedHeaders = [...spec.grpc.allowedHeaders];
+        }
+        if (spec.forwardBody?.maxSize !== undefined) auth.forwardBodyMaxSize = spec.forwardBody.maxSize;
+        out.externalAuth = auth;
+        break;
+      }
+      case 'ExtensionRef': {
+        const ref = filter.extensionRef;
+        out.unresolvedExtension = true;
+        problems.push({
+          kind: 'ResolvedRefs',
+          reason: 'InvalidKind',
+          message: `${f}.extensionRef: ${ref ? `${ref.group || 'core'}/${ref.kind} ${ref.name}` : 'reference'} is not an extension this controller supports; matching requests get a 500`,
+        });
+        break;
+      }
+      default:
+        problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.type: unknown filter type ${filter.type}` });
+    }
+  }
+  if (out.redirect && out.urlRewrite) {
+    problems.push({ kind: 'IncompatibleFilters', reason: 'IncompatibleFilters', message: `${field}: RequestRedirect and URLRewrite cannot be combined in one rule` });
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+// Hostname intersection between listeners and routes (Gateway API semantics):
+// `*.example.com` matches any name with one or more labels before `.example.com`,
+// never `example.com` itself; an absent hostname matches everything.
+
+export function isWildcard(hostname: string): boolean {
+  return hostname.startsWith('*.');
+}
+
+/** Does `pattern` (exact or wildcard) match the concrete-or-wildcard `name`? */
+export function hostnameCovers(pattern: string, name: string): boolean {
+  if (!isWildcard(pattern)) return pattern === name;
+  const suffix = pattern.slice(1); // `.example.com`
+  if (isWildcard(name)) return name.slice(1).endsWith(suffix) && name.length >= pattern.length;
+  return name.endsWith(suffix) && name.length > suffix.length;
+}
+
+/**
+ * The set of names both accept, expressed as one hostname, or undefined when disjoint.
+ * `undefined` inputs mean "any hostname".
+ */
+export function intersectHostnames(listener: string | undefined, route: string | undefined): string | undefined | null {
+  if (listener === undefined) return route;
+  if (route === undefined) return listener;
+  if (hostnameCovers(listener, route)) return route;
+  if (hostnameCovers(route, listener)) return listener;
+  return null;
+}
+
+/**
+ * The hostnames a route serves through a listener: its own hostnames narrowed by the
+ * listener's. `['*']` stands for "any host". Empty when nothing intersects.
+ */
+export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): string[] {
+  if (routeHostnames.length === 0) return [listenerHostname ?? '*'];
+  const result = new Set<string>();
+  for (const raw of routeHostnames) {
+    const hostname = raw.toLowerCase();
+    const intersection = intersectHostnames(listenerHostname, hostname);
+    if (intersection === null) continue;
+    result.add(intersection ?? '*');
+  }
+  return [...result];
+}
+
+/**
+ * Specificity of a listener hostname for request dispatch: exact names beat wildcards,
+ * longer wildcard suffixes beat shorter ones, and the empty hostname comes last.
+ */
+export function hostnameSpecificity(hostname: string | undefined): number {
+  if (hostname === undefined || hostname === '*') return 0;
+  if (isWildcard(hostname)) return 1 + hostname.split('.').length;
+  return 1000;
+}
+
+/** True when listener hostname `a` is strictly more specific than `b` for dispatch. */
+export function moreSpecific(a: string | undefined, b: string | undefined): boolean {
+  const sa = hostnameSpecificity(a);
+  const sb = hostnameSpecificity(b);
+  if (sa !== sb) return sa > sb;
+  return false;
+}

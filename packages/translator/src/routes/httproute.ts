@@ -1,0 +1,342 @@
+import type { HTTPRoute, HTTPRouteRule, ResourceSet } from '@portico/api';
+import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
+import { stamp, type ConditionClock, type PendingCondition } from '../conditions.js';
+import type { GatewayModel, ListenerModel } from '../gateway/model.js';
+import type { ObjectStatus } from '../result.js';
+import { GATEWAY_GROUP } from '../util.js';
+import { resolveBackendRef, type BackendContext } from './backends.js';
+import { parseDurationMs } from './duration.js';
+import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
+import { compileMatch, type CompiledMatch } from './matches.js';
+import { attachToGateway, type ParentAttachment } from './parents.js';
+import type { PrecedenceKey } from './precedence.js';
+
+/** One IR route plus what precedence needs to order it among all routes of a listener. */
+export interface RouteEntry {
+  key: PrecedenceKey;
+  route: IRRoute;
+}
+
+/** A route attached to a listener, with the hostnames it serves there. */
+export interface HttpListenerRoutes {
+  listener: ListenerModel;
+  hostnames: string[];
+  entries: RouteEntry[];
+}
+
+export interface HttpRouteResult {
+  status?: ObjectStatus;
+  attachments: HttpListenerRoutes[];
+}
+
+interface CompiledRule {
+  index: number;
+  name?: string;
+  matches: CompiledMatch[];
+  filters: CompiledFilters;
+  backends: IRBackend[];
+  /** Some backendRef (or filter ref) could not be resolved. */
+  refProblems: FilterProblem[];
+  invalid: FilterProblem[];
+  hadBackendRefs: boolean;
+  timeouts?: { request?: string; backendRequest?: string };
+  retry?: { codes: number[]; attempts: number; backoff?: string };
+  sessionPersistence?: IRSessionPersistence;
+}
+
+const DEFAULT_RULE: HTTPRouteRule = { matches: [{ path: { type: 'PathPrefix', value: '/' } }] };
+
+function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[]): IRSessionPersistence | undefined {
+  const spec = rule.sessionPersistence;
+  if (!spec) return undefined;
+  const type = spec.type ?? 'Cookie';
+  if (type !== 'Cookie' && type !== 'Header') {
+    invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.type: unknown type ${type}` });
+    return undefined;
+  }
+  const result: IRSessionPersistence = { type, name: spec.sessionName ?? (type === 'Cookie' ? 'session' : 'x-session') };
+  for (const [key, target] of [
+    ['absoluteTimeout', 'absoluteTimeoutSeconds'],
+    ['idleTimeout', 'idleTimeoutSeconds'],
+  ] as const) {
+    const raw = spec[key];
+    if (raw === undefined) continue;
+    const ms = parseDurationMs(raw);
+    if (ms === undefined) {
+      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.${key}: "${raw}" is not a valid duration` });
+      continue;
+    }
+    result[target] = Math.ceil(ms / 1000);
+  }
+  // A Session lifetime cookie must not carry an expiry even if a timeout is set.
+  if (type === 'Cookie' && spec.cookieConfig?.lifetimeType !== 'Permanent') delete result.absoluteTimeoutSeconds;
+  return result;
+}
+
+function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule, index: number): CompiledRule {
+  const namespace = route.metadata.namespace ?? '';
+  const field = `spec.rules[${index}]`;
+  const invalid: FilterProblem[] = [];
+  const matchProblems: string[] = [];
+  const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  const matches: CompiledMatch[] = [];
+  for (const [m, match] of specMatches.entries()) {
+    const compiled = compileMatch(match, `${field}.matches[${m}]`, matchProblems);
+    if (compiled) matches.push(compiled);
+  }
+  for (const message of matchProblems) invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message });
+  const prefixMatchesOnly = matches.every((m) => m.match.path.type === 'PathPrefix');
+  const filterCtx = { ...ctx, routeKind: 'HTTPRoute', routeNamespace: namespace, prefixMatchesOnly };
+  const filters = compileFilters(filterCtx, rule.filters ?? [], `${field}.filters`);
+  const refProblems = filters.problems.filter((p) => p.kind === 'ResolvedRefs');
+  invalid.push(...filters.problems.filter((p) => p.kind !== 'ResolvedRefs'));
+
+  const backends: IRBackend[] = [];
+  for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
+    const refField = `${field}.backendRefs[${b}]`;
+    const resolved = resolveBackendRef(ctx, { kind: 'HTTPRoute', namespace }, ref, refField);
+    const backendFilters = compileFilters(filterCtx, ref.filters ?? [], `${refField}.filters`);
+    for (const problem of backendFilters.problems) {
+      if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
+      else invalid.push(problem);
+    }
+    if (backendFilters.redirect || backendFilters.urlRewrite || backendFilters.cors || backendFilters.externalAuth || backendFilters.mirrors.length > 0) {
+      invalid.push({
+        kind: 'UnsupportedValue',
+        reason: 'UnsupportedValue',
+        message: `${refField}.filters: only RequestHeaderModifier and ResponseHeaderModifier are supported on a backendRef`,
+      });
+    }
+    if (!resolved.ok) {
+      refProblems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
+      continue;
+    }
+    const weight = ref.weight ?? 1;
+    if (weight <= 0) continue;
+    const backend: IRBackend = {
+      cluster: resolved.cluster,
+      weight,
+      source: { kind: 'HTTPRoute', namespace, name: route.metadata.name, path: refField, ...(rule.name ? { ruleName: rule.name } : {}) },
+    };
+    if (backendFilters.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
+    if (backendFilters.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
+    backends.push(backend);
+  }
+
+  const compiled: CompiledRule = {
+    index,
+    matches,
+    filters,
+    backends,
+    refProblems,
+    invalid,
+    hadBackendRefs: (rule.backendRefs ?? []).length > 0,
+  };
+  if (rule.name) compiled.name = rule.name;
+  if (rule.timeouts) {
+    const timeouts: { request?: string; backendRequest?: string } = {};
+    for (const key of ['request', 'backendRequest'] as const) {
+      const raw = rule.timeouts[key];
+      if (raw === undefined) continue;
+      if (parseDurationMs(raw) === undefined) {
+        invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.timeouts.${key}: "${raw}" is not a valid duration` });
+      } else timeouts[key] = raw;
+    }
+    if (timeouts.request && timeouts.backendRequest) {
+      const request = parseDurationMs(timeouts.request) ?? 0;
+      const backend = parseDurationMs(timeouts.backendRequest) ?? 0;
+      if (request !== 0 && backend > request) {
+        invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.timeouts.backendRequest: must not exceed timeouts.request` });
+      }
+    }
+    if (Object.keys(timeouts).length > 0) compiled.timeouts = timeouts;
+  }
+  if (rule.retry) {
+    const retry: { codes: number[]; attempts: number; backoff?: string } = {
+      codes: [...(rule.retry.codes ?? [])].sort((a, b) => a - b),
+      attempts: rule.retry.attempts ?? 1,
+    };
+    if (rule.retry.backoff !== undefined) {
+      if (parseDurationMs(rule.retry.backoff) === undefined) {
+        invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.retry.backoff: "${rule.retry.backoff}" is not a valid duration` });
+      } else retry.backoff = rule.retry.backoff;
+    }
+    compiled.retry = retry;
+  }
+  const persistence = compileSessionPersistence(rule, field, invalid);
+  if (persistence) compiled.sessionPersistence = persistence;
+  return compiled;
+}
+
+function finalizeRedirect(rule: CompiledRule, listener: ListenerModel): IRRedirect | undefined {
+  const spec = rule.filters.redirect;
+  if (!spec) return undefined;
+  const listenerScheme = listener.protocol === 'HTTPS' ? 'https' : 'http';
+  // Port defaulting per HTTPRequestRedirectFilter: the scheme's well-known port when a
+  // scheme is given, else the listener's port.
+  const port = spec.port ?? (spec.scheme ? (spec.scheme === 'https' ? 443 : 80) : listener.port);
+  const redirect: IRRedirect = { statusCode: spec.statusCode, port };
+  redirect.scheme = spec.scheme ?? listenerScheme;
+  if (spec.hostname) redirect.hostname = spec.hostname;
+  if (spec.path) redirect.path = spec.path;
+  return redirect;
+}
+
+function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction {
+  const redirect = finalizeRedirect(rule, listener);
+  if (redirect) return { kind: 'redirect', redirect };
+  if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: 500 };
+  if (rule.backends.length === 0) return { kind: 'directResponse', status: 500 };
+  const action: Extract<IRRouteAction, { kind: 'forward' }> = { kind: 'forward', backends: rule.backends };
+  if (rule.filters.urlRewrite) action.urlRewrite = rule.filters.urlRewrite;
+  if (rule.timeouts) action.timeouts = rule.timeouts;
+  if (rule.retry) action.retry = rule.retry;
+  if (rule.filters.mirrors.length > 0) action.mirrors = rule.filters.mirrors;
+  if (rule.sessionPersistence) action.sessionPersistence = rule.sessionPersistence;
+  return action;
+}
+
+function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel): RouteEntry[] {
+  const namespace = route.metadata.namespace ?? '';
+  const name = route.metadata.name;
+  const entries: RouteEntry[] = [];
+  for (const rule of rules) {
+    if (rule.invalid.length > 0) continue;
+    const action = ruleAction(rule, listener);
+    for (const [m, compiled] of rule.matches.entries()) {
+      const ir: IRRoute = {
+        name: `httproute/${namespace}/${name}/rule/${rule.index}/match/${m}`,
+        match: compiled.match,
+        action,
+        source: {
+          kind: 'HTTPRoute',
+          namespace,
+          name,
+          path: `spec.rules[${rule.index}].matches[${m}]`,
+          ...(rule.name ? { ruleName: rule.name } : {}),
+        },
+      };
+      if (rule.filters.requestHeaders) ir.requestHeaders = rule.filters.requestHeaders;
+      if (rule.filters.responseHeaders) ir.responseHeaders = rule.filters.responseHeaders;
+      if (rule.filters.cors) ir.cors = rule.filters.cors;
+      if (rule.filters.externalAuth) ir.externalAuth = rule.filters.externalAuth;
+      const key: PrecedenceKey = {
+        match: compiled.match,
+        hasMethod: compiled.hasMethod,
+        headerCount: compiled.headerCount,
+        queryCount: compiled.queryCount,
+        routeKey: `${namespace}/${name}`,
+        ruleIndex: rule.index,
+        matchIndex: m,
+      };
+      if (route.metadata.creationTimestamp) key.creationTimestamp = route.metadata.creationTimestamp;
+      entries.push({ key, route: ir });
+    }
+  }
+  return entries;
+}
+
+export interface HttpRouteContext extends BackendContext {
+  resources: ResourceSet;
+  controllerName: string;
+  clock: ConditionClock;
+  /** Gateways this controller owns, by `namespace/name`. */
+  gateways: Map<string, GatewayModel>;
+}
+
+/**
+ * Translates one HTTPRoute: attaches it to the parents this controller owns, compiles
+ * its rules, and computes its status (one entry per parentRef of ours).
+ */
+export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): HttpRouteResult {
+  const namespace = route.metadata.namespace ?? '';
+  const generation = route.metadata.generation;
+  const parents: ParentAttachment[] = [];
+  const seen = new Set<string>();
+  for (const ref of route.spec?.parentRefs ?? []) {
+    if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
+    const gateway = ctx.gateways.get(`${ref.namespace ?? namespace}/${ref.name}`);
+    if (!gateway) continue;
+    const dedupe = `${gateway.key}|${ref.sectionName ?? ''}|${ref.port ?? ''}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    parents.push(
+      attachToGateway(
+        ctx.resources,
+        { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace, name: route.metadata.name, hostnames: route.spec?.hostnames ?? [] },
+        ref,
+        gateway,
+      ),
+    );
+  }
+  if (parents.length === 0) return { attachments: [] };
+
+  const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
+  const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index));
+  const invalidRules = rules.filter((r) => r.invalid.length > 0);
+  const allInvalid = invalidRules.length === rules.length;
+  const refProblems = rules.flatMap((r) => r.refProblems);
+
+  const attachments: HttpListenerRoutes[] = [];
+  const parentStatuses = parents.map((parent) => {
+    const conditions: PendingCondition[] = [];
+    if (parent.rejected) conditions.push(parent.rejected);
+    else if (allInvalid) {
+      const first = invalidRules[0]?.invalid[0];
+      conditions.push({
+        type: 'Accepted',
+        status: false,
+        reason: first?.reason ?? 'UnsupportedValue',
+        message: invalidRules.flatMap((r) => r.invalid.map((p) => p.message)).join('; '),
+      });
+    } else {
+      conditions.push({ type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' });
+      for (const attachment of parent.attachments) {
+        attachment.listener.attachedRoutes += 1;
+        attachments.push({
+          listener: attachment.listener,
+          hostnames: attachment.hostnames,
+          entries: routeEntries(route, rules, attachment.listener),
+        });
+      }
+    }
+    const firstRef = refProblems[0];
+    conditions.push(
+      firstRef
+        ? {
+            type: 'ResolvedRefs',
+            status: false,
+            reason: firstRef.reason,
+            message: refProblems.map((p) => p.message).join('; '),
+          }
+        : { type: 'ResolvedRefs', status: true, reason: 'ResolvedRefs', message: 'All references are resolved' },
+    );
+    if (!parent.rejected && !allInvalid && invalidRules.length > 0) {
+      conditions.push({
+        type: 'PartiallyInvalid',
+        status: true,
+        reason: 'UnsupportedValue',
+        message: `Dropped Rule(s) ${invalidRules.map((r) => r.index).join(', ')}: ${invalidRules
+          .flatMap((r) => r.invalid.map((p) => p.message))
+          .join('; ')}`,
+      });
+    }
+    return {
+      parentRef: parent.parentRef,
+      controllerName: ctx.controllerName,
+      conditions: stamp(ctx.clock, generation, conditions),
+    };
+  });
+
+  return {
+    status: {
+      apiVersion: route.apiVersion,
+      kind: 'HTTPRoute',
+      namespace,
+      name: route.metadata.name,
+      ...(generation !== undefined ? { generation } : {}),
+      status: { parents: parentStatuses },
+    },
+    attachments,
+  };
+}

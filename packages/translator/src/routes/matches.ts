@@ -1,0 +1,84 @@
+import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
+import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+export interface CompiledMatch {
+  match: IRRouteMatch;
+  hasMethod: boolean;
+  headerCount: number;
+  queryCount: number;
+}
+
+function validRegex(value: string): boolean {
+  try {
+    new RegExp(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stringMatch(
+  entry: HTTPHeaderMatch,
+  field: string,
+  problems: string[],
+): IRStringMatch | undefined {
+  const type = entry.type ?? 'Exact';
+  if (type === 'Exact') return { type: 'Exact', value: entry.value };
+  if (type === 'RegularExpression') {
+    if (!validRegex(entry.value)) {
+      problems.push(`${field}.value: "${entry.value}" is not a valid regular expression`);
+      return undefined;
+    }
+    return { type: 'RegularExpression', value: entry.value };
+  }
+  problems.push(`${field}.type: unknown match type ${type}`);
+  return undefined;
+}
+
+/** Compiles one HTTPRouteMatch; problems (UnsupportedValue) are appended with their field. */
+export function compileMatch(match: HTTPRouteMatch, field: string, problems: string[]): CompiledMatch | undefined {
+  const before = problems.length;
+  const pathType = match.path?.type ?? 'PathPrefix';
+  const pathValue = match.path?.value ?? '/';
+  let path: IRRouteMatch['path'] | undefined;
+  if (pathType === 'Exact' || pathType === 'PathPrefix') {
+    if (!pathValue.startsWith('/')) problems.push(`${field}.path.value: "${pathValue}" must start with "/"`);
+    else path = { type: pathType, value: pathValue };
+  } else if (pathType === 'RegularExpression') {
+    if (!validRegex(pathValue)) problems.push(`${field}.path.value: "${pathValue}" is not a valid regular expression`);
+    else path = { type: 'RegularExpression', value: pathValue };
+  } else {
+    problems.push(`${field}.path.type: unknown path match type ${pathType}`);
+  }
+  const headers: IRHeaderMatch[] = [];
+  const seenHeaders = new Set<string>();
+  for (const [index, header] of (match.headers ?? []).entries()) {
+    const name = header.name.toLowerCase();
+    // The spec: only the first entry for an equivalent (case-insensitive) name counts.
+    if (seenHeaders.has(name)) continue;
+    seenHeaders.add(name);
+    const value = stringMatch(header, `${field}.headers[${index}]`, problems);
+    if (value) headers.push({ name, value });
+  }
+  const queryParams: IRRouteMatch['queryParams'] = [];
+  const seenQuery = new Set<string>();
+  for (const [index, param] of (match.queryParams ?? []).entries()) {
+    if (seenQuery.has(param.name)) continue;
+    seenQuery.add(param.name);
+    const value = stringMatch(param, `${field}.queryParams[${index}]`, problems);
+    if (value) queryParams.push({ name: param.name, value });
+  }
+  const headerCount = headers.length;
+  let hasMethod = false;
+  if (match.method !== undefined) {
+    if (!HTTP_METHODS.includes(match.method)) problems.push(`${field}.method: unknown method ${match.method}`);
+    else {
+      hasMethod = true;
+      headers.push({ name: ':method', value: { type: 'Exact', value: match.method } });
+    }
+  }
+  if (problems.length > before || !path) return undefined;
+  return { match: { path, headers, queryParams }, hasMethod, headerCount, queryCount: queryParams.length };
+}

@@ -1,0 +1,123 @@
+import type { ParentReference, ResourceSet } from '@portico/api';
+import type { PendingCondition } from '../conditions.js';
+import type { GatewayModel, ListenerModel } from '../gateway/model.js';
+import { listenerAccepted } from '../gateway/model.js';
+import { namespaceLabels, selectorMatches } from '../namespaces.js';
+import { GATEWAY_GROUP } from '../util.js';
+import { effectiveHostnames } from './hostnames.js';
+
+/** A route of any kind, as far as attachment is concerned. */
+export interface AttachableRoute {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Route hostnames (HTTPRoute, GRPCRoute, TLSRoute); undefined for kinds without hostnames. */
+  hostnames?: readonly string[];
+}
+
+export interface ListenerAttachment {
+  listener: ListenerModel;
+  /** Hostnames the route serves through this listener (`*` = any). */
+  hostnames: string[];
+}
+
+export interface ParentAttachment {
+  /** The parentRef with defaults filled in, as echoed in status. */
+  parentRef: ParentReference;
+  gateway: GatewayModel;
+  /** Listeners the route attached to; empty when not accepted. */
+  attachments: ListenerAttachment[];
+  /** Accepted=False reason when attachments is empty. */
+  rejected?: PendingCondition;
+}
+
+function allowsNamespace(resources: ResourceSet, listener: ListenerModel, routeNamespace: string): boolean {
+  const from = listener.spec.allowedRoutes?.namespaces?.from ?? 'Same';
+  switch (from) {
+    case 'All':
+      return true;
+    case 'Same':
+      return routeNamespace === listener.source.namespace;
+    case 'Selector':
+      return selectorMatches(listener.spec.allowedRoutes?.namespaces?.selector ?? {}, namespaceLabels(resources, routeNamespace));
+    default:
+      return false;
+  }
+}
+
+function allowsKind(listener: ListenerModel, route: AttachableRoute): boolean {
+  return listener.supportedKinds.some((k) => k.group === route.group && k.kind === route.kind);
+}
+
+/** Default-filled parentRef: group and kind are always reported, namespace resolved. */
+export function normalizeParentRef(ref: ParentReference, routeNamespace: string): ParentReference {
+  const normalized: ParentReference = {
+    group: ref.group ?? GATEWAY_GROUP,
+    kind: ref.kind ?? 'Gateway',
+    namespace: ref.namespace ?? routeNamespace,
+    name: ref.name,
+  };
+  if (ref.sectionName !== undefined) normalized.sectionName = ref.sectionName;
+  if (ref.port !== undefined) normalized.port = ref.port;
+  return normalized;
+}
+
+/**
+ * Attaches a route to the listeners one parentRef selects, following the Gateway API
+ * rules: sectionName and port narrow the listeners (NoMatchingParent when nothing is
+ * left), allowedRoutes kinds and namespaces must admit the route
+ * (NotAllowedByListeners), and hostnames must intersect (NoMatchingListenerHostname).
+ */
+export function attachToGateway(
+  resources: ResourceSet,
+  route: AttachableRoute,
+  ref: ParentReference,
+  gateway: GatewayModel,
+): ParentAttachment {
+  const parentRef = normalizeParentRef(ref, route.namespace);
+  const selected = gateway.listeners.filter(
+    (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
+  );
+  const reject = (reason: string, message: string): ParentAttachment => ({
+    parentRef,
+    gateway,
+    attachments: [],
+    rejected: { type: 'Accepted', status: false, reason, message },
+  });
+  const where = `Gateway ${gateway.key}`;
+  if (selected.length === 0) {
+    const what = [
+      ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : undefined,
+      ref.port !== undefined ? `port ${ref.port}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return reject('NoMatchingParent', `${where} has no listener matching ${what || 'this parentRef'}`);
+  }
+  const allowed = selected.filter(
+    (l) => listenerAccepted(l) && allowsKind(l, route) && allowsNamespace(resources, l, route.namespace),
+  );
+  if (allowed.length === 0) {
+    return reject(
+      'NotAllowedByListeners',
+      `no listener of ${where} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
+    );
+  }
+  const attachments: ListenerAttachment[] = [];
+  for (const listener of allowed) {
+    if (route.hostnames === undefined) {
+      attachments.push({ listener, hostnames: ['*'] });
+      continue;
+    }
+    const hostnames = effectiveHostnames(listener.hostname, route.hostnames);
+    if (hostnames.length > 0) attachments.push({ listener, hostnames });
+  }
+  if (attachments.length === 0) {
+    return reject(
+      'NoMatchingListenerHostname',
+      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where}`,
+    );
+  }
+  return { parentRef, gateway, attachments };
+}

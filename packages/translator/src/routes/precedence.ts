@@ -1,0 +1,52 @@
+import type { IRRouteMatch } from '@portico/ir';
+import { compareStrings } from '../util.js';
+
+/** What Gateway API precedence looks at for one (route, rule, match). */
+export interface PrecedenceKey {
+  match: IRRouteMatch;
+  hasMethod: boolean;
+  /** Header matches excluding the method pseudo-header. */
+  headerCount: number;
+  queryCount: number;
+  /** metadata.creationTimestamp; absent sorts as newest. */
+  creationTimestamp?: string;
+  /** `namespace/name` of the route. */
+  routeKey: string;
+  ruleIndex: number;
+  matchIndex: number;
+}
+
+function pathRank(match: IRRouteMatch): number {
+  // Exact first, then prefixes, then regular expressions (implementation-specific: a
+  // regex can match anything, so it only applies when no literal path matched).
+  switch (match.path.type) {
+    case 'Exact':
+      return 0;
+    case 'PathPrefix':
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+/**
+ * Gateway API HTTPRoute precedence, applied across every route of a listener:
+ * exact path > longest prefix > method match > most header matches > most query
+ * matches > oldest route > route namespace/name > rule order (then match order).
+ */
+export function comparePrecedence(a: PrecedenceKey, b: PrecedenceKey): number {
+  const rank = pathRank(a.match) - pathRank(b.match);
+  if (rank !== 0) return rank;
+  const length = b.match.path.value.length - a.match.path.value.length;
+  if (length !== 0) return length;
+  if (a.hasMethod !== b.hasMethod) return a.hasMethod ? -1 : 1;
+  if (a.headerCount !== b.headerCount) return b.headerCount - a.headerCount;
+  if (a.queryCount !== b.queryCount) return b.queryCount - a.queryCount;
+  const ta = a.creationTimestamp ?? '\uffff';
+  const tb = b.creationTimestamp ?? '\uffff';
+  if (ta !== tb) return compareStrings(ta, tb);
+  const key = compareStrings(a.routeKey, b.routeKey);
+  if (key !== 0) return key;
+  if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
+  return a.matchIndex - b.matchIndex;
+}

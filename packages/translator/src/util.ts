@@ -1,0 +1,32 @@
+import { GATEWAY_GROUP } from '@portico/api';
+
+export { GATEWAY_GROUP };
+export const CORE_GROUP = '';
+
+/** Plain code-unit comparison: locale-independent, so output never depends on the host. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...items].sort((a, b) => compareStrings(key(a), key(b)));
+}
+
+export function nsName(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+/** `Kind namespace/name`, the way every user-visible message names an object. */
+export function describeObject(kind: string, namespace: string | undefined, name: string): string {
+  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+}
+
+/** Kubernetes treats an empty group and the literal `core` as the core API group. */
+export function isCoreGroup(group: string | undefined): boolean {
+  return group === undefined || group === '' || group === 'core';
+}
+
+export function decodeBase64(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Buffer.from(value, 'base64').toString('utf8');
+}
