@@ -1,4 +1,9 @@
+import { FEATURES } from '../features.js';
 import type { ListenerModel } from './model.js';
+
+function tlsMode(listener: ListenerModel): string {
+  return listener.spec.tls?.mode ?? 'Terminate';
+}
 
 /** Listeners on one port are told apart by transport family; different families over TCP cannot share a port. */
 function family(protocol: string): 'http' | 'tls' | 'tcp' | 'udp' {
@@ -29,6 +34,10 @@ function conflictBetween(a: ListenerModel, b: ListenerModel): 'HostnameConflict'
   if (family(a.protocol) !== family(b.protocol)) return 'ProtocolConflict';
   const fam = family(a.protocol);
   if (fam === 'tcp' || fam === 'udp') return 'ProtocolConflict';
+  // TLS passthrough and TLS termination on one port need TLSRouteModeMixed.
+  if (a.protocol === 'TLS' && b.protocol === 'TLS' && tlsMode(a) !== tlsMode(b) && !FEATURES.includes('TLSRouteModeMixed')) {
+    return 'ProtocolConflict';
+  }
   // HTTP, HTTPS and TLS listeners on one port are distinct by hostname (SNI or Host).
   if ((a.hostname ?? '') === (b.hostname ?? '')) return 'HostnameConflict';
   return undefined;
@@ -56,6 +65,7 @@ export function markConflicts(listeners: ListenerModel[]): void {
       if (!reason) continue;
       // A ProtocolConflict explains more than a hostname clash; keep it when both apply.
       if (listener.conflict?.reason === 'ProtocolConflict') continue;
+      listener.supportedKinds = [];
       listener.conflict = {
         reason,
         message:

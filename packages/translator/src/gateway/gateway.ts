@@ -94,14 +94,20 @@ export function gatewayAccepted(model: GatewayModel): boolean {
   return model.listeners.length === 0 || model.listeners.some(listenerAccepted);
 }
 
-function listenerConditions(clock: ConditionClock, generation: number | undefined, l: ListenerModel): Condition[] {
+function listenerConditions(
+  clock: ConditionClock,
+  generation: number | undefined,
+  l: ListenerModel,
+  gatewayRejected: boolean,
+): Condition[] {
   const accepted = l.conflict
     ? condition(clock, generation, 'Accepted', false, l.conflict.reason, l.conflict.message)
     : l.notAccepted
       ? condition(clock, generation, 'Accepted', false, l.notAccepted.reason, l.notAccepted.message)
       : condition(clock, generation, 'Accepted', true, 'Accepted', 'Listener is accepted');
   let programmed: Condition;
-  if (listenerProgrammed(l)) programmed = condition(clock, generation, 'Programmed', true, 'Programmed', 'Listener is programmed');
+  if (gatewayRejected) programmed = condition(clock, generation, 'Programmed', false, 'Invalid', 'the Gateway is not accepted');
+  else if (listenerProgrammed(l)) programmed = condition(clock, generation, 'Programmed', true, 'Programmed', 'Listener is programmed');
   else if (l.conflict) programmed = condition(clock, generation, 'Programmed', false, l.conflict.reason, l.conflict.message);
   else {
     const why = l.notAccepted?.message ?? l.unresolved?.message ?? 'listener is invalid';
@@ -178,7 +184,7 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
         name: l.name,
         supportedKinds: l.supportedKinds,
         attachedRoutes: l.attachedRoutes,
-        conditions: listenerConditions(clock, generation, l),
+        conditions: listenerConditions(clock, generation, l, !accepted),
       })),
     },
   };

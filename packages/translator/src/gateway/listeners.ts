@@ -1,5 +1,6 @@
 import type { Listener, ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
+import { FEATURES } from '../features.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
 import { GATEWAY_GROUP } from '../util.js';
@@ -52,6 +53,13 @@ function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: Listen
     return;
   }
   if (model.protocol === 'TLS' && mode === 'Passthrough') return;
+  if (model.protocol === 'TLS' && mode === 'Terminate' && !FEATURES.includes('TLSRouteModeTerminate')) {
+    model.notAccepted = {
+      reason: 'UnsupportedValue',
+      message: `${field}.tls.mode: TLS listeners in Terminate mode are not supported yet (use Passthrough)`,
+    };
+    return;
+  }
   if (mode !== 'Terminate' && mode !== 'Passthrough') {
     model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.tls.mode: unknown mode ${mode}` };
     return;
@@ -121,5 +129,7 @@ export function buildListener(
   }
   resolveKinds(listener, model, field);
   if (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') resolveTls(ctx, listener, model, field);
+  // A listener that cannot be accepted supports no route kinds.
+  if (model.notAccepted) model.supportedKinds = [];
   return model;
 }

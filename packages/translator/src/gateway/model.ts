@@ -39,9 +39,14 @@ export function listenerAccepted(listener: ListenerModel): boolean {
   return !listener.notAccepted && !listener.conflict;
 }
 
-/** Accepted and with everything it needs to serve traffic. */
+/**
+ * Accepted and with everything it needs to serve traffic. Unsupported route kinds next
+ * to supported ones do not stop the listener from serving the supported ones.
+ */
 export function listenerProgrammed(listener: ListenerModel): boolean {
-  return listenerAccepted(listener) && !listener.unresolved;
+  if (!listenerAccepted(listener)) return false;
+  if (!listener.unresolved) return true;
+  return listener.unresolved.reason === 'InvalidRouteKinds' && listener.supportedKinds.length > 0;
 }
 
 export interface GatewayModel {

@@ -86,6 +86,9 @@ export function attachToGateway(
     rejected: { type: 'Accepted', status: false, reason, message },
   });
   const where = `Gateway ${gateway.key}`;
+  if (gateway.rejected) {
+    return reject('NoMatchingParent', `${where} is not accepted: ${gateway.rejected.message}`);
+  }
   if (selected.length === 0) {
     const what = [
       ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : undefined,

@@ -1,0 +1,41 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import { translate } from '../src/index.js';
+import { irProblems } from './wellformed.js';
+
+const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
+const inputs = readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.in.yaml'))
+  .sort()
+  .map((f) => ({ name: f, objects: loadManifests(readFileSync(join(goldenDir, f), 'utf8'), f).objects }));
+const options = { controllerName: 'portico.dev/gateway-controller' };
+
+describe('determinism', () => {
+  for (const input of inputs) {
+    it(`${input.name}: any input order gives byte-identical output`, () => {
+      const expected = JSON.stringify(translate(ResourceSet.from(input.objects), options));
+      fc.assert(
+        fc.property(fc.shuffledSubarray(input.objects, { minLength: input.objects.length }), (shuffled) => {
+          expect(JSON.stringify(translate(ResourceSet.from(shuffled), options))).toBe(expected);
+        }),
+        { numRuns: 20, seed: 7 },
+      );
+    });
+
+    it(`${input.name}: output is well-formed`, () => {
+      expect(irProblems(translate(ResourceSet.from(input.objects), options))).toEqual([]);
+    });
+  }
+
+  it('does not mutate its input', () => {
+    for (const input of inputs) {
+      const before = JSON.stringify(input.objects);
+      translate(ResourceSet.from(input.objects), options);
+      expect(JSON.stringify(input.objects)).toBe(before);
+    }
+  });
+});
