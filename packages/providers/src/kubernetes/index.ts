@@ -1,0 +1,20 @@
+export { KubernetesProvider } from './provider.js';
+export type { KubernetesProviderOptions, KubernetesSnapshot, GatewayAddresses } from './provider.js';
+export { LeaderElector } from './leader.js';
+export type { LeaderElectionOptions } from './leader.js';
+export {
+  Provisioner,
+  desiredObjects,
+  envoyBootstrap,
+  gatewayAddressesFromService,
+  proxyName,
+  servicePorts,
+  SERVICE_TYPE_ANNOTATION,
+} from './provisioning.js';
+export type { ProvisioningOptions } from './provisioning.js';
+export { StatusWriter, mergeStatus } from './status.js';
+export { referencedObjects } from './references.js';
+export type { ObjectRef } from './references.js';
+export { KubeRest, KubeApiError } from './rest.js';
+export type { Logger } from './logger.js';
+export { GATEWAY_API_KINDS, CORE_KINDS } from './kinds.js';

@@ -1,0 +1,464 @@
+import { KubeConfig, ListWatch, Watch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
+import {
+  ResourceSet,
+  type Gateway,
+  type KindName,
+  type KubeObject,
+  type ListenerSet,
+  type Service,
+} from '@portico/api';
+import type { ObjectStatus } from '@portico/translator';
+import type { Provider, ProviderProblem, ProviderSnapshot } from '../provider.js';
+import {
+  CORE_KINDS,
+  GATEWAY_API_KINDS,
+  apiVersionOf,
+  collectionPath,
+  discoveryPath,
+  type ServedVersion,
+  type WatchedKind,
+} from './kinds.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader.js';
+import { silentLogger, type Logger } from './logger.js';
+import {
+  Provisioner,
+  gatewayAddressesFromService,
+  proxyName,
+  type ProvisioningOptions,
+} from './provisioning.js';
+import { referencedObjects, refKey, type ObjectRef } from './references.js';
+import { KubeRest, isStatus } from './rest.js';
+import { StatusWriter, canonicalJson } from './status.js';
+
+export interface KubernetesProviderOptions {
+  /** Defaults to the in-cluster config or $KUBECONFIG (KubeConfig.loadFromDefault). */
+  kubeConfig?: KubeConfig;
+  /** GatewayClasses with this spec.controllerName are ours. */
+  controllerName: string;
+  /** Quiet period before a snapshot is emitted after a change. Default 100 ms. */
+  debounceMs?: number;
+  /** Leader election; when absent this replica always leads (single replica, tests). */
+  leaderElection?: LeaderElectionOptions;
+  /** Envoy provisioning per Gateway (leader only); when absent, Gateways are not provisioned. */
+  provisioning?: ProvisioningOptions;
+  /** How often to look again for Gateway API kinds whose CRDs were missing. Default 30 s. */
+  crdRecheckMs?: number;
+  /** Status batch window in ms. Default 50. */
+  statusBatchMs?: number;
+  /** First retry delay after a failed list or watch, doubled up to 30 s. Default 500 ms. */
+  retryBackoffMs?: number;
+  logger?: Logger;
+}
+
+export type GatewayAddresses = Record<string, Array<{ type: string; value: string }>>;
+
+/** A ProviderSnapshot plus what only a cluster knows: where each provisioned Gateway is reachable. */
+export interface KubernetesSnapshot extends ProviderSnapshot {
+  /** Pass to the translator as TranslateOptions.gatewayAddresses. */
+  gatewayAddresses: GatewayAddresses;
+}
+
+interface KindWatch {
+  spec: WatchedKind;
+  served?: ServedVersion;
+  listWatch?: ListWatch<KubernetesObject>;
+  synced: boolean;
+  missing: boolean;
+  failures: number;
+  retryTimer?: NodeJS.Timeout;
+}
+
+interface RefWatch {
+  ref: ObjectRef;
+  listWatch: ListWatch<KubernetesObject>;
+  synced: boolean;
+  failures: number;
+  retryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * Reads Gateway API objects, Services, EndpointSlices, Namespaces and the
+ * Secrets and ConfigMaps they reference from the API server through
+ * list-watch caches, emits debounced snapshots once every cache has synced,
+ * and (as leader) writes status and provisions Envoy for each Gateway.
+ * Every replica serves xDS from the snapshots; only the leader writes.
+ */
+export class KubernetesProvider implements Provider {
+  readonly name = 'kubernetes';
+  private readonly kubeConfig: KubeConfig;
+  private readonly rest: KubeRest;
+  private readonly watcher: Watch;
+  private readonly logger: Logger;
+  private readonly kinds = new Map<KindName, KindWatch>();
+  private readonly refs = new Map<string, RefWatch>();
+  private readonly statusWriter: StatusWriter;
+  private readonly elector: LeaderElector | undefined;
+  private readonly provisioner: Provisioner | undefined;
+  private onSnapshot: ((snapshot: KubernetesSnapshot) => void) | undefined;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private latestStatuses: readonly ObjectStatus[] = [];
+  private latestResources: ResourceSet | undefined;
+  private provisionedFor: string | undefined;
+  private provisioning: Promise<void> = Promise.resolve();
+  private snapshotCount = 0;
+
+  constructor(private readonly options: KubernetesProviderOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.kubeConfig = options.kubeConfig ?? defaultKubeConfig();
+    this.rest = new KubeRest(this.kubeConfig);
+    this.watcher = new Watch(this.kubeConfig);
+    for (const spec of [...CORE_KINDS, ...GATEWAY_API_KINDS]) {
+      this.kinds.set(spec.kind, { spec, synced: false, missing: false, failures: 0 });
+    }
+    this.statusWriter = new StatusWriter({
+      rest: this.rest,
+      controllerName: options.controllerName,
+      logger: this.logger,
+      batchMs: options.statusBatchMs,
+      resolve: (kind) => (this.kinds.has(kind as KindName) ? this.kinds.get(kind as KindName)?.served : undefined),
+      lookup: (kind, namespace, name) => this.cached(kind, namespace, name),
+    });
+    if (options.leaderElection) {
+      this.elector = new LeaderElector(this.rest, options.leaderElection, this.logger);
+      this.elector.on('leading', () => this.onLeading());
+      this.elector.on('lost', () => this.statusWriter.cancel());
+    }
+    if (options.provisioning) this.provisioner = new Provisioner(this.rest, options.provisioning, this.logger);
+  }
+
+  /** True when this replica may write status and provision (always, without leader election). */
+  get isLeader(): boolean {
+    return this.elector ? this.elector.isLeader : !this.stopped;
+  }
+
+  /** `leading` / `lost` events; undefined without leader election. */
+  get leaderElector(): LeaderElector | undefined {
+    return this.elector;
+  }
+
+  /** Status write counters, for metrics. */
+  get statusStats(): StatusWriter['stats'] {
+    return this.statusWriter.stats;
+  }
+
+  async start(onSnapshot: (snapshot: ProviderSnapshot) => void): Promise<void> {
+    this.onSnapshot = onSnapshot;
+    this.stopped = false;
+    await Promise.all([...this.kinds.values()].map((state) => this.startKind(state)));
+    this.elector?.start();
+    this.scheduleRecheck();
+    this.scheduleSnapshot();
+  }
+
+  async writeStatus(statuses: readonly ObjectStatus[]): Promise<void> {
+    this.latestStatuses = statuses;
+    if (!this.isLeader) return;
+    await this.statusWriter.enqueue(statuses);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.statusWriter.cancel();
+    await this.elector?.stop();
+    for (const state of this.kinds.values()) {
+      if (state.retryTimer) clearTimeout(state.retryTimer);
+      await state.listWatch?.stop();
+    }
+    for (const ref of this.refs.values()) {
+      if (ref.retryTimer) clearTimeout(ref.retryTimer);
+      await ref.listWatch.stop();
+    }
+    this.refs.clear();
+    await this.provisioning.catch(() => undefined);
+    await this.statusWriter.idle().catch(() => undefined);
+  }
+
+  /** Simulates a crash for failover tests and drills: stop without releasing the lease. */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    await this.elector?.stop(false);
+    await this.stop();
+  }
+
+  /** Where each of our Gateways is reachable, from its provisioned Service. */
+  gatewayAddresses(resources: ResourceSet | undefined = this.latestResources): GatewayAddresses {
+    const addresses: GatewayAddresses = {};
+    if (!this.provisioner || !resources) return addresses;
+    for (const gateway of this.ourGateways(resources)) {
+      const namespace = gateway.metadata.namespace ?? 'default';
+      const service = resources.get('Service', namespace, proxyName(gateway.metadata.name)) as Service | undefined;
+      addresses[`${namespace}/${gateway.metadata.name}`] = gatewayAddressesFromService(service);
+    }
+    return addresses;
+  }
+
+  // ---------- discovery and informers ----------
+
+  private async discover(spec: WatchedKind): Promise<ServedVersion | undefined> {
+    for (const candidate of spec.candidates) {
+      try {
+        const list = await this.rest.get<{ resources?: Array<{ name?: string }> }>(discoveryPath(candidate));
+        if ((list.resources ?? []).some((resource) => resource.name === candidate.plural)) return candidate;
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  private async startKind(state: KindWatch): Promise<void> {
+    if (this.stopped) return;
+    try {
+      state.served = state.spec.optional ? await this.discover(state.spec) : state.spec.candidates[0];
+    } catch (error) {
+      this.retryKind(state, error);
+      return;
+    }
+    const served = state.served;
+    if (!served) {
+      if (!state.missing) {
+        this.logger.warn(
+          { kind: state.spec.kind, tried: state.spec.candidates.map((c) => `${c.plural}.${c.group}/${c.version}`) },
+          'CRD not installed; continuing without this kind',
+        );
+      }
+      state.missing = true;
+      state.synced = true;
+      this.scheduleSnapshot();
+      return;
+    }
+    state.missing = false;
+    const path = collectionPath(served);
+    const listWatch = new ListWatch<KubernetesObject>(
+      path,
+      this.watcher,
+      async () => {
+        const list = await this.rest.get<KubernetesListObject<KubernetesObject>>(path);
+        state.synced = true;
+        state.failures = 0;
+        return list;
+      },
+      false,
+    );
+    state.listWatch = listWatch;
+    const changed = (): void => this.scheduleSnapshot();
+    listWatch.on('add', changed);
+    listWatch.on('update', changed);
+    listWatch.on('delete', changed);
+    listWatch.on('error', (error?: unknown) => {
+      if (this.stopped) return;
+      if (state.spec.optional && isStatus(error, 404)) {
+        // The CRD went away under us: drop the kind, look again later.
+        void listWatch.stop();
+        state.listWatch = undefined;
+        state.served = undefined;
+        state.missing = true;
+        state.synced = true;
+        this.logger.warn({ kind: state.spec.kind }, 'CRD removed; continuing without this kind');
+        this.scheduleSnapshot();
+        return;
+      }
+      this.logger.warn({ kind: state.spec.kind, err: String(error) }, 'list/watch failed; retrying');
+      state.failures++;
+      state.retryTimer = setTimeout(() => {
+        if (!this.stopped) void listWatch.start();
+      }, this.backoff(state.failures));
+    });
+    await listWatch.start();
+  }
+
+  private retryKind(state: KindWatch, error: unknown): void {
+    state.failures++;
+    this.logger.warn({ kind: state.spec.kind, err: String(error) }, 'discovery failed; retrying');
+    state.retryTimer = setTimeout(() => void this.startKind(state), this.backoff(state.failures));
+  }
+
+  private backoff(failures: number): number {
+    return Math.min(30_000, (this.options.retryBackoffMs ?? 500) * 2 ** Math.min(failures - 1, 10));
+  }
+
+  /** Kinds whose CRDs were missing get installed later; pick them up without a restart. */
+  private scheduleRecheck(): void {
+    if (this.stopped) return;
+    this.recheckTimer = setTimeout(async () => {
+      for (const state of this.kinds.values()) {
+        if (state.missing && !this.stopped) await this.startKind(state);
+      }
+      this.scheduleRecheck();
+    }, this.options.crdRecheckMs ?? 30_000);
+    this.recheckTimer.unref?.();
+  }
+
+  // ---------- referenced Secrets and ConfigMaps ----------
+
+  private syncReferences(wanted: readonly ObjectRef[]): void {
+    const keys = new Set(wanted.map(refKey));
+    for (const [key, watch] of this.refs) {
+      if (keys.has(key)) continue;
+      if (watch.retryTimer) clearTimeout(watch.retryTimer);
+      void watch.listWatch.stop();
+      this.refs.delete(key);
+    }
+    for (const ref of wanted) {
+      const key = refKey(ref);
+      if (this.refs.has(key)) continue;
+      const plural = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
+      const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}`;
+      const fieldSelector = `metadata.name=${ref.name}`;
+      const query = `?fieldSelector=${encodeURIComponent(fieldSelector)}`;
+      const watch: RefWatch = {
+        ref,
+        synced: false,
+        failures: 0,
+        listWatch: new ListWatch<KubernetesObject>(
+          path,
+          this.watcher,
+          async () => {
+            const list = await this.rest.get<KubernetesListObject<KubernetesObject>>(path + query);
+            watch.synced = true;
+            watch.failures = 0;
+            return list;
+          },
+          false,
+          undefined,
+          fieldSelector,
+        ),
+      };
+      this.refs.set(key, watch);
+      const changed = (): void => this.scheduleSnapshot();
+      watch.listWatch.on('add', changed);
+      watch.listWatch.on('update', changed);
+      watch.listWatch.on('delete', changed);
+      watch.listWatch.on('error', (error?: unknown) => {
+        if (this.stopped || this.refs.get(key) !== watch) return;
+        if (isStatus(error, 403)) {
+          // Not allowed to read it: report it as absent rather than holding back every snapshot.
+          watch.synced = true;
+          this.logger.warn({ object: `${ref.kind} ${ref.namespace}/${ref.name}` }, 'forbidden to read referenced object');
+          this.scheduleSnapshot();
+        }
+        watch.failures++;
+        watch.retryTimer = setTimeout(() => {
+          if (!this.stopped && this.refs.get(key) === watch) void watch.listWatch.start();
+        }, this.backoff(watch.failures));
+      });
+      void watch.listWatch.start().then(() => this.scheduleSnapshot());
+    }
+  }
+
+  // ---------- snapshots ----------
+
+  private scheduleSnapshot(): void {
+    if (this.stopped || !this.onSnapshot) return;
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      this.emitSnapshot();
+    }, this.options.debounceMs ?? 100);
+  }
+
+  private emitSnapshot(): void {
+    if (this.stopped || !this.onSnapshot) return;
+    if ([...this.kinds.values()].some((state) => !state.synced)) return; // a later sync schedules again
+    const problems: ProviderProblem[] = [];
+    const resources = new ResourceSet();
+    for (const state of this.kinds.values()) {
+      for (const object of state.listWatch?.list() ?? []) this.addObject(resources, state.spec.kind, object, problems);
+    }
+    // Only now do we know which Secrets and ConfigMaps are referenced.
+    this.syncReferences(referencedObjects(resources));
+    if ([...this.refs.values()].some((watch) => !watch.synced)) return;
+    for (const watch of this.refs.values()) {
+      for (const object of watch.listWatch.list()) {
+        if (object.metadata?.name === watch.ref.name) this.addObject(resources, watch.ref.kind, object, problems);
+      }
+    }
+    this.latestResources = resources;
+    const snapshot: KubernetesSnapshot = { resources, problems, gatewayAddresses: this.gatewayAddresses(resources) };
+    this.snapshotCount++;
+    this.logger.debug({ objects: resources.size, snapshot: this.snapshotCount }, 'snapshot');
+    try {
+      this.onSnapshot(snapshot);
+    } catch (error) {
+      this.logger.error({ err: String(error) }, 'snapshot consumer failed');
+    }
+    this.maybeProvision(resources, false);
+  }
+
+  private addObject(resources: ResourceSet, kind: KindName, raw: KubernetesObject, problems: ProviderProblem[]): void {
+    const name = raw.metadata?.name;
+    if (!name) {
+      problems.push({ source: `${kind} (unnamed)`, message: 'object has no metadata.name' });
+      return;
+    }
+    const { managedFields: _managedFields, ...metadata } = raw.metadata as Record<string, unknown>;
+    // XListenerSet (experimental group) is the same object as ListenerSet under another name.
+    const object = { ...(raw as Record<string, unknown>), kind, metadata } as unknown as KubeObject;
+    resources.upsert(object as Parameters<ResourceSet['upsert']>[0]);
+  }
+
+  private cached(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const state = this.kinds.get(kind as KindName);
+    const object = state?.listWatch?.get(name, namespace);
+    return object as KubeObject | undefined;
+  }
+
+  // ---------- leadership and provisioning ----------
+
+  private onLeading(): void {
+    if (this.stopped) return;
+    if (this.latestStatuses.length > 0) void this.statusWriter.enqueue(this.latestStatuses);
+    if (this.latestResources) this.maybeProvision(this.latestResources, true);
+  }
+
+  private ourGateways(resources: ResourceSet): Gateway[] {
+    const ourClasses = new Set(
+      resources
+        .list('GatewayClass')
+        .filter((gatewayClass) => gatewayClass.spec?.controllerName === this.options.controllerName)
+        .map((gatewayClass) => gatewayClass.metadata.name),
+    );
+    return resources.list('Gateway').filter((gateway) => ourClasses.has(gateway.spec?.gatewayClassName ?? ''));
+  }
+
+  private maybeProvision(resources: ResourceSet, force: boolean): void {
+    const provisioner = this.provisioner;
+    if (!provisioner || !this.isLeader || this.stopped) return;
+    const gateways = this.ourGateways(resources);
+    const listenerSets: ListenerSet[] = resources.list('ListenerSet');
+    const fingerprint = canonicalJson([
+      gateways.map((gateway) => [gateway.metadata.namespace, gateway.metadata.name, gateway.metadata.uid, gateway.spec]),
+      listenerSets.map((set) => [set.metadata.namespace, set.metadata.name, set.spec]),
+    ]);
+    if (!force && fingerprint === this.provisionedFor) return;
+    this.provisionedFor = fingerprint;
+    this.provisioning = this.provisioning
+      .then(() => (this.isLeader && !this.stopped ? provisioner.reconcile(gateways, listenerSets) : undefined))
+      .catch((error: unknown) => {
+        this.provisionedFor = undefined;
+        this.logger.error({ err: String(error) }, 'provisioning failed');
+      });
+  }
+
+  /** Resolves when queued provisioning and status writes are done (tests, graceful shutdown). */
+  async settled(): Promise<void> {
+    await this.provisioning;
+    await this.statusWriter.idle();
+  }
+
+  /** The served apiVersion of a kind, or undefined if its CRD is missing. */
+  servedApiVersion(kind: KindName): string | undefined {
+    const served = this.kinds.get(kind)?.served;
+    return served ? apiVersionOf(served) : undefined;
+  }
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromDefault();
+  return config;
+}

@@ -1,0 +1,458 @@
+import { createHash } from 'node:crypto';
+import type { Gateway, KubeObject, ListenerSet, Service } from '@portico/api';
+import { isStatus, type KubeRest } from './rest.js';
+import type { Logger } from './logger.js';
+
+export interface ProvisioningOptions {
+  /** Envoy image for the data plane Deployments. */
+  envoyImage: string;
+  /** DNS name of the controller's xDS Service, e.g. `portico.portico-system.svc.cluster.local`. */
+  xdsHost: string;
+  xdsPort: number;
+  /** Service type for Gateways that do not say otherwise. Default LoadBalancer. */
+  serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP';
+  replicas?: number;
+  /**
+   * mTLS between Envoy and the control plane: a Secret (tls.crt, tls.key,
+   * ca.crt) that must exist in each Gateway's namespace. Plain text when unset.
+   */
+  xdsTlsSecretName?: string;
+  /** SNI / SAN Envoy expects on the control plane's certificate. Default: xdsHost. */
+  xdsServerName?: string;
+  /** Envoy admin port (bound to loopback inside the pod). Default 19000. */
+  envoyAdminPort?: number;
+}
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'portico';
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+export const GATEWAY_NAMESPACE_LABEL = 'portico.io/gateway-namespace';
+/** Annotation on a Gateway (or its infrastructure.annotations) choosing the Service type. */
+export const SERVICE_TYPE_ANNOTATION = 'portico.io/service-type';
+
+type Json = Record<string, unknown>;
+
+/** The provisioned objects' name: `portico-<gateway>`, shortened with a hash when over 63 characters. */
+export function proxyName(gatewayName: string): string {
+  const name = `portico-${gatewayName}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha256').update(gatewayName).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54)}-${hash}`;
+}
+
+function ownerReference(gateway: Gateway): Json {
+  return {
+    apiVersion: gateway.apiVersion,
+    kind: 'Gateway',
+    name: gateway.metadata.name,
+    uid: gateway.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function labelsFor(gateway: Gateway): Record<string, string> {
+  return {
+    ...(gateway.spec?.infrastructure?.labels ?? {}),
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [GATEWAY_NAME_LABEL]: gateway.metadata.name,
+    [GATEWAY_NAMESPACE_LABEL]: gateway.metadata.namespace ?? '',
+  };
+}
+
+function selectorFor(gateway: Gateway): Record<string, string> {
+  return {
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [GATEWAY_NAME_LABEL]: gateway.metadata.name,
+    [GATEWAY_NAMESPACE_LABEL]: gateway.metadata.namespace ?? '',
+  };
+}
+
+function metadataFor(gateway: Gateway): Json {
+  const annotations = gateway.spec?.infrastructure?.annotations;
+  return {
+    name: proxyName(gateway.metadata.name),
+    namespace: gateway.metadata.namespace,
+    labels: labelsFor(gateway),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    ownerReferences: [ownerReference(gateway)],
+  };
+}
+
+/** Envoy bootstrap: identifies the proxy as the Gateway (`node.cluster`) and points ADS at the control plane. */
+export function envoyBootstrap(gateway: Gateway, options: ProvisioningOptions): Json {
+  const tls = options.xdsTlsSecretName
+    ? {
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            sni: options.xdsServerName ?? options.xdsHost,
+            common_tls_context: {
+              tls_certificates: [
+                {
+                  certificate_chain: { filename: '/etc/portico/xds-tls/tls.crt' },
+                  private_key: { filename: '/etc/portico/xds-tls/tls.key' },
+                },
+              ],
+              validation_context: {
+                trusted_ca: { filename: '/etc/portico/xds-tls/ca.crt' },
+                match_typed_subject_alt_names: [
+                  { san_type: 'DNS', matcher: { exact: options.xdsServerName ?? options.xdsHost } },
+                ],
+              },
+            },
+          },
+        },
+      }
+    : {};
+  return {
+    node: {
+      // node.id comes from --service-node (the pod name) so every replica is distinct.
+      cluster: `${gateway.metadata.namespace ?? 'default'}/${gateway.metadata.name}`,
+    },
+    admin: {
+      address: { socket_address: { address: '127.0.0.1', port_value: options.envoyAdminPort ?? 19000 } },
+    },
+    dynamic_resources: {
+      ads_config: {
+        api_type: 'GRPC',
+        transport_api_version: 'V3',
+        grpc_services: [{ envoy_grpc: { cluster_name: 'portico_xds' } }],
+        set_node_on_first_message_only: true,
+      },
+      lds_config: { ads: {}, resource_api_version: 'V3' },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: {
+      clusters: [
+        {
+          name: 'portico_xds',
+          type: 'STRICT_DNS',
+          connect_timeout: '5s',
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '5s' } } },
+            },
+          },
+          load_assignment: {
+            cluster_name: 'portico_xds',
+            endpoints: [
+              {
+                lb_endpoints: [
+                  { endpoint: { address: { socket_address: { address: options.xdsHost, port_value: options.xdsPort } } } },
+                ],
+              },
+            ],
+          },
+          ...tls,
+        },
+      ],
+    },
+  };
+}
+
+interface ServicePortSpec {
+  name: string;
+  port: number;
+  targetPort: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+/** One Service port per distinct (port, transport) among the Gateway's and its ListenerSets' listeners. */
+export function servicePorts(gateway: Gateway, listenerSets: readonly ListenerSet[]): ServicePortSpec[] {
+  const listeners = [
+    ...(gateway.spec?.listeners ?? []),
+    ...listenerSets
+      .filter((set) => {
+        const parent = set.spec?.parentRef;
+        return (
+          parent?.name === gateway.metadata.name &&
+          (parent.namespace ?? set.metadata.namespace) === gateway.metadata.namespace
+        );
+      })
+      .flatMap((set) => set.spec?.listeners ?? []),
+  ];
+  const ports = new Map<string, ServicePortSpec>();
+  for (const listener of listeners) {
+    if (!listener || typeof listener.port !== 'number' || listener.port < 1 || listener.port > 65535) continue;
+    const protocol = listener.protocol === 'UDP' ? 'UDP' : 'TCP';
+    const key = `${protocol}/${listener.port}`;
+    if (!ports.has(key)) {
+      ports.set(key, { name: `${protocol.toLowerCase()}-${listener.port}`, port: listener.port, targetPort: listener.port, protocol });
+    }
+  }
+  return [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+}
+
+function serviceTypeFor(gateway: Gateway, options: ProvisioningOptions): string {
+  const requested =
+    gateway.spec?.infrastructure?.annotations?.[SERVICE_TYPE_ANNOTATION] ??
+    gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION];
+  if (requested === 'LoadBalancer' || requested === 'NodePort' || requested === 'ClusterIP') return requested;
+  return options.serviceType ?? 'LoadBalancer';
+}
+
+export interface ProvisionedObjects {
+  serviceAccount: Json;
+  configMap: Json;
+  deployment: Json;
+  service: Json;
+}
+
+/** Everything one Gateway's data plane needs, as API objects. Pure: same input, same objects. */
+export function desiredObjects(
+  gateway: Gateway,
+  listenerSets: readonly ListenerSet[],
+  options: ProvisioningOptions,
+): ProvisionedObjects {
+  const name = proxyName(gateway.metadata.name);
+  const labels = labelsFor(gateway);
+  const ports = servicePorts(gateway, listenerSets);
+  const volumes: Json[] = [{ name: 'bootstrap', configMap: { name } }];
+  const mounts: Json[] = [{ name: 'bootstrap', mountPath: '/etc/envoy', readOnly: true }];
+  if (options.xdsTlsSecretName) {
+    volumes.push({ name: 'xds-tls', secret: { secretName: options.xdsTlsSecretName } });
+    mounts.push({ name: 'xds-tls', mountPath: '/etc/portico/xds-tls', readOnly: true });
+  }
+  const bootstrap = JSON.stringify(envoyBootstrap(gateway, options), null, 2);
+  const bootstrapHash = createHash('sha256').update(bootstrap).digest('hex').slice(0, 16);
+  return {
+    serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadataFor(gateway) },
+    configMap: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadataFor(gateway),
+      data: { 'envoy.json': bootstrap },
+    },
+    deployment: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadataFor(gateway),
+      spec: {
+        replicas: options.replicas ?? 1,
+        selector: { matchLabels: selectorFor(gateway) },
+        template: {
+          metadata: {
+            labels,
+            // A changed bootstrap restarts the pods; Envoy reads it only at start.
+            annotations: { ...(gateway.spec?.infrastructure?.annotations ?? {}), 'portico.io/bootstrap-hash': bootstrapHash },
+          },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            // Listeners on ports below 1024 without running Envoy as root.
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 101,
+              sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
+            },
+            containers: [
+              {
+                name: 'envoy',
+                image: options.envoyImage,
+                args: [
+                  '--config-path',
+                  '/etc/envoy/envoy.json',
+                  '--service-node',
+                  '$(POD_NAME)',
+                  '--log-level',
+                  'info',
+                ],
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ],
+                ports: [
+                  ...ports.map((port) => ({ name: port.name, containerPort: port.targetPort, protocol: port.protocol })),
+                ],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: mounts,
+                resources: { requests: { cpu: '100m', memory: '128Mi' } },
+              },
+            ],
+            volumes,
+          },
+        },
+      },
+    },
+    service: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadataFor(gateway),
+      spec: {
+        type: serviceTypeFor(gateway, options),
+        selector: selectorFor(gateway),
+        ports: ports.length > 0 ? ports : [{ name: 'placeholder', port: 9, targetPort: 9, protocol: 'TCP' }],
+      },
+    },
+  };
+}
+
+/**
+ * The addresses a Gateway is reachable at, from its Service: load balancer
+ * ingress first, else the cluster IPs (a ClusterIP or NodePort Service). A
+ * LoadBalancer Service still waiting for its ingress reports none yet.
+ */
+export function gatewayAddressesFromService(service: Service | undefined): Array<{ type: string; value: string }> {
+  if (!service) return [];
+  const status = (service.status ?? {}) as { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+  const addresses: Array<{ type: string; value: string }> = [];
+  for (const ingress of status.loadBalancer?.ingress ?? []) {
+    if (ingress.ip) addresses.push({ type: 'IPAddress', value: ingress.ip });
+    else if (ingress.hostname) addresses.push({ type: 'Hostname', value: ingress.hostname });
+  }
+  if (addresses.length > 0 || service.spec?.type === 'LoadBalancer') return addresses;
+  const ips = service.spec?.clusterIPs ?? (service.spec?.clusterIP ? [service.spec.clusterIP] : []);
+  return ips.filter((ip) => ip && ip !== 'None').map((ip) => ({ type: 'IPAddress', value: ip }));
+}
+
+interface Kind {
+  kind: string;
+  collection: (namespace?: string) => string;
+}
+
+const PROVISIONED_KINDS: Record<keyof ProvisionedObjects, Kind> = {
+  serviceAccount: {
+    kind: 'ServiceAccount',
+    collection: (ns) => (ns ? `/api/v1/namespaces/${ns}/serviceaccounts` : '/api/v1/serviceaccounts'),
+  },
+  configMap: { kind: 'ConfigMap', collection: (ns) => (ns ? `/api/v1/namespaces/${ns}/configmaps` : '/api/v1/configmaps') },
+  deployment: {
+    kind: 'Deployment',
+    collection: (ns) => (ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : '/apis/apps/v1/deployments'),
+  },
+  service: { kind: 'Service', collection: (ns) => (ns ? `/api/v1/namespaces/${ns}/services` : '/api/v1/services') },
+};
+
+/** Order matters: the ServiceAccount and ConfigMap exist before the pods that use them. */
+const APPLY_ORDER: Array<keyof ProvisionedObjects> = ['serviceAccount', 'configMap', 'deployment', 'service'];
+
+function sameManagedFields(existing: Json, desired: Json): boolean {
+  const pick = (object: Json): string => {
+    const metadata = (object.metadata ?? {}) as Json;
+    const spec = { ...((object.spec ?? {}) as Json) };
+    // The API server fills these in; they are not ours to fight over.
+    if (object.kind === 'Service') {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+      const ports = Array.isArray(spec.ports) ? (spec.ports as Json[]) : [];
+      spec.ports = ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort, protocol: port.protocol }));
+      spec.type = spec.type ?? 'ClusterIP';
+      spec.selector = spec.selector ?? {};
+      return JSON.stringify([metadata.labels, metadata.annotations ?? {}, metadata.ownerReferences, spec.type, spec.selector, spec.ports]);
+    }
+    return JSON.stringify([metadata.labels, metadata.annotations ?? {}, metadata.ownerReferences, object.data, object.spec ? stableSpec(object) : null]);
+  };
+  return pick(existing) === pick(desired);
+}
+
+/** The Deployment fields we set, in a fixed shape (the server adds defaults we ignore). */
+function stableSpec(object: Json): string {
+  if (object.kind !== 'Deployment') return '';
+  const spec = (object.spec ?? {}) as Json;
+  const template = (spec.template ?? {}) as Json;
+  const podSpec = (template.spec ?? {}) as Json;
+  const containers = Array.isArray(podSpec.containers) ? (podSpec.containers as Json[]) : [];
+  return JSON.stringify([
+    spec.replicas,
+    ((template.metadata ?? {}) as Json).annotations,
+    containers.map((container) => [container.image, container.args, container.ports]),
+    podSpec.volumes,
+  ]);
+}
+
+/**
+ * Creates, updates and deletes each Gateway's data plane. Objects carry an
+ * ownerReference to their Gateway (so the garbage collector removes them
+ * even if Portico is down) and are also deleted explicitly when their Gateway
+ * stops being ours.
+ */
+export class Provisioner {
+  constructor(
+    private readonly rest: KubeRest,
+    private readonly options: ProvisioningOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async reconcile(gateways: readonly Gateway[], listenerSets: readonly ListenerSet[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const gateway of gateways) {
+      const objects = desiredObjects(gateway, listenerSets, this.options);
+      for (const field of APPLY_ORDER) {
+        const object = objects[field];
+        const kind = PROVISIONED_KINDS[field];
+        wanted.add(`${kind.kind}/${gateway.metadata.namespace}/${proxyName(gateway.metadata.name)}`);
+        try {
+          await this.apply(kind, object);
+        } catch (error) {
+          this.logger.error(
+            { gateway: `${gateway.metadata.namespace}/${gateway.metadata.name}`, kind: kind.kind, err: String(error) },
+            'provisioning failed',
+          );
+        }
+      }
+    }
+    await this.deleteUnwanted(wanted);
+  }
+
+  private async apply(kind: Kind, desired: Json): Promise<void> {
+    const metadata = desired.metadata as { name: string; namespace: string };
+    const path = `${kind.collection(metadata.namespace)}/${metadata.name}`;
+    let existing: Json | undefined;
+    try {
+      existing = await this.rest.get<Json>(path);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+    if (!existing) {
+      await this.rest.create(kind.collection(metadata.namespace), desired);
+      this.logger.info({ kind: kind.kind, object: `${metadata.namespace}/${metadata.name}` }, 'provisioned');
+      return;
+    }
+    if (sameManagedFields(existing, desired)) return;
+    const existingMeta = (existing.metadata ?? {}) as Json;
+    const next: Json = {
+      ...desired,
+      metadata: { ...(desired.metadata as Json), resourceVersion: existingMeta.resourceVersion },
+    };
+    if (kind.kind === 'Service') {
+      // clusterIP is immutable once assigned.
+      const existingSpec = (existing.spec ?? {}) as Json;
+      next.spec = { ...(desired.spec as Json), clusterIP: existingSpec.clusterIP, clusterIPs: existingSpec.clusterIPs };
+    }
+    await this.rest.replace(path, next);
+    this.logger.info({ kind: kind.kind, object: `${metadata.namespace}/${metadata.name}` }, 'updated provisioned object');
+  }
+
+  private async deleteUnwanted(wanted: Set<string>): Promise<void> {
+    const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY},${GATEWAY_NAME_LABEL}`);
+    for (const field of [...APPLY_ORDER].reverse()) {
+      const kind = PROVISIONED_KINDS[field];
+      let list: { items?: KubeObject[] };
+      try {
+        list = await this.rest.get<{ items?: KubeObject[] }>(`${kind.collection()}?labelSelector=${selector}`);
+      } catch (error) {
+        this.logger.warn({ kind: kind.kind, err: String(error) }, 'could not list provisioned objects');
+        continue;
+      }
+      for (const item of list.items ?? []) {
+        const key = `${kind.kind}/${item.metadata.namespace}/${item.metadata.name}`;
+        if (wanted.has(key)) continue;
+        try {
+          await this.rest.delete(`${kind.collection(item.metadata.namespace)}/${item.metadata.name}`, {
+            kind: 'DeleteOptions',
+            apiVersion: 'v1',
+            propagationPolicy: 'Background',
+          });
+          this.logger.info({ kind: kind.kind, object: `${item.metadata.namespace}/${item.metadata.name}` }, 'deleted provisioned object');
+        } catch (error) {
+          if (!isStatus(error, 404)) this.logger.warn({ kind: kind.kind, key, err: String(error) }, 'delete failed');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import type { KubeObject } from '@portico/api';
+import type { ObjectStatus } from '@portico/translator';
+import type { ServedVersion } from './kinds.js';
+import { apiVersionOf, objectPath } from './kinds.js';
+import { isStatus, type KubeRest } from './rest.js';
+import type { Logger } from './logger.js';
+
+type Json = Record<string, unknown>;
+
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
+const POLICY_KINDS = new Set(['BackendTLSPolicy']);
+
+/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+      const sorted: Json = {};
+      for (const key of Object.keys(inner as Json).sort()) {
+        const field = (inner as Json)[key];
+        if (field !== undefined) sorted[key] = field;
+      }
+      return sorted;
+    }
+    return inner;
+  });
+}
+
+function asRecord(value: unknown): Json | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * Conditions whose status, reason and message are unchanged keep their old
+ * lastTransitionTime: the time says when the condition last *changed*, and
+ * rewriting it every translation would make every status write a real change.
+ */
+function mergeConditions(previous: unknown, next: unknown, generation: number | undefined): unknown {
+  if (!Array.isArray(next)) return next;
+  const old = new Map<string, Json>();
+  for (const entry of asArray(previous)) {
+    const condition = asRecord(entry);
+    if (condition && typeof condition.type === 'string') old.set(condition.type, condition);
+  }
+  return next.map((entry) => {
+    const condition = asRecord(entry);
+    if (!condition) return entry;
+    const merged: Json = { ...condition };
+    if (merged.observedGeneration === undefined && generation !== undefined) merged.observedGeneration = generation;
+    const before = typeof condition.type === 'string' ? old.get(condition.type) : undefined;
+    if (
+      before &&
+      before.status === condition.status &&
+      before.reason === condition.reason &&
+      before.message === condition.message &&
+      typeof before.lastTransitionTime === 'string'
+    ) {
+      merged.lastTransitionTime = before.lastTransitionTime;
+    }
+    return merged;
+  });
+}
+
+/** Listener entries (Gateway, ListenerSet) keep condition times per listener name. */
+function mergeListeners(previous: unknown, next: unknown, generation: number | undefined): unknown {
+  if (!Array.isArray(next)) return next;
+  const old = new Map<string, Json>();
+  for (const entry of asArray(previous)) {
+    const listener = asRecord(entry);
+    if (listener && typeof listener.name === 'string') old.set(listener.name, listener);
+  }
+  return next.map((entry) => {
+    const listener = asRecord(entry);
+    if (!listener) return entry;
+    const before = typeof listener.name === 'string' ? old.get(listener.name) : undefined;
+    return { ...listener, conditions: mergeConditions(before?.conditions, listener.conditions, generation) };
+  });
+}
+
+function refIdentity(ref: unknown): string {
+  const record = asRecord(ref) ?? {};
+  return canonicalJson({
+    group: record.group ?? 'gateway.networking.k8s.io',
+    kind: record.kind ?? 'Gateway',
+    namespace: record.namespace ?? '',
+    name: record.name ?? '',
+    sectionName: record.sectionName ?? '',
+    port: record.port ?? 0,
+  });
+}
+
+/**
+ * Route `parents` and policy `ancestors` are shared by every controller that
+ * handles the object: only entries with our controllerName are ours to
+ * replace or remove; everyone else's stay exactly where they were.
+ */
+function mergeSharedEntries(
+  previous: unknown,
+  next: unknown,
+  refField: 'parentRef' | 'ancestorRef',
+  controllerName: string,
+  generation: number | undefined,
+): unknown[] {
+  const computed = asArray(next)
+    .map(asRecord)
+    .filter((entry): entry is Json => entry !== undefined && entry.controllerName === controllerName);
+  const byRef = new Map<string, Json>();
+  for (const entry of computed) byRef.set(refIdentity(entry[refField]), entry);
+  const placed = new Set<string>();
+  const result: unknown[] = [];
+  const withTimes = (entry: Json, before: Json | undefined): Json => ({
+    ...entry,
+    conditions: mergeConditions(before?.conditions, entry.conditions, generation),
+  });
+  for (const entry of asArray(previous)) {
+    const existing = asRecord(entry);
+    if (!existing || existing.controllerName !== controllerName) {
+      result.push(entry);
+      continue;
+    }
+    const identity = refIdentity(existing[refField]);
+    const replacement = byRef.get(identity);
+    if (replacement && !placed.has(identity)) {
+      result.push(withTimes(replacement, existing));
+      placed.add(identity);
+    }
+  }
+  for (const entry of computed) {
+    const identity = refIdentity(entry[refField]);
+    if (!placed.has(identity)) {
+      result.push(withTimes(entry, undefined));
+      placed.add(identity);
+    }
+  }
+  return result;
+}
+
+/** The `.status` to write: the computed one merged with what is there now. */
+export function mergeStatus(
+  kind: string,
+  current: unknown,
+  computed: Json,
+  controllerName: string,
+  generation: number | undefined,
+): Json {
+  const previous = asRecord(current) ?? {};
+  if (ROUTE_KINDS.has(kind)) {
+    return {
+      ...previous,
+      parents: mergeSharedEntries(previous.parents, computed.parents, 'parentRef', controllerName, generation),
+    };
+  }
+  if (POLICY_KINDS.has(kind)) {
+    return {
+      ...previous,
+      ancestors: mergeSharedEntries(previous.ancestors, computed.ancestors, 'ancestorRef', controllerName, generation),
+    };
+  }
+  const merged: Json = { ...computed };
+  if ('conditions' in computed) merged.conditions = mergeConditions(previous.conditions, computed.conditions, generation);
+  if ('listeners' in computed) merged.listeners = mergeListeners(previous.listeners, computed.listeners, generation);
+  return merged;
+}
+
+export interface StatusWriterOptions {
+  rest: KubeRest;
+  controllerName: string;
+  /** The served version of a kind, or undefined when its CRD is not installed. */
+  resolve: (kind: string) => ServedVersion | undefined;
+  /** The object as the informer cache has it now. */
+  lookup: (kind: string, namespace: string | undefined, name: string) => KubeObject | undefined;
+  logger: Logger;
+  /** Statuses arriving within this window go out as one batch. Default 50 ms. */
+  batchMs?: number;
+  /** Attempts per object when the server answers 409 Conflict. Default 6. */
+  maxAttempts?: number;
+  /** First conflict backoff, doubled each retry. Default 50 ms. */
+  backoffMs?: number;
+  /** Objects written in parallel. Default 4. */
+  concurrency?: number;
+}
+
+interface Written {
+  /** The resourceVersion the write replaced: while the cache still shows it, the cache is stale. */
+  basedOn: string | undefined;
+  object: KubeObject;
+}
+
+function statusKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+export interface StatusWriteStats {
+  writes: number;
+  conflicts: number;
+  skipped: number;
+  failures: number;
+}
+
+/** Writes computed statuses to the status subresource, batching bursts and only when they differ. */
+export class StatusWriter {
+  private pending = new Map<string, ObjectStatus>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushWaiters: Array<() => void> = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly written = new Map<string, Written>();
+  readonly stats: StatusWriteStats = { writes: 0, conflicts: 0, skipped: 0, failures: 0 };
+
+  constructor(private readonly options: StatusWriterOptions) {}
+
+  /** Queues statuses; resolves once they have been written (or found unchanged). */
+  enqueue(statuses: readonly ObjectStatus[]): Promise<void> {
+    for (const status of statuses) this.pending.set(statusKey(status.kind, status.namespace, status.name), status);
+    const done = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        const batch = [...this.pending.values()];
+        const waiters = this.flushWaiters;
+        this.pending = new Map();
+        this.flushWaiters = [];
+        this.inFlight = this.inFlight
+          .then(() => this.writeBatch(batch))
+          .finally(() => waiters.forEach((resolve) => resolve()));
+      }, this.options.batchMs ?? 50);
+    }
+    return done;
+  }
+
+  /** Drops queued work (shutdown or leadership lost). */
+  cancel(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.pending.clear();
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    waiters.forEach((resolve) => resolve());
+  }
+
+  async idle(): Promise<void> {
+    await this.inFlight;
+  }
+
+  private async writeBatch(batch: ObjectStatus[]): Promise<void> {
+    const queue = [...batch];
+    const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        try {
+          await this.writeOne(next);
+        } catch (error) {
+          this.stats.failures++;
+          this.options.logger.warn(
+            { object: `${next.kind} ${next.namespace ? `${next.namespace}/` : ''}${next.name}`, err: String(error) },
+            'status write failed',
+          );
+        }
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /** The freshest copy we know: our own last write while the cache has not caught up. */
+  private known(key: string, fromCache: KubeObject | undefined): KubeObject | undefined {
+    const written = this.written.get(key);
+    if (!written) return fromCache;
+    if (!fromCache) {
+      this.written.delete(key);
+      return undefined;
+    }
+    const cacheVersion = fromCache.metadata.resourceVersion;
+    if (cacheVersion === written.basedOn) return written.object;
+    this.written.delete(key);
+    return fromCache;
+  }
+
+  private async writeOne(computed: ObjectStatus): Promise<void> {
+    const served = this.options.resolve(computed.kind);
+    if (!served) {
+      this.stats.skipped++;
+      return;
+    }
+    const key = statusKey(computed.kind, computed.namespace, computed.name);
+    const path = `${objectPath(served, computed.namespace, computed.name)}/status`;
+    let current = this.known(key, this.options.lookup(computed.kind, computed.namespace, computed.name));
+    const attempts = this.options.maxAttempts ?? 6;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (!current) return; // deleted since translation: nothing to report on
+      const generation = computed.generation ?? current.metadata.generation;
+      const desired = mergeStatus(computed.kind, current.status, computed.status, this.options.controllerName, generation);
+      if (canonicalJson(desired) === canonicalJson(current.status ?? {})) {
+        this.stats.skipped++;
+        return;
+      }
+      const body = { ...current, apiVersion: apiVersionOf(served), kind: served.serverKind, status: desired };
+      try {
+        const updated = await this.options.rest.replace<KubeObject>(path, body);
+        this.stats.writes++;
+        this.written.set(key, { basedOn: current.metadata.resourceVersion, object: updated });
+        return;
+      } catch (error) {
+        if (isStatus(error, 404)) return;
+        if (!isStatus(error, 409)) throw error;
+        this.stats.conflicts++;
+        const base = this.options.backoffMs ?? 50;
+        await sleep(base * 2 ** attempt * (0.5 + Math.random() / 2));
+        try {
+          current = await this.options.rest.get<KubeObject>(path);
+        } catch (reread) {
+          if (isStatus(reread, 404)) return;
+          throw reread;
+        }
+      }
+    }
+    throw new Error(`${computed.kind} ${computed.namespace ?? ''}/${computed.name}: status still conflicting after ${attempts} attempts`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
