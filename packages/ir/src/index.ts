@@ -197,6 +197,11 @@ export type IRRouteAction =
       kind: 'forward';
       /** Empty only never: an all-invalid backend list becomes a directResponse 500. */
       backends: IRBackend[];
+      /**
+       * Total weight (same scale as `backends[].weight`) of backendRefs that are invalid.
+       * Gateway API requires that share of requests to get a 500; absent = 0.
+       */
+      invalidWeight?: number;
       urlRewrite?: IRUrlRewrite;
       /** Go-style durations (`10s`, `500ms`) as in Gateway API; `0s` = no timeout. */
       timeouts?: { request?: string; backendRequest?: string };
