@@ -35,6 +35,8 @@ interface CompiledRule {
   matches: CompiledMatch[];
   filters: CompiledFilters;
   backends: IRBackend[];
+  /** Weight of invalid backendRefs: their share of requests is answered 500. */
+  invalidWeight: number;
   /** Some backendRef (or filter ref) could not be resolved. */
   refProblems: FilterProblem[];
   invalid: FilterProblem[];
@@ -92,6 +94,7 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
   invalid.push(...filters.problems.filter((p) => p.kind !== 'ResolvedRefs'));
 
   const backends: IRBackend[] = [];
+  let invalidWeight = 0;
   for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
     const refField = `${field}.backendRefs[${b}]`;
     const resolved = resolveBackendRef(ctx, { kind: 'HTTPRoute', namespace }, ref, refField);
@@ -107,11 +110,12 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
         message: `${refField}.filters: only RequestHeaderModifier and ResponseHeaderModifier are supported on a backendRef`,
       });
     }
+    const weight = ref.weight ?? 1;
     if (!resolved.ok) {
       refProblems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
+      invalidWeight += Math.max(0, weight);
       continue;
     }
-    const weight = ref.weight ?? 1;
     if (weight <= 0) continue;
     const backend: IRBackend = {
       cluster: resolved.cluster,
@@ -128,6 +132,7 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
     matches,
     filters,
     backends,
+    invalidWeight,
     refProblems,
     invalid,
     hadBackendRefs: (rule.backendRefs ?? []).length > 0,
@@ -188,6 +193,7 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
   if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: 500 };
   if (rule.backends.length === 0) return { kind: 'directResponse', status: 500 };
   const action: Extract<IRRouteAction, { kind: 'forward' }> = { kind: 'forward', backends: rule.backends };
+  if (rule.invalidWeight > 0) action.invalidWeight = rule.invalidWeight;
   if (rule.filters.urlRewrite) action.urlRewrite = rule.filters.urlRewrite;
   if (rule.timeouts) action.timeouts = rule.timeouts;
   if (rule.retry) action.retry = rule.retry;
