@@ -1,2 +1,3 @@
 export * from './provider.js';
 export * from './kubernetes/index.js';
+export * from './file.js';

@@ -5,6 +5,8 @@ import type { ObjectStatus } from '@portico/translator';
 export interface ProviderProblem {
   /** File path or `Kind namespace/name`. */
   source: string;
+  /** 0-based index of the YAML document within a file source. */
+  document?: number;
   object?: string;
   field?: string;
   message: string;

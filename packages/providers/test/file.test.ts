@@ -1,0 +1,198 @@
+import { mkdtemp, mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileProvider, FileProviderError, type ProviderSnapshot } from '../src/index.js';
+
+const gatewayClass = (name: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: ${name}
+spec:
+  controllerName: portico.dev/gateway-controller
+`;
+
+const service = (name: string, port = 80) => `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  ports:
+    - port: ${port}
+`;
+
+/** Collects snapshots and lets a test wait for the next one matching a predicate. */
+class Recorder {
+  readonly snapshots: ProviderSnapshot[] = [];
+  private waiters: Array<{ test: (s: ProviderSnapshot) => boolean; resolve: (s: ProviderSnapshot) => void }> = [];
+
+  readonly push = (snapshot: ProviderSnapshot): void => {
+    this.snapshots.push(snapshot);
+    this.waiters = this.waiters.filter((waiter) => {
+      if (!waiter.test(snapshot)) return true;
+      waiter.resolve(snapshot);
+      return false;
+    });
+  };
+
+  get latest(): ProviderSnapshot {
+    return this.snapshots[this.snapshots.length - 1];
+  }
+
+  next(test: (s: ProviderSnapshot) => boolean, timeoutMs = 5000): Promise<ProviderSnapshot> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for a snapshot')), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+      });
+    });
+  }
+}
+
+const names = (snapshot: ProviderSnapshot, kind: 'GatewayClass' | 'Service') =>
+  snapshot.resources.list(kind).map((object) => object.metadata.name);
+
+let dir: string;
+let provider: FileProvider | undefined;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portico-file-'));
+});
+
+afterEach(async () => {
+  await provider?.stop();
+  provider = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('FileProvider', () => {
+  it('loads a directory recursively, only manifest extensions, before start() resolves', async () => {
+    await mkdir(join(dir, 'nested', 'deeper'), { recursive: true });
+    await writeFile(join(dir, 'a.yaml'), gatewayClass('one'));
+    await writeFile(join(dir, 'nested', 'b.yml'), service('svc-b'));
+    await writeFile(join(dir, 'nested', 'deeper', 'c.json'), JSON.stringify({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-c', namespace: 'default' }, spec: { ports: [{ port: 8 }] },
+    }));
+    await writeFile(join(dir, 'notes.txt'), gatewayClass('ignored'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], watch: false });
+    await provider.start(recorder.push);
+    expect(recorder.snapshots).toHaveLength(1);
+    expect(names(recorder.latest, 'GatewayClass')).toEqual(['one']);
+    expect(names(recorder.latest, 'Service')).toEqual(['svc-b', 'svc-c']);
+    expect(recorder.latest.problems).toEqual([]);
+  });
+
+  it('rejects a root path that does not exist, naming it', async () => {
+    provider = new FileProvider({ paths: [join(dir, 'missing.yaml')], watch: false });
+    const started = provider.start(() => undefined);
+    await expect(started).rejects.toBeInstanceOf(FileProviderError);
+    await expect(started).rejects.toThrow(/missing\.yaml: no such file or directory/);
+  });
+
+  it('debounces a burst of writes into one snapshot with the final content', async () => {
+    const file = join(dir, 'services.yaml');
+    await writeFile(file, service('v0'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], debounceMs: 150 });
+    await provider.start(recorder.push);
+    expect(recorder.snapshots).toHaveLength(1);
+    for (let i = 1; i <= 5; i++) await writeFile(file, service(`v${i}`));
+    await recorder.next((s) => names(s, 'Service')[0] === 'v5');
+    // Allow any straggling event to fire; a second reload of the same content must not emit.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(recorder.snapshots).toHaveLength(2);
+    expect(names(recorder.latest, 'Service')).toEqual(['v5']);
+  });
+
+  it('keeps serving the last good objects of a broken file and reports the problem', async () => {
+    const good = join(dir, 'good.yaml');
+    const flaky = join(dir, 'flaky.yaml');
+    await writeFile(good, gatewayClass('stable'));
+    await writeFile(flaky, service('svc-a'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], debounceMs: 50 });
+    await provider.start(recorder.push);
+    expect(names(recorder.latest, 'Service')).toEqual(['svc-a']);
+
+    await writeFile(flaky, `${service('svc-renamed')}---\nkind: [unclosed\n`);
+    const broken = await recorder.next((s) => s.problems.length > 0);
+    expect(names(broken, 'Service')).toEqual(['svc-a']);
+    expect(names(broken, 'GatewayClass')).toEqual(['stable']);
+    expect(broken.problems[0].source).toBe(flaky);
+    expect(broken.problems[0].document).toBe(1);
+    expect(broken.problems[0].message).toMatch(/last good version/);
+
+    await writeFile(flaky, service('svc-fixed'));
+    const fixed = await recorder.next((s) => s.problems.length === 0);
+    expect(names(fixed, 'Service')).toEqual(['svc-fixed']);
+  });
+
+  it('reports a validation problem with object and field', async () => {
+    await writeFile(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  namespace: default\n');
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], watch: false });
+    await provider.start(recorder.push);
+    expect(recorder.latest.problems).toEqual([
+      expect.objectContaining({ source: join(dir, 'bad.yaml'), document: 0, field: 'metadata.name' }),
+    ]);
+  });
+
+  it('removes the objects of a deleted file and picks up new files and directories', async () => {
+    const first = join(dir, 'first.yaml');
+    await writeFile(first, service('from-first'));
+    await writeFile(join(dir, 'second.yaml'), service('from-second'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], debounceMs: 50 });
+    await provider.start(recorder.push);
+    expect(names(recorder.latest, 'Service')).toEqual(['from-first', 'from-second']);
+
+    await rm(first);
+    const removed = await recorder.next((s) => !names(s, 'Service').includes('from-first'));
+    expect(names(removed, 'Service')).toEqual(['from-second']);
+
+    await mkdir(join(dir, 'later'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await writeFile(join(dir, 'later', 'third.yaml'), service('from-third'));
+    const added = await recorder.next((s) => names(s, 'Service').includes('from-third'));
+    expect(names(added, 'Service')).toEqual(['from-second', 'from-third']);
+  });
+
+  it('follows a single file replaced by rename, as editors save', async () => {
+    const file = join(dir, 'one.yaml');
+    await writeFile(file, service('before'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [file], debounceMs: 50 });
+    await provider.start(recorder.push);
+    await writeFile(join(dir, 'one.yaml.tmp'), service('after'));
+    await rename(join(dir, 'one.yaml.tmp'), file);
+    const updated = await recorder.next((s) => names(s, 'Service')[0] === 'after');
+    expect(names(updated, 'Service')).toEqual(['after']);
+  });
+
+  it('reports an object defined in two files and keeps the later one', async () => {
+    await writeFile(join(dir, 'a.yaml'), service('dup', 80));
+    await writeFile(join(dir, 'b.yaml'), service('dup', 81));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], watch: false });
+    await provider.start(recorder.push);
+    const [svc] = recorder.latest.resources.list('Service');
+    expect(svc.spec.ports?.[0].port).toBe(81);
+    expect(recorder.latest.problems).toEqual([
+      expect.objectContaining({ object: 'Service default/dup', message: expect.stringMatching(/also defined in/) }),
+    ]);
+  });
+
+  it('keeps the statuses written back for the admin API', async () => {
+    provider = new FileProvider({ paths: [dir], watch: false });
+    await provider.start(() => undefined);
+    const status = { apiVersion: 'v1', kind: 'Gateway', namespace: 'default', name: 'g', status: { conditions: [] } };
+    await provider.writeStatus([status]);
+    expect(provider.statuses()).toEqual([status]);
+  });
+});
