@@ -182,7 +182,7 @@ describe('FileProvider', () => {
     provider = new FileProvider({ paths: [dir], watch: false });
     await provider.start(recorder.push);
     const [svc] = recorder.latest.resources.list('Service');
-    expect(svc.spec.ports?.[0].port).toBe(81);
+    expect(svc.spec?.ports?.[0].port).toBe(81);
     expect(recorder.latest.problems).toEqual([
       expect.objectContaining({ object: 'Service default/dup', message: expect.stringMatching(/also defined in/) }),
     ]);
