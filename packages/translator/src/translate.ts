@@ -1,6 +1,5 @@
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
 import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
-import { buildHttpChains } from './build/http.js';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { FEATURES } from './features.js';
@@ -9,13 +8,20 @@ import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
 import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
-import { translateHttpRoute, type HttpListenerRoutes } from './routes/httproute.js';
+import { httpRouteTranslator } from './routes/httproute.js';
+import type { RouteKindResult, RouteKindTranslator } from './routes/registry.js';
 import { compareStrings } from './util.js';
 
 /** Features advertised in GatewayClass status.supportedFeatures: exactly what is implemented. */
 export const SUPPORTED_FEATURES: readonly string[] = FEATURES;
 
 const EPOCH = '1970-01-01T00:00:00Z';
+
+/**
+ * Route kinds, in the order their filter chains appear on a shared port. GRPCRoute,
+ * TLSRoute, TCPRoute and UDPRoute register here (see routes/registry.ts).
+ */
+const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [httpRouteTranslator];
 
 function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
   const names = new Set<string>();
@@ -40,13 +46,13 @@ function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
   return names;
 }
 
-function buildIrGateway(model: GatewayModel, httpRoutes: HttpListenerRoutes[]): IRGateway {
+function buildIrGateway(model: GatewayModel, routeResults: readonly RouteKindResult[]): IRGateway {
   const listeners: IRListener[] = [];
   if (gatewayAccepted(model)) {
     const ports = [...new Set(model.listeners.filter(listenerProgrammed).map((l) => l.port))].sort((a, b) => a - b);
     for (const port of ports) {
       const onPort = model.listeners.filter((l) => l.port === port && listenerProgrammed(l));
-      const chains = buildHttpChains(model.key, port, onPort, httpRoutes);
+      const chains = routeResults.flatMap((result) => result.chainsFor(model.key, port, onPort));
       if (chains.length === 0) continue;
       listeners.push({ name: `${model.key}/${port}`, address: '0.0.0.0', port, filterChains: chains });
     }
@@ -92,20 +98,14 @@ export function translate(resources: ResourceSet, options: TranslateOptions): Tr
     gateways.set(model.key, model);
   }
 
-  const httpRoutes: HttpListenerRoutes[] = [];
-  for (const route of resources.list('HTTPRoute')) {
-    const result = translateHttpRoute(
-      { resources, grants, clusters, controllerName: options.controllerName, clock, gateways },
-      route,
-    );
-    if (result.status) statuses.push(result.status);
-    httpRoutes.push(...result.attachments);
-  }
+  const routeContext = { resources, grants, clusters, controllerName: options.controllerName, clock, gateways };
+  const routeResults = ROUTE_TRANSLATORS.map((translator) => translator.translateAll(routeContext));
+  for (const result of routeResults) statuses.push(...result.statuses);
 
   const irGateways: IRGateway[] = [];
   for (const model of [...gateways.values()].sort((a, b) => compareStrings(a.key, b.key))) {
     statuses.push(gatewayStatus(clock, model));
-    irGateways.push(buildIrGateway(model, httpRoutes));
+    irGateways.push(buildIrGateway(model, routeResults));
     for (const listener of model.listeners) {
       if (listener.conflict || listener.notAccepted || listener.unresolved) {
         const problem = listener.conflict ?? listener.notAccepted ?? listener.unresolved;

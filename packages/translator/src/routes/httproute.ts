@@ -1,7 +1,8 @@
-import type { HTTPRoute, HTTPRouteRule, ResourceSet } from '@portico/api';
+import type { HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
-import { stamp, type ConditionClock, type PendingCondition } from '../conditions.js';
-import type { GatewayModel, ListenerModel } from '../gateway/model.js';
+import { stamp, type PendingCondition } from '../conditions.js';
+import type { ListenerModel } from '../gateway/model.js';
+import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
@@ -10,6 +11,7 @@ import { compileFilters, type CompiledFilters, type FilterProblem } from './filt
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
+import type { RouteContext, RouteKindTranslator } from './registry.js';
 
 /** One IR route plus what precedence needs to order it among all routes of a listener. */
 export interface RouteEntry {
@@ -242,13 +244,7 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
   return entries;
 }
 
-export interface HttpRouteContext extends BackendContext {
-  resources: ResourceSet;
-  controllerName: string;
-  clock: ConditionClock;
-  /** Gateways this controller owns, by `namespace/name`. */
-  gateways: Map<string, GatewayModel>;
-}
+export type HttpRouteContext = RouteContext;
 
 /**
  * Translates one HTTPRoute: attaches it to the parents this controller owns, compiles
@@ -346,3 +342,21 @@ export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): Htt
     attachments,
   };
 }
+
+/** HTTPRoute as a registered route kind: statuses plus HTTP/HTTPS filter chains. */
+export const httpRouteTranslator: RouteKindTranslator = {
+  kind: 'HTTPRoute',
+  translateAll(ctx) {
+    const statuses: ObjectStatus[] = [];
+    const attachments: HttpListenerRoutes[] = [];
+    for (const route of ctx.resources.list('HTTPRoute')) {
+      const result = translateHttpRoute(ctx, route);
+      if (result.status) statuses.push(result.status);
+      attachments.push(...result.attachments);
+    }
+    return {
+      statuses,
+      chainsFor: (gatewayKey, port, listeners) => buildHttpChains(gatewayKey, port, listeners, attachments),
+    };
+  },
+};

@@ -74,9 +74,17 @@ export function attachToGateway(
   route: AttachableRoute,
   ref: ParentReference,
   gateway: GatewayModel,
+  /**
+   * The object the parentRef names: the Gateway itself by default, or a ListenerSet
+   * merged into it. Only that object's own listeners can be selected.
+   */
+  parent: { kind: string; namespace: string; name: string } = { kind: 'Gateway', namespace: gateway.namespace, name: gateway.name },
 ): ParentAttachment {
   const parentRef = normalizeParentRef(ref, route.namespace);
-  const selected = gateway.listeners.filter(
+  const own = gateway.listeners.filter(
+    (l) => l.source.kind === parent.kind && l.source.namespace === parent.namespace && l.source.name === parent.name,
+  );
+  const selected = own.filter(
     (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
   );
   const reject = (reason: string, message: string): ParentAttachment => ({
@@ -85,7 +93,7 @@ export function attachToGateway(
     attachments: [],
     rejected: { type: 'Accepted', status: false, reason, message },
   });
-  const where = `Gateway ${gateway.key}`;
+  const where = `${parent.kind} ${parent.namespace}/${parent.name}`;
   if (gateway.rejected) {
     return reject('NoMatchingParent', `${where} is not accepted: ${gateway.rejected.message}`);
   }

@@ -1,0 +1,39 @@
+import type { ResourceSet } from '@portico/api';
+import type { IRFilterChain } from '@portico/ir';
+import type { ClusterRegistry } from '../clusters.js';
+import type { ConditionClock } from '../conditions.js';
+import type { GatewayModel, ListenerModel } from '../gateway/model.js';
+import type { ReferenceGrants } from '../referencegrant.js';
+import type { ObjectStatus } from '../result.js';
+
+/** Everything a route-kind translator may read. */
+export interface RouteContext {
+  resources: ResourceSet;
+  grants: ReferenceGrants;
+  clusters: ClusterRegistry;
+  controllerName: string;
+  clock: ConditionClock;
+  /** Gateways this controller owns, by `namespace/name`. */
+  gateways: Map<string, GatewayModel>;
+}
+
+export interface RouteKindResult {
+  /** Status of every route of this kind that has a parent owned by this controller. */
+  statuses: ObjectStatus[];
+  /**
+   * Filter chains this kind contributes to one port of a Gateway, given that port's
+   * programmed listeners. Called once per (Gateway, port).
+   */
+  chainsFor(gatewayKey: string, port: number, listeners: readonly ListenerModel[]): IRFilterChain[];
+}
+
+/**
+ * One route kind (HTTPRoute, and later GRPCRoute, TLSRoute, TCPRoute, UDPRoute). The
+ * orchestrator runs every registered kind after Gateways are built (so listener
+ * attachedRoutes counts are complete before Gateway status is written) and asks each
+ * for its filter chains per port.
+ */
+export interface RouteKindTranslator {
+  kind: string;
+  translateAll(ctx: RouteContext): RouteKindResult;
+}
