@@ -2,6 +2,7 @@ import { STATUS_KINDS, type ResourceSet } from '@portico/api';
 import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
+import { diagnosticsFromStatuses } from './diagnostics.js';
 import { FEATURES } from './features.js';
 import { buildGatewayModel, gatewayAccepted, gatewayStatus } from './gateway/gateway.js';
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
@@ -106,17 +107,6 @@ export function translate(resources: ResourceSet, options: TranslateOptions): Tr
   for (const model of [...gateways.values()].sort((a, b) => compareStrings(a.key, b.key))) {
     statuses.push(gatewayStatus(clock, model));
     irGateways.push(buildIrGateway(model, routeResults));
-    for (const listener of model.listeners) {
-      if (listener.conflict || listener.notAccepted || listener.unresolved) {
-        const problem = listener.conflict ?? listener.notAccepted ?? listener.unresolved;
-        diagnostics.push({
-          severity: 'warning',
-          object: `Gateway ${model.key}`,
-          field: `listener ${listener.name}`,
-          message: problem?.message ?? 'listener is not programmed',
-        });
-      }
-    }
   }
 
   const referenced = collectReferencedClusters(irGateways);
@@ -130,5 +120,6 @@ export function translate(resources: ResourceSet, options: TranslateOptions): Tr
     const [kb, nb, mb] = statusSortKey(b);
     return ka - kb || compareStrings(na, nb) || compareStrings(ma, mb);
   });
+  diagnostics.push(...diagnosticsFromStatuses(statuses));
   return { ir, statuses, diagnostics };
 }

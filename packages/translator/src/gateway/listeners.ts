@@ -94,7 +94,8 @@ function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: Listen
   }
   if (model.unresolved) return;
   for (const secret of pending) ctx.secrets.set(secret.name, secret);
-  model.tls = { certificates };
+  // HTTPS serves HTTP/2 and HTTP/1.1; ALPN lets clients pick.
+  model.tls = model.protocol === 'HTTPS' ? { certificates, alpn: ['h2', 'http/1.1'] } : { certificates };
 }
 
 export function buildListener(
