@@ -1,1 +1,4 @@
-export {};
+export * from './state.js';
+export * from './metrics.js';
+export * from './integrations.js';
+export * from './server.js';

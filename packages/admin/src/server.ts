@@ -1,0 +1,180 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { EnvoyResources } from '@portico/xds';
+import { loadExplainStage, loadXdsStage, mergeGroups, StageUnavailableError } from './integrations.js';
+import { PorticoMetrics } from './metrics.js';
+import type { AdminState, ControlPlaneSnapshot } from './state.js';
+
+export interface AdminServerOptions {
+  /** Default 127.0.0.1: the admin API shows configuration and must not be exposed by accident. */
+  host?: string;
+  /** Default 19000; 0 picks a free port (read it from the result). */
+  port?: number;
+  state: AdminState;
+  metrics?: PorticoMetrics;
+  logger?: FastifyBaseLogger;
+}
+
+export interface AdminServer {
+  host: string;
+  port: number;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+interface GatewayQuery {
+  gateway?: string;
+}
+
+function problemResponse(status: number, message: string) {
+  return { status, body: { error: message } };
+}
+
+/** The `?gateway=ns/name` group, or all groups merged; an error when the group is unknown. */
+function selectResources(
+  snapshot: ControlPlaneSnapshot,
+  gateway: string | undefined,
+): EnvoyResources | { status: number; body: { error: string } } {
+  const groups = snapshot.xds.groups;
+  if (gateway === undefined || gateway === '') return mergeGroups(groups);
+  const group = groups[gateway];
+  if (!group) {
+    const known = Object.keys(groups).sort();
+    return problemResponse(
+      404,
+      `no proxy group for gateway '${gateway}'; known: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+    );
+  }
+  return group;
+}
+
+function isProblem(value: unknown): value is { status: number; body: { error: string } } {
+  return typeof value === 'object' && value !== null && 'status' in value && 'body' in value;
+}
+
+/** Input objects with their computed status; only metadata and status, never spec or data (Secrets). */
+function statusObjects(snapshot: ControlPlaneSnapshot) {
+  const statuses = new Map(
+    snapshot.statuses.map((status) => [`${status.kind}/${status.namespace ?? ''}/${status.name}`, status]),
+  );
+  return snapshot.resources.all().map((object) => {
+    const computed = statuses.get(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    const metadata: Record<string, unknown> = { name: object.metadata.name };
+    if (object.metadata.namespace) metadata.namespace = object.metadata.namespace;
+    if (object.metadata.generation !== undefined) metadata.generation = object.metadata.generation;
+    return {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata,
+      ...(computed ? { status: computed.status } : {}),
+    };
+  });
+}
+
+/** Builds the admin app without listening, for tests (fastify.inject) and for startAdminServer. */
+export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): FastifyInstance {
+  const { state } = options;
+  const metrics = options.metrics ?? new PorticoMetrics({ connectedProxies: () => state.connectedProxies?.().length ?? 0 });
+  const app = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const snapshot = state.current();
+    if (!snapshot) {
+      const error = state.lastBuildError?.();
+      return reply.code(503).send({ status: 'not ready', reason: error ?? 'waiting for the first build' });
+    }
+    return { status: 'ready', version: snapshot.version, builtAt: snapshot.builtAt };
+  });
+
+  app.get<{ Querystring: GatewayQuery }>('/config_dump', async (request, reply) => {
+    const snapshot = state.current();
+    if (!snapshot) return reply.code(503).send({ error: 'no configuration built yet' });
+    const selected = selectResources(snapshot, request.query.gateway);
+    if (isProblem(selected)) return reply.code(selected.status).send(selected.body);
+    try {
+      const xds = await loadXdsStage();
+      return xds.configDump(xds.redactSecrets(selected));
+    } catch (error) {
+      if (error instanceof StageUnavailableError) return reply.code(501).send({ error: error.message });
+      throw error;
+    }
+  });
+
+  app.get('/status', async (_request, reply) => {
+    const snapshot = state.current();
+    const buildError = state.lastBuildError?.();
+    if (!snapshot) {
+      return reply.code(503).send({ ready: false, ...(buildError ? { buildError } : {}) });
+    }
+    return {
+      ready: true,
+      version: snapshot.version,
+      builtAt: snapshot.builtAt,
+      ...(buildError ? { buildError } : {}),
+      objects: statusObjects(snapshot),
+      problems: snapshot.problems,
+      diagnostics: snapshot.diagnostics,
+      rejected: snapshot.xds.rejected,
+      nackErrors: state.nackErrors?.() ?? [],
+      proxyGroups: Object.keys(snapshot.xds.groups).sort(),
+    };
+  });
+
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/explain', async (request, reply) => {
+    const snapshot = state.current();
+    if (!snapshot) return reply.code(503).send({ error: 'no configuration built yet' });
+    const query = request.query;
+    const gateway = typeof query.gateway === 'string' ? query.gateway : undefined;
+    const groups = Object.keys(snapshot.xds.groups).sort();
+    const chosen = gateway ?? (groups.length === 1 ? groups[0] : undefined);
+    if (!chosen) {
+      return reply
+        .code(400)
+        .send({ error: `?gateway=ns/name is required when several gateways are served: ${groups.join(', ')}` });
+    }
+    const selected = selectResources(snapshot, chosen);
+    if (isProblem(selected)) return reply.code(selected.status).send(selected.body);
+    try {
+      const explain = await loadExplainStage();
+      const words = explainWords(query);
+      if (!explain.parseRequest) return reply.code(501).send({ error: '@portico/explain provides no request parser' });
+      const requestSpec = explain.parseRequest(words);
+      const trace = explain.explainRequest(selected, requestSpec);
+      return { gateway: chosen, trace, text: explain.formatExplainTrace(trace) };
+    } catch (error) {
+      if (error instanceof StageUnavailableError) return reply.code(501).send({ error: error.message });
+      return reply.code(400).send({ error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return app;
+}
+
+/**
+ * Turns `/explain?method=GET&url=http://host/path&header=k:v` into the words
+ * `portico explain` takes on its command line, so both go through one parser.
+ */
+export function explainWords(query: Record<string, string | string[] | undefined>): string[] {
+  const list = (value: string | string[] | undefined): string[] =>
+    value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const words: string[] = [];
+  for (const method of list(query.method)) words.push('-X', method);
+  for (const header of list(query.header)) words.push('-H', header);
+  for (const url of list(query.url)) words.push(url);
+  return words;
+}
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const host = options.host ?? '127.0.0.1';
+  const app = buildAdminApp(options);
+  await app.listen({ host, port: options.port ?? 19000 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 19000);
+  return { host, port, app, close: () => app.close() };
+}

@@ -1,0 +1,186 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import {
+  loadXdsStage,
+  type AdminState,
+  type ControlPlaneSnapshot,
+  type NackError,
+  type PorticoMetrics,
+} from '@portico/admin';
+import type { ProviderSnapshot } from '@portico/providers';
+import { translate, type ObjectStatus } from '@portico/translator';
+import type { XdsBuildResult } from '@portico/xds';
+
+/** Where built snapshots go: the ADS server's cache (absent when no ADS server runs). */
+export interface SnapshotSink {
+  setSnapshot(result: XdsBuildResult): void;
+  connectedProxies?(): readonly unknown[];
+  nackErrors?(): readonly NackError[];
+}
+
+export interface ControlPlaneOptions {
+  controllerName: string;
+  logger: Logger;
+  metrics: PorticoMetrics;
+  sink?: SnapshotSink;
+  /** Receives computed status (the provider's writeStatus). */
+  onStatus?: (statuses: readonly ObjectStatus[]) => Promise<void>;
+  clock?: () => Date;
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+}
+
+function conditionsOf(status: Record<string, unknown> | undefined): Condition[] {
+  const list = status?.conditions;
+  return Array.isArray(list) ? (list as Condition[]) : [];
+}
+
+/**
+ * lastTransitionTime must change only when a condition's status changes, not
+ * on every rebuild: carry the previous time over for unchanged conditions
+ * (top level, listeners and route parents alike).
+ */
+export function carryTransitionTimes(
+  previous: readonly ObjectStatus[],
+  next: readonly ObjectStatus[],
+): ObjectStatus[] {
+  const before = new Map(previous.map((s) => [`${s.kind}/${s.namespace ?? ''}/${s.name}`, s.status]));
+  const keep = (old: Condition[], fresh: Condition[]) => {
+    for (const condition of fresh) {
+      const match = old.find((c) => c.type === condition.type && c.status === condition.status);
+      if (match?.lastTransitionTime) condition.lastTransitionTime = match.lastTransitionTime;
+    }
+  };
+  const nested = (status: Record<string, unknown>, field: string, key: (entry: Record<string, unknown>) => string) =>
+    new Map(
+      (Array.isArray(status[field]) ? (status[field] as Record<string, unknown>[]) : []).map((entry) => [
+        key(entry),
+        entry,
+      ]),
+    );
+  const listenerKey = (entry: Record<string, unknown>) => String(entry.name);
+  const parentKey = (entry: Record<string, unknown>) => JSON.stringify([entry.parentRef, entry.controllerName]);
+  return next.map((object) => {
+    const copy = structuredClone(object);
+    const old = before.get(`${object.kind}/${object.namespace ?? ''}/${object.name}`);
+    if (!old) return copy;
+    keep(conditionsOf(old), conditionsOf(copy.status));
+    for (const [field, key] of [
+      ['listeners', listenerKey],
+      ['parents', parentKey],
+      ['ancestors', parentKey],
+    ] as const) {
+      const oldEntries = nested(old, field, key);
+      for (const [name, entry] of nested(copy.status, field, key)) {
+        const oldEntry = oldEntries.get(name);
+        if (oldEntry) keep(conditionsOf(oldEntry), conditionsOf(entry));
+      }
+    }
+    return copy;
+  });
+}
+
+/**
+ * The pipeline in file mode: provider snapshot → translate → buildXds →
+ * snapshot cache, keeping the latest result for the admin API. Builds run one
+ * at a time in arrival order; a failed build keeps the previous snapshot served.
+ */
+export class ControlPlane implements AdminState {
+  private latest?: ControlPlaneSnapshot;
+  private buildError?: string;
+  private version = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  current(): ControlPlaneSnapshot | undefined {
+    return this.latest;
+  }
+
+  lastBuildError(): string | undefined {
+    return this.buildError;
+  }
+
+  connectedProxies(): readonly unknown[] {
+    return this.options.sink?.connectedProxies?.() ?? [];
+  }
+
+  nackErrors(): readonly NackError[] {
+    return this.options.sink?.nackErrors?.() ?? [];
+  }
+
+  /** Queues a build of the snapshot; the promise settles when it is served (never rejects). */
+  apply(snapshot: ProviderSnapshot): Promise<void> {
+    this.queue = this.queue.then(() => this.build(snapshot));
+    return this.queue;
+  }
+
+  private async build(snapshot: ProviderSnapshot): Promise<void> {
+    const { logger, metrics } = this.options;
+    const started = performance.now();
+    const builtAt = this.clock().toISOString();
+    try {
+      const result = translate(snapshot.resources, { controllerName: this.options.controllerName, now: builtAt });
+      const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses);
+      const xdsStage = await loadXdsStage();
+      const xds = xdsStage.buildXds(result.ir);
+      this.options.sink?.setSnapshot(xds);
+      this.version += 1;
+      this.latest = {
+        version: this.version,
+        builtAt,
+        resources: snapshot.resources,
+        statuses,
+        problems: snapshot.problems,
+        diagnostics: result.diagnostics,
+        xds,
+      };
+      this.buildError = undefined;
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+      metrics.recordBuild({
+        seconds: (performance.now() - started) / 1000,
+        errors,
+        problems: snapshot.problems.length,
+        xds,
+      });
+      for (const diagnostic of result.diagnostics) {
+        logger[diagnostic.severity === 'error' ? 'error' : 'warn'](
+          { object: diagnostic.object, field: diagnostic.field },
+          diagnostic.message,
+        );
+      }
+      for (const rejected of xds.rejected) {
+        logger.error(
+          { type: rejected.type, name: rejected.name, gateway: rejected.proxyGroup, field: rejected.field },
+          `Envoy resource rejected and not served: ${rejected.message}`,
+        );
+      }
+      logger.info(
+        {
+          version: this.version,
+          objects: snapshot.resources.size,
+          gateways: Object.keys(xds.groups).length,
+          problems: snapshot.problems.length,
+          rejected: xds.rejected.length,
+        },
+        'configuration built',
+      );
+      await this.options.onStatus?.(statuses);
+    } catch (error) {
+      this.buildError = error instanceof Error ? error.message : String(error);
+      metrics.recordBuild({
+        seconds: (performance.now() - started) / 1000,
+        errors: 1,
+        problems: snapshot.problems.length,
+      });
+      logger.error({ err: this.buildError }, 'build failed; the previous configuration keeps being served');
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { STATUS_KINDS, type ResourceSet } from '@portico/api';
+import { loadXdsStage, StageUnavailableError } from '@portico/admin';
+import { translate, type TranslationResult } from '@portico/translator';
+import { TYPE_URLS, type EnvoyResources, type XdsBuildResult } from '@portico/xds';
+import {
+  DEFAULT_CONTROLLER_NAME,
+  InputError,
+  UsageError,
+  formatProblem,
+  loadFiles,
+  type Io,
+} from './common.js';
+
+export const TRANSLATE_USAGE = `Usage: portico translate -f FILE... [options]
+
+Translates Gateway API manifests offline (no server) and prints the result.
+
+Options:
+  -f, --file FILE          manifest file (YAML or JSON, multi-document); repeat for more
+  -o, --format yaml|json   output format (default yaml)
+      --output WHAT        status: objects that have a status, with .status filled (default)
+                           xds:    Envoy resources per proxy group (Gateway), secrets redacted
+                           all:    every input object with its status, plus the Envoy resources
+      --controller-name N  GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
+  -h, --help               show this help
+
+Problems in the input are printed to stderr (file, document, object, field) and make the
+exit code 1; the valid objects are still translated.
+`;
+
+type OutputKind = 'status' | 'xds' | 'all';
+
+type InputObject = ReturnType<ResourceSet['all']>[number];
+
+/** Secret values never leave the process, not even when echoing input back. */
+function redactInput(object: InputObject): Record<string, unknown> {
+  const copy = structuredClone(object) as unknown as Record<string, unknown>;
+  if (object.kind === 'Secret') {
+    for (const field of ['data', 'stringData']) {
+      const values = copy[field];
+      if (typeof values !== 'object' || values === null) continue;
+      for (const key of Object.keys(values)) (values as Record<string, unknown>)[key] = '<redacted>';
+    }
+  }
+  return copy;
+}
+
+export function objectsWithStatus(
+  resources: ResourceSet,
+  result: TranslationResult,
+  which: 'status' | 'all',
+): Record<string, unknown>[] {
+  const statuses = new Map(result.statuses.map((s) => [`${s.kind}/${s.namespace ?? ''}/${s.name}`, s.status]));
+  return resources
+    .all()
+    .filter((object) => which === 'all' || (STATUS_KINDS as readonly string[]).includes(object.kind))
+    .map((object) => {
+      const copy = redactInput(object);
+      const status = statuses.get(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+      if (status) copy.status = status;
+      else delete copy.status;
+      return copy;
+    });
+}
+
+/** Envoy resources with their `@type`, as in Envoy's own config files. */
+export function xdsOutput(xds: XdsBuildResult, redact: (resources: EnvoyResources) => EnvoyResources) {
+  const groups: Record<string, Record<string, unknown[]>> = {};
+  for (const name of Object.keys(xds.groups).sort()) {
+    const group = redact(xds.groups[name]);
+    groups[name] = Object.fromEntries(
+      (Object.keys(group) as Array<keyof EnvoyResources>).map((key) => [
+        key,
+        group[key].map((resource) => ({ '@type': TYPE_URLS[resource.type], ...resource.message })),
+      ]),
+    );
+  }
+  return { groups, rejected: xds.rejected };
+}
+
+export async function runTranslate(argv: string[], io: Io): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        file: { type: 'string', short: 'f', multiple: true },
+        format: { type: 'string', short: 'o', default: 'yaml' },
+        output: { type: 'string', default: 'status' },
+        'controller-name': { type: 'string', default: DEFAULT_CONTROLLER_NAME },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    io.stdout(TRANSLATE_USAGE);
+    return 0;
+  }
+  const files = values.file ?? [];
+  if (files.length === 0) throw new UsageError('at least one -f FILE is required');
+  if (values.format !== 'yaml' && values.format !== 'json') {
+    throw new UsageError(`-o must be yaml or json, got '${values.format}'`);
+  }
+  if (!['status', 'xds', 'all'].includes(values.output)) {
+    throw new UsageError(`--output must be status, xds or all, got '${values.output}'`);
+  }
+  const output = values.output as OutputKind;
+  const { resources, problems } = await loadFiles(files);
+  for (const problem of problems) io.stderr(`portico translate: ${formatProblem(problem)}\n`);
+
+  const result = translate(resources, { controllerName: values['controller-name'] });
+  for (const diagnostic of result.diagnostics) {
+    const field = diagnostic.field ? `: ${diagnostic.field}` : '';
+    io.stderr(`portico translate: ${diagnostic.severity}: ${diagnostic.object}${field}: ${diagnostic.message}\n`);
+  }
+
+  let xds: ReturnType<typeof xdsOutput> | undefined;
+  if (output !== 'status') {
+    try {
+      const stage = await loadXdsStage();
+      const built = stage.buildXds(result.ir);
+      for (const rejected of built.rejected) {
+        io.stderr(
+          `portico translate: rejected ${rejected.type} ${rejected.name} (gateway ${rejected.proxyGroup}): ${rejected.field}: ${rejected.message}\n`,
+        );
+      }
+      xds = xdsOutput(built, stage.redactSecrets);
+    } catch (error) {
+      if (error instanceof StageUnavailableError) {
+        throw new InputError(`--output ${output} is not available: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  const json = values.format === 'json';
+  if (output === 'status') {
+    const items = objectsWithStatus(resources, result, 'status');
+    io.stdout(
+      json
+        ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`
+        : items.map((item) => stringify(item, { lineWidth: 0 })).join('---\n'),
+    );
+  } else if (output === 'xds') {
+    io.stdout(json ? `${JSON.stringify(xds, null, 2)}\n` : stringify(xds, { lineWidth: 0 }));
+  } else {
+    const all = { items: objectsWithStatus(resources, result, 'all'), diagnostics: result.diagnostics, xds };
+    io.stdout(json ? `${JSON.stringify(all, null, 2)}\n` : stringify(all, { lineWidth: 0 }));
+  }
+  return problems.length > 0 ? 1 : 0;
+}
