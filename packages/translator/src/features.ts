@@ -32,6 +32,9 @@ const IMPLEMENTED = [
   'HTTPRouteRetry',
   'HTTPRouteSchemeRedirect',
   'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  'UDPRoute',
 ] as const;
 
 export const FEATURES: readonly string[] = Object.freeze([...IMPLEMENTED].sort());

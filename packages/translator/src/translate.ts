@@ -10,6 +10,7 @@ import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
 import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
+import { tcpRouteTranslator, tlsRouteTranslator, udpRouteTranslator } from './routes/l4routes.js';
 import type { RouteKindResult, RouteKindTranslator } from './routes/registry.js';
 import { compareStrings } from './util.js';
 
@@ -22,7 +23,12 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * Route kinds, in the order their filter chains appear on a shared port. GRPCRoute,
  * TLSRoute, TCPRoute and UDPRoute register here (see routes/registry.ts).
  */
-const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [httpRouteTranslator];
+const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [
+  httpRouteTranslator,
+  tlsRouteTranslator,
+  tcpRouteTranslator,
+  udpRouteTranslator,
+];
 
 function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
   const names = new Set<string>();

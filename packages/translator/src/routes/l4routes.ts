@@ -1,0 +1,212 @@
+import type { BackendRef, KubeObject, L4RouteSpec, RouteParentStatus, TLSRouteSpec } from '@portico/api';
+import type { IRBackend, IRFilterChain, IRTcpFilterChain, IRUdpFilterChain } from '@portico/ir';
+import { stamp, type PendingCondition } from '../conditions.js';
+import type { ListenerModel } from '../gateway/model.js';
+import type { ObjectStatus } from '../result.js';
+import { compareStrings, GATEWAY_GROUP } from '../util.js';
+import { resolveBackendRef } from './backends.js';
+import { attachToGateway, type ParentAttachment } from './parents.js';
+import type { RouteContext, RouteKindTranslator } from './registry.js';
+
+// TCPRoute, UDPRoute and TLSRoute: routes without HTTP semantics. Each attached route
+// becomes (part of) a filter chain on its listener's port: TCP/UDP listeners forward the
+// whole stream or datagram flow to the weighted backends of the OLDEST attached route
+// (several routes may attach and are all Accepted, but one listener has one upstream),
+// TLS listeners select the chain by SNI from the route's effective hostnames.
+
+type L4Kind = 'TCPRoute' | 'UDPRoute' | 'TLSRoute';
+type L4Route = KubeObject<L4RouteSpec & Pick<TLSRouteSpec, 'hostnames'>>;
+
+interface CompiledL4Route {
+  route: L4Route;
+  backends: IRBackend[];
+  refProblems: Array<{ reason: string; message: string }>;
+}
+
+interface L4Attachment {
+  compiled: CompiledL4Route;
+  listener: ListenerModel;
+  hostnames: string[];
+}
+
+function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): CompiledL4Route {
+  const namespace = route.metadata.namespace ?? '';
+  const backends: IRBackend[] = [];
+  const refProblems: CompiledL4Route['refProblems'] = [];
+  const l4 = kind === 'UDPRoute' ? 'udp' : 'tcp';
+  for (const [r, rule] of (route.spec?.rules ?? []).entries()) {
+    for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
+      const field = `spec.rules[${r}].backendRefs[${b}]`;
+      const resolved = resolveBackendRef(ctx, { kind, namespace }, ref as BackendRef, field, l4);
+      if (!resolved.ok) {
+        refProblems.push({ reason: resolved.reason, message: resolved.message });
+        continue;
+      }
+      const weight = ref.weight ?? 1;
+      if (weight <= 0) continue;
+      backends.push({
+        cluster: resolved.cluster,
+        weight,
+        source: { kind, namespace, name: route.metadata.name, path: field, ...(rule.name ? { ruleName: rule.name } : {}) },
+      });
+    }
+  }
+  return { route, backends, refProblems };
+}
+
+/** Oldest first, then namespace/name: the Gateway API tie-break for conflicting routes. */
+function compareAge(a: L4Route, b: L4Route): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return compareStrings(ta, tb);
+  return compareStrings(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`);
+}
+
+function parentStatus(ctx: RouteContext, parent: ParentAttachment, compiled: CompiledL4Route): RouteParentStatus {
+  const conditions: PendingCondition[] = [];
+  conditions.push(parent.rejected ?? { type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' });
+  const first = compiled.refProblems[0];
+  conditions.push(
+    first
+      ? {
+          type: 'ResolvedRefs',
+          status: false,
+          reason: first.reason,
+          message: compiled.refProblems.map((p) => p.message).join('; '),
+        }
+      : { type: 'ResolvedRefs', status: true, reason: 'ResolvedRefs', message: 'All references are resolved' },
+  );
+  return {
+    parentRef: parent.parentRef,
+    controllerName: ctx.controllerName,
+    conditions: stamp(ctx.clock, compiled.route.metadata.generation, conditions),
+  };
+}
+
+function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatus[]; attachments: L4Attachment[] } {
+  const statuses: ObjectStatus[] = [];
+  const attachments: L4Attachment[] = [];
+  const routes = (ctx.resources.list(kind) as L4Route[]).slice().sort(compareAge);
+  for (const route of routes) {
+    const namespace = route.metadata.namespace ?? '';
+    const parents: ParentAttachment[] = [];
+    const seen = new Set<string>();
+    for (const ref of route.spec?.parentRefs ?? []) {
+      if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
+      const gateway = ctx.gateways.get(`${ref.namespace ?? namespace}/${ref.name}`);
+      if (!gateway) continue;
+      const dedupe = `${gateway.key}|${ref.sectionName ?? ''}|${ref.port ?? ''}`;
+      if (seen.has(dedupe)) continue;
+      seen.add(dedupe);
+      const attachable = { group: GATEWAY_GROUP, kind, namespace, name: route.metadata.name };
+      parents.push(
+        attachToGateway(
+          ctx.resources,
+          kind === 'TLSRoute' ? { ...attachable, hostnames: route.spec?.hostnames ?? [] } : attachable,
+          ref,
+          gateway,
+        ),
+      );
+    }
+    if (parents.length === 0) continue;
+    const compiled = compileBackends(ctx, kind, route);
+    const parentStatuses = parents.map((parent) => {
+      for (const attachment of parent.attachments) {
+        attachment.listener.attachedRoutes += 1;
+        attachments.push({ compiled, listener: attachment.listener, hostnames: attachment.hostnames });
+      }
+      return parentStatus(ctx, parent, compiled);
+    });
+    const generation = route.metadata.generation;
+    statuses.push({
+      apiVersion: route.apiVersion,
+      kind,
+      namespace,
+      name: route.metadata.name,
+      ...(generation !== undefined ? { generation } : {}),
+      status: { parents: parentStatuses },
+    });
+  }
+  return { statuses, attachments };
+}
+
+function streamChains(
+  kind: 'TCPRoute' | 'UDPRoute',
+  gatewayKey: string,
+  port: number,
+  listeners: readonly ListenerModel[],
+  attachments: readonly L4Attachment[],
+): IRFilterChain[] {
+  const protocol = kind === 'TCPRoute' ? 'TCP' : 'UDP';
+  const chains: IRFilterChain[] = [];
+  for (const listener of listeners.filter((l) => l.protocol === protocol)) {
+    // attachments are in age order, so the first one is the oldest route.
+    const winner = attachments.find((a) => a.listener === listener);
+    if (!winner) continue;
+    const route = winner.compiled.route;
+    const chain: IRTcpFilterChain | IRUdpFilterChain = {
+      type: kind === 'TCPRoute' ? 'tcp' : 'udp',
+      name: `${gatewayKey}/${port}/${protocol.toLowerCase()}/${listener.name}`,
+      match: {},
+      backends: winner.compiled.backends,
+      source: { kind, namespace: route.metadata.namespace ?? '', name: route.metadata.name },
+    } as IRTcpFilterChain | IRUdpFilterChain;
+    chains.push(chain);
+  }
+  return chains;
+}
+
+function tlsChains(
+  gatewayKey: string,
+  port: number,
+  listeners: readonly ListenerModel[],
+  attachments: readonly L4Attachment[],
+): IRFilterChain[] {
+  const chains: IRTcpFilterChain[] = [];
+  const claimed = new Set<string>();
+  for (const listener of [...listeners.filter((l) => l.protocol === 'TLS')].sort((a, b) => compareStrings(a.name, b.name))) {
+    const terminate = (listener.spec.tls?.mode ?? 'Terminate') === 'Terminate';
+    if (terminate && !listener.tls) continue;
+    for (const attachment of attachments.filter((a) => a.listener === listener)) {
+      // An SNI name already served by an older route stays with it.
+      const hostnames = attachment.hostnames.filter((h) => !claimed.has(h));
+      if (hostnames.length === 0) continue;
+      for (const hostname of hostnames) claimed.add(hostname);
+      const route = attachment.compiled.route;
+      const serverNames = hostnames.includes('*') ? [] : [...hostnames].sort(compareStrings);
+      const chain: IRTcpFilterChain = {
+        type: 'tcp',
+        name: `${gatewayKey}/${port}/tls/${listener.name}/${route.metadata.namespace}/${route.metadata.name}`,
+        match: { transport: 'tls', ...(serverNames.length > 0 ? { serverNames } : {}) },
+        backends: attachment.compiled.backends,
+        source: { kind: 'TLSRoute', namespace: route.metadata.namespace ?? '', name: route.metadata.name },
+      };
+      if (terminate && listener.tls) chain.tls = listener.tls;
+      chains.push(chain);
+    }
+  }
+  return chains;
+}
+
+function l4Translator(kind: L4Kind): RouteKindTranslator {
+  return {
+    kind,
+    translateAll(ctx) {
+      const { statuses, attachments } = translateKind(ctx, kind);
+      return {
+        statuses,
+        chainsFor(gatewayKey, port, listeners) {
+          const own = attachments.filter((a) => a.listener.gatewayKey === gatewayKey && a.listener.port === port);
+          if (own.length === 0) return [];
+          return kind === 'TLSRoute'
+            ? tlsChains(gatewayKey, port, listeners, own)
+            : streamChains(kind, gatewayKey, port, listeners, own);
+        },
+      };
+    },
+  };
+}
+
+export const tcpRouteTranslator = l4Translator('TCPRoute');
+export const udpRouteTranslator = l4Translator('UDPRoute');
+export const tlsRouteTranslator = l4Translator('TLSRoute');
