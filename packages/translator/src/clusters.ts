@@ -5,8 +5,11 @@ import { compareStrings } from './util.js';
 export type ClusterProtocol = IRCluster['protocol'];
 
 /** Backend protocol from the Service port appProtocol (KEP-3726 names). */
-export function protocolFromAppProtocol(appProtocol: string | undefined, l4: 'tcp' | 'udp' | undefined): ClusterProtocol | undefined {
-  if (l4) return l4;
+export function protocolFromAppProtocol(
+  appProtocol: string | undefined,
+  forced: 'tcp' | 'udp' | 'http2' | undefined,
+): ClusterProtocol | undefined {
+  if (forced) return forced;
   switch (appProtocol) {
     case undefined:
     case '':

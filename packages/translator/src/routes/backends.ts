@@ -26,7 +26,8 @@ export function resolveBackendRef(
   from: { kind: string; namespace: string },
   ref: BackendRef,
   field: string,
-  l4?: 'tcp' | 'udp',
+  /** Protocol dictated by the route kind (TCP/UDP/TLS routes, gRPC), overriding appProtocol. */
+  forcedProtocol?: 'tcp' | 'udp' | 'http2',
 ): BackendResolution {
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? from.namespace;
@@ -67,7 +68,7 @@ export function resolveBackendRef(
       message: `${field}.port: Service ${namespace}/${ref.name} has no port ${ref.port}`,
     };
   }
-  const protocol = protocolFromAppProtocol(servicePort.appProtocol, l4);
+  const protocol = protocolFromAppProtocol(servicePort.appProtocol, forcedProtocol);
   if (!protocol) {
     return {
       ok: false,

@@ -11,7 +11,11 @@ import { compileFilters, type CompiledFilters, type FilterProblem } from './filt
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
+import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
+
+/** Route kinds translated by this file: GRPCRoute is an HTTPRoute with gRPC matches. */
+export type HttpFamilyKind = 'HTTPRoute' | 'GRPCRoute';
 
 /** One IR route plus what precedence needs to order it among all routes of a listener. */
 export interface RouteEntry {
@@ -77,7 +81,13 @@ function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: 
   return result;
 }
 
-function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule, index: number): CompiledRule {
+function compileRule(
+  ctx: BackendContext,
+  route: HTTPRoute,
+  rule: HTTPRouteRule,
+  index: number,
+  kind: HttpFamilyKind,
+): CompiledRule {
   const namespace = route.metadata.namespace ?? '';
   const field = `spec.rules[${index}]`;
   const invalid: FilterProblem[] = [];
@@ -90,7 +100,7 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
   }
   for (const message of matchProblems) invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message });
   const prefixMatchesOnly = matches.every((m) => m.match.path.type === 'PathPrefix');
-  const filterCtx = { ...ctx, routeKind: 'HTTPRoute', routeNamespace: namespace, prefixMatchesOnly };
+  const filterCtx = { ...ctx, routeKind: kind, routeNamespace: namespace, prefixMatchesOnly };
   const filters = compileFilters(filterCtx, rule.filters ?? [], `${field}.filters`);
   const refProblems = filters.problems.filter((p) => p.kind === 'ResolvedRefs');
   invalid.push(...filters.problems.filter((p) => p.kind !== 'ResolvedRefs'));
@@ -99,7 +109,8 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
   let invalidWeight = 0;
   for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
     const refField = `${field}.backendRefs[${b}]`;
-    const resolved = resolveBackendRef(ctx, { kind: 'HTTPRoute', namespace }, ref, refField);
+    // gRPC always speaks HTTP/2 to its backends, whatever the Service's appProtocol says.
+    const resolved = resolveBackendRef(ctx, { kind, namespace }, ref, refField, kind === 'GRPCRoute' ? 'http2' : undefined);
     const backendFilters = compileFilters(filterCtx, ref.filters ?? [], `${refField}.filters`);
     for (const problem of backendFilters.problems) {
       if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
@@ -122,7 +133,7 @@ function compileRule(ctx: BackendContext, route: HTTPRoute, rule: HTTPRouteRule,
     const backend: IRBackend = {
       cluster: resolved.cluster,
       weight,
-      source: { kind: 'HTTPRoute', namespace, name: route.metadata.name, path: refField, ...(rule.name ? { ruleName: rule.name } : {}) },
+      source: { kind, namespace, name: route.metadata.name, path: refField, ...(rule.name ? { ruleName: rule.name } : {}) },
     };
     if (backendFilters.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
     if (backendFilters.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
@@ -204,7 +215,7 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
   return action;
 }
 
-function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel): RouteEntry[] {
+function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
   const entries: RouteEntry[] = [];
@@ -213,11 +224,11 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
     const action = ruleAction(rule, listener);
     for (const [m, compiled] of rule.matches.entries()) {
       const ir: IRRoute = {
-        name: `httproute/${namespace}/${name}/rule/${rule.index}/match/${m}`,
+        name: `${kind.toLowerCase()}/${namespace}/${name}/rule/${rule.index}/match/${m}`,
         match: compiled.match,
         action,
         source: {
-          kind: 'HTTPRoute',
+          kind,
           namespace,
           name,
           path: `spec.rules[${rule.index}].matches[${m}]`,
@@ -250,7 +261,11 @@ export type HttpRouteContext = RouteContext;
  * Translates one HTTPRoute: attaches it to the parents this controller owns, compiles
  * its rules, and computes its status (one entry per parentRef of ours).
  */
-export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): HttpRouteResult {
+export function translateHttpRoute(
+  ctx: HttpRouteContext,
+  route: HTTPRoute,
+  kind: HttpFamilyKind = 'HTTPRoute',
+): HttpRouteResult {
   const namespace = route.metadata.namespace ?? '';
   const generation = route.metadata.generation;
   const parents: ParentAttachment[] = [];
@@ -265,7 +280,7 @@ export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): Htt
     parents.push(
       attachToGateway(
         ctx.resources,
-        { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace, name: route.metadata.name, hostnames: route.spec?.hostnames ?? [] },
+        { group: GATEWAY_GROUP, kind, namespace, name: route.metadata.name, hostnames: route.spec?.hostnames ?? [] },
         ref,
         gateway,
       ),
@@ -274,7 +289,7 @@ export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): Htt
   if (parents.length === 0) return { attachments: [] };
 
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
-  const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index));
+  const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index, kind));
   const invalidRules = rules.filter((r) => r.invalid.length > 0);
   const allInvalid = invalidRules.length === rules.length;
   const refProblems = rules.flatMap((r) => r.refProblems);
@@ -298,7 +313,7 @@ export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): Htt
         attachments.push({
           listener: attachment.listener,
           hostnames: attachment.hostnames,
-          entries: routeEntries(route, rules, attachment.listener),
+          entries: routeEntries(route, rules, attachment.listener, kind),
         });
       }
     }
@@ -333,7 +348,7 @@ export function translateHttpRoute(ctx: HttpRouteContext, route: HTTPRoute): Htt
   return {
     status: {
       apiVersion: route.apiVersion,
-      kind: 'HTTPRoute',
+      kind,
       namespace,
       name: route.metadata.name,
       ...(generation !== undefined ? { generation } : {}),
@@ -351,6 +366,13 @@ export const httpRouteTranslator: RouteKindTranslator = {
     const attachments: HttpListenerRoutes[] = [];
     for (const route of ctx.resources.list('HTTPRoute')) {
       const result = translateHttpRoute(ctx, route);
+      if (result.status) statuses.push(result.status);
+      attachments.push(...result.attachments);
+    }
+    // GRPCRoutes share the HTTP listeners' virtual hosts, so they are translated here
+    // as the HTTPRoutes they are equivalent to (see grpcroute.ts).
+    for (const route of ctx.resources.list('GRPCRoute')) {
+      const result = translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute');
       if (result.status) statuses.push(result.status);
       attachments.push(...result.attachments);
     }

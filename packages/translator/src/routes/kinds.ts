@@ -16,6 +16,7 @@ export interface RouteKindInfo {
 
 export const ROUTE_KINDS: readonly RouteKindInfo[] = [
   { group: GATEWAY_GROUP, kind: 'HTTPRoute', protocols: ['HTTP', 'HTTPS'], usesHostnames: true },
+  { group: GATEWAY_GROUP, kind: 'GRPCRoute', protocols: ['HTTP', 'HTTPS'], usesHostnames: true },
   { group: GATEWAY_GROUP, kind: 'TLSRoute', protocols: ['TLS'], usesHostnames: true },
   { group: GATEWAY_GROUP, kind: 'TCPRoute', protocols: ['TCP'], usesHostnames: false },
   { group: GATEWAY_GROUP, kind: 'UDPRoute', protocols: ['UDP'], usesHostnames: false },

@@ -1,0 +1,85 @@
+import type {
+  GRPCMethodMatch,
+  GRPCRoute,
+  GRPCRouteRule,
+  HTTPPathMatch,
+  HTTPRoute,
+  HTTPRouteMatch,
+  HTTPRouteRule,
+} from '@portico/api';
+
+// A gRPC call is an HTTP/2 POST to `/<package.Service>/<Method>`, so every GRPCRoute has
+// an equivalent HTTPRoute: method matches become path matches, header matches stay
+// header matches, filters and backendRefs carry over unchanged. Translating that
+// equivalent (httproute.ts, with kind GRPCRoute) gives GRPCRoute the same attachment,
+// status, precedence and listener isolation rules without a second implementation.
+
+/** Characters of a gRPC service or method name (RE2/JS compatible). */
+const SEGMENT = '[^/]+';
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The path match equivalent to a GRPCMethodMatch. An invalid match (Exact with neither
+ * service nor method, or a service/method containing `/`) is returned as a path that
+ * fails validation with a message naming the GRPCRoute field, so the rule is reported
+ * and dropped like any other invalid match.
+ */
+export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch {
+  if (!method || (method.service === undefined && method.method === undefined)) {
+    if (method && (method.type ?? 'Exact') === 'Exact') {
+      return { type: 'Invalid: an Exact method match needs service or method', value: '/' };
+    }
+    return { type: 'PathPrefix', value: '/' };
+  }
+  const type = method.type ?? 'Exact';
+  if (type === 'Exact') {
+    if (method.service?.includes('/') || method.method?.includes('/')) {
+      return { type: 'Invalid: service and method must not contain "/"', value: '/' };
+    }
+    if (method.service !== undefined && method.method !== undefined) {
+      return { type: 'Exact', value: `/${method.service}/${method.method}` };
+    }
+    if (method.service !== undefined) return { type: 'PathPrefix', value: `/${method.service}` };
+    return { type: 'RegularExpression', value: `/${SEGMENT}/${escapeRegex(method.method ?? '')}` };
+  }
+  if (type === 'RegularExpression') {
+    const service = method.service ?? SEGMENT;
+    const name = method.method ?? SEGMENT;
+    return { type: 'RegularExpression', value: `/${service}/${name}` };
+  }
+  return { type, value: '/' };
+}
+
+function convertRule(rule: GRPCRouteRule): HTTPRouteRule {
+  const matches: HTTPRouteMatch[] = (rule.matches ?? []).map((match) => {
+    const converted: HTTPRouteMatch = { path: methodToPath(match.method) };
+    if (match.headers) converted.headers = match.headers;
+    return converted;
+  });
+  const result: HTTPRouteRule = {};
+  if (rule.name !== undefined) result.name = rule.name;
+  if (matches.length > 0) result.matches = matches;
+  if (rule.filters) result.filters = rule.filters;
+  if (rule.backendRefs) result.backendRefs = rule.backendRefs;
+  if (rule.sessionPersistence) result.sessionPersistence = rule.sessionPersistence;
+  return result;
+}
+
+/** The HTTPRoute a GRPCRoute is equivalent to; metadata and apiVersion are kept. */
+export function grpcRouteAsHttpRoute(route: GRPCRoute): HTTPRoute {
+  const spec = route.spec ?? {};
+  const converted: HTTPRoute = {
+    apiVersion: route.apiVersion,
+    kind: 'GRPCRoute',
+    metadata: route.metadata,
+    spec: {
+      ...(spec.parentRefs ? { parentRefs: spec.parentRefs } : {}),
+      ...(spec.hostnames ? { hostnames: spec.hostnames } : {}),
+      ...(spec.rules ? { rules: spec.rules.map(convertRule) } : {}),
+    },
+  };
+  return converted;
+}
