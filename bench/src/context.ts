@@ -1,0 +1,92 @@
+import { ResourceSet } from '@portico/api';
+import type { TranslationResult } from '@portico/translator';
+import type { XdsBuildResult } from '@portico/xds';
+import { loadTranslatorStage, loadXdsStage, type Translate, type XdsStage } from './adapters.js';
+import {
+  CONTROLLER_NAME,
+  generateFixture,
+  LARGE_SHAPE,
+  QUICK_LARGE_SHAPE,
+  QUICK_TEN_K_SHAPE,
+  TEN_K_SHAPE,
+  type Fixture,
+  type FixtureShape,
+} from './fixture.js';
+import type { Reporter } from './report.js';
+
+/** The stages a pipeline run needs: translate always, buildXds when the xds stage has it. */
+export interface Pipeline {
+  translate: Translate;
+  xds: XdsStage;
+}
+
+export interface BenchContext {
+  quick: boolean;
+  reporter: Reporter;
+  /** Absent when @portico/translator cannot be loaded; `translatorProblem` says why. */
+  pipeline?: Pipeline;
+  translatorProblem?: string;
+  xds: XdsStage;
+  large(): Fixture;
+  tenK(): Fixture;
+}
+
+export async function loadPipeline(): Promise<{ pipeline?: Pipeline; problem?: string; xds: XdsStage }> {
+  const translator = await loadTranslatorStage();
+  const xds = await loadXdsStage();
+  if (!translator.translate) return { problem: translator.problem ?? 'translate unavailable', xds };
+  return { pipeline: { translate: translator.translate, xds }, xds };
+}
+
+export async function createContext(quick: boolean, reporter: Reporter): Promise<BenchContext> {
+  const loaded = await loadPipeline();
+  const cache = new Map<FixtureShape, Fixture>();
+  const get = (shape: FixtureShape): Fixture => {
+    let fixture = cache.get(shape);
+    if (!fixture) {
+      fixture = generateFixture(shape);
+      cache.set(shape, fixture);
+    }
+    return fixture;
+  };
+  const context: BenchContext = {
+    quick,
+    reporter,
+    xds: loaded.xds,
+    large: () => get(quick ? QUICK_LARGE_SHAPE : LARGE_SHAPE),
+    tenK: () => get(quick ? QUICK_TEN_K_SHAPE : TEN_K_SHAPE),
+  };
+  if (loaded.pipeline) context.pipeline = loaded.pipeline;
+  if (loaded.problem) context.translatorProblem = loaded.problem;
+  return context;
+}
+
+export interface PipelineOutput {
+  translation: TranslationResult;
+  xds?: XdsBuildResult;
+}
+
+/** The control plane's pure pipeline as far as it exists: translate, then buildXds when available. */
+export function runPipeline(resources: ResourceSet, pipeline: Pipeline): PipelineOutput {
+  const translation = pipeline.translate(resources, { controllerName: CONTROLLER_NAME });
+  if (!pipeline.xds.buildXds) return { translation };
+  return { translation, xds: pipeline.xds.buildXds(translation.ir) };
+}
+
+export function pipelineLabel(xds: XdsStage): string {
+  return xds.buildXds ? 'translate + buildXds' : 'translate only (buildXds not available yet)';
+}
+
+export function resourceSetOf(fixture: Fixture): ResourceSet {
+  return ResourceSet.from(fixture.objects);
+}
+
+/** The pipeline, or a skip line naming why it cannot run. */
+export function requirePipeline(context: BenchContext, name: string): Pipeline | undefined {
+  if (!context.pipeline) context.reporter.skipped(name, context.translatorProblem ?? '@portico/translator unavailable');
+  return context.pipeline;
+}
+
+export function xdsProblem(xds: XdsStage, missing: string): string {
+  return `@portico/xds does not export ${missing} yet${xds.problem ? ` (${xds.problem})` : ''}`;
+}

@@ -1,0 +1,52 @@
+import { allResources, encodedLength } from '../adapters.js';
+import { requirePipeline, resourceSetOf, runPipeline, xdsProblem, type BenchContext } from '../context.js';
+import { median, timeRuns } from '../stats.js';
+
+const NAME = 'encode_floor_ratio';
+
+/**
+ * How far the pipeline is from the cost of merely serialising its output: translate +
+ * buildXds + encode over encode alone, on the large fixture. 1.0 would mean translation is free.
+ */
+export async function encodeFloor(context: BenchContext): Promise<void> {
+  const pipeline = requirePipeline(context, NAME);
+  if (!pipeline) return;
+  const { buildXds, encodeResource } = context.xds;
+  if (!buildXds || !encodeResource) {
+    const missing = [!buildXds && 'buildXds', !encodeResource && 'encodeResource'].filter(Boolean).join(' and ');
+    context.reporter.skipped(NAME, xdsProblem(context.xds, missing));
+    return;
+  }
+  const encode = encodeResource;
+  const fixture = context.large();
+  const resources = resourceSetOf(fixture);
+  const runs = context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15 };
+
+  const encodeAll = (built: ReturnType<typeof allResources>): number => {
+    let bytes = 0;
+    for (const resource of built) bytes += encodedLength(encode(resource));
+    return bytes;
+  };
+  const full = await timeRuns(
+    runs,
+    () => {
+      const { xds } = runPipeline(resources, pipeline);
+      if (xds) encodeAll(allResources(xds));
+    },
+    () => undefined,
+  );
+  const output = runPipeline(resources, pipeline).xds;
+  if (!output) throw new Error('buildXds produced no output');
+  const built = allResources(output);
+  const floor = await timeRuns(runs, () => encodeAll(built), () => undefined);
+  const bytes = encodeAll(built);
+
+  const fullMs = median(full);
+  const floorMs = median(floor);
+  context.reporter.figure(NAME, fullMs / floorMs, 'x');
+  context.reporter.note(
+    NAME,
+    `translate+buildXds+encode ${fullMs.toFixed(1)} ms / encode only ${floorMs.toFixed(1)} ms, ` +
+      `${built.length} resources, ${(bytes / 1024).toFixed(0)} KiB encoded (large fixture; medians of ${runs.runs} runs)`,
+  );
+}

@@ -1,0 +1,54 @@
+import type { KindName } from '@portico/api';
+import { pipelineLabel, requirePipeline, resourceSetOf, runPipeline, type BenchContext } from '../context.js';
+import type { Fixture } from '../fixture.js';
+import { irRouteCount, routeKindsInIr } from '../inspect.js';
+import { median, timeRuns } from '../stats.js';
+
+const ROUTE_KINDS: readonly KindName[] = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
+
+async function timeFullTranslation(
+  context: BenchContext,
+  name: string,
+  fixture: Fixture,
+  runs: { warmup: number; runs: number },
+): Promise<void> {
+  const pipeline = requirePipeline(context, name);
+  if (!pipeline) return;
+  const resources = resourceSetOf(fixture);
+  const durations = await timeRuns(runs, () => runPipeline(resources, pipeline), () => undefined);
+  const { translation, xds } = runPipeline(resources, pipeline);
+  const { reporter } = context;
+  reporter.figure(name, median(durations), 'ms');
+  reporter.note(name, `time = ${pipelineLabel(context.xds)}; median of ${runs.runs} runs after ${runs.warmup} warmup`);
+
+  const inputKinds = ROUTE_KINDS.filter((kind) => (fixture.counts[kind] ?? 0) > 0);
+  const produced = routeKindsInIr(translation.ir);
+  const missing = inputKinds.filter((kind) => !produced.includes(kind));
+  reporter.note(
+    name,
+    `input: ${inputKinds.map((kind) => `${fixture.counts[kind]} ${kind}`).join(', ')} over ${fixture.counts.Service ?? 0} Services, ` +
+      `${fixture.counts.EndpointSlice ?? 0} EndpointSlices, ${fixture.counts.Gateway ?? 0} Gateways`,
+  );
+  reporter.note(
+    name,
+    `IR produced for: ${produced.join(', ') || 'none'}` +
+      (missing.length > 0 ? `; no IR for: ${missing.join(', ')}` : '') +
+      `; ${irRouteCount(translation.ir)} IR routes/L4 chains, ${translation.ir.clusters.length} clusters`,
+  );
+  if (xds) {
+    const groups = Object.values(xds.groups);
+    const total = groups.reduce(
+      (sum, g) => sum + g.listeners.length + g.routes.length + g.clusters.length + g.endpoints.length + g.secrets.length,
+      0,
+    );
+    reporter.note(name, `xds: ${groups.length} proxy groups, ${total} resources, ${xds.rejected.length} rejected`);
+  }
+}
+
+export async function translateLarge(context: BenchContext): Promise<void> {
+  await timeFullTranslation(context, 'translate_large_ms', context.large(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15 });
+}
+
+export async function translateTenK(context: BenchContext): Promise<void> {
+  await timeFullTranslation(context, 'translate_10k_routes_ms', context.tenK(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 1, runs: 5 });
+}

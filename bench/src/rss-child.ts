@@ -1,0 +1,75 @@
+// Child process for rss_per_route_kb: a fresh heap so the baseline holds only loaded code and
+// a warmed-up pipeline, then the state the control plane keeps for N routes.
+
+import { ResourceSet } from '@portico/api';
+import { allResources } from './adapters.js';
+import { loadPipeline, runPipeline } from './context.js';
+import { generateFixture, QUICK_LARGE_SHAPE, QUICK_TEN_K_SHAPE, TEN_K_SHAPE } from './fixture.js';
+import { loadServerStage } from './server-stage.js';
+import { collectGarbage, gcExposed } from './stats.js';
+
+export interface RssResult {
+  routes: number;
+  baselineRss: number;
+  stateRss: number;
+  baselineHeap: number;
+  stateHeap: number;
+  gc: boolean;
+  /** What the retained state consists of. */
+  state: string[];
+}
+
+function settle(): { rss: number; heap: number } {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return { rss: usage.rss, heap: usage.heapUsed };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const { pipeline, problem, xds } = await loadPipeline();
+  if (!pipeline) throw new Error(problem ?? 'translator unavailable');
+  const server = await loadServerStage();
+
+  // Warm up every stage on a small input so lazily loaded code and protos count as baseline.
+  const warm = runPipeline(ResourceSet.from(generateFixture(QUICK_LARGE_SHAPE).objects), pipeline);
+  if (warm.xds && xds.encodeResource) for (const resource of allResources(warm.xds)) xds.encodeResource(resource);
+  if (warm.xds && server.createCache) {
+    const warmCache = server.createCache();
+    server.commit(warmCache, warm.xds);
+  }
+  const baseline = settle();
+
+  const shape = quick ? QUICK_TEN_K_SHAPE : TEN_K_SHAPE;
+  const resources = ResourceSet.from(generateFixture(shape).objects);
+  const output = runPipeline(resources, pipeline);
+  const state = ['ResourceSet (input objects)', 'TranslationResult (IR + statuses)'];
+  let cache: unknown;
+  if (output.xds) {
+    state.push('XdsBuildResult');
+    if (server.createCache) {
+      cache = server.createCache();
+      server.commit(cache, output.xds);
+      state.push('SnapshotCache snapshot');
+    }
+  }
+  const after = settle();
+  // Keep the state reachable until after the measurement.
+  const retained = [resources, output, cache];
+  const result: RssResult = {
+    routes: shape.httpRoutes,
+    baselineRss: baseline.rss,
+    stateRss: after.rss,
+    baselineHeap: baseline.heap,
+    stateHeap: after.heap,
+    gc: gcExposed(),
+    state,
+  };
+  process.send?.(result);
+  if (retained.length === 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
