@@ -157,8 +157,9 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
 }
 
 /**
- * Turns `/explain?method=GET&url=http://host/path&header=k:v` into the words
- * `portico explain` takes on its command line, so both go through one parser.
+ * Turns `/explain?method=GET&url=http://host/path&header=k:v` (or the raw
+ * words as repeated `arg=`) into the words `portico explain` takes on its
+ * command line, so both go through one parser.
  */
 export function explainWords(query: Record<string, string | string[] | undefined>): string[] {
   const list = (value: string | string[] | undefined): string[] =>
@@ -167,6 +168,7 @@ export function explainWords(query: Record<string, string | string[] | undefined
   for (const method of list(query.method)) words.push('-X', method);
   for (const header of list(query.header)) words.push('-H', header);
   for (const url of list(query.url)) words.push(url);
+  words.push(...list(query.arg));
   return words;
 }
 

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import type { XdsBuildResult } from '@portico/xds';
+import { buildAdminApp, explainWords, mergeGroups, PorticoMetrics, startAdminServer, type AdminState, type ControlPlaneSnapshot } from '../src/index.js';
+
+const manifests = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: web, namespace: default }
+spec: { gatewayClassName: portico, listeners: [{ name: http, port: 80, protocol: HTTP }] }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: cert, namespace: default }
+type: kubernetes.io/tls
+data: { tls.crt: Y2VydA==, tls.key: c2VjcmV0LWtleS1tYXRlcmlhbA== }
+`;
+
+/** A build result as the pipeline would hand it over: the admin API only reads it. */
+const xds: XdsBuildResult = {
+  groups: {
+    'default/web': {
+      listeners: [{ type: 'listener', name: 'default/web/80', message: { name: 'default/web/80' } }],
+      routes: [],
+      clusters: [{ type: 'cluster', name: 'default/svc/80', message: { name: 'default/svc/80' } }],
+      endpoints: [],
+      secrets: [],
+    },
+    'other/gw': {
+      listeners: [],
+      routes: [],
+      clusters: [{ type: 'cluster', name: 'default/svc/80', message: { name: 'default/svc/80' } }],
+      endpoints: [],
+      secrets: [],
+    },
+  },
+  rejected: [{ type: 'route', name: 'r', field: 'virtual_hosts[0].domains', message: 'must not be empty', proxyGroup: 'default/web' }],
+};
+
+function snapshot(): ControlPlaneSnapshot {
+  const loaded = loadManifests(manifests, 'test.yaml');
+  return {
+    version: 1,
+    builtAt: '2026-01-01T00:00:00.000Z',
+    resources: ResourceSet.from(loaded.objects),
+    statuses: [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        namespace: 'default',
+        name: 'web',
+        status: { conditions: [{ type: 'Programmed', status: 'True' }] },
+      },
+    ],
+    problems: [{ source: 'bad.yaml', document: 0, field: 'metadata.name', message: 'metadata.name is required' }],
+    diagnostics: [],
+    xds,
+  };
+}
+
+class TestState implements AdminState {
+  snapshot?: ControlPlaneSnapshot;
+  current() {
+    return this.snapshot;
+  }
+  nackErrors() {
+    return [{ node: 'envoy-1', typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener', message: 'bad port' }];
+  }
+  connectedProxies() {
+    return [{ node: 'envoy-1' }, { node: 'envoy-2' }];
+  }
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+});
+
+describe('admin server', () => {
+  it('is healthy at once and ready only after the first build', async () => {
+    const state = new TestState();
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    const before = await app.inject('/readyz');
+    expect(before.statusCode).toBe(503);
+    expect(before.json().reason).toMatch(/first build/);
+    expect((await app.inject('/status')).statusCode).toBe(503);
+    expect((await app.inject('/config_dump')).statusCode).toBe(503);
+
+    state.snapshot = snapshot();
+    const after = await app.inject('/readyz');
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toMatchObject({ status: 'ready', version: 1 });
+  });
+
+  it('/status lists every input object with its status, problems, rejected resources and NACKs, without secret data', async () => {
+    const state = new TestState();
+    state.snapshot = snapshot();
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    const response = await app.inject('/status');
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.objects).toEqual([
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'web', namespace: 'default', generation: 1 },
+        status: { conditions: [{ type: 'Programmed', status: 'True' }] },
+      },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'default', generation: 1 } },
+    ]);
+    expect(body.problems[0]).toMatchObject({ source: 'bad.yaml', field: 'metadata.name' });
+    expect(body.rejected[0]).toMatchObject({ name: 'r', proxyGroup: 'default/web' });
+    expect(body.nackErrors[0]).toMatchObject({ node: 'envoy-1', message: 'bad port' });
+    expect(body.proxyGroups).toEqual(['default/web', 'other/gw']);
+    expect(response.body).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA==');
+  });
+
+  it('/config_dump rejects an unknown gateway, naming the known ones', async () => {
+    const state = new TestState();
+    state.snapshot = snapshot();
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    const response = await app.inject('/config_dump?gateway=default/missing');
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error).toBe("no proxy group for gateway 'default/missing'; known: default/web, other/gw");
+  });
+
+  it('/metrics exposes Portico and process metrics in Prometheus text format', async () => {
+    const state = new TestState();
+    const metrics = new PorticoMetrics({ connectedProxies: () => state.connectedProxies().length });
+    metrics.recordBuild({ seconds: 0.02, errors: 2, problems: 1, xds });
+    metrics.pushes.inc({ type_url: 'L' });
+    metrics.nacks.inc({ type_url: 'L' });
+    const app = buildAdminApp({ state, metrics });
+    closers.push(() => app.close());
+    const response = await app.inject('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/text\/plain/);
+    const text = response.body;
+    expect(text).toMatch(/^portico_build_duration_seconds_count 1$/m);
+    expect(text).toMatch(/^portico_translate_errors_total 2$/m);
+    expect(text).toMatch(/^portico_xds_resources\{type="cluster"\} 2$/m);
+    expect(text).toMatch(/^portico_xds_resources\{type="listener"\} 1$/m);
+    expect(text).toMatch(/^portico_xds_rejected_resources 1$/m);
+    expect(text).toMatch(/^portico_connected_proxies 2$/m);
+    expect(text).toMatch(/^portico_xds_pushes_total\{type_url="L"\} 1$/m);
+    expect(text).toMatch(/^portico_xds_nacks_total\{type_url="L"\} 1$/m);
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('binds loopback by default and supports port 0', async () => {
+    const server = await startAdminServer({ port: 0, state: new TestState(), metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => server.close());
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.port).toBeGreaterThan(0);
+    const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('helpers', () => {
+  it('mergeGroups keeps one copy of a resource served to several gateways, sorted by name', () => {
+    const merged = mergeGroups(xds.groups);
+    expect(merged.clusters.map((c) => c.name)).toEqual(['default/svc/80']);
+    expect(merged.listeners.map((l) => l.name)).toEqual(['default/web/80']);
+  });
+
+  it('explainWords turns query parameters into command-line words', () => {
+    expect(explainWords({ method: 'POST', header: ['a: 1', 'b: 2'], url: 'http://h/p' })).toEqual([
+      '-X', 'POST', '-H', 'a: 1', '-H', 'b: 2', 'http://h/p',
+    ]);
+  });
+});

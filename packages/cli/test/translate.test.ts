@@ -1,0 +1,141 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { QUICKSTART, runPortico } from './helpers.js';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+}
+interface Item {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: unknown;
+  status?: {
+    conditions?: Condition[];
+    parents?: Array<{ parentRef: { name: string }; controllerName: string; conditions: Condition[] }>;
+  };
+}
+
+const condition = (conditions: Condition[] | undefined, type: string) => conditions?.find((c) => c.type === type);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('portico translate', () => {
+  it('prints the quickstart status as a JSON List: Gateway programmed, routes accepted', async () => {
+    const result = await runPortico(['translate', '-f', QUICKSTART, '-o', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const list = JSON.parse(result.stdout) as { apiVersion: string; kind: string; items: Item[] };
+    expect(list.apiVersion).toBe('v1');
+    expect(list.kind).toBe('List');
+    // Only kinds with a status, in a stable order; Services and EndpointSlices are inputs only.
+    expect(list.items.map((i) => `${i.kind}/${i.metadata.name}`)).toEqual([
+      'GatewayClass/portico',
+      'Gateway/quickstart',
+      'HTTPRoute/redirect-old',
+      'HTTPRoute/web',
+    ]);
+    const gateway = list.items[1];
+    expect(gateway.spec).toBeDefined();
+    expect(condition(gateway.status?.conditions, 'Accepted')?.status).toBe('True');
+    expect(condition(gateway.status?.conditions, 'Programmed')).toMatchObject({ status: 'True', reason: 'Programmed' });
+    for (const route of list.items.slice(2)) {
+      expect(route.status?.parents).toHaveLength(1);
+      const parent = route.status!.parents![0];
+      expect(parent.parentRef.name).toBe('quickstart');
+      expect(parent.controllerName).toBe('portico.dev/gateway-controller');
+      expect(condition(parent.conditions, 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+      expect(condition(parent.conditions, 'ResolvedRefs')?.status).toBe('True');
+    }
+  });
+
+  it('prints multi-document YAML by default', async () => {
+    const result = await runPortico(['translate', '-f', QUICKSTART]);
+    expect(result.code).toBe(0);
+    const docs = parseAllDocuments(result.stdout);
+    const items = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as Item);
+    expect(items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'HTTPRoute']);
+    expect(result.stdout.split('\n').filter((line) => line === '---')).toHaveLength(3);
+  });
+
+  it('acts only for its controller name', async () => {
+    const result = await runPortico(['translate', '-f', QUICKSTART, '-o', 'json', '--controller-name', 'example.com/other']);
+    expect(result.code).toBe(0);
+    const list = JSON.parse(result.stdout) as { items: Item[] };
+    // A class for another controller is not ours to report on.
+    expect(list.items.find((i) => i.kind === 'GatewayClass')?.status).toBeUndefined();
+  });
+
+  it('fails with a message naming an unreadable file', async () => {
+    const missing = join(dir, 'does-not-exist.yaml');
+    const result = await runPortico(['translate', '-f', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`portico translate: cannot read ${missing}: no such file\n`);
+  });
+
+  it('reports bad documents on stderr with file, document, object and field, still translating the rest', async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: { name: portico }\nspec: { controllerName: portico.dev/gateway-controller }',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { namespace: default }\nspec: {}',
+        'kind: [unclosed',
+      ].join('\n---\n'),
+    );
+    const result = await runPortico(['translate', '-f', file, '-o', 'json']);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      `portico translate: ${file}: document 2: Gateway default/<unnamed>: metadata.name: metadata.name is required`,
+    );
+    expect(lines[1]).toMatch(new RegExp(`^portico translate: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: document 3: YAML syntax error`));
+    const list = JSON.parse(result.stdout) as { items: Item[] };
+    expect(list.items.map((i) => i.kind)).toEqual(['GatewayClass']);
+  });
+
+  it('rejects bad usage with exit code 2', async () => {
+    const noFile = await runPortico(['translate']);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/^portico translate: at least one -f FILE is required\nRun 'portico translate --help'/);
+    const badFormat = await runPortico(['translate', '-f', QUICKSTART, '-o', 'xml']);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toMatch(/-o must be yaml or json, got 'xml'/);
+    const badFlag = await runPortico(['translate', '--bogus']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+});
+
+describe('portico --help', () => {
+  it('lists the commands', async () => {
+    const result = await runPortico(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['serve', 'translate', 'bootstrap', 'explain', 'conformance']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
+  it.each(['serve', 'translate', 'bootstrap', 'explain'])('%s --help prints its usage', async (command) => {
+    const result = await runPortico([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: portico ${command}`));
+  });
+
+  it('rejects an unknown command', async () => {
+    const result = await runPortico(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portico: unknown command 'frobnicate'/);
+  });
+});
