@@ -22,10 +22,27 @@ function shadowedByMoreSpecificListener(owner: ListenerModel, hostname: string, 
   );
 }
 
+function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: string): IRRoute {
+  return {
+    name: `misdirected/${chainName}/${hostname}`,
+    match: { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] },
+    action: { kind: 'directResponse', status: 421 },
+    source: { kind: peer.source.kind, namespace: peer.source.namespace, name: peer.source.name, path: `listener ${peer.name}` },
+  };
+}
+
+/**
+ * Virtual hosts of one filter chain. `members` are the listeners whose routes the chain
+ * serves; `peers` are every listener dispatched on the same port (for isolation). With
+ * `misdirected`, hosts that belong to a peer listener get an explicit 421 answer, while
+ * hosts of the chain's own listener without a matching route get 404.
+ */
 export function buildVirtualHosts(
   chainName: string,
-  group: readonly ListenerModel[],
+  members: readonly ListenerModel[],
+  peers: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
+  misdirected = false,
 ): IRVirtualHost[] {
   const byHost = new Map<string, Map<string, RouteEntry>>();
   const ensure = (hostname: string): Map<string, RouteEntry> => {
@@ -36,17 +53,26 @@ export function buildVirtualHosts(
     }
     return entries;
   };
-  if (group.length > 1) {
+  if (peers.length > 1) {
     // Each listener hostname gets its own virtual host even without routes, so a request
     // for it is answered 404 instead of falling through to a less specific listener.
-    for (const listener of group) if (listener.hostname) ensure(listener.hostname);
+    for (const listener of members) ensure(listener.hostname ?? '*');
   }
   for (const attached of routes) {
-    if (!group.includes(attached.listener)) continue;
+    if (!members.includes(attached.listener)) continue;
     for (const hostname of attached.hostnames) {
-      if (shadowedByMoreSpecificListener(attached.listener, hostname, group)) continue;
+      if (shadowedByMoreSpecificListener(attached.listener, hostname, peers)) continue;
       const entries = ensure(hostname);
       for (const entry of attached.entries) entries.set(entry.route.name, entry);
+    }
+  }
+  if (misdirected) {
+    for (const peer of peers) {
+      if (members.includes(peer)) continue;
+      const hostname = peer.hostname ?? '*';
+      if (byHost.has(hostname)) continue;
+      const route = misdirectedRoute(chainName, peer, hostname);
+      byHost.set(hostname, new Map([[route.name, { key: MISDIRECTED_KEY, route }]]));
     }
   }
   return [...byHost.entries()]
@@ -56,6 +82,16 @@ export function buildVirtualHosts(
       return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
     });
 }
+
+const MISDIRECTED_KEY: RouteEntry['key'] = {
+  match: { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] },
+  hasMethod: false,
+  headerCount: 0,
+  queryCount: 0,
+  routeKey: '',
+  ruleIndex: 0,
+  matchIndex: 0,
+};
 
 /** Filter chains for the HTTP-family listeners of one port. */
 export function buildHttpChains(
@@ -72,7 +108,7 @@ export function buildHttpChains(
       type: 'http',
       name,
       match: { transport: 'raw' },
-      routeConfig: { name, virtualHosts: buildVirtualHosts(name, plain, routes) },
+      routeConfig: { name, virtualHosts: buildVirtualHosts(name, plain, plain, routes) },
     });
   }
   const secure = [...listeners.filter((l) => l.protocol === 'HTTPS' && l.tls)].sort((a, b) => compareStrings(a.name, b.name));
@@ -82,7 +118,7 @@ export function buildHttpChains(
       type: 'http',
       name,
       match: listener.hostname ? { transport: 'tls', serverNames: [listener.hostname] } : { transport: 'tls' },
-      routeConfig: { name, virtualHosts: buildVirtualHosts(name, [listener], routes) },
+      routeConfig: { name, virtualHosts: buildVirtualHosts(name, [listener], secure, routes, secure.length > 1) },
     };
     if (listener.tls) chain.tls = listener.tls;
     if (secure.length > 1) chain.routeConfig.detectMisdirected = true;
