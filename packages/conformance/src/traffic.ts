@@ -1,0 +1,561 @@
+// Traffic assertions. A request is built from the assertion exactly as the
+// upstream client would send it, handed to a DataPath (the simulation of the
+// Envoy configuration Portico serves), and the echo backend's side is played
+// here: which pod answers, what it reports, which response headers it sets.
+// Statistical upstream checks (weighted splits, percentage mirrors) are decided
+// deterministically from the configured weights and percentages.
+import type { TranslationResult } from '@portico/translator';
+import type { FakeCluster } from './cluster.js';
+import type { Assertion } from './model.js';
+import type { Verdict } from './status.js';
+
+/** One request as it leaves the client. Header names are lower-case. */
+export interface DataPathRequest {
+  protocol: 'HTTP/1.1' | 'HTTP/2' | 'gRPC';
+  scheme: 'http' | 'https';
+  method: string;
+  /** Host header / :authority. */
+  authority: string;
+  port: number;
+  /** Path plus query string. */
+  path: string;
+  headers: Record<string, string>;
+  /** TLS server name, for https. */
+  sni?: string;
+  clientCertificate?: boolean;
+}
+
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  port?: number;
+}
+
+export interface HeaderMutations {
+  set?: Array<[string, string]>;
+  add?: Array<[string, string]>;
+  remove?: string[];
+}
+
+/** What the proxy does with one request. */
+export type DataPathAnswer =
+  | { kind: 'reset'; reason: string }
+  | {
+      kind: 'direct';
+      status: number;
+      headers: Record<string, string>;
+      /** `Location` for redirects. */
+      location?: string;
+      reason: string;
+    }
+  | {
+      kind: 'forward';
+      /** Weighted choices; weight is relative. `service` is unset for clusters that are not Service backends. */
+      backends: Array<{ service?: ServiceRef; weight: number; cluster: string; requestMutations?: HeaderMutations }>;
+      /** The request as the backend receives it (after route-level mutations and rewrites). */
+      upstream: { method: string; authority: string; path: string; headers: Record<string, string> };
+      /** Route-level response header mutations applied to the backend's answer. */
+      responseMutations?: HeaderMutations;
+      mirrors?: Array<{ service?: ServiceRef; cluster: string; percent: number }>;
+      reason: string;
+    };
+
+export interface DataPath {
+  /** Address the Gateway is reachable at (Host header when the request names none). */
+  gatewayAddress(proxyGroup: string): string | undefined;
+  send(proxyGroup: string, request: DataPathRequest): DataPathAnswer;
+}
+
+export type DataPathFactory = (translation: TranslationResult, cluster: FakeCluster) => DataPath;
+
+export interface TrafficContext {
+  dataPath: DataPath;
+  cluster: FakeCluster;
+  resources: TranslationResult;
+}
+
+export interface TrafficVerdict extends Verdict {
+  evaluated: boolean;
+  evaluation?: string;
+}
+
+// ---------- echo backend ----------
+
+/** The pods that would serve a Service: ready endpoints of its slices, mapped back to pod names. */
+export function servingPods(cluster: FakeCluster, service: ServiceRef): Array<{ name: string; namespace: string }> {
+  const resources = cluster.resourceSet();
+  const pods: Array<{ name: string; namespace: string }> = [];
+  for (const slice of resources.list('EndpointSlice')) {
+    if (slice.metadata.namespace !== service.namespace) continue;
+    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== service.name) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      if (endpoint.conditions?.ready === false) continue;
+      const name = endpoint.targetRef?.name ?? cluster.podByAddress(endpoint.addresses[0] ?? '')?.name;
+      if (name) pods.push({ name, namespace: endpoint.targetRef?.namespace ?? service.namespace });
+    }
+  }
+  return pods;
+}
+
+function lower(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+export function applyMutations(headers: Record<string, string>, mutations: HeaderMutations | undefined): Record<string, string> {
+  const out = lower(headers);
+  if (!mutations) return out;
+  for (const [name, value] of mutations.set ?? []) out[name.toLowerCase()] = value;
+  for (const [name, value] of mutations.add ?? []) {
+    const key = name.toLowerCase();
+    out[key] = out[key] === undefined ? value : `${out[key]},${value}`;
+  }
+  for (const name of mutations.remove ?? []) delete out[name.toLowerCase()];
+  return out;
+}
+
+/** Response headers the echo backend sets from `X-Echo-Set-Header: Name:value,Name2:value2`. */
+export function echoSetHeaders(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',')) {
+    const index = pair.indexOf(':');
+    if (index <= 0) continue;
+    out[pair.slice(0, index).trim().toLowerCase()] = pair.slice(index + 1).trim();
+  }
+  return out;
+}
+
+/** The observable outcome of one exchange, after the echo backend played its part. */
+export interface Observed {
+  /** undefined = transport error */
+  status?: number;
+  headers: Record<string, string>;
+  location?: string;
+  /** Set when the echo backend answered. */
+  echo?: {
+    pod: string;
+    namespace: string;
+    method: string;
+    host: string;
+    path: string;
+    headers: Record<string, string>;
+  };
+  mirroredTo: string[];
+  reason: string;
+}
+
+function pickBackend<T extends { weight: number }>(backends: T[]): T | undefined {
+  let best: T | undefined;
+  for (const backend of backends) if (backend.weight > 0 && (!best || backend.weight > best.weight)) best = backend;
+  return best;
+}
+
+/** Plays the echo backend for a forwarded request; `choice` picks the weighted backend (default: heaviest). */
+export function observe(
+  answer: DataPathAnswer,
+  cluster: FakeCluster,
+  choice?: (backends: Extract<DataPathAnswer, { kind: 'forward' }>['backends']) => number,
+): Observed {
+  if (answer.kind === 'reset') return { headers: {}, mirroredTo: [], reason: answer.reason };
+  if (answer.kind === 'direct') {
+    return {
+      status: answer.status,
+      headers: lower(answer.headers),
+      ...(answer.location !== undefined ? { location: answer.location } : {}),
+      mirroredTo: [],
+      reason: answer.reason,
+    };
+  }
+  const backend = choice ? answer.backends[choice(answer.backends)] : pickBackend(answer.backends);
+  if (!backend) return { status: 500, headers: {}, mirroredTo: [], reason: `${answer.reason}; no backend with weight > 0` };
+  const mirroredTo = (answer.mirrors ?? [])
+    .filter((m) => m.percent > 0 && m.service)
+    .flatMap((m) => servingPods(cluster, m.service as ServiceRef).slice(0, 1).map((p) => p.name));
+  if (!backend.service) return { status: 503, headers: {}, mirroredTo, reason: `${answer.reason}; cluster ${backend.cluster} has no Service` };
+  const pods = servingPods(cluster, backend.service);
+  if (pods.length === 0) {
+    return { status: 503, headers: {}, mirroredTo, reason: `${answer.reason}; no ready endpoints for ${backend.service.namespace}/${backend.service.name}` };
+  }
+  const requestHeaders = applyMutations(answer.upstream.headers, backend.requestMutations);
+  const statusPath = /^\/status\/(\d{3})(?:[/?]|$)/.exec(answer.upstream.path);
+  const status = statusPath ? Number(statusPath[1]) : 200;
+  const echoHeaders = { 'content-type': 'application/json', ...echoSetHeaders(requestHeaders['x-echo-set-header']) };
+  return {
+    status,
+    headers: applyMutations(echoHeaders, answer.responseMutations),
+    echo: {
+      pod: pods[0].name,
+      namespace: pods[0].namespace,
+      method: answer.upstream.method,
+      host: answer.upstream.authority,
+      path: answer.upstream.path,
+      headers: requestHeaders,
+    },
+    mirroredTo,
+    reason: answer.reason,
+  };
+}
+
+// ---------- building requests ----------
+
+interface HttpRequestSpec {
+  protocol: string;
+  scheme: string;
+  method: string | null;
+  host: string | null;
+  path: string;
+  query: string | null;
+  headers: Record<string, string>;
+  tls?: { serverName?: string; clientCertificate?: unknown } | null;
+  echoSetResponseHeaders?: Record<string, string> | string[] | null;
+}
+
+interface Target {
+  kind: string;
+  namespace: string;
+  name: string;
+  port: number;
+}
+
+function defaultPort(scheme: string): number {
+  return scheme === 'https' ? 443 : 80;
+}
+
+function echoSetValue(spec: HttpRequestSpec['echoSetResponseHeaders']): string {
+  if (!spec) return '';
+  if (Array.isArray(spec)) return spec.join(',');
+  return Object.entries(spec)
+    .map(([name, value]) => `${name}:${value}`)
+    .join(',');
+}
+
+function gatewayHost(context: TrafficContext, target: Target, scheme: string): string {
+  const address = context.dataPath.gatewayAddress(`${target.namespace}/${target.name}`) ?? '127.0.0.1';
+  return target.port === defaultPort(scheme) ? address : `${address}:${target.port}`;
+}
+
+export function buildHttpRequest(context: TrafficContext, target: Target, spec: HttpRequestSpec): DataPathRequest {
+  const headers = lower(spec.headers ?? {});
+  headers['x-echo-set-header'] = echoSetValue(spec.echoSetResponseHeaders);
+  const authority = spec.host ?? gatewayHost(context, target, spec.scheme);
+  const request: DataPathRequest = {
+    protocol: spec.protocol === 'H2' || spec.protocol === 'H2C_PRIOR_KNOWLEDGE' ? 'HTTP/2' : 'HTTP/1.1',
+    scheme: spec.scheme === 'https' ? 'https' : 'http',
+    method: spec.method ?? 'GET',
+    authority,
+    port: target.port,
+    path: `${spec.path || '/'}${spec.query ? `?${spec.query}` : ''}`,
+    headers,
+  };
+  if (request.scheme === 'https') {
+    request.sni = spec.tls?.serverName ?? authority.replace(/:\d+$/, '');
+    request.clientCertificate = Boolean(spec.tls?.clientCertificate);
+  }
+  return request;
+}
+
+interface GrpcRequestSpec {
+  fullMethod: string;
+  authority: string | null;
+  metadata: Record<string, string>;
+}
+
+export function buildGrpcRequest(context: TrafficContext, target: Target, spec: GrpcRequestSpec): DataPathRequest {
+  return {
+    protocol: 'gRPC',
+    scheme: 'http',
+    method: 'POST',
+    authority: spec.authority ?? gatewayHost(context, target, 'http'),
+    port: target.port,
+    path: spec.fullMethod,
+    headers: { ...lower(spec.metadata ?? {}), 'content-type': 'application/grpc', te: 'trailers' },
+  };
+}
+
+// ---------- checks ----------
+
+const ok = (reason = 'ok', evaluation?: string): TrafficVerdict => ({ passed: true, evaluated: true, reason, ...(evaluation ? { evaluation } : {}) });
+const bad = (reason: string, evaluation?: string): TrafficVerdict => ({ passed: false, evaluated: true, reason, ...(evaluation ? { evaluation } : {}) });
+const notEvaluated = (reason: string): TrafficVerdict => ({ passed: false, evaluated: false, reason: `not evaluated: ${reason}` });
+
+function sameStatus(a: number, b: number): boolean {
+  const timeout = (code: number): boolean => code === 408 || code === 504;
+  return a === b || (timeout(a) && timeout(b));
+}
+
+interface ExpectedRequest {
+  method: string | null;
+  host: string | null;
+  path: string;
+  query: string | null;
+  headers: Record<string, string | string[]>;
+  absentHeaders: string[];
+}
+
+interface ExpectedResponse {
+  statusCodes: number[];
+  headers?: Record<string, string>;
+  headerOneOf?: Record<string, string[]>;
+  absentHeaders?: string[];
+  ignoreWhitespaceInHeaderValues?: boolean;
+}
+
+interface ExpectedRedirect {
+  scheme: string | null;
+  host: string | null;
+  port: string | number | null;
+  path: string | null;
+}
+
+function checkEchoRequest(observed: Observed, expected: ExpectedRequest | undefined): string | undefined {
+  if (!expected || !observed.echo) return undefined;
+  const echo = observed.echo;
+  if (expected.method && echo.method !== expected.method) return `backend saw method ${echo.method}, want ${expected.method}`;
+  const wantPath = `${expected.path}${expected.query ? `?${expected.query}` : ''}`;
+  if (expected.path !== '' && echo.path !== wantPath) return `backend saw path ${echo.path}, want ${wantPath}`;
+  if (expected.host !== null && echo.host !== expected.host) return `backend saw host ${echo.host}, want ${expected.host}`;
+  for (const [name, value] of Object.entries(expected.headers ?? {})) {
+    const want = Array.isArray(value) ? value.join(',') : value;
+    const have = echo.headers[name.toLowerCase()];
+    if (have !== want) return `backend saw header ${name}: ${have === undefined ? '(absent)' : JSON.stringify(have)}, want ${JSON.stringify(want)}`;
+  }
+  for (const name of expected.absentHeaders ?? []) {
+    if (echo.headers[name.toLowerCase()] !== undefined) return `backend saw header ${name}, want it absent`;
+  }
+  return undefined;
+}
+
+function checkResponseHeaders(observed: Observed, expected: ExpectedResponse): string | undefined {
+  const normalise = (value: string): string => (expected.ignoreWhitespaceInHeaderValues ? value.replace(/\s+/g, '') : value);
+  for (const [name, value] of Object.entries(expected.headers ?? {})) {
+    const have = observed.headers[name.toLowerCase()];
+    if (have !== value) return `response header ${name}: ${have === undefined ? '(absent)' : JSON.stringify(have)}, want ${JSON.stringify(value)}`;
+  }
+  for (const [name, values] of Object.entries(expected.headerOneOf ?? {})) {
+    const have = observed.headers[name.toLowerCase()];
+    if (have === undefined || !values.some((v) => normalise(v) === normalise(have))) {
+      return `response header ${name}: ${have === undefined ? '(absent)' : JSON.stringify(have)}, want one of ${JSON.stringify(values)}`;
+    }
+  }
+  for (const name of expected.absentHeaders ?? []) {
+    if (observed.headers[name.toLowerCase()] !== undefined) return `response header ${name} present, want it absent`;
+  }
+  return undefined;
+}
+
+function checkRedirect(location: string | undefined, expected: ExpectedRedirect | undefined, request: DataPathRequest): string | undefined {
+  if (!expected) return undefined;
+  if (!location) return 'redirect without Location';
+  let url: URL;
+  try {
+    url = new URL(location, `${request.scheme}://${request.authority}`);
+  } catch {
+    return `unparseable Location ${location}`;
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (expected.scheme && scheme !== expected.scheme) return `Location ${location}: scheme ${scheme}, want ${expected.scheme}`;
+  if (expected.host !== null && url.hostname !== expected.host) return `Location ${location}: host ${url.hostname}, want ${expected.host}`;
+  if (expected.path !== null && url.pathname !== expected.path) return `Location ${location}: path ${url.pathname}, want ${expected.path}`;
+  // URL drops a port equal to the scheme default, which is what "no port or the default" means.
+  const port = url.port;
+  if (expected.port === null) {
+    if (port !== '') return `Location ${location}: port ${port}, want none or the scheme default`;
+  } else if (port !== String(expected.port) && !(port === '' && Number(expected.port) === defaultPort(scheme))) {
+    return `Location ${location}: port ${port || '(none)'}, want ${String(expected.port)}`;
+  }
+  return undefined;
+}
+
+function checkBackend(observed: Observed, backend: { name: string | null; namespace: string | null } | undefined): string | undefined {
+  if (!backend) return undefined;
+  if (backend.namespace === null) {
+    return observed.echo ? `answered by backend ${observed.echo.namespace}/${observed.echo.pod}, want the proxy to answer` : undefined;
+  }
+  if (!observed.echo) return `answered by the proxy, want backend ${backend.namespace}/${backend.name ?? '*'}`;
+  if (observed.echo.namespace !== backend.namespace) return `backend namespace ${observed.echo.namespace}, want ${backend.namespace}`;
+  if (backend.name && !observed.echo.pod.startsWith(backend.name)) return `backend pod ${observed.echo.pod}, want ${backend.name}-*`;
+  return undefined;
+}
+
+function describeObserved(observed: Observed): string {
+  const who = observed.echo ? ` from ${observed.echo.namespace}/${observed.echo.pod}` : '';
+  return `${observed.status === undefined ? 'transport error' : `status ${observed.status}`}${who} (${observed.reason})`;
+}
+
+function evaluateHttp(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
+  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster);
+  if (a.outcome === 'notOk') {
+    if (observed.status === undefined || observed.status === 200 || sameStatus(observed.status, 504)) {
+      return bad(`want a non-200 HTTP response, got ${describeObserved(observed)}`);
+    }
+    return ok();
+  }
+  if (a.outcome === 'transportError') {
+    return observed.status === undefined ? ok() : bad(`want a transport error, got ${describeObserved(observed)}`);
+  }
+  const response = a.response as ExpectedResponse;
+  if (observed.status === undefined || !response.statusCodes.some((code) => sameStatus(code, observed.status as number))) {
+    return bad(`${request.method} ${request.authority}${request.path}: got ${describeObserved(observed)}, want ${response.statusCodes.join('|')}`);
+  }
+  const problem =
+    observed.status === 200 || observed.status === 204
+      ? (checkEchoRequest(observed, a.expectedRequest as ExpectedRequest | undefined) ??
+        checkBackend(observed, a.backend as { name: string | null; namespace: string | null }) ??
+        checkResponseHeaders(observed, response) ??
+        checkMirrors(observed, a.mirroredTo as Array<{ name: string }> | undefined))
+      : observed.status >= 300 && observed.status <= 308
+        ? checkRedirect(observed.location, a.redirect as ExpectedRedirect | undefined, request)
+        : checkResponseHeaders(observed, response);
+  return problem ? bad(`${request.method} ${request.authority}${request.path}: ${problem}`) : ok();
+}
+
+function checkMirrors(observed: Observed, mirroredTo: Array<{ name: string }> | undefined): string | undefined {
+  for (const mirror of mirroredTo ?? []) {
+    if (!observed.mirroredTo.some((pod) => pod.startsWith(mirror.name))) {
+      return `request not mirrored to ${mirror.name} (mirrored to: ${observed.mirroredTo.join(', ') || 'nothing'})`;
+    }
+  }
+  return undefined;
+}
+
+function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const request = buildGrpcRequest(context, target, a.request as GrpcRequestSpec);
+  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster);
+  const response = a.response as { code: string };
+  const grpcOk = observed.status === 200 && observed.echo !== undefined;
+  if (response.code !== 'OK') {
+    return grpcOk ? bad(`${request.path}: call succeeded, want ${response.code}`) : ok();
+  }
+  if (!grpcOk) return bad(`${request.path} @${request.authority}: got ${describeObserved(observed)}, want OK`);
+  if (observed.echo && observed.echo.path !== request.path) return bad(`${request.path}: backend saw ${observed.echo.path}`);
+  const problem = checkBackend(observed, a.backend as { name: string | null; namespace: string | null });
+  return problem ? bad(`${request.path}: ${problem}`) : ok();
+}
+
+/** Share of traffic per backend name, from the configured weights of the chosen route. */
+function evaluateWeighted(a: Assertion, context: TrafficContext): TrafficVerdict {
+  if (a.client !== 'gateway' || (a.protocol !== 'http' && a.protocol !== 'grpc')) {
+    return notEvaluated(`weighted ${String(a.protocol)} traffic from a ${String(a.client)} client is not simulated`);
+  }
+  const target = a.target as Target;
+  const request =
+    a.protocol === 'grpc'
+      ? buildGrpcRequest(context, target, a.request as GrpcRequestSpec)
+      : buildHttpRequest(context, target, a.request as HttpRequestSpec);
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
+  const evaluation = 'deterministic: configured weights compared with the expected shares (no sampling)';
+  if (answer.kind !== 'forward') return bad(`${request.path}: not forwarded (${answer.reason})`, evaluation);
+  const weights = a.weights as Record<string, number>;
+  const total = answer.backends.reduce((sum, b) => sum + Math.max(0, b.weight), 0);
+  if (total <= 0) return bad('every backend has weight 0', evaluation);
+  const shares: Record<string, number> = {};
+  for (const backend of answer.backends) {
+    if (backend.weight <= 0) continue;
+    const pods = backend.service ? servingPods(context.cluster, backend.service) : [];
+    if (pods.length === 0) return bad(`cluster ${backend.cluster} (weight ${backend.weight}) has no ready pods`, evaluation);
+    const name = pods[0].name.split('-').slice(0, -2).join('-');
+    shares[name] = (shares[name] ?? 0) + backend.weight / total;
+  }
+  for (const name of Object.keys(shares)) {
+    if (!(name in weights)) return bad(`traffic reaches ${name}, not one of ${Object.keys(weights).join(', ')}`, evaluation);
+  }
+  const tolerance = typeof a.tolerance === 'number' ? a.tolerance : 0.05;
+  for (const [name, want] of Object.entries(weights)) {
+    const have = shares[name] ?? 0;
+    if (want > 0 && have === 0) return bad(`${name} receives no traffic, want ${want}`, evaluation);
+    if (want === 0 && have > 0) return bad(`${name} receives ${have.toFixed(3)}, want none`, evaluation);
+    if (Math.abs(have - want) > tolerance) return bad(`${name} share ${have.toFixed(3)}, want ${want} ± ${tolerance}`, evaluation);
+  }
+  return ok('ok', evaluation);
+}
+
+function evaluateMirrorPercentage(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
+  const evaluation = 'deterministic: configured mirror percentage compared with the expected one (no sampling)';
+  if (answer.kind !== 'forward') return bad(`${request.path}: not forwarded (${answer.reason})`, evaluation);
+  const sampleSize = typeof a.sampleSize === 'number' ? a.sampleSize : 500;
+  const deviations = typeof a.toleranceStdDevs === 'number' ? a.toleranceStdDevs : 3;
+  for (const want of a.mirroredTo as Array<{ name: string; namespace: string; percent: number }>) {
+    const mirror = (answer.mirrors ?? []).find((m) =>
+      m.service ? servingPods(context.cluster, m.service).some((p) => p.name.startsWith(want.name) && p.namespace === want.namespace) : false,
+    );
+    if (!mirror) return bad(`no mirror to ${want.namespace}/${want.name}`, evaluation);
+    const p = want.percent / 100;
+    const slack = deviations * Math.sqrt(sampleSize * p * (1 - p));
+    const expected = sampleSize * (mirror.percent / 100);
+    if (Math.abs(expected - sampleSize * p) > slack) {
+      return bad(`mirror to ${want.name} at ${mirror.percent}%, want ${want.percent}% (±${((slack / sampleSize) * 100).toFixed(1)}%)`, evaluation);
+    }
+  }
+  return ok('ok', evaluation);
+}
+
+function evaluateHeaderConsistency(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
+  const evaluation = 'deterministic: every weighted backend checked once instead of sampling';
+  if (answer.kind !== 'forward') return bad(`${request.path}: not forwarded (${answer.reason})`, evaluation);
+  const header = String(a.header).toLowerCase();
+  for (let index = 0; index < answer.backends.length; index++) {
+    if (answer.backends[index].weight <= 0) continue;
+    const observed = observe(answer, context.cluster, () => index);
+    if (!observed.echo) return bad(`backend ${answer.backends[index].cluster}: ${describeObserved(observed)}`, evaluation);
+    const value = observed.echo.headers[header];
+    if (value === undefined || value.includes(',')) return bad(`pod ${observed.echo.pod} saw ${header}: ${value ?? '(absent)'}`, evaluation);
+    if (!observed.echo.pod.startsWith(value)) return bad(`pod ${observed.echo.pod} saw ${header}: ${value}`, evaluation);
+  }
+  return ok('ok', evaluation);
+}
+
+/** Evaluates one expressible traffic assertion (placeholders already substituted). */
+export function evaluateTraffic(a: Assertion, context: TrafficContext): TrafficVerdict {
+  try {
+    if (a.client === 'mesh') return notEvaluated('mesh (sidecar) clients are not simulated');
+    switch (a.type) {
+      case 'http':
+        return evaluateHttp(a, context);
+      case 'grpc':
+        return evaluateGrpc(a, context);
+      case 'weightedDistribution':
+        return evaluateWeighted(a, context);
+      case 'mirrorPercentage':
+        return evaluateMirrorPercentage(a, context);
+      case 'httpBackendHeaderConsistency':
+        return evaluateHeaderConsistency(a, context);
+      default:
+        return notEvaluated(`${a.type} traffic is not simulated (L4/TLS connection level)`);
+    }
+  } catch (error) {
+    return bad(`simulation failed: ${(error as Error).message}`);
+  }
+}
+
+// ---------- default data path: translator IR → xds → explain ----------
+
+/**
+ * Resolves the xds and explain stages at run time: the runner reports traffic
+ * as not evaluated, rather than failing to load, while either stage is missing.
+ */
+export async function loadDataPathFactory(): Promise<DataPathFactory> {
+  const xds = (await import('@portico/xds')) as Record<string, unknown>;
+  const explain = (await import('@portico/explain')) as Record<string, unknown>;
+  const missing = [
+    typeof xds.buildXds === 'function' ? undefined : '@portico/xds buildXds',
+    typeof explain.explainRequest === 'function' ? undefined : '@portico/explain explainRequest',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    return () => {
+      throw new Error(`${missing.join(' and ')} not available yet`);
+    };
+  }
+  const { createExplainDataPath } = await import('./explain-adapter.js');
+  return createExplainDataPath(xds.buildXds as (ir: unknown) => unknown, explain.explainRequest as (resources: unknown, request: unknown) => unknown);
+}
+
