@@ -376,9 +376,17 @@ export const httpRouteTranslator: RouteKindTranslator = {
       if (result.status) statuses.push(result.status);
       attachments.push(...result.attachments);
     }
+    // Index by Gateway so building one Gateway's chains never scans every other Gateway's routes.
+    const byGateway = new Map<string, HttpListenerRoutes[]>();
+    for (const attachment of attachments) {
+      const list = byGateway.get(attachment.listener.gatewayKey) ?? [];
+      list.push(attachment);
+      byGateway.set(attachment.listener.gatewayKey, list);
+    }
     return {
       statuses,
-      chainsFor: (gatewayKey, port, listeners) => buildHttpChains(gatewayKey, port, listeners, attachments),
+      chainsFor: (gatewayKey, port, listeners) =>
+        buildHttpChains(gatewayKey, port, listeners, (byGateway.get(gatewayKey) ?? []).filter((a) => a.listener.port === port)),
     };
   },
 };
