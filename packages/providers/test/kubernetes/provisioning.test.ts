@@ -1,0 +1,166 @@
+// Envoy provisioning through KubernetesProvider against FakeApiServer, a test double of the API server.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubernetesProvider } from '../../src/kubernetes/provider.js';
+import { gatewayAddressesFromService, proxyName, servicePorts } from '../../src/kubernetes/provisioning.js';
+import type { Gateway, Service } from '@portico/api';
+import { FakeApiServer } from './apiserver-double.js';
+import { CONTROLLER, GW, SnapshotLog, gateway, gatewayClass, sleep, waitFor } from './fixtures.js';
+
+type Json = Record<string, unknown>;
+let api: FakeApiServer;
+let provider: KubernetesProvider | undefined;
+
+beforeEach(async () => {
+  api = new FakeApiServer();
+  api.installGatewayApi();
+  await api.start();
+});
+
+afterEach(async () => {
+  await provider?.stop();
+  provider = undefined;
+  await api.close();
+});
+
+const provisioning = {
+  envoyImage: 'envoyproxy/envoy:distroless-v1.37.0',
+  xdsHost: 'portico.portico-system.svc.cluster.local',
+  xdsPort: 18000,
+};
+
+function start(extra: Json = {}): Promise<SnapshotLog> {
+  const log = new SnapshotLog();
+  provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, provisioning, ...extra });
+  return provider.start(log.push).then(() => log);
+}
+
+describe('Envoy provisioning', () => {
+  it('creates ServiceAccount, ConfigMap, Deployment and Service owned by the Gateway, with infrastructure labels', async () => {
+    api.apply(gatewayClass());
+    api.apply(
+      gateway('web', 'apps', {
+        listeners: [
+          { name: 'http', port: 80, protocol: 'HTTP' },
+          { name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+        infrastructure: { labels: { team: 'payments' }, annotations: { 'example.com/owner': 'payments' } },
+      }),
+    );
+    const gatewayUid = (api.getObject(GW, 'gateways', 'apps', 'web')!.metadata as { uid: string }).uid;
+    await start();
+    const name = proxyName('web');
+    const deployment = await waitFor(() => api.getObject('apps/v1', 'deployments', 'apps', name), 'deployment');
+    const serviceAccount = api.getObject('v1', 'serviceaccounts', 'apps', name);
+    const configMap = api.getObject('v1', 'configmaps', 'apps', name);
+    const service = await waitFor(() => api.getObject('v1', 'services', 'apps', name), 'service');
+    for (const object of [deployment, serviceAccount, configMap, service]) {
+      const metadata = object!.metadata as { labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: Json[] };
+      expect(metadata.ownerReferences).toEqual([
+        { apiVersion: GW, kind: 'Gateway', name: 'web', uid: gatewayUid, controller: true, blockOwnerDeletion: true },
+      ]);
+      expect(metadata.labels.team).toBe('payments');
+      expect(metadata.labels['gateway.networking.k8s.io/gateway-name']).toBe('web');
+      expect(metadata.annotations['example.com/owner']).toBe('payments');
+    }
+    const bootstrap = JSON.parse((configMap!.data as Record<string, string>)['envoy.json']) as {
+      node: { cluster: string };
+      static_resources: { clusters: Array<{ load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: Json } } }> }> } }> };
+      dynamic_resources: { ads_config: { api_type: string } };
+    };
+    expect(bootstrap.node.cluster).toBe('apps/web');
+    expect(bootstrap.dynamic_resources.ads_config.api_type).toBe('GRPC');
+    expect(bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({
+      address: provisioning.xdsHost,
+      port_value: 18000,
+    });
+    const podSpec = ((deployment!.spec as Json).template as { spec: { containers: Array<{ image: string }>; serviceAccountName: string; volumes: Array<{ configMap?: { name: string } }> } }).spec;
+    expect(podSpec.containers[0].image).toBe(provisioning.envoyImage);
+    expect(podSpec.serviceAccountName).toBe(name);
+    expect(podSpec.volumes[0].configMap?.name).toBe(name);
+    const serviceSpec = service!.spec as { type: string; ports: Array<{ port: number; protocol: string }> };
+    expect(serviceSpec.type).toBe('LoadBalancer');
+    expect(serviceSpec.ports.map((port) => `${port.protocol}/${port.port}`)).toEqual(['UDP/53', 'TCP/80', 'TCP/443']);
+  });
+
+  it('reports addresses from the Service, updates on listener changes and cleans up when the Gateway goes', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('edge'));
+    const log = await start();
+    const name = proxyName('edge');
+    const service = await waitFor(() => api.getObject('v1', 'services', 'default', name), 'service');
+    expect(log.latest?.gatewayAddresses['default/edge']).toEqual([]); // LoadBalancer still pending
+
+    // The cloud load balancer arrives (status written by another controller).
+    await fetch(`http://127.0.0.1:${api.port}/api/v1/namespaces/default/services/${name}/status`, {
+      method: 'PATCH',
+      headers: { authorization: 'Bearer test-token', 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } }),
+    });
+    await waitFor(() => log.latest?.gatewayAddresses['default/edge']?.[0]?.value === '203.0.113.7', 'address reported');
+    expect(provider!.gatewayAddresses()['default/edge']).toEqual([{ type: 'IPAddress', value: '203.0.113.7' }]);
+    expect(service).toBeDefined();
+
+    api.apply(gateway('edge', 'default', { listeners: [{ name: 'alt', port: 8443, protocol: 'HTTPS' }] }));
+    await waitFor(
+      () => ((api.getObject('v1', 'services', 'default', name)?.spec as { ports: Array<{ port: number }> }).ports[0]?.port === 8443),
+      'service ports follow listeners',
+    );
+
+    api.remove(GW, 'gateways', 'default', 'edge');
+    await waitFor(() => !api.getObject('apps/v1', 'deployments', 'default', name), 'deployment deleted');
+    await waitFor(() => !api.getObject('v1', 'services', 'default', name), 'service deleted');
+    expect(api.getObject('v1', 'configmaps', 'default', name)).toBeUndefined();
+    expect(api.getObject('v1', 'serviceaccounts', 'default', name)).toBeUndefined();
+  });
+
+  it('does not provision for other controllers, and not while a follower', async () => {
+    api.apply({ apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'theirs' }, spec: { controllerName: 'example.com/other' } });
+    api.apply({ ...gateway('foreign'), spec: { gatewayClassName: 'theirs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+    api.apply(gatewayClass());
+    api.apply(gateway('ours'));
+    // Someone else holds the lease and keeps renewing it.
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'portico-leader', namespace: 'portico-system' },
+      spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, renewTime: new Date().toISOString() },
+    };
+    api.apply(lease);
+    const log = await start({ leaderElection: { namespace: 'portico-system', leaseName: 'portico-leader', retryPeriodMs: 50, leaseDurationMs: 60_000 } });
+    await waitFor(() => log.latest, 'snapshot');
+    await sleep(300);
+    expect(api.listObjects('apps/v1', 'deployments')).toEqual([]);
+    expect(provider!.isLeader).toBe(false);
+
+    // The holder releases: this replica leads and provisions only its own Gateway.
+    api.apply({ ...lease, spec: { ...lease.spec, holderIdentity: '' } });
+    await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', proxyName('ours')), 'provisioned as leader');
+    expect(api.getObject('apps/v1', 'deployments', 'default', proxyName('foreign'))).toBeUndefined();
+  });
+});
+
+describe('provisioning helpers', () => {
+  it('derives addresses from load balancer ingress, else cluster IPs', () => {
+    const lb = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type: 'LoadBalancer', clusterIP: '10.0.0.1' }, status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } } } as Service;
+    expect(gatewayAddressesFromService(lb)).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
+    const clusterIp = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type: 'ClusterIP', clusterIPs: ['10.0.0.1', 'fd00::1'] } } as Service;
+    expect(gatewayAddressesFromService(clusterIp)).toEqual([
+      { type: 'IPAddress', value: '10.0.0.1' },
+      { type: 'IPAddress', value: 'fd00::1' },
+    ]);
+    expect(gatewayAddressesFromService(undefined)).toEqual([]);
+  });
+
+  it('keeps names within 63 characters and includes ListenerSet ports', () => {
+    const long = 'g'.repeat(80);
+    expect(proxyName(long).length).toBeLessThanOrEqual(63);
+    expect(proxyName(long)).not.toBe(proxyName(`${'g'.repeat(79)}h`));
+    const gw = gateway('gw') as unknown as Gateway;
+    const ports = servicePorts(gw, [
+      { apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'ls', namespace: 'default' }, spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'x', port: 9090, protocol: 'TCP' }] } },
+      { apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'other', namespace: 'default' }, spec: { parentRef: { name: 'elsewhere' }, listeners: [{ name: 'y', port: 7070, protocol: 'TCP' }] } },
+    ]);
+    expect(ports.map((port) => port.port)).toEqual([80, 9090]);
+  });
+});
