@@ -4,7 +4,7 @@ import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { diagnosticsFromStatuses } from './diagnostics.js';
 import { FEATURES } from './features.js';
-import { buildGatewayModel, gatewayAccepted, gatewayStatus } from './gateway/gateway.js';
+import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses } from './gateway/gateway.js';
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
@@ -111,7 +111,7 @@ export function translate(resources: ResourceSet, options: TranslateOptions): Tr
 
   const irGateways: IRGateway[] = [];
   for (const model of [...gateways.values()].sort((a, b) => compareStrings(a.key, b.key))) {
-    statuses.push(gatewayStatus(clock, model));
+    statuses.push(gatewayStatus(clock, model), ...listenerSetStatuses(clock, model));
     irGateways.push(buildIrGateway(model, routeResults));
   }
 

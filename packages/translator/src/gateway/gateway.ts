@@ -8,7 +8,8 @@ import { resolveAddresses } from './addresses.js';
 import { markConflicts } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
 import { buildListener } from './listeners.js';
-import { listenerAccepted, listenerProgrammed, type GatewayModel, type ListenerModel } from './model.js';
+import { listenerSetAccepted, listenerSetsFor, listenerSetStatus } from './listenerset.js';
+import { listenerAccepted, listenerProgrammed, ownListeners, type GatewayModel, type ListenerModel } from './model.js';
 import { resolveCertificateRef } from './tls.js';
 
 export interface GatewayBuildContext {
@@ -40,6 +41,14 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   const listeners = (gateway.spec?.listeners ?? []).map((listener, index) =>
     buildListener({ ...ctx, secrets: listenerSecrets }, key, source, listener, `spec.listeners[${index}]`),
   );
+  const listenerSets = listenerSetsFor(ctx.resources, gateway);
+  for (const set of listenerSets) {
+    if (set.notAllowed) continue;
+    set.listeners = (set.set.spec?.listeners ?? []).map((listener, index) =>
+      buildListener({ ...ctx, secrets: listenerSecrets }, key, set.source, listener, `spec.listeners[${index}]`),
+    );
+    listeners.push(...set.listeners);
+  }
   markConflicts(listeners);
   const insecure = applyFrontendValidation(ctx.resources, ctx.grants, gateway, listeners, listenerSecrets);
   // Only secrets of listeners that will actually be served reach the IR.
@@ -58,6 +67,7 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
     namespace,
     name,
     listeners,
+    listenerSets,
     addresses: addressResult.addresses,
     extraConditions: [],
   };
@@ -91,10 +101,11 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
 /** Whether the Gateway as a whole is accepted (some data plane config is produced for it). */
 export function gatewayAccepted(model: GatewayModel): boolean {
   if (model.rejected) return false;
-  return model.listeners.length === 0 || model.listeners.some(listenerAccepted);
+  const own = ownListeners(model);
+  return own.length === 0 || own.some(listenerAccepted);
 }
 
-function listenerConditions(
+export function listenerConditions(
   clock: ConditionClock,
   generation: number | undefined,
   l: ListenerModel,
@@ -124,7 +135,8 @@ function listenerConditions(
 
 export function gatewayStatus(clock: ConditionClock, model: GatewayModel): ObjectStatus {
   const generation = model.gateway.metadata.generation;
-  const invalidListeners = model.listeners.filter((l) => !listenerAccepted(l)).map((l) => l.name);
+  const own = ownListeners(model);
+  const invalidListeners = own.filter((l) => !listenerAccepted(l)).map((l) => l.name);
   const accepted = gatewayAccepted(model);
   let acceptedCondition: Condition;
   if (model.rejected) {
@@ -153,7 +165,7 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
   const programmedCondition = accepted
     ? condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed')
     : condition(clock, generation, 'Programmed', false, 'Invalid', 'Gateway is not accepted');
-  const unresolvedListeners = model.listeners.filter((l) => l.unresolved).map((l) => l.name);
+  const unresolvedListeners = own.filter((l) => l.unresolved).map((l) => l.name);
   const resolvedCondition = model.unresolved
     ? condition(clock, generation, 'ResolvedRefs', false, model.unresolved.reason, model.unresolved.message)
     : unresolvedListeners.length > 0
@@ -180,7 +192,10 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
         resolvedCondition,
         ...stamp(clock, generation, model.extraConditions),
       ],
-      listeners: model.listeners.map((l) => ({
+      ...(model.listenerSets.length > 0
+        ? { attachedListenerSets: model.listenerSets.filter((set) => listenerSetAccepted(set)).length }
+        : {}),
+      listeners: own.map((l) => ({
         name: l.name,
         supportedKinds: l.supportedKinds,
         attachedRoutes: l.attachedRoutes,
@@ -188,4 +203,12 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
       })),
     },
   };
+}
+
+/** Status of every ListenerSet that names this Gateway as its parent. */
+export function listenerSetStatuses(clock: ConditionClock, model: GatewayModel): ObjectStatus[] {
+  const accepted = gatewayAccepted(model);
+  return model.listenerSets.map((set) =>
+    listenerSetStatus(clock, set, accepted, (l, generation) => listenerConditions(clock, generation, l, !accepted)),
+  );
 }

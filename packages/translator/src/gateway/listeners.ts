@@ -81,6 +81,7 @@ function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: Listen
       model.source.namespace,
       ref,
       `${field}.tls.certificateRefs[${index}]`,
+      model.source.kind,
     );
     if (!result.ok) {
       // RefNotPermitted is the more specific answer: report it over a plain invalid ref.

@@ -1,6 +1,7 @@
 import type { Gateway, Listener } from '@portico/api';
 import type { IRDownstreamTLS } from '@portico/ir';
 import type { PendingCondition } from '../conditions.js';
+import type { ListenerSetModel } from './listenerset.js';
 
 /** The object a listener is declared in: a Gateway, or later a ListenerSet merged into one. */
 export interface ListenerSource {
@@ -54,11 +55,19 @@ export interface GatewayModel {
   gateway: Gateway;
   namespace: string;
   name: string;
+  /** The Gateway's own listeners followed by those of admitted ListenerSets, in merge order. */
   listeners: ListenerModel[];
+  /** Every ListenerSet whose parentRef names this Gateway, admitted or not. */
+  listenerSets: ListenerSetModel[];
   addresses: Array<{ type: string; value: string }>;
   /** Gateway-level Accepted=False (InvalidParameters, UnsupportedAddress). */
   rejected?: { reason: string; message: string };
   /** Gateway-level ResolvedRefs=False (backend client certificate). */
   unresolved?: { reason: string; message: string };
   extraConditions: PendingCondition[];
+}
+
+/** Listeners declared in the Gateway itself (not merged in from a ListenerSet). */
+export function ownListeners(model: GatewayModel): ListenerModel[] {
+  return model.listeners.filter((l) => l.source.kind === 'Gateway');
 }

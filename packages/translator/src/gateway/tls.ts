@@ -63,6 +63,8 @@ export function resolveCertificateRef(
   gatewayNamespace: string,
   ref: SecretObjectReference,
   field: string,
+  /** The kind making the reference: ReferenceGrants name it (Gateway, or ListenerSet). */
+  fromKind = 'Gateway',
 ): CertificateResolution {
   const namespace = ref.namespace ?? gatewayNamespace;
   const kind = ref.kind ?? 'Secret';
@@ -76,7 +78,7 @@ export function resolveCertificateRef(
   }
   if (
     !grants.allows(
-      { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gatewayNamespace },
+      { group: GATEWAY_GROUP, kind: fromKind, namespace: gatewayNamespace },
       { group: '', kind: 'Secret', namespace, name: ref.name },
     )
   ) {

@@ -9,7 +9,7 @@ import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
-import { attachToGateway, type ParentAttachment } from './parents.js';
+import { attachToGateway, resolveParent, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
@@ -271,18 +271,16 @@ export function translateHttpRoute(
   const parents: ParentAttachment[] = [];
   const seen = new Set<string>();
   for (const ref of route.spec?.parentRefs ?? []) {
-    if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
-    const gateway = ctx.gateways.get(`${ref.namespace ?? namespace}/${ref.name}`);
-    if (!gateway) continue;
-    const dedupe = `${gateway.key}|${ref.sectionName ?? ''}|${ref.port ?? ''}`;
-    if (seen.has(dedupe)) continue;
-    seen.add(dedupe);
+    const resolved = resolveParent(ctx.gateways, ref, namespace);
+    if (!resolved || seen.has(resolved.key)) continue;
+    seen.add(resolved.key);
     parents.push(
       attachToGateway(
         ctx.resources,
         { group: GATEWAY_GROUP, kind, namespace, name: route.metadata.name, hostnames: route.spec?.hostnames ?? [] },
         ref,
-        gateway,
+        resolved.gateway,
+        resolved.parent,
       ),
     );
   }

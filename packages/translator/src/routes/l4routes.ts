@@ -5,7 +5,7 @@ import type { ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef } from './backends.js';
-import { attachToGateway, type ParentAttachment } from './parents.js';
+import { attachToGateway, resolveParent, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
 // TCPRoute, UDPRoute and TLSRoute: routes without HTTP semantics. Each attached route
@@ -92,19 +92,17 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     const parents: ParentAttachment[] = [];
     const seen = new Set<string>();
     for (const ref of route.spec?.parentRefs ?? []) {
-      if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
-      const gateway = ctx.gateways.get(`${ref.namespace ?? namespace}/${ref.name}`);
-      if (!gateway) continue;
-      const dedupe = `${gateway.key}|${ref.sectionName ?? ''}|${ref.port ?? ''}`;
-      if (seen.has(dedupe)) continue;
-      seen.add(dedupe);
+      const resolved = resolveParent(ctx.gateways, ref, namespace);
+      if (!resolved || seen.has(resolved.key)) continue;
+      seen.add(resolved.key);
       const attachable = { group: GATEWAY_GROUP, kind, namespace, name: route.metadata.name };
       parents.push(
         attachToGateway(
           ctx.resources,
           kind === 'TLSRoute' ? { ...attachable, hostnames: route.spec?.hostnames ?? [] } : attachable,
           ref,
-          gateway,
+          resolved.gateway,
+          resolved.parent,
         ),
       );
     }

@@ -132,3 +132,40 @@ export function attachToGateway(
   }
   return { parentRef, gateway, attachments };
 }
+
+/** The object a parentRef names, resolved to the Gateway whose listeners it selects from. */
+export interface ResolvedParent {
+  gateway: GatewayModel;
+  parent: { kind: string; namespace: string; name: string };
+  /** Identity for de-duplicating repeated parentRefs. */
+  key: string;
+}
+
+/**
+ * Resolves a route parentRef to a Gateway this controller owns, directly or through one
+ * of its ListenerSets. Undefined when the parent is not ours (another controller's
+ * Gateway, or an unknown kind): such parentRefs get no status entry from us.
+ */
+export function resolveParent(
+  gateways: ReadonlyMap<string, GatewayModel>,
+  ref: ParentReference,
+  routeNamespace: string,
+): ResolvedParent | undefined {
+  if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
+  const kind = ref.kind ?? 'Gateway';
+  const namespace = ref.namespace ?? routeNamespace;
+  const suffix = `${ref.sectionName ?? ''}|${ref.port ?? ''}`;
+  if (kind === 'Gateway') {
+    const gateway = gateways.get(`${namespace}/${ref.name}`);
+    if (!gateway) return undefined;
+    return { gateway, parent: { kind, namespace, name: ref.name }, key: `Gateway|${gateway.key}|${suffix}` };
+  }
+  if (kind === 'ListenerSet') {
+    for (const gateway of gateways.values()) {
+      if (gateway.listenerSets.some((set) => set.namespace === namespace && set.name === ref.name)) {
+        return { gateway, parent: { kind, namespace, name: ref.name }, key: `ListenerSet|${namespace}/${ref.name}|${suffix}` };
+      }
+    }
+  }
+  return undefined;
+}
