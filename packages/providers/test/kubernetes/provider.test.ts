@@ -232,7 +232,7 @@ describe('KubernetesProvider: status', () => {
 
     // A real change is written, and the unchanged condition keeps its time.
     const changed = routeStatus('r1', '2026-07-01T00:00:00Z');
-    changed.status.parents[0].conditions[1] = {
+    (changed.status.parents[0] as { conditions: unknown[] }).conditions[1] = {
       type: 'ResolvedRefs',
       status: 'False',
       reason: 'BackendNotFound',
