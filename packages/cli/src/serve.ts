@@ -1,18 +1,15 @@
 import { parseArgs } from 'node:util';
-import { pino, type Logger } from 'pino';
-import { PorticoMetrics, startAdminServer, type AdminServer } from '@portico/admin';
-import { FileProvider, FileProviderError } from '@portico/providers';
+import type { Logger } from 'pino';
+import type { AdminServer, PorticoMetrics } from '@portico/admin';
+import type { SnapshotCache, XdsServer } from '@portico/server';
 import {
   DEFAULT_CONTROLLER_NAME,
   InputError,
   QUICKSTART_PATH,
   UsageError,
-  errorText,
   parseAddress,
   type Io,
 } from './common.js';
-import { ControlPlane } from './control-plane.js';
-import { loadServerStage, type SnapshotCacheLike, type XdsServerHandle } from './integrations.js';
 
 export const SERVE_USAGE = `Usage: portico serve [options]
 
@@ -33,13 +30,11 @@ Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT stops the servers and ex
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-/** Translates the server's events into metrics; event names follow @portico/server's cache. */
-function wireCacheMetrics(cache: SnapshotCacheLike, metrics: PorticoMetrics): void {
-  if (typeof cache.on !== 'function') return;
-  const typeUrl = (event: Record<string, unknown>) => String(event.typeUrl ?? event.type_url ?? 'unknown');
-  cache.on('push', (event) => metrics.pushes.inc({ type_url: typeUrl(event) }));
-  cache.on('ack', (event) => metrics.acks.inc({ type_url: typeUrl(event) }));
-  cache.on('nack', (event) => metrics.nacks.inc({ type_url: typeUrl(event) }));
+/** The ADS server's events as metrics. */
+function wireCacheMetrics(cache: SnapshotCache, metrics: PorticoMetrics): void {
+  cache.events.on('push', (event) => metrics.pushes.inc({ type_url: event.typeUrl }));
+  cache.events.on('ack', (event) => metrics.acks.inc({ type_url: event.typeUrl }));
+  cache.events.on('nack', (event) => metrics.nacks.inc({ type_url: event.typeUrl }));
 }
 
 export async function runServe(argv: string[], _io: Io): Promise<number> {
@@ -72,9 +67,18 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
   const adminAddress = parseAddress(values['admin-address'], '--admin-address');
   const paths = values.file && values.file.length > 0 ? values.file : [QUICKSTART_PATH];
 
+  // Loaded only now so `serve --help` and usage errors answer at once.
+  const [{ pino }, { PorticoMetrics, startAdminServer }, { FileProvider, FileProviderError }, { SnapshotCache, startXdsServer }, { ControlPlane }] =
+    await Promise.all([
+      import('pino'),
+      import('@portico/admin'),
+      import('@portico/providers'),
+      import('@portico/server'),
+      import('./control-plane.js'),
+    ]);
   const logger: Logger = pino({ name: 'portico', level: values['log-level'] });
-  let cache: SnapshotCacheLike | undefined;
-  let xdsServer: XdsServerHandle | undefined;
+  const cache = new SnapshotCache();
+  let xdsServer: XdsServer | undefined;
   let admin: AdminServer | undefined;
   const provider = new FileProvider({ paths, logger: logger.child({ component: 'file-provider' }) });
 
@@ -85,14 +89,8 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
   };
 
   try {
-    try {
-      const stage = await loadServerStage();
-      cache = stage.createCache();
-    } catch (error) {
-      logger.error({ err: errorText(error) }, 'ADS server unavailable: proxies cannot connect; admin API still runs');
-    }
-    const metrics = new PorticoMetrics({ connectedProxies: () => cache?.connectedProxies?.().length ?? 0 });
-    if (cache) wireCacheMetrics(cache, metrics);
+    const metrics = new PorticoMetrics({ connectedProxies: () => cache.connectedProxies().length });
+    wireCacheMetrics(cache, metrics);
     const controlPlane = new ControlPlane({
       controllerName: values['controller-name'],
       logger: logger.child({ component: 'control-plane' }),
@@ -104,16 +102,13 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
     admin = await startAdminServer({ host: adminAddress.host, port: adminAddress.port, state: controlPlane, metrics });
     logger.info({ address: `${admin.host}:${admin.port}`, port: admin.port }, 'admin server listening');
 
-    if (cache) {
-      const stage = await loadServerStage();
-      xdsServer = await stage.startXdsServer({
-        host: xdsAddress.host,
-        port: xdsAddress.port,
-        cache,
-        logger: logger.child({ component: 'xds-server' }),
-      });
-      logger.info({ address: `${xdsAddress.host}:${xdsServer.port}`, port: xdsServer.port }, 'xds server listening');
-    }
+    xdsServer = await startXdsServer({
+      host: xdsAddress.host,
+      port: xdsAddress.port,
+      cache,
+      logger: logger.child({ component: 'xds-server' }),
+    });
+    logger.info({ address: `${xdsAddress.host}:${xdsServer.port}`, port: xdsServer.port }, 'xds server listening');
 
     logger.info({ paths, controllerName: values['controller-name'] }, 'loading manifests');
     await provider.start((snapshot) => void controlPlane.apply(snapshot));

@@ -127,7 +127,7 @@ describe('portico --help', () => {
     }
   });
 
-  it.each(['serve', 'translate', 'bootstrap', 'explain'])('%s --help prints its usage', async (command) => {
+  it.each(['serve', 'translate', 'bootstrap', 'explain', 'conformance'])('%s --help prints its usage', async (command) => {
     const result = await runPortico([command, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: portico ${command}`));
