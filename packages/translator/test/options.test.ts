@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ResourceSet, type Condition } from '@portico/api';
+import { translate } from '../src/index.js';
+
+const objects = [
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'portico', generation: 2 }, spec: { controllerName: 'example.com/ctrl' } },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'gw', namespace: 'ns', generation: 5 },
+    spec: { gatewayClassName: 'portico', addresses: [{ type: 'IPAddress', value: '192.0.2.1' }], listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  },
+];
+
+function gatewayStatus(result: ReturnType<typeof translate>): { addresses: unknown; conditions: Condition[] } {
+  const status = result.statuses.find((s) => s.kind === 'Gateway')?.status;
+  return status as { addresses: unknown; conditions: Condition[] };
+}
+
+describe('translate options', () => {
+  it('reports provider addresses over spec addresses', () => {
+    const result = translate(ResourceSet.from(objects), {
+      controllerName: 'example.com/ctrl',
+      gatewayAddresses: { 'ns/gw': [{ type: 'Hostname', value: 'lb.example.com' }] },
+    });
+    expect(gatewayStatus(result).addresses).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
+  });
+
+  it('falls back to spec addresses, then to defaultAddress', () => {
+    const withSpec = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', defaultAddress: '10.9.9.9' });
+    expect(gatewayStatus(withSpec).addresses).toEqual([{ type: 'IPAddress', value: '192.0.2.1' }]);
+    const bare = objects.map((o) => (o.kind === 'Gateway' ? { ...o, spec: { ...o.spec, addresses: undefined } } : o));
+    const withDefault = translate(ResourceSet.from(bare), { controllerName: 'example.com/ctrl', defaultAddress: '10.9.9.9' });
+    expect(gatewayStatus(withDefault).addresses).toEqual([{ type: 'IPAddress', value: '10.9.9.9' }]);
+  });
+
+  it('stamps conditions with options.now and the object generation', () => {
+    const result = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', now: '2026-01-02T03:04:05Z' });
+    for (const condition of gatewayStatus(result).conditions) {
+      expect(condition.lastTransitionTime).toBe('2026-01-02T03:04:05Z');
+      expect(condition.observedGeneration).toBe(5);
+    }
+    const epoch = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl' });
+    expect(gatewayStatus(epoch).conditions[0]?.lastTransitionTime).toBe('1970-01-01T00:00:00Z');
+  });
+
+  it('ignores classes of other controllers entirely', () => {
+    const result = translate(ResourceSet.from(objects), { controllerName: 'example.com/someone-else' });
+    expect(result.statuses).toEqual([]);
+    expect(result.ir).toEqual({ gateways: [], clusters: [], secrets: [] });
+  });
+});
