@@ -25,8 +25,9 @@ function secretValue(secret: Secret, key: string): string | undefined {
  * (never including key material) or the pair.
  */
 export function readKeyPair(secret: Secret): KeyPair | string {
-  if (secret.type !== undefined && secret.type !== 'kubernetes.io/tls') {
-    return `has type ${secret.type}, expected kubernetes.io/tls`;
+  // Kubernetes defaults an omitted type to Opaque, which is not a TLS Secret.
+  if (secret.type !== 'kubernetes.io/tls') {
+    return `has type ${secret.type ?? 'Opaque'}, expected kubernetes.io/tls`;
   }
   const certificateChain = secretValue(secret, 'tls.crt');
   const privateKey = secretValue(secret, 'tls.key');
