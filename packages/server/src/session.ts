@@ -1,0 +1,467 @@
+// One xDS stream (SotW or Delta, ADS or a single-type service): subscription
+// state, nonces, ACK/NACK bookkeeping and ordered pushes from the cache.
+import { createHash } from 'node:crypto';
+import { TYPE_URLS, type ResourceType } from '@portico/xds';
+import type { CachedResource, ConnectedProxy, SnapshotCache, SnapshotChange } from './cache.js';
+import type { StreamEvent, XdsMode } from './events.js';
+import {
+  TYPE_BY_URL,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  type NodeMessage,
+  type StatusMessage,
+} from './protocol.js';
+
+/** Pino-compatible subset. */
+export interface XdsLogger {
+  debug?(details: object, message: string): void;
+  info?(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error?(details: object, message: string): void;
+}
+
+/** node.metadata key that names the proxy group when node.cluster is used for something else. */
+export const PROXY_GROUP_METADATA_KEY = 'portico.gateway';
+
+/** Types a client may subscribe to with a wildcard (LDS and CDS, per the xDS protocol). */
+const WILDCARD_TYPES: ReadonlySet<ResourceType> = new Set(['listener', 'cluster']);
+/** Pushed first on a change (and retained until listeners/routes moved off them), then listeners/routes. */
+const WARMING_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', 'secret'];
+const ROUTING_TYPES: readonly ResourceType[] = ['listener', 'route'];
+/** If a proxy never answers a listener/route push, removals still go out after this long. */
+const REMOVAL_FALLBACK_MS = 10_000;
+
+interface KnownResource {
+  version: string;
+  resource?: CachedResource;
+}
+
+interface SentResponse {
+  nonce: string;
+  version: string;
+  names: string[];
+}
+
+class TypeState {
+  started = false;
+  responded = false;
+  wildcard = false;
+  /** SotW: wildcard from an empty first request, kept while the client never names resources. */
+  legacyWildcard = false;
+  readonly subscribed = new Set<string>();
+  /** What the client is believed to hold: the last SotW response, or the Delta resources sent/declared. */
+  known = new Map<string, KnownResource>();
+  latest: SentResponse | undefined;
+  awaitingAck = false;
+  ackedVersion: string | undefined;
+  nackedVersion: string | undefined;
+
+  constructor(
+    readonly type: ResourceType,
+    readonly typeUrl: string,
+  ) {}
+
+  wants(name: string): boolean {
+    return this.wildcard || this.subscribed.has(name);
+  }
+}
+
+export interface SessionOptions {
+  cache: SnapshotCache;
+  mode: XdsMode;
+  streamId: number;
+  peer: string;
+  /** Single-type services (LDS, RDS, ...) accept only this type. */
+  onlyType?: ResourceType;
+  send(response: DiscoveryResponse | DeltaDiscoveryResponse): void;
+  logger?: XdsLogger;
+  /** Warn when a response is at least this large. */
+  warnMessageBytes: number;
+  /** Never send a response larger than this (it would break the stream); log and keep the last good instead. */
+  maxMessageBytes: number;
+}
+
+function setsEqual(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const value of a) if (!b.has(value)) return false;
+  return true;
+}
+
+function metadataString(node: NodeMessage, key: string): string | undefined {
+  const value = node.metadata?.fields?.[key];
+  // proto-loader's built-in google.protobuf.Struct uses camelCase field names even with keepCase.
+  const text = value?.stringValue ?? value?.string_value;
+  return typeof text === 'string' && text !== '' ? text : undefined;
+}
+
+function sotwVersion(resources: ReadonlyMap<string, CachedResource>): string {
+  const hash = createHash('sha256');
+  for (const name of [...resources.keys()].sort()) hash.update(`${name}\0${resources.get(name)?.version}\n`);
+  return hash.digest('base64url').slice(0, 16);
+}
+
+function isNack(detail: StatusMessage | null | undefined): detail is StatusMessage {
+  return detail !== undefined && detail !== null && ((detail.code ?? 0) !== 0 || (detail.message ?? '') !== '');
+}
+
+export class XdsSession {
+  readonly connectedAt = new Date().toISOString();
+  private nodeId = '';
+  private nodeCluster = '';
+  private userAgent = '';
+  private proxyGroup: string | undefined;
+  private identified = false;
+  private readonly states = new Map<ResourceType, TypeState>();
+  private nonceCounter = 0;
+  private removalsPending = false;
+  private removalTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+  private readonly unregister: () => void;
+
+  constructor(private readonly options: SessionOptions) {
+    this.unsubscribe = options.cache.onChange((change) => this.onChange(change));
+    this.unregister = options.cache.registerProxy({ describe: () => this.describe() });
+  }
+
+  get streamEvent(): StreamEvent {
+    return { streamId: this.options.streamId, node: this.nodeId, proxyGroup: this.proxyGroup, mode: this.options.mode };
+  }
+
+  get group(): string | undefined {
+    return this.proxyGroup;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.removalTimer) clearTimeout(this.removalTimer);
+    this.unsubscribe();
+    this.unregister();
+    if (this.identified) this.options.cache.events.emit('stream_close', this.streamEvent);
+  }
+
+  describe(): ConnectedProxy {
+    return {
+      streamId: this.options.streamId,
+      node: this.nodeId,
+      cluster: this.nodeCluster,
+      proxyGroup: this.proxyGroup,
+      mode: this.options.mode,
+      peer: this.options.peer,
+      userAgent: this.userAgent,
+      connectedAt: this.connectedAt,
+      types: [...this.states.values()].map((state) => ({
+        typeUrl: state.typeUrl,
+        subscribed: state.wildcard ? '*' : [...state.subscribed].sort(),
+        sentVersion: state.latest?.version,
+        ackedVersion: state.ackedVersion,
+        nackedVersion: state.nackedVersion,
+      })),
+    };
+  }
+
+  handleSotw(request: DiscoveryRequest): void {
+    if (this.closed) return;
+    this.identify(request.node);
+    const state = this.stateFor(request.type_url);
+    if (!state) return;
+    const nonce = request.response_nonce ?? '';
+    if (nonce !== '' && state.latest !== undefined && nonce !== state.latest.nonce) {
+      // A request that answers an older response: the client will answer the newest one too.
+      this.options.logger?.debug?.({ ...this.streamEvent, typeUrl: state.typeUrl, nonce }, 'ignoring stale xDS nonce');
+      return;
+    }
+    if (nonce !== '' && state.latest !== undefined) this.acknowledge(state, request.error_detail, request.version_info ?? '');
+    const initial = state.latest === undefined || nonce === '';
+    const subscriptionChanged = this.updateSotwSubscription(state, request.resource_names ?? []);
+    const retainRemoved = this.retainsRemoved(state);
+    if (initial) this.sync(state, { force: true, retainRemoved });
+    // LDS/CDS responses are the full state: a new subscription always gets an answer, even if nothing exists.
+    else if (subscriptionChanged) this.sync(state, { force: WILDCARD_TYPES.has(state.type), retainRemoved });
+    this.maybeFlushRemovals();
+  }
+
+  handleDelta(request: DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    this.identify(request.node);
+    const state = this.stateFor(request.type_url);
+    if (!state) return;
+    const nonce = request.response_nonce ?? '';
+    if (nonce !== '' && state.latest !== undefined && nonce === state.latest.nonce) {
+      this.acknowledge(state, request.error_detail, '');
+    }
+    const subscribe = request.resource_names_subscribe ?? [];
+    const unsubscribe = request.resource_names_unsubscribe ?? [];
+    const first = !state.started;
+    if (first) {
+      state.started = true;
+      for (const [name, version] of Object.entries(request.initial_resource_versions ?? {})) {
+        state.known.set(name, { version });
+      }
+      if (WILDCARD_TYPES.has(state.type) && subscribe.length === 0) state.wildcard = true;
+    }
+    for (const name of subscribe) {
+      if (name === '*') state.wildcard = true;
+      else state.subscribed.add(name);
+    }
+    for (const name of unsubscribe) {
+      if (name === '*') state.wildcard = false;
+      else state.subscribed.delete(name);
+      // The client drops it: forget it so a later subscription sends it again.
+      if (!state.wants(name)) state.known.delete(name);
+    }
+    const retainRemoved = this.retainsRemoved(state);
+    if (first) this.sync(state, { force: true, retainRemoved });
+    else if (subscribe.length > 0) this.sync(state, { retainRemoved });
+    this.maybeFlushRemovals();
+  }
+
+  private identify(node: NodeMessage | null | undefined): void {
+    if (this.identified || !node) return;
+    this.identified = true;
+    this.nodeId = node.id ?? '';
+    this.nodeCluster = node.cluster ?? '';
+    this.userAgent = [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/');
+    const group = metadataString(node, PROXY_GROUP_METADATA_KEY) ?? (this.nodeCluster || undefined);
+    this.proxyGroup = group;
+    this.options.cache.events.emit('stream_open', this.streamEvent);
+    if (!this.options.cache.hasGroup(group)) {
+      this.options.logger?.info?.(
+        { ...this.streamEvent, cluster: this.nodeCluster },
+        'xDS node matches no proxy group yet; it is served nothing until its Gateway exists',
+      );
+    }
+  }
+
+  private stateFor(typeUrl: string | undefined): TypeState | undefined {
+    const onlyType = this.options.onlyType;
+    const url = typeUrl || (onlyType ? TYPE_URLS[onlyType] : '');
+    const type = TYPE_BY_URL.get(url);
+    if (!type || (onlyType && type !== onlyType)) {
+      this.options.logger?.debug?.({ ...this.streamEvent, typeUrl: url }, 'ignoring request for an unserved xDS type');
+      return undefined;
+    }
+    let state = this.states.get(type);
+    if (!state) {
+      state = new TypeState(type, url);
+      this.states.set(type, state);
+    }
+    return state;
+  }
+
+  private updateSotwSubscription(state: TypeState, names: readonly string[]): boolean {
+    const before = new Set(state.subscribed);
+    const wasWildcard = state.wildcard;
+    const canWildcard = WILDCARD_TYPES.has(state.type);
+    if (!state.started) {
+      state.started = true;
+      state.legacyWildcard = canWildcard && names.length === 0;
+    } else if (names.length > 0) {
+      state.legacyWildcard = false;
+    }
+    // An empty list keeps a legacy wildcard alive; after names were given it unsubscribes from everything.
+    state.wildcard = state.legacyWildcard || (canWildcard && names.includes('*'));
+    state.subscribed.clear();
+    for (const name of names) if (name !== '*') state.subscribed.add(name);
+    return wasWildcard !== state.wildcard || !setsEqual(before, state.subscribed);
+  }
+
+  private acknowledge(state: TypeState, detail: StatusMessage | null | undefined, clientVersion: string): void {
+    const latest = state.latest;
+    if (!latest) return;
+    state.awaitingAck = false;
+    const { cache } = this.options;
+    if (isNack(detail)) {
+      state.nackedVersion = latest.version;
+      const nack = {
+        node: this.nodeId,
+        proxyGroup: this.proxyGroup,
+        type: state.type,
+        typeUrl: state.typeUrl,
+        version: latest.version,
+        clientVersion,
+        nonce: latest.nonce,
+        resourceNames: latest.names,
+        message: detail.message ?? `code ${detail.code ?? 0}`,
+        time: new Date().toISOString(),
+      };
+      cache.recordNack(nack);
+      cache.events.emit('nack', { ...nack, streamId: this.options.streamId, mode: this.options.mode });
+      this.options.logger?.warn(
+        { ...this.streamEvent, typeUrl: state.typeUrl, version: latest.version, resources: latest.names, error: nack.message },
+        'proxy rejected xDS response; it keeps its last accepted configuration',
+      );
+    } else {
+      state.ackedVersion = latest.version;
+      state.nackedVersion = undefined;
+      cache.clearNack(this.nodeId, this.proxyGroup, state.typeUrl);
+      cache.events.emit('ack', { ...this.streamEvent, typeUrl: state.typeUrl, version: latest.version, nonce: latest.nonce });
+    }
+  }
+
+  private onChange(change: SnapshotChange): void {
+    if (this.closed) return;
+    const firstServe = [...this.states.values()].some((state) => state.started && !state.responded);
+    if (!firstServe && (this.proxyGroup === undefined || !change.groups.has(this.proxyGroup))) return;
+    for (const type of WARMING_TYPES) {
+      const state = this.states.get(type);
+      if (state?.started) this.sync(state, { force: !state.responded, retainRemoved: true });
+    }
+    for (const type of ROUTING_TYPES) {
+      const state = this.states.get(type);
+      if (state?.started) this.sync(state, { force: !state.responded });
+    }
+    this.removalsPending = true;
+    this.maybeFlushRemovals();
+  }
+
+  /** While listeners/routes may still reference removed clusters/endpoints/secrets, keep serving them. */
+  private retainsRemoved(state: TypeState): boolean {
+    return this.removalsPending && WARMING_TYPES.includes(state.type);
+  }
+
+  /** Sends the removals of clusters/endpoints/secrets once listeners and routes no longer need them. */
+  private maybeFlushRemovals(): void {
+    if (!this.removalsPending || this.closed) return;
+    const waiting = ROUTING_TYPES.some((type) => this.states.get(type)?.awaitingAck);
+    if (waiting) {
+      this.removalTimer ??= setTimeout(() => {
+        this.removalTimer = undefined;
+        this.flushRemovals();
+      }, REMOVAL_FALLBACK_MS).unref();
+      return;
+    }
+    this.flushRemovals();
+  }
+
+  private flushRemovals(): void {
+    if (this.removalTimer) clearTimeout(this.removalTimer);
+    this.removalTimer = undefined;
+    if (!this.removalsPending || this.closed) return;
+    this.removalsPending = false;
+    for (const type of WARMING_TYPES) {
+      const state = this.states.get(type);
+      if (state?.started && state.responded) this.sync(state, {});
+    }
+  }
+
+  private desired(state: TypeState): Map<string, CachedResource> {
+    const view = this.options.cache.group(this.proxyGroup)[state.type];
+    const result = new Map<string, CachedResource>();
+    if (state.wildcard) {
+      for (const [name, resource] of view) result.set(name, resource);
+    } else {
+      for (const name of state.subscribed) {
+        const resource = view.get(name);
+        if (resource) result.set(name, resource);
+      }
+    }
+    return result;
+  }
+
+  /** Sends what the client lacks for one type; returns whether a response went out. */
+  private sync(state: TypeState, options: { force?: boolean; retainRemoved?: boolean }): boolean {
+    if (!this.options.cache.ready || this.closed) return false;
+    const desired = this.desired(state);
+    if (options.retainRemoved) {
+      for (const [name, known] of state.known) {
+        if (!desired.has(name) && known.resource && state.wants(name)) desired.set(name, known.resource);
+      }
+    }
+    return this.options.mode === 'sotw'
+      ? this.syncSotw(state, desired, options.force ?? false)
+      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false);
+  }
+
+  private syncSotw(state: TypeState, desired: Map<string, CachedResource>, force: boolean): boolean {
+    const unchanged =
+      desired.size === state.known.size &&
+      [...desired].every(([name, resource]) => state.known.get(name)?.version === resource.version);
+    if (unchanged && !force) return false;
+    const names = [...desired.keys()].sort();
+    const resources = names.map((name) => (desired.get(name) as CachedResource).any);
+    const version = sotwVersion(desired);
+    const nonce = this.nextNonce();
+    const bytes = resources.reduce((sum, any) => sum + any.value.length + any.type_url.length + 8, 64);
+    if (!this.checkSize(state, bytes)) return false;
+    this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
+    state.known = new Map([...desired].map(([name, resource]) => [name, { version: resource.version, resource }]));
+    this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes);
+    return true;
+  }
+
+  private syncDelta(
+    state: TypeState,
+    desired: Map<string, CachedResource>,
+    force: boolean,
+    retainRemoved: boolean,
+  ): boolean {
+    const changed = [...desired.values()]
+      .filter((resource) => state.known.get(resource.name)?.version !== resource.version)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const removed: string[] = [];
+    for (const name of [...state.known.keys()].sort()) {
+      if (desired.has(name)) continue;
+      if (!state.wants(name)) state.known.delete(name);
+      else if (!retainRemoved) removed.push(name);
+    }
+    if (changed.length === 0 && removed.length === 0 && !force) return false;
+    const version = String(this.options.cache.version);
+    const nonce = this.nextNonce();
+    const resources = changed.map((resource) => ({ name: resource.name, version: resource.version, resource: resource.any }));
+    const bytes = changed.reduce(
+      (sum, resource) => sum + resource.any.value.length + resource.typeUrl.length + resource.name.length * 2 + 40,
+      64 + removed.reduce((sum, name) => sum + name.length + 2, 0),
+    );
+    if (!this.checkSize(state, bytes)) return false;
+    this.options.send({
+      system_version_info: version,
+      resources,
+      type_url: state.typeUrl,
+      removed_resources: removed,
+      nonce,
+    });
+    for (const resource of changed) state.known.set(resource.name, { version: resource.version, resource });
+    for (const name of removed) state.known.delete(name);
+    this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes);
+    return true;
+  }
+
+  private checkSize(state: TypeState, bytes: number): boolean {
+    const { warnMessageBytes, maxMessageBytes, cache, logger } = this.options;
+    if (bytes < warnMessageBytes) return true;
+    const dropped = bytes > maxMessageBytes;
+    const limit = dropped ? maxMessageBytes : warnMessageBytes;
+    cache.events.emit('large_message', { ...this.streamEvent, typeUrl: state.typeUrl, bytes, limit, dropped });
+    const details = { ...this.streamEvent, typeUrl: state.typeUrl, bytes, limit };
+    if (dropped) {
+      (logger?.error ?? logger?.warn)?.call(logger, details, 'xDS response exceeds the maximum message size; not sent, the proxy keeps its last configuration');
+    } else {
+      logger?.warn(details, 'xDS response is close to the 4 MiB default gRPC message limit of many clients');
+    }
+    return !dropped;
+  }
+
+  private nextNonce(): string {
+    this.nonceCounter += 1;
+    return `${this.options.streamId}-${this.nonceCounter}`;
+  }
+
+  private recordPush(state: TypeState, sent: SentResponse, resources: number, removed: number, bytes: number): void {
+    state.latest = sent;
+    state.responded = true;
+    state.awaitingAck = true;
+    this.options.cache.events.emit('push', {
+      ...this.streamEvent,
+      typeUrl: state.typeUrl,
+      version: sent.version,
+      nonce: sent.nonce,
+      resources,
+      removed,
+      bytes,
+    });
+  }
+}

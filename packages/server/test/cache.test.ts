@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { EnvoyResource } from '@portico/xds';
+import { SnapshotCache } from '../src/index.js';
+import { encodeEnvoyResource } from './support/envoy-encoder.js';
+import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
+
+function countingEncoder() {
+  const calls: string[] = [];
+  return {
+    calls,
+    encode: (resource: EnvoyResource) => {
+      calls.push(`${resource.type}/${resource.name}`);
+      return encodeEnvoyResource(resource);
+    },
+  };
+}
+
+const base = () => [
+  apiListener('echo:1', 'routes'),
+  routeConfiguration('routes', [{ clusters: [{ name: 'a' }] }]),
+  edsCluster('a'),
+  endpoints('a', [1000]),
+];
+
+describe('SnapshotCache', () => {
+  it('is not ready before the first snapshot and resolves waiters on it', async () => {
+    const cache = new SnapshotCache({ encode: encodeEnvoyResource });
+    expect(cache.ready).toBe(false);
+    expect(cache.version).toBe(0);
+    let resolved = false;
+    const ready = cache.whenReady().then(() => (resolved = true));
+    await Promise.resolve();
+    expect(resolved).toBe(false);
+    cache.setSnapshot(build({}));
+    await ready;
+    expect(cache.ready).toBe(true);
+    expect(cache.version).toBe(1);
+  });
+
+  it('encodes each changed resource once, keeps bytes and versions of unchanged ones', () => {
+    const encoder = countingEncoder();
+    const cache = new SnapshotCache({ encode: encoder.encode });
+    cache.setSnapshot(build({ 'ns/gw': base() }));
+    expect(encoder.calls.sort()).toEqual(['cluster/a', 'endpoint/a', 'listener/echo:1', 'route/routes']);
+    const before = cache.group('ns/gw');
+    const listener = before.listener.get('echo:1');
+    expect(listener?.version).toMatch(/^[\w-]{16}$/);
+
+    encoder.calls.length = 0;
+    // Fresh objects with equal content: nothing is re-encoded.
+    const change = cache.setSnapshot(build({ 'ns/gw': base() }));
+    expect(encoder.calls).toEqual([]);
+    expect(change.groups.size).toBe(0);
+    expect(cache.group('ns/gw').listener.get('echo:1')).toBe(listener);
+    expect(cache.version).toBe(2);
+
+    const updated = base().map((r) => (r.type === 'endpoint' ? endpoints('a', [1000, 1001]) : r));
+    const next = cache.setSnapshot(build({ 'ns/gw': updated }));
+    expect(encoder.calls).toEqual(['endpoint/a']);
+    const groupChange = next.groups.get('ns/gw');
+    expect([...(groupChange?.endpoint.changed ?? [])]).toEqual(['a']);
+    expect(groupChange?.cluster.changed.size).toBe(0);
+    expect(cache.group('ns/gw').endpoint.get('a')?.version).not.toBe(before.endpoint.get('a')?.version);
+    expect(cache.group('ns/gw').cluster.get('a')).toBe(before.cluster.get('a'));
+  });
+
+  it('shares one encoding between groups serving the same content', () => {
+    const encoder = countingEncoder();
+    const cache = new SnapshotCache({ encode: encoder.encode });
+    cache.setSnapshot(build({ 'ns/one': [edsCluster('shared')], 'ns/two': [edsCluster('shared')] }));
+    expect(encoder.calls).toEqual(['cluster/shared']);
+    expect(cache.group('ns/one').cluster.get('shared')).toBe(cache.group('ns/two').cluster.get('shared'));
+  });
+
+  it('reports removed resources and removed groups', () => {
+    const cache = new SnapshotCache({ encode: encodeEnvoyResource });
+    cache.setSnapshot(build({ 'ns/gw': base(), 'ns/old': [edsCluster('x')] }));
+    const change = cache.setSnapshot(build({ 'ns/gw': base().filter((r) => r.type !== 'endpoint') }));
+    expect([...(change.groups.get('ns/gw')?.endpoint.removed ?? [])]).toEqual(['a']);
+    expect([...(change.groups.get('ns/old')?.cluster.removed ?? [])]).toEqual(['x']);
+    expect(cache.hasGroup('ns/old')).toBe(false);
+    expect(cache.group('ns/old').cluster.size).toBe(0);
+  });
+
+  it('drops only the resource that fails to encode and reports it', () => {
+    const cache = new SnapshotCache({
+      encode: (resource) => {
+        if (resource.name === 'bad') throw new Error('cluster bad: connect_timeout must be > 0');
+        return encodeEnvoyResource(resource);
+      },
+    });
+    const errors: string[] = [];
+    cache.events.on('encode_error', (event) => errors.push(`${event.proxyGroup} ${event.name}`));
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('good'), edsCluster('bad')] }));
+    expect([...cache.group('ns/gw').cluster.keys()]).toEqual(['good']);
+    expect(errors).toEqual(['ns/gw bad']);
+    expect(cache.encodeErrors()).toEqual([expect.objectContaining({ name: 'bad', type: 'cluster' })]);
+  });
+
+  it('emits a snapshot event with counts', () => {
+    const cache = new SnapshotCache({ encode: encodeEnvoyResource });
+    const events: unknown[] = [];
+    cache.events.on('snapshot', (event) => events.push(event));
+    cache.setSnapshot(build({ 'ns/gw': base() }));
+    cache.setSnapshot(build({ 'ns/gw': base().slice(0, 3) }));
+    expect(events).toEqual([
+      { version: 1, groups: 1, changed: 4, removed: 0, encoded: 4 },
+      { version: 2, groups: 1, changed: 0, removed: 1, encoded: 0 },
+    ]);
+  });
+});
