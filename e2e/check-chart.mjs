@@ -1,0 +1,139 @@
+// Checks `helm template` output (YAML on stdin): every document parses, every
+// field of a built-in kind exists in the Kubernetes OpenAPI models shipped with
+// @kubernetes/client-node (so a misspelt or misplaced field fails), and the
+// RBAC rules stay least-privilege.
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+
+const MODELS = {
+  'v1/ServiceAccount': 'V1ServiceAccount',
+  'v1/Service': 'V1Service',
+  'v1/ConfigMap': 'V1ConfigMap',
+  'v1/Secret': 'V1Secret',
+  'apps/v1/Deployment': 'V1Deployment',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'V1ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'V1ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1/Role': 'V1Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'V1RoleBinding',
+};
+const GATEWAY_GROUPS = new Set(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io']);
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', '*']);
+const PROVISIONED = new Set(['services', 'configmaps', 'serviceaccounts', 'deployments']);
+
+const errors = [];
+const fail = (where, message) => errors.push(`${where}: ${message}`);
+
+function checkAgainstModel(value, type, where) {
+  if (value === null || value === undefined) return;
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array) {
+    if (!Array.isArray(value)) return fail(where, `expected a list (${type})`);
+    value.forEach((item, index) => checkAgainstModel(item, array[1], `${where}[${index}]`));
+    return;
+  }
+  if (type.startsWith('{ [key: string]:')) {
+    if (typeof value !== 'object' || Array.isArray(value)) return fail(where, 'expected a map');
+    const inner = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1] ?? 'any';
+    for (const [key, item] of Object.entries(value)) checkAgainstModel(item, inner, `${where}.${key}`);
+    return;
+  }
+  if (type === 'string' || type === 'Date') {
+    if (typeof value !== 'string') fail(where, `expected a string, got ${JSON.stringify(value)}`);
+    return;
+  }
+  if (type === 'number') {
+    if (typeof value !== 'number') fail(where, `expected a number, got ${JSON.stringify(value)}`);
+    return;
+  }
+  if (type === 'boolean') {
+    if (typeof value !== 'boolean') fail(where, `expected a boolean, got ${JSON.stringify(value)}`);
+    return;
+  }
+  if (type === 'IntOrString') {
+    if (typeof value !== 'string' && typeof value !== 'number') fail(where, 'expected an int or string');
+    return;
+  }
+  const model = k8s[type];
+  if (!model || typeof model.getAttributeTypeMap !== 'function') return; // free-form (any, object)
+  if (typeof value !== 'object' || Array.isArray(value)) return fail(where, `expected an object (${type})`);
+  const fields = new Map(model.getAttributeTypeMap().map((attribute) => [attribute.baseName, attribute.type]));
+  for (const [key, item] of Object.entries(value)) {
+    if (!fields.has(key)) fail(where, `unknown field "${key}" for ${type}`);
+    else checkAgainstModel(item, fields.get(key), `${where}.${key}`);
+  }
+}
+
+function checkRbac(doc, where) {
+  for (const [index, rule] of (doc.rules ?? []).entries()) {
+    const at = `${where}.rules[${index}]`;
+    const groups = rule.apiGroups ?? [];
+    const resources = rule.resources ?? [];
+    const verbs = rule.verbs ?? [];
+    if ([...groups, ...resources, ...verbs].includes('*')) fail(at, 'wildcards are not least privilege');
+    const writes = verbs.filter((verb) => WRITE_VERBS.has(verb));
+    if (writes.length === 0) continue;
+    for (const group of groups) {
+      for (const resource of resources) {
+        if (GATEWAY_GROUPS.has(group) && !resource.endsWith('/status')) fail(at, `writes ${group} ${resource}: only */status may be written`);
+        if (group === '' && resource === 'secrets') fail(at, 'Secrets must never be written');
+        if (group === 'coordination.k8s.io' && doc.kind === 'ClusterRole') fail(at, 'leases belong in a namespaced Role');
+        if (doc.kind === 'ClusterRole' && !GATEWAY_GROUPS.has(group) && !PROVISIONED.has(resource)) fail(at, `writes ${resource}, which Portico does not provision`);
+      }
+    }
+  }
+}
+
+const text = await new Promise((resolve) => {
+  let input = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => (input += chunk));
+  process.stdin.on('end', () => resolve(input));
+});
+
+const docs = parseAllDocuments(text)
+  .map((document, index) => {
+    for (const error of document.errors) fail(`document ${index}`, error.message);
+    return document.toJS();
+  })
+  .filter((doc) => doc !== null && doc !== undefined);
+
+const containerPorts = new Set();
+let deployments = 0;
+for (const [index, doc] of docs.entries()) {
+  const where = `${doc.kind ?? '?'} ${doc.metadata?.name ?? `#${index}`}`;
+  if (!doc.apiVersion || !doc.kind || !doc.metadata?.name) {
+    fail(where, 'apiVersion, kind and metadata.name are required');
+    continue;
+  }
+  const model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+  if (model) checkAgainstModel(doc, model, where);
+  else if (doc.kind === 'GatewayClass') {
+    if (doc.apiVersion !== 'gateway.networking.k8s.io/v1') fail(where, 'GatewayClass must be gateway.networking.k8s.io/v1');
+    if (!doc.spec?.controllerName) fail(where, 'spec.controllerName is required');
+  } else fail(where, `unexpected kind ${doc.apiVersion} ${doc.kind}`);
+  if (doc.kind === 'ClusterRole' || doc.kind === 'Role') checkRbac(doc, where);
+  if (doc.kind === 'Deployment') {
+    deployments++;
+    const container = doc.spec?.template?.spec?.containers?.[0];
+    const args = container?.args ?? [];
+    if (args[0] !== 'serve' || !args.includes('--provider=kubernetes')) fail(where, 'controller must run `serve --provider=kubernetes`');
+    for (const port of container?.ports ?? []) containerPorts.add(port.name);
+    const selector = doc.spec?.selector?.matchLabels ?? {};
+    const labels = doc.spec?.template?.metadata?.labels ?? {};
+    for (const [key, value] of Object.entries(selector)) if (labels[key] !== value) fail(where, `pod labels do not match selector ${key}`);
+  }
+}
+for (const doc of docs.filter((d) => d.kind === 'Service')) {
+  for (const port of doc.spec?.ports ?? []) {
+    if (typeof port.targetPort === 'string' && !containerPorts.has(port.targetPort)) {
+      fail(`Service ${doc.metadata.name}`, `targetPort ${port.targetPort} names no container port`);
+    }
+  }
+}
+if (deployments !== 1) fail('chart', `expected one controller Deployment, found ${deployments}`);
+
+if (errors.length > 0) {
+  for (const error of errors) console.error(`check-chart: ${error}`);
+  process.exit(1);
+}
+console.log(`check-chart: ${docs.length} documents OK`);

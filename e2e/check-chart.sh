@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Lints charts/portico and checks what it renders: YAML parses, every field of
+# a built-in kind exists in the Kubernetes API models, RBAC stays least
+# privilege. Runs without a cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=e2e/lib.sh
+source e2e/lib.sh
+
+need node
+helm="$(find_helm)"
+chart=charts/portico
+
+log "helm $("$helm" version --short)"
+"$helm" lint --strict "$chart"
+
+render_and_check() {
+  local description="$1"
+  shift
+  log "template: $description"
+  "$helm" template portico "$chart" --namespace portico-system "$@" | node e2e/check-chart.mjs
+}
+
+render_and_check "defaults"
+render_and_check "xDS mTLS, no leader election, no GatewayClass" \
+  --set xds.tls.enabled=true --set leaderElection.enabled=false --set gatewayClass.create=false
+render_and_check "single replica, ClusterIP Envoy services" \
+  --set replicas=1 --set envoy.serviceType=ClusterIP --set image.tag=dev
