@@ -1,0 +1,24 @@
+# Portico controller image. TypeScript runs through tsx (no build step), and
+# tsx is a development dependency of the workspace, so the full `npm ci` is
+# installed rather than `--omit=dev`.
+FROM node:20-slim
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+
+# Manifests first so the dependency layer is reused when only sources change.
+COPY package.json package-lock.json ./
+COPY packages ./packages
+COPY bench ./bench
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+
+COPY protos ./protos
+COPY docs/examples ./docs/examples
+
+# node (uid 1000) from the base image; tsx caches compiled sources under /tmp,
+# which the chart mounts as an emptyDir so the root filesystem can stay read-only.
+USER 1000:1000
+EXPOSE 18000 19000
+ENTRYPOINT ["node", "packages/cli/bin/portico.js"]
+CMD ["serve", "--provider", "kubernetes"]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Creates a kind cluster, installs the upstream Gateway API CRDs, builds the
+# Portico image, loads it into the cluster and installs charts/portico.
+#
+# Environment:
+#   CLUSTER_NAME         kind cluster name (default portico-e2e)
+#   GATEWAY_API_CHANNEL  standard | experimental (default experimental: the suite
+#                        also exercises TCPRoute, UDPRoute and ListenerSet)
+#   IMAGE                controller image to build (default portico:e2e)
+#   ENVOY_IMAGE          data plane image (default envoyproxy/envoy:distroless-v1.37.0)
+#   NAMESPACE            release namespace (default portico-system)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=e2e/lib.sh
+source e2e/lib.sh
+
+CLUSTER_NAME="${CLUSTER_NAME:-portico-e2e}"
+GATEWAY_API_CHANNEL="${GATEWAY_API_CHANNEL:-experimental}"
+IMAGE="${IMAGE:-portico:e2e}"
+ENVOY_IMAGE="${ENVOY_IMAGE:-envoyproxy/envoy:distroless-v1.37.0}"
+NAMESPACE="${NAMESPACE:-portico-system}"
+
+need docker kind kubectl cloud-provider-kind
+helm="$(find_helm)"
+
+case "$GATEWAY_API_CHANNEL" in
+  standard | experimental) ;;
+  *) die "GATEWAY_API_CHANNEL must be standard or experimental, not $GATEWAY_API_CHANNEL" ;;
+esac
+
+if kind get clusters | grep -qx "$CLUSTER_NAME"; then
+  log "kind cluster $CLUSTER_NAME exists; reusing it"
+else
+  log "creating kind cluster $CLUSTER_NAME"
+  kind create cluster --name "$CLUSTER_NAME" --wait 120s
+fi
+kubectl config use-context "kind-$CLUSTER_NAME" >/dev/null
+
+crds="$GATEWAY_API_RELEASE_URL/${GATEWAY_API_CHANNEL}-install.yaml"
+log "installing Gateway API $GATEWAY_API_VERSION CRDs ($GATEWAY_API_CHANNEL) from $crds"
+kubectl apply --server-side --force-conflicts -f "$crds"
+kubectl wait --for=condition=Established --timeout=120s crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io
+
+log "building $IMAGE"
+docker build -t "$IMAGE" .
+kind load docker-image --name "$CLUSTER_NAME" "$IMAGE"
+docker pull "$ENVOY_IMAGE"
+kind load docker-image --name "$CLUSTER_NAME" "$ENVOY_IMAGE"
+
+# kind has no cloud load balancer; cloud-provider-kind gives the provisioned
+# LoadBalancer Services addresses reachable from the host, where the
+# conformance suite sends its traffic.
+mkdir -p e2e/out
+if [[ -f e2e/out/cloud-provider-kind.pid ]] && kill -0 "$(cat e2e/out/cloud-provider-kind.pid)" 2>/dev/null; then
+  log "cloud-provider-kind already running"
+else
+  log "starting cloud-provider-kind (log: e2e/out/cloud-provider-kind.log)"
+  cloud-provider-kind >e2e/out/cloud-provider-kind.log 2>&1 &
+  echo "$!" >e2e/out/cloud-provider-kind.pid
+fi
+
+log "installing charts/portico into $NAMESPACE"
+"$helm" upgrade --install portico charts/portico \
+  --namespace "$NAMESPACE" --create-namespace \
+  --set image.repository="${IMAGE%:*}" --set image.tag="${IMAGE##*:}" --set image.pullPolicy=Never \
+  --set envoy.image="$ENVOY_IMAGE" \
+  --set envoy.serviceType=LoadBalancer \
+  --set gatewayClass.name=portico \
+  --wait --timeout 5m
+
+kubectl -n "$NAMESPACE" rollout status deployment/portico --timeout=180s
+kubectl wait --for=condition=Accepted --timeout=120s gatewayclass/portico
+log "Portico is running; GatewayClass portico is Accepted"
