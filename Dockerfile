@@ -13,7 +13,6 @@ COPY packages ./packages
 COPY bench ./bench
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
-COPY protos ./protos
 COPY docs/examples ./docs/examples
 
 # node (uid 1000) from the base image; tsx caches compiled sources under /tmp,
