@@ -1,0 +1,91 @@
+// Cluster and ClusterLoadAssignment builders. Protocol options and upstream TLS
+// are added by feature files.
+import type { IRCluster, IREndpoint } from '@portico/ir';
+import type { XdsFeature } from '../features/feature.js';
+import type { EnvoyMessage } from '../types.js';
+import type { BuildContext } from './context.js';
+import { adsConfigSource, goDurationToProto, porticoMetadata } from './util.js';
+
+const DEFAULT_CONNECT_TIMEOUT = '10s';
+
+/** `ns/service/port[...]` → the Service port, for metadata. */
+function servicePort(cluster: IRCluster): number | undefined {
+  const m = /^[^/]+\/[^/]+\/(\d+)/.exec(cluster.name);
+  if (m) return Number(m[1]);
+  return cluster.dnsPort;
+}
+
+export function clusterMetadata(cluster: IRCluster): EnvoyMessage {
+  return porticoMetadata({
+    kind: cluster.source.kind,
+    namespace: cluster.source.namespace,
+    name: cluster.source.name,
+    port: servicePort(cluster),
+    cluster: cluster.name,
+  });
+}
+
+function socketAddress(address: string, port: number): EnvoyMessage {
+  return { socket_address: { address, port_value: port } };
+}
+
+function lbEndpoint(endpoint: IREndpoint): EnvoyMessage {
+  const inner: EnvoyMessage = { address: socketAddress(endpoint.address, endpoint.port) };
+  if (endpoint.hostname) inner.hostname = endpoint.hostname;
+  return { endpoint: inner, health_status: endpoint.ready ? 'HEALTHY' : 'UNHEALTHY' };
+}
+
+function compareEndpoints(a: IREndpoint, b: IREndpoint): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
+}
+
+/** Endpoints grouped by zone (one LocalityLbEndpoints per zone, sorted). */
+export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): EnvoyMessage {
+  const byZone = new Map<string, IREndpoint[]>();
+  for (const endpoint of endpoints) {
+    const zone = endpoint.zone ?? '';
+    byZone.set(zone, [...(byZone.get(zone) ?? []), endpoint]);
+  }
+  const zones = [...byZone.keys()].sort();
+  const localities = zones.map((zone) => {
+    const locality: EnvoyMessage = {
+      lb_endpoints: [...(byZone.get(zone) ?? [])].sort(compareEndpoints).map(lbEndpoint),
+    };
+    if (zone) locality.locality = { zone };
+    return locality;
+  });
+  const out: EnvoyMessage = { cluster_name: clusterName };
+  if (localities.length > 0) out.endpoints = localities;
+  return out;
+}
+
+export function buildCluster(ir: IRCluster, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  const connectTimeout = (ir.connectTimeout && goDurationToProto(ir.connectTimeout)) ?? DEFAULT_CONNECT_TIMEOUT;
+  const cluster: EnvoyMessage = { name: ir.name, connect_timeout: connectTimeout, lb_policy: 'ROUND_ROBIN' };
+  switch (ir.discovery) {
+    case 'eds':
+      cluster.type = 'EDS';
+      cluster.eds_cluster_config = { eds_config: adsConfigSource() };
+      break;
+    case 'dns':
+      // STRICT_DNS resolves every address of the name and balances over them, like a Service.
+      cluster.type = 'STRICT_DNS';
+      cluster.dns_lookup_family = 'V4_PREFERRED';
+      cluster.load_assignment = loadAssignment(ir.name, [
+        { address: ir.dnsName ?? '', port: ir.dnsPort ?? 0, ready: true },
+      ]);
+      break;
+    case 'static':
+      cluster.type = 'STATIC';
+      cluster.load_assignment = loadAssignment(ir.name, ir.endpoints);
+      break;
+  }
+  cluster.metadata = clusterMetadata(ir);
+  for (const feature of features) feature.patchCluster?.(cluster, ir, ctx);
+  return cluster;
+}
+
+export function buildEndpoints(ir: IRCluster): EnvoyMessage {
+  return loadAssignment(ir.name, ir.endpoints);
+}

@@ -1,0 +1,27 @@
+// Lookups shared by every builder and feature while one IRGateway is built.
+import type { IR, IRCluster, IRGateway, IRSecret } from '@portico/ir';
+
+export interface BuildContext {
+  ir: IR;
+  gateway: IRGateway;
+  clusters: ReadonlyMap<string, IRCluster>;
+  secrets: ReadonlyMap<string, IRSecret>;
+  /** True while building an HCM for a proxyless gRPC api_listener. */
+  proxyless: boolean;
+  /** Cluster names referenced by what has been built so far (served to this group). */
+  referencedClusters: Set<string>;
+  /** Secret names referenced by what has been built so far. */
+  referencedSecrets: Set<string>;
+}
+
+export function createContext(ir: IR, gateway: IRGateway): BuildContext {
+  return {
+    ir,
+    gateway,
+    clusters: new Map(ir.clusters.map((c) => [c.name, c])),
+    secrets: new Map(ir.secrets.map((s) => [s.name, s])),
+    proxyless: false,
+    referencedClusters: new Set(),
+    referencedSecrets: new Set(),
+  };
+}

@@ -1,0 +1,138 @@
+// IR → Envoy resources per proxy group. Every resource is strictly encoded and
+// checked against protoc-gen-validate before it is served; what fails is
+// reported in `rejected` and left out, and everything else keeps serving.
+import type { IR, IRCluster, IRGateway, IRRouteConfig } from '@portico/ir';
+import { StrictEncodeError, encodeResource } from '../codec.js';
+import { FEATURES } from '../features/registry.js';
+import type { XdsFeature } from '../features/feature.js';
+import type { EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
+import { validateResource } from '../validate.js';
+import { buildCluster, buildEndpoints } from './cluster.js';
+import { createContext } from './context.js';
+import type { BuildContext } from './context.js';
+import { buildApiListener, buildListener } from './listener.js';
+import { buildRouteConfiguration } from './route.js';
+import type { RouteProblem } from './route.js';
+import { byName } from './util.js';
+
+export function emptyResources(): EnvoyResources {
+  return { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [] };
+}
+
+const LIST_OF: Record<ResourceType, keyof EnvoyResources> = {
+  listener: 'listeners',
+  route: 'routes',
+  cluster: 'clusters',
+  endpoint: 'endpoints',
+  secret: 'secrets',
+};
+
+/** The first reason Envoy would refuse `resource` (strict encoding, then PGV), or undefined. */
+export function resourceProblem(resource: EnvoyResource): { field: string; message: string } | undefined {
+  try {
+    encodeResource(resource);
+  } catch (error) {
+    if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
+    return { field: '', message: error instanceof Error ? error.message : String(error) };
+  }
+  const errors = validateResource(resource);
+  if (errors.length === 0) return undefined;
+  return { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+}
+
+function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], rejected: RejectedResource[]): EnvoyResources {
+  const ctx: BuildContext = createContext(ir, gateway);
+  const out = emptyResources();
+  const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
+
+  for (const listener of gateway.listeners) {
+    out.listeners.push({ type: 'listener', name: listener.name, message: buildListener(listener, ctx, features) });
+    for (const chain of listener.filterChains) {
+      if (chain.type === 'http' && !routeConfigs.has(chain.routeConfig.name)) {
+        routeConfigs.set(chain.routeConfig.name, { config: chain.routeConfig, proxyless: false });
+      }
+    }
+  }
+  for (const api of gateway.apiListeners ?? []) {
+    out.listeners.push({ type: 'listener', name: api.name, message: buildApiListener(api, ctx, features) });
+    // A RouteConfiguration shared with an Envoy listener gets the proxyless `host:*` domains too (harmless for Envoy).
+    routeConfigs.set(api.routeConfig.name, { config: api.routeConfig, proxyless: true });
+  }
+
+  for (const [name, { config, proxyless }] of routeConfigs) {
+    const problems: RouteProblem[] = [];
+    const message = buildRouteConfiguration(config, { ...ctx, proxyless }, features, problems);
+    out.routes.push({ type: 'route', name, message });
+    for (const problem of problems) {
+      rejected.push({
+        type: 'route',
+        name,
+        field: problem.field,
+        message: `route replaced by a 500 direct response (or dropped): ${problem.message}`,
+        proxyGroup: gateway.proxyGroup,
+      });
+    }
+  }
+
+  const clusters = [...ctx.referencedClusters]
+    .map((name) => ctx.clusters.get(name))
+    .filter((c): c is IRCluster => c !== undefined);
+  for (const cluster of clusters) {
+    out.clusters.push({ type: 'cluster', name: cluster.name, message: buildCluster(cluster, ctx, features) });
+    if (cluster.discovery === 'eds') {
+      out.endpoints.push({ type: 'endpoint', name: cluster.name, message: buildEndpoints(cluster) });
+    }
+  }
+  for (const feature of features) feature.patchResources?.(out, ctx);
+  return out;
+}
+
+/** Removes resources Envoy would reject, reporting each with its field path. */
+function screen(resources: EnvoyResources, proxyGroup: string, rejected: RejectedResource[]): EnvoyResources {
+  const out = emptyResources();
+  const rejectedClusters = new Set<string>();
+  for (const key of Object.keys(out) as Array<keyof EnvoyResources>) {
+    for (const resource of resources[key]) {
+      const problem = resourceProblem(resource);
+      if (!problem) {
+        out[key].push(resource);
+        continue;
+      }
+      rejected.push({ type: resource.type, name: resource.name, field: problem.field, message: problem.message, proxyGroup });
+      if (resource.type === 'cluster') rejectedClusters.add(resource.name);
+    }
+  }
+  // Endpoints of a cluster that is not served would only confuse dumps and explain.
+  out.endpoints = out.endpoints.filter((e) => !rejectedClusters.has(e.name));
+  return out;
+}
+
+function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
+  for (const key of Object.keys(target) as Array<keyof EnvoyResources>) {
+    const seen = new Set(target[key].map((r) => r.name));
+    for (const resource of source[key]) {
+      if (!seen.has(resource.name)) target[key].push(resource);
+      seen.add(resource.name);
+    }
+    target[key].sort(byName);
+  }
+}
+
+/** IR → Envoy resources grouped by IRGateway.proxyGroup, each list sorted by name. */
+export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES): XdsBuildResult {
+  const groups: Record<string, EnvoyResources> = {};
+  const rejected: RejectedResource[] = [];
+  const gateways = [...ir.gateways].sort((a, b) =>
+    a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const gateway of gateways) {
+    const built = buildGateway(ir, gateway, features, rejected);
+    const screened = screen(built, gateway.proxyGroup, rejected);
+    groups[gateway.proxyGroup] ??= emptyResources();
+    mergeInto(groups[gateway.proxyGroup], screened);
+  }
+  for (const group of Object.values(groups)) {
+    for (const key of Object.keys(LIST_OF) as ResourceType[]) group[LIST_OF[key]].sort(byName);
+  }
+  return { groups, rejected };
+}

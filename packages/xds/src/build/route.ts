@@ -1,0 +1,155 @@
+// RouteConfiguration, VirtualHost and Route builders: match, forward action and
+// Portico metadata. Everything else a route can do lives in a feature file.
+import type { IRBackend, IRRoute, IRRouteConfig, IRRouteMatch, IRVirtualHost } from '@portico/ir';
+import { StrictEncodeError, encodeMessage } from '../codec.js';
+import type { XdsFeature } from '../features/feature.js';
+import type { EnvoyMessage } from '../types.js';
+import { validateMessageJson } from '../validate.js';
+import type { BuildContext } from './context.js';
+import { headerMatcher, porticoMetadata, stringMatcher } from './util.js';
+
+/**
+ * Never served: weighted cluster entries carrying the share of invalid backendRefs
+ * point here so Envoy answers them with cluster_not_found_response_code (500).
+ */
+export const INVALID_BACKEND_CLUSTER = 'portico/invalid-backend';
+
+export interface RouteProblem {
+  /** Proto path inside the RouteConfiguration. */
+  field: string;
+  message: string;
+}
+
+/** Gateway API PathPrefix → Envoy RouteMatch path specifier (element-wise prefix). */
+export function pathSpecifier(path: IRRouteMatch['path']): EnvoyMessage {
+  switch (path.type) {
+    case 'Exact':
+      return { path: path.value };
+    case 'RegularExpression':
+      return { safe_regex: { regex: path.value } };
+    case 'PathPrefix': {
+      // A trailing slash is not significant in Gateway API prefixes: `/foo/` matches `/foo`.
+      const trimmed = path.value.replace(/\/+$/, '');
+      if (trimmed === '') return { prefix: '/' };
+      return { path_separated_prefix: trimmed };
+    }
+  }
+}
+
+export function routeMatch(match: IRRouteMatch): EnvoyMessage {
+  const out: EnvoyMessage = { ...pathSpecifier(match.path) };
+  if (match.headers.length > 0) out.headers = match.headers.map(headerMatcher);
+  if (match.queryParams.length > 0) {
+    out.query_parameters = match.queryParams.map((q) => ({ name: q.name, string_match: stringMatcher(q.value) }));
+  }
+  if (match.grpc) out.grpc = {};
+  return out;
+}
+
+function indexAfter(text: string | undefined, word: string): number | undefined {
+  if (!text) return undefined;
+  const m = new RegExp(`${word}(?:\\[|/)(\\d+)`).exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function routeMetadata(route: IRRoute): EnvoyMessage {
+  const path = route.source.path;
+  return porticoMetadata({
+    kind: route.source.kind,
+    namespace: route.source.namespace,
+    name: route.source.name,
+    rule: indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule'),
+    ruleName: route.source.ruleName,
+    match: indexAfter(path, 'matches') ?? indexAfter(route.name, 'match'),
+    route: route.name,
+  });
+}
+
+function directResponse500(): EnvoyMessage {
+  return { status: 500 };
+}
+
+/** The forward action before features patch it: `cluster` or `weighted_clusters`. */
+function forwardAction(backends: IRBackend[], invalidWeight: number, ctx: BuildContext): EnvoyMessage | undefined {
+  const live = backends.filter((b) => b.weight > 0);
+  const total = live.reduce((sum, b) => sum + b.weight, 0);
+  if (total === 0) return undefined;
+  for (const backend of live) ctx.referencedClusters.add(backend.cluster);
+  if (live.length === 1 && invalidWeight === 0) return { cluster: live[0].cluster };
+  const clusters: EnvoyMessage[] = live.map((b) => ({ name: b.cluster, weight: b.weight }));
+  if (invalidWeight > 0) clusters.push({ name: INVALID_BACKEND_CLUSTER, weight: invalidWeight });
+  const action: EnvoyMessage = { weighted_clusters: { clusters } };
+  if (invalidWeight > 0) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR';
+  return action;
+}
+
+export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  const route: EnvoyMessage = { name: ir.name, match: routeMatch(ir.match), metadata: routeMetadata(ir) };
+  if (ir.action.kind === 'forward') {
+    const live = ir.action.backends.filter((b) => b.weight > 0);
+    const invalidWeight = ir.action.invalidWeight ?? 0;
+    const action = live.length > 0 ? forwardAction(ir.action.backends, invalidWeight, ctx) : undefined;
+    // Gateway API: when every request would hit an invalid backend, answer 500.
+    if (action) route.route = action;
+    else route.direct_response = directResponse500();
+  }
+  for (const feature of features) feature.patchRoute?.(route, ir, ctx);
+  return route;
+}
+
+/** First problem of a single Route (strict encoding, then PGV), or undefined. */
+export function routeProblem(route: EnvoyMessage): RouteProblem | undefined {
+  try {
+    encodeMessage('envoy.config.route.v3.Route', route);
+  } catch (error) {
+    if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
+    return { field: '', message: String(error) };
+  }
+  const [first] = validateMessageJson('envoy.config.route.v3.Route', route);
+  return first;
+}
+
+/**
+ * A route Envoy would reject is replaced by a 500 direct response on the same
+ * match (or dropped when the match itself is invalid), so one bad route never
+ * takes the whole RouteConfiguration down.
+ */
+function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[]): EnvoyMessage | undefined {
+  const problem = routeProblem(route);
+  if (!problem) return route;
+  problems.push({ field: problem.field ? `${path}.${problem.field}` : path, message: problem.message });
+  const fallback: EnvoyMessage = { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
+  return routeProblem(fallback) ? undefined : fallback;
+}
+
+export function buildVirtualHost(
+  ir: IRVirtualHost,
+  ctx: BuildContext,
+  features: readonly XdsFeature[],
+  path: string,
+  problems: RouteProblem[],
+): EnvoyMessage {
+  const routes: EnvoyMessage[] = [];
+  ir.routes.forEach((irRoute) => {
+    const built = guardRoute(buildRoute(irRoute, ctx, features), `${path}.routes[${routes.length}]`, problems);
+    if (built) routes.push(built);
+  });
+  const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
+  for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
+  return virtualHost;
+}
+
+export function buildRouteConfiguration(
+  ir: IRRouteConfig,
+  ctx: BuildContext,
+  features: readonly XdsFeature[],
+  problems: RouteProblem[],
+): EnvoyMessage {
+  const virtualHosts = ir.virtualHosts.map((vh, i) =>
+    buildVirtualHost(vh, ctx, features, `virtual_hosts[${i}]`, problems),
+  );
+  // Clusters that do not exist are expected (invalid backends); Envoy must not reject the config for them.
+  const routeConfig: EnvoyMessage = { name: ir.name, virtual_hosts: virtualHosts, validate_clusters: false };
+  for (const feature of features) feature.patchRouteConfig?.(routeConfig, ir, ctx);
+  return routeConfig;
+}

@@ -1,0 +1,83 @@
+// Small helpers shared by the builders and features.
+import type { IRHeaderMatch, IRSource, IRStringMatch } from '@portico/ir';
+import type { EnvoyMessage } from '../types.js';
+
+export const ADS_CONFIG_SOURCE: EnvoyMessage = { ads: {}, resource_api_version: 'V3' };
+
+export function adsConfigSource(): EnvoyMessage {
+  return { ads: {}, resource_api_version: 'V3' };
+}
+
+export function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function typed(typeName: string, body: EnvoyMessage): EnvoyMessage {
+  return { '@type': `type.googleapis.com/${typeName}`, ...body };
+}
+
+/**
+ * Gateway API durations (`1h30m`, `500ms`, `10s`) → proto3 JSON duration (`5400s`, `0.5s`).
+ * Returns undefined for text that is not a duration.
+ */
+export function goDurationToProto(text: string): string | undefined {
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+  let totalNanos = 0;
+  let matched = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const n = Number(m[1]);
+    const unit = m[2];
+    const factor = unit === 'h' ? 3600e9 : unit === 'm' ? 60e9 : unit === 's' ? 1e9 : unit === 'ms' ? 1e6 : unit === 'ns' ? 1 : 1e3;
+    totalNanos += n * factor;
+    matched = re.lastIndex;
+  }
+  if (matched === 0 || matched !== text.length) return undefined;
+  const nanos = Math.round(totalNanos);
+  const seconds = Math.floor(nanos / 1e9);
+  const rest = nanos % 1e9;
+  return rest === 0 ? `${seconds}s` : `${seconds}.${String(rest).padStart(9, '0').replace(/0+$/, '')}s`;
+}
+
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** IR string match → envoy.type.matcher.v3.StringMatcher. */
+export function stringMatcher(match: IRStringMatch): EnvoyMessage {
+  const ignore = match.ignoreCase ? { ignore_case: true } : {};
+  switch (match.type) {
+    case 'Exact':
+      return { exact: match.value, ...ignore };
+    case 'Prefix':
+      return { prefix: match.value, ...ignore };
+    case 'Suffix':
+      return { suffix: match.value, ...ignore };
+    case 'Contains':
+      return { contains: match.value, ...ignore };
+    case 'RegularExpression':
+      return { safe_regex: { regex: match.value } };
+  }
+}
+
+export function headerMatcher(header: IRHeaderMatch): EnvoyMessage {
+  const out: EnvoyMessage = { name: header.name };
+  if (header.value) out.string_match = stringMatcher(header.value);
+  else out.present_match = true;
+  if (header.invert) out.invert_match = true;
+  return out;
+}
+
+/** Portico's source metadata block (`metadata.filter_metadata.portico`). */
+export function porticoMetadata(fields: Record<string, string | number | undefined>): EnvoyMessage {
+  const portico: Record<string, string | number> = {};
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value !== undefined && value !== '') portico[key] = value;
+  }
+  return { filter_metadata: { portico } };
+}
+
+export function sourceFields(source: IRSource | undefined): Record<string, string | undefined> {
+  if (!source) return {};
+  return { kind: source.kind, namespace: source.namespace, name: source.name };
+}

@@ -1,0 +1,358 @@
+// Strict conversion between Portico's Envoy JSON (proto3 JSON with proto field
+// names: durations as "1.5s", wrappers as plain values, Struct as plain JSON,
+// Any as {"@type", ...}) and protobuf wire bytes.
+//
+// protobufjs' fromObject silently drops unknown keys and turns an unknown
+// `@type` into an empty Any, so every key is checked here against the message
+// type before anything is encoded.
+import protobuf from 'protobufjs';
+import type { Enum, Field, Type } from 'protobufjs';
+import { findMessageType, messageType } from './protos.js';
+import { TYPE_URLS } from './types.js';
+import type { EnvoyMessage, EnvoyResource, ResourceType } from './types.js';
+
+export class StrictEncodeError extends Error {
+  constructor(
+    /** Proto path of the offending field, e.g. `virtual_hosts[0].routes[1].match.pathx`. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'StrictEncodeError';
+  }
+}
+
+const WRAPPERS: Record<string, string> = {
+  '.google.protobuf.DoubleValue': 'double',
+  '.google.protobuf.FloatValue': 'float',
+  '.google.protobuf.Int64Value': 'int64',
+  '.google.protobuf.UInt64Value': 'uint64',
+  '.google.protobuf.Int32Value': 'int32',
+  '.google.protobuf.UInt32Value': 'uint32',
+  '.google.protobuf.BoolValue': 'bool',
+  '.google.protobuf.StringValue': 'string',
+  '.google.protobuf.BytesValue': 'bytes',
+};
+
+export function isWrapperType(fullName: string): boolean {
+  return fullName in WRAPPERS;
+}
+
+export function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+// ---------- durations ----------
+
+/** Parses proto3 JSON durations ("1.5s", "-2s") into seconds and nanos. */
+export function parseProtoDuration(text: string): { seconds: number; nanos: number } | undefined {
+  const m = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(text);
+  if (!m) return undefined;
+  const sign = m[1] ? -1 : 1;
+  const seconds = Number(m[2]);
+  const nanos = m[3] ? Number(m[3].padEnd(9, '0')) : 0;
+  return { seconds: sign * seconds, nanos: sign * nanos };
+}
+
+export function formatProtoDuration(seconds: number, nanos: number): string {
+  const negative = seconds < 0 || nanos < 0;
+  const s = Math.abs(seconds);
+  const n = Math.abs(nanos);
+  let fraction = '';
+  if (n !== 0) fraction = '.' + String(n).padStart(9, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${s}${fraction}s`;
+}
+
+/** Duration JSON → total nanoseconds as a number (precise enough for config values). */
+export function durationNanos(value: unknown): number | undefined {
+  if (typeof value === 'string') {
+    const d = parseProtoDuration(value);
+    return d ? d.seconds * 1e9 + d.nanos : undefined;
+  }
+  if (isPlainObject(value)) {
+    return Number(value.seconds ?? 0) * 1e9 + Number(value.nanos ?? 0);
+  }
+  return undefined;
+}
+
+// ---------- JSON → protobufjs object ----------
+
+// protobufjs' bundled struct.proto uses camelCase field names (nullValue, ...).
+function toStructValue(value: unknown, path: string): Record<string, unknown> {
+  if (value === null) return { nullValue: 0 };
+  if (typeof value === 'number') return { numberValue: value };
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (Array.isArray(value)) return { listValue: { values: value.map((v, i) => toStructValue(v, `${path}[${i}]`)) } };
+  if (isPlainObject(value)) return { structValue: toStruct(value, path) };
+  throw new StrictEncodeError(path, `unsupported JSON value ${String(value)}`);
+}
+
+function toStruct(value: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected a JSON object (google.protobuf.Struct)');
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) fields[key] = toStructValue(value[key], join(path, key));
+  return { fields };
+}
+
+function scalarIn(type: string, value: unknown, path: string): unknown {
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') throw new StrictEncodeError(path, `expected a string, got ${typeof value}`);
+      return value;
+    case 'bool':
+      if (typeof value !== 'boolean') throw new StrictEncodeError(path, `expected a boolean, got ${typeof value}`);
+      return value;
+    case 'bytes':
+      if (value instanceof Uint8Array) return value;
+      if (typeof value !== 'string') throw new StrictEncodeError(path, 'expected base64 bytes');
+      return Buffer.from(value, 'base64');
+    case 'double':
+    case 'float':
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(path, 'expected a number');
+      return value;
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+    case 'fixed64':
+    case 'sfixed64': {
+      const n = typeof value === 'string' && /^-?\d+$/.test(value) ? value : value;
+      if (typeof n !== 'number' && typeof n !== 'string') throw new StrictEncodeError(path, 'expected an integer');
+      if (typeof n === 'number' && !Number.isInteger(n)) throw new StrictEncodeError(path, 'expected an integer');
+      if (type.startsWith('u') && Number(n) < 0) throw new StrictEncodeError(path, 'expected a non-negative integer');
+      return n;
+    }
+    default: {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
+      if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) {
+        throw new StrictEncodeError(path, 'out of range for uint32');
+      }
+      if ((type === 'int32' || type === 'sint32' || type === 'sfixed32') && (value < -0x80000000 || value > 0x7fffffff)) {
+        throw new StrictEncodeError(path, 'out of range for int32');
+      }
+      return value;
+    }
+  }
+}
+
+function enumIn(enumType: Enum, value: unknown, path: string): number {
+  if (typeof value === 'string') {
+    const n = enumType.values[value];
+    if (n === undefined) throw new StrictEncodeError(path, `unknown ${enumType.name} value "${value}"`);
+    return n;
+  }
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  throw new StrictEncodeError(path, `expected a ${enumType.name} name`);
+}
+
+function fieldValueIn(field: Field, value: unknown, path: string): unknown {
+  const resolved = field.resolvedType;
+  if (resolved && 'values' in resolved && !('fields' in resolved)) return enumIn(resolved as Enum, value, path);
+  if (resolved) return messageIn(resolved as Type, value, path);
+  return scalarIn(field.type, value, path);
+}
+
+function messageIn(type: Type, value: unknown, path: string): Record<string, unknown> {
+  const fullName = type.fullName;
+  if (fullName === '.google.protobuf.Any') return anyIn(value, path);
+  if (fullName === '.google.protobuf.Duration' || fullName === '.google.protobuf.Timestamp') {
+    if (fullName === '.google.protobuf.Duration' && typeof value === 'string') {
+      const d = parseProtoDuration(value);
+      if (!d) throw new StrictEncodeError(path, `invalid duration "${value}" (expected e.g. "1.5s")`);
+      return d;
+    }
+    if (fullName === '.google.protobuf.Timestamp' && typeof value === 'string') {
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) throw new StrictEncodeError(path, `invalid timestamp "${value}"`);
+      return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+    }
+  }
+  if (fullName === '.google.protobuf.Struct') return toStruct(value, path);
+  if (fullName === '.google.protobuf.Value') return toStructValue(value, path);
+  if (fullName === '.google.protobuf.ListValue') {
+    if (!Array.isArray(value)) throw new StrictEncodeError(path, 'expected a JSON array');
+    return { values: value.map((v, i) => toStructValue(v, `${path}[${i}]`)) };
+  }
+  const wrapped = WRAPPERS[fullName];
+  if (wrapped) return { value: scalarIn(wrapped, value, path) };
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, `expected a ${type.name} object`);
+  const out: Record<string, unknown> = {};
+  const oneofSeen = new Map<string, string>();
+  for (const key of Object.keys(value)) {
+    const fieldPath = join(path, key);
+    const field = type.fields[key];
+    if (!field) throw new StrictEncodeError(fieldPath, `unknown field "${key}" in ${fullName.slice(1)}`);
+    const v = value[key];
+    if (v === undefined) continue;
+    if (field.partOf) {
+      const other = oneofSeen.get(field.partOf.name);
+      if (other) throw new StrictEncodeError(fieldPath, `oneof ${field.partOf.name} already set by "${other}"`);
+      oneofSeen.set(field.partOf.name, key);
+    }
+    if (field.map) {
+      if (!isPlainObject(v)) throw new StrictEncodeError(fieldPath, 'expected an object (map)');
+      const m: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) m[k] = fieldValueIn(field, v[k], `${fieldPath}["${k}"]`);
+      out[key] = m;
+    } else if (field.repeated) {
+      if (!Array.isArray(v)) throw new StrictEncodeError(fieldPath, 'expected an array');
+      out[key] = v.map((item, i) => fieldValueIn(field, item, `${fieldPath}[${i}]`));
+    } else {
+      out[key] = fieldValueIn(field, v, fieldPath);
+    }
+  }
+  return out;
+}
+
+function anyIn(value: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected an Any object with "@type"');
+  const typeUrl = value['@type'];
+  if (typeof typeUrl !== 'string') throw new StrictEncodeError(join(path, '@type'), 'missing "@type"');
+  const inner = findMessageType(typeUrl);
+  if (!inner) throw new StrictEncodeError(join(path, '@type'), `unknown type "${typeUrl}"`);
+  const { '@type': _type, ...rest } = value;
+  const innerValue = isWrapperType(inner.fullName) || inner.fullName === '.google.protobuf.Duration' ? rest.value : rest;
+  const obj = messageIn(inner, innerValue, path);
+  return { type_url: typeUrl, value: inner.encode(inner.fromObject(obj)).finish() };
+}
+
+/** Checks every key against the proto and returns the protobufjs message for `typeName`. */
+export function toProtoMessage(typeName: string, json: EnvoyMessage): protobuf.Message {
+  const type = messageType(typeName);
+  const obj = messageIn(type, json, '');
+  return type.fromObject(obj);
+}
+
+/** Strictly encodes one JSON message of the named type. Throws StrictEncodeError naming the field. */
+export function encodeMessage(typeName: string, json: EnvoyMessage): Uint8Array {
+  const type = messageType(typeName);
+  return type.encode(type.fromObject(messageIn(type, json, ''))).finish();
+}
+
+// ---------- protobufjs message → JSON ----------
+
+type Long = { toString(): string; toNumber(): number };
+
+function numberOut(value: unknown): number | string {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && value !== null && 'toNumber' in value) {
+    const long = value as Long;
+    const n = long.toNumber();
+    return Number.isSafeInteger(n) ? n : long.toString();
+  }
+  return Number(value);
+}
+
+function structValueOut(value: Record<string, unknown>): unknown {
+  if (has(value, 'structValue') && value.structValue) return structOut(value.structValue as Record<string, unknown>);
+  if (has(value, 'listValue') && value.listValue) {
+    return ((value.listValue as { values?: Array<Record<string, unknown>> }).values ?? []).map(structValueOut);
+  }
+  if (has(value, 'stringValue')) return value.stringValue;
+  if (has(value, 'numberValue')) return value.numberValue;
+  if (has(value, 'boolValue')) return value.boolValue;
+  return null;
+}
+
+function structOut(value: Record<string, unknown>): Record<string, unknown> {
+  const fields = (value.fields ?? {}) as Record<string, Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) out[key] = structValueOut(fields[key]);
+  return out;
+}
+
+function scalarOut(type: string, value: unknown): unknown {
+  if (type === 'bytes') return Buffer.from(value as Uint8Array).toString('base64');
+  if (type === 'string' || type === 'bool') return value;
+  return numberOut(value);
+}
+
+function fieldValueOut(field: Field, value: unknown): unknown {
+  const resolved = field.resolvedType;
+  if (resolved && !('fields' in resolved)) {
+    const e = resolved as Enum;
+    return e.valuesById[value as number] ?? value;
+  }
+  if (resolved) return messageOut(resolved as Type, value as Record<string, unknown>);
+  return scalarOut(field.type, value);
+}
+
+function has(message: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, key);
+}
+
+function messageOut(type: Type, message: Record<string, unknown>): unknown {
+  const fullName = type.fullName;
+  if (fullName === '.google.protobuf.Any') {
+    const typeUrl = String(message.type_url ?? '');
+    const inner = findMessageType(typeUrl);
+    if (!inner) return { '@type': typeUrl, value: Buffer.from((message.value as Uint8Array) ?? []).toString('base64') };
+    const decoded = messageOut(inner, inner.decode((message.value as Uint8Array) ?? new Uint8Array()) as never);
+    if (isPlainObject(decoded)) return { '@type': typeUrl, ...decoded };
+    return { '@type': typeUrl, value: decoded };
+  }
+  if (fullName === '.google.protobuf.Duration') {
+    return formatProtoDuration(Number(numberOut(message.seconds ?? 0)), Number(message.nanos ?? 0));
+  }
+  if (fullName === '.google.protobuf.Timestamp') {
+    const ms = Number(numberOut(message.seconds ?? 0)) * 1000 + Math.floor(Number(message.nanos ?? 0) / 1e6);
+    return new Date(ms).toISOString();
+  }
+  if (fullName === '.google.protobuf.Struct') return structOut(message);
+  if (fullName === '.google.protobuf.Value') return structValueOut(message);
+  if (fullName === '.google.protobuf.ListValue') {
+    return ((message.values ?? []) as Array<Record<string, unknown>>).map(structValueOut);
+  }
+  const wrapped = WRAPPERS[fullName];
+  if (wrapped) return scalarOut(wrapped, message.value ?? (wrapped === 'string' ? '' : wrapped === 'bool' ? false : 0));
+  const out: Record<string, unknown> = {};
+  for (const field of type.fieldsArray) {
+    if (!has(message, field.name)) continue;
+    const v = message[field.name];
+    if (v === undefined || v === null) continue;
+    // proto3 cannot tell an empty list or map from an absent one; omit both.
+    if (field.map && Object.keys(v as object).length === 0) continue;
+    if (field.repeated && (v as unknown[]).length === 0) continue;
+    if (field.map) {
+      const m: Record<string, unknown> = {};
+      const entries = v as Record<string, unknown>;
+      for (const k of Object.keys(entries)) m[k] = fieldValueOut(field, entries[k]);
+      out[field.name] = m;
+    } else if (field.repeated) {
+      out[field.name] = (v as unknown[]).map((item) => fieldValueOut(field, item));
+    } else {
+      out[field.name] = fieldValueOut(field, v);
+    }
+  }
+  return out;
+}
+
+/** Decodes wire bytes of the named message type into Portico's Envoy JSON. */
+export function decodeMessage(typeName: string, bytes: Uint8Array): EnvoyMessage {
+  const type = messageType(typeName);
+  return messageOut(type, type.decode(bytes) as unknown as Record<string, unknown>) as EnvoyMessage;
+}
+
+// ---------- resources ----------
+
+export function typeNameOf(type: ResourceType): string {
+  return TYPE_URLS[type].slice('type.googleapis.com/'.length);
+}
+
+/** Serialized message bytes (not wrapped in Any). Throws StrictEncodeError on unknown fields or bad values. */
+export function encodeResource(resource: EnvoyResource): Uint8Array {
+  return encodeMessage(typeNameOf(resource.type), resource.message);
+}
+
+export function decodeResource(type: ResourceType, bytes: Uint8Array): EnvoyMessage {
+  return decodeMessage(typeNameOf(type), bytes);
+}
+
+/** A resource as a google.protobuf.Any ready for a DiscoveryResponse. */
+export function packResource(resource: EnvoyResource): { type_url: string; value: Uint8Array } {
+  return { type_url: TYPE_URLS[resource.type], value: encodeResource(resource) };
+}

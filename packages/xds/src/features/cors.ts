@@ -1,0 +1,44 @@
+// Gateway API CORS filter → the envoy.filters.http.cors HTTP filter in the HCM
+// plus a per-route CorsPolicy in typed_per_filter_config.
+import type { IRCors, IRRouteConfig } from '@portico/ir';
+import { escapeRegex, typed } from '../build/util.js';
+import type { EnvoyMessage } from '../types.js';
+import type { XdsFeature } from './feature.js';
+
+export const CORS_FILTER = 'envoy.filters.http.cors';
+
+function usesCors(routeConfig: IRRouteConfig): boolean {
+  return routeConfig.virtualHosts.some((vh) => vh.routes.some((r) => r.cors));
+}
+
+/** Gateway API origin (`https://*.example.com`, `*`, exact) → StringMatcher. */
+export function originMatcher(origin: string): EnvoyMessage {
+  if (origin === '*') return { safe_regex: { regex: '.*' } };
+  if (!origin.includes('*')) return { exact: origin };
+  const pattern = origin.split('*').map(escapeRegex).join('[^/]+');
+  return { safe_regex: { regex: `^${pattern}$` } };
+}
+
+export function corsPolicy(cors: IRCors): EnvoyMessage {
+  const policy: EnvoyMessage = { allow_origin_string_match: cors.allowOrigins.map(originMatcher) };
+  if (cors.allowMethods.length > 0) policy.allow_methods = cors.allowMethods.join(',');
+  if (cors.allowHeaders.length > 0) policy.allow_headers = cors.allowHeaders.join(',');
+  if (cors.exposeHeaders.length > 0) policy.expose_headers = cors.exposeHeaders.join(',');
+  if (cors.maxAgeSeconds !== undefined) policy.max_age = String(cors.maxAgeSeconds);
+  if (cors.allowCredentials) policy.allow_credentials = true;
+  return policy;
+}
+
+export const corsFeature: XdsFeature = {
+  name: 'cors',
+  httpFilters(routeConfig) {
+    if (!usesCors(routeConfig)) return [];
+    return [{ name: CORS_FILTER, typed_config: typed('envoy.extensions.filters.http.cors.v3.Cors', {}) }];
+  },
+  patchRoute(route, ir) {
+    if (!ir.cors) return;
+    const perFilter = (route.typed_per_filter_config as EnvoyMessage | undefined) ?? {};
+    perFilter[CORS_FILTER] = typed('envoy.config.route.v3.CorsPolicy', corsPolicy(ir.cors));
+    route.typed_per_filter_config = perFilter;
+  },
+};

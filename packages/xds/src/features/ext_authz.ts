@@ -1,0 +1,68 @@
+// External authorization: one ext_authz HTTP filter per distinct configuration,
+// disabled in the HCM and enabled on the routes that use it with a FilterConfig.
+import { createHash } from 'node:crypto';
+import type { IRExternalAuth, IRRouteConfig } from '@portico/ir';
+import { typed } from '../build/util.js';
+import type { EnvoyMessage } from '../types.js';
+import type { XdsFeature } from './feature.js';
+
+const DEFAULT_TIMEOUT = '10s';
+
+/** `envoy.filters.http.ext_authz/<cluster>/<hash of the config>`: stable across builds. */
+export function extAuthzFilterName(auth: IRExternalAuth): string {
+  const digest = createHash('sha256').update(JSON.stringify(auth)).digest('hex').slice(0, 8);
+  return `envoy.filters.http.ext_authz/${auth.cluster}/${digest}`;
+}
+
+function headerList(names: string[]): EnvoyMessage {
+  return { patterns: names.map((name) => ({ exact: name, ignore_case: true })) };
+}
+
+export function extAuthzConfig(auth: IRExternalAuth): EnvoyMessage {
+  const config: EnvoyMessage = { transport_api_version: 'V3' };
+  if (auth.protocol === 'GRPC') {
+    config.grpc_service = { envoy_grpc: { cluster_name: auth.cluster }, timeout: DEFAULT_TIMEOUT };
+  } else {
+    const service: EnvoyMessage = {
+      server_uri: { uri: `http://${auth.cluster}`, cluster: auth.cluster, timeout: DEFAULT_TIMEOUT },
+    };
+    if (auth.path) service.path_prefix = auth.path;
+    if (auth.allowedResponseHeaders?.length) {
+      service.authorization_response = { allowed_upstream_headers: headerList(auth.allowedResponseHeaders) };
+    }
+    config.http_service = service;
+  }
+  if (auth.allowedHeaders?.length) config.allowed_headers = headerList(auth.allowedHeaders);
+  if (auth.forwardBodyMaxSize !== undefined && auth.forwardBodyMaxSize > 0) {
+    config.with_request_body = { max_request_bytes: auth.forwardBodyMaxSize, allow_partial_message: true };
+  }
+  return config;
+}
+
+function distinctConfigs(routeConfig: IRRouteConfig): IRExternalAuth[] {
+  const byName = new Map<string, IRExternalAuth>();
+  for (const vh of routeConfig.virtualHosts) {
+    for (const route of vh.routes) if (route.externalAuth) byName.set(extAuthzFilterName(route.externalAuth), route.externalAuth);
+  }
+  return [...byName.keys()].sort().map((name) => byName.get(name) as IRExternalAuth);
+}
+
+export const extAuthzFeature: XdsFeature = {
+  name: 'ext_authz',
+  httpFilters(routeConfig, ctx) {
+    return distinctConfigs(routeConfig).map((auth) => {
+      ctx.referencedClusters.add(auth.cluster);
+      return {
+        name: extAuthzFilterName(auth),
+        typed_config: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', extAuthzConfig(auth)),
+        disabled: true,
+      };
+    });
+  },
+  patchRoute(route, ir) {
+    if (!ir.externalAuth) return;
+    const perFilter = (route.typed_per_filter_config as EnvoyMessage | undefined) ?? {};
+    perFilter[extAuthzFilterName(ir.externalAuth)] = typed('envoy.config.route.v3.FilterConfig', {});
+    route.typed_per_filter_config = perFilter;
+  },
+};

@@ -1,0 +1,51 @@
+// Gateway API RequestHeaderModifier / ResponseHeaderModifier, rule level and
+// per backendRef: set = OVERWRITE_IF_EXISTS_OR_ADD, add = APPEND_IF_EXISTS_OR_ADD,
+// remove = *_headers_to_remove. Expressed as route / weighted-cluster header
+// options (no HTTP filter needed).
+import type { IRHeaderMutation } from '@portico/ir';
+import type { EnvoyMessage } from '../types.js';
+import type { XdsFeature } from './feature.js';
+
+export function headerValueOptions(mutation: IRHeaderMutation): EnvoyMessage[] {
+  return [
+    ...mutation.set.map((h) => ({ header: { key: h.name, value: h.value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
+    ...mutation.add.map((h) => ({ header: { key: h.name, value: h.value }, append_action: 'APPEND_IF_EXISTS_OR_ADD' })),
+  ];
+}
+
+/** Writes `<prefix>_headers_to_add` / `<prefix>_headers_to_remove` onto `target`. */
+function apply(target: EnvoyMessage, prefix: 'request' | 'response', mutation: IRHeaderMutation | undefined): void {
+  if (!mutation) return;
+  const options = headerValueOptions(mutation);
+  if (options.length > 0) target[`${prefix}_headers_to_add`] = options;
+  if (mutation.remove.length > 0) target[`${prefix}_headers_to_remove`] = [...mutation.remove];
+}
+
+function hasMutation(mutation: IRHeaderMutation | undefined): boolean {
+  return !!mutation && mutation.set.length + mutation.add.length + mutation.remove.length > 0;
+}
+
+export const headerMutationFeature: XdsFeature = {
+  name: 'header_mutation',
+  patchRoute(route, ir) {
+    apply(route, 'request', ir.requestHeaders);
+    apply(route, 'response', ir.responseHeaders);
+    if (ir.action.kind !== 'forward') return;
+    const action = route.route as EnvoyMessage | undefined;
+    if (!action) return;
+    const backends = ir.action.backends.filter((b) => b.weight > 0);
+    if (!backends.some((b) => hasMutation(b.requestHeaders) || hasMutation(b.responseHeaders))) return;
+    // Per-backend filters need a ClusterWeight to hang on, even for a single backend.
+    if (typeof action.cluster === 'string') {
+      action.weighted_clusters = { clusters: [{ name: action.cluster, weight: backends[0].weight }] };
+      delete action.cluster;
+    }
+    const weighted = action.weighted_clusters as { clusters: EnvoyMessage[] };
+    backends.forEach((backend, i) => {
+      const entry = weighted.clusters[i];
+      if (!entry || entry.name !== backend.cluster) return;
+      apply(entry, 'request', backend.requestHeaders);
+      apply(entry, 'response', backend.responseHeaders);
+    });
+  },
+};

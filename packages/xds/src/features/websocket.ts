@@ -1,0 +1,20 @@
+// WebSocket upgrades: allowed on every HTTP connection manager (as Gateway API
+// users expect), and stated explicitly on routes whose backends declare the
+// kubernetes.io/ws protocol.
+import type { EnvoyMessage } from '../types.js';
+import type { XdsFeature } from './feature.js';
+
+export const websocketFeature: XdsFeature = {
+  name: 'websocket',
+  patchHcm(hcm, _routeConfig, ctx) {
+    if (ctx.proxyless) return;
+    hcm.upgrade_configs = [{ upgrade_type: 'websocket' }];
+  },
+  patchRoute(route, ir, ctx) {
+    if (ir.action.kind !== 'forward') return;
+    const action = route.route as EnvoyMessage | undefined;
+    if (!action) return;
+    const websocket = ir.action.backends.some((b) => ctx.clusters.get(b.cluster)?.protocol === 'websocket');
+    if (websocket) action.upgrade_configs = [{ upgrade_type: 'websocket', enabled: true }];
+  },
+};
