@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import type { EnvoyResource } from '@portico/xds';
-import { SnapshotCache, startXdsServer, type XdsServer } from '../src/index.js';
+import { SnapshotCache, startXdsServer } from '../src/index.js';
 import { startEchoBackend, XdsEchoClient, type EchoBackend } from './support/echo.js';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
 import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
