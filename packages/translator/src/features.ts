@@ -37,6 +37,8 @@ const IMPLEMENTED = [
   'ReferenceGrant',
   'TCPRoute',
   'TLSRoute',
+  'TLSRouteModeMixed',
+  'TLSRouteModeTerminate',
   'UDPRoute',
 ] as const;
 

@@ -43,36 +43,52 @@ function conflictBetween(a: ListenerModel, b: ListenerModel): 'HostnameConflict'
   return undefined;
 }
 
+function conflictWith(listener: ListenerModel, other: ListenerModel, reason: 'HostnameConflict' | 'ProtocolConflict'): void {
+  // A ProtocolConflict explains more than a hostname clash; keep it when both apply.
+  if (listener.conflict?.reason === 'ProtocolConflict') return;
+  listener.supportedKinds = [];
+  listener.conflict = {
+    reason,
+    message:
+      reason === 'ProtocolConflict'
+        ? `port ${listener.port} is also used by ${describe(other)} with incompatible protocol ${other.protocol}`
+        : `port ${listener.port} and hostname "${listener.hostname ?? ''}" are also used by ${describe(other)}`,
+  };
+}
+
 /**
- * Marks conflicted listeners per the Gateway spec: within one source every indistinct
- * listener is conflicted (no winner is picked); against a higher-priority source
- * (a Gateway over its ListenerSets, older ListenerSets over newer) the lower one loses.
- * Listeners that were not accepted for other reasons take no part.
+ * Marks conflicted listeners per the Gateway spec, source by source in merge order (the
+ * Gateway, then its ListenerSets oldest first). A listener that clashes with one already
+ * admitted from an earlier source loses and takes no further part; among the rest of one
+ * source every indistinct listener is conflicted (no winner is picked). Listeners that
+ * were not accepted for other reasons take no part.
  */
 export function markConflicts(listeners: ListenerModel[]): void {
-  const candidates = listeners.filter((l) => !l.notAccepted);
-  for (const listener of candidates) {
-    for (const other of candidates) {
-      if (other === listener) continue;
-      if (other.source.rank > listener.source.rank) continue;
-      const sameSource =
-        other.source.rank === listener.source.rank &&
-        other.source.kind === listener.source.kind &&
-        other.source.namespace === listener.source.namespace &&
-        other.source.name === listener.source.name;
-      if (!sameSource && other.source.rank === listener.source.rank) continue;
-      const reason = conflictBetween(listener, other);
-      if (!reason) continue;
-      // A ProtocolConflict explains more than a hostname clash; keep it when both apply.
-      if (listener.conflict?.reason === 'ProtocolConflict') continue;
-      listener.supportedKinds = [];
-      listener.conflict = {
-        reason,
-        message:
-          reason === 'ProtocolConflict'
-            ? `port ${listener.port} is also used by ${describe(other)} with incompatible protocol ${other.protocol}`
-            : `port ${listener.port} and hostname "${listener.hostname ?? ''}" are also used by ${describe(other)}`,
-      };
+  const sourceKey = (l: ListenerModel): string => `${l.source.rank}|${l.source.kind}|${l.source.namespace}/${l.source.name}`;
+  const bySource = new Map<string, ListenerModel[]>();
+  for (const listener of listeners) {
+    if (listener.notAccepted) continue;
+    const key = sourceKey(listener);
+    const group = bySource.get(key) ?? [];
+    group.push(listener);
+    bySource.set(key, group);
+  }
+  const ordered = [...bySource.values()].sort((a, b) => a[0]!.source.rank - b[0]!.source.rank);
+  const admitted: ListenerModel[] = [];
+  for (const group of ordered) {
+    const remaining: ListenerModel[] = [];
+    for (const listener of group) {
+      const winner = admitted.find((other) => conflictBetween(listener, other));
+      if (winner) conflictWith(listener, winner, conflictBetween(listener, winner)!);
+      else remaining.push(listener);
     }
+    for (const listener of remaining) {
+      for (const other of remaining) {
+        if (other === listener) continue;
+        const reason = conflictBetween(listener, other);
+        if (reason) conflictWith(listener, other, reason);
+      }
+    }
+    admitted.push(...remaining.filter((l) => !l.conflict));
   }
 }
