@@ -1,0 +1,163 @@
+// The chart's RBAC must allow every request the provider really makes. The
+// provider runs a full cycle (sync, referenced Secret, leader election, status,
+// provisioning, cleanup) against FakeApiServer, a test double of the API
+// server that records requests; each recorded request is then authorized
+// against the rules in charts/portico/templates/{clusterrole,role}.yaml the
+// way the RBAC authorizer would.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { KubernetesProvider } from '../src/kubernetes/provider.js';
+import { proxyName } from '../src/kubernetes/provisioning.js';
+import { FakeApiServer, type RecordedRequest } from './kubernetes/apiserver-double.js';
+import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, routeStatus, waitFor } from './kubernetes/fixtures.js';
+
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+  resourceNames?: string[];
+}
+
+const templates = new URL('../../../charts/portico/templates/', import.meta.url);
+const values = parse(readFileSync(new URL('../values.yaml', templates), 'utf8')) as { leaderElection: { leaseName: string } };
+
+/** The rules of a template: template actions are dropped, the lease name is substituted from values.yaml. */
+function rulesOf(file: string, kind: 'ClusterRole' | 'Role'): PolicyRule[] {
+  const text = readFileSync(new URL(file, templates), 'utf8')
+    .replace(/\{\{ \.Values\.leaderElection\.leaseName \| quote \}\}/g, JSON.stringify(values.leaderElection.leaseName))
+    .split('\n')
+    .filter((line) => !/^\s*\{\{/.test(line))
+    .join('\n')
+    .replace(/\{\{[^}]*\}\}/g, 'templated');
+  const docs = parseAllDocuments(text).map((doc) => doc.toJS() as { kind?: string; rules?: PolicyRule[] });
+  const role = docs.find((doc) => doc?.kind === kind);
+  if (!role?.rules) throw new Error(`${file} has no ${kind} rules`);
+  return role.rules;
+}
+
+interface Attributes {
+  group: string;
+  resource: string;
+  verb: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** Request attributes as the API server's RBAC authorizer sees them; undefined for discovery. */
+function attributesOf(request: RecordedRequest): Attributes | undefined {
+  const parts = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [group, rest] = parts[0] === 'api' ? ['', parts.slice(2)] : [parts[1], parts.slice(3)];
+  if (rest.length === 0) return undefined;
+  let namespace: string | undefined;
+  let tail = rest;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    tail = rest.slice(2);
+  }
+  const [plural, name, sub] = tail;
+  const verb =
+    request.method === 'GET'
+      ? name
+        ? 'get'
+        : request.query.get('watch') === 'true' || request.query.get('watch') === '1'
+          ? 'watch'
+          : 'list'
+      : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[request.method];
+  return { group, resource: sub ? `${plural}/${sub}` : plural, verb, namespace, name };
+}
+
+function allows(rules: PolicyRule[], a: Attributes): boolean {
+  return rules.some(
+    (rule) =>
+      (rule.apiGroups ?? []).includes(a.group) &&
+      (rule.resources ?? []).includes(a.resource) &&
+      (rule.verbs ?? []).includes(a.verb) &&
+      (!rule.resourceNames || (a.name !== undefined && rule.resourceNames.includes(a.name))),
+  );
+}
+
+const LEASE_NAMESPACE = 'portico-system';
+let api: FakeApiServer;
+
+beforeAll(async () => {
+  api = new FakeApiServer();
+  api.installGatewayApi();
+  await api.start();
+  api.apply(gatewayClass());
+  api.apply(
+    gateway('gw', 'default', {
+      listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } }],
+    }),
+  );
+  api.apply(httpRoute('r1'));
+  api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'default' }, data: { 'tls.crt': 'eA==' } });
+
+  const provider = new KubernetesProvider({
+    kubeConfig: api.kubeConfig(),
+    controllerName: CONTROLLER,
+    debounceMs: 20,
+    statusBatchMs: 10,
+    leaderElection: { namespace: LEASE_NAMESPACE, leaseName: values.leaderElection.leaseName, retryPeriodMs: 50, leaseDurationMs: 2_000 },
+    provisioning: { envoyImage: 'envoy:test', xdsHost: 'portico.portico-system.svc.cluster.local', xdsPort: 18000 },
+  });
+  let latest: unknown;
+  await provider.start((snapshot) => (latest = snapshot));
+  await waitFor(() => latest && provider.isLeader, 'leader with a snapshot');
+  await waitFor(() => api.getObject('v1', 'services', 'default', proxyName('gw')), 'provisioned');
+  await provider.writeStatus([routeStatus('r1', '2026-01-01T00:00:00Z')]);
+  // An update to a provisioned object, then the Gateway goes away (deletes).
+  api.apply(gateway('gw', 'default', { listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] }));
+  await waitFor(() => api.requestsMatching('PUT', /\/deployments\//).length > 0, 'provisioned object updated');
+  api.remove(GW, 'gateways', 'default', 'gw');
+  await waitFor(() => !api.getObject('apps/v1', 'deployments', 'default', proxyName('gw')), 'cleanup');
+  await provider.stop(); // releases the Lease (update)
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+describe('charts/portico RBAC', () => {
+  it('authorizes every request the provider made, with no wildcard', () => {
+    const clusterRules = rulesOf('clusterrole.yaml', 'ClusterRole');
+    const leaseRules = rulesOf('role.yaml', 'Role');
+    for (const rule of [...clusterRules, ...leaseRules]) {
+      expect([...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])]).not.toContain('*');
+    }
+    const seen = new Set<string>();
+    const denied: string[] = [];
+    for (const request of api.requests) {
+      const attributes = attributesOf(request);
+      if (!attributes) continue;
+      const summary = `${attributes.verb} ${attributes.group || 'core'}/${attributes.resource}${attributes.namespace ? ` in ${attributes.namespace}` : ''}`;
+      seen.add(`${attributes.verb} ${attributes.resource}`);
+      const namespaceRules = attributes.namespace === LEASE_NAMESPACE ? [...clusterRules, ...leaseRules] : clusterRules;
+      if (!allows(namespaceRules, attributes)) denied.push(summary);
+    }
+    expect(denied).toEqual([]);
+    // The cycle really exercised reads, status writes, provisioning and the Lease.
+    for (const expected of [
+      'list gateways',
+      'watch httproutes',
+      'list secrets',
+      'update httproutes/status',
+      'create deployments',
+      'update deployments',
+      'delete services',
+      'create leases',
+      'update leases',
+    ]) {
+      expect(seen).toContain(expected);
+    }
+  });
+
+  it('does not allow writing Gateway API specs or Secrets', () => {
+    const clusterRules = rulesOf('clusterrole.yaml', 'ClusterRole');
+    for (const verb of ['create', 'update', 'patch', 'delete']) {
+      expect(allows(clusterRules, { group: 'gateway.networking.k8s.io', resource: 'httproutes', verb })).toBe(false);
+      expect(allows(clusterRules, { group: '', resource: 'secrets', verb })).toBe(false);
+    }
+    expect(allows(clusterRules, { group: 'coordination.k8s.io', resource: 'leases', verb: 'update' })).toBe(false);
+  });
+});
