@@ -1,7 +1,6 @@
 // Snapshot cache: the desired xDS state per proxy group, encoded once.
 import { createHash } from 'node:crypto';
-import * as xds from '@portico/xds';
-import { TYPE_URLS, type EnvoyResource, type EnvoyResources, type ResourceType, type XdsBuildResult } from '@portico/xds';
+import { TYPE_URLS, encodeResource, type EnvoyResource, type EnvoyResources, type ResourceType, type XdsBuildResult } from '@portico/xds';
 import { XdsEvents, type NackError, type XdsMode } from './events.js';
 import type { AnyMessage } from './protocol.js';
 
@@ -93,14 +92,6 @@ function emptyGroupView(): Record<ResourceType, Map<string, CachedResource>> {
 
 const EMPTY_VIEW: GroupView = emptyGroupView();
 
-function defaultEncoder(): ResourceEncoder {
-  const candidate = (xds as unknown as Record<string, unknown>).encodeResource;
-  if (typeof candidate !== 'function') {
-    throw new Error('@portico/xds does not export encodeResource; pass an encode option to SnapshotCache');
-  }
-  return candidate as ResourceEncoder;
-}
-
 export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
 }
@@ -167,7 +158,7 @@ export class SnapshotCache {
 
   /** Replaces the whole desired state and notifies streams of what changed. */
   setSnapshot(result: XdsBuildResult): SnapshotChange {
-    const encode = this.encodeOption ?? defaultEncoder();
+    const encode = this.encodeOption ?? encodeResource;
     const nextPool = new Map<string, CachedResource>();
     const nextViews = new Map<string, GroupView>();
     const errors: EncodeError[] = [];
