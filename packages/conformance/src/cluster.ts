@@ -66,9 +66,20 @@ export function objectId(kind: string, namespace: string | null | undefined, nam
   return `${kind}/${namespace ?? ''}/${name}`;
 }
 
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Everything the API server counts as spec for generation purposes: all but metadata and status. */
 function specPart(object: StoredObject): string {
   const { metadata: _metadata, status: _status, ...rest } = object;
-  return JSON.stringify(rest, Object.keys(rest).sort());
+  return canonical(rest);
 }
 
 function stableHash(text: string, length: number, alphabet = 'bcdfghjklmnpqrstvwxz2456789'): string {

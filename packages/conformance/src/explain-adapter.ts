@@ -1,11 +1,190 @@
-// Adapter from the explain stage's trace to the runner's DataPath contract.
-import type { DataPath, DataPathFactory } from './traffic.js';
+// Adapter from @portico/explain's trace to the runner's DataPath contract. The
+// trace fields read here are declared locally (a structural subset of
+// ExplainTrace) so the runner keeps compiling while explain evolves.
+import type { TranslationResult } from '@portico/translator';
+import { parseDurationMs } from './traffic.js';
+import type { AppendAction, DataPath, DataPathAnswer, DataPathFactory, DataPathRequest, ForwardBackend, HeaderMutationLevel, RetryPolicy, ServiceRef, UpstreamView } from './traffic.js';
 
+interface TraceUpstreamRequest {
+  method: string;
+  authority: string;
+  path: string;
+  headers: Record<string, string[]>;
+}
+
+interface TraceCluster {
+  name: string;
+  weight: number;
+  exists: boolean;
+  source?: Record<string, unknown>;
+  localReplyStatus?: number;
+  localReplyReason?: string;
+  request?: TraceUpstreamRequest;
+  responseHeaderMutations?: Array<{ level?: string; remove: string[]; add: Array<{ name: string; value: string; appendAction: string }> }>;
+}
+
+export interface TraceSubset {
+  outcome: string;
+  summary: string;
+  clusters?: TraceCluster[];
+  upstreamRequest?: TraceUpstreamRequest;
+  response?: { from: string; status?: number; headers?: Record<string, string[]>; location?: string; reason?: string };
+  mirrors?: Array<{ cluster: string; percent: number; source?: Record<string, unknown> }>;
+  cors?: { preflight: boolean; headers: Record<string, string> };
+  retry?: { retryOn: string[]; numRetries: number; perTryTimeout?: string; retriableStatusCodes: number[] };
+  timeout?: { route: string };
+  steps?: Array<{ stage: string; result: string }>;
+}
+
+function joinHeaders(headers: Record<string, string[] | string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  return out;
+}
+
+function serviceOf(source: Record<string, unknown> | undefined): ServiceRef | undefined {
+  if (!source || source.kind !== 'Service' || typeof source.name !== 'string' || typeof source.namespace !== 'string') return undefined;
+  return { namespace: source.namespace, name: source.name, ...(typeof source.port === 'number' ? { port: source.port } : {}) };
+}
+
+function upstreamView(request: TraceUpstreamRequest): UpstreamView {
+  return { method: request.method, authority: request.authority, path: request.path, headers: joinHeaders(request.headers) };
+}
+
+const APPEND_ACTIONS = new Set(['APPEND_IF_EXISTS_OR_ADD', 'ADD_IF_ABSENT', 'OVERWRITE_IF_EXISTS_OR_ADD', 'OVERWRITE_IF_EXISTS']);
+
+function mutationLevels(levels: TraceCluster['responseHeaderMutations']): HeaderMutationLevel[] {
+  return (levels ?? []).map((level) => ({
+    ...(level.level ? { level: level.level } : {}),
+    remove: level.remove ?? [],
+    add: (level.add ?? []).map((add) => ({
+      name: add.name,
+      value: add.value,
+      appendAction: (APPEND_ACTIONS.has(add.appendAction) ? add.appendAction : 'APPEND_IF_EXISTS_OR_ADD') as AppendAction,
+    })),
+  }));
+}
+
+function retryPolicy(retry: NonNullable<TraceSubset['retry']>): RetryPolicy {
+  const perTry = parseDurationMs(retry.perTryTimeout);
+  return {
+    retryOn: retry.retryOn,
+    numRetries: retry.numRetries,
+    retriableStatusCodes: retry.retriableStatusCodes,
+    ...(perTry !== undefined ? { perTryTimeoutMs: perTry } : {}),
+  };
+}
+
+/** Maps one explain trace to what the proxy does with the request. */
+function backendsOf(trace: TraceSubset): ForwardBackend[] {
+  return (trace.clusters ?? []).map((cluster) => {
+        const service = serviceOf(cluster.source);
+        const backend: ForwardBackend = { cluster: cluster.name, weight: cluster.weight };
+        if (service) backend.service = service;
+        if (cluster.request) backend.request = upstreamView(cluster.request);
+        if (cluster.responseHeaderMutations) backend.responseMutations = mutationLevels(cluster.responseHeaderMutations);
+        if (!cluster.exists) {
+          backend.localReplyStatus = cluster.localReplyStatus ?? 503;
+          backend.localReplyReason = cluster.localReplyReason ?? `cluster ${cluster.name} does not exist`;
+        } else if (cluster.localReplyStatus !== undefined) {
+          backend.localReplyStatus = cluster.localReplyStatus;
+          if (cluster.localReplyReason) backend.localReplyReason = cluster.localReplyReason;
+        }
+        return backend;
+  });
+}
+
+export function answerFromTrace(trace: TraceSubset): DataPathAnswer {
+  const reason = trace.summary;
+  switch (trace.outcome) {
+    case 'tcp_proxy':
+    case 'udp_proxy':
+      return {
+        kind: 'stream',
+        transport: trace.outcome === 'udp_proxy' ? 'udp' : 'tcp',
+        backends: backendsOf(trace),
+        tlsTerminated: (trace.steps ?? []).some((step) => step.stage === 'tls' && step.result === 'applied'),
+        reason,
+      };
+    case 'forwarded': {
+      const backends = backendsOf(trace);
+      const upstream = trace.upstreamRequest ? upstreamView(trace.upstreamRequest) : backends.find((b) => b.request)?.request;
+      if (!upstream) return { kind: 'reset', reason: `${reason} (trace carries no upstream request)` };
+      const responseHeaders = { ...joinHeaders(trace.response?.headers), ...(trace.cors && !trace.cors.preflight ? joinHeaders(trace.cors.headers) : {}) };
+      return {
+        kind: 'forward',
+        backends,
+        upstream,
+        responseHeaders,
+        mirrors: (trace.mirrors ?? []).map((mirror) => {
+          const service = serviceOf(mirror.source);
+          return { cluster: mirror.cluster, percent: mirror.percent, ...(service ? { service } : {}) };
+        }),
+        ...(trace.retry ? { retry: retryPolicy(trace.retry) } : {}),
+        ...(trace.timeout ? { timeoutMs: parseDurationMs(trace.timeout.route) ?? 0 } : {}),
+        reason,
+      };
+    }
+    case 'redirect':
+    case 'direct_response':
+    case 'local_reply': {
+      const status = trace.response?.status;
+      if (status === undefined) return { kind: 'reset', reason: `${reason} (no status in trace)` };
+      return {
+        kind: 'direct',
+        status,
+        headers: { ...joinHeaders(trace.response?.headers), ...(trace.cors ? joinHeaders(trace.cors.headers) : {}) },
+        ...(trace.response?.location !== undefined ? { location: trace.response.location } : {}),
+        reason,
+      };
+    }
+    case 'connection_rejected':
+      return { kind: 'reset', reason };
+    default:
+      throw new Error(`explain outcome ${trace.outcome} is not an HTTP answer: ${reason}`);
+  }
+}
+
+type EnvoyResourcesLike = Record<string, unknown>;
+
+function gatewayAddresses(translation: TranslationResult): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of translation.statuses) {
+    if (entry.kind !== 'Gateway') continue;
+    const addresses = entry.status.addresses;
+    const first = Array.isArray(addresses) ? (addresses[0] as { value?: unknown } | undefined) : undefined;
+    if (typeof first?.value === 'string') out.set(`${entry.namespace ?? ''}/${entry.name}`, first.value);
+  }
+  return out;
+}
+
+/** translate() result → buildXds → explainRequest per proxy group. */
 export function createExplainDataPath(
-  _buildXds: (ir: unknown) => unknown,
-  _explainRequest: (resources: unknown, request: unknown) => unknown,
+  buildXds: (ir: unknown) => unknown,
+  explainRequest: (resources: unknown, request: unknown) => unknown,
 ): DataPathFactory {
-  return (): DataPath => {
-    throw new Error('explain trace adapter not written yet');
+  return (translation): DataPath => {
+    const built = buildXds(translation.ir) as { groups?: Record<string, EnvoyResourcesLike> };
+    const groups = built.groups ?? {};
+    const addresses = gatewayAddresses(translation);
+    return {
+      gatewayAddress: (proxyGroup) => addresses.get(proxyGroup),
+      send(proxyGroup: string, request: DataPathRequest): DataPathAnswer {
+        const resources = groups[proxyGroup];
+        if (!resources) return { kind: 'reset', reason: `no Envoy resources for proxy group ${proxyGroup}` };
+        const trace = explainRequest(resources, {
+          scheme: request.scheme,
+          method: request.method,
+          ...(request.authority ? { authority: request.authority } : {}),
+          port: request.port,
+          path: request.path,
+          ...(request.layer === 'tcp' || request.layer === 'udp' ? { transport: request.layer } : { headers: request.headers }),
+          ...(request.sni !== undefined ? { sni: request.sni } : {}),
+          ...(request.protocol === 'HTTP/1.1' && request.scheme === 'https' ? { alpn: ['http/1.1'] } : {}),
+          ...(request.clientCertificate ? { clientCertificate: { valid: true } } : {}),
+        }) as TraceSubset;
+        return answerFromTrace(trace);
+      },
+    };
   };
 }

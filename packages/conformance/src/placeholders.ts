@@ -17,8 +17,8 @@ export interface PlaceholderValues {
   secretData(namespace: string, name: string, key: string): string | undefined;
   /** `${POD_IP:selector}` lookups. */
   podIp(selector: string): string | undefined;
-  /** Fresh value for `${UUID}` / `${REQUEST_ID}`. */
-  uuid(): string;
+  /** Value for `${UUID}` / `${REQUEST_ID}`: fresh per request, shared by a request and its expectation. */
+  uuid(name: 'UUID' | 'REQUEST_ID'): string;
 }
 
 const PLACEHOLDER = /\$\{([A-Z_]+)(?::([^}]*))?\}|\{GATEWAY_CLASS_NAME\}|\{GATEWAY_CONTROLLER_NAME\}/g;
@@ -46,7 +46,7 @@ export function substituteString(text: string, values: PlaceholderValues): strin
         return values.unusableAddress.type;
       case 'UUID':
       case 'REQUEST_ID':
-        return values.uuid();
+        return values.uuid(name);
       case 'CONFIGMAP_DATA':
       case 'SECRET_DATA': {
         const ref = argument ? splitRef(argument) : undefined;

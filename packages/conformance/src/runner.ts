@@ -179,8 +179,35 @@ function runAction(context: CaseContext, assertion: Assertion): void {
   invalidate(context);
 }
 
+/**
+ * One assertion's placeholder values: `${UUID}` and `${REQUEST_ID}` are fresh for
+ * each assertion but the same everywhere within it (request and expectation).
+ */
+function assertionValues(context: CaseContext): PlaceholderValues {
+  const memo = new Map<string, string>();
+  return {
+    ...context.values,
+    uuid: (name) => {
+      const value = memo.get(name) ?? randomUUID();
+      memo.set(name, value);
+      return value;
+    },
+  };
+}
+
+/** The client appends the request-id query parameter itself when the assertion says so. */
+function withRequestId(raw: Assertion): Assertion {
+  const request = raw.request as { addsRequestIdQueryParam?: string; query?: string | null } | undefined;
+  if (!request?.addsRequestIdQueryParam) return raw;
+  const copy = structuredClone(raw);
+  const target = copy.request as { query?: string | null };
+  const parameter = `${request.addsRequestIdQueryParam}=\${REQUEST_ID}`;
+  target.query = target.query ? `${target.query}&${parameter}` : parameter;
+  return copy;
+}
+
 function evaluate(context: CaseContext, raw: Assertion): AssertionResult {
-  const assertion = substitute(raw, context.values);
+  const assertion = substitute(withRequestId(raw), assertionValues(context));
   const base = {
     id: assertion.id,
     category: assertion.category as 'status' | 'traffic',

@@ -23,6 +23,15 @@ export interface DataPathRequest {
   /** TLS server name, for https. */
   sni?: string;
   clientCertificate?: boolean;
+  /** Connection-level probes (tcp/udp assertions) carry no HTTP request; default `http`. */
+  layer?: 'http' | 'tcp' | 'udp';
+}
+
+export interface RetryPolicy {
+  retryOn: string[];
+  numRetries: number;
+  retriableStatusCodes: number[];
+  perTryTimeoutMs?: number;
 }
 
 export interface ServiceRef {
@@ -31,10 +40,36 @@ export interface ServiceRef {
   port?: number;
 }
 
-export interface HeaderMutations {
-  set?: Array<[string, string]>;
-  add?: Array<[string, string]>;
-  remove?: string[];
+export type AppendAction = 'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
+
+/** One level of header mutation, applied as Envoy does: removals, then additions in order. */
+export interface HeaderMutationLevel {
+  level?: string;
+  remove: string[];
+  add: Array<{ name: string; value: string; appendAction: AppendAction }>;
+}
+
+/** A request as one backend receives it. Header names lower-case; repeated values joined by `,`. */
+export interface UpstreamView {
+  method: string;
+  authority: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+export interface ForwardBackend {
+  cluster: string;
+  /** Relative weight (0 = never picked). */
+  weight: number;
+  /** The Service behind the cluster, from the cluster's source metadata. */
+  service?: ServiceRef;
+  /** This backend's view of the request; falls back to the answer's `upstream`. */
+  request?: UpstreamView;
+  /** Response header mutations applied to this backend's responses, in order. */
+  responseMutations?: HeaderMutationLevel[];
+  /** Set when the proxy answers locally when this backend is picked (missing cluster, no healthy hosts). */
+  localReplyStatus?: number;
+  localReplyReason?: string;
 }
 
 /** What the proxy does with one request. */
@@ -50,13 +85,24 @@ export type DataPathAnswer =
     }
   | {
       kind: 'forward';
-      /** Weighted choices; weight is relative. `service` is unset for clusters that are not Service backends. */
-      backends: Array<{ service?: ServiceRef; weight: number; cluster: string; requestMutations?: HeaderMutations }>;
-      /** The request as the backend receives it (after route-level mutations and rewrites). */
-      upstream: { method: string; authority: string; path: string; headers: Record<string, string> };
-      /** Route-level response header mutations applied to the backend's answer. */
-      responseMutations?: HeaderMutations;
+      backends: ForwardBackend[];
+      /** The request as the selected backend receives it. */
+      upstream: UpstreamView;
+      /** Headers the proxy itself adds to the upstream's response (e.g. CORS). */
+      responseHeaders?: Record<string, string>;
       mirrors?: Array<{ service?: ServiceRef; cluster: string; percent: number }>;
+      retry?: RetryPolicy;
+      /** Route timeout; undefined or 0 = none. */
+      timeoutMs?: number;
+      reason: string;
+    }
+  | {
+      /** Proxied as a byte stream (tcp_proxy) or datagrams (udp_proxy). */
+      kind: 'stream';
+      transport: 'tcp' | 'udp';
+      backends: ForwardBackend[];
+      /** The proxy terminated the client's TLS (so the backend sees plain text). */
+      tlsTerminated: boolean;
       reason: string;
     };
 
@@ -103,15 +149,20 @@ function lower(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-export function applyMutations(headers: Record<string, string>, mutations: HeaderMutations | undefined): Record<string, string> {
+export function applyMutations(headers: Record<string, string>, levels: HeaderMutationLevel[] | undefined): Record<string, string> {
   const out = lower(headers);
-  if (!mutations) return out;
-  for (const [name, value] of mutations.set ?? []) out[name.toLowerCase()] = value;
-  for (const [name, value] of mutations.add ?? []) {
-    const key = name.toLowerCase();
-    out[key] = out[key] === undefined ? value : `${out[key]},${value}`;
+  for (const level of levels ?? []) {
+    for (const name of level.remove) delete out[name.toLowerCase()];
+    for (const { name, value, appendAction } of level.add) {
+      const key = name.toLowerCase();
+      const present = out[key] !== undefined;
+      if (appendAction === 'APPEND_IF_EXISTS_OR_ADD') out[key] = present ? `${out[key]},${value}` : value;
+      else if (appendAction === 'ADD_IF_ABSENT') out[key] = present ? out[key] : value;
+      else if (appendAction === 'OVERWRITE_IF_EXISTS') out[key] = present ? value : out[key];
+      else out[key] = value;
+      if (out[key] === undefined) delete out[key];
+    }
   }
-  for (const name of mutations.remove ?? []) delete out[name.toLowerCase()];
   return out;
 }
 
@@ -151,11 +202,56 @@ function pickBackend<T extends { weight: number }>(backends: T[]): T | undefined
   return best;
 }
 
-/** Plays the echo backend for a forwarded request; `choice` picks the weighted backend (default: heaviest). */
+/** Go-style (`1s`, `500ms`, `1m30s`) and proto-JSON (`1.500s`) durations, in milliseconds. */
+export function parseDurationMs(text: string | undefined | null): number | undefined {
+  if (!text) return undefined;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+  let total = 0;
+  let matched = false;
+  for (const part of text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)) {
+    total += Number(part[1]) * units[part[2]];
+    matched = true;
+  }
+  return matched ? total : undefined;
+}
+
+interface EchoAttempt {
+  /** undefined = the backend reset the connection */
+  status?: number;
+  delayMs: number;
+}
+
+/** What the echo backend does with attempt `attempt` (1-based) of a request for `path`. */
+export function echoAttempt(path: string, attempt: number): EchoAttempt {
+  const url = new URL(path, 'http://echo');
+  const delayMs = parseDurationMs(url.searchParams.get('delay')) ?? 0;
+  if (url.pathname.startsWith('/retry/')) {
+    const succeedAfter = Number(url.searchParams.get('succeedAfter') ?? '0');
+    if (attempt <= succeedAfter) {
+      const code = url.searchParams.get('responseCode');
+      const retryDelay = parseDurationMs(url.searchParams.get('delayRetry')) ?? 0;
+      return code ? { status: Number(code), delayMs: retryDelay } : { delayMs: retryDelay };
+    }
+  }
+  const statusPath = /^\/status\/(\d{3})(?:\/|$)/.exec(url.pathname);
+  return { status: statusPath ? Number(statusPath[1]) : 200, delayMs };
+}
+
+function retriable(policy: RetryPolicy, status: number | undefined, timedOut: boolean): boolean {
+  const on = new Set(policy.retryOn);
+  if (timedOut) return on.has('5xx') || on.has('gateway-error');
+  if (status === undefined) return on.has('5xx') || on.has('reset') || on.has('connect-failure') || on.has('gateway-error');
+  if (on.has('retriable-status-codes') && policy.retriableStatusCodes.includes(status)) return true;
+  if (on.has('5xx') && status >= 500) return true;
+  return on.has('gateway-error') && (status === 502 || status === 503 || status === 504);
+}
+
+/** Plays the echo backend (and the proxy's retries and timeouts); `choice` picks the weighted backend (default: heaviest). */
 export function observe(
   answer: DataPathAnswer,
   cluster: FakeCluster,
-  choice?: (backends: Extract<DataPathAnswer, { kind: 'forward' }>['backends']) => number,
+  request: DataPathRequest,
+  choice?: (backends: ForwardBackend[]) => number,
 ): Observed {
   if (answer.kind === 'reset') return { headers: {}, mirroredTo: [], reason: answer.reason };
   if (answer.kind === 'direct') {
@@ -168,32 +264,62 @@ export function observe(
     };
   }
   const backend = choice ? answer.backends[choice(answer.backends)] : pickBackend(answer.backends);
-  if (!backend) return { status: 500, headers: {}, mirroredTo: [], reason: `${answer.reason}; no backend with weight > 0` };
-  const mirroredTo = (answer.mirrors ?? [])
+  if (!backend) return answer.kind === 'stream' ? { headers: {}, mirroredTo: [], reason: `${answer.reason}; no backend` } : { status: 500, headers: {}, mirroredTo: [], reason: `${answer.reason}; no backend with weight > 0` };
+  const mirroredTo = (answer.kind === 'forward' ? (answer.mirrors ?? []) : [])
     .filter((m) => m.percent > 0 && m.service)
     .flatMap((m) => servingPods(cluster, m.service as ServiceRef).slice(0, 1).map((p) => p.name));
-  if (!backend.service) return { status: 503, headers: {}, mirroredTo, reason: `${answer.reason}; cluster ${backend.cluster} has no Service` };
+  const localFailure = (status: number, why: string): Observed =>
+    answer.kind === 'stream' ? { headers: {}, mirroredTo, reason: `${answer.reason}; ${why}` } : { status, headers: {}, mirroredTo, reason: `${answer.reason}; ${why}` };
+  if (backend.localReplyStatus !== undefined) return localFailure(backend.localReplyStatus, backend.localReplyReason ?? 'local reply');
+  if (!backend.service) return localFailure(503, `cluster ${backend.cluster} has no Service`);
   const pods = servingPods(cluster, backend.service);
-  if (pods.length === 0) {
-    return { status: 503, headers: {}, mirroredTo, reason: `${answer.reason}; no ready endpoints for ${backend.service.namespace}/${backend.service.name}` };
+  if (pods.length === 0) return localFailure(503, `no ready endpoints for ${backend.service.namespace}/${backend.service.name}`);
+  // A TLS-passthrough or TCP stream reaches the backend unchanged.
+  const upstream: UpstreamView =
+    answer.kind === 'forward'
+      ? (backend.request ?? answer.upstream)
+      : { method: request.method, authority: request.authority, path: request.path, headers: request.headers };
+  const requestHeaders = lower(upstream.headers);
+  const retry = answer.kind === 'forward' ? answer.retry : undefined;
+  const routeTimeout = answer.kind === 'forward' ? answer.timeoutMs : undefined;
+  const attempts = 1 + (retry?.numRetries ?? 0);
+  let status: number | undefined;
+  let why = answer.reason;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const result = echoAttempt(upstream.path, attempt);
+    const perTry = retry?.perTryTimeoutMs;
+    if (routeTimeout && result.delayMs >= routeTimeout) {
+      status = 504;
+      why = `${answer.reason}; backend answers after ${result.delayMs}ms, route timeout ${routeTimeout}ms`;
+      break;
+    }
+    const timedOut = perTry !== undefined && perTry > 0 && result.delayMs >= perTry;
+    status = timedOut ? 504 : result.status;
+    why = `${answer.reason}; attempt ${attempt}/${attempts}: ${timedOut ? `per-try timeout ${perTry}ms` : status === undefined ? 'backend reset' : `backend status ${status}`}`;
+    if (!timedOut && status !== undefined && status < 500) break;
+    if (!retry || !retriable(retry, status, timedOut)) break;
   }
-  const requestHeaders = applyMutations(answer.upstream.headers, backend.requestMutations);
-  const statusPath = /^\/status\/(\d{3})(?:[/?]|$)/.exec(answer.upstream.path);
-  const status = statusPath ? Number(statusPath[1]) : 200;
+  if (status === undefined) status = 503;
+  const echoed = status === 200 && (answer.kind === 'stream' || !upstream.path.startsWith('/status/'));
   const echoHeaders = { 'content-type': 'application/json', ...echoSetHeaders(requestHeaders['x-echo-set-header']) };
+  const responseHeaders = answer.kind === 'forward' ? lower(answer.responseHeaders ?? {}) : {};
   return {
     status,
-    headers: applyMutations(echoHeaders, answer.responseMutations),
-    echo: {
-      pod: pods[0].name,
-      namespace: pods[0].namespace,
-      method: answer.upstream.method,
-      host: answer.upstream.authority,
-      path: answer.upstream.path,
-      headers: requestHeaders,
-    },
+    headers: { ...applyMutations(echoed ? echoHeaders : {}, backend.responseMutations), ...responseHeaders },
+    ...(echoed
+      ? {
+          echo: {
+            pod: pods[0].name,
+            namespace: pods[0].namespace,
+            method: upstream.method,
+            host: upstream.authority,
+            path: upstream.path,
+            headers: requestHeaders,
+          },
+        }
+      : {}),
     mirroredTo,
-    reason: answer.reason,
+    reason: why,
   };
 }
 
@@ -386,7 +512,7 @@ function describeObserved(observed: Observed): string {
 function evaluateHttp(a: Assertion, context: TrafficContext): TrafficVerdict {
   const target = a.target as Target;
   const request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
-  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster);
+  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster, request);
   if (a.outcome === 'notOk') {
     if (observed.status === undefined || observed.status === 200 || sameStatus(observed.status, 504)) {
       return bad(`want a non-200 HTTP response, got ${describeObserved(observed)}`);
@@ -424,7 +550,7 @@ function checkMirrors(observed: Observed, mirroredTo: Array<{ name: string }> | 
 function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
   const target = a.target as Target;
   const request = buildGrpcRequest(context, target, a.request as GrpcRequestSpec);
-  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster);
+  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster, request);
   const response = a.response as { code: string };
   const grpcOk = observed.status === 200 && observed.echo !== undefined;
   if (response.code !== 'OK') {
@@ -438,17 +564,17 @@ function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
 
 /** Share of traffic per backend name, from the configured weights of the chosen route. */
 function evaluateWeighted(a: Assertion, context: TrafficContext): TrafficVerdict {
-  if (a.client !== 'gateway' || (a.protocol !== 'http' && a.protocol !== 'grpc')) {
-    return notEvaluated(`weighted ${String(a.protocol)} traffic from a ${String(a.client)} client is not simulated`);
-  }
+  if (a.client !== 'gateway') return notEvaluated(`weighted traffic from a ${String(a.client)} client is not simulated`);
   const target = a.target as Target;
   const request =
     a.protocol === 'grpc'
       ? buildGrpcRequest(context, target, a.request as GrpcRequestSpec)
-      : buildHttpRequest(context, target, a.request as HttpRequestSpec);
+      : a.protocol === 'tcp' || a.protocol === 'udp'
+        ? buildConnection(target, a.protocol, null)
+        : buildHttpRequest(context, target, a.request as HttpRequestSpec);
   const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
   const evaluation = 'deterministic: configured weights compared with the expected shares (no sampling)';
-  if (answer.kind !== 'forward') return bad(`${request.path}: not forwarded (${answer.reason})`, evaluation);
+  if (answer.kind !== 'forward' && answer.kind !== 'stream') return bad(`${request.path || `port ${request.port}`}: not forwarded (${answer.reason})`, evaluation);
   const weights = a.weights as Record<string, number>;
   const total = answer.backends.reduce((sum, b) => sum + Math.max(0, b.weight), 0);
   if (total <= 0) return bad('every backend has weight 0', evaluation);
@@ -505,13 +631,104 @@ function evaluateHeaderConsistency(a: Assertion, context: TrafficContext): Traff
   const header = String(a.header).toLowerCase();
   for (let index = 0; index < answer.backends.length; index++) {
     if (answer.backends[index].weight <= 0) continue;
-    const observed = observe(answer, context.cluster, () => index);
+    const observed = observe(answer, context.cluster, request, () => index);
     if (!observed.echo) return bad(`backend ${answer.backends[index].cluster}: ${describeObserved(observed)}`, evaluation);
     const value = observed.echo.headers[header];
     if (value === undefined || value.includes(',')) return bad(`pod ${observed.echo.pod} saw ${header}: ${value ?? '(absent)'}`, evaluation);
     if (!observed.echo.pod.startsWith(value)) return bad(`pod ${observed.echo.pod} saw ${header}: ${value}`, evaluation);
   }
   return ok('ok', evaluation);
+}
+
+
+// ---------- connection-level (TCP, TLS, UDP) ----------
+
+export function buildConnection(target: Target, layer: 'tcp' | 'udp', serverName: string | null): DataPathRequest {
+  return {
+    protocol: 'HTTP/1.1',
+    scheme: serverName ? 'https' : 'http',
+    method: 'GET',
+    authority: serverName ?? '',
+    port: target.port,
+    path: '',
+    headers: {},
+    layer,
+    ...(serverName ? { sni: serverName } : {}),
+  };
+}
+
+/** The pod a stream lands on, or why none does. */
+function streamBackend(answer: DataPathAnswer, context: TrafficContext): { pod?: { name: string; namespace: string }; service?: ServiceRef; why: string } {
+  if (answer.kind !== 'stream') return { why: `not proxied as a stream (${answer.kind}: ${answer.reason})` };
+  const backend = pickBackend(answer.backends);
+  if (!backend) return { why: `${answer.reason}; no backend with weight > 0` };
+  if (backend.localReplyStatus !== undefined) return { why: `${answer.reason}; ${backend.localReplyReason ?? 'backend unusable'}` };
+  if (!backend.service) return { why: `${answer.reason}; cluster ${backend.cluster} has no Service` };
+  const pods = servingPods(context.cluster, backend.service);
+  if (pods.length === 0) return { service: backend.service, why: `${answer.reason}; no ready endpoints for ${backend.service.namespace}/${backend.service.name}` };
+  return { pod: pods[0], service: backend.service, why: answer.reason };
+}
+
+function evaluateTcp(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const tls = (a.request as { tls?: { serverName?: string } | null } | undefined)?.tls;
+  const request = buildConnection(target, 'tcp', tls?.serverName ?? null);
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
+  const { pod, why } = streamBackend(answer, context);
+  if (!pod) return bad(`port ${target.port}${tls ? ` SNI ${String(tls.serverName)}` : ''}: ${why}`);
+  const backend = a.backend as { name: string; namespace: string };
+  if (pod.namespace !== backend.namespace) return bad(`served from namespace ${pod.namespace}, want ${backend.namespace}`);
+  if (!pod.name.startsWith(`${backend.name}-`)) return bad(`served by pod ${pod.name}, want ${backend.name}-*`);
+  const sawTls = Boolean(tls) && answer.kind === 'stream' && !answer.tlsTerminated;
+  if (typeof a.expectBackendSawTLS === 'boolean' && sawTls !== a.expectBackendSawTLS) {
+    return bad(`backend ${sawTls ? 'saw' : 'did not see'} TLS, want ${a.expectBackendSawTLS ? 'TLS' : 'plain text'}`);
+  }
+  return ok();
+}
+
+function evaluateTcpConnect(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, buildConnection(target, 'tcp', null));
+  return answer.kind === 'reset' ? bad(`port ${target.port}: connection not accepted (${answer.reason})`) : ok();
+}
+
+function evaluateSamples(a: Assertion, context: TrafficContext, layer: 'tcp' | 'udp'): TrafficVerdict {
+  const target = a.target as Target;
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, buildConnection(target, layer, null));
+  const evaluation = 'deterministic: every configured backend of the connection checked instead of sampling';
+  if (answer.kind !== 'stream') return bad(`port ${target.port}: not proxied (${answer.reason})`, evaluation);
+  const backend = a.backend as { name: string };
+  const forbidden = (a.forbiddenBackends as string[] | undefined) ?? [];
+  for (const choice of answer.backends.filter((b) => b.weight > 0)) {
+    const pods = choice.service ? servingPods(context.cluster, choice.service) : [];
+    if (pods.length === 0) return bad(`cluster ${choice.cluster} has no ready pods`, evaluation);
+    if (forbidden.some((name) => pods[0].name.startsWith(name))) return bad(`traffic reaches forbidden backend ${pods[0].name}`, evaluation);
+    if (!pods[0].name.startsWith(backend.name)) return bad(`traffic reaches ${pods[0].name}, want ${backend.name}`, evaluation);
+  }
+  return answer.backends.some((b) => b.weight > 0) ? ok('ok', evaluation) : bad('no backend with weight > 0', evaluation);
+}
+
+function evaluateUdp(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, buildConnection(target, 'udp', null));
+  const { pod, service, why } = streamBackend(answer, context);
+  if (!pod) return bad(`UDP port ${target.port}: ${why}`);
+  const backend = a.backend as { service?: string; name?: string; namespace: string } | null;
+  if (!backend) return ok();
+  if (pod.namespace !== backend.namespace) return bad(`answered from namespace ${pod.namespace}, want ${backend.namespace}`);
+  if (backend.service && service?.name !== backend.service) return bad(`answered by Service ${service?.name ?? '?'}, want ${backend.service}`);
+  if (backend.name && !pod.name.startsWith(backend.name)) return bad(`answered by pod ${pod.name}, want ${backend.name}-*`);
+  return ok();
+}
+
+function evaluateTlsRejected(a: Assertion, context: TrafficContext): TrafficVerdict {
+  const target = a.target as Target;
+  const serverName = (a.request as { serverName: string }).serverName;
+  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, buildConnection(target, 'tcp', serverName));
+  if (answer.kind === 'reset') return ok();
+  const { pod, why } = streamBackend(answer, context);
+  // A proxied stream whose backend cannot be reached is closed by the proxy as well.
+  return pod ? bad(`SNI ${serverName}: connection completed to ${pod.namespace}/${pod.name}`) : ok(`closed: ${why}`);
 }
 
 /** Evaluates one expressible traffic assertion (placeholders already substituted). */
@@ -529,8 +746,21 @@ export function evaluateTraffic(a: Assertion, context: TrafficContext): TrafficV
         return evaluateMirrorPercentage(a, context);
       case 'httpBackendHeaderConsistency':
         return evaluateHeaderConsistency(a, context);
+      case 'tcp':
+        return evaluateTcp(a, context);
+      case 'tcpConnect':
+        return evaluateTcpConnect(a, context);
+      case 'tcpSamples':
+        return evaluateSamples(a, context, 'tcp');
+      case 'udpSamples':
+        return evaluateSamples(a, context, 'udp');
+      case 'udp':
+      case 'udpDns':
+        return evaluateUdp(a, context);
+      case 'tlsConnectionRejected':
+        return evaluateTlsRejected(a, context);
       default:
-        return notEvaluated(`${a.type} traffic is not simulated (L4/TLS connection level)`);
+        return notEvaluated(`${a.type} traffic is not simulated`);
     }
   } catch (error) {
     return bad(`simulation failed: ${(error as Error).message}`);
