@@ -68,7 +68,7 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
         type: 'route',
         name,
         field: problem.field,
-        message: `route replaced by a 500 direct response (or dropped): ${problem.message}`,
+        message: problem.message,
         proxyGroup: gateway.proxyGroup,
       });
     }

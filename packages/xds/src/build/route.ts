@@ -117,9 +117,14 @@ export function routeProblem(route: EnvoyMessage): RouteProblem | undefined {
 function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[]): EnvoyMessage | undefined {
   const problem = routeProblem(route);
   if (!problem) return route;
-  problems.push({ field: problem.field ? `${path}.${problem.field}` : path, message: problem.message });
+  const field = problem.field ? `${path}.${problem.field}` : path;
   const fallback: EnvoyMessage = { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
-  return routeProblem(fallback) ? undefined : fallback;
+  if (routeProblem(fallback)) {
+    problems.push({ field, message: `route dropped: ${problem.message}` });
+    return undefined;
+  }
+  problems.push({ field, message: `route replaced by a 500 direct response: ${problem.message}` });
+  return fallback;
 }
 
 export function buildVirtualHost(
@@ -130,8 +135,9 @@ export function buildVirtualHost(
   problems: RouteProblem[],
 ): EnvoyMessage {
   const routes: EnvoyMessage[] = [];
-  ir.routes.forEach((irRoute) => {
-    const built = guardRoute(buildRoute(irRoute, ctx, features), `${path}.routes[${routes.length}]`, problems);
+  // Problem paths use the IR route index (a dropped route shifts the served ones).
+  ir.routes.forEach((irRoute, index) => {
+    const built = guardRoute(buildRoute(irRoute, ctx, features), `${path}.routes[${index}]`, problems);
     if (built) routes.push(built);
   });
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };

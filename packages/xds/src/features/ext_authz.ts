@@ -2,6 +2,7 @@
 // disabled in the HCM and enabled on the routes that use it with a FilterConfig.
 import { createHash } from 'node:crypto';
 import type { IRExternalAuth, IRRouteConfig } from '@portico/ir';
+import type { BuildContext } from '../build/context.js';
 import { typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
@@ -18,13 +19,21 @@ function headerList(names: string[]): EnvoyMessage {
   return { patterns: names.map((name) => ({ exact: name, ignore_case: true })) };
 }
 
-export function extAuthzConfig(auth: IRExternalAuth): EnvoyMessage {
+/** `http://<service>.<namespace>:<port>`: Envoy sends the authority of server_uri as the Host header. */
+export function serviceUri(auth: IRExternalAuth, ctx: BuildContext): string {
+  const cluster = ctx.clusters.get(auth.cluster);
+  const port = /^[^/]+\/[^/]+\/(\d+)/.exec(auth.cluster)?.[1];
+  if (!cluster?.source.namespace) return `http://${cluster?.source.name ?? 'ext-authz'}${port ? `:${port}` : ''}`;
+  return `http://${cluster.source.name}.${cluster.source.namespace}${port ? `:${port}` : ''}`;
+}
+
+export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMessage {
   const config: EnvoyMessage = { transport_api_version: 'V3' };
   if (auth.protocol === 'GRPC') {
     config.grpc_service = { envoy_grpc: { cluster_name: auth.cluster }, timeout: DEFAULT_TIMEOUT };
   } else {
     const service: EnvoyMessage = {
-      server_uri: { uri: `http://${auth.cluster}`, cluster: auth.cluster, timeout: DEFAULT_TIMEOUT },
+      server_uri: { uri: serviceUri(auth, ctx), cluster: auth.cluster, timeout: DEFAULT_TIMEOUT },
     };
     if (auth.path) service.path_prefix = auth.path;
     if (auth.allowedResponseHeaders?.length) {
@@ -54,7 +63,7 @@ export const extAuthzFeature: XdsFeature = {
       ctx.referencedClusters.add(auth.cluster);
       return {
         name: extAuthzFilterName(auth),
-        typed_config: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', extAuthzConfig(auth)),
+        typed_config: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', extAuthzConfig(auth, ctx)),
         disabled: true,
       };
     });
