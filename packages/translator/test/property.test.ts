@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ResourceSet } from '@portico/api';
+import { ResourceSet, loadManifests } from '@portico/api';
 import { translate } from '../src/index.js';
 import { irProblems } from './wellformed.js';
 
@@ -30,7 +33,7 @@ const listener = fc.record({
       kinds: rarely(fc.array(fc.record({ kind: fc.constantFrom('HTTPRoute', 'TCPRoute', 'Foo') }), { maxLength: 2 })),
     }),
   ),
-  tls: maybe(fc.record({ certificateRefs: fc.array(fc.record({ name: fc.constantFrom('cert', 'nope') }), { maxLength: 2 }) })),
+  tls: maybe(fc.record({ certificateRefs: fc.array(fc.record({ name: fc.constantFrom('cert', 'cert', 'cert', 'nope') }), { minLength: 1, maxLength: 2 }) })),
 });
 
 const gateway = fc.record({
@@ -111,6 +114,13 @@ function strip<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+// A real (throwaway) key pair from the HTTPS golden input, renamed `a/cert`.
+const httpsGolden = join(dirname(fileURLToPath(import.meta.url)), 'golden', 'gateway-https.in.yaml');
+const exampleCert = loadManifests(readFileSync(httpsGolden, 'utf8'), 'gateway-https.in.yaml').objects.find(
+  (o) => o.kind === 'Secret' && o.metadata.name === 'example-cert',
+);
+const validCertificate = { ...exampleCert, metadata: { name: 'cert', namespace: 'a' } } as { kind: string };
+
 type Scenario = typeof scenario extends fc.Arbitrary<infer U> ? U : never;
 
 function build(s: Scenario): ResourceSet {
@@ -127,7 +137,8 @@ function build(s: Scenario): ResourceSet {
     objects.push(strip({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace }, spec: { type: svc.type, externalName: svc.type === 'ExternalName' ? 'backend.example.com' : undefined, ports: [{ name: 'http', port: 80, appProtocol: svc.appProtocol }, { port: 8080 }] } }));
     objects.push(strip({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${svc.name}-x`, namespace: svc.namespace, labels: { 'kubernetes.io/service-name': svc.name } }, addressType: 'IPv4', ports: [{ name: 'http', port: 9000 }], endpoints: [{ addresses: ['10.1.0.1'], conditions: { ready: svc.ready } }] }));
   }
-  objects.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'cert', namespace: 'a' }, data: { 'tls.crt': 'bm90IGEgY2VydA==', 'tls.key': 'bm90IGEga2V5' } } as { kind: string });
+  objects.push(validCertificate);
+  objects.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'nope', namespace: 'a' }, data: { 'tls.crt': 'bm90IGEgY2VydA==', 'tls.key': 'bm90IGEga2V5' } } as { kind: string });
   if (s.grant) {
     objects.push({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'g', namespace: 'b' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'a' }], to: [{ group: '', kind: 'Service' }] } } as { kind: string });
   }
@@ -151,6 +162,6 @@ describe('translate on arbitrary input', () => {
     );
     // The generator must actually reach the interesting paths, or the property says little.
     expect(withRoutes).toBeGreaterThan(20);
-    expect(withTls).toBe(0); // the only Secret holds no valid PEM, so no TLS chain may appear
+    expect(withTls).toBeGreaterThan(5);
   });
 });
