@@ -277,20 +277,35 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
   const useRemoteAddress = bool(hcm.use_remote_address) ?? false;
   const trustedHops = num(hcm.xff_num_trusted_hops) ?? 0;
   const downstreamScheme = conn.tls ? 'https' : 'http';
-  // ConnectionManagerUtility::mutateRequestHeaders: x-forwarded-proto is overwritten unless the
-  // previous hop is trusted and already set it.
-  if (trustedHops === 0 || !headers.has('x-forwarded-proto')) {
-    headers.set('x-forwarded-proto', downstreamScheme);
-    hcmNotes.push(`x-forwarded-proto: ${downstreamScheme}`);
-  }
   const dynamicHeaders: Record<string, string> = {};
+  // ConnectionManagerUtility::mutateRequestHeaders.
   if (useRemoteAddress) {
     if (ctx.sourceAddress) {
       const existing = headers.getJoined('x-forwarded-for');
       headers.set('x-forwarded-for', existing ? `${existing},${ctx.sourceAddress}` : ctx.sourceAddress);
+      hcmNotes.push(`use_remote_address: x-forwarded-for gets ${ctx.sourceAddress}`);
     } else dynamicHeaders['x-forwarded-for'] = 'the client address is appended (use_remote_address)';
-    if (!headers.has('x-envoy-external-address') && ctx.sourceAddress) headers.set('x-envoy-external-address', ctx.sourceAddress);
+    // With no trusted hop in front, a client-provided x-forwarded-proto is not believed.
+    if (trustedHops === 0 || !headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', downstreamScheme);
   }
+  if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', downstreamScheme);
+  hcmNotes.push(`x-forwarded-proto: ${headers.first('x-forwarded-proto')}`);
+  // The request is external (no trusted internal XFF address is known): internal-only headers are cleaned.
+  const cleaned = ['x-envoy-retriable-status-codes', 'x-envoy-retriable-header-names', 'x-envoy-retry-on', 'x-envoy-retry-grpc-on', 'x-envoy-max-retries',
+    'x-envoy-upstream-alt-stat-name', 'x-envoy-upstream-rq-timeout-ms', 'x-envoy-upstream-rq-per-try-timeout-ms', 'x-envoy-upstream-rq-timeout-alt-response',
+    'x-envoy-expected-rq-timeout-ms', 'x-envoy-force-trace', 'x-envoy-ip-tags', 'x-envoy-original-url', 'x-envoy-hedge-on-per-try-timeout',
+    ...(useRemoteAddress ? ['x-envoy-decorator-operation', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node'] : [])];
+  for (const h of cleaned) {
+    if (headers.has(h)) {
+      headers.remove(h);
+      hcmNotes.push(`removed internal header ${h} from an external request`);
+    }
+  }
+  if (useRemoteAddress && ctx.sourceAddress) headers.set('x-envoy-external-address', ctx.sourceAddress);
+  // forward_client_cert_details defaults to SANITIZE: x-forwarded-client-cert is removed.
+  const xfcc = str(hcm.forward_client_cert_details) ?? 'SANITIZE';
+  if (xfcc === 'SANITIZE' || (xfcc !== 'ALWAYS_FORWARD_ONLY' && conn.clientCertificate === 'none')) headers.remove('x-forwarded-client-cert');
+  else if (xfcc === 'APPEND_FORWARD' || xfcc === 'SANITIZE_SET') dynamicHeaders['x-forwarded-client-cert'] = `client certificate details (${xfcc})`;
   const generateRequestId = bool(hcm.generate_request_id) ?? true;
   if (generateRequestId && (!headers.has('x-request-id') || (useRemoteAddress && !(bool(hcm.preserve_external_request_id) ?? false)))) {
     headers.remove('x-request-id');

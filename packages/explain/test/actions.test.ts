@@ -194,10 +194,22 @@ describe('header mutations (route_components.proto request_headers_to_add, heade
     const t = explainRequest(mk({ request_headers_to_add: [hv('host', 'x')] }), at());
     expect(t.unsupported.join(' ')).toContain('cannot be modified');
   });
-  it('x-forwarded-proto is set from the downstream connection', () => {
-    const t = explainRequest(mk({}), at('/', { headers: { 'x-forwarded-proto': 'https' } }));
+  it('conn_manager_utility mutateRequestHeaders: x-forwarded-proto is added from the connection when absent', () => {
+    const t = explainRequest(mk({}), at());
     expect(t.upstreamRequest?.headers['x-forwarded-proto']).toEqual(['http']);
     expect(t.upstreamRequest?.dynamicHeaders['x-request-id']).toBeDefined();
+  });
+  it('conn_manager_utility mutateRequestHeaders: a client x-forwarded-proto is kept unless use_remote_address with no trusted hops', () => {
+    expect(explainRequest(mk({}), at('/', { headers: { 'x-forwarded-proto': 'https' } })).upstreamRequest?.headers['x-forwarded-proto']).toEqual(['https']);
+    const edge = simple([vhost('vh', ['*'], [toCluster('a')])], { hcmExtra: { use_remote_address: true } });
+    const t = explainRequest(edge, at('/', { headers: { 'x-forwarded-proto': 'https' }, sourceAddress: '192.0.2.7' }));
+    expect(t.upstreamRequest?.headers['x-forwarded-proto']).toEqual(['http']);
+    expect(t.upstreamRequest?.headers['x-forwarded-for']).toEqual(['192.0.2.7']);
+  });
+  it('cleanInternalHeaders: x-envoy-* control headers from an external client are removed', () => {
+    const t = explainRequest(mk({}), at('/', { headers: { 'x-envoy-retry-on': '5xx', 'x-forwarded-client-cert': 'spoof' } }));
+    expect(t.upstreamRequest?.headers['x-envoy-retry-on']).toBeUndefined();
+    expect(t.upstreamRequest?.headers['x-forwarded-client-cert']).toBeUndefined();
   });
   it('route source metadata is surfaced', () => {
     const r = mk({ metadata: { filter_metadata: { portico: { kind: 'HTTPRoute', namespace: 'ns', name: 'r1', rule: 0, match: 0 } } } });
