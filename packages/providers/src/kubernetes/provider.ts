@@ -155,7 +155,39 @@ export class KubernetesProvider implements Provider {
   async writeStatus(statuses: readonly ObjectStatus[]): Promise<void> {
     this.latestStatuses = statuses;
     if (!this.isLeader) return;
-    await this.statusWriter.enqueue(statuses);
+    await this.statusWriter.enqueue(this.ownedStatuses(statuses));
+  }
+
+  /**
+   * GatewayClass, Gateway and ListenerSet status belongs to one controller
+   * entirely: never write it for objects of another controller's class.
+   * (Route and policy status is shared and merged entry by entry instead.)
+   */
+  private ownedStatuses(statuses: readonly ObjectStatus[]): ObjectStatus[] {
+    const resources = this.latestResources;
+    if (!resources) return [...statuses];
+    const ourClasses = new Set(
+      resources
+        .list('GatewayClass')
+        .filter((gatewayClass) => gatewayClass.spec?.controllerName === this.options.controllerName)
+        .map((gatewayClass) => gatewayClass.metadata.name),
+    );
+    const ourGateway = (namespace: string | undefined, name: string): boolean => {
+      const gateway = resources.get('Gateway', namespace, name);
+      return !gateway || ourClasses.has(gateway.spec?.gatewayClassName ?? '');
+    };
+    return statuses.filter((status) => {
+      if (status.kind === 'GatewayClass') {
+        const gatewayClass = resources.get('GatewayClass', undefined, status.name);
+        return !gatewayClass || ourClasses.has(status.name);
+      }
+      if (status.kind === 'Gateway') return ourGateway(status.namespace, status.name);
+      if (status.kind === 'ListenerSet') {
+        const parent = resources.get('ListenerSet', status.namespace, status.name)?.spec?.parentRef;
+        return !parent || ourGateway(parent.namespace ?? status.namespace, parent.name);
+      }
+      return true;
+    });
   }
 
   async stop(): Promise<void> {
@@ -411,7 +443,7 @@ export class KubernetesProvider implements Provider {
 
   private onLeading(): void {
     if (this.stopped) return;
-    if (this.latestStatuses.length > 0) void this.statusWriter.enqueue(this.latestStatuses);
+    if (this.latestStatuses.length > 0) void this.statusWriter.enqueue(this.ownedStatuses(this.latestStatuses));
     if (this.latestResources) this.maybeProvision(this.latestResources, true);
   }
 

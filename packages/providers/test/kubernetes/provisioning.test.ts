@@ -110,8 +110,8 @@ describe('Envoy provisioning', () => {
     api.remove(GW, 'gateways', 'default', 'edge');
     await waitFor(() => !api.getObject('apps/v1', 'deployments', 'default', name), 'deployment deleted');
     await waitFor(() => !api.getObject('v1', 'services', 'default', name), 'service deleted');
-    expect(api.getObject('v1', 'configmaps', 'default', name)).toBeUndefined();
-    expect(api.getObject('v1', 'serviceaccounts', 'default', name)).toBeUndefined();
+    await waitFor(() => !api.getObject('v1', 'configmaps', 'default', name), 'configmap deleted');
+    await waitFor(() => !api.getObject('v1', 'serviceaccounts', 'default', name), 'serviceaccount deleted');
   });
 
   it('does not provision for other controllers, and not while a follower', async () => {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ResourceSet } from '@portico/api';
+import { mergeStatus } from '../../src/kubernetes/status.js';
+import { referencedObjects } from '../../src/kubernetes/references.js';
+import { CONTROLLER, GW } from './fixtures.js';
+
+const accepted = (time: string, message = 'ok') => ({ type: 'Accepted', status: 'True', reason: 'Accepted', message, lastTransitionTime: time });
+
+describe('mergeStatus', () => {
+  it('keeps other controllers\' policy ancestors and our unchanged condition times', () => {
+    const theirs = { ancestorRef: { name: 'gw', namespace: 'x' }, controllerName: 'example.com/other', conditions: [accepted('2020-01-01T00:00:00Z')] };
+    const oursBefore = { ancestorRef: { name: 'gw', namespace: 'default' }, controllerName: CONTROLLER, conditions: [accepted('2021-01-01T00:00:00Z')] };
+    const merged = mergeStatus(
+      'BackendTLSPolicy',
+      { ancestors: [oursBefore, theirs] },
+      { ancestors: [{ ...oursBefore, conditions: [accepted('2026-01-01T00:00:00Z')] }] },
+      CONTROLLER,
+      4,
+    );
+    expect(merged.ancestors).toEqual([
+      { ...oursBefore, conditions: [{ ...accepted('2021-01-01T00:00:00Z'), observedGeneration: 4 }] },
+      theirs,
+    ]);
+  });
+
+  it('moves lastTransitionTime when the message changes and keeps per-listener times on Gateways', () => {
+    const merged = mergeStatus(
+      'Gateway',
+      { conditions: [accepted('2021-01-01T00:00:00Z')], listeners: [{ name: 'http', conditions: [accepted('2021-01-01T00:00:00Z')] }] },
+      {
+        conditions: [accepted('2026-01-01T00:00:00Z', 'changed')],
+        listeners: [{ name: 'http', attachedRoutes: 1, conditions: [accepted('2026-01-01T00:00:00Z')] }],
+        addresses: [{ type: 'IPAddress', value: '10.0.0.1' }],
+      },
+      CONTROLLER,
+      2,
+    );
+    expect((merged.conditions as Array<{ lastTransitionTime: string }>)[0].lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+    expect((merged.listeners as Array<{ conditions: Array<{ lastTransitionTime: string; observedGeneration: number }> }>)[0].conditions[0]).toMatchObject({
+      lastTransitionTime: '2021-01-01T00:00:00Z',
+      observedGeneration: 2,
+    });
+    expect(merged.addresses).toEqual([{ type: 'IPAddress', value: '10.0.0.1' }]);
+  });
+
+  it('removes our parent entries for parents we no longer report', () => {
+    const stale = { parentRef: { name: 'old' }, controllerName: CONTROLLER, conditions: [accepted('2021-01-01T00:00:00Z')] };
+    expect(mergeStatus('HTTPRoute', { parents: [stale] }, { parents: [] }, CONTROLLER, 1).parents).toEqual([]);
+  });
+});
+
+describe('referencedObjects', () => {
+  it('collects listener, frontend validation, backend client and BackendTLSPolicy references', () => {
+    const resources = ResourceSet.from([
+      {
+        apiVersion: GW,
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'a' },
+        spec: {
+          gatewayClassName: 'portico',
+          listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }, { name: 'remote', namespace: 'b' }, { group: 'example.com', kind: 'Vault', name: 'v' }] } }],
+          tls: {
+            backend: { clientCertificateRef: { name: 'client' } },
+            frontend: { default: { validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] } }, perPort: [{ port: 443, tls: { validation: { caCertificateRefs: [{ group: '', kind: 'Secret', name: 'ca-secret' }] } } }] },
+          },
+        },
+      },
+      { apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'ls', namespace: 'c' }, spec: { parentRef: { name: 'gw', namespace: 'a' }, listeners: [{ name: 'x', port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'ls-cert' }] } }] } },
+      { apiVersion: GW, kind: 'BackendTLSPolicy', metadata: { name: 'p', namespace: 'd' }, spec: { targetRefs: [], validation: { hostname: 'h', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }] } } },
+    ]);
+    expect(referencedObjects(resources).map((ref) => `${ref.kind} ${ref.namespace}/${ref.name}`)).toEqual([
+      'ConfigMap a/ca',
+      'ConfigMap d/backend-ca',
+      'Secret a/ca-secret',
+      'Secret a/cert',
+      'Secret a/client',
+      'Secret b/remote',
+      'Secret c/ls-cert',
+    ]);
+  });
+});
