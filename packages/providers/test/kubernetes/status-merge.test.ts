@@ -51,7 +51,7 @@ describe('mergeStatus', () => {
 
 describe('referencedObjects', () => {
   it('collects listener, frontend validation, backend client and BackendTLSPolicy references', () => {
-    const resources = ResourceSet.from([
+    const objects: Array<{ kind: string } & Record<string, unknown>> = [
       {
         apiVersion: GW,
         kind: 'Gateway',
@@ -67,7 +67,8 @@ describe('referencedObjects', () => {
       },
       { apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'ls', namespace: 'c' }, spec: { parentRef: { name: 'gw', namespace: 'a' }, listeners: [{ name: 'x', port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'ls-cert' }] } }] } },
       { apiVersion: GW, kind: 'BackendTLSPolicy', metadata: { name: 'p', namespace: 'd' }, spec: { targetRefs: [], validation: { hostname: 'h', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }] } } },
-    ]);
+    ];
+    const resources = ResourceSet.from(objects);
     expect(referencedObjects(resources).map((ref) => `${ref.kind} ${ref.namespace}/${ref.name}`)).toEqual([
       'ConfigMap a/ca',
       'ConfigMap d/backend-ca',
