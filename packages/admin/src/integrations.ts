@@ -1,16 +1,7 @@
-// Late-bound access to the xds and explain stages. Their functions are looked
-// up by their documented names when first needed, so the admin API and the CLI
-// work (and report plainly what is missing) while those packages grow.
-import type { TranslationResult } from '@portico/translator';
-import type { EnvoyResources, XdsBuildResult } from '@portico/xds';
-
-export interface XdsStage {
-  buildXds(ir: TranslationResult['ir']): XdsBuildResult;
-  /** Envoy admin ConfigDump JSON of one resource set, private keys redacted. */
-  configDump(resources: EnvoyResources): unknown;
-  /** A copy with private key material replaced. */
-  redactSecrets(resources: EnvoyResources): EnvoyResources;
-}
+// Late-bound access to the explain stage: its functions are looked up by their
+// documented names when first needed, so the admin API and the CLI report
+// plainly what is missing instead of failing to load.
+import type { EnvoyResources } from '@portico/xds';
 
 export interface ExplainStage {
   explainRequest(resources: EnvoyResources, request: unknown): unknown;
@@ -35,15 +26,7 @@ function pick<T>(module: Record<string, unknown>, pkg: string, names: readonly s
   return module as T;
 }
 
-let xdsStage: Promise<XdsStage> | undefined;
 let explainStage: Promise<ExplainStage> | undefined;
-
-export function loadXdsStage(): Promise<XdsStage> {
-  xdsStage ??= import('@portico/xds').then((module: Record<string, unknown>) =>
-    pick<XdsStage>(module, '@portico/xds', ['buildXds', 'configDump', 'redactSecrets']),
-  );
-  return xdsStage;
-}
 
 export function loadExplainStage(): Promise<ExplainStage> {
   explainStage ??= import('@portico/explain').then((module: Record<string, unknown>) => {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { EnvoyResources } from '@portico/xds';
-import { loadExplainStage, loadXdsStage, mergeGroups, StageUnavailableError } from './integrations.js';
+import { configDump, type EnvoyResources } from '@portico/xds';
+import { loadExplainStage, mergeGroups, StageUnavailableError } from './integrations.js';
 import { PorticoMetrics } from './metrics.js';
 import type { AdminState, ControlPlaneSnapshot } from './state.js';
 
@@ -92,13 +92,8 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
     if (!snapshot) return reply.code(503).send({ error: 'no configuration built yet' });
     const selected = selectResources(snapshot, request.query.gateway);
     if (isProblem(selected)) return reply.code(selected.status).send(selected.body);
-    try {
-      const xds = await loadXdsStage();
-      return xds.configDump(xds.redactSecrets(selected));
-    } catch (error) {
-      if (error instanceof StageUnavailableError) return reply.code(501).send({ error: error.message });
-      throw error;
-    }
+    // configDump redacts private keys itself; the version is the build's, so it changes with the snapshot.
+    return configDump(selected, { versionInfo: String(snapshot.version), lastUpdated: snapshot.builtAt });
   });
 
   app.get('/status', async (_request, reply) => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { translate } from '@portico/translator';
+import { buildXds } from '@portico/xds';
 import { ResourceSet, loadManifests } from '@portico/api';
 import type { XdsBuildResult } from '@portico/xds';
 import { buildAdminApp, explainWords, mergeGroups, PorticoMetrics, startAdminServer, type AdminState, type ControlPlaneSnapshot } from '../src/index.js';
@@ -171,5 +174,49 @@ describe('helpers', () => {
     expect(explainWords({ method: 'POST', header: ['a: 1', 'b: 2'], url: 'http://h/p' })).toEqual([
       '-X', 'POST', '-H', 'a: 1', '-H', 'b: 2', 'http://h/p',
     ]);
+  });
+});
+
+describe('/config_dump over a real build', () => {
+  const fixture = readFileSync(new URL('../../cli/test/fixtures/https.yaml', import.meta.url), 'utf8');
+
+  function builtSnapshot(): ControlPlaneSnapshot {
+    const loaded = loadManifests(fixture, 'https.yaml');
+    const resources = ResourceSet.from(loaded.objects);
+    const result = translate(resources, { controllerName: 'portico.dev/gateway-controller' });
+    return {
+      version: 7,
+      builtAt: '2026-01-01T00:00:00.000Z',
+      resources,
+      statuses: result.statuses,
+      problems: loaded.problems,
+      diagnostics: result.diagnostics,
+      xds: buildXds(result.ir),
+    };
+  }
+
+  it('is an Envoy ConfigDump of every resource type, without the private key', async () => {
+    const state = new TestState();
+    state.snapshot = builtSnapshot();
+    expect(fixture).toMatch(/PRIVATE KEY/);
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    for (const url of ['/config_dump', '/config_dump?gateway=default/secure']) {
+      const response = await app.inject(url);
+      expect(response.statusCode).toBe(200);
+      const dump = response.json() as { configs: Array<Record<string, unknown>> };
+      expect(dump.configs.map((c) => c['@type'])).toEqual(
+        expect.arrayContaining([
+          'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+          'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+          'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+          'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+          'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+        ]),
+      );
+      expect(response.body).toContain('type.googleapis.com/envoy.config.listener.v3.Listener');
+      expect(response.body).toContain('BEGIN CERTIFICATE');
+      expect(response.body).not.toMatch(/PRIVATE KEY/);
+    }
   });
 });

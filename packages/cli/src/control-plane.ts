@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import {
-  loadXdsStage,
   type AdminState,
   type ControlPlaneSnapshot,
   type NackError,
@@ -9,7 +8,7 @@ import {
 } from '@portico/admin';
 import type { ProviderSnapshot } from '@portico/providers';
 import { translate, type ObjectStatus } from '@portico/translator';
-import type { XdsBuildResult } from '@portico/xds';
+import { buildXds, type XdsBuildResult } from '@portico/xds';
 
 /** Where built snapshots go: the ADS server's cache (absent when no ADS server runs). */
 export interface SnapshotSink {
@@ -129,8 +128,7 @@ export class ControlPlane implements AdminState {
     try {
       const result = translate(snapshot.resources, { controllerName: this.options.controllerName, now: builtAt });
       const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses);
-      const xdsStage = await loadXdsStage();
-      const xds = xdsStage.buildXds(result.ir);
+      const xds = buildXds(result.ir);
       this.options.sink?.setSnapshot(xds);
       this.version += 1;
       this.latest = {

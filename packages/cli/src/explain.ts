@@ -1,4 +1,5 @@
-import { loadExplainStage, loadXdsStage, StageUnavailableError } from '@portico/admin';
+import { loadExplainStage, StageUnavailableError } from '@portico/admin';
+import { buildXds } from '@portico/xds';
 import { translate } from '@portico/translator';
 import {
   DEFAULT_CONTROLLER_NAME,
@@ -79,7 +80,7 @@ async function explainFromFiles(args: ExplainArgs): Promise<{ trace: unknown; te
     throw new InputError(`the input has problems:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
   }
   const result = translate(resources, { controllerName: args.controllerName });
-  const xds = (await loadXdsStage()).buildXds(result.ir);
+  const xds = buildXds(result.ir);
   const groups = Object.keys(xds.groups).sort();
   const gateway = args.gateway ?? (groups.length === 1 ? groups[0] : undefined);
   if (!gateway) {

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { AdminServer, PorticoMetrics } from '@portico/admin';
@@ -67,6 +69,16 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
   const adminAddress = parseAddress(values['admin-address'], '--admin-address');
   const paths = values.file && values.file.length > 0 ? values.file : [QUICKSTART_PATH];
 
+  // A typo on the command line should fail at once, before the servers load.
+  for (const path of paths) {
+    try {
+      await stat(path);
+    } catch (error) {
+      const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+      throw new InputError(`cannot read ${resolvePath(path)}: ${missing ? 'no such file or directory' : String(error)}`);
+    }
+  }
+
   // Loaded only now so `serve --help` and usage errors answer at once.
   const [{ pino }, { PorticoMetrics, startAdminServer }, { FileProvider, FileProviderError }, { SnapshotCache, startXdsServer }, { ControlPlane }] =
     await Promise.all([
@@ -84,7 +96,7 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
 
   const shutdown = async () => {
     await provider.stop().catch(() => undefined);
-    await Promise.resolve(xdsServer?.close()).catch(() => undefined);
+    await xdsServer?.close().catch(() => undefined);
     await admin?.close().catch(() => undefined);
   };
 

@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
-import { loadXdsStage, StageUnavailableError } from '@portico/admin';
 import { translate, type TranslationResult } from '@portico/translator';
-import { TYPE_URLS, type EnvoyResources, type XdsBuildResult } from '@portico/xds';
+import { buildXds, redactSecrets, TYPE_URLS, type EnvoyResources, type XdsBuildResult } from '@portico/xds';
 import {
   DEFAULT_CONTROLLER_NAME,
-  InputError,
   UsageError,
   formatProblem,
   loadFiles,
@@ -66,10 +64,10 @@ export function objectsWithStatus(
 }
 
 /** Envoy resources with their `@type`, as in Envoy's own config files. */
-export function xdsOutput(xds: XdsBuildResult, redact: (resources: EnvoyResources) => EnvoyResources) {
+export function xdsOutput(xds: XdsBuildResult) {
   const groups: Record<string, Record<string, unknown[]>> = {};
   for (const name of Object.keys(xds.groups).sort()) {
-    const group = redact(xds.groups[name]);
+    const group = redactSecrets(xds.groups[name]);
     groups[name] = Object.fromEntries(
       (Object.keys(group) as Array<keyof EnvoyResources>).map((key) => [
         key,
@@ -122,21 +120,13 @@ export async function runTranslate(argv: string[], io: Io): Promise<number> {
 
   let xds: ReturnType<typeof xdsOutput> | undefined;
   if (output !== 'status') {
-    try {
-      const stage = await loadXdsStage();
-      const built = stage.buildXds(result.ir);
-      for (const rejected of built.rejected) {
-        io.stderr(
-          `portico translate: rejected ${rejected.type} ${rejected.name} (gateway ${rejected.proxyGroup}): ${rejected.field}: ${rejected.message}\n`,
-        );
-      }
-      xds = xdsOutput(built, stage.redactSecrets);
-    } catch (error) {
-      if (error instanceof StageUnavailableError) {
-        throw new InputError(`--output ${output} is not available: ${error.message}`);
-      }
-      throw error;
+    const built = buildXds(result.ir);
+    for (const rejected of built.rejected) {
+      io.stderr(
+        `portico translate: rejected ${rejected.type} ${rejected.name} (gateway ${rejected.proxyGroup}): ${rejected.field}: ${rejected.message}\n`,
+      );
     }
+    xds = xdsOutput(built);
   }
 
   const json = values.format === 'json';

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { QUICKSTART, runPortico } from './helpers.js';
 
+const HTTPS_FIXTURE = new URL('./fixtures/https.yaml', import.meta.url).pathname;
+
 interface Condition {
   type: string;
   status: string;
@@ -74,6 +76,40 @@ describe('portico translate', () => {
     const list = JSON.parse(result.stdout) as { items: Item[] };
     // A class for another controller is not ours to report on.
     expect(list.items.find((i) => i.kind === 'GatewayClass')?.status).toBeUndefined();
+  });
+
+  it('--output xds prints Envoy resources per proxy group with @type, private keys redacted', async () => {
+    const result = await runPortico(['translate', '-f', HTTPS_FIXTURE, '--output', 'xds', '-o', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const xds = JSON.parse(result.stdout) as {
+      groups: Record<string, Record<string, Array<Record<string, unknown>>>>;
+      rejected: unknown[];
+    };
+    expect(Object.keys(xds.groups)).toEqual(['default/secure']);
+    const group = xds.groups['default/secure'];
+    expect(group.listeners[0]['@type']).toBe('type.googleapis.com/envoy.config.listener.v3.Listener');
+    expect(group.routes[0]['@type']).toBe('type.googleapis.com/envoy.config.route.v3.RouteConfiguration');
+    expect(group.clusters[0]['@type']).toBe('type.googleapis.com/envoy.config.cluster.v3.Cluster');
+    expect(group.secrets).toHaveLength(1);
+    expect(JSON.stringify(group.secrets[0])).toContain('BEGIN CERTIFICATE');
+    expect(result.stdout).not.toMatch(/PRIVATE KEY/);
+    expect(xds.rejected).toEqual([]);
+  });
+
+  it('--output all includes every input object with Secret values redacted, and the Envoy resources', async () => {
+    const result = await runPortico(['translate', '-f', HTTPS_FIXTURE, '--output', 'all']);
+    expect(result.code).toBe(0);
+    const all = parseAllDocuments(result.stdout);
+    expect(Array.isArray(all) ? all.length : 1).toBe(1);
+    const body = (Array.isArray(all) ? all[0] : all).toJS() as { items: Item[]; xds: { groups: Record<string, unknown> } };
+    expect(body.items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Service', 'Secret']);
+    expect(body.items.find((i) => i.kind === 'Secret')).toMatchObject({
+      stringData: { 'tls.crt': '<redacted>', 'tls.key': '<redacted>' },
+    });
+    expect(condition(body.items[1].status?.conditions, 'Programmed')?.status).toBe('True');
+    expect(Object.keys(body.xds.groups)).toEqual(['default/secure']);
+    expect(result.stdout).not.toMatch(/PRIVATE KEY/);
   });
 
   it('fails with a message naming an unreadable file', async () => {

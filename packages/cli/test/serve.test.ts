@@ -1,0 +1,171 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PORTICO_BIN, QUICKSTART, REPO_ROOT } from './helpers.js';
+
+interface LogLine {
+  msg: string;
+  port?: number;
+  level: number;
+}
+
+/** `portico serve` as a child process on ephemeral ports, reading its JSON log lines. */
+class ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  private buffer = '';
+
+  constructor(args: string[]) {
+    this.child = spawn(
+      process.execPath,
+      [PORTICO_BIN, 'serve', '--admin-address', '127.0.0.1:0', '--xds-address', '127.0.0.1:0', ...args],
+      { cwd: REPO_ROOT },
+    );
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      const parts = this.buffer.split('\n');
+      this.buffer = parts.pop() ?? '';
+      for (const part of parts) if (part.trim()) this.lines.push(JSON.parse(part) as LogLine);
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  }
+
+  async waitFor(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!test()) {
+      if (this.child.exitCode !== null) throw new Error(`serve exited (${this.child.exitCode}) waiting for ${what}: ${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  port(message: string): number | undefined {
+    return this.lines.find((line) => line.msg === message)?.port;
+  }
+
+  exit(): Promise<number | null> {
+    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+}
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+interface ConfigDump {
+  configs: Array<Record<string, unknown> & { '@type': string }>;
+}
+
+function dumpSection(dump: ConfigDump, type: string): Array<Record<string, unknown>> {
+  const section = dump.configs.find((config) => config['@type'] === `type.googleapis.com/envoy.admin.v3.${type}`);
+  expect(section, `${type} in config_dump`).toBeDefined();
+  const list = Object.entries(section!).find(([key, value]) => key !== '@type' && Array.isArray(value));
+  return (list?.[1] as Array<Record<string, unknown>>) ?? [];
+}
+
+// Each case starts a real control plane (proto loading included): give them room on a busy machine.
+describe('portico serve', { timeout: 90_000 }, () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-serve-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the quickstart: ready, config_dump with listener, route, cluster and endpoints, exits 0 on SIGTERM', async () => {
+    const serve = new ServeProcess([]);
+    try {
+      await serve.waitFor(() => serve.port('admin server listening') !== undefined, 'admin port');
+      await serve.waitFor(() => serve.port('xds server listening') !== undefined, 'xds port');
+      expect(serve.port('xds server listening')).toBeGreaterThan(0);
+      const admin = `http://127.0.0.1:${serve.port('admin server listening')}`;
+      expect((await fetch(`${admin}/healthz`)).status).toBe(200);
+      await pollReady(admin, serve);
+
+      const dump = (await getJson(`${admin}/config_dump?gateway=default/quickstart`)).body as unknown as ConfigDump;
+      for (const entry of dump.configs) expect(entry['@type']).toMatch(/^type\.googleapis\.com\/envoy\.admin\.v3\./);
+      expect(dumpSection(dump, 'ListenersConfigDump').length).toBeGreaterThanOrEqual(1);
+      expect(dumpSection(dump, 'RoutesConfigDump').length).toBeGreaterThanOrEqual(1);
+      expect(dumpSection(dump, 'ClustersConfigDump').length).toBeGreaterThanOrEqual(1);
+      expect(dumpSection(dump, 'EndpointsConfigDump').length).toBeGreaterThanOrEqual(1);
+      const all = (await getJson(`${admin}/config_dump`)).body as unknown as ConfigDump;
+      expect(dumpSection(all, 'ListenersConfigDump').length).toBeGreaterThanOrEqual(1);
+
+      const status = (await getJson(`${admin}/status`)).body as {
+        objects: Array<{ kind: string; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+        problems: unknown[];
+      };
+      const gateway = status.objects.find((o) => o.kind === 'Gateway');
+      expect(gateway?.status?.conditions?.find((c) => c.type === 'Programmed')?.status).toBe('True');
+      expect(status.problems).toEqual([]);
+
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
+      expect(metrics).toMatch(/^portico_xds_resources\{type="listener"\} [1-9]/m);
+      expect(metrics).toMatch(/^portico_build_duration_seconds_count [1-9]/m);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exit()).toBe(0);
+    expect(serve.lines.at(-1)?.msg).toBe('stopped');
+  });
+
+  it('keeps serving the last good config of a file that breaks, and reports it in /status', async () => {
+    const file = join(dir, 'quickstart.yaml');
+    await copyFile(QUICKSTART, file);
+    const serve = new ServeProcess(['-f', dir]);
+    try {
+      await serve.waitFor(() => serve.port('admin server listening') !== undefined, 'admin port');
+      const admin = `http://127.0.0.1:${serve.port('admin server listening')}`;
+      await pollReady(admin, serve);
+
+      await writeFile(file, 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: [broken\n');
+      const status = await pollStatus(admin, serve, (body) => (body.problems?.length ?? 0) > 0);
+      expect(status.problems?.[0].source).toBe(file);
+      expect(status.problems?.[0].message).toMatch(/last good version/);
+      const dump = (await getJson(`${admin}/config_dump?gateway=default/quickstart`)).body as unknown as ConfigDump;
+      expect(dumpSection(dump, 'ListenersConfigDump').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exit()).toBe(0);
+  });
+
+  it('fails fast naming a path that does not exist', async () => {
+    const missing = join(dir, 'nope.yaml');
+    const serve = new ServeProcess(['-f', missing]);
+    expect(await serve.exit()).toBe(1);
+    expect(serve.stderr).toContain(`portico serve: cannot read ${missing}: no such file or directory`);
+  });
+});
+
+async function pollReady(admin: string, serve: ServeProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (serve.child.exitCode !== null) throw new Error(`serve exited: ${serve.stderr}`);
+    const response = await fetch(`${admin}/readyz`).catch(() => undefined);
+    if (response?.status === 200) return;
+    if (Date.now() > deadline) throw new Error('not ready in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface StatusBody {
+  problems?: Array<{ source: string; message: string }>;
+}
+
+async function pollStatus(admin: string, serve: ServeProcess, test: (body: StatusBody) => boolean): Promise<StatusBody> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (serve.child.exitCode !== null) throw new Error(`serve exited: ${serve.stderr}`);
+    const body = (await getJson(`${admin}/status`)).body as StatusBody;
+    if (test(body)) return body;
+    if (Date.now() > deadline) throw new Error('/status did not change in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
