@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ExplainArgsError, explainRequest, formatExplainTrace, parseExplainArgs } from '../src/index.js';
+import { simple, toCluster, vhost } from './fixtures.js';
+
+describe('parseExplainArgs', () => {
+  it('method, URL with port and query, repeated -H headers', () => {
+    const r = parseExplainArgs(['GET', 'http://www.example.com:8080/api?x=1', '-H', 'x-canary: true', '-H', 'x-canary: again']);
+    expect(r).toEqual({ method: 'GET', scheme: 'http', authority: 'www.example.com:8080', path: '/api?x=1', headers: [['x-canary', 'true'], ['x-canary', 'again']] });
+  });
+  it('https with TLS options and the destination port', () => {
+    const r = parseExplainArgs(['https://secure.test/', '--sni', 'other.test', '--client-cert', 'invalid', '--port', '8443', '--alpn', 'h2']);
+    expect(r).toMatchObject({ scheme: 'https', authority: 'secure.test', sni: 'other.test', clientCertificate: { valid: false }, port: 8443, alpn: ['h2'] });
+  });
+  it('a Host header overrides the authority; the URL port stays the destination port', () => {
+    const r = parseExplainArgs(['http://10.0.0.1:8080/', '-H', 'Host: foo.test']);
+    expect(r).toMatchObject({ authority: 'foo.test', port: 8080 });
+  });
+  it('tcp:// and udp:// URLs select the transport', () => {
+    expect(parseExplainArgs(['udp://dns.test:5300'])).toMatchObject({ transport: 'udp', authority: 'dns.test:5300' });
+    expect(parseExplainArgs(['tls://db.test:5432'])).toMatchObject({ transport: 'tcp', scheme: 'https' });
+  });
+  it('bare host/path defaults to http and "/"', () => {
+    expect(parseExplainArgs(['POST', 'foo.test'])).toMatchObject({ method: 'POST', scheme: 'http', authority: 'foo.test', path: '/' });
+  });
+  it('errors name the offending argument', () => {
+    expect(() => parseExplainArgs(['GET'])).toThrow(ExplainArgsError);
+    expect(() => parseExplainArgs(['http://x/', '-H', 'novalue'])).toThrow(/name: value/);
+    expect(() => parseExplainArgs(['http://x/', '--bogus'])).toThrow(/--bogus/);
+    expect(() => parseExplainArgs(['ftp://x/'])).toThrow(/scheme ftp/);
+  });
+});
+
+describe('formatExplainTrace', () => {
+  it('prints every stage, candidates that lost, the upstream request and the source metadata', () => {
+    const r = simple([
+      vhost('other', ['other.test'], [toCluster('b')]),
+      vhost('vh', ['*.example.com'], [toCluster('b', {}, { path: '/nope' }), { ...toCluster('a', { prefix_rewrite: '/v2' }, { prefix: '/v1' }), metadata: { filter_metadata: { portico: { kind: 'HTTPRoute', namespace: 'ns', name: 'web', rule: 1 } } } }]),
+    ]);
+    const text = formatExplainTrace(explainRequest(r, parseExplainArgs(['GET', 'http://www.example.com/v1/x', '--port', '8080', '-H', 'x-canary: true'])));
+    expect(text).toContain('listener');
+    expect(text).toContain('virtual host vh');
+    expect(text).toContain('- other: domains [other.test]');
+    expect(text).toContain('suffix wildcard');
+    expect(text).toContain('is not exactly /nope');
+    expect(text).toContain('[HTTPRoute ns/web rule=1]');
+    expect(text).toContain('GET /v2/x');
+    expect(text).toContain('x-canary: true');
+    expect(text).toContain('[Service default/a port=8080]');
+  });
+  it('prints Envoy-generated responses with their headers', () => {
+    const r = simple([vhost('vh', ['*'], [{ match: { prefix: '/' }, redirect: { https_redirect: true } }])]);
+    const text = formatExplainTrace(explainRequest(r, { authority: 'w.test', port: 8080 }));
+    expect(text).toContain('Response from Envoy: 301');
+    expect(text).toContain('location: https://w.test/');
+  });
+});
