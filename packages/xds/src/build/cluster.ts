@@ -52,7 +52,8 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
     const locality: EnvoyMessage = {
       lb_endpoints: [...(byZone.get(zone) ?? [])].sort(compareEndpoints).map(lbEndpoint),
     };
-    if (zone) locality.locality = { zone };
+    // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
+    locality.locality = zone ? { zone } : {};
     return locality;
   });
   const out: EnvoyMessage = { cluster_name: clusterName };

@@ -1,8 +1,43 @@
 // Proxyless gRPC clients (grpc-js-xds and friends) served through api_listeners.
 // They match virtual host domains against `host:port` and NACK unknown HTTP
-// filters unless those are marked optional; the router is always present.
+// filters (and per-route filter configs) unless those are marked optional; the
+// router is always present.
+import { INVALID_BACKEND_CLUSTER } from '../build/route.js';
+import { typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
+
+const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
+/** Per-route filter configs wrapped in an optional FilterConfig, so gRPC ignores what it does not know. */
+function optionalPerFilterConfigs(holder: EnvoyMessage): void {
+  const perFilter = holder.typed_per_filter_config as Record<string, EnvoyMessage> | undefined;
+  if (!perFilter) return;
+  for (const name of Object.keys(perFilter)) {
+    const config = perFilter[name];
+    if (config['@type'] === FILTER_CONFIG) perFilter[name] = { ...config, is_optional: true };
+    else perFilter[name] = typed('envoy.config.route.v3.FilterConfig', { config, is_optional: true });
+  }
+}
+
+/**
+ * gRPC supports only prefix/path/safe_regex matches and forwarding actions, and
+ * refuses retries with zero attempts. Element-wise prefixes become `<prefix>/`
+ * (gRPC method paths are always `/<service>/<method>`); fixed responses become
+ * a never-served cluster, which fails the call with UNAVAILABLE.
+ */
+function grpcCompatibleRoute(route: EnvoyMessage): void {
+  const { path_separated_prefix: separated, ...rest } = route.match as EnvoyMessage;
+  if (typeof separated === 'string') route.match = { prefix: `${separated}/`, ...rest };
+  if (route.direct_response || route.redirect) {
+    delete route.direct_response;
+    delete route.redirect;
+    route.route = { cluster: INVALID_BACKEND_CLUSTER };
+  }
+  const action = route.route as EnvoyMessage | undefined;
+  const retry = action?.retry_policy as EnvoyMessage | undefined;
+  if (action && retry && retry.num_retries === 0) delete action.retry_policy;
+}
 
 function isWildcard(domain: string): boolean {
   return domain.includes('*');
@@ -20,6 +55,13 @@ export const proxylessGrpcFeature: XdsFeature = {
     if (!ctx.proxyless) return;
     // gRPC keeps the port in the authority; add `host:*` next to each port-less exact host.
     const virtualHosts = routeConfig.virtual_hosts as EnvoyMessage[];
+    for (const vh of virtualHosts) {
+      optionalPerFilterConfigs(vh);
+      for (const route of vh.routes as EnvoyMessage[]) {
+        optionalPerFilterConfigs(route);
+        grpcCompatibleRoute(route);
+      }
+    }
     const taken = new Set(virtualHosts.flatMap((vh) => vh.domains as string[]));
     for (const vh of virtualHosts) {
       const domains = vh.domains as string[];
