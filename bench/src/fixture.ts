@@ -67,9 +67,9 @@ export const TEN_K_SHAPE: FixtureShape = {
   httpGateways: 2,
 };
 
-/** Smoke-run variants (`--quick`): same mix, a tenth of the size. */
+/** Smoke-run variants (`--quick`): same mix, a tenth (large) and a twentieth (10k) of the size. */
 export const QUICK_LARGE_SHAPE: FixtureShape = { ...LARGE_SHAPE, namespaces: 5, services: 50, httpRoutes: 50, grpcRoutes: 25, udpRoutes: 10 };
-export const QUICK_TEN_K_SHAPE: FixtureShape = { ...TEN_K_SHAPE, namespaces: 10, services: 100, httpRoutes: 1000 };
+export const QUICK_TEN_K_SHAPE: FixtureShape = { ...TEN_K_SHAPE, namespaces: 10, services: 100, httpRoutes: 500 };
 
 export type FixtureObject = ResourceKinds[KindName];
 

@@ -35,8 +35,7 @@ async function main(): Promise<void> {
   const warm = runPipeline(ResourceSet.from(generateFixture(QUICK_LARGE_SHAPE).objects), pipeline);
   if (warm.xds && xds.encodeResource) for (const resource of allResources(warm.xds)) xds.encodeResource(resource);
   if (warm.xds && server.createCache) {
-    const warmCache = server.createCache();
-    server.commit(warmCache, warm.xds);
+    server.createCache().setSnapshot(warm.xds);
   }
   const baseline = settle();
 
@@ -48,8 +47,9 @@ async function main(): Promise<void> {
   if (output.xds) {
     state.push('XdsBuildResult');
     if (server.createCache) {
-      cache = server.createCache();
-      server.commit(cache, output.xds);
+      const snapshotCache = server.createCache();
+      snapshotCache.setSnapshot(output.xds);
+      cache = snapshotCache;
       state.push('SnapshotCache snapshot');
     }
   }

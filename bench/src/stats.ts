@@ -26,27 +26,56 @@ export function gcExposed(): boolean {
 export interface TimingOptions {
   warmup: number;
   runs: number;
+  /**
+   * Wall-clock budget in ms for the whole measurement. When the first iteration shows the
+   * requested runs would not fit, remaining warmups are dropped and fewer runs are taken
+   * (at least one): a slow pipeline still gets a measured figure in bounded time.
+   */
+  budgetMs?: number;
+}
+
+export interface Timing {
+  durations: number[];
+  warmup: number;
+  runs: number;
 }
 
 /**
- * Runs `body` `warmup` times unmeasured, then `runs` times measured, and returns every
- * measured duration in milliseconds. `setup` runs before each iteration outside the clock.
+ * Warmups and runs that fit `budgetMs`, decided after the first iteration took `sampleMs`.
+ * The first iteration is the (only remaining) warmup when warmups were requested and fit.
  */
-export async function timeRuns<T>(
-  options: TimingOptions,
-  body: (input: T) => unknown,
-  setup: (iteration: number) => T,
-): Promise<number[]> {
+export function fitRuns(options: TimingOptions, sampleMs: number): { warmup: number; runs: number } {
+  const budget = options.budgetMs ?? Number.POSITIVE_INFINITY;
+  if (sampleMs * (options.warmup + options.runs) <= budget) return { warmup: options.warmup, runs: options.runs };
+  const affordable = Math.floor(budget / Math.max(sampleMs, 1));
+  // When not even a warmup and one run fit, the first iteration is the measurement: a run that
+  // long is dominated by the work, not by JIT warmup.
+  const warmup = options.warmup > 0 && affordable >= 2 ? 1 : 0;
+  return { warmup, runs: Math.max(1, Math.min(options.runs, affordable - warmup)) };
+}
+
+/**
+ * Runs `body` `warmup` times unmeasured, then `runs` times measured (both possibly cut down
+ * by the budget), and returns every measured duration in milliseconds.
+ */
+export async function timeRuns(options: TimingOptions, body: () => unknown): Promise<Timing> {
   const durations: number[] = [];
-  for (let i = 0; i < options.warmup + options.runs; i++) {
-    const input = setup(i);
+  let plan = { warmup: options.warmup, runs: options.runs };
+  for (let i = 0; i < plan.warmup + plan.runs; i++) {
     collectGarbage();
     const start = performance.now();
-    await body(input);
+    await body();
     const elapsed = performance.now() - start;
-    if (i >= options.warmup) durations.push(elapsed);
+    if (i === 0) plan = fitRuns(options, elapsed);
+    if (i >= plan.warmup) durations.push(elapsed);
   }
-  return durations;
+  return { durations, warmup: plan.warmup, runs: plan.runs };
+}
+
+/** How a timing was taken, for a note line. */
+export function describeTiming(timing: Timing, requested: TimingOptions): string {
+  const cut = timing.runs < requested.runs || timing.warmup < requested.warmup ? ` (cut from ${requested.runs} runs to fit the ${((requested.budgetMs ?? 0) / 1000).toFixed(0)} s budget)` : '';
+  return `median of ${timing.runs} runs after ${timing.warmup} warmup${cut}`;
 }
 
 /** Wall-clock time shared by processes on this host (same-host clocks agree to well under a millisecond). */

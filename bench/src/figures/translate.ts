@@ -2,7 +2,7 @@ import type { KindName } from '@portico/api';
 import { pipelineLabel, requirePipeline, resourceSetOf, runPipeline, type BenchContext } from '../context.js';
 import type { Fixture } from '../fixture.js';
 import { irRouteCount, routeKindsInIr } from '../inspect.js';
-import { median, timeRuns } from '../stats.js';
+import { describeTiming, median, timeRuns, type TimingOptions } from '../stats.js';
 
 const ROUTE_KINDS: readonly KindName[] = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 
@@ -10,16 +10,16 @@ async function timeFullTranslation(
   context: BenchContext,
   name: string,
   fixture: Fixture,
-  runs: { warmup: number; runs: number },
+  runs: TimingOptions,
 ): Promise<void> {
   const pipeline = requirePipeline(context, name);
   if (!pipeline) return;
   const resources = resourceSetOf(fixture);
-  const durations = await timeRuns(runs, () => runPipeline(resources, pipeline), () => undefined);
+  const timing = await timeRuns(runs, () => runPipeline(resources, pipeline));
   const { translation, xds } = runPipeline(resources, pipeline);
   const { reporter } = context;
-  reporter.figure(name, median(durations), 'ms');
-  reporter.note(name, `time = ${pipelineLabel(context.xds)}; median of ${runs.runs} runs after ${runs.warmup} warmup`);
+  reporter.figure(name, median(timing.durations), 'ms');
+  reporter.note(name, `time = ${pipelineLabel(context.xds)}; ${describeTiming(timing, runs)}`);
 
   const inputKinds = ROUTE_KINDS.filter((kind) => (fixture.counts[kind] ?? 0) > 0);
   const produced = routeKindsInIr(translation.ir);
@@ -46,9 +46,9 @@ async function timeFullTranslation(
 }
 
 export async function translateLarge(context: BenchContext): Promise<void> {
-  await timeFullTranslation(context, 'translate_large_ms', context.large(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15 });
+  await timeFullTranslation(context, 'translate_large_ms', context.large(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15, budgetMs: 60_000 });
 }
 
 export async function translateTenK(context: BenchContext): Promise<void> {
-  await timeFullTranslation(context, 'translate_10k_routes_ms', context.tenK(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 1, runs: 5 });
+  await timeFullTranslation(context, 'translate_10k_routes_ms', context.tenK(), context.quick ? { warmup: 1, runs: 3, budgetMs: 30_000 } : { warmup: 1, runs: 5, budgetMs: 120_000 });
 }
