@@ -1,1 +1,3 @@
-export {};
+export { main } from './run.js';
+export { buildBootstrap, type BootstrapOptions } from './bootstrap.js';
+export type { Io } from './common.js';

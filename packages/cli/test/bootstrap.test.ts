@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodeMessage, encodeMessage, envoyProtos, validateMessageJson } from '@portico/xds';
 import { buildBootstrap } from '../src/bootstrap.js';
-import { runPortico } from './helpers.js';
+import { runInProcess, runPortico } from './helpers.js';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -69,13 +69,13 @@ describe('portico bootstrap', () => {
   });
 
   it('rejects bad usage', async () => {
-    const missing = await runPortico(['bootstrap']);
+    const missing = await runInProcess(['bootstrap']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--gateway NAMESPACE\/NAME is required/);
-    const badRef = await runPortico(['bootstrap', '--gateway', 'quickstart']);
+    const badRef = await runInProcess(['bootstrap', '--gateway', 'quickstart']);
     expect(badRef.code).toBe(2);
     expect(badRef.stderr).toMatch(/--gateway must be NAMESPACE\/NAME, got 'quickstart'/);
-    const badAddress = await runPortico(['bootstrap', '--gateway', 'a/b', '--xds-address', 'nohost']);
+    const badAddress = await runInProcess(['bootstrap', '--gateway', 'a/b', '--xds-address', 'nohost']);
     expect(badAddress.code).toBe(2);
     expect(badAddress.stderr).toMatch(/--xds-address must be HOST:PORT, got 'nohost'/);
   });

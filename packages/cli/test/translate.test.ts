@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { QUICKSTART, runPortico } from './helpers.js';
+import { QUICKSTART, runInProcess as runPortico, runPortico as spawnPortico } from './helpers.js';
 
 const HTTPS_FIXTURE = new URL('./fixtures/https.yaml', import.meta.url).pathname;
 
@@ -33,8 +33,8 @@ afterAll(async () => {
 });
 
 describe('portico translate', () => {
-  it('prints the quickstart status as a JSON List: Gateway programmed, routes accepted', async () => {
-    const result = await runPortico(['translate', '-f', QUICKSTART, '-o', 'json']);
+  it('prints the quickstart status as a JSON List (the real binary): Gateway programmed, routes accepted', async () => {
+    const result = await spawnPortico(['translate', '-f', QUICKSTART, '-o', 'json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const list = JSON.parse(result.stdout) as { apiVersion: string; kind: string; items: Item[] };
@@ -112,9 +112,9 @@ describe('portico translate', () => {
     expect(result.stdout).not.toMatch(/PRIVATE KEY/);
   });
 
-  it('fails with a message naming an unreadable file', async () => {
+  it('fails with a message naming an unreadable file (the real binary)', async () => {
     const missing = join(dir, 'does-not-exist.yaml');
-    const result = await runPortico(['translate', '-f', missing]);
+    const result = await spawnPortico(['translate', '-f', missing]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`portico translate: cannot read ${missing}: no such file\n`);
@@ -155,8 +155,8 @@ describe('portico translate', () => {
 });
 
 describe('portico --help', () => {
-  it('lists the commands', async () => {
-    const result = await runPortico(['--help']);
+  it('lists the commands (the real binary)', async () => {
+    const result = await spawnPortico(['--help']);
     expect(result.code).toBe(0);
     for (const command of ['serve', 'translate', 'bootstrap', 'explain', 'conformance']) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
