@@ -18,3 +18,11 @@ export type { ObjectRef } from './references.js';
 export { KubeRest, KubeApiError } from './rest.js';
 export type { Logger } from './logger.js';
 export { GATEWAY_API_KINDS, CORE_KINDS } from './kinds.js';
+export {
+  KUBERNETES_FLAGS,
+  KUBERNETES_FLAGS_USAGE,
+  KubernetesFlagError,
+  kubernetesProviderOptions,
+  parseDuration,
+} from './flags.js';
+export type { KubernetesFlagValues } from './flags.js';

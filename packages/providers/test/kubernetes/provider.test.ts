@@ -317,7 +317,7 @@ describe('KubernetesProvider: status', () => {
 });
 
 describe('KubernetesProvider: leader election', () => {
-  const lease = { namespace: 'portico-system', leaseName: 'portico-leader', leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 100 };
+  const lease = { namespace: 'portico-system', leaseName: 'portico-leader', leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 100 };
 
   it('elects one leader; the other takes over when the leader stops renewing; only the leader writes status', async () => {
     api.apply(httpRoute('r1'));
