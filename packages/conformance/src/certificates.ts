@@ -1,7 +1,9 @@
 // Real X.509 material for setup.json `generatedFixtures`: independent CAs, leaf
 // certificates with the listed SANs and extended key usage, signed by the named
 // CA. RSA-2048 key generation dominates the cost, so the whole set is generated
-// once per process and reused by every case.
+// once per process and reused by every case, and every leaf certificate shares
+// one key pair: the suite only tells certificates apart by name, SANs and
+// issuer, never by key.
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { GeneratedFixture } from './model.js';
@@ -75,8 +77,7 @@ function sanEntries(sans: string[]): x509.JsonGeneralName[] {
   return sans.map((san) => (san.includes('://') ? { type: 'url', value: san } : { type: 'dns', value: san }));
 }
 
-async function createLeaf(fixture: GeneratedFixture, issuer: Authority | undefined): Promise<PemPair> {
-  const keys = await newKeys();
+async function createLeaf(fixture: GeneratedFixture, issuer: Authority | undefined, keys: CryptoKeyPair): Promise<PemPair> {
   const now = Date.now();
   const sans = fixture.dnsOrUriSANs ?? [];
   const commonName = sans.find((san) => !san.includes('://')) ?? fixture.name;
@@ -130,11 +131,12 @@ export async function generateFixtures(fixtures: GeneratedFixture[]): Promise<Fi
     if (fixture.kind === 'Secret' && fixture.signedBy && fixture.signedBy !== 'self') authorityIds.add(authorityId(fixture.signedBy));
   }
   const authorities = new Map<string, Authority>();
-  await Promise.all(
-    [...authorityIds].sort().map(async (id) => {
+  const [leafKeys] = await Promise.all([
+    newKeys(),
+    ...[...authorityIds].sort().map(async (id) => {
       authorities.set(id, await createAuthority(id));
     }),
-  );
+  ]);
   return Promise.all(
     fixtures.map(async (fixture): Promise<FixtureObject> => {
       const metadata = { name: fixture.name, namespace: fixture.namespace };
@@ -150,7 +152,7 @@ export async function generateFixtures(fixtures: GeneratedFixture[]): Promise<Fi
       }
       const issuer =
         fixture.signedBy && fixture.signedBy !== 'self' ? authorities.get(authorityId(fixture.signedBy)) : undefined;
-      const leaf = await createLeaf(fixture, issuer);
+      const leaf = await createLeaf(fixture, issuer, leafKeys as CryptoKeyPair);
       return {
         apiVersion: 'v1',
         kind: 'Secret',
