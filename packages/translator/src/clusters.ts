@@ -59,6 +59,8 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
  */
 export class ClusterRegistry {
   private readonly clusters = new Map<string, IRCluster>();
+  /** The Service port each cluster was made for (policies attach by Service and port name). */
+  private readonly servicePorts = new Map<string, { namespace: string; service: string; port: number; portName?: string }>();
   private slicesByService: Map<string, EndpointSlice[]> | undefined;
 
   constructor(private readonly resources: ResourceSet) {}
@@ -84,6 +86,12 @@ export class ClusterRegistry {
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
     if (this.clusters.has(name)) return name;
+    this.servicePorts.set(name, {
+      namespace,
+      service: service.metadata.name,
+      port: servicePort.port,
+      ...(servicePort.name ? { portName: servicePort.name } : {}),
+    });
     const source = { kind: 'Service', namespace, name: service.metadata.name };
     let cluster: IRCluster;
     if (service.spec?.type === 'ExternalName' && service.spec.externalName) {
@@ -107,6 +115,14 @@ export class ClusterRegistry {
     }
     this.clusters.set(name, cluster);
     return name;
+  }
+
+  get(name: string): IRCluster | undefined {
+    return this.clusters.get(name);
+  }
+
+  servicePortOf(name: string): { namespace: string; service: string; port: number; portName?: string } | undefined {
+    return this.servicePorts.get(name);
   }
 
   list(): IRCluster[] {

@@ -2,6 +2,8 @@
 // when the translator implements it end to end (status and IR); names follow the
 // upstream pkg/features constants of Gateway API v1.6.
 const IMPLEMENTED = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'GRPCRoute',
   'GRPCRouteNamedRouteRule',
   'Gateway',

@@ -4,6 +4,7 @@ import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { diagnosticsFromStatuses } from './diagnostics.js';
 import { FEATURES } from './features.js';
+import { applyBackendTLSPolicies } from './policy/backendtls.js';
 import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses } from './gateway/gateway.js';
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
@@ -115,7 +116,20 @@ export function translate(resources: ResourceSet, options: TranslateOptions): Tr
     irGateways.push(buildIrGateway(model, routeResults));
   }
 
-  const referenced = collectReferencedClusters(irGateways);
+  const clustersByGateway = new Map(irGateways.map((g) => [g.name, collectReferencedClusters([g])] as const));
+  statuses.push(
+    ...applyBackendTLSPolicies({
+      resources,
+      clusters,
+      secrets,
+      clock,
+      controllerName: options.controllerName,
+      gateways,
+      clustersByGateway,
+    }),
+  );
+
+  const referenced = new Set([...clustersByGateway.values()].flatMap((names) => [...names]));
   const ir: IR = {
     gateways: irGateways,
     clusters: clusters.list().filter((c) => referenced.has(c.name)),

@@ -85,6 +85,7 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
       };
     } else {
       ctx.secrets.set(result.secret.name, result.secret);
+      model.backendClientCertificate = result.secret.name;
     }
   }
   if (insecure) {

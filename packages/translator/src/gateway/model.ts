@@ -62,6 +62,8 @@ export interface GatewayModel {
   addresses: Array<{ type: string; value: string }>;
   /** Gateway-level Accepted=False (InvalidParameters, UnsupportedAddress). */
   rejected?: { reason: string; message: string };
+  /** IRSecret name of spec.tls.backend.clientCertificateRef, when it resolved. */
+  backendClientCertificate?: string;
   /** Gateway-level ResolvedRefs=False (backend client certificate). */
   unresolved?: { reason: string; message: string };
   extraConditions: PendingCondition[];

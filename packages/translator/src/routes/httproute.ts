@@ -9,7 +9,7 @@ import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
-import { attachToGateway, resolveParent, type ParentAttachment } from './parents.js';
+import { attachToGateway, countAttachment, resolveParent, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
@@ -293,6 +293,7 @@ export function translateHttpRoute(
   const refProblems = rules.flatMap((r) => r.refProblems);
 
   const attachments: HttpListenerRoutes[] = [];
+  const counted = new Set<ListenerModel>();
   const parentStatuses = parents.map((parent) => {
     const conditions: PendingCondition[] = [];
     if (parent.rejected) conditions.push(parent.rejected);
@@ -307,7 +308,9 @@ export function translateHttpRoute(
     } else {
       conditions.push({ type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' });
       for (const attachment of parent.attachments) {
-        attachment.listener.attachedRoutes += 1;
+        countAttachment(counted, attachment.listener);
+        // A second parentRef selecting the same listener adds nothing to its routes.
+        if (attachments.some((a) => a.listener === attachment.listener)) continue;
         attachments.push({
           listener: attachment.listener,
           hostnames: attachment.hostnames,

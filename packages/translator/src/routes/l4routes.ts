@@ -5,7 +5,7 @@ import type { ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef } from './backends.js';
-import { attachToGateway, resolveParent, type ParentAttachment } from './parents.js';
+import { attachToGateway, countAttachment, resolveParent, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
 // TCPRoute, UDPRoute and TLSRoute: routes without HTTP semantics. Each attached route
@@ -108,9 +108,11 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     }
     if (parents.length === 0) continue;
     const compiled = compileBackends(ctx, kind, route);
+    const counted = new Set<ListenerModel>();
     const parentStatuses = parents.map((parent) => {
       for (const attachment of parent.attachments) {
-        attachment.listener.attachedRoutes += 1;
+        countAttachment(counted, attachment.listener);
+        if (attachments.some((a) => a.compiled === compiled && a.listener === attachment.listener)) continue;
         attachments.push({ compiled, listener: attachment.listener, hostnames: attachment.hostnames });
       }
       return parentStatus(ctx, parent, compiled);

@@ -169,3 +169,14 @@ export function resolveParent(
   }
   return undefined;
 }
+
+/**
+ * Counts a route once per listener in `attachedRoutes`, however many of its parentRefs
+ * select that listener (e.g. one by sectionName and one for the whole Gateway).
+ * `counted` is per route: create one Set per route and pass it for every parentRef.
+ */
+export function countAttachment(counted: Set<ListenerModel>, listener: ListenerModel): void {
+  if (counted.has(listener)) return;
+  counted.add(listener);
+  listener.attachedRoutes += 1;
+}

@@ -1,0 +1,258 @@
+import { X509Certificate } from 'node:crypto';
+import type { BackendTLSPolicy, Condition, ResourceSet } from '@portico/api';
+import type { IRSecret, IRUpstreamTLS } from '@portico/ir';
+import type { ClusterRegistry } from '../clusters.js';
+import { condition, type ConditionClock } from '../conditions.js';
+import type { GatewayModel } from '../gateway/model.js';
+import type { ObjectStatus } from '../result.js';
+import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
+
+// BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
+// Services (optionally one named port via sectionName); its ancestors are the Gateways
+// whose routes reach those Services, and it is reported once per ancestor. Two policies
+// for the same Service and sectionName conflict: the oldest (then namespace/name) wins.
+// A policy with a sectionName beats one without for that port, without a conflict.
+
+export interface BackendTLSContext {
+  resources: ResourceSet;
+  clusters: ClusterRegistry;
+  secrets: Map<string, IRSecret>;
+  clock: ConditionClock;
+  controllerName: string;
+  gateways: ReadonlyMap<string, GatewayModel>;
+  /** Cluster names each Gateway's served config references, by Gateway key. */
+  clustersByGateway: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+interface Validation {
+  /** IRSecret with the CA bundle; absent with `system`. */
+  caSecret?: IRSecret;
+  system?: boolean;
+  /** ResolvedRefs=False reason and Accepted=False reason. */
+  problem?: { resolvedReason: string; acceptedReason: string; message: string };
+}
+
+const CA_KEY = 'ca.crt';
+
+function validPemBundle(pem: string): boolean {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks || blocks.length === 0) return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
+  const namespace = policy.metadata.namespace ?? '';
+  const spec = policy.spec?.validation;
+  const refs = spec?.caCertificateRefs ?? [];
+  if (refs.length === 0) {
+    if (spec?.wellKnownCACertificates === 'System') return { system: true };
+    return {
+      problem: {
+        resolvedReason: 'InvalidCACertificateRef',
+        acceptedReason: 'NoValidCACertificate',
+        message: 'spec.validation: set caCertificateRefs or wellKnownCACertificates: System',
+      },
+    };
+  }
+  const bundles: string[] = [];
+  for (const [index, ref] of refs.entries()) {
+    const field = `spec.validation.caCertificateRefs[${index}]`;
+    if (!isCoreGroup(ref.group) || ref.kind !== 'ConfigMap') {
+      return {
+        problem: {
+          resolvedReason: 'InvalidKind',
+          acceptedReason: 'NoValidCACertificate',
+          message: `${field}: ${ref.group || 'core'}/${ref.kind} is not supported (only core ConfigMap)`,
+        },
+      };
+    }
+    const configMap = resources.get('ConfigMap', namespace, ref.name);
+    const pem = configMap?.data?.[CA_KEY];
+    if (!configMap || pem === undefined || !validPemBundle(pem)) {
+      return {
+        problem: {
+          resolvedReason: 'InvalidCACertificateRef',
+          acceptedReason: 'NoValidCACertificate',
+          message: !configMap
+            ? `${field}: ConfigMap ${namespace}/${ref.name} not found`
+            : `${field}: ConfigMap ${namespace}/${ref.name} key ${CA_KEY} does not hold a PEM certificate`,
+        },
+      };
+    }
+    bundles.push(pem.trim());
+  }
+  const names = refs.map((r) => r.name).join(',');
+  return {
+    caSecret: {
+      name: `backendtlspolicy/${namespace}/${policy.metadata.name}/ca`,
+      trustedCa: `${bundles.join('\n')}\n`,
+      source: { kind: 'ConfigMap', namespace, name: names },
+    },
+  };
+}
+
+function compareAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return compareStrings(ta, tb);
+  return compareStrings(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`);
+}
+
+interface PolicyState {
+  policy: BackendTLSPolicy;
+  validation: Validation;
+  /** Set when an older policy already claims one of this policy's targets. */
+  conflict?: string;
+  /** Service targets as `namespace/service|sectionName` ('' = every port). */
+  targets: Array<{ service: string; sectionName: string }>;
+}
+
+/**
+ * Applies BackendTLSPolicies to the clusters of the Services they target and returns
+ * their status, one ancestor per Gateway of ours whose configuration reaches a targeted
+ * Service port. Only policies with at least one such ancestor get a status from us.
+ */
+export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] {
+  const states: PolicyState[] = [];
+  const claimed = new Map<string, string>();
+  for (const policy of [...ctx.resources.list('BackendTLSPolicy')].sort(compareAge)) {
+    const namespace = policy.metadata.namespace ?? '';
+    const targets = (policy.spec?.targetRefs ?? [])
+      .filter((ref) => isCoreGroup(ref.group) && ref.kind === 'Service')
+      .map((ref) => ({ service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' }));
+    const state: PolicyState = { policy, validation: validate(ctx.resources, policy), targets };
+    for (const target of targets) {
+      const key = `${target.service}|${target.sectionName}`;
+      const owner = claimed.get(key);
+      if (owner) {
+        state.conflict = `BackendTLSPolicy ${owner} already targets Service ${target.service}${
+          target.sectionName ? ` port ${target.sectionName}` : ''
+        } and is older`;
+      }
+    }
+    if (!state.conflict) {
+      for (const target of targets) claimed.set(`${target.service}|${target.sectionName}`, `${namespace}/${policy.metadata.name}`);
+    }
+    states.push(state);
+  }
+
+  // Which policy governs each cluster: a sectionName match beats a whole-Service one.
+  const governing = new Map<string, PolicyState>();
+  // Clusters only an invalid policy targets: TLS is required but cannot be set up.
+  const invalid = new Set<string>();
+  const ancestors = new Map<PolicyState, Set<string>>();
+  for (const [gatewayKey, clusterNames] of ctx.clustersByGateway) {
+    for (const clusterName of clusterNames) {
+      const port = ctx.clusters.servicePortOf(clusterName);
+      if (!port) continue;
+      const service = `${port.namespace}/${port.service}`;
+      let best: PolicyState | undefined;
+      let bestSpecific = false;
+      for (const state of states) {
+        for (const target of state.targets) {
+          if (target.service !== service) continue;
+          const specific = target.sectionName !== '';
+          if (specific && target.sectionName !== port.portName) continue;
+          const set = ancestors.get(state) ?? new Set<string>();
+          set.add(gatewayKey);
+          ancestors.set(state, set);
+          if (state.conflict) continue;
+          if (state.validation.problem) {
+            invalid.add(clusterName);
+            continue;
+          }
+          if (!best || (specific && !bestSpecific)) {
+            best = state;
+            bestSpecific = specific;
+          }
+        }
+      }
+      if (best) governing.set(clusterName, best);
+    }
+  }
+
+  for (const clusterName of invalid) {
+    if (governing.has(clusterName)) continue;
+    // Never fall back to plaintext: with no usable TLS settings the backend has no
+    // endpoint this Gateway may use, and requests are answered 503 by the proxy.
+    const cluster = ctx.clusters.get(clusterName);
+    if (cluster) {
+      cluster.endpoints = [];
+      if (cluster.discovery === 'dns') {
+        cluster.discovery = 'static';
+        delete cluster.dnsName;
+        delete cluster.dnsPort;
+      }
+    }
+  }
+  for (const [clusterName, state] of governing) {
+    const cluster = ctx.clusters.get(clusterName);
+    const spec = state.policy.spec?.validation;
+    if (!cluster || !spec) continue;
+    const tls: IRUpstreamTLS = {
+      sni: spec.hostname,
+      subjectAltNames: (spec.subjectAltNames ?? []).flatMap((san): IRUpstreamTLS['subjectAltNames'] => {
+        if (san.type === 'Hostname' && san.hostname) return [{ type: 'Hostname' as const, value: san.hostname }];
+        if (san.type === 'URI' && san.uri) return [{ type: 'URI' as const, value: san.uri }];
+        return [];
+      }),
+    };
+    if (state.validation.caSecret) {
+      tls.caSecret = state.validation.caSecret.name;
+      ctx.secrets.set(state.validation.caSecret.name, state.validation.caSecret);
+    }
+    if (state.validation.system) tls.system = true;
+    // The client certificate belongs to the Gateway; a cluster shared by Gateways with
+    // different certificates takes the first one's (by Gateway key).
+    const client = [...ctx.clustersByGateway]
+      .filter(([, names]) => names.has(clusterName))
+      .map(([key]) => ctx.gateways.get(key)?.backendClientCertificate)
+      .find((name) => name !== undefined);
+    if (client) tls.clientCertificate = client;
+    cluster.tls = tls;
+  }
+
+  const statuses: ObjectStatus[] = [];
+  for (const state of states) {
+    const gatewayKeys = [...(ancestors.get(state) ?? [])].sort(compareStrings);
+    if (gatewayKeys.length === 0) continue;
+    const generation = state.policy.metadata.generation;
+    const conditions = policyConditions(ctx.clock, generation, state);
+    statuses.push({
+      apiVersion: state.policy.apiVersion,
+      kind: 'BackendTLSPolicy',
+      namespace: state.policy.metadata.namespace ?? '',
+      name: state.policy.metadata.name,
+      ...(generation !== undefined ? { generation } : {}),
+      status: {
+        ancestors: gatewayKeys.map((key) => {
+          const [namespace, name] = key.split('/') as [string, string];
+          return {
+            ancestorRef: { group: GATEWAY_GROUP, kind: 'Gateway', namespace, name },
+            controllerName: ctx.controllerName,
+            conditions,
+          };
+        }),
+      },
+    });
+  }
+  return statuses;
+}
+
+function policyConditions(clock: ConditionClock, generation: number | undefined, state: PolicyState): Condition[] {
+  const problem = state.validation.problem;
+  const accepted = state.conflict
+    ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
+    : problem
+      ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
+      : condition(clock, generation, 'Accepted', true, 'Accepted', 'Policy is accepted');
+  const resolved = problem
+    ? condition(clock, generation, 'ResolvedRefs', false, problem.resolvedReason, problem.message)
+    : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
+  return [accepted, resolved];
+}

@@ -1,0 +1,191 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import type { IRCluster } from '@portico/ir';
+import { translate, type ObjectStatus } from '../src/index.js';
+import { selfSignedCertificate } from './certs.js';
+
+const CONTROLLER = 'portico.dev/gateway-controller';
+let caPem = '';
+
+beforeAll(async () => {
+  caPem = (await selfSignedCertificate('backend CA')).certificatePem;
+});
+
+function base(extra: string): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: infra}
+spec:
+  ports: [{name: https, port: 443}, {name: other, port: 8443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: secure-1, namespace: infra, labels: {kubernetes.io/service-name: secure}}
+addressType: IPv4
+ports: [{name: https, port: 8443}, {name: other, port: 9443}]
+endpoints: [{addresses: [10.0.0.9]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: route, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /a}}]
+      backendRefs: [{name: secure, port: 443}]
+    - matches: [{path: {type: PathPrefix, value: /b}}]
+      backendRefs: [{name: secure, port: 8443}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: infra}
+data:
+  ca.crt: ${JSON.stringify(caPem)}
+---
+${extra}`;
+}
+
+function policy(name: string, created: string, body: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: ${name}, namespace: infra, creationTimestamp: "${created}"}
+spec:
+${body}
+---
+`;
+}
+
+function run(yaml: string): { statuses: ObjectStatus[]; clusters: IRCluster[] } {
+  const loaded = loadManifests(yaml, 'test.yaml');
+  expect(loaded.problems).toEqual([]);
+  const result = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER });
+  return { statuses: result.statuses, clusters: result.ir.clusters };
+}
+
+function ancestorConditions(statuses: ObjectStatus[], name: string): Array<[string, string, string]> {
+  const status = statuses.find((s) => s.kind === 'BackendTLSPolicy' && s.name === name);
+  const ancestors = (status?.status as { ancestors: Array<{ ancestorRef: { name: string }; conditions: Array<{ type: string; status: string; reason: string }> }> }).ancestors;
+  expect(ancestors.map((a) => a.ancestorRef.name)).toEqual(['gw']);
+  return ancestors[0]!.conditions.map((c) => [c.type, c.status, c.reason]);
+}
+
+describe('BackendTLSPolicy', () => {
+  it('sets SNI, CA and SANs on the clusters of the targeted Service and reports the Gateway as ancestor', () => {
+    const { statuses, clusters } = run(
+      base(
+        policy(
+          'valid',
+          '2026-01-01T00:00:00Z',
+          `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]
+    hostname: secure.example.com
+    subjectAltNames: [{type: Hostname, hostname: alt.example.com}, {type: URI, uri: "spiffe://cluster/ns/infra"}]`,
+        ),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'valid')).toEqual([
+      ['Accepted', 'True', 'Accepted'],
+      ['ResolvedRefs', 'True', 'ResolvedRefs'],
+    ]);
+    for (const cluster of clusters) {
+      expect(cluster.tls).toEqual({
+        sni: 'secure.example.com',
+        caSecret: 'backendtlspolicy/infra/valid/ca',
+        subjectAltNames: [
+          { type: 'Hostname', value: 'alt.example.com' },
+          { type: 'URI', value: 'spiffe://cluster/ns/infra' },
+        ],
+      });
+    }
+  });
+
+  it('the older of two policies for the same Service wins; the newer is Conflicted', () => {
+    const body = `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {wellKnownCACertificates: System, hostname: NAME.example.com}`;
+    const { statuses, clusters } = run(
+      base(
+        policy('newer', '2026-01-02T00:00:00Z', body.replace('NAME', 'newer')) +
+          policy('older', '2026-01-01T00:00:00Z', body.replace('NAME', 'older')),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'older')[0]).toEqual(['Accepted', 'True', 'Accepted']);
+    expect(ancestorConditions(statuses, 'newer')[0]).toEqual(['Accepted', 'False', 'Conflicted']);
+    expect(clusters.map((c) => c.tls?.sni)).toEqual(['older.example.com', 'older.example.com']);
+  });
+
+  it('a sectionName policy governs its port without conflicting with a whole-Service policy', () => {
+    const { statuses, clusters } = run(
+      base(
+        policy(
+          'whole',
+          '2026-01-01T00:00:00Z',
+          `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {wellKnownCACertificates: System, hostname: whole.example.com}`,
+        ) +
+          policy(
+            'port',
+            '2026-01-02T00:00:00Z',
+            `  targetRefs: [{group: "", kind: Service, name: secure, sectionName: other}]
+  validation: {wellKnownCACertificates: System, hostname: port.example.com}`,
+          ),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'port')[0]).toEqual(['Accepted', 'True', 'Accepted']);
+    expect(Object.fromEntries(clusters.map((c) => [c.name, c.tls?.sni]))).toEqual({
+      'infra/secure/443': 'whole.example.com',
+      'infra/secure/8443': 'port.example.com',
+    });
+  });
+
+  it.each([
+    ['missing ConfigMap', `[{group: "", kind: ConfigMap, name: nope}]`, 'InvalidCACertificateRef'],
+    ['unsupported kind', `[{group: "", kind: Secret, name: ca}]`, 'InvalidKind'],
+  ])('%s: NoValidCACertificate, and the backend gets no endpoints instead of plaintext', (_label, refs, reason) => {
+    const { statuses, clusters } = run(
+      base(
+        policy(
+          'broken',
+          '2026-01-01T00:00:00Z',
+          `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {caCertificateRefs: ${refs}, hostname: secure.example.com}`,
+        ),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'broken')).toEqual([
+      ['Accepted', 'False', 'NoValidCACertificate'],
+      ['ResolvedRefs', 'False', reason],
+    ]);
+    for (const cluster of clusters) {
+      expect(cluster.tls).toBeUndefined();
+      expect(cluster.endpoints).toEqual([]);
+    }
+  });
+
+  it('a policy for a Service no Gateway of ours reaches gets no status from us', () => {
+    const { statuses } = run(
+      base(
+        policy(
+          'elsewhere',
+          '2026-01-01T00:00:00Z',
+          `  targetRefs: [{group: "", kind: Service, name: unrelated}]
+  validation: {wellKnownCACertificates: System, hostname: x.example.com}`,
+        ),
+      ),
+    );
+    expect(statuses.some((s) => s.kind === 'BackendTLSPolicy')).toBe(false);
+  });
+});
