@@ -397,7 +397,15 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
       break;
     }
     if (type.endsWith('filters.http.cors.v3.Cors') || name === 'envoy.filters.http.cors') {
-      let policies = perFilterConfigs(levels, name).filter((p) => !p.disabled).map((p) => ({ level: `${p.level} typed_per_filter_config`, policy: p.config }));
+      const corsConfigs = perFilterConfigs(levels, name).filter((p) => !p.disabled);
+      for (const p of corsConfigs) {
+        const t = typeName(p.config);
+        // The cors filter unpacks per-route configs as its own CorsPolicy; any other type fails to unpack.
+        if (t !== 'envoy.extensions.filters.http.cors.v3.CorsPolicy') {
+          trace.unsupported.push(`${p.level} typed_per_filter_config[${name}] has type ${t ?? '(none)'}; Envoy's cors filter requires envoy.extensions.filters.http.cors.v3.CorsPolicy and rejects the route configuration (evaluated here as if it were accepted)`);
+        }
+      }
+      let policies = corsConfigs.map((p) => ({ level: `${p.level} typed_per_filter_config`, policy: p.config }));
       if (policies.length === 0) {
         policies = [];
         const legacyRoute = obj(obj(route.route)?.cors);
@@ -457,10 +465,32 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
       continue;
     }
     if (type.endsWith('stateful_session.v3.StatefulSession') || name === 'envoy.filters.http.stateful_session') {
-      const cookie = str(obj(obj(obj(config.session_state)?.typed_config)?.cookie)?.name);
-      const hasCookie = cookie ? (headers.getJoined('cookie') ?? '').split(/;\s*/).some((c) => c.startsWith(`${cookie}=`)) : false;
-      steps.push({ stage: 'http_filter', result: 'info', name, summary: `stateful_session${cookie ? ` (cookie ${cookie})` : ''}: ${hasCookie ? 'the request carries the session cookie; Envoy routes to the endpoint encoded in it when it is still healthy' : 'no session cookie; the load balancer picks and the response sets the cookie'}` });
-      if (hasCookie) trace.unknowns.push('stateful_session: endpoint pinned by the session cookie is not decoded');
+      // StatefulSessionPerRoute: `disabled`, or a `stateful_session` that replaces the filter-level one.
+      const per = perRoute[0]?.config;
+      if (per && bool(per.disabled)) {
+        steps.push({ stage: 'http_filter', result: 'skipped', name, summary: `stateful_session disabled for this route (StatefulSessionPerRoute at ${perRoute[0].level})` });
+        continue;
+      }
+      const session = obj(per?.stateful_session) ?? config;
+      const state = obj(obj(session.session_state)?.typed_config);
+      const stateType = typeName(state) ?? '';
+      let carrier: string | undefined;
+      let present = false;
+      if (stateType.endsWith('CookieBasedSessionState')) {
+        const cookie = str(obj(state?.cookie)?.name);
+        carrier = cookie ? `cookie ${cookie}` : undefined;
+        present = cookie ? (headers.getJoined('cookie') ?? '').split(/;\s*/).some((c) => c.startsWith(`${cookie}=`)) : false;
+      } else if (stateType.endsWith('HeaderBasedSessionState')) {
+        const header = str(state?.name);
+        carrier = header ? `header ${header}` : undefined;
+        present = header ? headers.has(header) : false;
+      } else if (state) trace.unsupported.push(`stateful_session state ${stateType}`);
+      if (!state) {
+        steps.push({ stage: 'http_filter', result: 'skipped', name, summary: 'stateful_session has no session state for this route' });
+        continue;
+      }
+      steps.push({ stage: 'http_filter', result: 'info', name, summary: `stateful_session (${carrier ?? stateType}): ${present ? 'the request carries a session; Envoy sends it to the encoded endpoint while that endpoint is healthy' : 'no session yet; the load balancer picks and the response carries the session'}${bool(session.strict) ? ' (strict: 503 when the encoded endpoint is gone)' : ''}` });
+      if (present) trace.unknowns.push(`stateful_session: the endpoint encoded in the ${carrier} is not decoded`);
       continue;
     }
     const label = type || 'no typed_config';
@@ -516,9 +546,15 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
       else trace.unsupported.push(`direct_response body source ${Object.keys(bodySpec).join(',')}`);
     }
     const response = new HeaderMap();
+    // router.cc: a direct response with a 3xx or 201 status carries a Location built from the request.
+    let location: string | undefined;
+    if (status === 201 || (status >= 300 && status < 400)) {
+      location = redirectLocation({}, { scheme: req.scheme, authority, path, xfp: headers.first('x-forwarded-proto') ?? req.scheme, matchedPath: '' }, trace.unsupported);
+      response.add('location', location);
+    }
     if (body) response.set('content-type', 'text/plain');
     const finalHeaders = applyLevels(response, encodeLevels(routeHeaderLevels('response')));
-    trace.response = { from: 'envoy', status, headers: finalHeaders.toRecord(), body, reason: 'direct_response' };
+    trace.response = { from: 'envoy', status, headers: finalHeaders.toRecord(), body, ...(location ? { location } : {}), reason: 'direct_response' };
     steps.push({ stage: 'action', result: 'applied', name: 'direct_response', summary: `direct response ${status}${status === 421 ? ' (misdirected request)' : ''}${body ? ` with body ${JSON.stringify(body)}` : ''}`, source: trace.route.source });
     return finish(trace, 'direct_response', `Envoy answers ${status}${status === 421 ? ' Misdirected Request' : ''}`);
   }

@@ -154,3 +154,32 @@ describe('HTTP filters (http_connection_manager.proto HttpFilter)', () => {
     expect(t.unsupported.join(' ')).toContain('envoy.filters.http.lua');
   });
 });
+
+describe('per-route filter configuration types and sessions', () => {
+  it('cors typed_per_filter_config must be envoy.extensions.filters.http.cors.v3.CorsPolicy; another type is flagged as a rejected configuration', () => {
+    const policy = { ...corsPolicy(), '@type': 'type.googleapis.com/envoy.config.route.v3.CorsPolicy' };
+    const t = explainRequest(corsResources(policy), preflight('https://app.example.com'));
+    expect(t.unsupported.join(' ')).toContain('requires envoy.extensions.filters.http.cors.v3.CorsPolicy');
+  });
+  it('StatefulSessionPerRoute: a cookie-based session present on the request is reported, not decoded', () => {
+    const filter = { name: 'envoy.filters.http.stateful_session', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession' } };
+    const perRoute = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute',
+      stateful_session: { session_state: { name: 'envoy.http.stateful_session.cookie', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState', cookie: { name: 'sess' } } } },
+    };
+    const r = simple([vhost('vh', ['*'], [{ ...toCluster('a'), typed_per_filter_config: { 'envoy.filters.http.stateful_session': perRoute } }])], { httpFilters: [filter, ROUTER] });
+    expect(explainRequest(r, { authority: 'w.test', port: 8080 }).unknowns).toEqual([]);
+    const t = explainRequest(r, { authority: 'w.test', port: 8080, headers: { cookie: 'a=1; sess=abc' } });
+    expect(t.unknowns.join(' ')).toContain('cookie sess');
+  });
+  it('DirectResponseAction with a 3xx status carries a Location built from the request (router.cc)', () => {
+    const r = simple([vhost('vh', ['*'], [{ match: { prefix: '/' }, direct_response: { status: 302 } }])]);
+    expect(explainRequest(r, { authority: 'w.test', port: 8080, path: '/a?b' }).response?.location).toBe('http://w.test/a?b');
+  });
+  it('HttpConnectionManager.normalize_path and merge_slashes apply before route matching', () => {
+    const r = simple([vhost('vh', ['*'], [toCluster('a', {}, { path: '/a/c' }), toCluster('c')])], { hcmExtra: { normalize_path: true, merge_slashes: true } });
+    const t = explainRequest(r, { authority: 'w.test', port: 8080, path: '/a/b/..//c' });
+    expect(t.selectedCluster).toBe('a');
+    expect(t.upstreamRequest?.path).toBe('/a/c');
+  });
+});
