@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TYPE_URLS, type EnvoyResource, type ResourceType } from '@portico/xds';
+import { SnapshotCache, startXdsServer, type XdsServer } from '../src/index.js';
+import { AdsTestClient, type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { encodeEnvoyResource } from './support/envoy-encoder.js';
+import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
+
+const NODE = { id: 'delta-1', cluster: 'ns/gw' };
+
+let server: XdsServer | undefined;
+let client: AdsTestClient | undefined;
+
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+async function setup() {
+  const cache = new SnapshotCache({ encode: encodeEnvoyResource });
+  server = await startXdsServer({ port: 0, cache });
+  client = new AdsTestClient(server.port);
+  return { cache, client };
+}
+
+function gateway(cluster = 'backend-a', port = 1000): EnvoyResource[] {
+  return [
+    apiListener('echo:1', 'routes'),
+    routeConfiguration('routes', [{ clusters: [{ name: cluster }] }]),
+    edsCluster(cluster),
+    endpoints(cluster, [port]),
+  ];
+}
+
+function subscribe(stream: DeltaStream, type: ResourceType, names: string[], options: { first?: boolean; initial?: Record<string, string> } = {}) {
+  stream.send({
+    type_url: TYPE_URLS[type],
+    node: options.first ? NODE : undefined,
+    resource_names_subscribe: names,
+    initial_resource_versions: options.initial,
+  });
+}
+
+function ack(stream: DeltaStream, response: WireDeltaResponse, error?: string) {
+  stream.send({
+    type_url: response.type_url,
+    response_nonce: response.nonce,
+    error_detail: error ? { code: 3, message: error } : undefined,
+  });
+}
+
+const namesOf = (response: WireDeltaResponse) => response.resources.map((resource) => resource.name);
+
+describe('ADS delta', () => {
+  it('serves a wildcard, then only what changed, then removals', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b'), edsCluster('c')] }));
+    const stream = client.delta();
+    subscribe(stream, 'cluster', [], { first: true });
+    const initial = await stream.next();
+    expect(initial.type_url).toBe(TYPE_URLS.cluster);
+    expect(namesOf(initial)).toEqual(['a', 'b', 'c']);
+    expect(initial.resources[0].version).toBe(cache.group('ns/gw').cluster.get('a')?.version);
+    expect(initial.removed_resources).toEqual([]);
+    ack(stream, initial);
+    expect(await stream.quiet()).toBe(true);
+
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b', 5), edsCluster('d')] }));
+    const changed = await stream.next();
+    expect(namesOf(changed)).toEqual(['b', 'd']);
+    expect(changed.removed_resources).toEqual([]);
+    // No listeners or routes on this stream: the removal follows at once.
+    const removed = await stream.next();
+    expect(removed.resources).toEqual([]);
+    expect(removed.removed_resources).toEqual(['c']);
+    ack(stream, changed);
+    ack(stream, removed);
+    expect(await stream.quiet()).toBe(true);
+    expect(cache.connectedProxies()[0]).toMatchObject({ mode: 'delta', proxyGroup: 'ns/gw' });
+  });
+
+  it('honours initial_resource_versions', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));
+    const stream = client.delta();
+    const versionOfA = cache.group('ns/gw').cluster.get('a')?.version ?? '';
+    subscribe(stream, 'cluster', ['*'], { first: true, initial: { a: versionOfA, b: 'outdated', gone: 'v0' } });
+    const response = await stream.next();
+    expect(namesOf(response)).toEqual(['b']);
+    expect(response.removed_resources).toEqual(['gone']);
+  });
+
+  it('subscribes and unsubscribes by name', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway() }));
+    const stream = client.delta();
+    subscribe(stream, 'route', ['routes'], { first: true });
+    const first = await stream.next();
+    expect(namesOf(first)).toEqual(['routes']);
+    ack(stream, first);
+    stream.send({ type_url: TYPE_URLS.route, resource_names_unsubscribe: ['routes'] });
+    expect(await stream.quiet()).toBe(true);
+    cache.setSnapshot(build({ 'ns/gw': gateway('backend-b') }));
+    expect(await stream.quiet()).toBe(true);
+    subscribe(stream, 'route', ['routes']);
+    const again = await stream.next();
+    expect(namesOf(again)).toEqual(['routes']);
+    // Names nobody serves are not invented.
+    ack(stream, again);
+    subscribe(stream, 'route', ['unknown']);
+    expect(await stream.quiet()).toBe(true);
+  });
+
+  it('records a NACK and does not resend the rejected resource', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway() }));
+    const stream = client.delta();
+    subscribe(stream, 'endpoint', ['backend-a'], { first: true });
+    ack(stream, await stream.next());
+    cache.setSnapshot(build({ 'ns/gw': gateway('backend-a', 2000) }));
+    const rejected = await stream.next();
+    ack(stream, rejected, 'no port 2000');
+    expect(await stream.quiet()).toBe(true);
+    expect(cache.nackErrors()).toEqual([
+      expect.objectContaining({ node: 'delta-1', type: 'endpoint', resourceNames: ['backend-a'], message: 'no port 2000', version: rejected.system_version_info }),
+    ]);
+    cache.setSnapshot(build({ 'ns/gw': [...gateway('backend-a', 2000), edsCluster('unrelated')] }));
+    expect(await stream.quiet()).toBe(true);
+    cache.setSnapshot(build({ 'ns/gw': gateway('backend-a', 3000) }));
+    const fixed = await stream.next();
+    expect(namesOf(fixed)).toEqual(['backend-a']);
+    ack(stream, fixed);
+    await expect.poll(() => cache.nackErrors().length).toBe(0);
+  });
+
+  it('orders a cluster swap: new cluster, routes, then removal after the routes are acknowledged', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
+    const stream = client.delta();
+    subscribe(stream, 'listener', [], { first: true });
+    ack(stream, await stream.next());
+    subscribe(stream, 'route', ['routes']);
+    ack(stream, await stream.next());
+    subscribe(stream, 'cluster', []);
+    ack(stream, await stream.next());
+    subscribe(stream, 'endpoint', ['old']);
+    ack(stream, await stream.next());
+    expect(await stream.quiet()).toBe(true);
+
+    cache.setSnapshot(build({ 'ns/gw': gateway('new') }));
+    const cds = await stream.next();
+    expect([cds.type_url, namesOf(cds), cds.removed_resources]).toEqual([TYPE_URLS.cluster, ['new'], []]);
+    const rds = await stream.next();
+    expect(rds.type_url).toBe(TYPE_URLS.route);
+    expect(await stream.quiet(300)).toBe(true);
+    ack(stream, cds);
+    ack(stream, rds);
+    const cdsRemoval = await stream.next();
+    expect([cdsRemoval.type_url, cdsRemoval.removed_resources]).toEqual([TYPE_URLS.cluster, ['old']]);
+    const edsRemoval = await stream.next();
+    expect([edsRemoval.type_url, edsRemoval.removed_resources]).toEqual([TYPE_URLS.endpoint, ['old']]);
+  });
+});
