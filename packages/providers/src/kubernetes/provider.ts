@@ -294,6 +294,12 @@ export class KubernetesProvider implements Provider {
         this.scheduleSnapshot();
         return;
       }
+      if (state.spec.optional && isStatus(error, 403) && !state.synced) {
+        // Not allowed to read this kind (RBAC from an older chart): serve everything else.
+        state.synced = true;
+        this.logger.error({ kind: state.spec.kind }, 'forbidden to list this kind; continuing without it');
+        this.scheduleSnapshot();
+      }
       this.logger.warn({ kind: state.spec.kind, err: String(error) }, 'list/watch failed; retrying');
       state.failures++;
       state.retryTimer = setTimeout(() => {

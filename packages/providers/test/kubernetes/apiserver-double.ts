@@ -141,6 +141,10 @@ export class FakeApiServer {
     this.faults.push({ method, path, status, remaining: times });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Forgets history up to now: watches resuming from an older resourceVersion get 410 Gone. */
   compact(): void {
     this.compactedThrough = this.rv;

@@ -176,6 +176,19 @@ describe('KubernetesProvider: caches and snapshots', () => {
     }
   });
 
+  it('serves the rest when forbidden to list one Gateway API kind, and picks it up once allowed', async () => {
+    api.apply(httpRoute('r1'));
+    api.apply({ apiVersion: GW, kind: 'GRPCRoute', metadata: { name: 'g1', namespace: 'default' }, spec: {} });
+    api.failNext('GET', /\/grpcroutes$/, 403, 1_000);
+    const log = new SnapshotLog();
+    await provider().start(log.push);
+    const first = await waitFor(() => log.latest, 'snapshot despite 403');
+    expect(first.resources.get('HTTPRoute', 'default', 'r1')).toBeDefined();
+    expect(first.resources.get('GRPCRoute', 'default', 'g1')).toBeUndefined();
+    api.clearFaults();
+    await waitFor(() => log.latest?.resources.get('GRPCRoute', 'default', 'g1'), 'GRPCRoute after RBAC fixed');
+  });
+
   it('reads kinds served only at older versions', async () => {
     const old = new FakeApiServer();
     await old.start();
