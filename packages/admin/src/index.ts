@@ -1,4 +1,4 @@
 export * from './state.js';
 export * from './metrics.js';
-export * from './integrations.js';
+export * from './groups.js';
 export * from './server.js';

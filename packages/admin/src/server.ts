@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { configDump, type EnvoyResources } from '@portico/xds';
-import { loadExplainStage, mergeGroups, StageUnavailableError } from './integrations.js';
+import { ExplainArgsError, explainRequest, formatExplainTrace, parseExplainArgs } from '@portico/explain';
+import { mergeGroups } from './groups.js';
 import { PorticoMetrics } from './metrics.js';
 import type { AdminState, ControlPlaneSnapshot } from './state.js';
 
@@ -130,17 +131,16 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
     }
     const selected = selectResources(snapshot, chosen);
     if (isProblem(selected)) return reply.code(selected.status).send(selected.body);
+    let requestSpec;
     try {
-      const explain = await loadExplainStage();
-      const words = explainWords(query);
-      if (!explain.parseRequest) return reply.code(501).send({ error: '@portico/explain provides no request parser' });
-      const requestSpec = explain.parseRequest(words);
-      const trace = explain.explainRequest(selected, requestSpec);
-      return { gateway: chosen, trace, text: explain.formatExplainTrace(trace) };
+      requestSpec = parseExplainArgs(explainWords(query));
     } catch (error) {
-      if (error instanceof StageUnavailableError) return reply.code(501).send({ error: error.message });
-      return reply.code(400).send({ error: error instanceof Error ? error.message : String(error) });
+      if (error instanceof ExplainArgsError) return reply.code(400).send({ error: error.message });
+      throw error;
     }
+    const trace = explainRequest(selected, requestSpec);
+    const verbose = query.verbose === '1' || query.verbose === 'true';
+    return { gateway: chosen, trace, text: formatExplainTrace(trace, { verbose }) };
   });
 
   app.get('/metrics', async (_request, reply) => {
@@ -162,6 +162,8 @@ export function explainWords(query: Record<string, string | string[] | undefined
   const words: string[] = [];
   for (const method of list(query.method)) words.push('-X', method);
   for (const header of list(query.header)) words.push('-H', header);
+  for (const port of list(query.port)) words.push('--port', port);
+  for (const sni of list(query.sni)) words.push('--sni', sni);
   for (const url of list(query.url)) words.push(url);
   words.push(...list(query.arg));
   return words;

@@ -219,4 +219,21 @@ describe('/config_dump over a real build', () => {
       expect(response.body).not.toMatch(/PRIVATE KEY/);
     }
   });
+
+  it('/explain traces a request given as query parameters over the live resources', async () => {
+    const state = new TestState();
+    state.snapshot = builtSnapshot();
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    const ok = await app.inject('/explain?url=https://www.example.com:8443/&header=x-test:%201');
+    expect(ok.statusCode).toBe(200);
+    const body = ok.json() as { gateway: string; trace: { outcome: string; clusters?: Array<{ name: string }> }; text: string };
+    expect(body.gateway).toBe('default/secure');
+    expect(body.trace.outcome).toBe('forwarded');
+    expect(body.trace.clusters?.map((c) => c.name)).toEqual(['default/web/80']);
+    expect(body.text).toMatch(/^Outcome: forwarded/m);
+    const bad = await app.inject('/explain?url=http://a/&header=no-colon');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/must be "name: value"/);
+  });
 });

@@ -1,4 +1,4 @@
-import { loadExplainStage, StageUnavailableError } from '@portico/admin';
+import { ExplainArgsError, explainRequest, formatExplainTrace, parseExplainArgs, type ExplainTrace } from '@portico/explain';
 import { buildXds } from '@portico/xds';
 import { translate } from '@portico/translator';
 import {
@@ -25,12 +25,15 @@ Source (one of):
 Options:
       --gateway NS/NAME    the Gateway whose proxies to simulate (required when several are served)
   -o, --format text|json   output format (default text)
+  -v, --verbose            text output: also the candidates that did not match, and why
       --controller-name N  with -f: GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
   -h, --help               show this help
 
-REQUEST is the request in curl-like words, e.g.
+REQUEST is the request in curl-like words: [METHOD] URL [-H 'name: value']... [-X METHOD]
+[--port N] [--sni NAME | --no-sni] [--alpn h2,http/1.1] [--client-cert valid|invalid]
+[--cluster NAME] [--source ADDR]. URL schemes: http, https, tcp, udp. For example
   GET http://www.example.com:8080/api -H 'x-canary: true'
-Options above must come before REQUEST; everything else is part of the request.
+Options above must come before REQUEST; everything from the first other word on is the request.
 `;
 
 interface ExplainArgs {
@@ -40,12 +43,13 @@ interface ExplainArgs {
   format: 'text' | 'json';
   controllerName: string;
   help: boolean;
+  verbose: boolean;
   request: string[];
 }
 
 /** Separates explain's own options from the request words, which have flags of their own (-H, -X). */
 export function splitExplainArgs(argv: readonly string[]): ExplainArgs {
-  const args: ExplainArgs = { files: [], format: 'text', controllerName: DEFAULT_CONTROLLER_NAME, help: false, request: [] };
+  const args: ExplainArgs = { files: [], format: 'text', controllerName: DEFAULT_CONTROLLER_NAME, help: false, verbose: false, request: [] };
   const valueOf = (index: number, flag: string): string => {
     const value = argv[index + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
@@ -57,6 +61,7 @@ export function splitExplainArgs(argv: readonly string[]): ExplainArgs {
     const [flag, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
     const take = () => (inline !== undefined ? inline : valueOf(index++, flag));
     if (flag === '-h' || flag === '--help') args.help = true;
+    else if (flag === '-v' || flag === '--verbose') args.verbose = true;
     else if (flag === '-f' || flag === '--file') args.files.push(take());
     else if (flag === '--admin') args.admin = take();
     else if (flag === '--gateway') args.gateway = take();
@@ -74,7 +79,16 @@ export function splitExplainArgs(argv: readonly string[]): ExplainArgs {
   return args;
 }
 
-async function explainFromFiles(args: ExplainArgs): Promise<{ trace: unknown; text: string; gateway: string }> {
+function parseRequest(words: string[]) {
+  try {
+    return parseExplainArgs(words);
+  } catch (error) {
+    if (error instanceof ExplainArgsError) throw new UsageError(`REQUEST: ${error.message}`);
+    throw error;
+  }
+}
+
+async function explainFromFiles(args: ExplainArgs): Promise<{ trace: ExplainTrace | undefined; text: string; gateway: string }> {
   const { resources, problems } = await loadFiles(args.files);
   if (problems.length > 0) {
     throw new InputError(`the input has problems:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
@@ -92,13 +106,11 @@ async function explainFromFiles(args: ExplainArgs): Promise<{ trace: unknown; te
   }
   const group = xds.groups[gateway];
   if (!group) throw new InputError(`no proxy configuration for gateway ${gateway}; served: ${groups.join(', ') || '(none)'}`);
-  const explain = await loadExplainStage();
-  if (!explain.parseRequest) throw new InputError('@portico/explain provides no request parser');
-  const trace = explain.explainRequest(group, explain.parseRequest(args.request));
-  return { trace, text: explain.formatExplainTrace(trace), gateway };
+  const trace = explainRequest(group, parseRequest(args.request));
+  return { trace, text: formatExplainTrace(trace, { verbose: args.verbose }), gateway };
 }
 
-async function explainFromAdmin(args: ExplainArgs): Promise<{ trace: unknown; text: string; gateway: string }> {
+async function explainFromAdmin(args: ExplainArgs): Promise<{ trace: ExplainTrace | undefined; text: string; gateway: string }> {
   let url: URL;
   try {
     url = new URL('/explain', args.admin);
@@ -106,6 +118,7 @@ async function explainFromAdmin(args: ExplainArgs): Promise<{ trace: unknown; te
     throw new UsageError(`--admin must be a URL like http://127.0.0.1:19000, got '${args.admin}'`);
   }
   if (args.gateway) url.searchParams.set('gateway', args.gateway);
+  if (args.verbose) url.searchParams.set('verbose', '1');
   for (const word of args.request) url.searchParams.append('arg', word);
   let response: Response;
   try {
@@ -114,7 +127,7 @@ async function explainFromAdmin(args: ExplainArgs): Promise<{ trace: unknown; te
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : errorText(error);
     throw new InputError(`cannot reach the admin API at ${args.admin}: ${cause}`);
   }
-  const body = (await response.json().catch(() => ({}))) as { error?: string; trace?: unknown; text?: string; gateway?: string };
+  const body = (await response.json().catch(() => ({}))) as { error?: string; trace?: ExplainTrace; text?: string; gateway?: string };
   if (!response.ok) throw new InputError(`admin API ${url.pathname} answered ${response.status}: ${body.error ?? 'no detail'}`);
   return { trace: body.trace, text: body.text ?? '', gateway: body.gateway ?? args.gateway ?? '' };
 }
@@ -129,16 +142,13 @@ export async function runExplain(argv: string[], io: Io): Promise<number> {
   if (args.files.length === 0 && !args.admin) throw new UsageError('a source is required: -f FILE or --admin URL');
   if (args.request.length === 0) throw new UsageError('REQUEST is required, e.g. GET http://www.example.com/');
   if (args.gateway) parseGatewayRef(args.gateway);
-  try {
-    const result = args.admin ? await explainFromAdmin(args) : await explainFromFiles(args);
-    io.stdout(
-      args.format === 'json'
-        ? `${JSON.stringify({ gateway: result.gateway, trace: result.trace }, null, 2)}\n`
-        : result.text.endsWith('\n') ? result.text : `${result.text}\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof StageUnavailableError) throw new InputError(`explain is not available: ${error.message}`);
-    throw error;
-  }
+  // Parse locally first, so a bad request is a usage error in both modes.
+  parseRequest(args.request);
+  const result = args.admin ? await explainFromAdmin(args) : await explainFromFiles(args);
+  io.stdout(
+    args.format === 'json'
+      ? `${JSON.stringify({ gateway: result.gateway, trace: result.trace }, null, 2)}\n`
+      : result.text.endsWith('\n') ? result.text : `${result.text}\n`,
+  );
+  return 0;
 }

@@ -103,7 +103,7 @@ describe('portico translate', () => {
     const all = parseAllDocuments(result.stdout);
     expect(Array.isArray(all) ? all.length : 1).toBe(1);
     const body = (Array.isArray(all) ? all[0] : all).toJS() as { items: Item[]; xds: { groups: Record<string, unknown> } };
-    expect(body.items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Service', 'Secret']);
+    expect(body.items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Service', 'EndpointSlice', 'Secret']);
     expect(body.items.find((i) => i.kind === 'Secret')).toMatchObject({
       stringData: { 'tls.crt': '<redacted>', 'tls.key': '<redacted>' },
     });
