@@ -169,6 +169,12 @@ describe('portico --help', () => {
     expect(result.stdout).toMatch(new RegExp(`^Usage: portico ${command}`));
   });
 
+  it('conformance hands its arguments to the conformance runner', async () => {
+    const result = await runPortico(['conformance']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portico conformance: --cases DIR is required/);
+  });
+
   it('rejects an unknown command', async () => {
     const result = await runPortico(['frobnicate']);
     expect(result.code).toBe(2);
