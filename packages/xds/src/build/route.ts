@@ -6,7 +6,7 @@ import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
-import { headerMatcher, porticoMetadata, stringMatcher } from './util.js';
+import { headerMatcher, matchesAnything, porticoMetadata, stringMatcher } from './util.js';
 
 /**
  * Never served: weighted cluster entries carrying the share of invalid backendRefs
@@ -40,7 +40,9 @@ export function routeMatch(match: IRRouteMatch): EnvoyMessage {
   const out: EnvoyMessage = { ...pathSpecifier(match.path) };
   if (match.headers.length > 0) out.headers = match.headers.map(headerMatcher);
   if (match.queryParams.length > 0) {
-    out.query_parameters = match.queryParams.map((q) => ({ name: q.name, string_match: stringMatcher(q.value) }));
+    out.query_parameters = match.queryParams.map((q) =>
+      matchesAnything(q.value) ? { name: q.name, present_match: true } : { name: q.name, string_match: stringMatcher(q.value) },
+    );
   }
   if (match.grpc) out.grpc = {};
   return out;

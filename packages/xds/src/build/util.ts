@@ -42,6 +42,14 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * True when the match accepts any value: Envoy refuses empty prefix/suffix/contains/regex
+ * matchers, so these become presence matches.
+ */
+export function matchesAnything(match: IRStringMatch): boolean {
+  return match.value === '' && match.type !== 'Exact';
+}
+
 /** IR string match → envoy.type.matcher.v3.StringMatcher. */
 export function stringMatcher(match: IRStringMatch): EnvoyMessage {
   const ignore = match.ignoreCase ? { ignore_case: true } : {};
@@ -61,7 +69,7 @@ export function stringMatcher(match: IRStringMatch): EnvoyMessage {
 
 export function headerMatcher(header: IRHeaderMatch): EnvoyMessage {
   const out: EnvoyMessage = { name: header.name };
-  if (header.value) out.string_match = stringMatcher(header.value);
+  if (header.value && !matchesAnything(header.value)) out.string_match = stringMatcher(header.value);
   else out.present_match = true;
   if (header.invert) out.invert_match = true;
   return out;

@@ -17,7 +17,7 @@ export const retryFeature: XdsFeature = {
     const policy: EnvoyMessage = { ...((action.retry_policy as EnvoyMessage | undefined) ?? {}), retry_on: retryOn.join(','), num_retries: retry.attempts };
     if (retry.codes.length > 0) policy.retriable_status_codes = [...retry.codes];
     const backoff = retry.backoff ? goDurationToProto(retry.backoff) : undefined;
-    if (backoff) policy.retry_back_off = { base_interval: backoff };
+    if (backoff && backoff !== '0s') policy.retry_back_off = { base_interval: backoff };
     action.retry_policy = policy;
   },
 };
