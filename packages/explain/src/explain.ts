@@ -61,6 +61,7 @@ export function explainRequest(resources: EnvoyResources, request: ExplainReques
     alpn: req.alpn,
     clientCertificate: req.clientCertificate,
   };
+  if (request.listener !== undefined) return explainNamedListener(ctx, request.listener, conn);
   const listener = selectListener(resources, conn, steps);
   if (!listener) return finish(trace, 'connection_rejected', `no listener on ${req.transport.toUpperCase()} port ${req.port}`);
   trace.listener = listener.name;
@@ -90,6 +91,46 @@ export function explainRequest(resources: EnvoyResources, request: ExplainReques
   if (!tls.ok) return finish(trace, 'connection_rejected', tls.reason);
   if (terminalType === TCP_PROXY_TYPE) return explainTcpProxy(ctx, obj(terminal.typed_config) ?? {});
   return explainHttp(ctx, obj(terminal.typed_config) ?? {}, conn);
+}
+
+/**
+ * Starts at a listener chosen by name: an api_listener (what a proxyless gRPC client resolves for
+ * its target) has no socket and no filter chain, its HCM is evaluated directly.
+ */
+function explainNamedListener(ctx: Ctx, name: string, conn: ConnectionContext): ExplainTrace {
+  const { trace, steps, resources } = ctx;
+  const resource = resources.listeners.find((l) => l.name === name);
+  if (!resource) {
+    steps.push({ stage: 'listener', result: 'no_match', name, summary: `listener ${name} is not served`, candidates: resources.listeners.map((l) => ({ name: l.name, matched: false, reason: 'different name' })) });
+    return finish(trace, 'connection_rejected', `listener ${name} is not served`);
+  }
+  trace.listener = name;
+  const api = obj(obj(resource.message.api_listener)?.api_listener);
+  if (!api) {
+    steps.push({ stage: 'listener', result: 'info', name, summary: `listener ${name} chosen by name; its port is not checked` });
+    const chain = selectFilterChain(resource, conn, steps, trace.unsupported);
+    if (!chain) return finish(trace, 'connection_rejected', 'no filter chain matches the connection');
+    trace.filterChain = chain.name;
+    const hcmFilter = objs(chain.chain?.filters).find((f) => typeName(obj(f.typed_config)) === HCM_TYPE);
+    const tcpFilter = objs(chain.chain?.filters).find((f) => typeName(obj(f.typed_config)) === TCP_PROXY_TYPE);
+    const tls = evaluateDownstreamTls(resources, chain, conn, hcmFilter !== undefined, steps, trace.unsupported);
+    if (!tls.ok) return finish(trace, 'connection_rejected', tls.reason);
+    if (hcmFilter) return explainHttp(ctx, obj(hcmFilter.typed_config) ?? {}, conn);
+    if (tcpFilter) return explainTcpProxy(ctx, obj(tcpFilter.typed_config) ?? {});
+    return finish(trace, 'unsupported', 'no supported terminal network filter');
+  }
+  if (typeName(api) !== HCM_TYPE) {
+    trace.unsupported.push(`api_listener of type ${typeName(api)}`);
+    return finish(trace, 'unsupported', 'api_listener is not an HTTP connection manager');
+  }
+  steps.push({
+    stage: 'listener',
+    result: 'matched',
+    name,
+    summary: `api_listener ${name}: the client resolves this name itself, there is no socket or filter chain`,
+    notes: ['evaluated with Envoy semantics; proxyless gRPC clients follow the same domain and route matching (gRFC A28) but ignore HTTP filters marked is_optional'],
+  });
+  return explainHttp(ctx, api, conn);
 }
 
 function finish(trace: ExplainTrace, outcome: ExplainTrace['outcome'], summary: string): ExplainTrace {
@@ -417,8 +458,12 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
       trace.cors = { preflight: cors.preflight, originAllowed: cors.originAllowed, headers: cors.preflightHeaders ?? Object.fromEntries((cors.encodeLevel?.add ?? []).map((a) => [a.name, a.value])) };
       if (cors.preflightHeaders) {
         steps.push({ stage: 'cors', result: 'applied', name, summary: `CORS preflight answered by the cors filter with 200 (policy from ${cors.policySources.join(', ')})`, notes: cors.notes });
+        // The filter encodes the preflight answer through the whole encoder chain, its own
+        // encodeHeaders included, so an allowed origin also gets expose-headers and credentials.
         const response = new HeaderMap(Object.entries(cors.preflightHeaders));
-        trace.response = { from: 'envoy', status: 200, headers: applyLevels(response, serverLevel ? [serverLevel] : []).toRecord(), reason: 'cors_preflight' };
+        const preflightLevels = [...(cors.encodeLevel ? [cors.encodeLevel] : []), ...responseFilterLevels, ...(serverLevel ? [serverLevel] : [])];
+        trace.response = { from: 'envoy', status: 200, headers: applyLevels(response, preflightLevels).toRecord(), reason: 'cors_preflight' };
+        trace.cors.headers = Object.fromEntries(Object.entries(trace.response.headers).filter(([n]) => n.startsWith('access-control-')).map(([n, v]) => [n, v.join(',')]));
         return finish(trace, 'local_reply', 'CORS preflight answered with 200');
       }
       if (cors.encodeLevel) responseFilterLevels.unshift(cors.encodeLevel);

@@ -10,7 +10,8 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPT
  * Accepts: an optional METHOD, a URL (`http://`, `https://`, `tcp://`, `udp://`, or a bare
  * `host[:port]/path` taken as http), and options:
  *   -H/--header 'name: value' (repeatable), -X/--method M, --port N (destination port),
- *   --sni NAME / --no-sni, --alpn a,b, --client-cert valid|invalid, --cluster NAME, --source ADDR.
+ *   --sni NAME / --no-sni, --alpn a,b, --client-cert valid|invalid, --cluster NAME, --source ADDR,
+ *   --listener NAME (start at a listener by name, e.g. an api_listener).
  */
 export function parseExplainArgs(args: string[]): ExplainRequest {
   const request: ExplainRequest = {};
@@ -63,6 +64,10 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
         request.clientCertificate = { valid: v === 'valid' };
         break;
       }
+      case '--listener':
+        request.listener = next(i, a);
+        i++;
+        break;
       case '--cluster':
         request.cluster = next(i, a);
         i++;

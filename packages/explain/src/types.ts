@@ -25,6 +25,11 @@ export interface ExplainRequest {
   transport?: 'tcp' | 'udp';
   /** Downstream remote address, used only where Envoy uses it (x-forwarded-for with use_remote_address). */
   sourceAddress?: string;
+  /**
+   * Start at the listener with this name instead of selecting one by port: an api_listener (the
+   * name a proxyless gRPC client resolves, e.g. `echo.default.svc:50051`) or any served listener.
+   */
+  listener?: string;
   /** When the route splits traffic, evaluate the upstream request as if this cluster had been picked. */
   cluster?: string;
 }

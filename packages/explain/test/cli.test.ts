@@ -19,6 +19,9 @@ describe('parseExplainArgs', () => {
     expect(parseExplainArgs(['udp://dns.test:5300'])).toMatchObject({ transport: 'udp', authority: 'dns.test:5300' });
     expect(parseExplainArgs(['tls://db.test:5432'])).toMatchObject({ transport: 'tcp', scheme: 'https' });
   });
+  it('--listener names the listener to start at', () => {
+    expect(parseExplainArgs(['POST', 'http://echo:50051/pkg.Svc/M', '--listener', 'echo:50051'])).toMatchObject({ listener: 'echo:50051' });
+  });
   it('bare host/path defaults to http and "/"', () => {
     expect(parseExplainArgs(['POST', 'foo.test'])).toMatchObject({ method: 'POST', scheme: 'http', authority: 'foo.test', path: '/' });
   });

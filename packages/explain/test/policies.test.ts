@@ -33,6 +33,8 @@ describe('CORS filter (cors_filter.cc, cors.proto CorsPolicy)', () => {
       'access-control-allow-methods': ['GET, POST'],
       'access-control-allow-headers': ['x-token'],
       'access-control-max-age': ['600'],
+      // The preflight answer passes through the cors filter's own encodeHeaders as well.
+      'access-control-expose-headers': ['x-trace'],
     });
     expect(t.clusters).toEqual([]);
   });
@@ -181,5 +183,21 @@ describe('per-route filter configuration types and sessions', () => {
     const t = explainRequest(r, { authority: 'w.test', port: 8080, path: '/a/b/..//c' });
     expect(t.selectedCluster).toBe('a');
     expect(t.upstreamRequest?.path).toBe('/a/c');
+  });
+});
+
+describe('api_listener (listener.proto Listener.api_listener)', () => {
+  it('request.listener starts at a named api_listener and evaluates its HCM with the same route rules', () => {
+    const r = simple([vhost('grpc', ['echo:50051'], [toCluster('a', {}, { prefix: '/echo.Echo/' })])]);
+    r.listeners.push({ type: 'listener', name: 'echo:50051', message: { name: 'echo:50051', api_listener: { api_listener: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', stat_prefix: 'echo', rds: { route_config_name: 'rc' }, http_filters: [ROUTER] } } } });
+    const t = explainRequest(r, { listener: 'echo:50051', method: 'POST', authority: 'echo:50051', path: '/echo.Echo/UnaryEcho', headers: { 'content-type': 'application/grpc' } });
+    expect(t.outcome).toBe('forwarded');
+    expect(t.selectedCluster).toBe('a');
+    expect(explainRequest(r, { listener: 'missing:1', authority: 'x' }).outcome).toBe('connection_rejected');
+  });
+  it('api_listeners never accept socket connections', () => {
+    const r = simple([vhost('grpc', ['*'], [toCluster('a')])]);
+    r.listeners = [{ type: 'listener', name: 'echo:8080', message: { name: 'echo:8080', api_listener: { api_listener: {} } } }];
+    expect(explainRequest(r, { authority: 'echo', port: 8080 }).outcome).toBe('connection_rejected');
   });
 });
