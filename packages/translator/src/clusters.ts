@@ -31,9 +31,12 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
   const endpoints = new Map<string, IREndpoint>();
   for (const slice of slices) {
     if (slice.addressType === 'FQDN') continue;
-    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (servicePort.name ?? ''));
-    const portNumber =
-      port?.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : (slice.ports ?? []).length === 0 ? servicePort.port : undefined);
+    // Slice ports correspond to Service ports by name. A slice that lists ports but not
+    // this one does not serve it; a slice without ports falls back to the numeric target.
+    const ports = slice.ports ?? [];
+    const port = ports.find((p) => (p.name ?? '') === (servicePort.name ?? ''));
+    const fallback = typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port;
+    const portNumber = ports.length === 0 ? fallback : port?.port;
     if (portNumber === undefined) continue;
     for (const endpoint of slice.endpoints ?? []) {
       const ready = endpoint.conditions?.ready ?? true;
