@@ -1,0 +1,65 @@
+// The cluster loop end to end, minus Envoy: the provider's snapshot goes
+// through the real translator, and the statuses it computes are written back
+// to FakeApiServer (a test double of the API server) and read from there.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { translate } from '@portico/translator';
+import { KubernetesProvider, type KubernetesSnapshot } from '../../src/kubernetes/provider.js';
+import { FakeApiServer } from './apiserver-double.js';
+import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, service, waitFor } from './fixtures.js';
+
+let api: FakeApiServer;
+let provider: KubernetesProvider;
+
+beforeEach(async () => {
+  api = new FakeApiServer();
+  api.installGatewayApi();
+  await api.start();
+});
+
+afterEach(async () => {
+  await provider?.stop();
+  await api.close();
+});
+
+interface Condition {
+  type: string;
+  status: string;
+  observedGeneration?: number;
+}
+
+describe('provider → translator → status', () => {
+  it('writes the translator’s Gateway, GatewayClass and HTTPRoute status to the status subresource', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('gw'));
+    api.apply(httpRoute('r1'));
+    api.apply(service('echo'));
+    provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, statusBatchMs: 10 });
+    const builds: Promise<void>[] = [];
+    await provider.start((snapshot) => {
+      const result = translate(snapshot.resources, {
+        controllerName: CONTROLLER,
+        gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
+        now: new Date().toISOString(), // a moving clock, as in production
+      });
+      builds.push(provider.writeStatus(result.statuses));
+    });
+    await waitFor(() => builds.length > 0, 'first build');
+    await Promise.all(builds);
+
+    const gatewayClassStatus = api.getObject(GW, 'gatewayclasses', undefined, 'portico')?.status as { conditions?: Condition[] } | undefined;
+    expect(gatewayClassStatus?.conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
+    const gatewayStatus = api.getObject(GW, 'gateways', 'default', 'gw')?.status as { conditions?: Condition[] } | undefined;
+    expect(gatewayStatus?.conditions?.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', observedGeneration: 1 });
+    const routeStatus = api.getObject(GW, 'httproutes', 'default', 'r1')?.status as
+      | { parents?: Array<{ controllerName: string; conditions: Condition[] }> }
+      | undefined;
+    expect(routeStatus?.parents?.[0]?.controllerName).toBe(CONTROLLER);
+    expect(routeStatus?.parents?.[0]?.conditions.find((c) => c.type === 'Accepted')?.status).toBe('True');
+
+    // Translating the same input again (status echoes back as watch events) settles: no further writes.
+    const writes = api.requestsMatching('PUT', /\/status$/).length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await Promise.all(builds);
+    expect(api.requestsMatching('PUT', /\/status$/).length).toBe(writes);
+  });
+});
