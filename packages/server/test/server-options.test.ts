@@ -56,7 +56,7 @@ describe('ADS server options', () => {
     const { cache, server } = await serve();
     cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));
     const Cds = lookupService(discoveryPackage(), 'envoy.service.cluster.v3.ClusterDiscoveryService');
-    const cds = new Cds(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const cds = new Cds(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       StreamClusters(): grpc.ClientDuplexStream<DiscoveryRequest, WireResponse>;
     };
     cleanups.push(() => cds.close());
@@ -126,7 +126,7 @@ describe('ADS server options', () => {
         identity ? Buffer.from(identity.key) : null,
         identity ? Buffer.from(identity.cert) : null,
       );
-      const client = new Ads(`127.0.0.1:${server.port}`, credentials) as grpc.Client & {
+      const client = new Ads(`127.0.0.1:${server.port}`, credentials) as unknown as grpc.Client & {
         StreamAggregatedResources(): grpc.ClientDuplexStream<DiscoveryRequest, WireResponse>;
       };
       cleanups.push(() => client.close());
