@@ -136,7 +136,7 @@ describe('validateResource (protoc-gen-validate rules from the Envoy protos)', (
         route: { cluster: 'c' },
         typed_per_filter_config: {
           'envoy.filters.http.cors': {
-            '@type': 'type.googleapis.com/envoy.config.route.v3.CorsPolicy',
+            '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
             allow_origin_string_match: [{ prefix: '' }],
           },
         },

@@ -1,5 +1,6 @@
 // Gateway API CORS filter → the envoy.filters.http.cors HTTP filter in the HCM
-// plus a per-route CorsPolicy in typed_per_filter_config.
+// plus a per-route envoy.extensions.filters.http.cors.v3.CorsPolicy in
+// typed_per_filter_config (the filter's own type; route.v3.CorsPolicy is refused there).
 import type { IRCors, IRRouteConfig } from '@portico/ir';
 import { escapeRegex, typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
@@ -38,7 +39,7 @@ export const corsFeature: XdsFeature = {
   patchRoute(route, ir) {
     if (!ir.cors) return;
     const perFilter = (route.typed_per_filter_config as EnvoyMessage | undefined) ?? {};
-    perFilter[CORS_FILTER] = typed('envoy.config.route.v3.CorsPolicy', corsPolicy(ir.cors));
+    perFilter[CORS_FILTER] = typed('envoy.extensions.filters.http.cors.v3.CorsPolicy', corsPolicy(ir.cors));
     route.typed_per_filter_config = perFilter;
   },
 };
