@@ -13,6 +13,8 @@ interface TraceUpstreamRequest {
 }
 
 interface TraceCluster {
+  upstreamTls?: boolean;
+  upstreamTlsServerName?: string;
   name: string;
   weight: number;
   exists: boolean;
@@ -82,6 +84,8 @@ function backendsOf(trace: TraceSubset): ForwardBackend[] {
         const backend: ForwardBackend = { cluster: cluster.name, weight: cluster.weight };
         if (service) backend.service = service;
         if (cluster.request) backend.request = upstreamView(cluster.request);
+        if (cluster.upstreamTls) backend.upstreamTls = true;
+        if (cluster.upstreamTlsServerName) backend.upstreamTlsServerName = cluster.upstreamTlsServerName;
         if (cluster.responseHeaderMutations) backend.responseMutations = mutationLevels(cluster.responseHeaderMutations);
         if (!cluster.exists) {
           backend.localReplyStatus = cluster.localReplyStatus ?? 503;
@@ -147,6 +151,38 @@ export function answerFromTrace(trace: TraceSubset): DataPathAnswer {
 
 type EnvoyResourcesLike = Record<string, unknown>;
 
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function resourceList(resources: EnvoyResourcesLike, type: string): Array<{ name?: unknown; message?: unknown }> {
+  const list = resources[type];
+  return Array.isArray(list) ? (list as Array<{ name?: unknown; message?: unknown }>) : [];
+}
+
+function inlineData(source: unknown): string | undefined {
+  const data = record(source);
+  if (typeof data?.inline_string === 'string') return data.inline_string;
+  if (typeof data?.inline_bytes === 'string') return Buffer.from(data.inline_bytes, 'base64').toString('utf8');
+  return undefined;
+}
+
+/**
+ * The certificate chain a cluster presents upstream: inline in its UpstreamTlsContext or
+ * through an SDS secret served in the same group. The backend side of the echo reports it.
+ */
+export function upstreamClientCertificate(resources: EnvoyResourcesLike, clusterName: string): string | undefined {
+  const cluster = record(resourceList(resources, 'clusters').find((c) => c.name === clusterName)?.message);
+  const context = record(record(record(cluster?.transport_socket)?.typed_config)?.common_tls_context);
+  if (!context) return undefined;
+  const inline = Array.isArray(context.tls_certificates) ? record(context.tls_certificates[0]) : undefined;
+  if (inline) return inlineData(inline.certificate_chain);
+  const sds = Array.isArray(context.tls_certificate_sds_secret_configs) ? record(context.tls_certificate_sds_secret_configs[0]) : undefined;
+  if (typeof sds?.name !== 'string') return undefined;
+  const secret = record(resourceList(resources, 'secrets').find((x) => x.name === sds.name)?.message);
+  return inlineData(record(secret?.tls_certificate)?.certificate_chain);
+}
+
 function gatewayAddresses(translation: TranslationResult): Map<string, string> {
   const out = new Map<string, string>();
   for (const entry of translation.statuses) {
@@ -183,7 +219,15 @@ export function createExplainDataPath(
           ...(request.protocol === 'HTTP/1.1' && request.scheme === 'https' ? { alpn: ['http/1.1'] } : {}),
           ...(request.clientCertificate ? { clientCertificate: { valid: true } } : {}),
         }) as TraceSubset;
-        return answerFromTrace(trace);
+        const answer = answerFromTrace(trace);
+        if (answer.kind === 'forward') {
+          for (const backend of answer.backends) {
+            if (!backend.upstreamTls) continue;
+            const certificate = upstreamClientCertificate(resources, backend.cluster);
+            if (certificate) backend.upstreamClientCertificate = certificate;
+          }
+        }
+        return answer;
       },
     };
   };

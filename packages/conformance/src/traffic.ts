@@ -70,6 +70,12 @@ export interface ForwardBackend {
   /** Set when the proxy answers locally when this backend is picked (missing cluster, no healthy hosts). */
   localReplyStatus?: number;
   localReplyReason?: string;
+  /** The proxy speaks TLS to this backend. */
+  upstreamTls?: boolean;
+  /** SNI the proxy sends to this backend. */
+  upstreamTlsServerName?: string;
+  /** PEM certificate chain the proxy presents to this backend. */
+  upstreamClientCertificate?: string;
 }
 
 /** What the proxy does with one request. */
@@ -191,6 +197,8 @@ export interface Observed {
     host: string;
     path: string;
     headers: Record<string, string>;
+    /** The backend-side TLS session, when the proxy spoke TLS to the backend. */
+    tls?: { serverName?: string; peerCertificate?: string };
   };
   mirroredTo: string[];
   reason: string;
@@ -315,6 +323,14 @@ export function observe(
             host: upstream.authority,
             path: upstream.path,
             headers: requestHeaders,
+            ...(backend.upstreamTls
+              ? {
+                  tls: {
+                    ...(backend.upstreamTlsServerName ? { serverName: backend.upstreamTlsServerName } : {}),
+                    ...(backend.upstreamClientCertificate ? { peerCertificate: backend.upstreamClientCertificate } : {}),
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -411,6 +427,8 @@ function sameStatus(a: number, b: number): boolean {
 }
 
 interface ExpectedRequest {
+  tlsServerName?: string | null;
+  tlsPeerCertificate?: string | null;
   method: string | null;
   host: string | null;
   path: string;
@@ -448,6 +466,17 @@ function checkEchoRequest(observed: Observed, expected: ExpectedRequest | undefi
   }
   for (const name of expected.absentHeaders ?? []) {
     if (echo.headers[name.toLowerCase()] !== undefined) return `backend saw header ${name}, want it absent`;
+  }
+  if (expected.tlsServerName) {
+    if (!echo.tls) return `backend saw plain text, want TLS with SNI ${expected.tlsServerName}`;
+    if (echo.tls.serverName !== expected.tlsServerName) return `backend saw SNI ${echo.tls.serverName ?? '(none)'}, want ${expected.tlsServerName}`;
+  }
+  if (expected.tlsPeerCertificate) {
+    const normalise = (pem: string): string => pem.replace(/\s+/g, '');
+    if (!echo.tls?.peerCertificate) return 'proxy presented no client certificate to the backend';
+    if (!normalise(echo.tls.peerCertificate).includes(normalise(expected.tlsPeerCertificate).slice(0, 200))) {
+      return 'proxy presented a different client certificate to the backend';
+    }
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TranslationResult } from '@portico/translator';
 import { FakeCluster } from '../src/cluster.js';
-import { answerFromTrace } from '../src/explain-adapter.js';
+import { answerFromTrace, upstreamClientCertificate } from '../src/explain-adapter.js';
 import type { Assertion } from '../src/model.js';
 import {
   echoAttempt,
@@ -137,6 +137,29 @@ describe('http traffic', () => {
     };
     expect(evaluateTraffic(a, context(mutated)).passed).toBe(true);
     expect(evaluateTraffic(a, context((r) => forward(r, [['infra-backend-v1', 1]]))).passed).toBe(false);
+  });
+});
+
+describe('backend TLS', () => {
+  const a = httpAssertion({ expectedRequest: { method: 'GET', host: null, path: '/', query: null, headers: {}, absentHeaders: [], tlsServerName: 'abc.example.com', tlsPeerCertificate: 'CERT-PEM' } });
+  const tlsForward = (sni: string | undefined, certificate?: string) => (r: DataPathRequest): DataPathAnswer => {
+    const answer = forward(r, [['infra-backend-v1', 1]]);
+    if (answer.kind === 'forward') Object.assign(answer.backends[0], { upstreamTls: sni !== undefined, ...(sni ? { upstreamTlsServerName: sni } : {}), ...(certificate ? { upstreamClientCertificate: certificate } : {}) });
+    return answer;
+  };
+  it('checks the SNI and client certificate the proxy uses towards the backend', () => {
+    expect(evaluateTraffic(a, context(tlsForward('abc.example.com', 'CERT-PEM'))).passed).toBe(true);
+    expect(evaluateTraffic(a, context(tlsForward('other.example.com', 'CERT-PEM'))).reason).toContain('SNI other.example.com');
+    expect(evaluateTraffic(a, context(tlsForward(undefined))).reason).toContain('plain text');
+    expect(evaluateTraffic(a, context(tlsForward('abc.example.com'))).reason).toContain('no client certificate');
+  });
+  it('finds the client certificate of a cluster through SDS', () => {
+    const resources = {
+      clusters: [{ name: 'c', message: { transport_socket: { typed_config: { common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 's' }] } } } } }],
+      secrets: [{ name: 's', message: { tls_certificate: { certificate_chain: { inline_string: 'PEM' } } } }],
+    };
+    expect(upstreamClientCertificate(resources, 'c')).toBe('PEM');
+    expect(upstreamClientCertificate(resources, 'missing')).toBeUndefined();
   });
 });
 
