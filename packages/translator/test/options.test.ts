@@ -26,6 +26,21 @@ describe('translate options', () => {
     expect(gatewayStatus(result).addresses).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
   });
 
+  it('reports a requested static address the provider could not assign as AddressNotUsable', () => {
+    const result = translate(ResourceSet.from(objects), {
+      controllerName: 'example.com/ctrl',
+      gatewayAddresses: { 'ns/gw': [{ type: 'IPAddress', value: '10.0.0.7' }] },
+    });
+    const { conditions } = gatewayStatus(result);
+    expect(conditions.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    expect(conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'False', reason: 'AddressNotUsable' });
+    const assigned = translate(ResourceSet.from(objects), {
+      controllerName: 'example.com/ctrl',
+      gatewayAddresses: { 'ns/gw': [{ type: 'IPAddress', value: '192.0.2.1' }] },
+    });
+    expect(gatewayStatus(assigned).conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'True' });
+  });
+
   it('falls back to spec addresses, then to defaultAddress', () => {
     const withSpec = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', defaultAddress: '10.9.9.9' });
     expect(gatewayStatus(withSpec).addresses).toEqual([{ type: 'IPAddress', value: '192.0.2.1' }]);

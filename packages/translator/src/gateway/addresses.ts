@@ -5,6 +5,11 @@ export interface AddressResult {
   addresses: Array<{ type: string; value: string }>;
   /** Accepted=False/UnsupportedAddress message when spec.addresses holds something unusable. */
   unsupported?: string;
+  /**
+   * Programmed=False/AddressNotUsable message: the provider reported the addresses the
+   * data plane really has, and some requested static address is not among them.
+   */
+  unusable?: string;
 }
 
 const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -37,8 +42,18 @@ export function resolveAddresses(
     }
   }
   let addresses: Array<{ type: string; value: string }>;
-  if (provided && provided.length > 0) addresses = provided.map((a) => ({ type: a.type, value: a.value }));
+  let unusable: string | undefined;
+  if (provided && provided.length > 0) {
+    addresses = provided.map((a) => ({ type: a.type, value: a.value }));
+    const missing = fromSpec.filter((wanted) => !provided.some((p) => p.value === wanted.value));
+    if (missing.length > 0) {
+      unusable = `spec.addresses: ${missing.map((a) => a.value).join(', ')} could not be assigned (the data plane has ${provided.map((a) => a.value).join(', ')})`;
+    }
+  }
   else if (fromSpec.length > 0) addresses = fromSpec;
   else addresses = [{ type: isIP(defaultAddress) === 0 ? 'Hostname' : 'IPAddress', value: defaultAddress }];
-  return problems.length > 0 ? { addresses, unsupported: problems.join('; ') } : { addresses };
+  const result: AddressResult = { addresses };
+  if (problems.length > 0) result.unsupported = problems.join('; ');
+  if (unusable) result.unusable = unusable;
+  return result;
 }

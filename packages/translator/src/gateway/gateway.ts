@@ -74,6 +74,7 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   const parametersProblem = infrastructureProblem(ctx.resources, gateway);
   if (parametersProblem) model.rejected = { reason: 'InvalidParameters', message: parametersProblem };
   else if (addressResult.unsupported) model.rejected = { reason: 'UnsupportedAddress', message: addressResult.unsupported };
+  if (addressResult.unusable) model.unusableAddress = addressResult.unusable;
 
   const clientRef = gateway.spec?.tls?.backend?.clientCertificateRef;
   if (clientRef) {
@@ -163,9 +164,11 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
   } else {
     acceptedCondition = condition(clock, generation, 'Accepted', true, 'Accepted', 'Gateway is accepted');
   }
-  const programmedCondition = accepted
-    ? condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed')
-    : condition(clock, generation, 'Programmed', false, 'Invalid', 'Gateway is not accepted');
+  const programmedCondition = !accepted
+    ? condition(clock, generation, 'Programmed', false, 'Invalid', 'Gateway is not accepted')
+    : model.unusableAddress
+      ? condition(clock, generation, 'Programmed', false, 'AddressNotUsable', model.unusableAddress)
+      : condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed');
   const unresolvedListeners = own.filter((l) => l.unresolved).map((l) => l.name);
   const resolvedCondition = model.unresolved
     ? condition(clock, generation, 'ResolvedRefs', false, model.unresolved.reason, model.unresolved.message)

@@ -66,6 +66,8 @@ export interface GatewayModel {
   backendClientCertificate?: string;
   /** Gateway-level ResolvedRefs=False (backend client certificate). */
   unresolved?: { reason: string; message: string };
+  /** Programmed=False/AddressNotUsable: requested static addresses the data plane did not get. */
+  unusableAddress?: string;
   extraConditions: PendingCondition[];
 }
 
