@@ -331,23 +331,33 @@ const PROVISIONED_KINDS: Record<keyof ProvisionedObjects, Kind> = {
 /** Order matters: the ServiceAccount and ConfigMap exist before the pods that use them. */
 const APPLY_ORDER: Array<keyof ProvisionedObjects> = ['serviceAccount', 'configMap', 'deployment', 'service'];
 
+/** True when every key we set has our value; keys others added (controllers, admission) are left alone. */
+function containsAll(existing: unknown, desired: unknown): boolean {
+  const have = (existing ?? {}) as Record<string, unknown>;
+  return Object.entries((desired ?? {}) as Record<string, unknown>).every(([key, value]) => have[key] === value);
+}
+
 function sameManagedFields(existing: Json, desired: Json): boolean {
-  const pick = (object: Json): string => {
-    const metadata = (object.metadata ?? {}) as Json;
-    const spec = { ...((object.spec ?? {}) as Json) };
-    // The API server fills these in; they are not ours to fight over.
-    if (object.kind === 'Service') {
-      delete spec.clusterIP;
-      delete spec.clusterIPs;
-      const ports = Array.isArray(spec.ports) ? (spec.ports as Json[]) : [];
-      spec.ports = ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort, protocol: port.protocol }));
-      spec.type = spec.type ?? 'ClusterIP';
-      spec.selector = spec.selector ?? {};
-      return JSON.stringify([metadata.labels, metadata.annotations ?? {}, metadata.ownerReferences, spec.type, spec.selector, spec.ports]);
-    }
-    return JSON.stringify([metadata.labels, metadata.annotations ?? {}, metadata.ownerReferences, object.data, object.spec ? stableSpec(object) : null]);
-  };
-  return pick(existing) === pick(desired);
+  const existingMeta = (existing.metadata ?? {}) as Json;
+  const desiredMeta = (desired.metadata ?? {}) as Json;
+  if (!containsAll(existingMeta.labels, desiredMeta.labels) || !containsAll(existingMeta.annotations, desiredMeta.annotations)) {
+    return false;
+  }
+  if (JSON.stringify(existingMeta.ownerReferences) !== JSON.stringify(desiredMeta.ownerReferences)) return false;
+  if (existing.kind === 'Service' || desired.kind === 'Service') {
+    const spec = (object: Json): string => {
+      const value = (object.spec ?? {}) as Json;
+      const ports = Array.isArray(value.ports) ? (value.ports as Json[]) : [];
+      // clusterIP and nodePorts are assigned by the API server: not ours to compare.
+      return JSON.stringify([
+        value.type ?? 'ClusterIP',
+        value.selector ?? {},
+        ports.map((port) => [port.name, port.port, port.targetPort, port.protocol ?? 'TCP']),
+      ]);
+    };
+    return spec(existing) === spec(desired);
+  }
+  return JSON.stringify(existing.data ?? null) === JSON.stringify(desired.data ?? null) && stableSpec(existing) === stableSpec(desired);
 }
 
 /** The Deployment fields we set, in a fixed shape (the server adds defaults we ignore). */
@@ -415,9 +425,16 @@ export class Provisioner {
     }
     if (sameManagedFields(existing, desired)) return;
     const existingMeta = (existing.metadata ?? {}) as Json;
+    const desiredMeta = desired.metadata as Json;
     const next: Json = {
       ...desired,
-      metadata: { ...(desired.metadata as Json), resourceVersion: existingMeta.resourceVersion },
+      metadata: {
+        ...desiredMeta,
+        // Keep what other controllers put there (e.g. the Deployment revision annotation).
+        labels: { ...((existingMeta.labels ?? {}) as Json), ...((desiredMeta.labels ?? {}) as Json) },
+        annotations: { ...((existingMeta.annotations ?? {}) as Json), ...((desiredMeta.annotations ?? {}) as Json) },
+        resourceVersion: existingMeta.resourceVersion,
+      },
     };
     if (kind.kind === 'Service') {
       // clusterIP is immutable once assigned.

@@ -114,6 +114,26 @@ describe('Envoy provisioning', () => {
     await waitFor(() => !api.getObject('v1', 'serviceaccounts', 'default', name), 'serviceaccount deleted');
   });
 
+  it('leaves provisioned objects alone when nothing of ours changed, whatever other controllers added', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('quiet'));
+    await start();
+    const name = proxyName('quiet');
+    const deployment = await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', name), 'deployment');
+    await waitFor(() => api.getObject('v1', 'services', 'default', name), 'service');
+    // The deployment controller annotates its Deployments; the API server assigns node ports.
+    const metadata = deployment.metadata as { annotations?: Record<string, string> };
+    api.apply({ ...deployment, metadata: { ...metadata, annotations: { ...metadata.annotations, 'deployment.kubernetes.io/revision': '1' } } });
+    const writesBefore = api.requests.filter((r) => r.method === 'PUT' || r.method === 'POST').length;
+    // A Gateway change that does not affect the data plane objects triggers a reconcile.
+    api.apply(gateway('quiet', 'default', { addresses: [{ type: 'IPAddress', value: '192.0.2.1' }] }));
+    await waitFor(() => api.requestsMatching('GET', /\/deployments\/portico-quiet$/).length >= 2, 'reconciled again');
+    await provider!.settled();
+    expect(api.requests.filter((r) => r.method === 'PUT' || r.method === 'POST').length).toBe(writesBefore);
+    const after = api.getObject('apps/v1', 'deployments', 'default', name)!.metadata as { annotations: Record<string, string> };
+    expect(after.annotations['deployment.kubernetes.io/revision']).toBe('1');
+  });
+
   it('does not provision for other controllers, and not while a follower', async () => {
     api.apply({ apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'theirs' }, spec: { controllerName: 'example.com/other' } });
     api.apply({ ...gateway('foreign'), spec: { gatewayClassName: 'theirs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
