@@ -143,6 +143,8 @@ export function topFailureReasons(results: CaseResult[], perFeature = 5): Record
 function normaliseReason(reason: string): string {
   return reason
     .replace(/^[A-Za-z]+ [a-z0-9-]+\/[a-z0-9.-]+(?: (?:parent|listener|ancestor) [a-z0-9.-]+)?: /, '')
+    .replace(/^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+: /, '')
+    .replace(/\/[\w.]+\/\w+ @\S+: /, '')
     .replace(/\b\d+ (listeners|parents|status\.addresses)\b/g, 'N $1')
     .slice(0, 160);
 }
