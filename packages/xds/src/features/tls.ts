@@ -76,9 +76,13 @@ export const tlsFeature: XdsFeature = {
   name: 'tls',
   patchFilterChain(filterChain, ir, ctx) {
     if (ir.type === 'udp' || !ir.tls) return;
+    const context = downstreamTlsContext(ir.tls, ctx);
+    const common = context.common_tls_context as EnvoyMessage;
+    // HTTP/2 over TLS is negotiated by ALPN: offer h2 when the chain accepts it and nothing else was asked for.
+    if (ir.type === 'http' && ir.http2 && !common.alpn_protocols) common.alpn_protocols = ['h2', 'http/1.1'];
     filterChain.transport_socket = {
       name: TLS_TRANSPORT_SOCKET,
-      typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', downstreamTlsContext(ir.tls, ctx)),
+      typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', context),
     };
   },
   patchListener(listener, ir) {
@@ -95,9 +99,12 @@ export const tlsFeature: XdsFeature = {
   },
   patchCluster(cluster, ir, ctx) {
     if (!ir.tls) return;
+    const context = upstreamTlsContext(ir.tls, ctx);
+    // gRPC and other HTTP/2 servers behind TLS expect h2 in ALPN.
+    if (ir.protocol === 'http2') (context.common_tls_context as EnvoyMessage).alpn_protocols = ['h2'];
     cluster.transport_socket = {
       name: TLS_TRANSPORT_SOCKET,
-      typed_config: typed('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', upstreamTlsContext(ir.tls, ctx)),
+      typed_config: typed('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', context),
     };
   },
   patchResources(resources, ctx) {
