@@ -1,0 +1,75 @@
+// Unit tests of the small translations the golden files rely on.
+import { describe, expect, it } from 'vitest';
+import { goDurationToProto, pathSpecifier } from '../src/index.js';
+import { originMatcher } from '../src/features/cors.js';
+import { prefixReplacement } from '../src/features/rewrite.js';
+
+describe('goDurationToProto', () => {
+  it.each([
+    ['10s', '10s'],
+    ['500ms', '0.5s'],
+    ['1h30m', '5400s'],
+    ['1m1s', '61s'],
+    ['0s', '0s'],
+    ['1.5s', '1.5s'],
+    ['250us', '0.00025s'],
+  ])('%s → %s', (input, expected) => {
+    expect(goDurationToProto(input)).toBe(expected);
+  });
+
+  it.each(['', '10', 's', '10x', '1s junk'])('rejects %j', (input) => {
+    expect(goDurationToProto(input)).toBeUndefined();
+  });
+});
+
+describe('pathSpecifier (Gateway API PathPrefix is element-wise)', () => {
+  it.each([
+    [{ type: 'PathPrefix' as const, value: '/' }, { prefix: '/' }],
+    [{ type: 'PathPrefix' as const, value: '/foo' }, { path_separated_prefix: '/foo' }],
+    [{ type: 'PathPrefix' as const, value: '/foo/' }, { path_separated_prefix: '/foo' }],
+    [{ type: 'PathPrefix' as const, value: '//' }, { prefix: '/' }],
+    [{ type: 'Exact' as const, value: '/foo/' }, { path: '/foo/' }],
+    [{ type: 'RegularExpression' as const, value: '/v[0-9]' }, { safe_regex: { regex: '/v[0-9]' } }],
+  ])('%j → %j', (input, expected) => {
+    expect(pathSpecifier(input)).toEqual(expected);
+  });
+});
+
+describe('CORS origins', () => {
+  it('exact, any and host wildcards', () => {
+    expect(originMatcher('https://a.example.com')).toEqual({ exact: 'https://a.example.com' });
+    expect(originMatcher('*')).toEqual({ safe_regex: { regex: '.*' } });
+    const wildcard = originMatcher('https://*.example.com') as { safe_regex: { regex: string } };
+    const re = new RegExp(wildcard.safe_regex.regex);
+    expect(re.test('https://a.example.com')).toBe(true);
+    expect(re.test('https://a.b.example.com')).toBe(true);
+    expect(re.test('https://example.com')).toBe(false);
+    expect(re.test('https://a.example.com.evil.net')).toBe(false);
+    expect(re.test('http://a.example.com')).toBe(false);
+  });
+});
+
+describe('ReplacePrefixMatch', () => {
+  // Applies Envoy's rewrite semantics to a request path, to check the Gateway API outcome.
+  function apply(prefix: string, replacement: string, path: string): string {
+    const rewrite = prefixReplacement({ type: 'PathPrefix', value: prefix }, replacement) as {
+      prefix_rewrite?: string;
+      regex_rewrite?: { pattern: { regex: string }; substitution: string };
+    };
+    if (rewrite.prefix_rewrite !== undefined) return rewrite.prefix_rewrite + path.slice(prefix.replace(/\/+$/, '').length);
+    const { pattern, substitution } = rewrite.regex_rewrite!;
+    return path.replace(new RegExp(pattern.regex), substitution);
+  }
+
+  it.each([
+    ['/prefix/one', '/one', '/prefix/one/two', '/one/two'],
+    ['/prefix/one', '/one', '/prefix/one', '/one'],
+    ['/strip-prefix', '/', '/strip-prefix/three', '/three'],
+    ['/strip-prefix', '/', '/strip-prefix', '/'],
+    ['/foo/', '/bar', '/foo/x', '/bar/x'],
+    ['/foo', '/bar/', '/foo/x', '/bar/x'],
+    ['/', '/app', '/x', '/app/x'],
+  ])('prefix %s → %s: %s becomes %s', (prefix, replacement, path, expected) => {
+    expect(apply(prefix, replacement, path)).toBe(expected);
+  });
+});
