@@ -11,7 +11,7 @@ export {
   servicePorts,
   SERVICE_TYPE_ANNOTATION,
 } from './provisioning.js';
-export type { ProvisioningOptions } from './provisioning.js';
+export type { GatewayParameters, ProvisioningOptions } from './provisioning.js';
 export { StatusWriter, mergeStatus } from './status.js';
 export { referencedObjects } from './references.js';
 export type { ObjectRef } from './references.js';

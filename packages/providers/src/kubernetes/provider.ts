@@ -24,6 +24,7 @@ import {
   Provisioner,
   gatewayAddressesFromService,
   proxyName,
+  type GatewayParameters,
   type ProvisioningOptions,
 } from './provisioning.js';
 import { referencedObjects, refKey, type ObjectRef } from './references.js';
@@ -468,18 +469,33 @@ export class KubernetesProvider implements Provider {
     if (!provisioner || !this.isLeader || this.stopped) return;
     const gateways = this.ourGateways(resources);
     const listenerSets: ListenerSet[] = resources.list('ListenerSet');
+    const parameters = new Map(gateways.map((gateway) => [gateway, this.parametersFor(resources, gateway)]));
     const fingerprint = canonicalJson([
-      gateways.map((gateway) => [gateway.metadata.namespace, gateway.metadata.name, gateway.metadata.uid, gateway.spec]),
+      gateways.map((gateway) => [gateway.metadata.namespace, gateway.metadata.name, gateway.metadata.uid, gateway.spec, parameters.get(gateway)]),
       listenerSets.map((set) => [set.metadata.namespace, set.metadata.name, set.spec]),
     ]);
     if (!force && fingerprint === this.provisionedFor) return;
     this.provisionedFor = fingerprint;
     this.provisioning = this.provisioning
-      .then(() => (this.isLeader && !this.stopped ? provisioner.reconcile(gateways, listenerSets) : undefined))
+      .then(() => (this.isLeader && !this.stopped ? provisioner.reconcile(gateways, listenerSets, (gateway) => parameters.get(gateway) ?? {}) : undefined))
       .catch((error: unknown) => {
         this.provisionedFor = undefined;
         this.logger.error({ err: String(error) }, 'provisioning failed');
       });
+  }
+
+  /** Class parameters overlaid by the Gateway's own infrastructure parameters (ConfigMaps, core group). */
+  private parametersFor(resources: ResourceSet, gateway: Gateway): GatewayParameters {
+    const fromConfigMap = (ref: { group?: string; kind?: string; name?: string } | undefined, namespace: string | undefined) => {
+      if (!ref?.name || (ref.group ?? '') !== '' || ref.kind !== 'ConfigMap' || !namespace) return {};
+      return resources.get('ConfigMap', namespace, ref.name)?.data ?? {};
+    };
+    const gatewayClass = resources.get('GatewayClass', undefined, gateway.spec?.gatewayClassName ?? '');
+    const classRef = gatewayClass?.spec?.parametersRef;
+    return {
+      ...fromConfigMap(classRef, classRef?.namespace),
+      ...fromConfigMap(gateway.spec?.infrastructure?.parametersRef, gateway.metadata.namespace),
+    };
   }
 
   /** Resolves when queued provisioning and status writes are done (tests, graceful shutdown). */

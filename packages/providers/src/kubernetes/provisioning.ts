@@ -188,12 +188,29 @@ export function servicePorts(gateway: Gateway, listenerSets: readonly ListenerSe
   return [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
 }
 
-function serviceTypeFor(gateway: Gateway, options: ProvisioningOptions): string {
-  const requested =
-    gateway.spec?.infrastructure?.annotations?.[SERVICE_TYPE_ANNOTATION] ??
-    gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION];
-  if (requested === 'LoadBalancer' || requested === 'NodePort' || requested === 'ClusterIP') return requested;
-  return options.serviceType ?? 'LoadBalancer';
+/**
+ * Per-Gateway data plane parameters, from a ConfigMap named by the
+ * GatewayClass `spec.parametersRef` and/or the Gateway
+ * `spec.infrastructure.parametersRef` (the Gateway's wins). Keys:
+ * `serviceType` (LoadBalancer | NodePort | ClusterIP) and `replicas`.
+ */
+export type GatewayParameters = Record<string, string>;
+
+const SERVICE_TYPES = new Set(['LoadBalancer', 'NodePort', 'ClusterIP']);
+
+function serviceTypeFor(gateway: Gateway, options: ProvisioningOptions, parameters: GatewayParameters): string {
+  const candidates = [
+    gateway.spec?.infrastructure?.annotations?.[SERVICE_TYPE_ANNOTATION],
+    parameters.serviceType,
+    gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION],
+  ];
+  return candidates.find((value): value is string => value !== undefined && SERVICE_TYPES.has(value)) ?? options.serviceType ?? 'LoadBalancer';
+}
+
+function replicasFor(options: ProvisioningOptions, parameters: GatewayParameters): number {
+  const requested = Number(parameters.replicas);
+  if (parameters.replicas !== undefined && Number.isInteger(requested) && requested >= 0 && requested <= 1000) return requested;
+  return options.replicas ?? 1;
 }
 
 export interface ProvisionedObjects {
@@ -208,6 +225,7 @@ export function desiredObjects(
   gateway: Gateway,
   listenerSets: readonly ListenerSet[],
   options: ProvisioningOptions,
+  parameters: GatewayParameters = {},
 ): ProvisionedObjects {
   const name = proxyName(gateway.metadata.name);
   const labels = labelsFor(gateway);
@@ -233,7 +251,7 @@ export function desiredObjects(
       kind: 'Deployment',
       metadata: metadataFor(gateway),
       spec: {
-        replicas: options.replicas ?? 1,
+        replicas: replicasFor(options, parameters),
         selector: { matchLabels: selectorFor(gateway) },
         template: {
           metadata: {
@@ -284,7 +302,7 @@ export function desiredObjects(
       kind: 'Service',
       metadata: metadataFor(gateway),
       spec: {
-        type: serviceTypeFor(gateway, options),
+        type: serviceTypeFor(gateway, options, parameters),
         selector: selectorFor(gateway),
         ports: ports.length > 0 ? ports : [{ name: 'placeholder', port: 9, targetPort: 9, protocol: 'TCP' }],
       },
@@ -388,10 +406,14 @@ export class Provisioner {
     private readonly logger: Logger,
   ) {}
 
-  async reconcile(gateways: readonly Gateway[], listenerSets: readonly ListenerSet[]): Promise<void> {
+  async reconcile(
+    gateways: readonly Gateway[],
+    listenerSets: readonly ListenerSet[],
+    parametersFor: (gateway: Gateway) => GatewayParameters = () => ({}),
+  ): Promise<void> {
     const wanted = new Set<string>();
     for (const gateway of gateways) {
-      const objects = desiredObjects(gateway, listenerSets, this.options);
+      const objects = desiredObjects(gateway, listenerSets, this.options, parametersFor(gateway));
       for (const field of APPLY_ORDER) {
         const object = objects[field];
         const kind = PROVISIONED_KINDS[field];

@@ -42,8 +42,15 @@ export function referencedObjects(resources: ResourceSet): ObjectRef[] {
     }
   };
 
+  // Data plane parameters (ConfigMaps): the class's, and each Gateway's infrastructure.parametersRef.
+  for (const gatewayClass of resources.list('GatewayClass')) {
+    const ref = gatewayClass.spec?.parametersRef;
+    if (ref && (ref.group ?? '') === '' && ref.kind === 'ConfigMap') add(ref, ref.namespace, 'ConfigMap');
+  }
   for (const gateway of resources.list('Gateway')) {
     const namespace = gateway.metadata.namespace;
+    const parametersRef = gateway.spec?.infrastructure?.parametersRef;
+    if (parametersRef && (parametersRef.group ?? '') === '' && parametersRef.kind === 'ConfigMap') add(parametersRef, namespace, 'ConfigMap');
     addListeners(gateway.spec?.listeners, namespace);
     const tls = gateway.spec?.tls;
     add(tls?.backend?.clientCertificateRef, namespace, 'Secret');

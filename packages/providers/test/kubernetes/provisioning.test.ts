@@ -134,6 +134,29 @@ describe('Envoy provisioning', () => {
     expect(after.annotations['deployment.kubernetes.io/revision']).toBe('1');
   });
 
+  it('takes Service type and replicas from GatewayClass and Gateway parameters ConfigMaps', async () => {
+    api.apply({
+      ...gatewayClass(),
+      spec: { controllerName: CONTROLLER, parametersRef: { group: '', kind: 'ConfigMap', name: 'class-params', namespace: 'portico-system' } },
+    });
+    api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'class-params', namespace: 'portico-system' }, data: { serviceType: 'NodePort', replicas: '2' } });
+    api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gw-params', namespace: 'default' }, data: { replicas: '3' } });
+    api.apply(gateway('tuned', 'default', { infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'gw-params' } } }));
+    api.apply(gateway('classdefault'));
+    await start();
+    const tuned = await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', proxyName('tuned')), 'tuned deployment');
+    expect((tuned.spec as { replicas: number }).replicas).toBe(3);
+    const tunedService = await waitFor(() => api.getObject('v1', 'services', 'default', proxyName('tuned')), 'tuned service');
+    expect((tunedService.spec as { type: string }).type).toBe('NodePort');
+    const plain = await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', proxyName('classdefault')), 'class default');
+    expect((plain.spec as { replicas: number }).replicas).toBe(2);
+
+    // Changing the parameters ConfigMap is followed.
+    api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gw-params', namespace: 'default' }, data: { replicas: '1', serviceType: 'ClusterIP' } });
+    await waitFor(() => (api.getObject('apps/v1', 'deployments', 'default', proxyName('tuned'))?.spec as { replicas: number }).replicas === 1, 'replicas follow');
+    await waitFor(() => (api.getObject('v1', 'services', 'default', proxyName('tuned'))?.spec as { type: string }).type === 'ClusterIP', 'type follows');
+  });
+
   it('does not provision for other controllers, and not while a follower', async () => {
     api.apply({ apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'theirs' }, spec: { controllerName: 'example.com/other' } });
     api.apply({ ...gateway('foreign'), spec: { gatewayClassName: 'theirs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
