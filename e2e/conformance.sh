@@ -4,8 +4,9 @@
 #
 # Environment:
 #   REPORT            output path (default e2e/out/conformance-report.yaml)
-#   FEATURES          "all" (default: --all-features) or a comma-separated list for
-#                     --supported-features
+#   FEATURES          "gatewayclass" (default: no feature flag, so the suite reads the
+#                     features Portico advertises in GatewayClass status.supportedFeatures),
+#                     "all" (--all-features), or a comma-separated list for --supported-features
 #   EXEMPT_FEATURES   comma-separated --exempt-features (optional)
 #   PROFILES          --conformance-profiles (default GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC)
 #   PORTICO_VERSION   version recorded in the report (default: git describe)
@@ -18,7 +19,7 @@ source e2e/lib.sh
 need git go kubectl
 
 REPORT="${REPORT:-e2e/out/conformance-report.yaml}"
-FEATURES="${FEATURES:-all}"
+FEATURES="${FEATURES:-gatewayclass}"
 EXEMPT_FEATURES="${EXEMPT_FEATURES:-}"
 PROFILES="${PROFILES:-GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC}"
 PORTICO_VERSION="${PORTICO_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
@@ -42,11 +43,11 @@ args=(
   --contact=https://github.com/portico/portico/issues
   --report-output="$report_path"
 )
-if [[ "$FEATURES" == "all" ]]; then
-  args+=(--all-features)
-else
-  args+=(--supported-features="$FEATURES")
-fi
+case "$FEATURES" in
+  gatewayclass) ;;
+  all) args+=(--all-features) ;;
+  *) args+=(--supported-features="$FEATURES") ;;
+esac
 if [[ -n "$EXEMPT_FEATURES" ]]; then
   args+=(--exempt-features="$EXEMPT_FEATURES")
 fi
