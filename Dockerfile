@@ -11,7 +11,8 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 COPY packages ./packages
 COPY bench ./bench
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+# NODE_ENV=production would make npm skip devDependencies, tsx among them.
+RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
 
 COPY docs/examples ./docs/examples
 
