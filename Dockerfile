@@ -7,7 +7,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 
-# Manifests first so the dependency layer is reused when only sources change.
+# Workspaces need every package manifest for `npm ci`; sources come along (they are small).
 COPY package.json package-lock.json ./
 COPY packages ./packages
 COPY bench ./bench
