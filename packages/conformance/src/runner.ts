@@ -88,12 +88,34 @@ function invalidate(context: CaseContext): void {
   context.translation = undefined;
 }
 
+/**
+ * What the infrastructure assigns to Gateways that request static addresses: the
+ * requested addresses the runner declared usable, else one dynamic address (the
+ * usable one). The unusable address is never assigned, which is what the suite
+ * expects Portico to report as Programmed=False/AddressNotUsable.
+ */
+export function assignedAddresses(
+  gateways: StoredObject[],
+  usable: StaticAddress,
+): Record<string, Array<{ type: string; value: string }>> {
+  const out: Record<string, Array<{ type: string; value: string }>> = {};
+  for (const gateway of gateways) {
+    const spec = (gateway.spec ?? {}) as { addresses?: Array<{ type?: string; value?: string }> };
+    const requested = (spec.addresses ?? []).filter((a) => typeof a.value === 'string' && a.value !== '');
+    if (requested.length === 0) continue;
+    const granted = requested.filter((a) => a.value === usable.value).map((a) => ({ type: a.type ?? 'IPAddress', value: a.value as string }));
+    out[`${gateway.metadata.namespace ?? 'default'}/${gateway.metadata.name}`] = granted.length > 0 ? granted : [{ ...usable }];
+  }
+  return out;
+}
+
 function translation(context: CaseContext): NonNullable<CaseContext['translation']> {
   if (context.translation) return context.translation;
   try {
     const result = translate(context.cluster.resourceSet(), {
       controllerName: context.controllerName,
       now: context.cluster.clock.now(),
+      gatewayAddresses: assignedAddresses(context.cluster.list('Gateway'), context.values.usableAddress),
     });
     context.translation = { result };
   } catch (error) {

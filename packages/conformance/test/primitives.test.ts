@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeCluster } from '../src/cluster.js';
 import { parseExpectedPassing } from '../src/command.js';
+import { assignedAddresses } from '../src/runner.js';
 import { applyMergePatch } from '../src/mergepatch.js';
 import { rewriteGatewayAddresses, substitute, substituteString, type PlaceholderValues } from '../src/placeholders.js';
 import { emptyTally, summaryLine, tallyCases, type CaseResult } from '../src/report.js';
@@ -145,5 +146,28 @@ describe('summary line and tallies', () => {
   });
   it('parses expected-passing lists with comments', () => {
     expect(parseExpectedPassing('# header\nA\n  B  # trailing\n\n#C\n')).toEqual(['A', 'B']);
+  });
+});
+
+describe('assignedAddresses', () => {
+  const usable = { type: 'IPAddress', value: '127.0.0.1' };
+  const gateway = (name: string, addresses?: Array<{ type?: string; value?: string }>) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'infra' },
+    spec: { gatewayClassName: 'c', ...(addresses ? { addresses } : {}) },
+  });
+  it('grants requested usable addresses, a dynamic one otherwise, and leaves Gateways without static addresses alone', () => {
+    expect(
+      assignedAddresses(
+        [
+          gateway('none'),
+          gateway('typed-only', [{ type: 'IPAddress' }]),
+          gateway('both', [{ type: 'IPAddress', value: '192.0.2.1' }, { type: 'IPAddress', value: '127.0.0.1' }]),
+          gateway('unusable', [{ type: 'IPAddress', value: '192.0.2.1' }]),
+        ],
+        usable,
+      ),
+    ).toEqual({ 'infra/both': [usable], 'infra/unusable': [usable] });
   });
 });
