@@ -65,6 +65,8 @@ interface KindWatch {
   listWatch?: ListWatch<KubernetesObject>;
   synced: boolean;
   missing: boolean;
+  /** Listing it was refused (403); cleared by the next successful list. */
+  forbidden?: boolean;
   failures: number;
   retryTimer?: NodeJS.Timeout;
 }
@@ -272,6 +274,7 @@ export class KubernetesProvider implements Provider {
       async () => {
         const list = await this.rest.get<KubernetesListObject<KubernetesObject>>(path);
         state.synced = true;
+        state.forbidden = false;
         state.failures = 0;
         return list;
       },
@@ -298,6 +301,7 @@ export class KubernetesProvider implements Provider {
       if (state.spec.optional && isStatus(error, 403) && !state.synced) {
         // Not allowed to read this kind (RBAC from an older chart): serve everything else.
         state.synced = true;
+        state.forbidden = true;
         this.logger.error({ kind: state.spec.kind }, 'forbidden to list this kind; continuing without it');
         this.scheduleSnapshot();
       }
@@ -404,6 +408,20 @@ export class KubernetesProvider implements Provider {
     if (this.stopped || !this.onSnapshot) return;
     if ([...this.kinds.values()].some((state) => !state.synced)) return; // a later sync schedules again
     const problems: ProviderProblem[] = [];
+    for (const state of this.kinds.values()) {
+      if (state.missing) {
+        const preferred = state.spec.candidates[0];
+        problems.push({
+          source: `CustomResourceDefinition ${preferred.plural}.${preferred.group}`,
+          message: `not installed (looked for ${state.spec.candidates.map(apiVersionOf).join(', ')}); ${state.spec.kind} objects are ignored until it is`,
+        });
+      } else if (state.forbidden) {
+        problems.push({
+          source: `${state.spec.kind}`,
+          message: `forbidden to list ${state.served ? collectionPath(state.served) : state.spec.kind}: check the controller's RBAC; ${state.spec.kind} objects are ignored`,
+        });
+      }
+    }
     const resources = new ResourceSet();
     for (const state of this.kinds.values()) {
       for (const object of state.listWatch?.list() ?? []) this.addObject(resources, state.spec.kind, object, problems);

@@ -165,6 +165,7 @@ describe('KubernetesProvider: caches and snapshots', () => {
       const first = await waitFor(() => log.latest, 'snapshot without CRDs');
       expect(first.resources.get('Service', 'default', 'echo')).toBeDefined();
       expect(first.resources.list('Gateway')).toEqual([]);
+      expect(first.problems.map((problem) => problem.source)).toContain('CustomResourceDefinition gateways.gateway.networking.k8s.io');
       expect(created.servedApiVersion('Gateway')).toBeUndefined();
 
       bare.installGatewayApi();
@@ -185,8 +186,10 @@ describe('KubernetesProvider: caches and snapshots', () => {
     const first = await waitFor(() => log.latest, 'snapshot despite 403');
     expect(first.resources.get('HTTPRoute', 'default', 'r1')).toBeDefined();
     expect(first.resources.get('GRPCRoute', 'default', 'g1')).toBeUndefined();
+    expect(first.problems.map((problem) => problem.source)).toEqual(['GRPCRoute']);
     api.clearFaults();
     await waitFor(() => log.latest?.resources.get('GRPCRoute', 'default', 'g1'), 'GRPCRoute after RBAC fixed');
+    expect(log.latest?.problems).toEqual([]);
   });
 
   it('reads kinds served only at older versions', async () => {
