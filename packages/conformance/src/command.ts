@@ -55,6 +55,10 @@ export function formatReport(report: Report, verbose: boolean): string[] {
         for (const { reason, count } of top) lines.push(`    ${count}x ${reason}`);
       }
     }
+    const unadvertised = report.cases.filter((c) => c.outcome === 'ran' && c.fullyPassing && !c.featuresAdvertised);
+    if (unadvertised.length > 0) {
+      lines.push('', `fully passing although a declared feature is not advertised: ${unadvertised.map((c) => c.shortName).join(', ')}`);
+    }
     const weighted = report.cases.flatMap((c) => c.assertions).filter((a) => a.evaluation);
     if (weighted.length > 0) lines.push('', `note: ${weighted.length} statistical traffic checks evaluated deterministically (configured weights/percentages, no sampling)`);
     lines.push('');
