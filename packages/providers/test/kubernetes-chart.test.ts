@@ -4,7 +4,9 @@
 // server that records requests; each recorded request is then authorized
 // against the rules in charts/portico/templates/{clusterrole,role}.yaml the
 // way the RBAC authorizer would.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesProvider } from '../src/kubernetes/provider.js';
@@ -159,5 +161,54 @@ describe('charts/portico RBAC', () => {
       expect(allows(clusterRules, { group: '', resource: 'secrets', verb })).toBe(false);
     }
     expect(allows(clusterRules, { group: 'coordination.k8s.io', resource: 'leases', verb: 'update' })).toBe(false);
+  });
+});
+
+describe('e2e/check-chart.mjs (the rendered-chart checker CI runs)', () => {
+  const checker = fileURLToPath(new URL('../../../e2e/check-chart.mjs', import.meta.url));
+  const run = (yamlText: string) => spawnSync(process.execPath, [checker], { input: yamlText, encoding: 'utf8' });
+  const deployment = (securityContextKey: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: portico }
+spec:
+  selector: { matchLabels: { app: portico } }
+  template:
+    metadata: { labels: { app: portico } }
+    spec:
+      ${securityContextKey}: { runAsNonRoot: true }
+      containers:
+        - name: portico
+          image: portico:dev
+          args: [serve, --provider=kubernetes]
+          ports: [{ name: xds, containerPort: 18000 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: portico }
+spec: { ports: [{ name: grpc-xds, port: 18000, targetPort: xds }] }
+`;
+
+  it('accepts well-formed objects', () => {
+    const result = run(deployment('securityContext'));
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('rejects a misspelt field, an unknown target port and a ClusterRole writing route specs', () => {
+    expect(run(deployment('securityContex')).stderr).toMatch(/unknown field "securityContex"/);
+    expect(run(deployment('securityContext').replace('targetPort: xds', 'targetPort: grpc')).stderr).toMatch(/targetPort grpc/);
+    const role = `${deployment('securityContext')}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: portico }
+rules:
+  - apiGroups: [gateway.networking.k8s.io]
+    resources: [httproutes]
+    verbs: [update]
+`;
+    const result = run(role);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/only \*\/status may be written/);
   });
 });
