@@ -2,6 +2,7 @@
 // its cases/ folder) and never embeds the data.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { loadManifests } from '@portico/api';
 import { parseAllDocuments } from 'yaml';
 import type { StoredObject } from './cluster.js';
 import type { ConformanceCase, FeaturesData, SetupData } from './model.js';
@@ -55,14 +56,23 @@ const manifestCache = new Map<string, StoredObject[]>();
 
 /**
  * Every object of a manifest file in document order, of any kind: the replay
- * needs Deployments (pods, endpoints) as well as the kinds Portico reads.
+ * needs Deployments (pods, endpoints) as well as the kinds Portico reads, which
+ * loadManifests alone would skip.
  */
 export function readManifest(layout: SuiteLayout, relativePath: string): StoredObject[] {
   const path = join(layout.manifestsDir, relativePath);
   let objects = manifestCache.get(path);
   if (!objects) {
     objects = [];
-    for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+    const text = readFileSync(path, 'utf8');
+    // The kinds Portico reads go through the same validation as file mode, so a
+    // malformed manifest is reported with its document and field.
+    const problems = loadManifests(text, relativePath).problems;
+    if (problems.length > 0) {
+      const first = problems[0];
+      throw new Error(`${relativePath} document ${first.document}${first.object ? ` (${first.object})` : ''}${first.field ? ` ${first.field}` : ''}: ${first.message}`);
+    }
+    for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) throw new Error(`${relativePath}: ${doc.errors.map((e) => e.message).join('; ')}`);
       const value: unknown = doc.toJS();
       const items = isObject(value) && value.kind === 'List' ? ((value as Record<string, unknown>).items as unknown[]) : [value];
