@@ -41,7 +41,7 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
     for (const endpoint of slice.endpoints ?? []) {
       const ready = endpoint.conditions?.ready ?? true;
       if (!ready) continue;
-      for (const address of endpoint.addresses) {
+      for (const address of endpoint.addresses ?? []) {
         const entry: IREndpoint = { address, port: portNumber, ready: true };
         if (endpoint.zone) entry.zone = endpoint.zone;
         const hostname = endpoint.targetRef?.name ?? endpoint.hostname;

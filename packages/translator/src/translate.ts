@@ -9,6 +9,7 @@ import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses 
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
+import { sanitizeResources } from './sanitize.js';
 import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
 import { tcpRouteTranslator, tlsRouteTranslator, udpRouteTranslator } from './routes/l4routes.js';
@@ -74,7 +75,8 @@ function statusSortKey(status: ObjectStatus): [number, string, string] {
 }
 
 /** Gateway API → IR + status. Pure and deterministic: no I/O, no clock, no randomness. */
-export function translate(resources: ResourceSet, options: TranslateOptions): TranslationResult {
+export function translate(input: ResourceSet, options: TranslateOptions): TranslationResult {
+  const resources = sanitizeResources(input);
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
   const clusters = new ClusterRegistry(resources);

@@ -1,0 +1,165 @@
+import { ResourceSet } from '@portico/api';
+
+// Input objects are untrusted: a manifest or a watch event may carry fields of the wrong
+// type (a string where a list belongs, a list element without its name). Rather than
+// guard every access, the translator works on a sanitized copy: values whose type does
+// not fit the field are dropped (as if omitted), and list entries missing a required
+// name are removed. Problems a user must see still come out as status, because a dropped
+// field then fails validation like a missing one does.
+
+type Expect = 'array' | 'object' | 'string' | 'number' | 'boolean';
+
+/** Expected type by field name; `parent.field` entries override ambiguous names. */
+const FIELD_TYPES: Record<string, Expect> = {
+  // lists
+  listeners: 'array', parentRefs: 'array', hostnames: 'array', rules: 'array', matches: 'array',
+  headers: 'array', queryParams: 'array', filters: 'array', backendRefs: 'array', certificateRefs: 'array',
+  kinds: 'array', set: 'array', add: 'array', remove: 'array', codes: 'array', allowOrigins: 'array',
+  allowMethods: 'array', allowHeaders: 'array', exposeHeaders: 'array', ports: 'array', endpoints: 'array',
+  addresses: 'array', caCertificateRefs: 'array', perPort: 'array', targetRefs: 'array',
+  subjectAltNames: 'array', matchExpressions: 'array', values: 'array', allowedHeaders: 'array',
+  allowedResponseHeaders: 'array', clusterIPs: 'array', to: 'array',
+  // objects
+  spec: 'object', metadata: 'object', labels: 'object', annotations: 'object', tls: 'object',
+  allowedRoutes: 'object', namespaces: 'object', selector: 'object', matchLabels: 'object',
+  requestRedirect: 'object', urlRewrite: 'object', requestMirror: 'object', requestHeaderModifier: 'object',
+  responseHeaderModifier: 'object', cors: 'object', externalAuth: 'object', extensionRef: 'object',
+  backendRef: 'object', fraction: 'object', timeouts: 'object', retry: 'object', sessionPersistence: 'object',
+  cookieConfig: 'object', conditions: 'object', targetRef: 'object', data: 'object', stringData: 'object',
+  infrastructure: 'object', parametersRef: 'object', frontend: 'object', default: 'object', validation: 'object',
+  backend: 'object', clientCertificateRef: 'object', forwardBody: 'object', grpc: 'object', http: 'object',
+  allowedListeners: 'object', parentRef: 'object', options: 'object', path: 'object',
+  // strings
+  name: 'string', namespace: 'string', hostname: 'string', protocol: 'string', type: 'string',
+  kind: 'string', group: 'string', sectionName: 'string', apiVersion: 'string',
+  scheme: 'string', replaceFullPath: 'string', replacePrefixMatch: 'string', mode: 'string',
+  controllerName: 'string', gatewayClassName: 'string', externalName: 'string', clusterIP: 'string',
+  appProtocol: 'string', addressType: 'string', operator: 'string', key: 'string', sessionName: 'string',
+  absoluteTimeout: 'string', idleTimeout: 'string', lifetimeType: 'string', request: 'string',
+  backendRequest: 'string', backoff: 'string', creationTimestamp: 'string', zone: 'string',
+  nodeName: 'string', wellKnownCACertificates: 'string', uri: 'string', value: 'string',
+  // numbers
+  port: 'number', weight: 'number', statusCode: 'number', percent: 'number', attempts: 'number',
+  maxAge: 'number', numerator: 'number', denominator: 'number', generation: 'number', maxSize: 'number',
+  // booleans
+  allowCredentials: 'boolean', ready: 'boolean', serving: 'boolean', terminating: 'boolean',
+};
+
+/** Names whose meaning depends on where they appear. */
+const CONTEXT_TYPES: Record<string, Expect | 'any'> = {
+  'namespaces.from': 'string', // allowedRoutes.namespaces.from / allowedListeners.namespaces.from
+  'spec.from': 'array', // ReferenceGrant
+  'http.path': 'string', // ExternalAuth http.path
+  'method.method': 'string', // GRPCRoute method match
+  'method.service': 'string',
+  'endpoints.addresses': 'array',
+  'ports.targetPort': 'any',
+  'data.*': 'string',
+  'stringData.*': 'string',
+  'labels.*': 'string',
+  'annotations.*': 'string',
+  'matchLabels.*': 'string',
+  'options.*': 'string',
+};
+
+/** List entries that are meaningless without these string fields. */
+const REQUIRED: Record<string, readonly string[]> = {
+  listeners: ['name', 'protocol'],
+  parentRefs: ['name'],
+  backendRefs: ['name'],
+  certificateRefs: ['name'],
+  caCertificateRefs: ['name'],
+  headers: ['name'],
+  queryParams: ['name'],
+  set: ['name'],
+  add: ['name'],
+  kinds: ['kind'],
+  filters: ['type'],
+  matchExpressions: ['key', 'operator'],
+  targetRefs: ['name'],
+};
+
+/** Lists whose entries are plain strings or numbers rather than objects. */
+const SCALAR_LISTS: Record<string, 'string' | 'number'> = {
+  hostnames: 'string', remove: 'string', allowOrigins: 'string', allowMethods: 'string',
+  allowHeaders: 'string', exposeHeaders: 'string', values: 'string', allowedHeaders: 'string',
+  allowedResponseHeaders: 'string', clusterIPs: 'string', codes: 'number',
+};
+
+function fits(value: unknown, expect: Expect): boolean {
+  switch (expect) {
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    default:
+      return typeof value === 'boolean';
+  }
+}
+
+function expectedType(parent: string, key: string): Expect | 'any' | undefined {
+  return CONTEXT_TYPES[`${parent}.${key}`] ?? CONTEXT_TYPES[`${parent}.*`] ?? FIELD_TYPES[key];
+}
+
+function cleanList(key: string, list: unknown[]): unknown[] {
+  const scalar = SCALAR_LISTS[key];
+  if (key === 'addresses' || key === 'endpoints.addresses') {
+    // Gateway addresses are objects; EndpointSlice endpoint addresses are strings.
+    return list.filter((entry) => typeof entry === 'string' || fits(entry, 'object')).map((entry) => (typeof entry === 'string' ? entry : cleanObject(key, entry as Record<string, unknown>)));
+  }
+  if (scalar) return list.filter((entry) => fits(entry, scalar));
+  const required = REQUIRED[key] ?? [];
+  return list
+    .filter((entry): entry is Record<string, unknown> => fits(entry, 'object'))
+    .map((entry) => cleanObject(key, entry))
+    .filter((entry) => required.every((field) => typeof entry[field] === 'string'));
+}
+
+function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value === undefined || value === null) continue;
+    if (key === 'method' && parent !== 'method') {
+      // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
+      if (typeof value === 'string') out[key] = value;
+      else if (fits(value, 'object')) out[key] = cleanObject('method', value as Record<string, unknown>);
+      continue;
+    }
+    const expect = expectedType(parent, key);
+    if (expect === 'any' || expect === undefined) {
+      out[key] = value;
+      continue;
+    }
+    if (!fits(value, expect)) continue;
+    if (expect === 'array') out[key] = cleanList(parent === 'endpoints' && key === 'addresses' ? 'endpoints.addresses' : key, value as unknown[]);
+    else if (expect === 'object') out[key] = cleanObject(key, value as Record<string, unknown>);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * A copy of one input object with wrongly-typed fields dropped. Objects without a
+ * string kind or metadata.name are returned as undefined (they cannot be addressed).
+ */
+export function sanitizeObject<T extends { kind: string }>(object: T): T | undefined {
+  if (!fits(object, 'object')) return undefined;
+  const cleaned = cleanObject('', object as unknown as Record<string, unknown>);
+  const metadata = cleaned.metadata as Record<string, unknown> | undefined;
+  if (typeof cleaned.kind !== 'string' || typeof metadata?.name !== 'string') return undefined;
+  return cleaned as unknown as T;
+}
+
+/** The translator's view of its input: every object sanitized (see sanitizeObject). */
+export function sanitizeResources(input: ResourceSet): ResourceSet {
+  const objects: Array<{ kind: string }> = [];
+  for (const object of input.all()) {
+    const cleaned = sanitizeObject(object);
+    if (cleaned) objects.push(cleaned);
+  }
+  return ResourceSet.from(objects);
+}
