@@ -63,18 +63,16 @@ const CONTEXT_TYPES: Record<string, Expect | 'any'> = {
 };
 
 /** List entries that are meaningless without these string fields. */
+// Entries that can still be reported on (a backendRef or a header match without a
+// name, a filter without a type) are kept so their rule gets a status reason instead.
 const REQUIRED: Record<string, readonly string[]> = {
   listeners: ['name', 'protocol'],
   parentRefs: ['name'],
-  backendRefs: ['name'],
   certificateRefs: ['name'],
   caCertificateRefs: ['name'],
-  headers: ['name'],
-  queryParams: ['name'],
   set: ['name'],
   add: ['name'],
   kinds: ['kind'],
-  filters: ['type'],
   matchExpressions: ['key', 'operator'],
   targetRefs: ['name'],
 };

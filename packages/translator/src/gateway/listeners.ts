@@ -126,7 +126,8 @@ export function buildListener(
     return model;
   }
   if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
-    model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${String(listener.port)} is not a valid port` };
+    const got = listener.port === undefined ? 'missing or not a number' : `${String(listener.port)} is not a valid port (1-65535)`;
+    model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${got}` };
     return model;
   }
   resolveKinds(listener, model, field);

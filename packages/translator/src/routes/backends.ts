@@ -31,6 +31,9 @@ export function resolveBackendRef(
 ): BackendResolution {
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? from.namespace;
+  if (typeof ref.name !== 'string' || ref.name === '') {
+    return { ok: false, reason: 'BackendNotFound', message: `${field}.name: a backend reference needs a name` };
+  }
   if (!isCoreGroup(ref.group) || kind !== 'Service') {
     return {
       ok: false,

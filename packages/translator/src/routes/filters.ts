@@ -194,7 +194,11 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
         break;
       }
       default:
-        problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.type: unknown filter type ${filter.type}` });
+        problems.push({
+          kind: 'UnsupportedValue',
+          reason: 'UnsupportedValue',
+          message: typeof filter.type === 'string' ? `${f}.type: unknown filter type ${filter.type}` : `${f}.type: a filter needs a type`,
+        });
     }
   }
   if (out.redirect && out.urlRewrite) {

@@ -25,6 +25,10 @@ function stringMatch(
   problems: string[],
 ): IRStringMatch | undefined {
   const type = entry.type ?? 'Exact';
+  if (typeof entry.value !== 'string') {
+    problems.push(`${field}.value: a value is required`);
+    return undefined;
+  }
   if (type === 'Exact') return { type: 'Exact', value: entry.value };
   if (type === 'RegularExpression') {
     if (!validRegex(entry.value)) {
@@ -55,6 +59,10 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   const headers: IRHeaderMatch[] = [];
   const seenHeaders = new Set<string>();
   for (const [index, header] of (match.headers ?? []).entries()) {
+    if (typeof header.name !== 'string' || header.name === '') {
+      problems.push(`${field}.headers[${index}].name: a header match needs a name`);
+      continue;
+    }
     const name = header.name.toLowerCase();
     // The spec: only the first entry for an equivalent (case-insensitive) name counts.
     if (seenHeaders.has(name)) continue;
@@ -65,6 +73,10 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   const queryParams: IRRouteMatch['queryParams'] = [];
   const seenQuery = new Set<string>();
   for (const [index, param] of (match.queryParams ?? []).entries()) {
+    if (typeof param.name !== 'string' || param.name === '') {
+      problems.push(`${field}.queryParams[${index}].name: a query parameter match needs a name`);
+      continue;
+    }
     if (seenQuery.has(param.name)) continue;
     seenQuery.add(param.name);
     const value = stringMatch(param, `${field}.queryParams[${index}]`, problems);
