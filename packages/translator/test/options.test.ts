@@ -41,6 +41,13 @@ describe('translate options', () => {
     expect(gatewayStatus(assigned).conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'True' });
   });
 
+  it('reports no address and AddressNotAssigned while the provider has none yet', () => {
+    const result = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', gatewayAddresses: { 'ns/gw': [] } });
+    const status = gatewayStatus(result);
+    expect(status.addresses).toEqual([]);
+    expect(status.conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'False', reason: 'AddressNotAssigned' });
+  });
+
   it('falls back to spec addresses, then to defaultAddress', () => {
     const withSpec = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', defaultAddress: '10.9.9.9' });
     expect(gatewayStatus(withSpec).addresses).toEqual([{ type: 'IPAddress', value: '192.0.2.1' }]);

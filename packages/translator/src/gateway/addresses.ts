@@ -10,6 +10,8 @@ export interface AddressResult {
    * data plane really has, and some requested static address is not among them.
    */
   unusable?: string;
+  /** Programmed=False/AddressNotAssigned message: the provider has no address for the Gateway yet. */
+  unassigned?: string;
 }
 
 const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -17,6 +19,7 @@ const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?
 /**
  * status.addresses: what the provider reports for this Gateway, else the valid
  * spec.addresses (an entry without a value gets the default address), else the default.
+ * A provider entry that is present but empty means "not assigned yet".
  */
 export function resolveAddresses(
   gateway: Gateway,
@@ -43,6 +46,13 @@ export function resolveAddresses(
   }
   let addresses: Array<{ type: string; value: string }>;
   let unusable: string | undefined;
+  if (provided && provided.length === 0) {
+    // The provider knows this Gateway but has no address for it yet (e.g. a LoadBalancer
+    // Service still pending): report none rather than a default that is not reachable.
+    const result: AddressResult = { addresses: [], unassigned: 'the data plane has no address yet (waiting for the provisioned Service)' };
+    if (problems.length > 0) result.unsupported = problems.join('; ');
+    return result;
+  }
   if (provided && provided.length > 0) {
     addresses = provided.map((a) => ({ type: a.type, value: a.value }));
     const missing = fromSpec.filter((wanted) => !provided.some((p) => p.value === wanted.value));

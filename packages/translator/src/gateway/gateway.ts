@@ -75,6 +75,7 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   if (parametersProblem) model.rejected = { reason: 'InvalidParameters', message: parametersProblem };
   else if (addressResult.unsupported) model.rejected = { reason: 'UnsupportedAddress', message: addressResult.unsupported };
   if (addressResult.unusable) model.unusableAddress = addressResult.unusable;
+  if (addressResult.unassigned) model.unassignedAddress = addressResult.unassigned;
 
   const clientRef = gateway.spec?.tls?.backend?.clientCertificateRef;
   if (clientRef) {
@@ -168,7 +169,9 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
     ? condition(clock, generation, 'Programmed', false, 'Invalid', 'Gateway is not accepted')
     : model.unusableAddress
       ? condition(clock, generation, 'Programmed', false, 'AddressNotUsable', model.unusableAddress)
-      : condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed');
+      : model.unassignedAddress
+        ? condition(clock, generation, 'Programmed', false, 'AddressNotAssigned', model.unassignedAddress)
+        : condition(clock, generation, 'Programmed', true, 'Programmed', 'Gateway is programmed');
   const unresolvedListeners = own.filter((l) => l.unresolved).map((l) => l.name);
   const resolvedCondition = model.unresolved
     ? condition(clock, generation, 'ResolvedRefs', false, model.unresolved.reason, model.unresolved.message)

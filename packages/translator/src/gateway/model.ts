@@ -68,6 +68,8 @@ export interface GatewayModel {
   unresolved?: { reason: string; message: string };
   /** Programmed=False/AddressNotUsable: requested static addresses the data plane did not get. */
   unusableAddress?: string;
+  /** Programmed=False/AddressNotAssigned: the provider has no address for this Gateway yet. */
+  unassignedAddress?: string;
   extraConditions: PendingCondition[];
 }
 
