@@ -632,6 +632,10 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
     trace.unsupported.push(`route cluster specifier ${keys.join(',') || '(none)'}`);
   }
   const total = picks.reduce((s, p) => s + p.weight, 0);
+  const declaredTotal = num(obj(action.weighted_clusters)?.total_weight);
+  if (declaredTotal !== undefined && declaredTotal !== total) {
+    trace.unsupported.push(`weighted_clusters.total_weight ${declaredTotal} differs from the sum of weights ${total} (Envoy rejects such a route)`);
+  }
   for (const p of picks) {
     const candidate = clusterCandidate(ctx, p.name, p.weight, total);
     if (!candidate.exists) candidate.localReplyStatus = notFoundCode;
@@ -775,7 +779,9 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
 
   trace.response = { from: 'upstream', headers: {}, reason: 'forwarded' };
   if (chosen?.localReplyStatus) {
-    const finalHeaders = applyLevels(new HeaderMap(), chosen.responseHeaderMutations);
+    // A local reply from the router does not go through the route's response header parsers
+    // (those run for upstream and direct responses only); encoder filters and the HCM still apply.
+    const finalHeaders = applyLevels(new HeaderMap(), encodeLevels([]));
     trace.response = { from: 'envoy', status: chosen.localReplyStatus, headers: finalHeaders.toRecord(), reason: chosen.localReplyReason };
     return finish(trace, 'local_reply', `${chosen.localReplyStatus}: ${chosen.localReplyReason}`);
   }

@@ -217,3 +217,17 @@ describe('header mutations (route_components.proto request_headers_to_add, heade
     expect(t.route?.source).toMatchObject({ kind: 'HTTPRoute', name: 'r1' });
   });
 });
+
+describe('local replies', () => {
+  it('router local reply (cluster not found) does not get the route response_headers_to_add', () => {
+    const r = simple([vhost('vh', ['*'], [{ ...toCluster('missing'), response_headers_to_add: [hv('x-r', '1')] }])]);
+    const t = explainRequest(r, at());
+    expect(t.response?.status).toBe(503);
+    expect(t.response?.headers['x-r']).toBeUndefined();
+    expect(t.response?.headers.server).toEqual(['envoy']);
+  });
+  it('HttpConnectionManager.server_header_transformation PASS_THROUGH adds no server header', () => {
+    const r = simple([vhost('vh', ['*'], [{ match: { prefix: '/' }, direct_response: { status: 204 } }])], { hcmExtra: { server_header_transformation: 'PASS_THROUGH' } });
+    expect(explainRequest(r, at()).response?.headers.server).toBeUndefined();
+  });
+});
