@@ -2,7 +2,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADS_SERVICE, discoveryPackage, lookupService, type DiscoveryRequest, type DiscoveryResponse } from '@portico/server';
+import { TYPE_URLS } from '@portico/xds';
 import { PORTICO_BIN, QUICKSTART, REPO_ROOT } from './helpers.js';
 
 interface LogLine {
@@ -105,9 +108,17 @@ describe('portico serve', { timeout: 90_000 }, () => {
       expect(gateway?.status?.conditions?.find((c) => c.type === 'Programmed')?.status).toBe('True');
       expect(status.problems).toEqual([]);
 
+      // A proxy of the quickstart Gateway gets its listener over ADS, and the metrics see the push and the ACK.
+      const xdsPort = serve.port('xds server listening')!;
+      const listeners = await fetchListenersOverAds(xdsPort, 'default/quickstart');
+      expect(listeners.type_url).toBe(TYPE_URLS.listener);
+      expect(listeners.resources.length).toBeGreaterThanOrEqual(1);
+
       const metrics = await (await fetch(`${admin}/metrics`)).text();
       expect(metrics).toMatch(/^portico_xds_resources\{type="listener"\} [1-9]/m);
       expect(metrics).toMatch(/^portico_build_duration_seconds_count [1-9]/m);
+      expect(metrics).toMatch(new RegExp(`^portico_xds_pushes_total\\{type_url="${TYPE_URLS.listener}"\\} [1-9]`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^portico_xds_acks_total\\{type_url="${TYPE_URLS.listener}"\\} [1-9]`, 'm'));
     } finally {
       serve.child.kill('SIGTERM');
     }
@@ -167,5 +178,30 @@ async function pollStatus(admin: string, serve: ServeProcess, test: (body: Statu
     if (test(body)) return body;
     if (Date.now() > deadline) throw new Error('/status did not change in time');
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Opens an ADS stream as a proxy of `gateway`, takes the first LDS response, ACKs it and closes. */
+async function fetchListenersOverAds(port: number, gateway: string): Promise<DiscoveryResponse> {
+  const Client = lookupService(discoveryPackage(), ADS_SERVICE);
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const call = client.StreamAggregatedResources() as grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+  try {
+    const response = await new Promise<DiscoveryResponse>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no LDS response')), 15_000);
+      call.on('error', reject);
+      call.once('data', (data: DiscoveryResponse) => {
+        clearTimeout(timer);
+        resolve(data);
+      });
+      call.write({ node: { id: 'smoke-test', cluster: gateway }, type_url: TYPE_URLS.listener, resource_names: [] });
+    });
+    call.write({ type_url: TYPE_URLS.listener, version_info: response.version_info, response_nonce: response.nonce, resource_names: [] });
+    // The ACK is counted when the server reads it; give it a moment before the metrics are read.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return response;
+  } finally {
+    call.cancel();
+    client.close();
   }
 }
