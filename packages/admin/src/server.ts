@@ -113,6 +113,7 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
       diagnostics: snapshot.diagnostics,
       rejected: snapshot.xds.rejected,
       nackErrors: state.nackErrors?.() ?? [],
+      proxies: state.connectedProxies?.() ?? [],
       proxyGroups: Object.keys(snapshot.xds.groups).sort(),
     };
   });

@@ -117,6 +117,7 @@ describe('admin server', () => {
     expect(body.rejected[0]).toMatchObject({ name: 'r', proxyGroup: 'default/web' });
     expect(body.nackErrors[0]).toMatchObject({ node: 'envoy-1', message: 'bad port' });
     expect(body.proxyGroups).toEqual(['default/web', 'other/gw']);
+    expect(body.proxies).toEqual([{ node: 'envoy-1' }, { node: 'envoy-2' }]);
     expect(response.body).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA==');
   });
 
