@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { QUICKSTART, runInProcess as runPortico, runPortico as spawnPortico } from './helpers.js';
 
-const HTTPS_FIXTURE = new URL('./fixtures/https.yaml', import.meta.url).pathname;
+const HTTPS_FIXTURE = fileURLToPath(new URL('./fixtures/https.yaml', import.meta.url));
 
 interface Condition {
   type: string;
