@@ -19,6 +19,8 @@ export interface RunningServer {
 export interface ServerLimits {
   maxStreams?: number;
   maxConcurrentStreamsPerConnection?: number;
+  keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 export interface ServerStage {
