@@ -1,5 +1,6 @@
 // Lookups shared by every builder and feature while one IRGateway is built.
 import type { IR, IRCluster, IRGateway, IRSecret } from '@portico/ir';
+import type { EnvoyResource } from '../types.js';
 
 export interface BuildContext {
   ir: IR;
@@ -12,6 +13,8 @@ export interface BuildContext {
   referencedClusters: Set<string>;
   /** Secret names referenced by what has been built so far. */
   referencedSecrets: Set<string>;
+  /** Clusters synthesized by features (not IR clusters), served to this group and screened like the rest. */
+  featureClusters: EnvoyResource[];
 }
 
 export function createContext(ir: IR, gateway: IRGateway): BuildContext {
@@ -23,5 +26,6 @@ export function createContext(ir: IR, gateway: IRGateway): BuildContext {
     proxyless: false,
     referencedClusters: new Set(),
     referencedSecrets: new Set(),
+    featureClusters: [],
   };
 }

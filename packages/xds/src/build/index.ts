@@ -83,6 +83,7 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
       out.endpoints.push({ type: 'endpoint', name: cluster.name, message: buildEndpoints(cluster) });
     }
   }
+  out.clusters.push(...ctx.featureClusters);
   for (const feature of features) feature.patchResources?.(out, ctx);
   return out;
 }
