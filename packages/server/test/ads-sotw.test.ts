@@ -290,6 +290,25 @@ describe('ADS state of the world', () => {
     expect(names(edsRemoval)).toEqual(['new']);
   });
 
+  it('serves secrets by name over SDS and only the ones asked for', async () => {
+    const { cache, client } = await setup();
+    const secret = (name: string): EnvoyResource => ({
+      type: 'secret',
+      name,
+      message: { name, validation_context: { trusted_ca: { inline_string: `ca of ${name}` } } },
+    });
+    cache.setSnapshot(build({ 'ns/gw': [secret('ns/ca-a'), secret('ns/ca-b')] }));
+    const stream = client.sotw(NODE);
+    stream.request('secret', ['ns/ca-b'], undefined, true);
+    const sds = await stream.next();
+    expect(sds.type_url).toBe(TYPE_URLS.secret);
+    expect(names(sds)).toEqual(['ns/ca-b']);
+    stream.request('secret', ['ns/ca-b'], { response: sds });
+    // A change to a secret nobody asked for is not pushed.
+    cache.setSnapshot(build({ 'ns/gw': [{ ...secret('ns/ca-a'), message: { name: 'ns/ca-a' } }, secret('ns/ca-b')] }));
+    expect(await stream.quiet()).toBe(true);
+  });
+
   it('counts pushes and ACKs through events', async () => {
     const { cache, client } = await setup();
     const counts = { push: 0, ack: 0, open: 0, close: 0 };
