@@ -27,6 +27,9 @@ export function corsPolicy(cors: IRCors): EnvoyMessage {
   if (cors.exposeHeaders.length > 0) policy.expose_headers = cors.exposeHeaders.join(',');
   if (cors.maxAgeSeconds !== undefined) policy.max_age = String(cors.maxAgeSeconds);
   if (cors.allowCredentials) policy.allow_credentials = true;
+  // Gateway API: a preflight from an origin that is not allowed is answered by the
+  // proxy (without CORS headers), never forwarded to the backend.
+  policy.forward_not_matching_preflights = false;
   return policy;
 }
 
