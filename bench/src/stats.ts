@@ -74,7 +74,13 @@ export async function timeRuns(options: TimingOptions, body: () => unknown): Pro
 
 /** How a timing was taken, for a note line. */
 export function describeTiming(timing: Timing, requested: TimingOptions): string {
-  const cut = timing.runs < requested.runs || timing.warmup < requested.warmup ? ` (cut from ${requested.runs} runs to fit the ${((requested.budgetMs ?? 0) / 1000).toFixed(0)} s budget)` : '';
+  const budget = `${((requested.budgetMs ?? 0) / 1000).toFixed(0)} s budget`;
+  const cut =
+    timing.runs < requested.runs
+      ? ` (cut from ${requested.runs} runs to fit the ${budget})`
+      : timing.warmup < requested.warmup
+        ? ` (warmup cut from ${requested.warmup} to fit the ${budget})`
+        : '';
   return `median of ${timing.runs} runs after ${timing.warmup} warmup${cut}`;
 }
 
