@@ -25,7 +25,9 @@ export const FIGURES: readonly Figure[] = [
 ];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only?: Set<string> } {
-  const quick = argv.includes('--quick');
+  // The root script forwards to this workspace with `npm run bench -w @portico/bench`, so
+  // `npm run bench -- --quick` at the root reaches npm as a config flag: npm exports it as npm_config_quick.
+  const quick = argv.includes('--quick') || process.env.npm_config_quick === 'true';
   const index = argv.indexOf('--only');
   const value = index >= 0 ? argv[index + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   if (value === undefined) return { quick };
