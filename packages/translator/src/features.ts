@@ -45,3 +45,6 @@ const IMPLEMENTED = [
 ] as const;
 
 export const FEATURES: readonly string[] = Object.freeze([...IMPLEMENTED].sort());
+
+/** Advertised in addition when the mesh (GAMMA) is enabled. */
+export const MESH_FEATURES: readonly string[] = Object.freeze(['Mesh', 'MeshClusterIPMatching', 'MeshConsumerRoute']);

@@ -13,6 +13,12 @@ export interface TranslateOptions {
   /** Address reported for Gateways with nothing better (file mode). Default 127.0.0.1. */
   defaultAddress?: string;
   /**
+   * Also act as a service mesh control plane (GAMMA): routes whose parentRef is a
+   * Service get status and configure `mesh/<namespace>` proxy groups. Off by default,
+   * so another mesh implementation's routes are left alone.
+   */
+  mesh?: boolean;
+  /**
    * Clock for lastTransitionTime. The translator is pure: callers pass the time.
    * Default: the Unix epoch, so output is reproducible.
    */

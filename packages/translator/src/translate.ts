@@ -3,7 +3,8 @@ import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { diagnosticsFromStatuses } from './diagnostics.js';
-import { FEATURES } from './features.js';
+import { FEATURES, MESH_FEATURES } from './features.js';
+import { buildMeshGateways, buildMeshParents } from './mesh/mesh.js';
 import { applyBackendTLSPolicies } from './policy/backendtls.js';
 import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses } from './gateway/gateway.js';
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
@@ -87,7 +88,8 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   const acceptedClasses = new Set<string>();
   for (const gatewayClass of resources.list('GatewayClass')) {
     if (gatewayClass.spec?.controllerName !== options.controllerName) continue;
-    const result = translateGatewayClass(resources, gatewayClass, clock, SUPPORTED_FEATURES);
+    const features = options.mesh ? [...SUPPORTED_FEATURES, ...MESH_FEATURES].sort() : SUPPORTED_FEATURES;
+    const result = translateGatewayClass(resources, gatewayClass, clock, features);
     statuses.push(result.status);
     if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
   }
@@ -108,7 +110,8 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     gateways.set(model.key, model);
   }
 
-  const routeContext = { resources, grants, clusters, controllerName: options.controllerName, clock, gateways };
+  const meshParents = options.mesh ? buildMeshParents(resources) : new Map<string, GatewayModel>();
+  const routeContext = { resources, grants, clusters, controllerName: options.controllerName, clock, gateways, meshParents };
   const routeResults = ROUTE_TRANSLATORS.map((translator) => translator.translateAll(routeContext));
   for (const result of routeResults) statuses.push(...result.statuses);
 
@@ -118,6 +121,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     irGateways.push(buildIrGateway(model, routeResults));
   }
 
+  if (options.mesh) irGateways.push(...buildMeshGateways(resources, meshParents, routeResults, clusters));
   const clustersByGateway = new Map(irGateways.map((g) => [g.name, collectReferencedClusters([g])] as const));
   statuses.push(
     ...applyBackendTLSPolicies({

@@ -271,13 +271,19 @@ export function translateHttpRoute(
   const parents: ParentAttachment[] = [];
   const seen = new Set<string>();
   for (const ref of route.spec?.parentRefs ?? []) {
-    const resolved = resolveParent(ctx.gateways, ref, namespace);
+    const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (!resolved || seen.has(resolved.key)) continue;
     seen.add(resolved.key);
     parents.push(
       attachToGateway(
         ctx.resources,
-        { group: GATEWAY_GROUP, kind, namespace, name: route.metadata.name, hostnames: route.spec?.hostnames ?? [] },
+        {
+          group: GATEWAY_GROUP,
+          kind,
+          namespace,
+          name: route.metadata.name,
+          hostnames: resolved.mesh ? [] : (route.spec?.hostnames ?? []),
+        },
         ref,
         resolved.gateway,
         resolved.parent,

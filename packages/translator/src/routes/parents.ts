@@ -139,6 +139,8 @@ export interface ResolvedParent {
   parent: { kind: string; namespace: string; name: string };
   /** Identity for de-duplicating repeated parentRefs. */
   key: string;
+  /** A Service parent (mesh): route hostnames do not apply. */
+  mesh?: boolean;
 }
 
 /**
@@ -150,11 +152,17 @@ export function resolveParent(
   gateways: ReadonlyMap<string, GatewayModel>,
   ref: ParentReference,
   routeNamespace: string,
+  meshParents?: ReadonlyMap<string, GatewayModel>,
 ): ResolvedParent | undefined {
-  if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
   const kind = ref.kind ?? 'Gateway';
   const namespace = ref.namespace ?? routeNamespace;
   const suffix = `${ref.sectionName ?? ''}|${ref.port ?? ''}`;
+  if (kind === 'Service' && (ref.group === '' || ref.group === 'core') && meshParents) {
+    const gateway = meshParents.get(`mesh/${namespace}/${ref.name}`);
+    if (!gateway) return undefined;
+    return { gateway, parent: { kind, namespace, name: ref.name }, key: `Service|${namespace}/${ref.name}|${suffix}`, mesh: true };
+  }
+  if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
   if (kind === 'Gateway') {
     const gateway = gateways.get(`${namespace}/${ref.name}`);
     if (!gateway) return undefined;

@@ -15,6 +15,8 @@ export interface RouteContext {
   clock: ConditionClock;
   /** Gateways this controller owns, by `namespace/name`. */
   gateways: Map<string, GatewayModel>;
+  /** Services as mesh route parents (`mesh/<ns>/<name>`), when the mesh is enabled. */
+  meshParents: ReadonlyMap<string, GatewayModel>;
 }
 
 export interface RouteKindResult {

@@ -1,0 +1,205 @@
+import type { Gateway, ResourceSet, Service, ServicePort } from '@portico/api';
+import type { IRApiListener, IRGateway, IRHttpFilterChain, IRListener, IRRoute, IRVirtualHost } from '@portico/ir';
+import { protocolFromAppProtocol, type ClusterProtocol, type ClusterRegistry } from '../clusters.js';
+import type { GatewayModel, ListenerModel } from '../gateway/model.js';
+import type { RouteKindResult } from '../routes/registry.js';
+import { compareStrings, GATEWAY_GROUP } from '../util.js';
+
+// Service mesh (GAMMA, GEP-1426): routes whose parentRef is a Service configure the
+// traffic that mesh clients send to that Service. A route in the Service's namespace is
+// a producer route and applies to every client; a route in another namespace is a
+// consumer route and applies, instead of the producer routes, to clients in its own
+// namespace. Clients are Envoy sidecars (one outbound listener per port, one virtual host
+// per Service) and proxyless gRPC clients (one api_listener per `host:port` target), so
+// mesh configuration is served per client namespace, proxy group `mesh/<namespace>`.
+//
+// Each Service becomes a parent model with one listener per Service port, so routes
+// attach to it through the same code as to Gateways: sectionName selects a port by
+// name, port by number. Route hostnames do not apply to Service parents.
+
+export const MESH_GROUP_PREFIX = 'mesh/';
+const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+function portListener(key: string, service: Service, port: ServicePort): ListenerModel {
+  const namespace = service.metadata.namespace ?? '';
+  return {
+    gatewayKey: key,
+    source: { kind: 'Service', namespace, name: service.metadata.name, rank: 0 },
+    spec: {
+      name: port.name ?? String(port.port),
+      port: port.port,
+      protocol: 'HTTP',
+      allowedRoutes: { namespaces: { from: 'All' } },
+    },
+    name: port.name ?? String(port.port),
+    port: port.port,
+    protocol: 'HTTP',
+    supportedKinds: [
+      { group: GATEWAY_GROUP, kind: 'HTTPRoute' },
+      { group: GATEWAY_GROUP, kind: 'GRPCRoute' },
+    ],
+    attachedRoutes: 0,
+  };
+}
+
+/** One parent model per (non-ExternalName) Service with TCP ports, keyed `mesh/<ns>/<name>`. */
+export function buildMeshParents(resources: ResourceSet): Map<string, GatewayModel> {
+  const parents = new Map<string, GatewayModel>();
+  for (const service of resources.list('Service')) {
+    if (service.spec?.type === 'ExternalName') continue;
+    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+    if (ports.length === 0) continue;
+    const namespace = service.metadata.namespace ?? '';
+    const key = `${MESH_GROUP_PREFIX}${namespace}/${service.metadata.name}`;
+    parents.set(key, {
+      key,
+      // Attachment only reads the parent's identity and listeners; a Service stands in.
+      gateway: service as unknown as Gateway,
+      namespace,
+      name: service.metadata.name,
+      listeners: ports.map((port) => portListener(key, service, port)),
+      listenerSets: [],
+      addresses: [],
+      extraConditions: [],
+    });
+  }
+  return parents;
+}
+
+function meshProtocol(port: ServicePort): ClusterProtocol {
+  // `grpc` is the common (non-KEP-3726) name mesh Services use for gRPC ports.
+  if (port.appProtocol === 'grpc') return 'http2';
+  return protocolFromAppProtocol(port.appProtocol, undefined) ?? 'http1';
+}
+
+function wantsApiListener(port: ServicePort, routed: boolean): boolean {
+  return routed || port.appProtocol === 'grpc' || port.appProtocol === 'kubernetes.io/h2c' || (port.name ?? '').startsWith('grpc');
+}
+
+interface PortRoutes {
+  service: Service;
+  port: ServicePort;
+  producer: IRRoute[];
+  consumers: Map<string, IRRoute[]>;
+  defaultRoute: IRRoute;
+}
+
+function collectPortRoutes(
+  parents: ReadonlyMap<string, GatewayModel>,
+  routeResults: readonly RouteKindResult[],
+  clusters: ClusterRegistry,
+  resources: ResourceSet,
+): PortRoutes[] {
+  const result: PortRoutes[] = [];
+  for (const model of [...parents.values()].sort((a, b) => compareStrings(a.key, b.key))) {
+    const service = resources.get('Service', model.namespace, model.name);
+    if (!service) continue;
+    for (const listener of model.listeners) {
+      const port = (service.spec?.ports ?? []).find((p) => p.port === listener.port);
+      if (!port) continue;
+      const chains = routeResults.flatMap((r) => r.chainsFor(model.key, listener.port, [listener]));
+      const seen = new Set<string>();
+      const routes: IRRoute[] = [];
+      for (const chain of chains) {
+        if (chain.type !== 'http') continue;
+        for (const vhost of chain.routeConfig.virtualHosts) {
+          for (const route of vhost.routes) {
+            if (seen.has(route.name)) continue;
+            seen.add(route.name);
+            routes.push(route);
+          }
+        }
+      }
+      const consumers = new Map<string, IRRoute[]>();
+      for (const route of routes) {
+        const ns = route.source.namespace ?? '';
+        if (ns === model.namespace) continue;
+        consumers.set(ns, [...(consumers.get(ns) ?? []), route]);
+      }
+      const cluster = clusters.ensure(service, port, meshProtocol(port));
+      result.push({
+        service,
+        port,
+        producer: routes.filter((r) => (r.source.namespace ?? '') === model.namespace),
+        consumers,
+        defaultRoute: {
+          name: `mesh/${model.namespace}/${model.name}/${port.port}/default`,
+          match: { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] },
+          action: { kind: 'forward', backends: [{ cluster, weight: 1 }] },
+          source: { kind: 'Service', namespace: model.namespace, name: model.name, path: `spec.ports[port ${port.port}]` },
+        },
+      });
+    }
+  }
+  return result;
+}
+
+function serviceDomains(service: Service, port: number, clientNamespace: string): string[] {
+  const name = service.metadata.name;
+  const namespace = service.metadata.namespace ?? '';
+  const hosts = [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.${CLUSTER_DOMAIN}`];
+  if (namespace === clientNamespace) hosts.unshift(name);
+  for (const ip of service.spec?.clusterIPs ?? (service.spec?.clusterIP ? [service.spec.clusterIP] : [])) {
+    if (ip && ip !== 'None') hosts.push(ip);
+  }
+  return hosts.flatMap((host) => [host, `${host}:${port}`]);
+}
+
+/** The mesh configuration served to clients in each namespace, as IR gateways `mesh/<ns>`. */
+export function buildMeshGateways(
+  resources: ResourceSet,
+  parents: ReadonlyMap<string, GatewayModel>,
+  routeResults: readonly RouteKindResult[],
+  clusters: ClusterRegistry,
+): IRGateway[] {
+  const portRoutes = collectPortRoutes(parents, routeResults, clusters, resources);
+  const namespaces = new Set<string>(resources.list('Namespace').map((n) => n.metadata.name));
+  for (const service of resources.list('Service')) namespaces.add(service.metadata.namespace ?? '');
+  const gateways: IRGateway[] = [];
+  for (const clientNamespace of [...namespaces].sort(compareStrings)) {
+    const group = `${MESH_GROUP_PREFIX}${clientNamespace}`;
+    const byPort = new Map<number, IRVirtualHost[]>();
+    const apiListeners: IRApiListener[] = [];
+    for (const entry of portRoutes) {
+      const routes = entry.consumers.get(clientNamespace) ?? entry.producer;
+      const effective = routes.length > 0 ? routes : [entry.defaultRoute];
+      const service = entry.service;
+      const vhostName = `${group}/${entry.port.port}/${service.metadata.namespace}/${service.metadata.name}`;
+      const vhosts = byPort.get(entry.port.port) ?? [];
+      vhosts.push({ name: vhostName, domains: serviceDomains(service, entry.port.port, clientNamespace), routes: effective });
+      byPort.set(entry.port.port, vhosts);
+      if (!wantsApiListener(entry.port, routes.length > 0)) continue;
+      for (const domain of serviceDomains(service, entry.port.port, clientNamespace)) {
+        if (!domain.includes(':') || /^\d+\.\d+\.\d+\.\d+:/.test(domain)) continue;
+        apiListeners.push({
+          name: domain,
+          routeConfig: {
+            name: `${group}/api/${domain}`,
+            virtualHosts: [{ name: `${group}/api/${domain}`, domains: ['*'], routes: effective }],
+          },
+        });
+      }
+    }
+    const listeners: IRListener[] = [...byPort.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([port, virtualHosts]) => {
+        const name = `${group}/${port}`;
+        const chain: IRHttpFilterChain = {
+          type: 'http',
+          name,
+          match: { transport: 'raw' },
+          routeConfig: { name, virtualHosts },
+        };
+        return { name, address: '0.0.0.0', port, filterChains: [chain] };
+      });
+    if (listeners.length === 0) continue;
+    gateways.push({
+      name: group,
+      namespace: clientNamespace,
+      proxyGroup: group,
+      listeners,
+      apiListeners: apiListeners.sort((a, b) => compareStrings(a.name, b.name)),
+    });
+  }
+  return gateways;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import { translate } from '../src/index.js';
+
+const CONTROLLER = 'portico.dev/gateway-controller';
+
+const INPUT = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: consumer}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: mesh}
+spec:
+  clusterIP: 10.96.0.10
+  ports: [{name: http, port: 80}, {name: grpc, port: 7070, appProtocol: grpc}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-v2, namespace: mesh}
+spec:
+  ports: [{name: http, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: producer, namespace: mesh}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 80}]
+  hostnames: [ignored.example.com]
+  rules:
+    - matches: [{headers: [{name: version, value: v2}]}]
+      backendRefs: [{name: echo-v2, port: 80}]
+    - backendRefs: [{name: echo, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: consumer-override, namespace: consumer}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, namespace: mesh, port: 80}]
+  rules:
+    - backendRefs: [{name: echo-v2, namespace: mesh, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: consumer, namespace: mesh}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: consumer}]
+  to: [{group: "", kind: Service}]
+`;
+
+function run(mesh: boolean) {
+  const loaded = loadManifests(INPUT, 'mesh.yaml');
+  expect(loaded.problems).toEqual([]);
+  return translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER, mesh });
+}
+
+describe('mesh (GAMMA): routes with a Service parent', () => {
+  it('are left alone (no status, no config) unless the mesh is enabled', () => {
+    const result = run(false);
+    expect(result.statuses.filter((s) => s.kind === 'HTTPRoute')).toEqual([]);
+    expect(result.ir.gateways).toEqual([]);
+  });
+
+  it('get Accepted/ResolvedRefs per Service parent, with the parentRef echoed', () => {
+    const result = run(true);
+    const producer = result.statuses.find((s) => s.name === 'producer')!;
+    const parents = (producer.status as { parents: Array<{ parentRef: unknown; conditions: Array<{ type: string; status: string }> }> })
+      .parents;
+    expect(parents).toHaveLength(1);
+    expect(parents[0]!.parentRef).toEqual({ group: '', kind: 'Service', namespace: 'mesh', name: 'echo', port: 80 });
+    expect(parents[0]!.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+  });
+
+  it('producer routes serve every namespace, a consumer route replaces them for its own namespace only', () => {
+    const result = run(true);
+    const vhost = (group: string, service: string) => {
+      const gateway = result.ir.gateways.find((g) => g.proxyGroup === group)!;
+      const listener = gateway.listeners.find((l) => l.port === 80)!;
+      const chain = listener.filterChains[0]!;
+      if (chain.type !== 'http') throw new Error('expected an HTTP chain');
+      return chain.routeConfig.virtualHosts.find((v) => v.name.endsWith(`/mesh/${service}`))!;
+    };
+    const inMesh = vhost('mesh/mesh', 'echo');
+    expect(inMesh.domains).toContain('echo');
+    expect(inMesh.domains).toContain('echo.mesh.svc.cluster.local:80');
+    expect(inMesh.domains).toContain('10.96.0.10:80');
+    expect(inMesh.domains).not.toContain('ignored.example.com');
+    expect(inMesh.routes.map((r) => r.source.name)).toEqual(['producer', 'producer']);
+    const inConsumer = vhost('mesh/consumer', 'echo');
+    expect(inConsumer.domains).not.toContain('echo');
+    expect(inConsumer.routes.map((r) => r.source.name)).toEqual(['consumer-override']);
+    // A Service without routes keeps its default: straight to its own endpoints.
+    expect(vhost('mesh/consumer', 'echo-v2').routes.map((r) => r.name)).toEqual(['mesh/mesh/echo-v2/80/default']);
+  });
+
+  it('serves proxyless gRPC clients an api_listener per host:port of gRPC ports', () => {
+    const result = run(true);
+    const names = result.ir.gateways.find((g) => g.proxyGroup === 'mesh/mesh')!.apiListeners!.map((a) => a.name);
+    expect(names).toContain('echo.mesh.svc.cluster.local:7070');
+    expect(names).toContain('echo:7070');
+    expect(result.statuses.find((s) => s.kind === 'GatewayClass')).toBeUndefined();
+  });
+});
