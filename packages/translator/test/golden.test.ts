@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ResourceSet, loadManifests } from '@portico/api';
 import { translate, type ObjectStatus } from '../src/index.js';
+import { selfSignedCertificate, type TestCertificate } from './certs.js';
 
 // Golden tests: each test/golden/<feature>.in.yaml is translated and compared with
 // <feature>.out.yaml (statuses + IR). Run with UPDATE_GOLDEN=1 to rewrite the expected
@@ -22,13 +23,33 @@ function withoutFeatureList(status: ObjectStatus): ObjectStatus {
   return { ...status, status: rest };
 }
 
+// Key material is generated when the tests run, never checked in: inputs name it with
+// `${TLS_CRT_B64:name}` / `${TLS_KEY_B64:name}` (base64 PEM of a self-signed certificate for
+// `name`.example.com and *.example.com), and rendered output replaces PEM with a marker.
+const PLACEHOLDER = /\$\{(TLS_CRT_B64|TLS_KEY_B64):([a-z0-9-]+)\}/g;
+const certificates = new Map<string, TestCertificate>();
+
+function substitute(input: string): string {
+  return input.replace(PLACEHOLDER, (_match, kind: string, name: string) => {
+    const certificate = certificates.get(name);
+    if (!certificate) throw new Error(`no generated certificate ${name}`);
+    const pem = kind === 'TLS_CRT_B64' ? certificate.certificatePem : certificate.privateKeyPem;
+    return Buffer.from(pem).toString('base64');
+  });
+}
+
 function render(input: string, source: string, keepFeatureList: boolean): string {
-  const loaded = loadManifests(input, source);
+  const loaded = loadManifests(substitute(input), source);
   expect(loaded.problems).toEqual([]);
   const translated = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER });
   const result = keepFeatureList ? translated : { ...translated, statuses: translated.statuses.map(withoutFeatureList) };
   // Private keys are test fixtures, but keep them out of reviewable output anyway.
-  const secrets = result.ir.secrets.map((s) => (s.privateKey ? { ...s, privateKey: '<redacted>' } : s));
+  const secrets = result.ir.secrets.map((s) => ({
+    ...s,
+    ...(s.certificateChain ? { certificateChain: '<generated certificate>' } : {}),
+    ...(s.privateKey ? { privateKey: '<redacted>' } : {}),
+    ...(s.trustedCa ? { trustedCa: '<generated certificate>' } : {}),
+  }));
   return stringify(
     { statuses: result.statuses, ir: { ...result.ir, secrets }, diagnostics: result.diagnostics },
     { lineWidth: 0, aliasDuplicateObjects: false },
@@ -41,6 +62,16 @@ const cases = readdirSync(goldenDir)
   .sort();
 
 describe('golden', () => {
+  beforeAll(async () => {
+    const names = new Set<string>();
+    for (const name of cases) {
+      for (const match of readFileSync(join(goldenDir, `${name}.in.yaml`), 'utf8').matchAll(PLACEHOLDER)) names.add(match[2]!);
+    }
+    for (const name of names) {
+      certificates.set(name, await selfSignedCertificate(`${name}.example.com`, [`${name}.example.com`, '*.example.com']));
+    }
+  });
+
   it('has cases', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
