@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { ResourceSet, loadManifests } from '@portico/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResourceSet } from '@portico/api';
 import { translate } from '../src/index.js';
+import { selfSignedCertificate } from './certs.js';
 import { irProblems } from './wellformed.js';
 
 // Arbitrary Gateways, HTTPRoutes, Services and EndpointSlices drawn from small name pools
@@ -114,12 +112,21 @@ function strip<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-// A real (throwaway) key pair from the HTTPS golden input, renamed `a/cert`.
-const httpsGolden = join(dirname(fileURLToPath(import.meta.url)), 'golden', 'gateway-https.in.yaml');
-const exampleCert = loadManifests(readFileSync(httpsGolden, 'utf8'), 'gateway-https.in.yaml').objects.find(
-  (o) => o.kind === 'Secret' && o.metadata.name === 'example-cert',
-);
-const validCertificate = { ...exampleCert, metadata: { name: 'cert', namespace: 'a' } } as { kind: string };
+// A key pair generated before the properties run (never checked in), as Secret `a/cert`.
+let validCertificate: { kind: string } = { kind: 'Secret' };
+beforeAll(async () => {
+  const pair = await selfSignedCertificate('cert.example.com', ['cert.example.com', '*.example.com']);
+  validCertificate = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: 'cert', namespace: 'a' },
+    data: {
+      'tls.crt': Buffer.from(pair.certificatePem).toString('base64'),
+      'tls.key': Buffer.from(pair.privateKeyPem).toString('base64'),
+    },
+  } as { kind: string };
+});
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer U> ? U : never;
 
