@@ -4,7 +4,7 @@
 // nested messages, repeated fields, maps and Any (unpacked by `@type`), the
 // same way Envoy's generated validators do before it accepts a resource.
 import type { Enum, Field, OneOf, ReflectionObject, Type } from 'protobufjs';
-import { durationNanos, isWrapperType, join, typeNameOf } from './codec.js';
+import { durationNanos, join, typeNameOf } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
 
@@ -76,7 +76,27 @@ function isMessage(resolved: ReflectionObject | null): resolved is Type {
 
 // ---------- primitive rule kinds ----------
 
-type Report = (message: string) => void;
+/** Where a primitive check reports: the field path and a prefix for the message (map keys). */
+interface Sink {
+  errors: ValidationError[];
+  field: string;
+  prefix: string;
+}
+
+function report(sink: Sink, message: string): void {
+  sink.errors.push({ field: sink.field, message: sink.prefix + message });
+}
+
+const SHOW_NUMBER = 0;
+const SHOW_NANOS = 1;
+const SHOW_ENUM = 2;
+type ShowMode = typeof SHOW_NUMBER | typeof SHOW_NANOS | typeof SHOW_ENUM;
+
+function show(n: number, mode: ShowMode, enumType: Enum | undefined): string {
+  if (mode === SHOW_NANOS) return showNanos(n);
+  if (mode === SHOW_ENUM && enumType) return enumType.valuesById[n] ?? String(n);
+  return String(n);
+}
 
 function num(value: unknown): number {
   if (typeof value === 'number') return value;
@@ -84,8 +104,8 @@ function num(value: unknown): number {
   return NaN;
 }
 
-function checkRange(rules: Rules, value: number, report: Report, show: (n: number) => string): void {
-  if (rules.const !== undefined && value !== num(rules.const)) report(`must equal ${show(num(rules.const))}`);
+function checkRange(sink: Sink, rules: Rules, value: number, mode: ShowMode, enumType: Enum | undefined): void {
+  if (rules.const !== undefined && value !== num(rules.const)) report(sink, `must equal ${show(num(rules.const), mode, enumType)}`);
   const gt = rules.gt !== undefined ? num(rules.gt) : undefined;
   const gte = rules.gte !== undefined ? num(rules.gte) : undefined;
   const lt = rules.lt !== undefined ? num(rules.lt) : undefined;
@@ -94,20 +114,20 @@ function checkRange(rules: Rules, value: number, report: Report, show: (n: numbe
   const upper = lt ?? lte;
   const aboveLower = gt !== undefined ? value > gt : gte !== undefined ? value >= gte : true;
   const belowUpper = lt !== undefined ? value < lt : lte !== undefined ? value <= lte : true;
-  const lowerText = gt !== undefined ? `greater than ${show(gt)}` : gte !== undefined ? `at least ${show(gte)}` : '';
-  const upperText = lt !== undefined ? `less than ${show(lt)}` : lte !== undefined ? `at most ${show(lte)}` : '';
+  const lowerText = gt !== undefined ? `greater than ${show(gt, mode, enumType)}` : gte !== undefined ? `at least ${show(gte, mode, enumType)}` : '';
+  const upperText = lt !== undefined ? `less than ${show(lt, mode, enumType)}` : lte !== undefined ? `at most ${show(lte, mode, enumType)}` : '';
   if (lower !== undefined && upper !== undefined && lower > upper) {
     // PGV: an inverted pair means "outside the range".
-    if (!aboveLower && !belowUpper) report(`must be ${lowerText} or ${upperText}`);
+    if (!aboveLower && !belowUpper) report(sink, `must be ${lowerText} or ${upperText}`);
     return;
   }
-  if (!aboveLower) report(`must be ${lowerText}`);
-  if (!belowUpper) report(`must be ${upperText}`);
+  if (!aboveLower) report(sink, `must be ${lowerText}`);
+  if (!belowUpper) report(sink, `must be ${upperText}`);
   if (Array.isArray(rules.in) && !rules.in.map(num).includes(value)) {
-    report(`must be one of ${rules.in.map((n) => show(num(n))).join(', ')}`);
+    report(sink, `must be one of ${rules.in.map((n) => show(num(n), mode, enumType)).join(', ')}`);
   }
   if (Array.isArray(rules.not_in) && rules.not_in.map(num).includes(value)) {
-    report(`must not be one of ${rules.not_in.map((n) => show(num(n))).join(', ')}`);
+    report(sink, `must not be one of ${rules.not_in.map((n) => show(num(n), mode, enumType)).join(', ')}`);
   }
 }
 
@@ -148,72 +168,76 @@ function isIPv6(s: string): boolean {
   return /^[0-9a-fA-F:.]+$/.test(s) && s.includes(':') && (s.match(/::/g)?.length ?? 0) <= 1;
 }
 
-function checkString(rules: Rules, value: string, report: Report): void {
+function checkString(sink: Sink, rules: Rules, value: string): void {
   if (rules.ignore_empty === true && value === '') return;
-  const chars = [...value].length;
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (rules.const !== undefined && value !== rules.const) report(`must equal "${String(rules.const)}"`);
-  if (rules.len !== undefined && chars !== num(rules.len)) report(`must be exactly ${num(rules.len)} characters`);
+  const chars =
+    rules.len !== undefined || rules.min_len !== undefined || rules.max_len !== undefined ? [...value].length : 0;
+  const bytes =
+    rules.len_bytes !== undefined || rules.min_bytes !== undefined || rules.max_bytes !== undefined
+      ? Buffer.byteLength(value, 'utf8')
+      : 0;
+  if (rules.const !== undefined && value !== rules.const) report(sink, `must equal "${String(rules.const)}"`);
+  if (rules.len !== undefined && chars !== num(rules.len)) report(sink, `must be exactly ${num(rules.len)} characters`);
   if (rules.min_len !== undefined && chars < num(rules.min_len)) {
-    report(num(rules.min_len) === 1 ? 'must not be empty' : `must be at least ${num(rules.min_len)} characters`);
+    report(sink, num(rules.min_len) === 1 ? 'must not be empty' : `must be at least ${num(rules.min_len)} characters`);
   }
-  if (rules.max_len !== undefined && chars > num(rules.max_len)) report(`must be at most ${num(rules.max_len)} characters`);
-  if (rules.len_bytes !== undefined && bytes !== num(rules.len_bytes)) report(`must be exactly ${num(rules.len_bytes)} bytes`);
-  if (rules.min_bytes !== undefined && bytes < num(rules.min_bytes)) report(`must be at least ${num(rules.min_bytes)} bytes`);
-  if (rules.max_bytes !== undefined && bytes > num(rules.max_bytes)) report(`must be at most ${num(rules.max_bytes)} bytes`);
+  if (rules.max_len !== undefined && chars > num(rules.max_len)) report(sink, `must be at most ${num(rules.max_len)} characters`);
+  if (rules.len_bytes !== undefined && bytes !== num(rules.len_bytes)) report(sink, `must be exactly ${num(rules.len_bytes)} bytes`);
+  if (rules.min_bytes !== undefined && bytes < num(rules.min_bytes)) report(sink, `must be at least ${num(rules.min_bytes)} bytes`);
+  if (rules.max_bytes !== undefined && bytes > num(rules.max_bytes)) report(sink, `must be at most ${num(rules.max_bytes)} bytes`);
   if (typeof rules.pattern === 'string') {
     const re = compile(rules.pattern);
-    if (re && !re.test(value)) report(`must match the pattern ${rules.pattern}`);
+    if (re && !re.test(value)) report(sink, `must match the pattern ${rules.pattern}`);
   }
-  if (typeof rules.prefix === 'string' && !value.startsWith(rules.prefix)) report(`must start with "${rules.prefix}"`);
-  if (typeof rules.suffix === 'string' && !value.endsWith(rules.suffix)) report(`must end with "${rules.suffix}"`);
-  if (typeof rules.contains === 'string' && !value.includes(rules.contains)) report(`must contain "${rules.contains}"`);
+  if (typeof rules.prefix === 'string' && !value.startsWith(rules.prefix)) report(sink, `must start with "${rules.prefix}"`);
+  if (typeof rules.suffix === 'string' && !value.endsWith(rules.suffix)) report(sink, `must end with "${rules.suffix}"`);
+  if (typeof rules.contains === 'string' && !value.includes(rules.contains)) report(sink, `must contain "${rules.contains}"`);
   if (typeof rules.not_contains === 'string' && value.includes(rules.not_contains)) {
-    report(`must not contain "${rules.not_contains}"`);
+    report(sink, `must not contain "${rules.not_contains}"`);
   }
-  if (Array.isArray(rules.in) && !rules.in.includes(value)) report(`must be one of ${rules.in.map(String).join(', ')}`);
-  if (Array.isArray(rules.not_in) && rules.not_in.includes(value)) report(`must not be "${value}"`);
-  if (rules.hostname === true && !HOSTNAME.test(value)) report('must be a valid hostname');
-  if (rules.email === true && !/^[^@\s]+@[^@\s]+$/.test(value)) report('must be a valid email address');
-  if (rules.ip === true && !isIPv4(value) && !isIPv6(value)) report('must be a valid IP address');
-  if (rules.ipv4 === true && !isIPv4(value)) report('must be a valid IPv4 address');
-  if (rules.ipv6 === true && !isIPv6(value)) report('must be a valid IPv6 address');
+  if (Array.isArray(rules.in) && !rules.in.includes(value)) report(sink, `must be one of ${rules.in.map(String).join(', ')}`);
+  if (Array.isArray(rules.not_in) && rules.not_in.includes(value)) report(sink, `must not be "${value}"`);
+  if (rules.hostname === true && !HOSTNAME.test(value)) report(sink, 'must be a valid hostname');
+  if (rules.email === true && !/^[^@\s]+@[^@\s]+$/.test(value)) report(sink, 'must be a valid email address');
+  if (rules.ip === true && !isIPv4(value) && !isIPv6(value)) report(sink, 'must be a valid IP address');
+  if (rules.ipv4 === true && !isIPv4(value)) report(sink, 'must be a valid IPv4 address');
+  if (rules.ipv6 === true && !isIPv6(value)) report(sink, 'must be a valid IPv6 address');
   if (rules.address === true && !isIPv4(value) && !isIPv6(value) && !HOSTNAME.test(value)) {
-    report('must be a valid hostname or IP address');
+    report(sink, 'must be a valid hostname or IP address');
   }
-  if (rules.uuid === true && !UUID.test(value)) report('must be a valid UUID');
-  if (rules.uri === true && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) report('must be an absolute URI');
+  if (rules.uuid === true && !UUID.test(value)) report(sink, 'must be a valid UUID');
+  if (rules.uri === true && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) report(sink, 'must be an absolute URI');
   if (typeof rules.well_known_regex === 'string') {
     const strict = rules.strict !== false;
     if (rules.well_known_regex === 'HTTP_HEADER_NAME' && !(strict ? HEADER_NAME_STRICT : HEADER_LOOSE).test(value)) {
-      report('must be a valid HTTP header name');
+      report(sink, 'must be a valid HTTP header name');
     }
     if (rules.well_known_regex === 'HTTP_HEADER_VALUE' && !(strict ? HEADER_VALUE_STRICT : HEADER_LOOSE).test(value)) {
-      report('must be a valid HTTP header value');
+      report(sink, 'must be a valid HTTP header value');
     }
   }
 }
 
-function checkBytes(rules: Rules, value: unknown, report: Report): void {
+function checkBytes(sink: Sink, rules: Rules, value: unknown): void {
   const buf = value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(typeof value === 'string' ? value : '', 'base64');
   if (rules.ignore_empty === true && buf.length === 0) return;
-  if (rules.len !== undefined && buf.length !== num(rules.len)) report(`must be exactly ${num(rules.len)} bytes`);
-  if (rules.min_len !== undefined && buf.length < num(rules.min_len)) report(`must be at least ${num(rules.min_len)} bytes`);
-  if (rules.max_len !== undefined && buf.length > num(rules.max_len)) report(`must be at most ${num(rules.max_len)} bytes`);
+  if (rules.len !== undefined && buf.length !== num(rules.len)) report(sink, `must be exactly ${num(rules.len)} bytes`);
+  if (rules.min_len !== undefined && buf.length < num(rules.min_len)) report(sink, `must be at least ${num(rules.min_len)} bytes`);
+  if (rules.max_len !== undefined && buf.length > num(rules.max_len)) report(sink, `must be at most ${num(rules.max_len)} bytes`);
 }
 
-function checkScalar(kind: string, rules: Rules, value: unknown, report: Report): void {
+function checkScalar(kind: string, rules: Rules, value: unknown, sink: Sink): void {
   const kindRules = rules[kind];
   if (!isObject(kindRules)) return;
-  if (kind === 'string') return checkString(kindRules, typeof value === 'string' ? value : '', report);
-  if (kind === 'bytes') return checkBytes(kindRules, value, report);
+  if (kind === 'string') return checkString(sink, kindRules, typeof value === 'string' ? value : '');
+  if (kind === 'bytes') return checkBytes(sink, kindRules, value);
   if (kind === 'bool') {
-    if (kindRules.const !== undefined && value !== kindRules.const) report(`must be ${String(kindRules.const)}`);
+    if (kindRules.const !== undefined && value !== kindRules.const) report(sink, `must be ${String(kindRules.const)}`);
     return;
   }
   const n = num(value ?? 0);
   if (kindRules.ignore_empty === true && n === 0) return;
-  checkRange(kindRules, n, report, String);
+  checkRange(sink, kindRules, n, SHOW_NUMBER, undefined);
 }
 
 function scalarRuleKind(fieldType: string): string {
@@ -230,197 +254,298 @@ function showNanos(n: number): string {
 }
 
 // ---------- traversal ----------
+//
+// Everything the walk needs from protobufjs reflection (full names, rules,
+// resolved types) is read once per message type into a table: reflection
+// getters rebuild values on every access, and this runs for every field of
+// every resource. The walk itself creates no closures (tsx wraps each one).
 
 interface Context {
   errors: ValidationError[];
 }
 
-function validateFieldValue(
-  ctx: Context,
-  field: Field,
-  rules: Rules | undefined,
-  value: unknown,
-  present: boolean,
-  path: string,
-): void {
-  const report: Report = (message) => ctx.errors.push({ field: path, message });
-  const resolved = field.resolvedType;
-  if (isEnum(resolved)) {
+type MessageKind = 'message' | 'duration' | 'timestamp' | 'wrapper' | 'any' | 'struct';
+
+interface FieldEntry {
+  name: string;
+  rules: Rules | undefined;
+  partOf: boolean;
+  map: boolean;
+  repeated: boolean;
+  keyKind: string;
+  scalarKind: string;
+  enumType: Enum | undefined;
+  messageType: Type | undefined;
+}
+
+interface RequiredOneof {
+  name: string;
+  members: string[];
+  message: string;
+}
+
+interface TypeTable {
+  type: Type;
+  name: string;
+  kind: MessageKind;
+  wrapperKind: string;
+  /** `(validate.disabled)` or `(validate.ignored)`. */
+  skipped: boolean;
+  requiredOneofs: RequiredOneof[];
+  fields: FieldEntry[];
+}
+
+const typeTables = new WeakMap<Type, TypeTable>();
+
+function messageKind(fullName: string): MessageKind {
+  if (fullName === '.google.protobuf.Duration') return 'duration';
+  if (fullName === '.google.protobuf.Timestamp') return 'timestamp';
+  if (WRAPPER_KIND[fullName]) return 'wrapper';
+  if (fullName === '.google.protobuf.Any') return 'any';
+  if (fullName === '.google.protobuf.Struct' || fullName === '.google.protobuf.Value' || fullName === '.google.protobuf.ListValue') {
+    return 'struct';
+  }
+  return 'message';
+}
+
+function tableOf(type: Type): TypeTable {
+  let table = typeTables.get(type);
+  if (table) return table;
+  const fullName = type.fullName;
+  const requiredOneofs: RequiredOneof[] = [];
+  for (const oneof of type.oneofsArray) {
+    if (parsedOption(oneof, '(validate.required)') !== true) continue;
+    const members = [...oneof.oneof];
+    requiredOneofs.push({ name: oneof.name, members, message: `one of ${members.join(', ')} is required` });
+  }
+  const fields: FieldEntry[] = [];
+  for (const field of type.fieldsArray) {
+    const resolved = field.resolvedType;
+    fields.push({
+      name: field.name,
+      rules: fieldRules(field),
+      partOf: !!field.partOf,
+      map: !!field.map,
+      repeated: !!field.repeated,
+      keyKind: field instanceof Object && 'keyType' in field ? String(field.keyType) : 'string',
+      scalarKind: scalarRuleKind(field.type),
+      enumType: isEnum(resolved) ? resolved : undefined,
+      messageType: !isEnum(resolved) && isMessage(resolved) ? resolved : undefined,
+    });
+  }
+  table = {
+    type,
+    name: type.name,
+    kind: messageKind(fullName),
+    wrapperKind: WRAPPER_KIND[fullName] ?? '',
+    skipped: parsedOption(type, '(validate.disabled)') === true || parsedOption(type, '(validate.ignored)') === true,
+    requiredOneofs,
+    fields,
+  };
+  typeTables.set(type, table);
+  return table;
+}
+
+function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | undefined, value: unknown, present: boolean, path: string): void {
+  const enumType = field.enumType;
+  if (enumType) {
     const enumRules = rules?.enum;
     if (!isObject(enumRules)) return;
-    const n = typeof value === 'string' ? resolved.values[value] : typeof value === 'number' ? value : 0;
-    if (enumRules.defined_only === true && (n === undefined || resolved.valuesById[n] === undefined)) {
-      report(`must be a defined ${resolved.name} value`);
+    const n = typeof value === 'string' ? enumType.values[value] : typeof value === 'number' ? value : 0;
+    if (enumRules.defined_only === true && (n === undefined || enumType.valuesById[n] === undefined)) {
+      ctx.errors.push({ field: path, message: `must be a defined ${enumType.name} value` });
     }
     if (n === undefined) return;
-    checkRange({ const: enumRules.const, in: enumRules.in, not_in: enumRules.not_in }, n, report, (v) =>
-      resolved.valuesById[v] ?? String(v),
+    if (enumRules.const === undefined && enumRules.in === undefined && enumRules.not_in === undefined) return;
+    checkRange(
+      { errors: ctx.errors, field: path, prefix: '' },
+      { const: enumRules.const, in: enumRules.in, not_in: enumRules.not_in },
+      n,
+      SHOW_ENUM,
+      enumType,
     );
     return;
   }
-  if (isMessage(resolved)) {
-    validateMessageField(ctx, resolved, rules, value, present, path);
+  if (field.messageType) {
+    validateMessageField(ctx, tableOf(field.messageType), rules, value, present, path);
     return;
   }
-  if (rules) checkScalar(scalarRuleKind(field.type), rules, value, report);
+  if (rules) checkScalar(field.scalarKind, rules, value, { errors: ctx.errors, field: path, prefix: '' });
 }
 
 function validateMessageField(
   ctx: Context,
-  type: Type,
+  table: TypeTable,
   rules: Rules | undefined,
   value: unknown,
   present: boolean,
   path: string,
 ): void {
-  const report: Report = (message) => ctx.errors.push({ field: path, message });
-  const fullName = type.fullName;
   const messageRules = rules?.message;
-  if (isObject(messageRules) && messageRules.required === true && !present) report('is required');
-  if (fullName === '.google.protobuf.Duration') {
-    const d = rules?.duration;
-    if (isObject(d)) {
-      if (d.required === true && !present) report('is required');
-      if (present) {
-        const n = durationNanos(value);
-        if (n === undefined) report('must be a duration such as "1.5s"');
-        else {
-          const bounds: Rules = {};
-          for (const key of ['const', 'lt', 'lte', 'gt', 'gte'] as const) {
-            if (d[key] !== undefined) bounds[key] = durationRuleNanos(d[key]);
+  if (isObject(messageRules) && messageRules.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+  switch (table.kind) {
+    case 'duration': {
+      const d = rules?.duration;
+      if (isObject(d)) {
+        if (d.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+        if (present) {
+          const n = durationNanos(value);
+          if (n === undefined) ctx.errors.push({ field: path, message: 'must be a duration such as "1.5s"' });
+          else {
+            const bounds: Rules = {};
+            for (const key of DURATION_BOUNDS) {
+              if (d[key] !== undefined) bounds[key] = durationRuleNanos(d[key]);
+            }
+            if (Array.isArray(d.in)) bounds.in = d.in.map(durationRuleNanos);
+            if (Array.isArray(d.not_in)) bounds.not_in = d.not_in.map(durationRuleNanos);
+            checkRange({ errors: ctx.errors, field: path, prefix: '' }, bounds, n, SHOW_NANOS, undefined);
           }
-          if (Array.isArray(d.in)) bounds.in = d.in.map(durationRuleNanos);
-          if (Array.isArray(d.not_in)) bounds.not_in = d.not_in.map(durationRuleNanos);
-          checkRange(bounds, n, report, showNanos);
         }
       }
+      return;
     }
-    return;
-  }
-  if (fullName === '.google.protobuf.Timestamp') {
-    const t = rules?.timestamp;
-    if (isObject(t) && t.required === true && !present) report('is required');
-    return;
-  }
-  const wrapperKind = WRAPPER_KIND[fullName];
-  if (wrapperKind) {
-    // PGV applies the scalar rules to a wrapper's value only when it is set.
-    if (present && rules) checkScalar(wrapperKind, rules, value, report);
-    return;
-  }
-  if (fullName === '.google.protobuf.Any') {
-    const a = rules?.any;
-    const typeUrl = isObject(value) && typeof value['@type'] === 'string' ? value['@type'] : undefined;
-    if (isObject(a)) {
-      if (a.required === true && !present) report('is required');
-      if (present && Array.isArray(a.in) && !a.in.includes(typeUrl)) report(`type must be one of ${a.in.join(', ')}`);
-      if (present && Array.isArray(a.not_in) && a.not_in.includes(typeUrl)) report(`type ${String(typeUrl)} is not allowed`);
+    case 'timestamp': {
+      const t = rules?.timestamp;
+      if (isObject(t) && t.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+      return;
     }
-    if (present && !(isObject(messageRules) && messageRules.skip === true)) {
-      if (!typeUrl) {
-        ctx.errors.push({ field: join(path, '@type'), message: 'is required in an Any' });
-        return;
-      }
-      const inner = findMessageType(typeUrl);
-      if (!inner) {
-        ctx.errors.push({ field: join(path, '@type'), message: `unknown type ${typeUrl}` });
-        return;
-      }
-      if (!isObject(value)) return;
-      const { '@type': _t, ...rest } = value;
-      if (isWrapperType(inner.fullName) || inner.fullName === '.google.protobuf.Duration') {
-        validateMessageField(ctx, inner, undefined, rest.value, rest.value !== undefined, path);
-      } else {
-        validateMessage(ctx, inner, rest, path);
-      }
-    }
-    return;
-  }
-  if (fullName === '.google.protobuf.Struct' || fullName === '.google.protobuf.Value' || fullName === '.google.protobuf.ListValue') {
-    return;
+    case 'wrapper':
+      // PGV applies the scalar rules to a wrapper's value only when it is set.
+      if (present && rules) checkScalar(table.wrapperKind, rules, value, { errors: ctx.errors, field: path, prefix: '' });
+      return;
+    case 'any':
+      validateAny(ctx, rules, messageRules, value, present, path);
+      return;
+    case 'struct':
+      return;
+    default:
+      break;
   }
   if (!present || (isObject(messageRules) && messageRules.skip === true)) return;
   if (!isObject(value)) {
-    report(`must be a ${type.name} object`);
+    ctx.errors.push({ field: path, message: `must be a ${table.name} object` });
     return;
   }
-  validateMessage(ctx, type, value, path);
+  validateMessage(ctx, table, value, path);
 }
 
-function validateMessage(ctx: Context, type: Type, json: Record<string, unknown>, path: string): void {
-  if (parsedOption(type, '(validate.disabled)') === true || parsedOption(type, '(validate.ignored)') === true) return;
-  for (const oneof of type.oneofsArray) {
-    if (parsedOption(oneof, '(validate.required)') !== true) continue;
-    if (!oneof.oneof.some((name) => json[name] !== undefined)) {
-      ctx.errors.push({ field: join(path, oneof.name), message: `one of ${oneof.oneof.join(', ')} is required` });
+function validateAny(ctx: Context, rules: Rules | undefined, messageRules: unknown, value: unknown, present: boolean, path: string): void {
+  const a = rules?.any;
+  const typeUrl = isObject(value) && typeof value['@type'] === 'string' ? value['@type'] : undefined;
+  if (isObject(a)) {
+    if (a.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+    if (present && Array.isArray(a.in) && !a.in.includes(typeUrl)) {
+      ctx.errors.push({ field: path, message: `type must be one of ${a.in.join(', ')}` });
+    }
+    if (present && Array.isArray(a.not_in) && a.not_in.includes(typeUrl)) {
+      ctx.errors.push({ field: path, message: `type ${String(typeUrl)} is not allowed` });
     }
   }
-  for (const field of type.fieldsArray) {
+  if (!present || (isObject(messageRules) && messageRules.skip === true)) return;
+  if (!typeUrl) {
+    ctx.errors.push({ field: join(path, '@type'), message: 'is required in an Any' });
+    return;
+  }
+  const inner = findMessageType(typeUrl);
+  if (!inner) {
+    ctx.errors.push({ field: join(path, '@type'), message: `unknown type ${typeUrl}` });
+    return;
+  }
+  if (!isObject(value)) return;
+  const innerTable = tableOf(inner);
+  if (innerTable.kind === 'wrapper' || innerTable.kind === 'duration') {
+    const innerValue = value.value;
+    validateMessageField(ctx, innerTable, undefined, innerValue, innerValue !== undefined, path);
+  } else {
+    // The walk only reads the type's own fields, so `@type` needs no stripping.
+    validateMessage(ctx, innerTable, value, path);
+  }
+}
+
+const DURATION_BOUNDS = ['const', 'lt', 'lte', 'gt', 'gte'] as const;
+
+function validateMap(ctx: Context, field: FieldEntry, value: unknown, fieldPath: string): void {
+  const entries = isObject(value) ? value : {};
+  const mapRules = field.rules?.map;
+  const keys = Object.keys(entries);
+  const count = keys.length;
+  if (isObject(mapRules) && !(mapRules.ignore_empty === true && count === 0)) {
+    if (mapRules.min_pairs !== undefined && count < num(mapRules.min_pairs)) {
+      ctx.errors.push({ field: fieldPath, message: `must have at least ${num(mapRules.min_pairs)} entries` });
+    }
+    if (mapRules.max_pairs !== undefined && count > num(mapRules.max_pairs)) {
+      ctx.errors.push({ field: fieldPath, message: `must have at most ${num(mapRules.max_pairs)} entries` });
+    }
+    if (isObject(mapRules.keys)) {
+      for (const key of keys) {
+        checkScalar(field.keyKind, mapRules.keys, key, { errors: ctx.errors, field: `${fieldPath}["${key}"]`, prefix: 'key ' });
+      }
+    }
+  }
+  const valueRules = isObject(mapRules) && isObject(mapRules.values) ? mapRules.values : undefined;
+  for (const key of keys) {
+    validateFieldValue(ctx, field, valueRules, entries[key], true, `${fieldPath}["${key}"]`);
+  }
+}
+
+function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, present: boolean, fieldPath: string): void {
+  const items: unknown[] = Array.isArray(value) ? value : [];
+  const repeatedRules = field.rules?.repeated;
+  if (present && !Array.isArray(value)) ctx.errors.push({ field: fieldPath, message: 'must be a list' });
+  if (isObject(repeatedRules) && !(repeatedRules.ignore_empty === true && items.length === 0)) {
+    if (repeatedRules.min_items !== undefined && items.length < num(repeatedRules.min_items)) {
+      ctx.errors.push({
+        field: fieldPath,
+        message:
+          num(repeatedRules.min_items) === 1 ? 'must not be empty' : `must have at least ${num(repeatedRules.min_items)} items`,
+      });
+    }
+    if (repeatedRules.max_items !== undefined && items.length > num(repeatedRules.max_items)) {
+      ctx.errors.push({ field: fieldPath, message: `must have at most ${num(repeatedRules.max_items)} items` });
+    }
+    if (repeatedRules.unique === true) {
+      const seen = new Set<string>();
+      for (const item of items) {
+        const key = JSON.stringify(item);
+        if (seen.has(key)) ctx.errors.push({ field: fieldPath, message: `items must be unique (${key} repeats)` });
+        seen.add(key);
+      }
+    }
+  }
+  const itemRules = isObject(repeatedRules) && isObject(repeatedRules.items) ? repeatedRules.items : undefined;
+  for (let i = 0; i < items.length; i++) {
+    validateFieldValue(ctx, field, itemRules, items[i], true, `${fieldPath}[${i}]`);
+  }
+}
+
+function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>, path: string): void {
+  if (table.skipped) return;
+  for (const oneof of table.requiredOneofs) {
+    let set = false;
+    for (const name of oneof.members) {
+      if (json[name] !== undefined) {
+        set = true;
+        break;
+      }
+    }
+    if (!set) ctx.errors.push({ field: join(path, oneof.name), message: oneof.message });
+  }
+  for (const field of table.fields) {
     const value = json[field.name];
     const present = value !== undefined && value !== null;
-    const rules = fieldRules(field);
-    const fieldPath = join(path, field.name);
     // Oneof members (and proto3 `optional`) are checked only when set.
     if (field.partOf && !present) continue;
-    if (field.map) {
-      const entries = isObject(value) ? value : {};
-      const mapRules = rules?.map;
-      const count = Object.keys(entries).length;
-      if (isObject(mapRules) && !(mapRules.ignore_empty === true && count === 0)) {
-        const report: Report = (message) => ctx.errors.push({ field: fieldPath, message });
-        if (mapRules.min_pairs !== undefined && count < num(mapRules.min_pairs)) {
-          report(`must have at least ${num(mapRules.min_pairs)} entries`);
-        }
-        if (mapRules.max_pairs !== undefined && count > num(mapRules.max_pairs)) {
-          report(`must have at most ${num(mapRules.max_pairs)} entries`);
-        }
-        if (isObject(mapRules.keys)) {
-          for (const key of Object.keys(entries)) {
-            checkScalar(field instanceof Object && 'keyType' in field ? String(field.keyType) : 'string', mapRules.keys, key, (m) =>
-              ctx.errors.push({ field: `${fieldPath}["${key}"]`, message: `key ${m}` }),
-            );
-          }
-        }
-      }
-      const valueRules = isObject(mapRules) && isObject(mapRules.values) ? mapRules.values : undefined;
-      for (const key of Object.keys(entries)) {
-        validateFieldValue(ctx, field, valueRules, entries[key], true, `${fieldPath}["${key}"]`);
-      }
-      continue;
-    }
-    if (field.repeated) {
-      const items = Array.isArray(value) ? value : [];
-      const repeatedRules = rules?.repeated;
-      const report: Report = (message) => ctx.errors.push({ field: fieldPath, message });
-      if (present && !Array.isArray(value)) report('must be a list');
-      if (isObject(repeatedRules) && !(repeatedRules.ignore_empty === true && items.length === 0)) {
-        if (repeatedRules.min_items !== undefined && items.length < num(repeatedRules.min_items)) {
-          report(num(repeatedRules.min_items) === 1 ? 'must not be empty' : `must have at least ${num(repeatedRules.min_items)} items`);
-        }
-        if (repeatedRules.max_items !== undefined && items.length > num(repeatedRules.max_items)) {
-          report(`must have at most ${num(repeatedRules.max_items)} items`);
-        }
-        if (repeatedRules.unique === true) {
-          const seen = new Set<string>();
-          for (const item of items) {
-            const key = JSON.stringify(item);
-            if (seen.has(key)) report(`items must be unique (${key} repeats)`);
-            seen.add(key);
-          }
-        }
-      }
-      const itemRules = isObject(repeatedRules) && isObject(repeatedRules.items) ? repeatedRules.items : undefined;
-      items.forEach((item, i) => validateFieldValue(ctx, field, itemRules, item, true, `${fieldPath}[${i}]`));
-      continue;
-    }
-    validateFieldValue(ctx, field, rules, value, present, fieldPath);
+    const fieldPath = join(path, field.name);
+    if (field.map) validateMap(ctx, field, value, fieldPath);
+    else if (field.repeated) validateRepeated(ctx, field, value, present, fieldPath);
+    else validateFieldValue(ctx, field, field.rules, value, present, fieldPath);
   }
 }
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
   const ctx: Context = { errors: [] };
-  validateMessage(ctx, messageType(typeName), json, '');
+  validateMessage(ctx, tableOf(messageType(typeName)), json, '');
   return ctx.errors;
 }
 
