@@ -32,6 +32,8 @@ function endpointsFromAssignment(cla: Obj | undefined): EndpointInfo[] {
         weight: num(lb.load_balancing_weight),
         priority,
         locality: localityName || undefined,
+        localityWeight: num(locality.load_balancing_weight),
+        source: porticoSource(lb),
       });
     }
   }

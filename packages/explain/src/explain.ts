@@ -9,7 +9,7 @@ import { evaluateDownstreamTls, selectFilterChain, selectListener, type Connecti
 import { re2ToJs } from './matchers.js';
 import { selectRoute, selectVirtualHost, type RequestView } from './routing.js';
 import type {
-  ClientResponse, ClusterCandidate, ExplainRequest, ExplainTrace, HeaderMutationLevel, MirrorInfo, RetryInfo, TimeoutInfo, TraceStep, UpstreamRequest,
+  ClientResponse, ClusterCandidate, EndpointInfo, ExplainRequest, ExplainTrace, HeaderMutationLevel, MirrorInfo, RetryInfo, TimeoutInfo, TraceStep, UpstreamRequest,
 } from './types.js';
 import { bool, durationMs, formatDuration, formatMs, fractionPercent, num, obj, objs, porticoSource, splitHostPort, str, typeName, type Obj } from './util.js';
 
@@ -214,9 +214,57 @@ function explainUdp(ctx: Ctx, listener: EnvoyResource): ExplainTrace {
     return finish(trace, 'unsupported', 'udp_proxy cluster could not be resolved');
   }
   trace.clusters = [clusterCandidate(ctx, cluster, 1, 1)];
+  trace.clusters = splitWeightedLocalities(ctx, trace.clusters[0]);
   pickSelected(ctx);
   if (trace.clusters[0].localReplyStatus) return finish(trace, 'connection_rejected', `${trace.clusters[0].localReplyReason}: datagrams are dropped`);
   return finish(trace, 'udp_proxy', `UDP proxied to ${cluster}`);
+}
+
+/**
+ * With common_lb_config.locality_weighted_lb_config, Envoy first picks a locality by its
+ * load_balancing_weight, then a host inside it (a locality without weight gets no traffic).
+ * Each weighted locality becomes its own candidate so the split is visible; its source is
+ * the endpoints' own metadata when they carry one.
+ */
+function splitWeightedLocalities(ctx: Ctx, candidate: ClusterCandidate): ClusterCandidate[] {
+  const resource = ctx.resources.clusters.find((c) => c.name === candidate.name);
+  if (!resource || !obj(obj(resource.message.common_lb_config)?.locality_weighted_lb_config)) return [candidate];
+  const byLocality = new Map<string, EndpointInfo[]>();
+  for (const endpoint of candidate.endpoints) {
+    const key = endpoint.locality ?? '';
+    byLocality.set(key, [...(byLocality.get(key) ?? []), endpoint]);
+  }
+  if (byLocality.size < 2) return [candidate];
+  const weightOf = (endpoints: EndpointInfo[]) => endpoints[0]?.localityWeight ?? 0;
+  const total = [...byLocality.values()].reduce((sum, endpoints) => sum + weightOf(endpoints), 0);
+  const out: ClusterCandidate[] = [];
+  for (const [locality, endpoints] of byLocality) {
+    const weight = weightOf(endpoints);
+    const healthy = endpoints.some((e) => !['UNHEALTHY', 'DRAINING', 'TIMEOUT'].includes(e.healthStatus));
+    const part: ClusterCandidate = {
+      ...candidate,
+      name: `${candidate.name}[${locality}]`,
+      weight,
+      share: total > 0 ? weight / total : 0,
+      source: endpoints.find((e) => e.source)?.source ?? candidate.source,
+      endpoints,
+    };
+    delete part.localReplyStatus;
+    delete part.localReplyReason;
+    if (!healthy) {
+      part.localReplyStatus = 503;
+      part.localReplyReason = `locality ${locality} of cluster ${candidate.name} has no healthy host`;
+    }
+    out.push(part);
+    ctx.steps.push({
+      stage: 'cluster',
+      result: 'info',
+      name: part.name,
+      summary: `locality ${locality} of ${candidate.name}: locality weight ${weight}/${total}${total > 0 ? ` = ${(part.share * 100).toFixed(1)}%` : ''}, ${endpoints.length} endpoint(s)`,
+      source: part.source,
+    });
+  }
+  return out;
 }
 
 function pickSelected(ctx: Ctx): void {

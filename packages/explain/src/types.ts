@@ -128,6 +128,10 @@ export interface EndpointInfo {
   weight?: number;
   priority: number;
   locality?: string;
+  /** LocalityLbEndpoints.load_balancing_weight (used with locality_weighted_lb_config). */
+  localityWeight?: number;
+  /** The endpoint's own `portico` filter metadata (which Service it belongs to). */
+  source?: PorticoSource;
 }
 
 export interface ClusterCandidate {
