@@ -7,7 +7,7 @@ import {
   type PorticoMetrics,
 } from '@portico/admin';
 import type { ProviderSnapshot } from '@portico/providers';
-import { translate, type ObjectStatus } from '@portico/translator';
+import { translate, type ObjectStatus, type TranslateOptions } from '@portico/translator';
 import { buildXds, type XdsBuildResult } from '@portico/xds';
 
 /** Where built snapshots go: the ADS server's cache (absent when no ADS server runs). */
@@ -19,6 +19,8 @@ export interface SnapshotSink {
 
 export interface ControlPlaneOptions {
   controllerName: string;
+  /** Also translate service-mesh routes (Service parentRefs): TranslateOptions.mesh. */
+  mesh?: boolean;
   logger: Logger;
   metrics: PorticoMetrics;
   sink?: SnapshotSink;
@@ -83,8 +85,17 @@ export function carryTransitionTimes(
   });
 }
 
+type GatewayAddresses = NonNullable<TranslateOptions['gatewayAddresses']>;
+
+/** Addresses a provider knows for its Gateways (the Kubernetes provider's KubernetesSnapshot carries them). */
+function gatewayAddressesOf(snapshot: ProviderSnapshot): GatewayAddresses | undefined {
+  if (!('gatewayAddresses' in snapshot)) return undefined;
+  const addresses = (snapshot as ProviderSnapshot & { gatewayAddresses?: GatewayAddresses }).gatewayAddresses;
+  return addresses && Object.keys(addresses).length > 0 ? addresses : undefined;
+}
+
 /**
- * The pipeline in file mode: provider snapshot → translate → buildXds →
+ * The pipeline: provider snapshot → translate → buildXds →
  * snapshot cache, keeping the latest result for the admin API. Builds run one
  * at a time in arrival order; a failed build keeps the previous snapshot served.
  */
@@ -126,7 +137,11 @@ export class ControlPlane implements AdminState {
     const started = performance.now();
     const builtAt = this.clock().toISOString();
     try {
-      const result = translate(snapshot.resources, { controllerName: this.options.controllerName, now: builtAt });
+      const translateOptions: TranslateOptions = { controllerName: this.options.controllerName, now: builtAt };
+      const gatewayAddresses = gatewayAddressesOf(snapshot);
+      if (gatewayAddresses) translateOptions.gatewayAddresses = gatewayAddresses;
+      if (this.options.mesh) translateOptions.mesh = true;
+      const result = translate(snapshot.resources, translateOptions);
       const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses);
       const xds = buildXds(result.ir);
       this.options.sink?.setSnapshot(xds);

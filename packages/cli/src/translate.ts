@@ -22,6 +22,8 @@ Options:
                            xds:    Envoy resources per proxy group (Gateway), secrets redacted
                            all:    every input object with its status, plus the Envoy resources
       --controller-name N  GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
+      --mesh               also translate service-mesh routes (parentRef a Service): their status,
+                           and mesh/<namespace> proxy groups in the xds output
   -h, --help               show this help
 
 Problems in the input are printed to stderr (file, document, object, field) and make the
@@ -88,6 +90,7 @@ export async function runTranslate(argv: string[], io: Io): Promise<number> {
         format: { type: 'string', short: 'o', default: 'yaml' },
         output: { type: 'string', default: 'status' },
         'controller-name': { type: 'string', default: DEFAULT_CONTROLLER_NAME },
+        mesh: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -112,7 +115,7 @@ export async function runTranslate(argv: string[], io: Io): Promise<number> {
   const { resources, problems } = await loadFiles(files);
   for (const problem of problems) io.stderr(`portico translate: ${formatProblem(problem)}\n`);
 
-  const result = translate(resources, { controllerName: values['controller-name'] });
+  const result = translate(resources, { controllerName: values['controller-name'], ...(values.mesh ? { mesh: true } : {}) });
   for (const diagnostic of result.diagnostics) {
     const field = diagnostic.field ? `: ${diagnostic.field}` : '';
     io.stderr(`portico translate: ${diagnostic.severity}: ${diagnostic.object}${field}: ${diagnostic.message}\n`);

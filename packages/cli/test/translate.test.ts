@@ -182,3 +182,26 @@ describe('portico --help', () => {
     expect(result.stderr).toMatch(/^portico: unknown command 'frobnicate'/);
   });
 });
+
+describe('portico translate --mesh', () => {
+  const MESH_FIXTURE = fileURLToPath(new URL('./fixtures/mesh.yaml', import.meta.url));
+
+  it('leaves routes with a Service parent alone by default and translates them with --mesh', async () => {
+    const plain = await runPortico(['translate', '-f', MESH_FIXTURE, '-o', 'json']);
+    expect(plain.code).toBe(0);
+    const plainItems = (JSON.parse(plain.stdout) as { items: Array<{ kind: string; status?: unknown }> }).items;
+    expect(plainItems.find((item) => item.kind === 'HTTPRoute')?.status).toBeUndefined();
+
+    const mesh = await runPortico(['translate', '-f', MESH_FIXTURE, '-o', 'json', '--mesh']);
+    expect(mesh.code).toBe(0);
+    const route = (JSON.parse(mesh.stdout) as { items: Array<{ kind: string; status?: { parents: unknown[] } }> }).items.find(
+      (item) => item.kind === 'HTTPRoute',
+    );
+    expect(route?.status?.parents).toMatchObject([
+      { parentRef: { kind: 'Service', name: 'echo' }, conditions: [{ type: 'Accepted', status: 'True' }, { type: 'ResolvedRefs', status: 'True' }] },
+    ]);
+
+    const xds = await runPortico(['translate', '-f', MESH_FIXTURE, '-o', 'json', '--output', 'xds', '--mesh']);
+    expect(Object.keys((JSON.parse(xds.stdout) as { groups: Record<string, unknown> }).groups)).toContain('mesh/mesh');
+  });
+});

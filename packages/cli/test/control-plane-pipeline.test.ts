@@ -1,0 +1,57 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { PorticoMetrics } from '@portico/admin';
+import type { KubernetesSnapshot } from '@portico/providers';
+import { loadFiles } from '../src/common.js';
+import { ControlPlane } from '../src/control-plane.js';
+import { QUICKSTART } from './helpers.js';
+
+function controlPlane(mesh = false): ControlPlane {
+  return new ControlPlane({
+    controllerName: 'portico.dev/gateway-controller',
+    mesh,
+    logger: pino({ level: 'silent' }),
+    metrics: new PorticoMetrics({ defaultMetrics: false }),
+  });
+}
+
+function gatewayAddresses(plane: ControlPlane): unknown {
+  const gateway = plane.current()?.statuses.find((s) => s.kind === 'Gateway' && s.name === 'quickstart');
+  expect(gateway, 'quickstart Gateway status').toBeDefined();
+  return gateway!.status.addresses;
+}
+
+// The snapshots here are built by hand in the shape the Kubernetes provider emits (no API server involved).
+describe('ControlPlane: provider snapshot to translate()', () => {
+  it('reports the addresses a KubernetesSnapshot carries in the Gateway status', async () => {
+    const { resources, problems } = await loadFiles([QUICKSTART]);
+    const snapshot: KubernetesSnapshot = {
+      resources,
+      problems,
+      gatewayAddresses: { 'default/quickstart': [{ type: 'Hostname', value: 'lb.example.com' }] },
+    };
+    const plane = controlPlane();
+    await plane.apply(snapshot);
+    expect(plane.lastBuildError()).toBeUndefined();
+    expect(gatewayAddresses(plane)).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
+  });
+
+  it('falls back to the default address for a plain (file provider) snapshot', async () => {
+    const { resources, problems } = await loadFiles([QUICKSTART]);
+    const plane = controlPlane();
+    await plane.apply({ resources, problems });
+    expect(gatewayAddresses(plane)).toEqual([{ type: 'IPAddress', value: '127.0.0.1' }]);
+  });
+
+  it('translates routes with a Service parent only when mesh is on', async () => {
+    const { resources, problems } = await loadFiles([new URL('./fixtures/mesh.yaml', import.meta.url).pathname]);
+    const routeStatus = async (mesh: boolean) => {
+      const plane = controlPlane(mesh);
+      await plane.apply({ resources, problems });
+      return plane.current()?.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === 'producer');
+    };
+    expect(await routeStatus(false)).toBeUndefined();
+    const status = await routeStatus(true);
+    expect(status?.status.parents).toMatchObject([{ parentRef: { kind: 'Service', name: 'echo' } }]);
+  });
+});
