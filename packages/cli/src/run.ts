@@ -5,7 +5,7 @@ const USAGE = `portico: a Kubernetes Gateway API control plane for Envoy
 Usage: portico <command> [options]
 
 Commands:
-  serve         run the control plane (file provider, ADS and admin servers)
+  serve         run the control plane (file or Kubernetes provider, ADS and admin servers)
   translate     translate Gateway API YAML offline and print status or Envoy resources
   bootstrap     print an Envoy bootstrap for a Gateway
   explain       trace where a request goes through the generated Envoy config

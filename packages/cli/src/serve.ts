@@ -3,7 +3,8 @@ import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { AdminServer, PorticoMetrics } from '@portico/admin';
-import type { SnapshotCache, XdsServer } from '@portico/server';
+import type { KubernetesFlagValues, Provider } from '@portico/providers';
+import type { SnapshotCache, XdsServer, XdsServerTls } from '@portico/server';
 import {
   DEFAULT_CONTROLLER_NAME,
   InputError,
@@ -13,22 +14,48 @@ import {
   type Io,
 } from './common.js';
 
-export const SERVE_USAGE = `Usage: portico serve [options]
+const SERVE_FLAGS = {
+  provider: { type: 'string', default: 'file' },
+  file: { type: 'string', short: 'f', multiple: true },
+  'xds-address': { type: 'string', default: '127.0.0.1:18000' },
+  'admin-address': { type: 'string', default: '127.0.0.1:19000' },
+  'xds-tls-cert': { type: 'string' },
+  'xds-tls-key': { type: 'string' },
+  'xds-tls-ca': { type: 'string' },
+  'controller-name': { type: 'string', default: DEFAULT_CONTROLLER_NAME },
+  mesh: { type: 'boolean' },
+  'log-level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-Runs the control plane in file mode: reads Gateway API manifests from files and
-directories, watches them, and serves the translated configuration to Envoy over ADS.
+export function serveUsage(kubernetesUsage: string): string {
+  return `Usage: portico serve [options]
+
+Runs the control plane: reads Gateway API objects (from files and directories with
+--provider file, from the API server with --provider kubernetes), and serves the
+translated configuration to Envoy over ADS.
 
 Options:
+      --provider file|kubernetes  where Gateway API objects come from (default file)
   -f, --file PATH             manifest file or directory (*.yaml, *.yml, *.json, recursive);
-                              repeat for more (default: the bundled docs/examples/quickstart.yaml)
+                              repeat for more (default: the bundled docs/examples/quickstart.yaml).
+                              File provider only.
       --xds-address H:P       ADS gRPC server address (default 127.0.0.1:18000; port 0 = any free port)
-      --admin-address H:P     admin HTTP API address (default 127.0.0.1:19000; port 0 = any free port)
+      --xds-tls-cert PATH     PEM certificate chain: serve ADS over TLS (needs --xds-tls-key)
+      --xds-tls-key PATH      PEM private key for --xds-tls-cert
+      --xds-tls-ca PATH       PEM CA bundle: clients must present a certificate it signed (mTLS)
+      --admin-address H:P     admin HTTP API address (default 127.0.0.1:19000, loopback only;
+                              0.0.0.0:PORT to expose it, e.g. for probes; port 0 = any free port)
       --controller-name N     GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
+      --mesh                  also act as a service mesh control plane: routes whose parentRef
+                              is a Service get status and configure mesh/<namespace> proxy groups
       --log-level LEVEL       trace, debug, info, warn, error (default info)
   -h, --help                  show this help
 
+${kubernetesUsage}
 Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT stops the servers and exits 0.
 `;
+}
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -39,61 +66,101 @@ function wireCacheMetrics(cache: SnapshotCache, metrics: PorticoMetrics): void {
   cache.events.on('nack', (event) => metrics.nacks.inc({ type_url: event.typeUrl }));
 }
 
-export async function runServe(argv: string[], _io: Io): Promise<number> {
+async function checkReadable(path: string, flag: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch (error) {
+    const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+    const where = flag ? `${flag}: ` : '';
+    throw new InputError(`${where}cannot read ${resolvePath(path)}: ${missing ? 'no such file or directory' : String(error)}`);
+  }
+}
+
+/** --xds-tls-* as the ADS server's TLS options (undefined: plaintext). */
+async function xdsTls(values: { 'xds-tls-cert'?: string; 'xds-tls-key'?: string; 'xds-tls-ca'?: string }): Promise<XdsServerTls | undefined> {
+  const certFile = values['xds-tls-cert'];
+  const keyFile = values['xds-tls-key'];
+  const caFile = values['xds-tls-ca'];
+  if (!certFile && !keyFile && !caFile) return undefined;
+  if (!certFile || !keyFile) throw new UsageError('--xds-tls-cert and --xds-tls-key must be given together');
+  await checkReadable(certFile, '--xds-tls-cert');
+  await checkReadable(keyFile, '--xds-tls-key');
+  if (caFile) await checkReadable(caFile, '--xds-tls-ca');
+  return caFile ? { certFile, keyFile, caFile, requireClientCert: true } : { certFile, keyFile };
+}
+
+export async function runServe(argv: string[], io: Io): Promise<number> {
+  // The provider package owns the Kubernetes flag table; it is needed before parsing.
+  const providers = await import('@portico/providers');
+  const options = { ...SERVE_FLAGS, ...providers.KUBERNETES_FLAGS };
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string', short: 'f', multiple: true },
-        'xds-address': { type: 'string', default: '127.0.0.1:18000' },
-        'admin-address': { type: 'string', default: '127.0.0.1:19000' },
-        'controller-name': { type: 'string', default: DEFAULT_CONTROLLER_NAME },
-        'log-level': { type: 'string', default: 'info' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (values.help) {
-    _io.stdout(SERVE_USAGE);
+    io.stdout(serveUsage(providers.KUBERNETES_FLAGS_USAGE));
     return 0;
   }
   if (!LOG_LEVELS.includes(values['log-level'])) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const providerKind = values.provider;
+  if (providerKind !== 'file' && providerKind !== 'kubernetes') {
+    throw new UsageError(`--provider must be file or kubernetes, got '${providerKind}'`);
+  }
+  const kubernetesValues: KubernetesFlagValues = {};
+  for (const flag of Object.keys(providers.KUBERNETES_FLAGS) as Array<keyof typeof providers.KUBERNETES_FLAGS>) {
+    if (values[flag] !== undefined) kubernetesValues[flag] = values[flag];
+  }
+  if (providerKind === 'file') {
+    const stray = Object.keys(kubernetesValues);
+    if (stray.length > 0) throw new UsageError(`--${stray[0]} needs --provider kubernetes`);
+  } else if (values.file !== undefined) {
+    throw new UsageError('-f/--file needs --provider file (the Kubernetes provider reads the API server)');
+  }
   const xdsAddress = parseAddress(values['xds-address'], '--xds-address');
   const adminAddress = parseAddress(values['admin-address'], '--admin-address');
+  const tls = await xdsTls(values);
   const paths = values.file && values.file.length > 0 ? values.file : [QUICKSTART_PATH];
 
   // A typo on the command line should fail at once, before the servers load.
-  for (const path of paths) {
-    try {
-      await stat(path);
-    } catch (error) {
-      const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
-      throw new InputError(`cannot read ${resolvePath(path)}: ${missing ? 'no such file or directory' : String(error)}`);
-    }
-  }
+  if (providerKind === 'file') for (const path of paths) await checkReadable(path, '');
 
-  // Loaded only now so `serve --help` and usage errors answer at once.
-  const [{ pino }, { PorticoMetrics, startAdminServer }, { FileProvider, FileProviderError }, { SnapshotCache, startXdsServer }, { ControlPlane }] =
+  // Loaded only now so usage errors answer at once.
+  const [{ pino }, { PorticoMetrics, startAdminServer }, { SnapshotCache, startXdsServer }, { ControlPlane }] =
     await Promise.all([
       import('pino'),
       import('@portico/admin'),
-      import('@portico/providers'),
       import('@portico/server'),
       import('./control-plane.js'),
     ]);
   const logger: Logger = pino({ name: 'portico', level: values['log-level'] });
+  const controllerName = values['controller-name'];
+
+  let provider: Provider;
+  if (providerKind === 'kubernetes') {
+    try {
+      provider = new providers.KubernetesProvider(
+        providers.kubernetesProviderOptions(kubernetesValues, {
+          controllerName,
+          // The port Envoys dial by default; with port 0 the bound port is not known yet.
+          xdsPort: xdsAddress.port === 0 ? 18000 : xdsAddress.port,
+          logger: logger.child({ component: 'kubernetes-provider' }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof providers.KubernetesFlagError) throw new UsageError(error.message);
+      throw error;
+    }
+  } else {
+    provider = new providers.FileProvider({ paths, logger: logger.child({ component: 'file-provider' }) });
+  }
+
   const cache = new SnapshotCache();
   let xdsServer: XdsServer | undefined;
   let admin: AdminServer | undefined;
-  const provider = new FileProvider({ paths, logger: logger.child({ component: 'file-provider' }) });
-
   const shutdown = async () => {
     await provider.stop().catch(() => undefined);
     await xdsServer?.close().catch(() => undefined);
@@ -104,7 +171,8 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
     const metrics = new PorticoMetrics({ connectedProxies: () => cache.connectedProxies().length });
     wireCacheMetrics(cache, metrics);
     const controlPlane = new ControlPlane({
-      controllerName: values['controller-name'],
+      controllerName,
+      mesh: values.mesh === true,
       logger: logger.child({ component: 'control-plane' }),
       metrics,
       sink: cache,
@@ -118,21 +186,22 @@ export async function runServe(argv: string[], _io: Io): Promise<number> {
       host: xdsAddress.host,
       port: xdsAddress.port,
       cache,
+      tls,
       logger: logger.child({ component: 'xds-server' }),
     });
-    logger.info({ address: `${xdsAddress.host}:${xdsServer.port}`, port: xdsServer.port }, 'xds server listening');
+    logger.info({ address: `${xdsAddress.host}:${xdsServer.port}`, port: xdsServer.port, tls: tls !== undefined }, 'xds server listening');
 
-    logger.info({ paths, controllerName: values['controller-name'] }, 'loading manifests');
+    if (providerKind === 'file') logger.info({ paths, controllerName }, 'loading manifests');
+    else logger.info({ controllerName }, 'watching the Kubernetes API server');
     await provider.start((snapshot) => void controlPlane.apply(snapshot));
   } catch (error) {
     await shutdown();
-    if (error instanceof FileProviderError) throw new InputError(error.message);
+    if (error instanceof providers.FileProviderError) throw new InputError(error.message);
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
       throw new InputError(`address in use: ${error.message}`);
     }
     throw error;
   }
-
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
