@@ -54,6 +54,9 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
     };
     // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
     locality.locality = zone ? { zone } : {};
+    // gRPC ignores a locality without a weight (calls fail UNAVAILABLE); Envoy only reads it
+    // with locality-weighted balancing. Its endpoint count keeps traffic per endpoint even.
+    locality.load_balancing_weight = (byZone.get(zone) ?? []).length;
     return locality;
   });
   const out: EnvoyMessage = { cluster_name: clusterName };
