@@ -38,6 +38,18 @@ export function isWrapperType(fullName: string): boolean {
   return fullName in WRAPPERS;
 }
 
+// protobufjs computes `fullName` by walking the parents on every access; this runs per message.
+const fullNames = new WeakMap<Type, string>();
+
+export function fullNameOf(type: Type): string {
+  let name = fullNames.get(type);
+  if (name === undefined) {
+    name = type.fullName;
+    fullNames.set(type, name);
+  }
+  return name;
+}
+
 export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -157,7 +169,7 @@ function fieldValueIn(field: Field, value: unknown, path: string): unknown {
 }
 
 function messageIn(type: Type, value: unknown, path: string): Record<string, unknown> {
-  const fullName = type.fullName;
+  const fullName = fullNameOf(type);
   if (fullName === '.google.protobuf.Any') return anyIn(value, path);
   if (fullName === '.google.protobuf.Duration' || fullName === '.google.protobuf.Timestamp') {
     if (fullName === '.google.protobuf.Duration' && typeof value === 'string') {
@@ -181,7 +193,7 @@ function messageIn(type: Type, value: unknown, path: string): Record<string, unk
   if (wrapped) return { value: scalarIn(wrapped, value, path) };
   if (!isPlainObject(value)) throw new StrictEncodeError(path, `expected a ${type.name} object`);
   const out: Record<string, unknown> = {};
-  const oneofSeen = new Map<string, string>();
+  let oneofSeen: Map<string, string> | undefined;
   for (const key of Object.keys(value)) {
     const fieldPath = join(path, key);
     const field = type.fields[key];
@@ -189,6 +201,7 @@ function messageIn(type: Type, value: unknown, path: string): Record<string, unk
     const v = value[key];
     if (v === undefined) continue;
     if (field.partOf) {
+      oneofSeen ??= new Map<string, string>();
       const other = oneofSeen.get(field.partOf.name);
       if (other) throw new StrictEncodeError(fieldPath, `oneof ${field.partOf.name} already set by "${other}"`);
       oneofSeen.set(field.partOf.name, key);
@@ -200,7 +213,9 @@ function messageIn(type: Type, value: unknown, path: string): Record<string, unk
       out[key] = m;
     } else if (field.repeated) {
       if (!Array.isArray(v)) throw new StrictEncodeError(fieldPath, 'expected an array');
-      out[key] = v.map((item, i) => fieldValueIn(field, item, `${fieldPath}[${i}]`));
+      const items: unknown[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) items[i] = fieldValueIn(field, v[i], `${fieldPath}[${i}]`);
+      out[key] = items;
     } else {
       out[key] = fieldValueIn(field, v, fieldPath);
     }
@@ -215,7 +230,8 @@ function anyIn(value: unknown, path: string): Record<string, unknown> {
   const inner = findMessageType(typeUrl);
   if (!inner) throw new StrictEncodeError(join(path, '@type'), `unknown type "${typeUrl}"`);
   const { '@type': _type, ...rest } = value;
-  const innerValue = isWrapperType(inner.fullName) || inner.fullName === '.google.protobuf.Duration' ? rest.value : rest;
+  const innerName = fullNameOf(inner);
+  const innerValue = isWrapperType(innerName) || innerName === '.google.protobuf.Duration' ? rest.value : rest;
   const obj = messageIn(inner, innerValue, path);
   return { type_url: typeUrl, value: inner.encode(inner.fromObject(obj)).finish() };
 }
@@ -286,7 +302,7 @@ function has(message: object, key: string): boolean {
 }
 
 function messageOut(type: Type, message: Record<string, unknown>): unknown {
-  const fullName = type.fullName;
+  const fullName = fullNameOf(type);
   if (fullName === '.google.protobuf.Any') {
     const typeUrl = String(message.type_url ?? '');
     const inner = findMessageType(typeUrl);

@@ -48,9 +48,13 @@ export function routeMatch(match: IRRouteMatch): EnvoyMessage {
   return out;
 }
 
+// Compiled once: this runs for every route of every build.
+const INDEX_AFTER: Record<string, RegExp> = {};
+
 function indexAfter(text: string | undefined, word: string): number | undefined {
   if (!text) return undefined;
-  const m = new RegExp(`${word}(?:\\[|/)(\\d+)`).exec(text);
+  const re = (INDEX_AFTER[word] ??= new RegExp(`${word}(?:\\[|/)(\\d+)`));
+  const m = re.exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
