@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,16 @@ describe('portico serve --provider kubernetes', { timeout: 90_000 }, () => {
     for (const flag of ['--provider', '--xds-tls-cert', '--xds-tls-key', '--xds-tls-ca', '--mesh', '--admin-address']) {
       expect(result.stdout).toContain(flag);
     }
+  });
+
+  it('documents every flag the Helm chart\'s controller Deployment passes, and the chart exposes the admin API for probes', async () => {
+    const template = await readFile(join(REPO_ROOT, 'charts/portico/templates/deployment.yaml'), 'utf8');
+    const flags = [...template.matchAll(/^\s*- (--[a-z][a-z-]*)/gm)].map((match) => match[1]);
+    expect(flags.length).toBeGreaterThan(10);
+    const help = (await runInProcess(['serve', '--help'])).stdout;
+    const documented = new Set([...help.matchAll(/(--[a-z][a-z-]*)/g)].map((match) => match[0]));
+    expect(flags.filter((flag) => !documented.has(flag))).toEqual([]);
+    expect(template).toMatch(/- --admin-address=0\.0\.0\.0:/);
   });
 
   it('accepts every flag the Helm chart passes (parsing only: a missing kubeconfig is the first error)', async () => {

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADS_SERVICE, discoveryPackage, lookupService, type DiscoveryRequest, type DiscoveryResponse } from '@portico/server';
 import { TYPE_URLS } from '@portico/xds';
+import { selfSignedCertificate } from './certs.js';
 import { PORTICO_BIN, QUICKSTART, REPO_ROOT } from './helpers.js';
 
 interface LogLine {
@@ -147,6 +148,32 @@ describe('portico serve', { timeout: 90_000 }, () => {
     expect(await serve.exit()).toBe(0);
   });
 
+  it('serves ADS over mTLS with --xds-tls-cert/--xds-tls-key/--xds-tls-ca: a client without a certificate is refused', async () => {
+    const identity = await selfSignedCertificate('portico.test');
+    const cert = join(dir, 'xds.crt');
+    const key = join(dir, 'xds.key');
+    await writeFile(cert, identity.cert);
+    await writeFile(key, identity.key);
+    const serve = new ServeProcess(['--xds-tls-cert', cert, '--xds-tls-key', key, '--xds-tls-ca', cert]);
+    try {
+      await serve.waitFor(() => serve.port('xds server listening') !== undefined, 'xds port');
+      const admin = `http://127.0.0.1:${serve.port('admin server listening')}`;
+      await pollReady(admin, serve);
+      const port = serve.port('xds server listening')!;
+      const target = { 'grpc.ssl_target_name_override': 'portico.test', 'grpc.default_authority': 'portico.test' };
+      const ca = Buffer.from(identity.cert);
+      const mutual = grpc.credentials.createSsl(ca, Buffer.from(identity.key), Buffer.from(identity.cert));
+      const listeners = await fetchListenersOverAds(port, 'default/quickstart', mutual, target);
+      expect(listeners.resources.length).toBeGreaterThanOrEqual(1);
+      await expect(fetchListenersOverAds(port, 'default/quickstart', grpc.credentials.createSsl(ca), target)).rejects.toThrow();
+      await expect(fetchListenersOverAds(port, 'default/quickstart')).rejects.toThrow();
+      expect(JSON.stringify(serve.lines)).not.toContain('PRIVATE KEY');
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exit()).toBe(0);
+  });
+
   it('fails fast naming a path that does not exist', async () => {
     const missing = join(dir, 'nope.yaml');
     const serve = new ServeProcess(['-f', missing]);
@@ -182,9 +209,14 @@ async function pollStatus(admin: string, serve: ServeProcess, test: (body: Statu
 }
 
 /** Opens an ADS stream as a proxy of `gateway`, takes the first LDS response, ACKs it and closes. */
-async function fetchListenersOverAds(port: number, gateway: string): Promise<DiscoveryResponse> {
+async function fetchListenersOverAds(
+  port: number,
+  gateway: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  channelOptions: grpc.ChannelOptions = {},
+): Promise<DiscoveryResponse> {
   const Client = lookupService(discoveryPackage(), ADS_SERVICE);
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const client = new Client(`127.0.0.1:${port}`, credentials, channelOptions);
   const call = client.StreamAggregatedResources() as grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
   try {
     const response = await new Promise<DiscoveryResponse>((resolve, reject) => {
