@@ -293,6 +293,14 @@ interface TypeTable {
   skipped: boolean;
   requiredOneofs: RequiredOneof[];
   fields: FieldEntry[];
+  /** Field name → index in `fields`. */
+  fieldIndex: Map<string, number>;
+  /**
+   * Indices of the fields that can report while absent (not in a oneof, with rules), in
+   * declaration order; every other field is checked only when its key is in the JSON.
+   */
+  checkedWhenAbsent: number[];
+  checkedWhenAbsentSet: boolean[];
 }
 
 const typeTables = new WeakMap<Type, TypeTable>();
@@ -333,6 +341,15 @@ function tableOf(type: Type): TypeTable {
       messageType: !isEnum(resolved) && isMessage(resolved) ? resolved : undefined,
     });
   }
+  const fieldIndex = new Map<string, number>();
+  const checkedWhenAbsent: number[] = [];
+  const checkedWhenAbsentSet: boolean[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    fieldIndex.set(fields[i].name, i);
+    const always = !fields[i].partOf && fields[i].rules !== undefined;
+    checkedWhenAbsentSet.push(always);
+    if (always) checkedWhenAbsent.push(i);
+  }
   table = {
     type,
     name: type.name,
@@ -341,6 +358,9 @@ function tableOf(type: Type): TypeTable {
     skipped: parsedOption(type, '(validate.disabled)') === true || parsedOption(type, '(validate.ignored)') === true,
     requiredOneofs,
     fields,
+    fieldIndex,
+    checkedWhenAbsent,
+    checkedWhenAbsentSet,
   };
   typeTables.set(type, table);
   return table;
@@ -530,16 +550,36 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
     }
     if (!set) ctx.errors.push({ field: join(path, oneof.name), message: oneof.message });
   }
-  for (const field of table.fields) {
-    const value = json[field.name];
-    const present = value !== undefined && value !== null;
-    // Oneof members (and proto3 `optional`) are checked only when set.
-    if (field.partOf && !present) continue;
-    const fieldPath = join(path, field.name);
-    if (field.map) validateMap(ctx, field, value, fieldPath);
-    else if (field.repeated) validateRepeated(ctx, field, value, present, fieldPath);
-    else validateFieldValue(ctx, field, field.rules, value, present, fieldPath);
+  const fields = table.fields;
+  const keys = Object.keys(json);
+  if (keys.length * 2 >= fields.length) {
+    for (const field of fields) validateField(ctx, field, json, path);
+    return;
   }
+  // Envoy messages declare many fields and set few: visit the set ones and those with
+  // rules that apply when absent, still in declaration order (errors keep their order).
+  const visit = table.checkedWhenAbsent.slice();
+  for (const key of keys) {
+    const index = table.fieldIndex.get(key);
+    if (index !== undefined && !table.checkedWhenAbsentSet[index]) visit.push(index);
+  }
+  visit.sort(ascending);
+  for (const index of visit) validateField(ctx, fields[index], json, path);
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+function validateField(ctx: Context, field: FieldEntry, json: Record<string, unknown>, path: string): void {
+  const value = json[field.name];
+  const present = value !== undefined && value !== null;
+  // Oneof members (and proto3 `optional`) are checked only when set.
+  if (field.partOf && !present) return;
+  const fieldPath = join(path, field.name);
+  if (field.map) validateMap(ctx, field, value, fieldPath);
+  else if (field.repeated) validateRepeated(ctx, field, value, present, fieldPath);
+  else validateFieldValue(ctx, field, field.rules, value, present, fieldPath);
 }
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
