@@ -154,6 +154,9 @@ describe('portico serve --provider kubernetes', { timeout: 90_000 }, () => {
       const adminPort = lines.find((line) => line.msg === 'admin server listening')?.port;
       const health = await fetch(`http://127.0.0.1:${adminPort}/healthz`);
       expect(health.status).toBe(200);
+      // Nothing has been read from the cluster, so there is no configuration to serve yet.
+      const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
+      expect(ready.status).toBe(503);
     } finally {
       child.kill('SIGTERM');
     }
