@@ -40,7 +40,8 @@ export interface AssertionBase {
   subtest?: string;
   when?: FeatureGate[];
   note?: string;
-  from?: string;
+  /** Status entries: the upstream helper they were expanded from. Mesh traffic: the client pod. */
+  from?: string | { selector?: string; namespace?: string };
   requiresCurrentGeneration?: boolean;
   source?: AssertionSource;
 }

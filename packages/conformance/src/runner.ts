@@ -114,6 +114,8 @@ function translation(context: CaseContext): NonNullable<CaseContext['translation
   try {
     const result = translate(context.cluster.resourceSet(), {
       controllerName: context.controllerName,
+      // The suite covers the mesh (GAMMA) too; Gateway output does not depend on it.
+      mesh: true,
       now: context.cluster.clock.now(),
       gatewayAddresses: assignedAddresses(context.cluster.list('Gateway'), context.values.usableAddress),
     });
@@ -347,7 +349,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     try {
       const probe = new FakeCluster();
       probe.apply({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: GATEWAY_CLASS_NAME }, spec: { controllerName: options.controllerName ?? DEFAULT_CONTROLLER_NAME } });
-      const status = translate(probe.resourceSet(), { controllerName: options.controllerName ?? DEFAULT_CONTROLLER_NAME }).statuses.find((s) => s.kind === 'GatewayClass');
+      const status = translate(probe.resourceSet(), { controllerName: options.controllerName ?? DEFAULT_CONTROLLER_NAME, mesh: true }).statuses.find((s) => s.kind === 'GatewayClass');
       const list = status?.status.supportedFeatures;
       supportedFeatures = Array.isArray(list) ? list.map((f: unknown) => (typeof f === 'string' ? f : String((f as { name?: unknown }).name))) : [];
     } catch {

@@ -538,10 +538,90 @@ function describeObserved(observed: Observed): string {
   return `${observed.status === undefined ? 'transport error' : `status ${observed.status}`}${who} (${observed.reason})`;
 }
 
+// ---------- mesh (sidecar) clients ----------
+
+/** Method for mesh gRPC probes, which name only the Service (setup.json echoBackend.grpc). */
+const MESH_GRPC_METHOD = '/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo';
+
+interface MeshRoute {
+  /** Proxy group serving the client pod's namespace. */
+  group: string;
+  request: DataPathRequest;
+}
+
+/**
+ * A mesh client in `from.namespace` sends to `request.host` (a Service name, default `echo`);
+ * its sidecar is the `mesh/<namespace>` proxy group and the outbound listener is the Service
+ * port named in the host (default: the scheme's port).
+ */
+function meshRoute(a: Assertion, context: TrafficContext, grpc: boolean): MeshRoute {
+  const from = typeof a.from === 'object' ? a.from : {};
+  const spec = (a.request ?? {}) as Partial<HttpRequestSpec>;
+  const host = spec.host || 'echo';
+  const explicitPort = /:(\d+)$/.exec(host);
+  const scheme = spec.scheme === 'https' ? 'https' : 'http';
+  const port = explicitPort ? Number(explicitPort[1]) : defaultPort(scheme);
+  const target: Target = { kind: 'Service', namespace: from.namespace ?? 'default', name: host, port };
+  const request: DataPathRequest = grpc
+    ? {
+        protocol: 'gRPC',
+        scheme: 'http',
+        method: 'POST',
+        authority: host,
+        port,
+        path: spec.path && spec.path.startsWith('/') && spec.path.length > 1 ? spec.path : MESH_GRPC_METHOD,
+        headers: { ...lower(spec.headers ?? {}), 'content-type': 'application/grpc', te: 'trailers' },
+      }
+    : buildHttpRequest(context, target, {
+        protocol: spec.protocol ?? 'HTTP',
+        scheme,
+        method: spec.method ?? null,
+        host,
+        path: spec.path ?? '/',
+        query: spec.query ?? null,
+        headers: spec.headers ?? {},
+        echoSetResponseHeaders: spec.echoSetResponseHeaders ?? null,
+      });
+  return { group: `mesh/${target.namespace}`, request };
+}
+
+/** Upstream's mesh checks skip the fields listed in `notVerifiedUpstream`; so does the replay. */
+function verified(a: Assertion, field: string): boolean {
+  return !(Array.isArray(a.notVerifiedUpstream) && a.notVerifiedUpstream.includes(field));
+}
+
+function expectedRequestOf(a: Assertion): ExpectedRequest | undefined {
+  const expected = a.expectedRequest as ExpectedRequest | undefined;
+  if (!expected) return undefined;
+  return {
+    ...expected,
+    method: verified(a, 'expectedRequest.method') ? expected.method : null,
+    host: verified(a, 'expectedRequest.host') ? expected.host : null,
+    path: verified(a, 'expectedRequest.path') ? expected.path : '',
+    query: verified(a, 'expectedRequest.query') ? expected.query : null,
+  };
+}
+
+function checkBackendOf(a: Assertion, observed: Observed): string | undefined {
+  const backend = a.backend as { name: string | null; namespace: string | null } | undefined;
+  if (!backend || verified(a, 'backend.namespace')) return checkBackend(observed, backend);
+  // Only the pod prefix is compared (the echo reply names the pod).
+  if (!backend.name) return undefined;
+  if (!observed.echo) return `answered by the proxy, want backend ${backend.name}-*`;
+  return observed.echo.pod.startsWith(backend.name) ? undefined : `backend pod ${observed.echo.pod}, want ${backend.name}-*`;
+}
+
 function evaluateHttp(a: Assertion, context: TrafficContext): TrafficVerdict {
-  const target = a.target as Target;
-  const request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
-  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster, request);
+  let request: DataPathRequest;
+  let group: string;
+  if (a.client === 'mesh') {
+    ({ request, group } = meshRoute(a, context, false));
+  } else {
+    const target = a.target as Target;
+    request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
+    group = `${target.namespace}/${target.name}`;
+  }
+  const observed = observe(context.dataPath.send(group, request), context.cluster, request);
   if (a.outcome === 'notOk') {
     if (observed.status === undefined || observed.status === 200 || sameStatus(observed.status, 504)) {
       return bad(`want a non-200 HTTP response, got ${describeObserved(observed)}`);
@@ -557,12 +637,14 @@ function evaluateHttp(a: Assertion, context: TrafficContext): TrafficVerdict {
   }
   const problem =
     observed.status === 200 || observed.status === 204
-      ? (checkEchoRequest(observed, a.expectedRequest as ExpectedRequest | undefined) ??
-        checkBackend(observed, a.backend as { name: string | null; namespace: string | null }) ??
+      ? (checkEchoRequest(observed, expectedRequestOf(a)) ??
+        checkBackendOf(a, observed) ??
         checkResponseHeaders(observed, response) ??
         checkMirrors(observed, a.mirroredTo as Array<{ name: string }> | undefined))
       : observed.status >= 300 && observed.status <= 308
-        ? checkRedirect(observed.location, a.redirect as ExpectedRedirect | undefined, request)
+        ? verified(a, 'redirect')
+          ? checkRedirect(observed.location, a.redirect as ExpectedRedirect | undefined, request)
+          : undefined
         : checkResponseHeaders(observed, response);
   return problem ? bad(`${request.method} ${request.authority}${request.path}: ${problem}`) : ok();
 }
@@ -577,31 +659,47 @@ function checkMirrors(observed: Observed, mirroredTo: Array<{ name: string }> | 
 }
 
 function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
-  const target = a.target as Target;
-  const request = buildGrpcRequest(context, target, a.request as GrpcRequestSpec);
-  const observed = observe(context.dataPath.send(`${target.namespace}/${target.name}`, request), context.cluster, request);
-  const response = a.response as { code: string };
+  let request: DataPathRequest;
+  let group: string;
+  if (a.client === 'mesh') {
+    ({ request, group } = meshRoute(a, context, true));
+  } else {
+    const target = a.target as Target;
+    request = buildGrpcRequest(context, target, a.request as GrpcRequestSpec);
+    group = `${target.namespace}/${target.name}`;
+  }
+  const observed = observe(context.dataPath.send(group, request), context.cluster, request);
+  // Mesh gRPC probes state the answer as an HTTP status list (gRPC OK counts as 200).
+  const meshCodes = (a.response as Partial<ExpectedResponse> | undefined)?.statusCodes ?? [200];
+  const response = a.client === 'mesh' ? { code: meshCodes.includes(200) ? 'OK' : 'not OK' } : (a.response as { code: string });
   const grpcOk = observed.status === 200 && observed.echo !== undefined;
   if (response.code !== 'OK') {
     return grpcOk ? bad(`${request.path}: call succeeded, want ${response.code}`) : ok();
   }
   if (!grpcOk) return bad(`${request.path} @${request.authority}: got ${describeObserved(observed)}, want OK`);
   if (observed.echo && observed.echo.path !== request.path) return bad(`${request.path}: backend saw ${observed.echo.path}`);
-  const problem = checkBackend(observed, a.backend as { name: string | null; namespace: string | null });
+  const problem = checkBackendOf(a, observed);
   return problem ? bad(`${request.path}: ${problem}`) : ok();
 }
 
 /** Share of traffic per backend name, from the configured weights of the chosen route. */
 function evaluateWeighted(a: Assertion, context: TrafficContext): TrafficVerdict {
-  if (a.client !== 'gateway') return notEvaluated(`weighted traffic from a ${String(a.client)} client is not simulated`);
-  const target = a.target as Target;
-  const request =
-    a.protocol === 'grpc'
-      ? buildGrpcRequest(context, target, a.request as GrpcRequestSpec)
-      : a.protocol === 'tcp' || a.protocol === 'udp'
-        ? buildConnection(target, a.protocol, null)
-        : buildHttpRequest(context, target, a.request as HttpRequestSpec);
-  const answer = context.dataPath.send(`${target.namespace}/${target.name}`, request);
+  if (a.client !== 'gateway' && a.client !== 'mesh') return notEvaluated(`weighted traffic from a ${String(a.client)} client is not simulated`);
+  let request: DataPathRequest;
+  let group: string;
+  if (a.client === 'mesh') {
+    ({ request, group } = meshRoute(a, context, a.protocol === 'grpc'));
+  } else {
+    const target = a.target as Target;
+    request =
+      a.protocol === 'grpc'
+        ? buildGrpcRequest(context, target, a.request as GrpcRequestSpec)
+        : a.protocol === 'tcp' || a.protocol === 'udp'
+          ? buildConnection(target, a.protocol, null)
+          : buildHttpRequest(context, target, a.request as HttpRequestSpec);
+    group = `${target.namespace}/${target.name}`;
+  }
+  const answer = context.dataPath.send(group, request);
   const evaluation = 'deterministic: configured weights compared with the expected shares (no sampling)';
   if (answer.kind !== 'forward' && answer.kind !== 'stream') return bad(`${request.path || `port ${request.port}`}: not forwarded (${answer.reason})`, evaluation);
   const weights = a.weights as Record<string, number>;
@@ -763,7 +861,9 @@ function evaluateTlsRejected(a: Assertion, context: TrafficContext): TrafficVerd
 /** Evaluates one expressible traffic assertion (placeholders already substituted). */
 export function evaluateTraffic(a: Assertion, context: TrafficContext): TrafficVerdict {
   try {
-    if (a.client === 'mesh') return notEvaluated('mesh (sidecar) clients are not simulated');
+    if (a.client === 'mesh' && !['http', 'grpc', 'weightedDistribution'].includes(a.type)) {
+      return notEvaluated(`${a.type} traffic from a mesh client is not simulated`);
+    }
     switch (a.type) {
       case 'http':
         return evaluateHttp(a, context);

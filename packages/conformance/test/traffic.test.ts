@@ -213,9 +213,67 @@ describe('grpc and connection-level traffic', () => {
     expect(evaluateTraffic(rejected, context(() => ({ kind: 'reset', reason: 'no filter chain' }))).passed).toBe(true);
     expect(evaluateTraffic(rejected, context(stream)).passed).toBe(false);
   });
-  it('reports mesh clients as not evaluated rather than passing', () => {
-    const verdict = evaluateTraffic({ id: 'a6', category: 'traffic', type: 'http', expressible: true, client: 'mesh' }, context(() => ({ kind: 'reset', reason: '' })));
-    expect(verdict).toMatchObject({ passed: false, evaluated: false });
+});
+
+describe('mesh (sidecar) clients', () => {
+  function meshAssertion(fields: Record<string, unknown> = {}): Assertion {
+    return {
+      id: 'a1',
+      category: 'traffic',
+      type: 'http',
+      expressible: true,
+      client: 'mesh',
+      from: { selector: 'app=echo,version=v1', namespace: 'mesh-client' },
+      request: { protocol: 'HTTP', scheme: 'http', method: 'GET', host: 'echo', path: '/p', query: null, headers: {}, followRedirects: false },
+      response: { statusCodes: [200] },
+      backend: { name: 'infra-backend-v1', namespace: 'elsewhere' },
+      notVerifiedUpstream: ['backend.namespace'],
+      ...fields,
+    };
+  }
+  function recordingContext(answer: (request: DataPathRequest) => DataPathAnswer): { ctx: TrafficContext; groups: string[]; sent: DataPathRequest[] } {
+    const groups: string[] = [];
+    const sent: DataPathRequest[] = [];
+    const ctx: TrafficContext = {
+      cluster: backendCluster(),
+      resources: {} as TranslationResult,
+      dataPath: { gatewayAddress: () => undefined, send: (group, request) => (groups.push(group), sent.push(request), answer(request)) },
+    };
+    return { ctx, groups, sent };
+  }
+  it('sends from the client namespace\'s proxy group to the Service port in the host (default 80), Host = request.host', () => {
+    const { ctx, groups, sent } = recordingContext((r) => forward(r, [['infra-backend-v1', 1]]));
+    expect(evaluateTraffic(meshAssertion(), ctx)).toMatchObject({ passed: true, evaluated: true });
+    expect(groups).toEqual(['mesh/mesh-client']);
+    expect(sent[0]).toMatchObject({ authority: 'echo', port: 80, path: '/p' });
+    evaluateTraffic(meshAssertion({ request: { protocol: 'HTTP', scheme: 'http', method: 'GET', host: 'echo-v1:8080', path: '/', query: null, headers: {} } }), ctx);
+    expect(sent[1]).toMatchObject({ authority: 'echo-v1:8080', port: 8080 });
+  });
+  it('checks the status, the backend pod prefix and headers, but not the fields upstream does not verify', () => {
+    const wrongPod = recordingContext((r) => forward(r, [['infra-backend-v2', 1]]));
+    expect(evaluateTraffic(meshAssertion(), wrongPod.ctx).passed).toBe(false);
+    const rewritten = recordingContext((r) => ({ ...forward(r, [['infra-backend-v1', 1]]), upstream: { method: 'GET', authority: 'other', path: '/x', headers: { ...r.headers, a: '1' } } }));
+    const expectedRequest = { method: 'GET', host: 'echo', path: '/p', query: null, headers: { a: '1' }, absentHeaders: [] };
+    const skipping = ['backend.namespace', 'expectedRequest.method', 'expectedRequest.host', 'expectedRequest.path', 'expectedRequest.query'];
+    expect(evaluateTraffic(meshAssertion({ expectedRequest, notVerifiedUpstream: skipping }), rewritten.ctx).passed).toBe(true);
+    expect(evaluateTraffic(meshAssertion({ expectedRequest, notVerifiedUpstream: ['backend.namespace'] }), rewritten.ctx).passed).toBe(false);
+    expect(evaluateTraffic(meshAssertion({ expectedRequest: { ...expectedRequest, headers: { a: '2' } }, notVerifiedUpstream: skipping }), rewritten.ctx).passed).toBe(false);
+    const redirect = recordingContext(() => ({ kind: 'direct', status: 302, headers: {}, location: 'http://echo:9999/q', reason: 'redirect' }));
+    const redirectFields = { response: { statusCodes: [302] }, redirect: { scheme: 'http', host: null, port: '8083', path: '/p' } };
+    expect(evaluateTraffic(meshAssertion({ ...redirectFields, notVerifiedUpstream: ['backend.namespace', 'redirect'] }), redirect.ctx).passed).toBe(true);
+    expect(evaluateTraffic(meshAssertion({ ...redirectFields, notVerifiedUpstream: ['backend.namespace'] }), redirect.ctx).passed).toBe(false);
+    expect(evaluateTraffic(meshAssertion({ response: { statusCodes: [301] }, notVerifiedUpstream: ['redirect'] }), redirect.ctx).passed).toBe(false);
+  });
+  it('weighted mesh traffic is compared with the configured shares', () => {
+    const { ctx, groups } = recordingContext((r) => forward(r, [['infra-backend-v1', 70], ['infra-backend-v2', 30]]));
+    const weighted = meshAssertion({ type: 'weightedDistribution', protocol: 'http', weights: { 'infra-backend-v1': 0.7, 'infra-backend-v2': 0.3 }, tolerance: 0.05 });
+    expect(evaluateTraffic(weighted, ctx)).toMatchObject({ passed: true, evaluated: true });
+    expect(groups).toEqual(['mesh/mesh-client']);
+    expect(evaluateTraffic({ ...weighted, weights: { 'infra-backend-v1': 0.5, 'infra-backend-v2': 0.5 } }, ctx).passed).toBe(false);
+  });
+  it('connection-level mesh probes stay not evaluated', () => {
+    const { ctx } = recordingContext(() => ({ kind: 'reset', reason: '' }));
+    expect(evaluateTraffic(meshAssertion({ type: 'tcp' }), ctx)).toMatchObject({ passed: false, evaluated: false });
   });
 });
 
