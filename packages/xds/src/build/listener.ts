@@ -31,10 +31,6 @@ export function buildHcm(
     rds: { route_config_name: routeConfig.name, config_source: adsConfigSource() },
     http_filters: httpFilters(routeConfig, ctx, features),
   };
-  if (!ctx.proxyless) {
-    // Virtual host domains carry no port: Envoy drops the port from Host before matching.
-    hcm.strip_any_host_port = true;
-  }
   for (const feature of features) feature.patchHcm?.(hcm, routeConfig, ctx);
   return hcm;
 }

@@ -162,6 +162,9 @@ export function buildRouteConfiguration(
   );
   // Clusters that do not exist are expected (invalid backends); Envoy must not reject the config for them.
   const routeConfig: EnvoyMessage = { name: ir.name, virtual_hosts: virtualHosts, validate_clusters: false };
+  // Virtual host domains carry no port. Ignoring it for matching only (rather than stripping it in the HCM)
+  // keeps the Host header the client sent, port included, on its way to the backend.
+  if (!ctx.proxyless) routeConfig.ignore_port_in_host_matching = true;
   for (const feature of features) feature.patchRouteConfig?.(routeConfig, ir, ctx);
   return routeConfig;
 }
