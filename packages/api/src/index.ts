@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './resources.js';
 export * from './load.js';
+export * from './parameters.js';

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { isKnownKind } from './resources.js';
+import { PORTICO_GROUP, isKnownKind } from './resources.js';
 
 /** A problem with one input document, located by source and object so a user can find it. */
 export interface LoadProblem {
@@ -84,7 +84,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
     result.problems.push({ source, document: index, object, field: 'metadata.name', message: 'metadata.name is required' });
     return;
   }
-  if (!isKnownKind(doc.kind)) {
+  if (!isKnownKind(doc.kind) || !ownGroupMatches(doc.kind, doc.apiVersion)) {
     result.ignored++;
     return;
   }
@@ -98,3 +98,11 @@ function validateDocument(value: unknown, source: string, index: number, result:
 }
 
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+
+/** Portico's own kinds are read only from Portico's group: other projects use the same kind names. */
+const OWN_KIND_GROUPS: Record<string, string> = { GatewayParameters: PORTICO_GROUP };
+
+function ownGroupMatches(kind: string, apiVersion: string): boolean {
+  const group = OWN_KIND_GROUPS[kind];
+  return group === undefined || apiVersion.split('/')[0] === group;
+}

@@ -4,6 +4,7 @@ import type {
   EndpointSlice,
   Gateway,
   GatewayClass,
+  GatewayParameters,
   GRPCRoute,
   HTTPRoute,
   ListenerSet,
@@ -18,6 +19,8 @@ import type {
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const GATEWAY_EXPERIMENTAL_GROUP = 'gateway.networking.x-k8s.io';
+/** API group of Portico's own kinds (GatewayParameters). */
+export const PORTICO_GROUP = 'gateway.portico.dev';
 
 /** Every kind Portico reads, keyed by its Kubernetes kind. */
 export interface ResourceKinds {
@@ -36,6 +39,7 @@ export interface ResourceKinds {
   Secret: Secret;
   ConfigMap: ConfigMap;
   Namespace: Namespace;
+  GatewayParameters: GatewayParameters;
 }
 
 export type KindName = keyof ResourceKinds;
@@ -56,6 +60,7 @@ export const KNOWN_KINDS: readonly KindName[] = [
   'Secret',
   'ConfigMap',
   'Namespace',
+  'GatewayParameters',
 ];
 
 /** Kinds whose status Portico computes. */

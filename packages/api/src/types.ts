@@ -148,7 +148,8 @@ export interface GatewaySpec {
       perPort?: Array<{ port: number; tls?: { validation?: FrontendTLSValidation } }>;
     };
   };
-  defaultScope?: string;
+  /** GEP-3793 (experimental): `All` makes this a default Gateway for Routes with `useDefaultGateways: All`. */
+  defaultScope?: 'All' | 'None' | string;
 }
 
 export interface ListenerStatus {
@@ -304,8 +305,12 @@ export interface HTTPRouteRule {
   sessionPersistence?: SessionPersistence;
 }
 
+/** GEP-3793 (experimental): CommonRouteSpec.useDefaultGateways. */
+export type GatewayDefaultScope = 'All' | 'None' | string;
+
 export interface HTTPRouteSpec {
   parentRefs?: ParentReference[];
+  useDefaultGateways?: GatewayDefaultScope;
   hostnames?: string[];
   rules?: HTTPRouteRule[];
 }
@@ -333,6 +338,7 @@ export interface GRPCRouteRule {
 
 export interface GRPCRouteSpec {
   parentRefs?: ParentReference[];
+  useDefaultGateways?: GatewayDefaultScope;
   hostnames?: string[];
   rules?: GRPCRouteRule[];
 }
@@ -341,6 +347,7 @@ export type GRPCRoute = KubeObject<GRPCRouteSpec, RouteStatus>;
 
 export interface TLSRouteSpec {
   parentRefs?: ParentReference[];
+  useDefaultGateways?: GatewayDefaultScope;
   hostnames?: string[];
   rules?: Array<{ name?: string; backendRefs?: BackendRef[] }>;
 }
@@ -349,6 +356,7 @@ export type TLSRoute = KubeObject<TLSRouteSpec, RouteStatus>;
 
 export interface L4RouteSpec {
   parentRefs?: ParentReference[];
+  useDefaultGateways?: GatewayDefaultScope;
   rules?: Array<{ name?: string; backendRefs?: BackendRef[] }>;
 }
 
@@ -443,3 +451,33 @@ export interface ConfigMap {
 }
 
 export type Namespace = KubeObject<unknown, unknown>;
+
+// ---------- Portico: GatewayParameters (gateway.portico.dev/v1alpha1) ----------
+
+/** Compute resources of the Envoy container, as in a core/v1 ResourceRequirements. */
+export interface GatewayParametersResources {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+/**
+ * What Portico provisions for a Gateway's Envoy data plane. Named by a GatewayClass
+ * `spec.parametersRef` (defaults for every Gateway of the class) and/or a Gateway
+ * `spec.infrastructure.parametersRef` (the Gateway's fields win).
+ */
+export interface GatewayParametersSpec {
+  /** Envoy Deployment replicas (0-1000). */
+  replicas?: number;
+  /** Envoy container image, overriding the controller's default. */
+  image?: string;
+  /** Type of the Service in front of Envoy. */
+  serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP' | string;
+  /** Envoy container requests and limits (cpu, memory, ephemeral-storage). */
+  resources?: GatewayParametersResources;
+  /** Extra labels on every provisioned object and the Envoy pods. */
+  labels?: Record<string, string>;
+  /** Extra annotations on every provisioned object and the Envoy pods. */
+  annotations?: Record<string, string>;
+}
+
+export type GatewayParameters = KubeObject<GatewayParametersSpec, never>;
