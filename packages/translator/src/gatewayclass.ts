@@ -1,7 +1,6 @@
-import type { GatewayClass, ResourceSet } from '@portico/api';
+import { resolveGatewayClassParameters, type GatewayClass, type ResourceSet } from '@portico/api';
 import { condition, type ConditionClock } from './conditions.js';
 import type { ObjectStatus } from './result.js';
-import { describeObject, isCoreGroup } from './util.js';
 
 export interface GatewayClassResult {
   accepted: boolean;
@@ -11,18 +10,10 @@ export interface GatewayClassResult {
 /** The Gateway API bundle version this translator implements (SupportedVersion condition). */
 export const GATEWAY_API_VERSION = 'v1.6.1';
 
+/** Why the class's parametersRef cannot be used (InvalidParameters), or undefined when it can or is unset. */
 function parametersProblem(resources: ResourceSet, gatewayClass: GatewayClass): string | undefined {
-  const ref = gatewayClass.spec?.parametersRef;
-  if (!ref) return undefined;
-  const where = `${describeObject('GatewayClass', undefined, gatewayClass.metadata.name)} spec.parametersRef`;
-  if (isCoreGroup(ref.group) && ref.kind === 'ConfigMap') {
-    if (!ref.namespace) return `${where}: a ConfigMap reference needs a namespace`;
-    if (!resources.get('ConfigMap', ref.namespace, ref.name)) {
-      return `${where}: ConfigMap ${ref.namespace}/${ref.name} not found`;
-    }
-    return undefined;
-  }
-  return `${where}: ${ref.group || 'core'}/${ref.kind} is not a parameters kind this controller supports (only core/ConfigMap)`;
+  const resolved = resolveGatewayClassParameters(resources, gatewayClass);
+  return resolved && !resolved.ok ? resolved.message : undefined;
 }
 
 export function translateGatewayClass(

@@ -1,9 +1,8 @@
-import type { Condition, Gateway, ResourceSet } from '@portico/api';
+import { resolveGatewayInfrastructureParameters, type Condition, type Gateway, type ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
 import { condition, stamp, type ConditionClock } from '../conditions.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import type { ObjectStatus } from '../result.js';
-import { isCoreGroup } from '../util.js';
 import { resolveAddresses } from './addresses.js';
 import { markConflicts } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
@@ -20,16 +19,10 @@ export interface GatewayBuildContext {
   defaultAddress: string;
 }
 
+/** Why infrastructure.parametersRef cannot be used (InvalidParameters), or undefined when it can or is unset. */
 function infrastructureProblem(resources: ResourceSet, gateway: Gateway): string | undefined {
-  const ref = gateway.spec?.infrastructure?.parametersRef;
-  if (!ref) return undefined;
-  const field = 'spec.infrastructure.parametersRef';
-  if (isCoreGroup(ref.group) && ref.kind === 'ConfigMap') {
-    return resources.get('ConfigMap', gateway.metadata.namespace, ref.name)
-      ? undefined
-      : `${field}: ConfigMap ${gateway.metadata.namespace ?? ''}/${ref.name} not found`;
-  }
-  return `${field}: ${ref.group || 'core'}/${ref.kind} is not a parameters kind this controller supports (only core/ConfigMap)`;
+  const resolved = resolveGatewayInfrastructureParameters(resources, gateway);
+  return resolved && !resolved.ok ? resolved.message : undefined;
 }
 
 export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): GatewayModel {
