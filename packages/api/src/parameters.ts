@@ -14,8 +14,12 @@ export const SERVICE_TYPES: readonly string[] = ['LoadBalancer', 'NodePort', 'Cl
 /** Resource names the Envoy container may request or be limited to. */
 export const CONTAINER_RESOURCE_NAMES: readonly string[] = ['cpu', 'memory', 'ephemeral-storage'];
 
-const SPEC_FIELDS = ['replicas', 'image', 'serviceType', 'resources', 'labels', 'annotations'];
-const MAX_REPLICAS = 1000;
+/** The fields of a GatewayParameters spec (the CRD schema lists the same). */
+export const GATEWAY_PARAMETERS_FIELDS: readonly string[] = ['replicas', 'image', 'serviceType', 'resources', 'labels', 'annotations'];
+const SPEC_FIELDS = GATEWAY_PARAMETERS_FIELDS;
+/** Upper bound of spec.replicas (the CRD schema has the same maximum). */
+export const MAX_GATEWAY_REPLICAS = 1000;
+const MAX_REPLICAS = MAX_GATEWAY_REPLICAS;
 
 /** The parameters kinds a parametersRef may name, as listed in error messages. */
 export const SUPPORTED_PARAMETERS_KINDS = `core/ConfigMap, ${PORTICO_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
