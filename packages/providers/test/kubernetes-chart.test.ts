@@ -142,6 +142,8 @@ describe('charts/portico RBAC', () => {
     for (const expected of [
       'list gateways',
       'watch httproutes',
+      'list gatewayparameters',
+      'watch gatewayparameters',
       'list secrets',
       'update httproutes/status',
       'create deployments',

@@ -11,13 +11,13 @@ export {
   servicePorts,
   SERVICE_TYPE_ANNOTATION,
 } from './provisioning.js';
-export type { GatewayParameters, ProvisioningOptions } from './provisioning.js';
+export type { ProvisioningOptions, ProvisioningParameters } from './provisioning.js';
 export { StatusWriter, mergeStatus } from './status.js';
 export { referencedObjects } from './references.js';
 export type { ObjectRef } from './references.js';
 export { KubeRest, KubeApiError } from './rest.js';
 export type { Logger } from './logger.js';
-export { GATEWAY_API_KINDS, CORE_KINDS } from './kinds.js';
+export { GATEWAY_API_KINDS, CORE_KINDS, PORTICO_KINDS } from './kinds.js';
 export {
   KUBERNETES_FLAGS,
   KUBERNETES_FLAGS_USAGE,

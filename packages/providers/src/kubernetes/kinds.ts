@@ -1,4 +1,4 @@
-import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, type KindName } from '@portico/api';
+import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, PORTICO_GROUP, type KindName } from '@portico/api';
 
 /** One way a kind can be served: API group, version, resource plural and the kind name the server uses. */
 export interface ServedVersion {
@@ -48,6 +48,19 @@ export const GATEWAY_API_KINDS: readonly WatchedKind[] = [
   gw('UDPRoute', 'udproutes', ['v1', 'v1alpha2']),
   gw('ReferenceGrant', 'referencegrants', ['v1', 'v1beta1', 'v1alpha2']),
   gw('BackendTLSPolicy', 'backendtlspolicies', ['v1', 'v1alpha3', 'v1alpha2']),
+];
+
+/**
+ * Portico's own kinds (the chart installs their CRDs). Optional like the Gateway API
+ * kinds: without the CRD, references to them resolve as not found.
+ */
+export const PORTICO_KINDS: readonly WatchedKind[] = [
+  {
+    kind: 'GatewayParameters',
+    namespaced: true,
+    optional: true,
+    candidates: [{ group: PORTICO_GROUP, version: 'v1alpha1', plural: 'gatewayparameters', serverKind: 'GatewayParameters' }],
+  },
 ];
 
 export const CORE_KINDS: readonly WatchedKind[] = [

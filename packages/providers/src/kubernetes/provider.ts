@@ -1,6 +1,7 @@
 import { KubeConfig, ListWatch, Watch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
 import {
   ResourceSet,
+  effectiveGatewayParameters,
   type Gateway,
   type KindName,
   type KubeObject,
@@ -12,6 +13,7 @@ import type { Provider, ProviderProblem, ProviderSnapshot } from '../provider.js
 import {
   CORE_KINDS,
   GATEWAY_API_KINDS,
+  PORTICO_KINDS,
   apiVersionOf,
   collectionPath,
   discoveryPath,
@@ -24,8 +26,8 @@ import {
   Provisioner,
   gatewayAddressesFromService,
   proxyName,
-  type GatewayParameters,
   type ProvisioningOptions,
+  type ProvisioningParameters,
 } from './provisioning.js';
 import { referencedObjects, refKey, type ObjectRef } from './references.js';
 import { KubeRest, isStatus } from './rest.js';
@@ -80,7 +82,7 @@ interface RefWatch {
 }
 
 /**
- * Reads Gateway API objects, Services, EndpointSlices, Namespaces and the
+ * Reads Gateway API objects, Portico's GatewayParameters, Services, EndpointSlices, Namespaces and the
  * Secrets and ConfigMaps they reference from the API server through
  * list-watch caches, emits debounced snapshots once every cache has synced,
  * and (as leader) writes status and provisions Envoy for each Gateway.
@@ -112,7 +114,7 @@ export class KubernetesProvider implements Provider {
     this.kubeConfig = options.kubeConfig ?? defaultKubeConfig();
     this.rest = new KubeRest(this.kubeConfig);
     this.watcher = new Watch(this.kubeConfig);
-    for (const spec of [...CORE_KINDS, ...GATEWAY_API_KINDS]) {
+    for (const spec of [...CORE_KINDS, ...GATEWAY_API_KINDS, ...PORTICO_KINDS]) {
       this.kinds.set(spec.kind, { spec, synced: false, missing: false, failures: 0 });
     }
     this.statusWriter = new StatusWriter({
@@ -502,18 +504,12 @@ export class KubernetesProvider implements Provider {
       });
   }
 
-  /** Class parameters overlaid by the Gateway's own infrastructure parameters (ConfigMaps, core group). */
-  private parametersFor(resources: ResourceSet, gateway: Gateway): GatewayParameters {
-    const fromConfigMap = (ref: { group?: string; kind?: string; name?: string } | undefined, namespace: string | undefined) => {
-      if (!ref?.name || (ref.group ?? '') !== '' || ref.kind !== 'ConfigMap' || !namespace) return {};
-      return resources.get('ConfigMap', namespace, ref.name)?.data ?? {};
-    };
-    const gatewayClass = resources.get('GatewayClass', undefined, gateway.spec?.gatewayClassName ?? '');
-    const classRef = gatewayClass?.spec?.parametersRef;
-    return {
-      ...fromConfigMap(classRef, classRef?.namespace),
-      ...fromConfigMap(gateway.spec?.infrastructure?.parametersRef, gateway.metadata.namespace),
-    };
+  /**
+   * Class parameters overlaid by the Gateway's own infrastructure parameters (ConfigMap or
+   * GatewayParameters), resolved and validated exactly as the translator does for status.
+   */
+  private parametersFor(resources: ResourceSet, gateway: Gateway): ProvisioningParameters {
+    return effectiveGatewayParameters(resources, gateway);
   }
 
   /** Resolves when queued provisioning and status writes are done (tests, graceful shutdown). */

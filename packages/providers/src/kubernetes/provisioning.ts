@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Gateway, KubeObject, ListenerSet, Service } from '@portico/api';
+import { SERVICE_TYPES, parseQuantity, type Gateway, type GatewayParametersSpec, type KubeObject, type ListenerSet, type Service } from '@portico/api';
 import { isStatus, type KubeRest } from './rest.js';
 import type { Logger } from './logger.js';
 
@@ -51,8 +51,13 @@ function ownerReference(gateway: Gateway): Json {
   };
 }
 
-function labelsFor(gateway: Gateway): Record<string, string> {
+/**
+ * Labels of every provisioned object: parameters' labels, then the Gateway's
+ * infrastructure labels, then Portico's own (which the selector relies on, so they win).
+ */
+function labelsFor(gateway: Gateway, parameters: ProvisioningParameters): Record<string, string> {
   return {
+    ...(parameters.labels ?? {}),
     ...(gateway.spec?.infrastructure?.labels ?? {}),
     'app.kubernetes.io/name': 'envoy',
     'app.kubernetes.io/component': 'proxy',
@@ -70,13 +75,18 @@ function selectorFor(gateway: Gateway): Record<string, string> {
   };
 }
 
-function metadataFor(gateway: Gateway): Json {
-  const annotations = gateway.spec?.infrastructure?.annotations;
+/** Parameters' annotations overlaid by the Gateway's infrastructure annotations. */
+function annotationsFor(gateway: Gateway, parameters: ProvisioningParameters): Record<string, string> {
+  return { ...(parameters.annotations ?? {}), ...(gateway.spec?.infrastructure?.annotations ?? {}) };
+}
+
+function metadataFor(gateway: Gateway, parameters: ProvisioningParameters): Json {
+  const annotations = annotationsFor(gateway, parameters);
   return {
     name: proxyName(gateway.metadata.name),
     namespace: gateway.metadata.namespace,
-    labels: labelsFor(gateway),
-    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    labels: labelsFor(gateway, parameters),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     ownerReferences: [ownerReference(gateway)],
   };
 }
@@ -189,28 +199,38 @@ export function servicePorts(gateway: Gateway, listenerSets: readonly ListenerSe
 }
 
 /**
- * Per-Gateway data plane parameters, from a ConfigMap named by the
- * GatewayClass `spec.parametersRef` and/or the Gateway
- * `spec.infrastructure.parametersRef` (the Gateway's wins). Keys:
- * `serviceType` (LoadBalancer | NodePort | ClusterIP) and `replicas`.
+ * Per-Gateway data plane parameters: the effective GatewayParameters spec of the
+ * GatewayClass `spec.parametersRef` overlaid by the Gateway's
+ * `spec.infrastructure.parametersRef` (see effectiveGatewayParameters in @portico/api;
+ * a ConfigMap contributes its `serviceType` and `replicas` keys).
  */
-export type GatewayParameters = Record<string, string>;
+export type ProvisioningParameters = GatewayParametersSpec;
 
-const SERVICE_TYPES = new Set(['LoadBalancer', 'NodePort', 'ClusterIP']);
+/** Envoy's container resources when the parameters do not set them. */
+const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' } };
 
-function serviceTypeFor(gateway: Gateway, options: ProvisioningOptions, parameters: GatewayParameters): string {
+function serviceTypeFor(gateway: Gateway, options: ProvisioningOptions, parameters: ProvisioningParameters): string {
   const candidates = [
     gateway.spec?.infrastructure?.annotations?.[SERVICE_TYPE_ANNOTATION],
     parameters.serviceType,
     gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION],
   ];
-  return candidates.find((value): value is string => value !== undefined && SERVICE_TYPES.has(value)) ?? options.serviceType ?? 'LoadBalancer';
+  return candidates.find((value): value is string => value !== undefined && SERVICE_TYPES.includes(value)) ?? options.serviceType ?? 'LoadBalancer';
 }
 
-function replicasFor(options: ProvisioningOptions, parameters: GatewayParameters): number {
-  const requested = Number(parameters.replicas);
-  if (parameters.replicas !== undefined && Number.isInteger(requested) && requested >= 0 && requested <= 1000) return requested;
+function replicasFor(options: ProvisioningOptions, parameters: ProvisioningParameters): number {
+  const requested = parameters.replicas;
+  if (typeof requested === 'number' && Number.isInteger(requested) && requested >= 0 && requested <= 1000) return requested;
   return options.replicas ?? 1;
+}
+
+function resourcesFor(parameters: ProvisioningParameters): Json {
+  const resources = parameters.resources;
+  if (!resources || (!resources.requests && !resources.limits)) return DEFAULT_RESOURCES;
+  return {
+    ...(resources.requests ? { requests: { ...resources.requests } } : {}),
+    ...(resources.limits ? { limits: { ...resources.limits } } : {}),
+  };
 }
 
 export interface ProvisionedObjects {
@@ -225,10 +245,10 @@ export function desiredObjects(
   gateway: Gateway,
   listenerSets: readonly ListenerSet[],
   options: ProvisioningOptions,
-  parameters: GatewayParameters = {},
+  parameters: ProvisioningParameters = {},
 ): ProvisionedObjects {
   const name = proxyName(gateway.metadata.name);
-  const labels = labelsFor(gateway);
+  const labels = labelsFor(gateway, parameters);
   const ports = servicePorts(gateway, listenerSets);
   const volumes: Json[] = [{ name: 'bootstrap', configMap: { name } }];
   const mounts: Json[] = [{ name: 'bootstrap', mountPath: '/etc/envoy', readOnly: true }];
@@ -239,17 +259,17 @@ export function desiredObjects(
   const bootstrap = JSON.stringify(envoyBootstrap(gateway, options), null, 2);
   const bootstrapHash = createHash('sha256').update(bootstrap).digest('hex').slice(0, 16);
   return {
-    serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadataFor(gateway) },
+    serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadataFor(gateway, parameters) },
     configMap: {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: metadataFor(gateway),
+      metadata: metadataFor(gateway, parameters),
       data: { 'envoy.json': bootstrap },
     },
     deployment: {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: metadataFor(gateway),
+      metadata: metadataFor(gateway, parameters),
       spec: {
         replicas: replicasFor(options, parameters),
         selector: { matchLabels: selectorFor(gateway) },
@@ -257,7 +277,7 @@ export function desiredObjects(
           metadata: {
             labels,
             // A changed bootstrap restarts the pods; Envoy reads it only at start.
-            annotations: { ...(gateway.spec?.infrastructure?.annotations ?? {}), 'portico.io/bootstrap-hash': bootstrapHash },
+            annotations: { ...annotationsFor(gateway, parameters), 'portico.io/bootstrap-hash': bootstrapHash },
           },
           spec: {
             serviceAccountName: name,
@@ -271,7 +291,7 @@ export function desiredObjects(
             containers: [
               {
                 name: 'envoy',
-                image: options.envoyImage,
+                image: parameters.image ?? options.envoyImage,
                 args: [
                   '--config-path',
                   '/etc/envoy/envoy.json',
@@ -289,7 +309,7 @@ export function desiredObjects(
                 ],
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: mounts,
-                resources: { requests: { cpu: '100m', memory: '128Mi' } },
+                resources: resourcesFor(parameters),
               },
             ],
             volumes,
@@ -300,7 +320,7 @@ export function desiredObjects(
     service: {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: metadataFor(gateway),
+      metadata: metadataFor(gateway, parameters),
       spec: {
         type: serviceTypeFor(gateway, options, parameters),
         selector: selectorFor(gateway),
@@ -378,6 +398,14 @@ function sameManagedFields(existing: Json, desired: Json): boolean {
   return JSON.stringify(existing.data ?? null) === JSON.stringify(desired.data ?? null) && stableSpec(existing) === stableSpec(desired);
 }
 
+/** Container resources by value: the API server rewrites quantities canonically (`0.5` becomes `500m`). */
+function comparableResources(resources: unknown): unknown {
+  const value = (resources ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const byValue = (list: Record<string, unknown> | undefined) =>
+    Object.fromEntries(Object.keys(list ?? {}).sort().map((name) => [name, parseQuantity(list?.[name]) ?? String(list?.[name])]));
+  return { requests: byValue(value.requests), limits: byValue(value.limits) };
+}
+
 /** The Deployment fields we set, in a fixed shape (the server adds defaults we ignore). */
 function stableSpec(object: Json): string {
   if (object.kind !== 'Deployment') return '';
@@ -385,10 +413,12 @@ function stableSpec(object: Json): string {
   const template = (spec.template ?? {}) as Json;
   const podSpec = (template.spec ?? {}) as Json;
   const containers = Array.isArray(podSpec.containers) ? (podSpec.containers as Json[]) : [];
+  const templateMetadata = (template.metadata ?? {}) as Json;
   return JSON.stringify([
     spec.replicas,
-    ((template.metadata ?? {}) as Json).annotations,
-    containers.map((container) => [container.image, container.args, container.ports]),
+    templateMetadata.annotations,
+    templateMetadata.labels,
+    containers.map((container) => [container.image, container.args, container.ports, comparableResources(container.resources)]),
     podSpec.volumes,
   ]);
 }
@@ -409,7 +439,7 @@ export class Provisioner {
   async reconcile(
     gateways: readonly Gateway[],
     listenerSets: readonly ListenerSet[],
-    parametersFor: (gateway: Gateway) => GatewayParameters = () => ({}),
+    parametersFor: (gateway: Gateway) => ProvisioningParameters = () => ({}),
   ): Promise<void> {
     const wanted = new Set<string>();
     for (const gateway of gateways) {

@@ -94,8 +94,12 @@ export class FakeApiServer {
     if (!this.objects.has(key)) this.objects.set(key, new Map());
   }
 
-  /** The v1.6 standard-channel CRDs (plus TCPRoute/UDPRoute), all served at v1. */
-  installGatewayApi(): void {
+  /**
+   * The v1.6 standard-channel CRDs (plus TCPRoute/UDPRoute), all served at v1, and (as
+   * the chart installs it alongside) Portico's GatewayParameters unless `portico: false`.
+   */
+  installGatewayApi(options: { portico?: boolean } = {}): void {
+    if (options.portico !== false) this.installPorticoApi();
     const g = 'gateway.networking.k8s.io';
     this.register(g, 'v1', 'gatewayclasses', 'GatewayClass', false, true);
     for (const [plural, kind] of [
@@ -111,6 +115,11 @@ export class FakeApiServer {
     ] as const) {
       this.register(g, 'v1', plural, kind, true, kind !== 'ReferenceGrant');
     }
+  }
+
+  /** Portico's own CRDs: gatewayparameters.gateway.portico.dev, served at v1alpha1. */
+  installPorticoApi(): void {
+    this.register('gateway.portico.dev', 'v1alpha1', 'gatewayparameters', 'GatewayParameters', true, false);
   }
 
   async start(): Promise<void> {

@@ -177,6 +177,38 @@ describe('KubernetesProvider: caches and snapshots', () => {
     }
   });
 
+  it('lists and watches GatewayParameters, and reports its CRD when it is not installed', async () => {
+    const parameters = (replicas: number) => ({
+      apiVersion: 'gateway.portico.dev/v1alpha1',
+      kind: 'GatewayParameters',
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { replicas },
+    });
+    api.apply(parameters(2));
+    const log = new SnapshotLog();
+    await provider().start(log.push);
+    const first = await waitFor(() => log.latest, 'snapshot');
+    expect(first.resources.get('GatewayParameters', 'default', 'p')?.spec?.replicas).toBe(2);
+    expect(first.problems).toEqual([]);
+    api.apply(parameters(3));
+    await waitFor(() => log.latest?.resources.get('GatewayParameters', 'default', 'p')?.spec?.replicas === 3, 'update watched');
+
+    const older = new FakeApiServer();
+    older.installGatewayApi({ portico: false });
+    await older.start();
+    try {
+      const olderLog = new SnapshotLog();
+      const created = new KubernetesProvider({ kubeConfig: older.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20 });
+      providers.push(created);
+      await created.start(olderLog.push);
+      const snapshot = await waitFor(() => olderLog.latest, 'snapshot without the Portico CRD');
+      expect(snapshot.problems.map((problem) => problem.source)).toEqual(['CustomResourceDefinition gatewayparameters.gateway.portico.dev']);
+      await created.stop();
+    } finally {
+      await older.close();
+    }
+  });
+
   it('serves the rest when forbidden to list one Gateway API kind, and picks it up once allowed', async () => {
     api.apply(httpRoute('r1'));
     api.apply({ apiVersion: GW, kind: 'GRPCRoute', metadata: { name: 'g1', namespace: 'default' }, spec: {} });

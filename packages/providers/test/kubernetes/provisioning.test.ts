@@ -157,6 +157,92 @@ describe('Envoy provisioning', () => {
     await waitFor(() => (api.getObject('v1', 'services', 'default', proxyName('tuned'))?.spec as { type: string }).type === 'ClusterIP', 'type follows');
   });
 
+  it('provisions from GatewayParameters: class defaults overlaid by the Gateway, followed on change', async () => {
+    const PORTICO = 'gateway.portico.dev/v1alpha1';
+    api.apply({
+      ...gatewayClass(),
+      spec: {
+        controllerName: CONTROLLER,
+        parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'class-defaults', namespace: 'portico-system' },
+      },
+    });
+    api.apply({
+      apiVersion: PORTICO,
+      kind: 'GatewayParameters',
+      metadata: { name: 'class-defaults', namespace: 'portico-system' },
+      spec: {
+        replicas: 2,
+        serviceType: 'NodePort',
+        resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+        labels: { team: 'edge' },
+        annotations: { 'example.com/cost-center': 'edge' },
+      },
+    });
+    api.apply({
+      apiVersion: PORTICO,
+      kind: 'GatewayParameters',
+      metadata: { name: 'small', namespace: 'default' },
+      spec: { replicas: 1, image: 'registry.example.com/envoy:custom', labels: { tier: 'small' } },
+    });
+    api.apply(gateway('tuned', 'default', { infrastructure: { parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'small' } } }));
+    api.apply(gateway('classdefault'));
+    // Invalid Gateway parameters contribute nothing: the class defaults still apply.
+    api.apply({ apiVersion: PORTICO, kind: 'GatewayParameters', metadata: { name: 'broken', namespace: 'default' }, spec: { replicas: -3 } });
+    api.apply(gateway('misconfigured', 'default', { infrastructure: { parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'broken' } } }));
+    await start();
+
+    type Container = { image: string; resources: Json };
+    type Deployment = { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } } };
+    const deploymentOf = (gatewayName: string) => api.getObject('apps/v1', 'deployments', 'default', proxyName(gatewayName)) as Deployment | undefined;
+    const tuned = await waitFor(() => deploymentOf('tuned'), 'tuned deployment');
+    expect(tuned.spec.replicas).toBe(1);
+    expect(tuned.spec.template.spec.containers[0].image).toBe('registry.example.com/envoy:custom');
+    expect(tuned.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+    expect(tuned.metadata.labels).toMatchObject({ team: 'edge', tier: 'small', 'gateway.networking.k8s.io/gateway-name': 'tuned' });
+    expect(tuned.spec.template.metadata.labels).toMatchObject({ team: 'edge', tier: 'small' });
+    expect(tuned.metadata.annotations['example.com/cost-center']).toBe('edge');
+    const tunedService = await waitFor(() => api.getObject('v1', 'services', 'default', proxyName('tuned')), 'tuned service');
+    expect((tunedService.spec as { type: string }).type).toBe('NodePort');
+
+    const plain = await waitFor(() => deploymentOf('classdefault'), 'class default deployment');
+    expect(plain.spec.replicas).toBe(2);
+    expect(plain.spec.template.spec.containers[0].image).toBe(provisioning.envoyImage);
+    expect(plain.metadata.labels.tier).toBeUndefined();
+    const misconfigured = await waitFor(() => deploymentOf('misconfigured'), 'misconfigured deployment');
+    expect(misconfigured.spec.replicas).toBe(2);
+
+    // Editing the Gateway's GatewayParameters is followed.
+    api.apply({
+      apiVersion: PORTICO,
+      kind: 'GatewayParameters',
+      metadata: { name: 'small', namespace: 'default' },
+      spec: { replicas: 4, resources: { requests: { cpu: '1' }, limits: { cpu: '2' } } },
+    });
+    await waitFor(() => deploymentOf('tuned')?.spec.replicas === 4, 'replicas follow');
+    const updated = deploymentOf('tuned')!;
+    expect(updated.spec.template.spec.containers[0].image).toBe(provisioning.envoyImage);
+    expect(updated.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1' }, limits: { cpu: '2' } });
+  });
+
+  it('a Portico label in GatewayParameters cannot take over the Deployment selector', async () => {
+    api.apply({
+      ...gatewayClass(),
+      spec: { controllerName: CONTROLLER, parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'p', namespace: 'default' } },
+    });
+    api.apply({
+      apiVersion: 'gateway.portico.dev/v1alpha1',
+      kind: 'GatewayParameters',
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { labels: { 'gateway.networking.k8s.io/gateway-name': 'someone-else', 'app.kubernetes.io/managed-by': 'me' } },
+    });
+    api.apply(gateway('web'));
+    await start();
+    const deployment = await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', proxyName('web')), 'deployment');
+    const labels = (deployment.metadata as { labels: Record<string, string> }).labels;
+    expect(labels['gateway.networking.k8s.io/gateway-name']).toBe('web');
+    expect(labels['app.kubernetes.io/managed-by']).toBe('portico');
+  });
+
   it('does not provision for other controllers, and not while a follower', async () => {
     api.apply({ apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'theirs' }, spec: { controllerName: 'example.com/other' } });
     api.apply({ ...gateway('foreign'), spec: { gatewayClassName: 'theirs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
