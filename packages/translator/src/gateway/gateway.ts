@@ -1,6 +1,6 @@
 import { resolveGatewayInfrastructureParameters, type Condition, type Gateway, type ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
-import { condition, stamp, type ConditionClock } from '../conditions.js';
+import { condition, stamp, type ConditionClock, type PendingCondition } from '../conditions.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import type { ObjectStatus } from '../result.js';
 import { resolveAddresses } from './addresses.js';
@@ -23,6 +23,28 @@ export interface GatewayBuildContext {
 function infrastructureProblem(resources: ResourceSet, gateway: Gateway): string | undefined {
   const resolved = resolveGatewayInfrastructureParameters(resources, gateway);
   return resolved && !resolved.ok ? resolved.message : undefined;
+}
+
+/** Default Gateway scopes (GEP-3793) this controller implements; `None` means not a default Gateway. */
+const DEFAULT_SCOPES = ['All'];
+
+/**
+ * GEP-3793: a Gateway with `spec.defaultScope` set reports a DefaultGateway condition
+ * (True with its scope); without it (or with `None`) the condition is not set at all.
+ */
+function defaultGatewayCondition(gateway: Gateway): PendingCondition | undefined {
+  const scope: unknown = gateway.spec?.defaultScope;
+  if (scope === undefined || scope === '' || scope === 'None') return undefined;
+  const where = `Gateway ${gateway.metadata.namespace ?? ''}/${gateway.metadata.name} spec.defaultScope`;
+  if (typeof scope !== 'string' || !DEFAULT_SCOPES.includes(scope)) {
+    return {
+      type: 'DefaultGateway',
+      status: false,
+      reason: 'UnsupportedValue',
+      message: `${where}: ${JSON.stringify(scope)} is not a supported scope (All, None); the Gateway is not a default Gateway`,
+    };
+  }
+  return { type: 'DefaultGateway', status: true, reason: 'DefaultGateway', message: `Gateway has default scope ${scope}` };
 }
 
 export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): GatewayModel {
@@ -83,6 +105,8 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
       model.backendClientCertificate = result.secret.name;
     }
   }
+  const defaultGateway = defaultGatewayCondition(gateway);
+  if (defaultGateway) model.extraConditions.push(defaultGateway);
   if (insecure) {
     model.extraConditions.push({
       type: 'InsecureFrontendValidationMode',

@@ -77,6 +77,7 @@ export function grpcRouteAsHttpRoute(route: GRPCRoute): HTTPRoute {
     metadata: route.metadata,
     spec: {
       ...(spec.parentRefs ? { parentRefs: spec.parentRefs } : {}),
+      ...(spec.useDefaultGateways !== undefined ? { useDefaultGateways: spec.useDefaultGateways } : {}),
       ...(spec.hostnames ? { hostnames: spec.hostnames } : {}),
       ...(spec.rules ? { rules: spec.rules.map(convertRule) } : {}),
     },

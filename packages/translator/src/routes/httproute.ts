@@ -4,12 +4,13 @@ import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
+import { meshBackendGrants } from '../mesh/mesh.js';
 import { GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
-import { attachToGateway, countAttachment, resolveParent, type ParentAttachment } from './parents.js';
+import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
@@ -50,6 +51,13 @@ interface CompiledRule {
   timeouts?: { request?: string; backendRequest?: string };
   retry?: { codes: number[]; attempts: number; backoff?: string };
   sessionPersistence?: IRSessionPersistence;
+}
+
+interface CompiledRules {
+  rules: CompiledRule[];
+  invalidRules: CompiledRule[];
+  allInvalid: boolean;
+  refProblems: FilterProblem[];
 }
 
 const DEFAULT_RULE: HTTPRouteRule = { matches: [{ path: { type: 'PathPrefix', value: '/' } }] };
@@ -268,39 +276,49 @@ export function translateHttpRoute(
 ): HttpRouteResult {
   const namespace = route.metadata.namespace ?? '';
   const generation = route.metadata.generation;
-  const parents: ParentAttachment[] = [];
+  const parents: Array<ParentAttachment & { mesh?: boolean }> = [];
   const seen = new Set<string>();
-  for (const ref of route.spec?.parentRefs ?? []) {
+  for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (!resolved || seen.has(resolved.key)) continue;
     seen.add(resolved.key);
-    parents.push(
-      attachToGateway(
-        ctx.resources,
-        {
-          group: GATEWAY_GROUP,
-          kind,
-          namespace,
-          name: route.metadata.name,
-          hostnames: resolved.mesh ? [] : (route.spec?.hostnames ?? []),
-        },
-        ref,
-        resolved.gateway,
-        resolved.parent,
-      ),
+    const attached = attachToGateway(
+      ctx.resources,
+      {
+        group: GATEWAY_GROUP,
+        kind,
+        namespace,
+        name: route.metadata.name,
+        hostnames: resolved.mesh ? [] : (route.spec?.hostnames ?? []),
+      },
+      ref,
+      resolved.gateway,
+      resolved.parent,
     );
+    parents.push(resolved.mesh ? { ...attached, mesh: true } : attached);
   }
   if (parents.length === 0) return { attachments: [] };
 
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
-  const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index, kind));
-  const invalidRules = rules.filter((r) => r.invalid.length > 0);
-  const allInvalid = invalidRules.length === rules.length;
-  const refProblems = rules.flatMap((r) => r.refProblems);
+  // Rules compile once per kind of parent: cross-namespace backendRefs need a ReferenceGrant
+  // under a Gateway, not under a Service (mesh) parent.
+  const compiled = new Map<boolean, CompiledRules>();
+  const compiledFor = (mesh: boolean): CompiledRules => {
+    let entry = compiled.get(mesh);
+    if (!entry) {
+      const ruleCtx = mesh ? { ...ctx, grants: meshBackendGrants(ctx.resources) } : ctx;
+      const rules = specRules.map((rule, index) => compileRule(ruleCtx, route, rule, index, kind));
+      const invalidRules = rules.filter((r) => r.invalid.length > 0);
+      entry = { rules, invalidRules, allInvalid: invalidRules.length === rules.length, refProblems: rules.flatMap((r) => r.refProblems) };
+      compiled.set(mesh, entry);
+    }
+    return entry;
+  };
 
   const attachments: HttpListenerRoutes[] = [];
   const counted = new Set<ListenerModel>();
   const parentStatuses = parents.map((parent) => {
+    const { rules, invalidRules, allInvalid, refProblems } = compiledFor(parent.mesh === true);
     const conditions: PendingCondition[] = [];
     if (parent.rejected) conditions.push(parent.rejected);
     else if (allInvalid) {

@@ -5,7 +5,7 @@ import type { ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef } from './backends.js';
-import { attachToGateway, countAttachment, resolveParent, type ParentAttachment } from './parents.js';
+import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
 // TCPRoute, UDPRoute and TLSRoute: routes without HTTP semantics. Each attached route
@@ -91,7 +91,7 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     const namespace = route.metadata.namespace ?? '';
     const parents: ParentAttachment[] = [];
     const seen = new Set<string>();
-    for (const ref of route.spec?.parentRefs ?? []) {
+    for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
       const resolved = resolveParent(ctx.gateways, ref, namespace);
       if (!resolved || seen.has(resolved.key)) continue;
       seen.add(resolved.key);

@@ -178,6 +178,42 @@ export function resolveParent(
   return undefined;
 }
 
+/** GEP-3793 scope that makes no Gateway a default one / asks for no default Gateway. */
+const NO_DEFAULT_SCOPE = 'None';
+/** The scopes implemented (the only one GEP-3793 defines besides None). */
+const DEFAULT_SCOPES: readonly string[] = ['All'];
+
+/** The route spec fields that choose parents. */
+export interface RouteParentSpec {
+  parentRefs?: readonly ParentReference[];
+  useDefaultGateways?: string;
+}
+
+/** Whether a Gateway is a default Gateway (GEP-3793) for the given scope. */
+export function isDefaultGatewayFor(gateway: GatewayModel, scope: string | undefined): boolean {
+  const gatewayScope = gateway.gateway.spec?.defaultScope;
+  return typeof scope === 'string' && DEFAULT_SCOPES.includes(scope) && gatewayScope === scope;
+}
+
+/**
+ * The parentRefs a route is attached through: its own, then (GEP-3793 default Gateways)
+ * one per Gateway of ours whose `spec.defaultScope` matches the route's
+ * `useDefaultGateways`, in Gateway order. A defaulted parent behaves exactly as if the
+ * route named that Gateway (allowedRoutes, hostnames and status all apply), and its
+ * status entry names that Gateway. Without a matching default Gateway the field is
+ * ignored, as the GEP requires.
+ */
+export function routeParentRefs(gateways: ReadonlyMap<string, GatewayModel>, spec: RouteParentSpec | undefined): ParentReference[] {
+  const refs: ParentReference[] = [...(spec?.parentRefs ?? [])];
+  const scope = spec?.useDefaultGateways;
+  if (typeof scope !== 'string' || scope === NO_DEFAULT_SCOPE || !DEFAULT_SCOPES.includes(scope)) return refs;
+  const defaults = [...gateways.values()]
+    .filter((gateway) => isDefaultGatewayFor(gateway, scope))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const gateway of defaults) refs.push({ group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace, name: gateway.name });
+  return refs;
+}
+
 /**
  * Counts a route once per listener in `attachedRoutes`, however many of its parentRefs
  * select that listener (e.g. one by sectionName and one for the whole Gateway).
