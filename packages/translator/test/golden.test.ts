@@ -9,7 +9,8 @@ import { selfSignedCertificate, type TestCertificate } from './certs.js';
 
 // Golden tests: each test/golden/<feature>.in.yaml is translated and compared with
 // <feature>.out.yaml (statuses + IR). Run with UPDATE_GOLDEN=1 to rewrite the expected
-// files, then review the diff line by line.
+// files, then review the diff line by line. `mesh-*` cases translate with the mesh (GAMMA)
+// enabled; the others without it.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(here, 'golden');
@@ -38,10 +39,10 @@ function substitute(input: string): string {
   });
 }
 
-function render(input: string, source: string, keepFeatureList: boolean): string {
+function render(input: string, source: string, keepFeatureList: boolean, mesh: boolean): string {
   const loaded = loadManifests(substitute(input), source);
   expect(loaded.problems).toEqual([]);
-  const translated = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER });
+  const translated = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER, ...(mesh ? { mesh: true } : {}) });
   const result = keepFeatureList ? translated : { ...translated, statuses: translated.statuses.map(withoutFeatureList) };
   // Private keys are test fixtures, but keep them out of reviewable output anyway.
   const secrets = result.ir.secrets.map((s) => ({
@@ -79,7 +80,7 @@ describe('golden', () => {
     it(name, () => {
       const inputPath = join(goldenDir, `${name}.in.yaml`);
       const outputPath = join(goldenDir, `${name}.out.yaml`);
-      const actual = render(readFileSync(inputPath, 'utf8'), `${name}.in.yaml`, name === 'gatewayclass');
+      const actual = render(readFileSync(inputPath, 'utf8'), `${name}.in.yaml`, name === 'gatewayclass', name.startsWith('mesh-'));
       if (process.env.UPDATE_GOLDEN === '1' || !existsSync(outputPath)) {
         if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`${outputPath} missing: run with UPDATE_GOLDEN=1`);
         writeFileSync(outputPath, actual);
