@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   effectiveGatewayParameters,
@@ -176,5 +177,44 @@ describe('parametersRef resolution', () => {
     expect(parametersFromConfigMapData({ replicas: 'many', serviceType: 'Bogus' })).toEqual({});
     expect(parametersFromConfigMapData({ replicas: ' ' })).toEqual({});
     expect(mergeGatewayParameters({ labels: { a: '1' } }, {})).toEqual({ labels: { a: '1' } });
+  });
+});
+
+describe('GatewayParameters properties', () => {
+  const field = fc.constantFrom('replicas', 'image', 'serviceType', 'resources', 'labels', 'annotations', 'requests', 'limits', 'cpu', 'memory', 'x');
+  const value = fc.letrec<{ node: unknown }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      fc.anything({ maxDepth: 1 }),
+      fc.constantFrom('100m', '1Gi', 'NodePort', '', '-1', 3, 1001, 2.5),
+      fc.dictionary(field, tie('node'), { maxKeys: 4 }),
+    ),
+  })).node;
+
+  it('validation never throws, and every accepted spec merges and provisions as given', () => {
+    fc.assert(
+      fc.property(value, (spec) => {
+        const problems = gatewayParametersProblems(spec);
+        for (const problem of problems) expect(problem).toMatch(/^spec[.:[]/);
+        if (problems.length === 0 && spec !== undefined) {
+          const accepted = spec as Record<string, unknown>;
+          expect(mergeGatewayParameters({}, accepted)).toEqual(accepted);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a valid GatewayParameters resolves to its spec; any problem makes the reference invalid', () => {
+    fc.assert(
+      fc.property(value, (spec) => {
+        const resources = ResourceSet.from([
+          { apiVersion: 'gateway.portico.dev/v1alpha1', kind: 'GatewayParameters', metadata: { name: 'p', namespace: 'ns' }, spec },
+        ]);
+        const resolved = resolveParametersRef(resources, { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'p' }, 'ns', 'f');
+        expect(resolved.ok).toBe(gatewayParametersProblems(spec).length === 0);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
