@@ -10,6 +10,8 @@ import {
   resolveParametersRef,
   ResourceSet,
   type Gateway,
+  type GatewayParameters,
+  type GatewayParametersSpec,
 } from '../src/index.js';
 
 const PARAMETERS = `
@@ -208,9 +210,13 @@ describe('GatewayParameters properties', () => {
   it('a valid GatewayParameters resolves to its spec; any problem makes the reference invalid', () => {
     fc.assert(
       fc.property(value, (spec) => {
-        const resources = ResourceSet.from([
-          { apiVersion: 'gateway.portico.dev/v1alpha1', kind: 'GatewayParameters', metadata: { name: 'p', namespace: 'ns' }, spec },
-        ]);
+        const parameters: GatewayParameters = {
+          apiVersion: 'gateway.portico.dev/v1alpha1',
+          kind: 'GatewayParameters',
+          metadata: { name: 'p', namespace: 'ns' },
+          spec: spec as GatewayParametersSpec,
+        };
+        const resources = ResourceSet.from([parameters]);
         const resolved = resolveParametersRef(resources, { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'p' }, 'ns', 'f');
         expect(resolved.ok).toBe(gatewayParametersProblems(spec).length === 0);
       }),
