@@ -94,6 +94,12 @@ export interface IRRouteConfig {
    * the SNI-selected listener must be refused with 421 (misdirected request).
    */
   detectMisdirected?: boolean;
+  /**
+   * Sidecar outbound traffic: a request whose Host matches no virtual host goes, unchanged,
+   * to the address the client connected to (a pod IP, a destination outside the mesh)
+   * instead of getting a 404.
+   */
+  passthrough?: boolean;
 }
 
 export interface IRVirtualHost {

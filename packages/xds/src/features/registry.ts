@@ -9,6 +9,7 @@ import type { XdsFeature } from './feature.js';
 import { headerMutationFeature } from './header_mutation.js';
 import { mirrorFeature } from './mirror.js';
 import { misdirectedFeature } from './misdirected.js';
+import { passthroughFeature } from './passthrough.js';
 import { proxylessGrpcFeature } from './proxyless_grpc.js';
 import { redirectFeature } from './redirect.js';
 import { retryFeature } from './retry.js';
@@ -40,6 +41,7 @@ export const FEATURES: readonly XdsFeature[] = [
   websocketFeature,
   // Route configuration and listener level.
   misdirectedFeature,
+  passthroughFeature,
   proxylessGrpcFeature,
   tlsFeature,
   tcpProxyFeature,
