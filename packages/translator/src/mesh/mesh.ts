@@ -13,6 +13,8 @@ import { compareStrings, GATEWAY_GROUP } from '../util.js';
 // namespace. Clients are Envoy sidecars (one outbound listener per port, one virtual host
 // per Service) and proxyless gRPC clients (one api_listener per `host:port` target), so
 // mesh configuration is served per client namespace, proxy group `mesh/<namespace>`.
+// A request to a destination no Service covers (a pod IP, an address outside the mesh)
+// is passed through unchanged (GEP-1294: only a Service frontend gets its routes).
 //
 // Each Service becomes a parent model with one listener per Service port, so routes
 // attach to it through the same code as to Gateways: sectionName selects a port by
@@ -212,7 +214,8 @@ export function buildMeshGateways(
           type: 'http',
           name,
           match: { transport: 'raw' },
-          routeConfig: { name, virtualHosts },
+          // A sidecar sends what no Service's virtual host covers (e.g. a pod IP) straight through.
+          routeConfig: { name, virtualHosts, passthrough: true },
         };
         return { name, address: '0.0.0.0', port, filterChains: [chain] };
       });
