@@ -1,6 +1,7 @@
 // explainRequest: walks a request through the Envoy resources the way Envoy handles it:
 // listener → filter chain → network filter → HTTP connection manager → route table → HTTP filters
 // → router (redirect, direct response or upstream cluster). Reads Envoy resources only.
+import { isIP } from 'node:net';
 import type { EnvoyResource, EnvoyResources } from '@portico/xds';
 import { viewCluster } from './cluster.js';
 import { evaluateCors, type CorsEvaluation } from './cors.js';
@@ -46,13 +47,23 @@ interface Ctx {
   steps: TraceStep[];
   wantedCluster?: string;
   sourceAddress?: string;
+  /** The connection's original destination (what an ORIGINAL_DST cluster connects to). */
+  originalDestination?: { address: string; port: number };
+}
+
+/** The address the client dialled: given, or the authority's host when that is an IP literal. */
+function originalDestination(request: ExplainRequest, normalized: ExplainTrace['request']): Ctx['originalDestination'] {
+  const given = request.destinationAddress?.replace(/^\[(.*)\]$/, '$1');
+  if (given && isIP(given)) return { address: given, port: normalized.port };
+  const host = splitHostPort(normalized.authority).host.replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) ? { address: host, port: normalized.port } : undefined;
 }
 
 export function explainRequest(resources: EnvoyResources, request: ExplainRequest): ExplainTrace {
   const req = normalizeRequest(request);
   const steps: TraceStep[] = [];
   const trace: ExplainTrace = { request: req, outcome: 'connection_rejected', summary: '', steps, clusters: [], mirrors: [], unsupported: [], unknowns: [] };
-  const ctx: Ctx = { resources, trace, steps, wantedCluster: request.cluster, sourceAddress: request.sourceAddress };
+  const ctx: Ctx = { resources, trace, steps, wantedCluster: request.cluster, sourceAddress: request.sourceAddress, originalDestination: originalDestination(request, req) };
   const conn: ConnectionContext = {
     port: req.port,
     transport: req.transport,
@@ -161,12 +172,26 @@ function clusterCandidate(ctx: Ctx, name: string, weight: number, total: number)
     candidate.localReplyStatus = view.failure.status;
     candidate.localReplyReason = view.failure.reason;
   }
-  const eps = view.endpoints.map((e) => `${e.address}${e.port !== undefined ? `:${e.port}` : ''}${e.healthStatus !== 'UNKNOWN' && e.healthStatus !== 'HEALTHY' ? ` (${e.healthStatus})` : ''}`);
+  if (view.type === 'ORIGINAL_DST') {
+    // original_dst_cluster.cc: the host is the downstream connection's local (pre-redirect) address.
+    const destination = ctx.originalDestination;
+    if (destination) {
+      candidate.endpoints = [{ address: destination.address, port: destination.port, healthStatus: 'HEALTHY', priority: 0 }];
+    } else {
+      candidate.localReplyStatus = 503;
+      candidate.localReplyReason = `cluster ${name} (ORIGINAL_DST): the connection's original destination is not known (give destinationAddress)`;
+      ctx.trace.unknowns.push('the original destination address of the connection (ORIGINAL_DST cluster)');
+    }
+    if (obj(obj(ctx.resources.clusters.find((c) => c.name === name)?.message)?.original_dst_lb_config)?.use_http_header) {
+      ctx.trace.unsupported.push(`cluster ${name}: original_dst_lb_config.use_http_header`);
+    }
+  }
+  const eps = candidate.endpoints.map((e) => `${e.address}${e.port !== undefined ? `:${e.port}` : ''}${e.healthStatus !== 'UNKNOWN' && e.healthStatus !== 'HEALTHY' ? ` (${e.healthStatus})` : ''}`);
   ctx.steps.push({
     stage: 'cluster',
-    result: view.failure ? 'rejected' : 'info',
+    result: candidate.localReplyStatus !== undefined ? 'rejected' : 'info',
     name,
-    summary: `cluster ${name}${view.type ? ` (${view.type})` : ''}${total > 0 && weight !== total ? ` weight ${weight}/${total} = ${(candidate.share * 100).toFixed(1)}%` : ''}: ${view.failure ? view.failure.reason : `${view.endpoints.length} endpoint(s) ${eps.join(', ')}`}`,
+    summary: `cluster ${name}${view.type ? ` (${view.type})` : ''}${total > 0 && weight !== total ? ` weight ${weight}/${total} = ${(candidate.share * 100).toFixed(1)}%` : ''}: ${candidate.localReplyReason ?? `${candidate.endpoints.length} endpoint(s) ${eps.join(', ')}`}`,
     notes: view.notes.length ? view.notes : undefined,
     source: view.source,
   });

@@ -26,6 +26,12 @@ export interface ExplainRequest {
   /** Downstream remote address, used only where Envoy uses it (x-forwarded-for with use_remote_address). */
   sourceAddress?: string;
   /**
+   * IP address the client connected to: the connection's original destination, which an
+   * ORIGINAL_DST (passthrough) cluster forwards to. Default: the host of `authority` when it
+   * is an IP literal; otherwise unknown (a hostname was resolved by the client).
+   */
+  destinationAddress?: string;
+  /**
    * Start at the listener with this name instead of selecting one by port: an api_listener (the
    * name a proxyless gRPC client resolves, e.g. `echo.default.svc:50051`) or any served listener.
    */
