@@ -18,6 +18,8 @@ interface TraceCluster {
   name: string;
   weight: number;
   exists: boolean;
+  type?: string;
+  endpoints?: Array<{ address: string; port?: number }>;
   source?: Record<string, unknown>;
   localReplyStatus?: number;
   localReplyReason?: string;
@@ -83,6 +85,8 @@ function backendsOf(trace: TraceSubset): ForwardBackend[] {
         const service = serviceOf(cluster.source);
         const backend: ForwardBackend = { cluster: cluster.name, weight: cluster.weight };
         if (service) backend.service = service;
+        const destination = cluster.type === 'ORIGINAL_DST' ? cluster.endpoints?.[0] : undefined;
+        if (destination) backend.destination = { address: destination.address, ...(destination.port !== undefined ? { port: destination.port } : {}) };
         if (cluster.request) backend.request = upstreamView(cluster.request);
         if (cluster.upstreamTls) backend.upstreamTls = true;
         if (cluster.upstreamTlsServerName) backend.upstreamTlsServerName = cluster.upstreamTlsServerName;
@@ -218,6 +222,7 @@ export function createExplainDataPath(
           ...(request.sni !== undefined ? { sni: request.sni } : {}),
           ...(request.protocol === 'HTTP/1.1' && request.scheme === 'https' ? { alpn: ['http/1.1'] } : {}),
           ...(request.clientCertificate ? { clientCertificate: { valid: true } } : {}),
+          ...(request.destinationAddress ? { destinationAddress: request.destinationAddress } : {}),
         }) as TraceSubset;
         const answer = answerFromTrace(trace);
         if (answer.kind === 'forward') {

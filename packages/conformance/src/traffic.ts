@@ -4,6 +4,7 @@
 // here: which pod answers, what it reports, which response headers it sets.
 // Statistical upstream checks (weighted splits, percentage mirrors) are decided
 // deterministically from the configured weights and percentages.
+import { isIP } from 'node:net';
 import type { TranslationResult } from '@portico/translator';
 import type { FakeCluster } from './cluster.js';
 import type { Assertion } from './model.js';
@@ -25,6 +26,8 @@ export interface DataPathRequest {
   clientCertificate?: boolean;
   /** Connection-level probes (tcp/udp assertions) carry no HTTP request; default `http`. */
   layer?: 'http' | 'tcp' | 'udp';
+  /** IP address the client connects to, when the request names one (a mesh client sending to a pod IP). */
+  destinationAddress?: string;
 }
 
 export interface RetryPolicy {
@@ -76,6 +79,8 @@ export interface ForwardBackend {
   upstreamTlsServerName?: string;
   /** PEM certificate chain the proxy presents to this backend. */
   upstreamClientCertificate?: string;
+  /** For a passthrough (original destination) cluster: the address the proxy connects to. */
+  destination?: { address: string; port?: number };
 }
 
 /** What the proxy does with one request. */
@@ -279,9 +284,18 @@ export function observe(
   const localFailure = (status: number, why: string): Observed =>
     answer.kind === 'stream' ? { headers: {}, mirroredTo, reason: `${answer.reason}; ${why}` } : { status, headers: {}, mirroredTo, reason: `${answer.reason}; ${why}` };
   if (backend.localReplyStatus !== undefined) return localFailure(backend.localReplyStatus, backend.localReplyReason ?? 'local reply');
-  if (!backend.service) return localFailure(503, `cluster ${backend.cluster} has no Service`);
-  const pods = servingPods(cluster, backend.service);
-  if (pods.length === 0) return localFailure(503, `no ready endpoints for ${backend.service.namespace}/${backend.service.name}`);
+  let pods: Array<{ name: string; namespace: string }>;
+  if (backend.service) {
+    pods = servingPods(cluster, backend.service);
+    if (pods.length === 0) return localFailure(503, `no ready endpoints for ${backend.service.namespace}/${backend.service.name}`);
+  } else if (backend.destination) {
+    // Passed through to an address: whichever pod has it answers, or nothing does.
+    const pod = cluster.podByAddress(backend.destination.address);
+    if (!pod) return localFailure(503, `no pod has address ${backend.destination.address}: connection refused`);
+    pods = [{ name: pod.name, namespace: pod.namespace }];
+  } else {
+    return localFailure(503, `cluster ${backend.cluster} has no Service`);
+  }
   // A TLS-passthrough or TCP stream reaches the backend unchanged.
   const upstream: UpstreamView =
     answer.kind === 'forward'
@@ -562,6 +576,8 @@ function meshRoute(a: Assertion, context: TrafficContext, grpc: boolean): MeshRo
   const scheme = spec.scheme === 'https' ? 'https' : 'http';
   const port = explicitPort ? Number(explicitPort[1]) : defaultPort(scheme);
   const target: Target = { kind: 'Service', namespace: from.namespace ?? 'default', name: host, port };
+  const hostOnly = explicitPort ? host.slice(0, -explicitPort[0].length) : host;
+  const destinationAddress = isIP(hostOnly.replace(/^\[(.*)\]$/, '$1')) ? hostOnly.replace(/^\[(.*)\]$/, '$1') : undefined;
   const request: DataPathRequest = grpc
     ? {
         protocol: 'gRPC',
@@ -582,7 +598,7 @@ function meshRoute(a: Assertion, context: TrafficContext, grpc: boolean): MeshRo
         headers: spec.headers ?? {},
         echoSetResponseHeaders: spec.echoSetResponseHeaders ?? null,
       });
-  return { group: `mesh/${target.namespace}`, request };
+  return { group: `mesh/${target.namespace}`, request: destinationAddress ? { ...request, destinationAddress } : request };
 }
 
 /** Upstream's mesh checks skip the fields listed in `notVerifiedUpstream`; so does the replay. */

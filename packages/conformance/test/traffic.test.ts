@@ -271,6 +271,26 @@ describe('mesh (sidecar) clients', () => {
     expect(groups).toEqual(['mesh/mesh-client']);
     expect(evaluateTraffic({ ...weighted, weights: { 'infra-backend-v1': 0.5, 'infra-backend-v2': 0.5 } }, ctx).passed).toBe(false);
   });
+  it('a request to a pod IP names it as the destination, and a passthrough answer reaches the pod with that address', () => {
+    const pod = backendCluster().pods().find((p) => p.deployment === 'infra-backend-v2')!;
+    const passthrough = (address: string) => (r: DataPathRequest): DataPathAnswer => ({
+      kind: 'forward',
+      backends: [{ cluster: 'passthrough', weight: 1, destination: { address, port: r.port } }],
+      upstream: { method: r.method, authority: r.authority, path: r.path, headers: r.headers },
+      reason: 'passthrough',
+    });
+    const toPod = { request: { protocol: 'HTTP', scheme: 'http', method: 'GET', host: `${pod.ipv4}:8080`, path: '/', query: null, headers: {} }, backend: { name: 'infra-backend-v2', namespace: null } };
+    const reached = recordingContext(passthrough(pod.ipv4));
+    expect(evaluateTraffic(meshAssertion(toPod), reached.ctx)).toMatchObject({ passed: true, evaluated: true });
+    expect(reached.sent[0]).toMatchObject({ authority: `${pod.ipv4}:8080`, port: 8080, destinationAddress: pod.ipv4 });
+    // Nobody has the address: the connection fails, which is not a 200.
+    const nowhere = recordingContext(passthrough('192.0.2.99'));
+    expect(evaluateTraffic(meshAssertion(toPod), nowhere.ctx).passed).toBe(false);
+    // A Service name is not an address: the client resolves it, the request names no destination.
+    const byName = recordingContext((r) => forward(r, [['infra-backend-v1', 1]]));
+    evaluateTraffic(meshAssertion(), byName.ctx);
+    expect(byName.sent[0]?.destinationAddress).toBeUndefined();
+  });
   it('connection-level mesh probes stay not evaluated', () => {
     const { ctx } = recordingContext(() => ({ kind: 'reset', reason: '' }));
     expect(evaluateTraffic(meshAssertion({ type: 'tcp' }), ctx)).toMatchObject({ passed: false, evaluated: false });
