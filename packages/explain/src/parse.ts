@@ -1,5 +1,6 @@
 // Turns CLI-style pieces into an ExplainRequest, e.g.
 //   GET http://www.example.com:8080/api?x=1 -H 'x-canary: true' --sni foo --port 8443
+import { isIP } from 'node:net';
 import type { ExplainRequest } from './types.js';
 
 export class ExplainArgsError extends Error {}
@@ -11,7 +12,8 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPT
  * `host[:port]/path` taken as http), and options:
  *   -H/--header 'name: value' (repeatable), -X/--method M, --port N (destination port),
  *   --sni NAME / --no-sni, --alpn a,b, --client-cert valid|invalid, --cluster NAME, --source ADDR,
- *   --listener NAME (start at a listener by name, e.g. an api_listener).
+ *   --listener NAME (start at a listener by name, e.g. an api_listener), --destination IP (the
+ *   address the client connected to, for ORIGINAL_DST passthrough clusters).
  */
 export function parseExplainArgs(args: string[]): ExplainRequest {
   const request: ExplainRequest = {};
@@ -76,6 +78,10 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
         request.sourceAddress = next(i, a);
         i++;
         break;
+      case '--destination':
+        request.destinationAddress = next(i, a);
+        i++;
+        break;
       default:
         if (a.startsWith('-')) throw new ExplainArgsError(`unknown option ${a}`);
         if (url === undefined && request.method === undefined && METHODS.has(a.toUpperCase()) && !a.includes('/')) request.method = a.toUpperCase();
@@ -102,6 +108,9 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
     // An explicit Host header overrides the URL's authority; the URL still gives the port.
     const explicitPort = /:(\d+)$/.exec(m[2]);
     if (request.port === undefined && explicitPort) request.port = Number(explicitPort[1]);
+    // Like curl, the connection still goes to the URL's address when it is one.
+    const urlHost = m[2].replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (request.destinationAddress === undefined && isIP(urlHost)) request.destinationAddress = urlHost;
     request.authority = headers[hostHeader][1];
     headers.splice(hostHeader, 1);
   }

@@ -13,7 +13,11 @@ describe('parseExplainArgs', () => {
   });
   it('a Host header overrides the authority; the URL port stays the destination port', () => {
     const r = parseExplainArgs(['http://10.0.0.1:8080/', '-H', 'Host: foo.test']);
-    expect(r).toMatchObject({ authority: 'foo.test', port: 8080 });
+    expect(r).toMatchObject({ authority: 'foo.test', port: 8080, destinationAddress: '10.0.0.1' });
+    expect(parseExplainArgs(['http://www.test/', '-H', 'Host: foo.test']).destinationAddress).toBeUndefined();
+  });
+  it('--destination gives the address the client connected to', () => {
+    expect(parseExplainArgs(['http://api.example.com:8080/', '--destination', '203.0.113.7'])).toMatchObject({ destinationAddress: '203.0.113.7' });
   });
   it('tcp:// and udp:// URLs select the transport', () => {
     expect(parseExplainArgs(['udp://dns.test:5300'])).toMatchObject({ transport: 'udp', authority: 'dns.test:5300' });
