@@ -1,0 +1,80 @@
+// Certificates for tests, generated when the tests run (never checked in). EC P-256
+// keeps generation in the millisecond range.
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+
+export interface TestCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+/**
+ * A self-signed certificate for `dnsNames` (default: the common name). It is a CA as well and
+ * allows server and client auth, so one certificate is enough for a one-CA mTLS test.
+ */
+export async function selfSignedCertificate(commonName: string, dnsNames: string[] = [commonName]): Promise<TestCertificate> {
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 24 * 3600 * 1000),
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    signingAlgorithm: EC,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return {
+    certificatePem: certificate.toString('pem'),
+    privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+  };
+}
+
+/**
+ * Manifests name generated key material with `${TLS_CRT_B64:name}` / `${TLS_KEY_B64:name}`:
+ * the base64 PEM of a self-signed certificate for `name`.example.com and *.example.com.
+ */
+const PLACEHOLDER = /\$\{(TLS_CRT_B64|TLS_KEY_B64):([a-z0-9-]+)\}/g;
+
+/** Certificate names a text's placeholders use, sorted. */
+export function certificatePlaceholderNames(text: string): string[] {
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[2] as string))].sort();
+}
+
+/** Generates one certificate per placeholder name used in `texts`. */
+export async function certificatesForPlaceholders(...texts: string[]): Promise<Map<string, TestCertificate>> {
+  const certificates = new Map<string, TestCertificate>();
+  for (const name of certificatePlaceholderNames(texts.join('\n'))) {
+    certificates.set(name, await selfSignedCertificate(`${name}.example.com`, [`${name}.example.com`, '*.example.com']));
+  }
+  return certificates;
+}
+
+/** Replaces every placeholder with its certificate's base64 PEM; an unknown name throws. */
+export function fillCertificatePlaceholders(text: string, certificates: ReadonlyMap<string, TestCertificate>): string {
+  return text.replace(PLACEHOLDER, (_match, kind: string, name: string) => {
+    const certificate = certificates.get(name);
+    if (!certificate) throw new Error(`no generated certificate ${name}`);
+    const pem = kind === 'TLS_CRT_B64' ? certificate.certificatePem : certificate.privateKeyPem;
+    return Buffer.from(pem).toString('base64');
+  });
+}
+
+/**
+ * Strings by which a private key would be recognised in output: the PEM's base64 body and
+ * the base64 of the whole PEM (how a Secret's `data` carries it).
+ */
+export function privateKeyTraces(certificate: TestCertificate): string[] {
+  const body = certificate.privateKeyPem.split('\n').filter((line) => line && !line.startsWith('-----'));
+  return [body[0] as string, Buffer.from(certificate.privateKeyPem).toString('base64').slice(0, 64)];
+}

@@ -1,0 +1,9 @@
+export {
+  certificatePlaceholderNames,
+  certificatesForPlaceholders,
+  fillCertificatePlaceholders,
+  privateKeyTraces,
+  selfSignedCertificate,
+  type TestCertificate,
+} from './certs.js';
+export { loadFixture, type Fixture } from './fixtures.js';
