@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import type { IRCluster } from '@portico/ir';
+import { selfSignedCertificate } from '@portico/test-support';
 import { translate, type ObjectStatus } from '../src/index.js';
-import { selfSignedCertificate } from './certs.js';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
 let caPem = '';

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ResourceSet, loadManifests } from '@portico/api';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
 import { translate, type ObjectStatus } from '../src/index.js';
-import { selfSignedCertificate, type TestCertificate } from './certs.js';
 
 // Golden tests: each test/golden/<feature>.in.yaml is translated and compared with
 // <feature>.out.yaml (statuses + IR). Run with UPDATE_GOLDEN=1 to rewrite the expected
@@ -27,20 +27,10 @@ function withoutFeatureList(status: ObjectStatus): ObjectStatus {
 // Key material is generated when the tests run, never checked in: inputs name it with
 // `${TLS_CRT_B64:name}` / `${TLS_KEY_B64:name}` (base64 PEM of a self-signed certificate for
 // `name`.example.com and *.example.com), and rendered output replaces PEM with a marker.
-const PLACEHOLDER = /\$\{(TLS_CRT_B64|TLS_KEY_B64):([a-z0-9-]+)\}/g;
-const certificates = new Map<string, TestCertificate>();
-
-function substitute(input: string): string {
-  return input.replace(PLACEHOLDER, (_match, kind: string, name: string) => {
-    const certificate = certificates.get(name);
-    if (!certificate) throw new Error(`no generated certificate ${name}`);
-    const pem = kind === 'TLS_CRT_B64' ? certificate.certificatePem : certificate.privateKeyPem;
-    return Buffer.from(pem).toString('base64');
-  });
-}
+let certificates = new Map<string, TestCertificate>();
 
 function render(input: string, source: string, keepFeatureList: boolean, mesh: boolean): string {
-  const loaded = loadManifests(substitute(input), source);
+  const loaded = loadManifests(fillCertificatePlaceholders(input, certificates), source);
   expect(loaded.problems).toEqual([]);
   const translated = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER, ...(mesh ? { mesh: true } : {}) });
   const result = keepFeatureList ? translated : { ...translated, statuses: translated.statuses.map(withoutFeatureList) };
@@ -64,13 +54,7 @@ const cases = readdirSync(goldenDir)
 
 describe('golden', () => {
   beforeAll(async () => {
-    const names = new Set<string>();
-    for (const name of cases) {
-      for (const match of readFileSync(join(goldenDir, `${name}.in.yaml`), 'utf8').matchAll(PLACEHOLDER)) names.add(match[2]!);
-    }
-    for (const name of names) {
-      certificates.set(name, await selfSignedCertificate(`${name}.example.com`, [`${name}.example.com`, '*.example.com']));
-    }
+    certificates = await certificatesForPlaceholders(...cases.map((name) => readFileSync(join(goldenDir, `${name}.in.yaml`), 'utf8')));
   });
 
   it('has cases', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
+import { selfSignedCertificate } from '@portico/test-support';
 import { translate } from '../src/index.js';
-import { selfSignedCertificate } from './certs.js';
 import { irProblems } from './wellformed.js';
 
 // Arbitrary Gateways, HTTPRoutes, Services and EndpointSlices drawn from small name pools
