@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADS_SERVICE, discoveryPackage, lookupService, type DiscoveryRequest, type DiscoveryResponse } from '@portico/server';
+import { selfSignedCertificate } from '@portico/test-support';
 import { TYPE_URLS } from '@portico/xds';
-import { selfSignedCertificate } from './certs.js';
 import { PORTICO_BIN, QUICKSTART, REPO_ROOT } from './helpers.js';
 
 interface LogLine {
@@ -152,8 +152,8 @@ describe('portico serve', { timeout: 90_000 }, () => {
     const identity = await selfSignedCertificate('portico.test');
     const cert = join(dir, 'xds.crt');
     const key = join(dir, 'xds.key');
-    await writeFile(cert, identity.cert);
-    await writeFile(key, identity.key);
+    await writeFile(cert, identity.certificatePem);
+    await writeFile(key, identity.privateKeyPem);
     const serve = new ServeProcess(['--xds-tls-cert', cert, '--xds-tls-key', key, '--xds-tls-ca', cert]);
     try {
       await serve.waitFor(() => serve.port('xds server listening') !== undefined, 'xds port');
@@ -161,8 +161,8 @@ describe('portico serve', { timeout: 90_000 }, () => {
       await pollReady(admin, serve);
       const port = serve.port('xds server listening')!;
       const target = { 'grpc.ssl_target_name_override': 'portico.test', 'grpc.default_authority': 'portico.test' };
-      const ca = Buffer.from(identity.cert);
-      const mutual = grpc.credentials.createSsl(ca, Buffer.from(identity.key), Buffer.from(identity.cert));
+      const ca = Buffer.from(identity.certificatePem);
+      const mutual = grpc.credentials.createSsl(ca, Buffer.from(identity.privateKeyPem), Buffer.from(identity.certificatePem));
       const listeners = await fetchListenersOverAds(port, 'default/quickstart', mutual, target);
       expect(listeners.resources.length).toBeGreaterThanOrEqual(1);
       await expect(fetchListenersOverAds(port, 'default/quickstart', grpc.credentials.createSsl(ca), target)).rejects.toThrow();

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadFixture, privateKeyTraces, type TestCertificate } from '@portico/test-support';
 import { QUICKSTART, runInProcess as runPortico, runPortico as spawnPortico } from './helpers.js';
 
-const HTTPS_FIXTURE = fileURLToPath(new URL('./fixtures/https.yaml', import.meta.url));
+// An HTTPS Gateway whose Secret carries a key pair generated for this run (written to `dir`).
+let HTTPS_FIXTURE: string;
+let httpsCertificate: TestCertificate;
 
 interface Condition {
   type: string;
@@ -28,6 +31,10 @@ const condition = (conditions: Condition[] | undefined, type: string) => conditi
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+  const https = await loadFixture('https.yaml');
+  httpsCertificate = https.certificates.get('www')!;
+  HTTPS_FIXTURE = join(dir, 'https.yaml');
+  await writeFile(HTTPS_FIXTURE, https.text);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -95,6 +102,7 @@ describe('portico translate', () => {
     expect(group.secrets).toHaveLength(1);
     expect(JSON.stringify(group.secrets[0])).toContain('BEGIN CERTIFICATE');
     expect(result.stdout).not.toMatch(/PRIVATE KEY/);
+    for (const trace of privateKeyTraces(httpsCertificate)) expect(result.stdout).not.toContain(trace);
     expect(xds.rejected).toEqual([]);
   });
 
@@ -106,11 +114,12 @@ describe('portico translate', () => {
     const body = (Array.isArray(all) ? all[0] : all).toJS() as { items: Item[]; xds: { groups: Record<string, unknown> } };
     expect(body.items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Service', 'EndpointSlice', 'Secret']);
     expect(body.items.find((i) => i.kind === 'Secret')).toMatchObject({
-      stringData: { 'tls.crt': '<redacted>', 'tls.key': '<redacted>' },
+      data: { 'tls.crt': '<redacted>', 'tls.key': '<redacted>' },
     });
     expect(condition(body.items[1].status?.conditions, 'Programmed')?.status).toBe('True');
     expect(Object.keys(body.xds.groups)).toEqual(['default/secure']);
     expect(result.stdout).not.toMatch(/PRIVATE KEY/);
+    for (const trace of privateKeyTraces(httpsCertificate)) expect(result.stdout).not.toContain(trace);
   });
 
   it('fails with a message naming an unreadable file (the real binary)', async () => {
