@@ -2,42 +2,31 @@
 // buildXds() → SnapshotCache → ADS → @grpc/grpc-js-xds, which follows the method/header
 // match and the weights to two real local gRPC servers. Nothing is added to the
 // translator's output: the api_listener, routes, clusters and endpoints are its own.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { ResourceSet, loadManifests } from '@portico/api';
-import { translate } from '@portico/translator';
-import { buildXds, type XdsBuildResult } from '@portico/xds';
+import type { XdsBuildResult } from '@portico/xds';
 import { SnapshotCache, startXdsServer } from '../src/index.js';
 import { startEchoBackend, XdsEchoClient, type EchoBackend } from './support/echo.js';
+import { pipeline } from './support/pipeline.js';
 
 grpcXds.register();
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'grpcroute-mesh.yaml');
 const GROUP = 'mesh/e2e';
 const TARGET = 'xds:///echo.e2e.svc.cluster.local:50051';
 let backendA: EchoBackend;
 let backendB: EchoBackend;
 
-function pipeline(edit: (yaml: string) => string = (yaml) => yaml): XdsBuildResult {
-  const text = edit(fs.readFileSync(FIXTURE, 'utf8'))
-    .replaceAll('${PORT_A}', String(backendA.port))
-    .replaceAll('${PORT_B}', String(backendB.port));
-  const loaded = loadManifests(text, 'grpcroute-mesh.yaml');
-  expect(loaded.problems).toEqual([]);
-  const translated = translate(ResourceSet.from(loaded.objects), {
-    controllerName: 'portico.dev/gateway-controller',
+function build(edit?: (yaml: string) => string): XdsBuildResult {
+  const { translated, xds } = pipeline({
+    fixture: 'grpcroute-mesh.yaml',
+    values: { PORT_A: backendA.port, PORT_B: backendB.port },
     mesh: true,
+    ...(edit ? { edit } : {}),
   });
-  expect(translated.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const route = translated.statuses.find((s) => s.kind === 'GRPCRoute');
   expect(JSON.stringify(route?.status)).toContain('"reason":"Accepted"');
-  const result = buildXds(translated.ir);
-  expect(result.rejected).toEqual([]);
-  expect(result.groups[GROUP]?.listeners.map((l) => l.name)).toContain('echo.e2e.svc.cluster.local:50051');
-  return result;
+  expect(xds.groups[GROUP]?.listeners.map((l) => l.name)).toContain('echo.e2e.svc.cluster.local:50051');
+  return xds;
 }
 
 beforeAll(async () => {
@@ -51,7 +40,7 @@ afterAll(async () => {
 describe('GRPCRoute with a Service parent served to proxyless gRPC clients', () => {
   it('follows the method/header match and the 80/20 weights, then a weight edit', async () => {
     const cache = new SnapshotCache();
-    cache.setSnapshot(pipeline());
+    cache.setSnapshot(build());
     expect(cache.encodeErrors()).toEqual([]);
     const server = await startXdsServer({ port: 0, cache });
     const client = new XdsEchoClient(TARGET, server.port, GROUP);
@@ -65,7 +54,7 @@ describe('GRPCRoute with a Service parent served to proxyless gRPC clients', () 
       expect(counts.A).toBeGreaterThan(205);
       expect(counts.A).toBeLessThan(275);
 
-      cache.setSnapshot(pipeline((yaml) => yaml.replace('weight: 80', 'weight: 0')));
+      cache.setSnapshot(build((yaml) => yaml.replace('weight: 80', 'weight: 0')));
       expect(await client.until('B')).toBe('B');
       expect(await client.count(30)).toEqual({ B: 30 });
       expect(cache.nackErrors()).toEqual([]);

@@ -1,53 +1,44 @@
 // The whole pipeline against a real xDS client: Gateway API YAML → translate() →
 // buildXds() → SnapshotCache → ADS server → @grpc/grpc-js-xds → two echo backends.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { ResourceSet, loadManifests } from '@portico/api';
 import type { IRHttpFilterChain } from '@portico/ir';
-import { translate } from '@portico/translator';
-import { buildXds, type XdsBuildResult } from '@portico/xds';
+import type { XdsBuildResult } from '@portico/xds';
 import { SnapshotCache, startXdsServer } from '../src/index.js';
 import { startEchoBackend, XdsEchoClient, type EchoBackend } from './support/echo.js';
+import { pipeline } from './support/pipeline.js';
 
 grpcXds.register();
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'echo-routes.yaml');
 const GROUP = 'e2e/mesh';
 let backendA: EchoBackend;
 let backendB: EchoBackend;
 
 /**
- * Runs the real translator and xds builder over the fixture. The translator does not
- * emit proxyless api_listeners yet, so the test adds them to the IR, pointing at the
- * RouteConfiguration the translator built for the Gateway's HTTP listener; the routes,
- * clusters and endpoints served are the translator's and the xds stage's own output.
+ * The translator does not emit proxyless api_listeners for Gateways, so the test adds them
+ * to the IR, pointing at the RouteConfiguration the translator built for the Gateway's HTTP
+ * listener; the routes, clusters and endpoints served are the pipeline's own output.
  */
-function pipeline(edit: (yaml: string) => string = (yaml) => yaml): XdsBuildResult {
-  const text = edit(fs.readFileSync(FIXTURE, 'utf8'))
-    .replaceAll('${PORT_A}', String(backendA.port))
-    .replaceAll('${PORT_B}', String(backendB.port));
-  const loaded = loadManifests(text, 'echo-routes.yaml');
-  expect(loaded.problems).toEqual([]);
-  const translated = translate(ResourceSet.from(loaded.objects), { controllerName: 'portico.dev/gateway-controller' });
-  expect(translated.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const gateway = translated.ir.gateways.find((g) => g.proxyGroup === GROUP);
-  const chain = gateway?.listeners
-    .flatMap((listener) => listener.filterChains)
-    .find((c): c is IRHttpFilterChain => c.type === 'http');
-  if (!gateway || !chain) throw new Error('the translator produced no HTTP listener for e2e/mesh');
-  const existing = new Set((gateway.apiListeners ?? []).map((api) => api.name));
-  gateway.apiListeners = [
-    ...(gateway.apiListeners ?? []),
-    ...['echo.test:50051', 'split.test:50051']
-      .filter((name) => !existing.has(name))
-      .map((name) => ({ name, routeConfig: chain.routeConfig })),
-  ];
-  const result = buildXds(translated.ir);
-  expect(result.rejected).toEqual([]);
-  return result;
+function build(edit?: (yaml: string) => string): XdsBuildResult {
+  return pipeline({
+    fixture: 'echo-routes.yaml',
+    values: { PORT_A: backendA.port, PORT_B: backendB.port },
+    ...(edit ? { edit } : {}),
+    beforeBuild: (ir) => {
+      const gateway = ir.gateways.find((g) => g.proxyGroup === GROUP);
+      const chain = gateway?.listeners
+        .flatMap((listener) => listener.filterChains)
+        .find((c): c is IRHttpFilterChain => c.type === 'http');
+      if (!gateway || !chain) throw new Error('the translator produced no HTTP listener for e2e/mesh');
+      const existing = new Set((gateway.apiListeners ?? []).map((api) => api.name));
+      gateway.apiListeners = [
+        ...(gateway.apiListeners ?? []),
+        ...['echo.test:50051', 'split.test:50051']
+          .filter((name) => !existing.has(name))
+          .map((name) => ({ name, routeConfig: chain.routeConfig })),
+      ];
+    },
+  }).xds;
 }
 
 beforeAll(async () => {
@@ -61,7 +52,7 @@ afterAll(async () => {
 describe('translated HTTPRoutes served to grpc-js-xds', () => {
   it('follows the header match and the 80/20 split, then a weight change', async () => {
     const cache = new SnapshotCache();
-    cache.setSnapshot(pipeline());
+    cache.setSnapshot(build());
     expect(cache.encodeErrors()).toEqual([]);
     const server = await startXdsServer({ port: 0, cache });
     const echo = new XdsEchoClient('xds:///echo.test:50051', server.port, GROUP);
@@ -80,7 +71,7 @@ describe('translated HTTPRoutes served to grpc-js-xds', () => {
       expect(counts.A).toBeLessThan(275);
 
       // Edit the manifest: all traffic of the split route to echo-b.
-      cache.setSnapshot(pipeline((yaml) => yaml.replace('weight: 80', 'weight: 0')));
+      cache.setSnapshot(build((yaml) => yaml.replace('weight: 80', 'weight: 0')));
       expect(await split.until('B')).toBe('B');
       expect(await split.count(30)).toEqual({ B: 30 });
       expect(cache.nackErrors()).toEqual([]);
