@@ -38,6 +38,12 @@ export interface IRGateway {
   listeners: IRListener[];
   /** Proxyless gRPC api_listeners (`host:port`) served to `xds:///` clients. */
   apiListeners?: IRApiListener[];
+  /**
+   * Sidecar clients: the port their outbound connections are redirected to. A connection
+   * arriving there goes to the listener for its original destination port, or, when no
+   * listener serves that port, passes through unchanged to the original destination.
+   */
+  outboundCapturePort?: number;
 }
 
 export type IRProtocol = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';

@@ -1,9 +1,11 @@
 // Sidecar passthrough: traffic to a destination no mesh route or Service covers (a pod IP,
 // an address outside the mesh) leaves the sidecar unchanged, to the address the client
-// connected to. A catch-all virtual host routes it to an ORIGINAL_DST cluster, whose host
-// is the connection's original destination (Envoy's "PassthroughCluster" pattern).
+// connected to, through an ORIGINAL_DST cluster whose host is the connection's original
+// destination (Envoy's "PassthroughCluster" pattern). HTTP on a Service port: a catch-all
+// virtual host. Any other port: the outbound capture listener (use_original_dst) hands a
+// connection to the listener for its original port, or proxies it over TCP when there is none.
 import type { EnvoyMessage } from '../types.js';
-import { porticoMetadata } from '../build/util.js';
+import { porticoMetadata, typed } from '../build/util.js';
 import type { XdsFeature } from './feature.js';
 
 export const PASSTHROUGH_CLUSTER = 'passthrough';
@@ -19,8 +21,37 @@ function passthroughCluster(): EnvoyMessage {
   };
 }
 
+function captureListener(name: string, port: number): EnvoyMessage {
+  return {
+    name,
+    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    use_original_dst: true,
+    filter_chains: [
+      {
+        name: `${name}/passthrough`,
+        filters: [
+          {
+            name: 'envoy.filters.network.tcp_proxy',
+            typed_config: typed('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', { stat_prefix: 'passthrough', cluster: PASSTHROUGH_CLUSTER }),
+          },
+        ],
+      },
+    ],
+    metadata: porticoMetadata({ kind: 'Passthrough', name }),
+  };
+}
+
 export const passthroughFeature: XdsFeature = {
   name: 'passthrough',
+  patchResources(resources, ctx) {
+    const port = ctx.gateway.outboundCapturePort;
+    if (port === undefined) return;
+    const name = `${ctx.gateway.name}/outbound`;
+    resources.listeners.push({ type: 'listener', name, message: captureListener(name, port) });
+    if (!resources.clusters.some((c) => c.name === PASSTHROUGH_CLUSTER)) {
+      resources.clusters.push({ type: 'cluster', name: PASSTHROUGH_CLUSTER, message: passthroughCluster() });
+    }
+  },
   patchRouteConfig(routeConfig, ir, ctx) {
     // Proxyless gRPC clients have no original destination to fall back to.
     if (!ir.passthrough || ctx.proxyless) return;
