@@ -21,6 +21,11 @@ import { compareStrings, GATEWAY_GROUP } from '../util.js';
 // name, port by number. Route hostnames do not apply to Service parents.
 
 export const MESH_GROUP_PREFIX = 'mesh/';
+/**
+ * Where a sidecar's outbound connections are redirected (the port Envoy sidecars
+ * conventionally capture to). Not offered when a Service port already uses it.
+ */
+export const OUTBOUND_CAPTURE_PORT = 15001;
 const CLUSTER_DOMAIN = 'svc.cluster.local';
 
 /**
@@ -220,13 +225,15 @@ export function buildMeshGateways(
         return { name, address: '0.0.0.0', port, filterChains: [chain] };
       });
     if (listeners.length === 0) continue;
-    gateways.push({
+    const gateway: IRGateway = {
       name: group,
       namespace: clientNamespace,
       proxyGroup: group,
       listeners,
       apiListeners: apiListeners.sort((a, b) => compareStrings(a.name, b.name)),
-    });
+    };
+    if (!byPort.has(OUTBOUND_CAPTURE_PORT)) gateway.outboundCapturePort = OUTBOUND_CAPTURE_PORT;
+    gateways.push(gateway);
   }
   return gateways;
 }
