@@ -61,6 +61,20 @@ export function selectListener(resources: EnvoyResources, ctx: ConnectionContext
       candidates.push({ name: resource.name, matched: false, reason: hit ? `also binds ${a}; an earlier listener already matched` : `binds ${a}` });
     }
   }
+  // A listener with use_original_dst is where a sidecar's outbound connections are redirected:
+  // Envoy hands each to the listener for its original destination (chosen above when there is
+  // one) and otherwise keeps it, on its own filter chains.
+  const capture = chosen || ctx.transport !== 'tcp' ? undefined : resources.listeners.find((r) => bool(r.message.use_original_dst) === true && !obj(r.message.api_listener));
+  if (capture) {
+    steps.push({
+      stage: 'listener',
+      result: 'matched',
+      name: capture.name,
+      summary: `no listener binds TCP port ${ctx.port}; the connection, redirected to ${capture.name} (use_original_dst), stays on its filter chains`,
+      candidates,
+    });
+    return capture;
+  }
   steps.push({
     stage: 'listener',
     result: chosen ? 'matched' : 'no_match',

@@ -4,9 +4,21 @@ import { assignment, edsCluster, httpListener, resources, routeConfig, toCluster
 
 // A sidecar's outbound listener: one virtual host per Service, then a catch-all that passes
 // everything else to an ORIGINAL_DST cluster (the connection's original destination).
-function sidecar(passthroughExtra: Record<string, unknown> = {}) {
+const CAPTURE = {
+  name: 'outbound',
+  address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
+  use_original_dst: true,
+  filter_chains: [
+    {
+      name: 'passthrough',
+      filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'passthrough', cluster: 'passthrough' } }],
+    },
+  ],
+};
+
+function sidecar(passthroughExtra: Record<string, unknown> = {}, capture = false) {
   return resources({
-    listeners: [httpListener('outbound-8080', 8080, 'rc')],
+    listeners: [httpListener('outbound-8080', 8080, 'rc'), ...(capture ? [CAPTURE] : [])],
     routes: [
       routeConfig('rc', [
         vhost('echo', ['echo', 'echo.mesh.svc.cluster.local'], [toCluster('echo')]),
@@ -57,5 +69,16 @@ describe('ORIGINAL_DST (passthrough) clusters', () => {
   it('use_http_header is reported as not simulated', () => {
     const t = explainRequest(sidecar({ original_dst_lb_config: { use_http_header: true } }), { authority: '10.244.0.4:8080' });
     expect(t.unsupported.join(' ')).toMatch(/use_http_header/);
+  });
+
+  it('a connection to a port no listener binds stays on the use_original_dst listener it was redirected to', () => {
+    const t = explainRequest(sidecar({}, true), { transport: 'tcp', authority: '10.244.0.4:9999' });
+    expect(t.listener).toBe('outbound');
+    expect(t.outcome).toBe('tcp_proxy');
+    expect(t.clusters[0]?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(['10.244.0.4:9999']);
+    // A port with its own listener is handed to it.
+    expect(explainRequest(sidecar({}, true), { authority: '10.244.0.4:8080' }).listener).toBe('outbound-8080');
+    // Without a use_original_dst listener nothing accepts the connection.
+    expect(explainRequest(sidecar(), { transport: 'tcp', authority: '10.244.0.4:9999' }).outcome).toBe('connection_rejected');
   });
 });
