@@ -58,6 +58,16 @@ describe('mesh passthrough (sidecar outbound traffic to uncovered destinations)'
     }
   });
 
+  it('serves a use_original_dst capture listener proxying other ports over TCP to the original destination', () => {
+    const { xds, translation } = build();
+    const capture = xds.groups['mesh/mesh']!.listeners.find((l) => l.name === 'mesh/mesh/outbound')?.message;
+    expect(capture).toMatchObject({ use_original_dst: true, address: { socket_address: { port_value: 15001 } } });
+    expect(JSON.stringify(capture?.filter_chains)).toContain('"cluster":"passthrough"');
+    const dataPath = createExplainDataPath(buildXds as (ir: unknown) => unknown, explainRequest as (resources: unknown, request: unknown) => unknown)(translation, new FakeCluster());
+    const answer = dataPath.send('mesh/mesh', { protocol: 'HTTP/1.1', scheme: 'http', method: 'GET', path: '/', headers: {}, authority: '10.244.0.4:9999', port: 9999, layer: 'tcp', destinationAddress: '10.244.0.4' });
+    expect(answer).toMatchObject({ kind: 'stream', backends: [{ cluster: 'passthrough', destination: { address: '10.244.0.4', port: 9999 } }] });
+  });
+
   it('a pod IP goes to that address; the Service name still goes to the Service', () => {
     const { translation } = build();
     const dataPath = createExplainDataPath(buildXds as (ir: unknown) => unknown, explainRequest as (resources: unknown, request: unknown) => unknown)(translation, new FakeCluster());
