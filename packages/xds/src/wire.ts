@@ -1,0 +1,422 @@
+// Direct strict encoder: Portico's Envoy JSON → protobuf wire bytes in one walk.
+//
+// The walk checks every key against the message type (as the strict codec
+// requires) and writes straight into a protobufjs Writer. The older path built
+// an intermediate object, then protobufjs message instances (fromObject), then
+// encoded them: three full copies of every resource, which dominated build time.
+// Field order and presence follow protobufjs' own encoder (fields by number,
+// every set field written, packed numeric lists), so the bytes are the same.
+import protobuf from 'protobufjs';
+import type { Enum, Type, Writer } from 'protobufjs';
+import { StrictEncodeError, join, parseProtoDuration } from './codec.js';
+import { findMessageType, messageType } from './protos.js';
+import type { EnvoyMessage } from './types.js';
+
+type MessageKind = 'message' | 'any' | 'duration' | 'timestamp' | 'struct' | 'value' | 'list' | 'wrapper';
+
+const WRAPPED: Record<string, string> = {
+  '.google.protobuf.DoubleValue': 'double',
+  '.google.protobuf.FloatValue': 'float',
+  '.google.protobuf.Int64Value': 'int64',
+  '.google.protobuf.UInt64Value': 'uint64',
+  '.google.protobuf.Int32Value': 'int32',
+  '.google.protobuf.UInt32Value': 'uint32',
+  '.google.protobuf.BoolValue': 'bool',
+  '.google.protobuf.StringValue': 'string',
+  '.google.protobuf.BytesValue': 'bytes',
+};
+
+// protobufjs types.basic: wire type per scalar type.
+const WIRE_TYPE: Record<string, number> = {
+  double: 1, float: 5, int32: 0, uint32: 0, sint32: 0, fixed32: 5, sfixed32: 5,
+  int64: 0, uint64: 0, sint64: 0, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
+};
+
+const PACKABLE = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool']);
+
+interface WireField {
+  name: string;
+  id: number;
+  /** Position when fields are ordered by number. */
+  order: number;
+  oneof: string | undefined;
+  map: boolean;
+  repeated: boolean;
+  packed: boolean;
+  /** Scalar type, or 'int32' for enums; '' for messages. */
+  scalar: string;
+  enumType: Enum | undefined;
+  message: Type | undefined;
+  /** Tag of one element (length-delimited for messages, maps and packed lists). */
+  tag: number;
+  /** Map entries only. */
+  keyType: string;
+  keyTag: number;
+  valueTag: number;
+}
+
+interface WireTable {
+  kind: MessageKind;
+  name: string;
+  fullName: string;
+  wrapped: string;
+  fields: Map<string, WireField>;
+}
+
+const tables = new WeakMap<Type, WireTable>();
+
+function kindOf(fullName: string): MessageKind {
+  switch (fullName) {
+    case '.google.protobuf.Any':
+      return 'any';
+    case '.google.protobuf.Duration':
+      return 'duration';
+    case '.google.protobuf.Timestamp':
+      return 'timestamp';
+    case '.google.protobuf.Struct':
+      return 'struct';
+    case '.google.protobuf.Value':
+      return 'value';
+    case '.google.protobuf.ListValue':
+      return 'list';
+    default:
+      return WRAPPED[fullName] ? 'wrapper' : 'message';
+  }
+}
+
+function isEnumType(resolved: unknown): resolved is Enum {
+  return typeof resolved === 'object' && resolved !== null && 'values' in resolved && !('fields' in resolved);
+}
+
+function tableOf(type: Type): WireTable {
+  let table = tables.get(type);
+  if (table) return table;
+  const fullName = type.fullName;
+  const byId = type.fieldsArray.slice().sort((a, b) => a.id - b.id);
+  const fields = new Map<string, WireField>();
+  for (let order = 0; order < byId.length; order++) {
+    const field = byId[order].resolve();
+    const resolved = field.resolvedType;
+    const enumType = isEnumType(resolved) ? resolved : undefined;
+    const message = !enumType && resolved ? (resolved as Type) : undefined;
+    const scalar = enumType ? 'int32' : message ? '' : field.type;
+    const packed = field.repeated && !field.map && field.packed && PACKABLE.has(scalar);
+    const delimited = message !== undefined || field.map || packed;
+    const tag = ((field.id << 3) | (delimited ? 2 : WIRE_TYPE[scalar])) >>> 0;
+    const keyType = field.map ? String((field as protobuf.MapField).keyType) : '';
+    fields.set(field.name, {
+      name: field.name,
+      id: field.id,
+      order,
+      oneof: field.partOf?.name,
+      map: field.map,
+      repeated: field.repeated,
+      packed,
+      scalar,
+      enumType,
+      message,
+      tag,
+      keyType,
+      keyTag: field.map ? (8 | WIRE_TYPE[keyType]) >>> 0 : 0,
+      valueTag: field.map ? (16 | (message ? 2 : WIRE_TYPE[scalar])) >>> 0 : 0,
+    });
+  }
+  table = { kind: kindOf(fullName), name: type.name, fullName, wrapped: WRAPPED[fullName] ?? '', fields };
+  tables.set(type, table);
+  return table;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function checkedScalar(type: string, value: unknown, path: string): unknown {
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') throw new StrictEncodeError(path, `expected a string, got ${typeof value}`);
+      return value;
+    case 'bool':
+      if (typeof value !== 'boolean') throw new StrictEncodeError(path, `expected a boolean, got ${typeof value}`);
+      return value;
+    case 'bytes':
+      if (value instanceof Uint8Array) return value;
+      if (typeof value !== 'string') throw new StrictEncodeError(path, 'expected base64 bytes');
+      return Buffer.from(value, 'base64');
+    case 'double':
+    case 'float':
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(path, 'expected a number');
+      return value;
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+    case 'fixed64':
+    case 'sfixed64':
+      if (typeof value !== 'number' && typeof value !== 'string') throw new StrictEncodeError(path, 'expected an integer');
+      if (typeof value === 'number' && !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
+      if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw new StrictEncodeError(path, 'expected an integer');
+      if (type.startsWith('u') && Number(value) < 0) throw new StrictEncodeError(path, 'expected a non-negative integer');
+      return value;
+    default:
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
+      if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) {
+        throw new StrictEncodeError(path, 'out of range for uint32');
+      }
+      if ((type === 'int32' || type === 'sint32' || type === 'sfixed32') && (value < -0x80000000 || value > 0x7fffffff)) {
+        throw new StrictEncodeError(path, 'out of range for int32');
+      }
+      return value;
+  }
+}
+
+// 64-bit values may be digit strings; protobufjs' LongBits accepts both at run time.
+type Long64 = number;
+
+function writeScalar(w: Writer, type: string, value: unknown): void {
+  switch (type) {
+    case 'string':
+      w.string(value as string);
+      return;
+    case 'bool':
+      w.bool(value as boolean);
+      return;
+    case 'bytes':
+      w.bytes(value as Uint8Array);
+      return;
+    case 'double':
+      w.double(value as number);
+      return;
+    case 'float':
+      w.float(value as number);
+      return;
+    case 'int32':
+      w.int32(value as number);
+      return;
+    case 'uint32':
+      w.uint32(value as number);
+      return;
+    case 'sint32':
+      w.sint32(value as number);
+      return;
+    case 'fixed32':
+      w.fixed32(value as number);
+      return;
+    case 'sfixed32':
+      w.sfixed32(value as number);
+      return;
+    case 'int64':
+      w.int64(value as Long64);
+      return;
+    case 'uint64':
+      w.uint64(value as Long64);
+      return;
+    case 'sint64':
+      w.sint64(value as Long64);
+      return;
+    case 'fixed64':
+      w.fixed64(value as Long64);
+      return;
+    case 'sfixed64':
+      w.sfixed64(value as Long64);
+      return;
+    default:
+      throw new StrictEncodeError('', `unsupported scalar type ${type}`);
+  }
+}
+
+function enumNumber(enumType: Enum, value: unknown, path: string): number {
+  if (typeof value === 'string') {
+    const n = enumType.values[value];
+    if (n === undefined) throw new StrictEncodeError(path, `unknown ${enumType.name} value "${value}"`);
+    return n;
+  }
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  throw new StrictEncodeError(path, `expected a ${enumType.name} name`);
+}
+
+/** One element of a field (not a list, not a map): tag included. */
+function writeElement(w: Writer, field: WireField, value: unknown, path: string): void {
+  if (field.message) {
+    w.uint32(field.tag).fork();
+    writeBody(w, tableOf(field.message), value, path, false);
+    w.ldelim();
+    return;
+  }
+  const checked = field.enumType ? enumNumber(field.enumType, value, path) : checkedScalar(field.scalar, value, path);
+  w.uint32(field.tag);
+  writeScalar(w, field.scalar, checked);
+}
+
+function writeField(w: Writer, field: WireField, value: unknown, path: string): void {
+  if (field.map) {
+    if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected an object (map)');
+    for (const key of Object.keys(value)) {
+      const entryPath = `${path}["${key}"]`;
+      w.uint32(field.tag).fork();
+      w.uint32(field.keyTag);
+      writeScalar(w, field.keyType, field.keyType === 'string' ? key : field.keyType === 'bool' ? key === 'true' : Number(key));
+      const entryValue = value[key];
+      if (field.message) {
+        w.uint32(field.valueTag).fork();
+        writeBody(w, tableOf(field.message), entryValue, entryPath, false);
+        w.ldelim();
+      } else {
+        const checked = field.enumType ? enumNumber(field.enumType, entryValue, entryPath) : checkedScalar(field.scalar, entryValue, entryPath);
+        w.uint32(field.valueTag);
+        writeScalar(w, field.scalar, checked);
+      }
+      w.ldelim();
+    }
+    return;
+  }
+  if (field.repeated) {
+    if (!Array.isArray(value)) throw new StrictEncodeError(path, 'expected an array');
+    if (value.length === 0) return;
+    if (field.packed) {
+      const checked = value.map((item, i) =>
+        field.enumType ? enumNumber(field.enumType, item, `${path}[${i}]`) : checkedScalar(field.scalar, item, `${path}[${i}]`),
+      );
+      w.uint32(field.tag).fork();
+      for (const item of checked) writeScalar(w, field.scalar, item);
+      w.ldelim();
+      return;
+    }
+    for (let i = 0; i < value.length; i++) writeElement(w, field, value[i], `${path}[${i}]`);
+    return;
+  }
+  writeElement(w, field, value, path);
+}
+
+function byOrder(a: WireField, b: WireField): number {
+  return a.order - b.order;
+}
+
+function writeStructValue(w: Writer, value: unknown, path: string): void {
+  if (value === null) {
+    w.uint32(8).int32(0);
+  } else if (typeof value === 'number') {
+    w.uint32(17).double(value);
+  } else if (typeof value === 'string') {
+    w.uint32(26).string(value);
+  } else if (typeof value === 'boolean') {
+    w.uint32(32).bool(value);
+  } else if (Array.isArray(value)) {
+    w.uint32(50).fork();
+    writeListValue(w, value, path);
+    w.ldelim();
+  } else if (isPlainObject(value)) {
+    w.uint32(42).fork();
+    writeStruct(w, value, path);
+    w.ldelim();
+  } else {
+    throw new StrictEncodeError(path, `unsupported JSON value ${String(value)}`);
+  }
+}
+
+function writeListValue(w: Writer, values: unknown[], path: string): void {
+  for (let i = 0; i < values.length; i++) {
+    w.uint32(10).fork();
+    writeStructValue(w, values[i], `${path}[${i}]`);
+    w.ldelim();
+  }
+}
+
+function writeStruct(w: Writer, value: unknown, path: string): void {
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected a JSON object (google.protobuf.Struct)');
+  for (const key of Object.keys(value)) {
+    w.uint32(10).fork();
+    w.uint32(10).string(key);
+    w.uint32(18).fork();
+    writeStructValue(w, value[key], join(path, key));
+    w.ldelim();
+    w.ldelim();
+  }
+}
+
+function writeSecondsNanos(w: Writer, seconds: number, nanos: number): void {
+  w.uint32(8).int64(seconds);
+  w.uint32(16).int32(nanos);
+}
+
+function writeAny(w: Writer, value: unknown, path: string): void {
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected an Any object with "@type"');
+  const typeUrl = value['@type'];
+  if (typeof typeUrl !== 'string') throw new StrictEncodeError(join(path, '@type'), 'missing "@type"');
+  const inner = findMessageType(typeUrl);
+  if (!inner) throw new StrictEncodeError(join(path, '@type'), `unknown type "${typeUrl}"`);
+  const table = tableOf(inner);
+  w.uint32(10).string(typeUrl);
+  w.uint32(18).fork();
+  if (table.kind === 'wrapper' || table.kind === 'duration') writeBody(w, table, value.value, path, false);
+  else writeBody(w, table, value, path, true);
+  w.ldelim();
+}
+
+/** The fields of one message (no tag, no length): `value` is its JSON. */
+function writeBody(w: Writer, table: WireTable, value: unknown, path: string, skipType: boolean): void {
+  switch (table.kind) {
+    case 'any':
+      writeAny(w, value, path);
+      return;
+    case 'duration':
+      if (typeof value === 'string') {
+        const d = parseProtoDuration(value);
+        if (!d) throw new StrictEncodeError(path, `invalid duration "${value}" (expected e.g. "1.5s")`);
+        writeSecondsNanos(w, d.seconds, d.nanos);
+        return;
+      }
+      break;
+    case 'timestamp':
+      if (typeof value === 'string') {
+        const ms = Date.parse(value);
+        if (Number.isNaN(ms)) throw new StrictEncodeError(path, `invalid timestamp "${value}"`);
+        writeSecondsNanos(w, Math.floor(ms / 1000), (ms % 1000) * 1e6);
+        return;
+      }
+      break;
+    case 'struct':
+      writeStruct(w, value, path);
+      return;
+    case 'value':
+      writeStructValue(w, value, path);
+      return;
+    case 'list':
+      if (!Array.isArray(value)) throw new StrictEncodeError(path, 'expected a JSON array');
+      writeListValue(w, value, path);
+      return;
+    case 'wrapper': {
+      const checked = checkedScalar(table.wrapped, value, path);
+      w.uint32(((1 << 3) | WIRE_TYPE[table.wrapped]) >>> 0);
+      writeScalar(w, table.wrapped, checked);
+      return;
+    }
+    default:
+      break;
+  }
+  if (!isPlainObject(value)) throw new StrictEncodeError(path, `expected a ${table.name} object`);
+  const present: WireField[] = [];
+  let oneofSeen: Map<string, string> | undefined;
+  let sorted = true;
+  for (const key of Object.keys(value)) {
+    if (skipType && key === '@type') continue;
+    const field = table.fields.get(key);
+    if (!field) throw new StrictEncodeError(join(path, key), `unknown field "${key}" in ${table.fullName.slice(1)}`);
+    if (value[key] === undefined) continue;
+    if (field.oneof) {
+      oneofSeen ??= new Map<string, string>();
+      const other = oneofSeen.get(field.oneof);
+      if (other) throw new StrictEncodeError(join(path, key), `oneof ${field.oneof} already set by "${other}"`);
+      oneofSeen.set(field.oneof, key);
+    }
+    if (present.length > 0 && present[present.length - 1].order > field.order) sorted = false;
+    present.push(field);
+  }
+  if (!sorted) present.sort(byOrder);
+  for (const field of present) writeField(w, field, value[field.name], join(path, field.name));
+}
+
+/** Strictly encodes one JSON message of the named type. Throws StrictEncodeError naming the field. */
+export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8Array {
+  const w = protobuf.Writer.create();
+  writeBody(w, tableOf(messageType(typeName)), json, '', false);
+  return w.finish();
+}
