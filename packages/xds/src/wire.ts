@@ -103,7 +103,7 @@ function tableOf(type: Type): WireTable {
     const packed = field.repeated && !field.map && field.packed && PACKABLE.has(scalar);
     const delimited = message !== undefined || field.map || packed;
     const tag = ((field.id << 3) | (delimited ? 2 : WIRE_TYPE[scalar])) >>> 0;
-    const keyType = field.map ? String((field as protobuf.MapField).keyType) : '';
+    const keyType = field.map && 'keyType' in field ? String(field.keyType) : '';
     fields.set(field.name, {
       name: field.name,
       id: field.id,
