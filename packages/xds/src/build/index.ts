@@ -11,7 +11,7 @@ import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
 import { buildApiListener, buildListener } from './listener.js';
-import { buildRouteConfiguration } from './route.js';
+import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
 import { byName } from './util.js';
 
@@ -27,20 +27,35 @@ const LIST_OF: Record<ResourceType, keyof EnvoyResources> = {
   secret: 'secrets',
 };
 
-/** The first reason Envoy would refuse `resource` (strict encoding, then PGV), or undefined. */
-export function resourceProblem(resource: EnvoyResource): { field: string; message: string } | undefined {
-  try {
-    encodeResource(resource);
-  } catch (error) {
-    if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
-    return { field: '', message: error instanceof Error ? error.message : String(error) };
-  }
-  const errors = validateResource(resource);
-  if (errors.length === 0) return undefined;
-  return { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+// Bytes written while screening, so the snapshot cache serves them without encoding again.
+const encodedBytes = new WeakMap<EnvoyResource, Uint8Array>();
+
+/** The wire bytes buildXds encoded for `resource` while checking it (undefined for resources it did not build). */
+export function encodedBytesOf(resource: EnvoyResource): Uint8Array | undefined {
+  return encodedBytes.get(resource);
 }
 
-function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], rejected: RejectedResource[]): EnvoyResources {
+type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
+
+function check(resource: EnvoyResource): Screened {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeResource(resource);
+  } catch (error) {
+    if (error instanceof StrictEncodeError) return { problem: { field: error.field, message: error.message } };
+    return { problem: { field: '', message: error instanceof Error ? error.message : String(error) } };
+  }
+  const errors = validateResource(resource);
+  if (errors.length === 0) return { bytes };
+  return { problem: { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') } };
+}
+
+/** The first reason Envoy would refuse `resource` (strict encoding, then PGV), or undefined. */
+export function resourceProblem(resource: EnvoyResource): { field: string; message: string } | undefined {
+  return check(resource).problem;
+}
+
+function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[]): EnvoyResources {
   const ctx: BuildContext = createContext(ir, gateway);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
@@ -60,18 +75,7 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
   }
 
   for (const [name, { config, proxyless }] of routeConfigs) {
-    const problems: RouteProblem[] = [];
-    const message = buildRouteConfiguration(config, { ...ctx, proxyless }, features, problems);
-    out.routes.push({ type: 'route', name, message });
-    for (const problem of problems) {
-      rejected.push({
-        type: 'route',
-        name,
-        field: problem.field,
-        message: problem.message,
-        proxyGroup: gateway.proxyGroup,
-      });
-    }
+    out.routes.push({ type: 'route', name, message: buildRouteConfiguration(config, { ...ctx, proxyless }, features) });
   }
 
   const clusters = [...ctx.referencedClusters]
@@ -88,18 +92,32 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
   return out;
 }
 
-/** Removes resources Envoy would reject, reporting each with its field path. */
+/**
+ * Removes resources Envoy would reject, reporting each with its field path. Each resource is
+ * encoded and validated once; only a RouteConfiguration that fails is walked route by route, so
+ * that one bad route is replaced (or dropped) and the rest of the configuration keeps serving.
+ */
 function screen(resources: EnvoyResources, proxyGroup: string, rejected: RejectedResource[]): EnvoyResources {
   const out = emptyResources();
   const rejectedClusters = new Set<string>();
   for (const key of Object.keys(out) as Array<keyof EnvoyResources>) {
-    for (const resource of resources[key]) {
-      const problem = resourceProblem(resource);
-      if (!problem) {
+    for (const built of resources[key]) {
+      let resource = built;
+      let result = check(resource);
+      if (result.problem && resource.type === 'route') {
+        const problems: RouteProblem[] = [];
+        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems) };
+        for (const problem of problems) {
+          rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
+        }
+        result = check(resource);
+      }
+      if (result.bytes) {
+        encodedBytes.set(resource, result.bytes);
         out[key].push(resource);
         continue;
       }
-      rejected.push({ type: resource.type, name: resource.name, field: problem.field, message: problem.message, proxyGroup });
+      rejected.push({ type: resource.type, name: resource.name, field: result.problem.field, message: result.problem.message, proxyGroup });
       if (resource.type === 'cluster') rejectedClusters.add(resource.name);
     }
   }
@@ -127,7 +145,7 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES): Xd
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const gateway of gateways) {
-    const built = buildGateway(ir, gateway, features, rejected);
+    const built = buildGateway(ir, gateway, features);
     const screened = screen(built, gateway.proxyGroup, rejected);
     groups[gateway.proxyGroup] ??= emptyResources();
     mergeInto(groups[gateway.proxyGroup], screened);

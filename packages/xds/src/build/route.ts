@@ -133,33 +133,15 @@ function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[])
   return fallback;
 }
 
-export function buildVirtualHost(
-  ir: IRVirtualHost,
-  ctx: BuildContext,
-  features: readonly XdsFeature[],
-  path: string,
-  problems: RouteProblem[],
-): EnvoyMessage {
-  const routes: EnvoyMessage[] = [];
-  // Problem paths use the IR route index (a dropped route shifts the served ones).
-  ir.routes.forEach((irRoute, index) => {
-    const built = guardRoute(buildRoute(irRoute, ctx, features), `${path}.routes[${index}]`, problems);
-    if (built) routes.push(built);
-  });
+export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features));
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
   return virtualHost;
 }
 
-export function buildRouteConfiguration(
-  ir: IRRouteConfig,
-  ctx: BuildContext,
-  features: readonly XdsFeature[],
-  problems: RouteProblem[],
-): EnvoyMessage {
-  const virtualHosts = ir.virtualHosts.map((vh, i) =>
-    buildVirtualHost(vh, ctx, features, `virtual_hosts[${i}]`, problems),
-  );
+export function buildRouteConfiguration(ir: IRRouteConfig, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  const virtualHosts = ir.virtualHosts.map((vh) => buildVirtualHost(vh, ctx, features));
   // Clusters that do not exist are expected (invalid backends); Envoy must not reject the config for them.
   const routeConfig: EnvoyMessage = { name: ir.name, virtual_hosts: virtualHosts, validate_clusters: false };
   // Virtual host domains carry no port. Ignoring it for matching only (rather than stripping it in the HCM)
@@ -167,4 +149,25 @@ export function buildRouteConfiguration(
   if (!ctx.proxyless) routeConfig.ignore_port_in_host_matching = true;
   for (const feature of features) feature.patchRouteConfig?.(routeConfig, ir, ctx);
   return routeConfig;
+}
+
+/**
+ * A RouteConfiguration Envoy would refuse, with every refused route replaced by a 500 direct
+ * response (or dropped when its match itself is invalid). Problem paths use the route's index
+ * as built, so they name the IR route even when an earlier one was dropped.
+ */
+export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[]): EnvoyMessage {
+  const virtualHosts = Array.isArray(routeConfig.virtual_hosts) ? (routeConfig.virtual_hosts as EnvoyMessage[]) : [];
+  return {
+    ...routeConfig,
+    virtual_hosts: virtualHosts.map((vh, i) => {
+      const routes = Array.isArray(vh.routes) ? (vh.routes as EnvoyMessage[]) : [];
+      const kept: EnvoyMessage[] = [];
+      routes.forEach((route, index) => {
+        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems);
+        if (guarded) kept.push(guarded);
+      });
+      return { ...vh, routes: kept };
+    }),
+  };
 }
