@@ -1,6 +1,6 @@
 // Snapshot cache: the desired xDS state per proxy group, encoded once.
 import { createHash } from 'node:crypto';
-import { TYPE_URLS, encodeResource, type EnvoyResource, type EnvoyResources, type ResourceType, type XdsBuildResult } from '@portico/xds';
+import { TYPE_URLS, encodeResource, encodedBytesOf, type EnvoyResource, type EnvoyResources, type ResourceType, type XdsBuildResult } from '@portico/xds';
 import { XdsEvents, type NackError, type XdsMode } from './events.js';
 import type { AnyMessage } from './protocol.js';
 
@@ -106,7 +106,7 @@ export class SnapshotCache {
   private readonly encodeOption: ResourceEncoder | undefined;
   private readonly maxNackRecords: number;
   private groupViews = new Map<string, GroupView>();
-  /** type\0name\0content JSON → encoded resource; rebuilt on every snapshot from the entries still in use. */
+  /** type\0name\0content (hash of the bytes, or JSON) → encoded resource; rebuilt on every snapshot from the entries still in use. */
   private pool = new Map<string, CachedResource>();
   private snapshotVersion = 0;
   private lastEncodeErrors: EncodeError[] = [];
@@ -169,16 +169,22 @@ export class SnapshotCache {
       const view = emptyGroupView();
       for (const type of RESOURCE_TYPES) {
         for (const resource of resources[LIST_BY_TYPE[type]] ?? []) {
-          const key = `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;
+          // buildXds already encoded what it built: key the pool by those bytes' hash. Resources
+          // from elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
+          const prebuilt = this.encodeOption ? undefined : encodedBytesOf(resource);
+          const prebuiltVersion = prebuilt ? contentVersion(prebuilt) : undefined;
+          const key = prebuiltVersion
+            ? `${type}\0${resource.name}\0#${prebuiltVersion}`
+            : `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;
           let cached = nextPool.get(key) ?? this.pool.get(key);
           if (!cached) {
             try {
-              const bytes = encode(resource);
+              const bytes = prebuilt ?? encode(resource);
               cached = {
                 type,
                 typeUrl: TYPE_URLS[type],
                 name: resource.name,
-                version: contentVersion(bytes),
+                version: prebuiltVersion ?? contentVersion(bytes),
                 any: { type_url: TYPE_URLS[type], value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
                 source: resource,
               };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { encodeResource, encodedBytesOf } from '@portico/xds';
 import type { EnvoyResource } from '@portico/xds';
 import { SnapshotCache } from '../src/index.js';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
+import { pipeline } from './support/pipeline.js';
 import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
 
 function countingEncoder() {
@@ -107,5 +109,24 @@ describe('SnapshotCache', () => {
       { version: 1, groups: 1, changed: 4, removed: 0, encoded: 4 },
       { version: 2, groups: 1, changed: 0, removed: 1, encoded: 0 },
     ]);
+  });
+
+  it('serves the bytes buildXds wrote while checking, without encoding again', () => {
+    const built = pipeline({ fixture: 'echo-routes.yaml', values: { PORT_A: 50051, PORT_B: 50052 } }).xds;
+    const cache = new SnapshotCache();
+    cache.setSnapshot(built);
+    const [groupName] = Object.keys(built.groups);
+    const group = built.groups[groupName];
+    const resources = [...group.listeners, ...group.routes, ...group.clusters, ...group.endpoints];
+    expect(resources.length).toBeGreaterThan(3);
+    const view = cache.group(groupName);
+    for (const resource of resources) {
+      const prebuilt = encodedBytesOf(resource);
+      expect(prebuilt, `${resource.type}/${resource.name}`).toBeDefined();
+      const served = view[resource.type].get(resource.name);
+      // The very same memory (not a second encoding), holding what encoding the resource writes.
+      expect(served?.any.value.buffer).toBe(prebuilt?.buffer);
+      expect(Buffer.from(served?.any.value ?? []).equals(Buffer.from(encodeResource(resource)))).toBe(true);
+    }
   });
 });
