@@ -99,27 +99,61 @@ function fits(value: unknown, expect: Expect): boolean {
   }
 }
 
+// The tables as maps (no prototype keys such as `constructor`), context split by parent:
+// this runs for every field of every input object on every translation.
+const FIELD_TYPE = new Map<string, Expect>(Object.entries(FIELD_TYPES));
+const CONTEXT_TYPE = new Map<string, Map<string, Expect | 'any'>>();
+for (const [path, expect] of Object.entries(CONTEXT_TYPES)) {
+  const dot = path.indexOf('.');
+  const parent = path.slice(0, dot);
+  let byKey = CONTEXT_TYPE.get(parent);
+  if (!byKey) CONTEXT_TYPE.set(parent, (byKey = new Map()));
+  byKey.set(path.slice(dot + 1), expect);
+}
+
 function expectedType(parent: string, key: string): Expect | 'any' | undefined {
-  return CONTEXT_TYPES[`${parent}.${key}`] ?? CONTEXT_TYPES[`${parent}.*`] ?? FIELD_TYPES[key];
+  const context = CONTEXT_TYPE.get(parent);
+  if (context) {
+    const found = context.get(key) ?? context.get('*');
+    if (found) return found;
+  }
+  return FIELD_TYPE.get(key);
 }
 
 function cleanList(key: string, list: unknown[]): unknown[] {
-  const scalar = SCALAR_LISTS[key];
+  const out: unknown[] = [];
   if (key === 'addresses' || key === 'endpoints.addresses') {
     // Gateway addresses are objects; EndpointSlice endpoint addresses are strings.
-    return list.filter((entry) => typeof entry === 'string' || fits(entry, 'object')).map((entry) => (typeof entry === 'string' ? entry : cleanObject(key, entry as Record<string, unknown>)));
+    for (const entry of list) {
+      if (typeof entry === 'string') out.push(entry);
+      else if (fits(entry, 'object')) out.push(cleanObject(key, entry as Record<string, unknown>));
+    }
+    return out;
   }
-  if (scalar) return list.filter((entry) => fits(entry, scalar));
-  const required = REQUIRED[key] ?? [];
-  return list
-    .filter((entry): entry is Record<string, unknown> => fits(entry, 'object'))
-    .map((entry) => cleanObject(key, entry))
-    .filter((entry) => required.every((field) => typeof entry[field] === 'string'));
+  const scalar = SCALAR_LISTS[key];
+  if (scalar) {
+    for (const entry of list) if (fits(entry, scalar)) out.push(entry);
+    return out;
+  }
+  const required = REQUIRED[key];
+  for (const entry of list) {
+    if (!fits(entry, 'object')) continue;
+    const cleaned = cleanObject(key, entry as Record<string, unknown>);
+    if (required && !hasStrings(cleaned, required)) continue;
+    out.push(cleaned);
+  }
+  return out;
+}
+
+function hasStrings(object: Record<string, unknown>, fields: readonly string[]): boolean {
+  for (const field of fields) if (typeof object[field] !== 'string') return false;
+  return true;
 }
 
 function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) {
+  for (const key of Object.keys(object)) {
+    const value = object[key];
     if (value === undefined || value === null) continue;
     if (key === 'method' && parent !== 'method') {
       // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
