@@ -168,10 +168,27 @@ function isIPv6(s: string): boolean {
   return /^[0-9a-fA-F:.]+$/.test(s) && s.includes(':') && (s.match(/::/g)?.length ?? 0) <= 1;
 }
 
+/** Characters as PGV counts them (code points), without spreading the string into an array. */
+function codePoints(value: string): number {
+  let count = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
+}
+
 function checkString(sink: Sink, rules: Rules, value: string): void {
   if (rules.ignore_empty === true && value === '') return;
   const chars =
-    rules.len !== undefined || rules.min_len !== undefined || rules.max_len !== undefined ? [...value].length : 0;
+    rules.len !== undefined || rules.min_len !== undefined || rules.max_len !== undefined ? codePoints(value) : 0;
   const bytes =
     rules.len_bytes !== undefined || rules.min_bytes !== undefined || rules.max_bytes !== undefined
       ? Buffer.byteLength(value, 'utf8')
