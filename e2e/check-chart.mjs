@@ -2,8 +2,18 @@
 // field of a built-in kind exists in the Kubernetes OpenAPI models shipped with
 // @kubernetes/client-node (so a misspelt or misplaced field fails), and the
 // RBAC rules stay least-privilege.
+//
+// Options say how the chart was rendered, so what depends on it is checked too:
+//   --mesh   rendered with `--set mesh=true`: the controller runs with --mesh
+//            (without it, it must not)
+//   --crds   rendered with `--include-crds`: the GatewayParameters CRD is there
+//            (without it, no CRD may be)
 import * as k8s from '@kubernetes/client-node';
+import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+
+const { values: rendered } = parseArgs({ options: { mesh: { type: 'boolean', default: false }, crds: { type: 'boolean', default: false } } });
+const PARAMETERS_CRD = 'gatewayparameters.gateway.portico.dev';
 
 const MODELS = {
   'v1/ServiceAccount': 'V1ServiceAccount',
@@ -15,6 +25,7 @@ const MODELS = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'V1ClusterRoleBinding',
   'rbac.authorization.k8s.io/v1/Role': 'V1Role',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'V1RoleBinding',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': 'V1CustomResourceDefinition',
 };
 const GATEWAY_GROUPS = new Set(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', '*']);
@@ -97,7 +108,19 @@ const docs = parseAllDocuments(text)
   })
   .filter((doc) => doc !== null && doc !== undefined);
 
+function checkParametersCrd(doc, where) {
+  const spec = doc.spec ?? {};
+  if (spec.group !== 'gateway.portico.dev') fail(where, `spec.group is ${JSON.stringify(spec.group)}, want gateway.portico.dev`);
+  if (spec.names?.kind !== 'GatewayParameters') fail(where, `spec.names.kind is ${JSON.stringify(spec.names?.kind)}, want GatewayParameters`);
+  if (spec.names?.plural !== 'gatewayparameters') fail(where, 'spec.names.plural must be gatewayparameters (the name is <plural>.<group>)');
+  if (spec.scope !== 'Namespaced') fail(where, 'GatewayParameters are namespaced');
+  const version = (spec.versions ?? []).find((v) => v.name === 'v1alpha1');
+  if (!version?.served || !version?.storage) fail(where, 'version v1alpha1 must be served and stored');
+  if (version?.schema?.openAPIV3Schema?.properties?.spec?.type !== 'object') fail(where, 'v1alpha1 needs a structural schema with an object spec');
+}
+
 const containerPorts = new Set();
+const crds = [];
 let deployments = 0;
 for (const [index, doc] of docs.entries()) {
   const where = `${doc.kind ?? '?'} ${doc.metadata?.name ?? `#${index}`}`;
@@ -112,11 +135,18 @@ for (const [index, doc] of docs.entries()) {
     if (!doc.spec?.controllerName) fail(where, 'spec.controllerName is required');
   } else fail(where, `unexpected kind ${doc.apiVersion} ${doc.kind}`);
   if (doc.kind === 'ClusterRole' || doc.kind === 'Role') checkRbac(doc, where);
+  if (doc.kind === 'CustomResourceDefinition') {
+    crds.push(doc.metadata.name);
+    if (doc.metadata.name === PARAMETERS_CRD) checkParametersCrd(doc, where);
+    else fail(where, 'unexpected CustomResourceDefinition (the Gateway API CRDs come from their release)');
+  }
   if (doc.kind === 'Deployment') {
     deployments++;
     const container = doc.spec?.template?.spec?.containers?.[0];
     const args = container?.args ?? [];
     if (args[0] !== 'serve' || !args.includes('--provider=kubernetes')) fail(where, 'controller must run `serve --provider=kubernetes`');
+    if (rendered.mesh && !args.includes('--mesh')) fail(where, 'rendered with mesh=true, but the controller args lack --mesh');
+    if (!rendered.mesh && args.includes('--mesh')) fail(where, 'the controller runs with --mesh although mesh is not enabled');
     for (const port of container?.ports ?? []) containerPorts.add(port.name);
     const selector = doc.spec?.selector?.matchLabels ?? {};
     const labels = doc.spec?.template?.metadata?.labels ?? {};
@@ -131,9 +161,12 @@ for (const doc of docs.filter((d) => d.kind === 'Service')) {
   }
 }
 if (deployments !== 1) fail('chart', `expected one controller Deployment, found ${deployments}`);
+if (rendered.crds && !crds.includes(PARAMETERS_CRD)) fail('chart', `rendered with --include-crds, but CustomResourceDefinition ${PARAMETERS_CRD} is missing`);
+if (!rendered.crds && crds.length > 0) fail('chart', `CRDs rendered without --include-crds: ${crds.join(', ')}`);
 
 if (errors.length > 0) {
   for (const error of errors) console.error(`check-chart: ${error}`);
   process.exit(1);
 }
-console.log(`check-chart: ${docs.length} documents OK`);
+const checked = [rendered.mesh ? '--mesh' : '', rendered.crds ? `CRD ${PARAMETERS_CRD}` : ''].filter(Boolean);
+console.log(`check-chart: ${docs.length} documents OK${checked.length > 0 ? ` (${checked.join(', ')})` : ''}`);

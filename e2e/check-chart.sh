@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints charts/portico and checks what it renders: YAML parses, every field of
 # a built-in kind exists in the Kubernetes API models, RBAC stays least
-# privilege. Runs without a cluster.
+# privilege, `mesh=true` passes --mesh to the controller and --include-crds
+# renders the GatewayParameters CRD. Runs without a cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=e2e/lib.sh
@@ -14,11 +15,21 @@ chart=charts/portico
 log "helm $("$helm" version --short)"
 "$helm" lint --strict "$chart"
 
+# render_and_check DESCRIPTION [helm flags...] [-- check-chart.mjs flags...]
 render_and_check() {
   local description="$1"
   shift
+  local helm_args=() check_args=()
+  while (($# > 0)) && [[ "$1" != "--" ]]; do
+    helm_args+=("$1")
+    shift
+  done
+  if (($# > 0)); then
+    shift
+    check_args=("$@")
+  fi
   log "template: $description"
-  "$helm" template portico "$chart" --namespace portico-system "$@" | node e2e/check-chart.mjs
+  "$helm" template portico "$chart" --namespace portico-system ${helm_args[@]+"${helm_args[@]}"} | node e2e/check-chart.mjs ${check_args[@]+"${check_args[@]}"}
 }
 
 render_and_check "defaults"
@@ -26,3 +37,5 @@ render_and_check "xDS mTLS, no leader election, no GatewayClass" \
   --set xds.tls.enabled=true --set leaderElection.enabled=false --set gatewayClass.create=false
 render_and_check "single replica, ClusterIP Envoy services" \
   --set replicas=1 --set envoy.serviceType=ClusterIP --set image.tag=dev
+render_and_check "mesh control plane" --set mesh=true -- --mesh
+render_and_check "with CRDs (GatewayParameters)" --include-crds -- --crds
