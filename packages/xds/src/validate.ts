@@ -4,7 +4,7 @@
 // nested messages, repeated fields, maps and Any (unpacked by `@type`), the
 // same way Envoy's generated validators do before it accepts a resource.
 import type { Enum, Field, OneOf, ReflectionObject, Type } from 'protobufjs';
-import { durationNanos, join, typeNameOf } from './codec.js';
+import { durationNanos, typeNameOf } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
 
@@ -76,15 +76,33 @@ function isMessage(resolved: ReflectionObject | null): resolved is Type {
 
 // ---------- primitive rule kinds ----------
 
-/** Where a primitive check reports: the field path and a prefix for the message (map keys). */
+/**
+ * The walk's state. The proto path of the field being checked is kept as a stack of
+ * segments and turned into a string only when an error is reported: building a path
+ * string for every field of every resource was most of the validator's garbage.
+ */
 interface Sink {
   errors: ValidationError[];
-  field: string;
+  /** Field names; numbers are list indices; MAP_KEY-prefixed strings are map keys. */
+  segments: Array<string | number>;
+  /** Put before each message (map key checks say "key ..."). */
   prefix: string;
 }
 
+const MAP_KEY = '\u0000';
+
+function pathOf(sink: Sink): string {
+  let out = '';
+  for (const segment of sink.segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (segment.startsWith(MAP_KEY)) out += `["${segment.slice(1)}"]`;
+    else out = out ? `${out}.${segment}` : segment;
+  }
+  return out;
+}
+
 function report(sink: Sink, message: string): void {
-  sink.errors.push({ field: sink.field, message: sink.prefix + message });
+  sink.errors.push({ field: pathOf(sink), message: sink.prefix + message });
 }
 
 const SHOW_NUMBER = 0;
@@ -277,9 +295,7 @@ function showNanos(n: number): string {
 // getters rebuild values on every access, and this runs for every field of
 // every resource. The walk itself creates no closures (tsx wraps each one).
 
-interface Context {
-  errors: ValidationError[];
-}
+type Context = Sink;
 
 type MessageKind = 'message' | 'duration' | 'timestamp' | 'wrapper' | 'any' | 'struct';
 
@@ -383,51 +399,38 @@ function tableOf(type: Type): TypeTable {
   return table;
 }
 
-function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | undefined, value: unknown, present: boolean, path: string): void {
+function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | undefined, value: unknown, present: boolean): void {
   const enumType = field.enumType;
   if (enumType) {
     const enumRules = rules?.enum;
     if (!isObject(enumRules)) return;
     const n = typeof value === 'string' ? enumType.values[value] : typeof value === 'number' ? value : 0;
     if (enumRules.defined_only === true && (n === undefined || enumType.valuesById[n] === undefined)) {
-      ctx.errors.push({ field: path, message: `must be a defined ${enumType.name} value` });
+      report(ctx, `must be a defined ${enumType.name} value`);
     }
     if (n === undefined) return;
     if (enumRules.const === undefined && enumRules.in === undefined && enumRules.not_in === undefined) return;
-    checkRange(
-      { errors: ctx.errors, field: path, prefix: '' },
-      { const: enumRules.const, in: enumRules.in, not_in: enumRules.not_in },
-      n,
-      SHOW_ENUM,
-      enumType,
-    );
+    checkRange(ctx, { const: enumRules.const, in: enumRules.in, not_in: enumRules.not_in }, n, SHOW_ENUM, enumType);
     return;
   }
   if (field.messageType) {
-    validateMessageField(ctx, tableOf(field.messageType), rules, value, present, path);
+    validateMessageField(ctx, tableOf(field.messageType), rules, value, present);
     return;
   }
-  if (rules) checkScalar(field.scalarKind, rules, value, { errors: ctx.errors, field: path, prefix: '' });
+  if (rules) checkScalar(field.scalarKind, rules, value, ctx);
 }
 
-function validateMessageField(
-  ctx: Context,
-  table: TypeTable,
-  rules: Rules | undefined,
-  value: unknown,
-  present: boolean,
-  path: string,
-): void {
+function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | undefined, value: unknown, present: boolean): void {
   const messageRules = rules?.message;
-  if (isObject(messageRules) && messageRules.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+  if (isObject(messageRules) && messageRules.required === true && !present) report(ctx, 'is required');
   switch (table.kind) {
     case 'duration': {
       const d = rules?.duration;
       if (isObject(d)) {
-        if (d.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+        if (d.required === true && !present) report(ctx, 'is required');
         if (present) {
           const n = durationNanos(value);
-          if (n === undefined) ctx.errors.push({ field: path, message: 'must be a duration such as "1.5s"' });
+          if (n === undefined) report(ctx, 'must be a duration such as "1.5s"');
           else {
             const bounds: Rules = {};
             for (const key of DURATION_BOUNDS) {
@@ -435,7 +438,7 @@ function validateMessageField(
             }
             if (Array.isArray(d.in)) bounds.in = d.in.map(durationRuleNanos);
             if (Array.isArray(d.not_in)) bounds.not_in = d.not_in.map(durationRuleNanos);
-            checkRange({ errors: ctx.errors, field: path, prefix: '' }, bounds, n, SHOW_NANOS, undefined);
+            checkRange(ctx, bounds, n, SHOW_NANOS, undefined);
           }
         }
       }
@@ -443,15 +446,15 @@ function validateMessageField(
     }
     case 'timestamp': {
       const t = rules?.timestamp;
-      if (isObject(t) && t.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
+      if (isObject(t) && t.required === true && !present) report(ctx, 'is required');
       return;
     }
     case 'wrapper':
       // PGV applies the scalar rules to a wrapper's value only when it is set.
-      if (present && rules) checkScalar(table.wrapperKind, rules, value, { errors: ctx.errors, field: path, prefix: '' });
+      if (present && rules) checkScalar(table.wrapperKind, rules, value, ctx);
       return;
     case 'any':
-      validateAny(ctx, rules, messageRules, value, present, path);
+      validateAny(ctx, rules, messageRules, value, present);
       return;
     case 'struct':
       return;
@@ -460,102 +463,108 @@ function validateMessageField(
   }
   if (!present || (isObject(messageRules) && messageRules.skip === true)) return;
   if (!isObject(value)) {
-    ctx.errors.push({ field: path, message: `must be a ${table.name} object` });
+    report(ctx, `must be a ${table.name} object`);
     return;
   }
-  validateMessage(ctx, table, value, path);
+  validateMessage(ctx, table, value);
 }
 
-function validateAny(ctx: Context, rules: Rules | undefined, messageRules: unknown, value: unknown, present: boolean, path: string): void {
+function reportAt(ctx: Context, segment: string, message: string): void {
+  ctx.segments.push(segment);
+  report(ctx, message);
+  ctx.segments.pop();
+}
+
+function validateAny(ctx: Context, rules: Rules | undefined, messageRules: unknown, value: unknown, present: boolean): void {
   const a = rules?.any;
   const typeUrl = isObject(value) && typeof value['@type'] === 'string' ? value['@type'] : undefined;
   if (isObject(a)) {
-    if (a.required === true && !present) ctx.errors.push({ field: path, message: 'is required' });
-    if (present && Array.isArray(a.in) && !a.in.includes(typeUrl)) {
-      ctx.errors.push({ field: path, message: `type must be one of ${a.in.join(', ')}` });
-    }
-    if (present && Array.isArray(a.not_in) && a.not_in.includes(typeUrl)) {
-      ctx.errors.push({ field: path, message: `type ${String(typeUrl)} is not allowed` });
-    }
+    if (a.required === true && !present) report(ctx, 'is required');
+    if (present && Array.isArray(a.in) && !a.in.includes(typeUrl)) report(ctx, `type must be one of ${a.in.join(', ')}`);
+    if (present && Array.isArray(a.not_in) && a.not_in.includes(typeUrl)) report(ctx, `type ${String(typeUrl)} is not allowed`);
   }
   if (!present || (isObject(messageRules) && messageRules.skip === true)) return;
   if (!typeUrl) {
-    ctx.errors.push({ field: join(path, '@type'), message: 'is required in an Any' });
+    reportAt(ctx, '@type', 'is required in an Any');
     return;
   }
   const inner = findMessageType(typeUrl);
   if (!inner) {
-    ctx.errors.push({ field: join(path, '@type'), message: `unknown type ${typeUrl}` });
+    reportAt(ctx, '@type', `unknown type ${typeUrl}`);
     return;
   }
   if (!isObject(value)) return;
   const innerTable = tableOf(inner);
   if (innerTable.kind === 'wrapper' || innerTable.kind === 'duration') {
     const innerValue = value.value;
-    validateMessageField(ctx, innerTable, undefined, innerValue, innerValue !== undefined, path);
+    validateMessageField(ctx, innerTable, undefined, innerValue, innerValue !== undefined);
   } else {
     // The walk only reads the type's own fields, so `@type` needs no stripping.
-    validateMessage(ctx, innerTable, value, path);
+    validateMessage(ctx, innerTable, value);
   }
 }
 
 const DURATION_BOUNDS = ['const', 'lt', 'lte', 'gt', 'gte'] as const;
 
-function validateMap(ctx: Context, field: FieldEntry, value: unknown, fieldPath: string): void {
+function validateMap(ctx: Context, field: FieldEntry, value: unknown): void {
   const entries = isObject(value) ? value : {};
   const mapRules = field.rules?.map;
   const keys = Object.keys(entries);
   const count = keys.length;
   if (isObject(mapRules) && !(mapRules.ignore_empty === true && count === 0)) {
     if (mapRules.min_pairs !== undefined && count < num(mapRules.min_pairs)) {
-      ctx.errors.push({ field: fieldPath, message: `must have at least ${num(mapRules.min_pairs)} entries` });
+      report(ctx, `must have at least ${num(mapRules.min_pairs)} entries`);
     }
     if (mapRules.max_pairs !== undefined && count > num(mapRules.max_pairs)) {
-      ctx.errors.push({ field: fieldPath, message: `must have at most ${num(mapRules.max_pairs)} entries` });
+      report(ctx, `must have at most ${num(mapRules.max_pairs)} entries`);
     }
     if (isObject(mapRules.keys)) {
       for (const key of keys) {
-        checkScalar(field.keyKind, mapRules.keys, key, { errors: ctx.errors, field: `${fieldPath}["${key}"]`, prefix: 'key ' });
+        ctx.segments.push(MAP_KEY + key);
+        ctx.prefix = 'key ';
+        checkScalar(field.keyKind, mapRules.keys, key, ctx);
+        ctx.prefix = '';
+        ctx.segments.pop();
       }
     }
   }
   const valueRules = isObject(mapRules) && isObject(mapRules.values) ? mapRules.values : undefined;
   for (const key of keys) {
-    validateFieldValue(ctx, field, valueRules, entries[key], true, `${fieldPath}["${key}"]`);
+    ctx.segments.push(MAP_KEY + key);
+    validateFieldValue(ctx, field, valueRules, entries[key], true);
+    ctx.segments.pop();
   }
 }
 
-function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, present: boolean, fieldPath: string): void {
+function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, present: boolean): void {
   const items: unknown[] = Array.isArray(value) ? value : [];
   const repeatedRules = field.rules?.repeated;
-  if (present && !Array.isArray(value)) ctx.errors.push({ field: fieldPath, message: 'must be a list' });
+  if (present && !Array.isArray(value)) report(ctx, 'must be a list');
   if (isObject(repeatedRules) && !(repeatedRules.ignore_empty === true && items.length === 0)) {
     if (repeatedRules.min_items !== undefined && items.length < num(repeatedRules.min_items)) {
-      ctx.errors.push({
-        field: fieldPath,
-        message:
-          num(repeatedRules.min_items) === 1 ? 'must not be empty' : `must have at least ${num(repeatedRules.min_items)} items`,
-      });
+      report(ctx, num(repeatedRules.min_items) === 1 ? 'must not be empty' : `must have at least ${num(repeatedRules.min_items)} items`);
     }
     if (repeatedRules.max_items !== undefined && items.length > num(repeatedRules.max_items)) {
-      ctx.errors.push({ field: fieldPath, message: `must have at most ${num(repeatedRules.max_items)} items` });
+      report(ctx, `must have at most ${num(repeatedRules.max_items)} items`);
     }
     if (repeatedRules.unique === true) {
       const seen = new Set<string>();
       for (const item of items) {
         const key = JSON.stringify(item);
-        if (seen.has(key)) ctx.errors.push({ field: fieldPath, message: `items must be unique (${key} repeats)` });
+        if (seen.has(key)) report(ctx, `items must be unique (${key} repeats)`);
         seen.add(key);
       }
     }
   }
   const itemRules = isObject(repeatedRules) && isObject(repeatedRules.items) ? repeatedRules.items : undefined;
   for (let i = 0; i < items.length; i++) {
-    validateFieldValue(ctx, field, itemRules, items[i], true, `${fieldPath}[${i}]`);
+    ctx.segments.push(i);
+    validateFieldValue(ctx, field, itemRules, items[i], true);
+    ctx.segments.pop();
   }
 }
 
-function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>, path: string): void {
+function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
   for (const oneof of table.requiredOneofs) {
     let set = false;
@@ -565,12 +574,12 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
         break;
       }
     }
-    if (!set) ctx.errors.push({ field: join(path, oneof.name), message: oneof.message });
+    if (!set) reportAt(ctx, oneof.name, oneof.message);
   }
   const fields = table.fields;
   const keys = Object.keys(json);
   if (keys.length * 2 >= fields.length) {
-    for (const field of fields) validateField(ctx, field, json, path);
+    for (const field of fields) validateField(ctx, field, json);
     return;
   }
   // Envoy messages declare many fields and set few: visit the set ones and those with
@@ -581,28 +590,29 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
     if (index !== undefined && !table.checkedWhenAbsentSet[index]) visit.push(index);
   }
   visit.sort(ascending);
-  for (const index of visit) validateField(ctx, fields[index], json, path);
+  for (const index of visit) validateField(ctx, fields[index], json);
 }
 
 function ascending(a: number, b: number): number {
   return a - b;
 }
 
-function validateField(ctx: Context, field: FieldEntry, json: Record<string, unknown>, path: string): void {
+function validateField(ctx: Context, field: FieldEntry, json: Record<string, unknown>): void {
   const value = json[field.name];
   const present = value !== undefined && value !== null;
   // Oneof members (and proto3 `optional`) are checked only when set.
   if (field.partOf && !present) return;
-  const fieldPath = join(path, field.name);
-  if (field.map) validateMap(ctx, field, value, fieldPath);
-  else if (field.repeated) validateRepeated(ctx, field, value, present, fieldPath);
-  else validateFieldValue(ctx, field, field.rules, value, present, fieldPath);
+  ctx.segments.push(field.name);
+  if (field.map) validateMap(ctx, field, value);
+  else if (field.repeated) validateRepeated(ctx, field, value, present);
+  else validateFieldValue(ctx, field, field.rules, value, present);
+  ctx.segments.pop();
 }
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [] };
-  validateMessage(ctx, tableOf(messageType(typeName)), json, '');
+  const ctx: Context = { errors: [], segments: [], prefix: '' };
+  validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
 
