@@ -1,5 +1,8 @@
 // A CA, a server and a client certificate for the mTLS test, generated when the test
 // runs (never checked in). EC P-256 keeps generation fast.
+// Not @portico/test-support's selfSignedCertificate: the test dials 127.0.0.1, so the server
+// certificate needs an IP SAN (that helper writes DNS names only), and it checks leaves issued
+// by a separate CA, plus a client from another CA, rather than one self-signed certificate.
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
