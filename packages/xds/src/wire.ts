@@ -1,4 +1,4 @@
-// Direct strict encoder: Portico's Envoy JSON → protobuf wire bytes in one walk.
+// Direct strict encoder: Portico's Envoy JSON → protobuf wire bytes in one walk (src/writer.ts).
 //
 // The walk checks every key against the message type (as the strict codec
 // requires) and writes straight into a protobufjs Writer. The older path built
@@ -6,11 +6,13 @@
 // encoded them: three full copies of every resource, which dominated build time.
 // Field order and presence follow protobufjs' own encoder (fields by number,
 // every set field written, packed numeric lists), so the bytes are the same.
-import protobuf from 'protobufjs';
-import type { Enum, Type, Writer } from 'protobufjs';
+import type { Enum, Type } from 'protobufjs';
 import { StrictEncodeError, join, parseProtoDuration } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
+import { ByteWriter } from './writer.js';
+
+type Writer = ByteWriter;
 
 type MessageKind = 'message' | 'any' | 'duration' | 'timestamp' | 'struct' | 'value' | 'list' | 'wrapper';
 
@@ -168,8 +170,8 @@ function checkedScalar(type: string, value: unknown, path: string): unknown {
   }
 }
 
-// 64-bit values may be digit strings; protobufjs' LongBits accepts both at run time.
-type Long64 = number;
+// 64-bit values may be digit strings (checkedScalar allows both).
+type Long64 = number | string;
 
 function writeScalar(w: Writer, type: string, value: unknown): void {
   switch (type) {
@@ -416,7 +418,10 @@ function writeBody(w: Writer, table: WireTable, value: unknown, path: string, sk
 
 /** Strictly encodes one JSON message of the named type. Throws StrictEncodeError naming the field. */
 export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8Array {
-  const w = protobuf.Writer.create();
-  writeBody(w, tableOf(messageType(typeName)), json, '', false);
-  return w.finish();
+  // One writer for every message: encoding is synchronous and never re-enters itself.
+  shared.reset();
+  writeBody(shared, tableOf(messageType(typeName)), json, '', false);
+  return shared.finish();
 }
+
+const shared = new ByteWriter();
