@@ -25,9 +25,13 @@ export async function loadTranslatorStage(): Promise<TranslatorStage> {
   return { translate: mod.translate as Translate };
 }
 
+/** The bytes buildXds already wrote for a resource (what the snapshot cache serves), if it keeps them. */
+export type EncodedBytesOf = (resource: EnvoyResource) => Uint8Array | undefined;
+
 export interface XdsStage {
   buildXds?: BuildXds;
   encodeResource?: EncodeResource;
+  encodedBytesOf?: EncodedBytesOf;
   /** Why a missing function is missing (module failed to load, or does not export it yet). */
   problem?: string;
 }
@@ -43,6 +47,7 @@ export async function loadXdsStage(): Promise<XdsStage> {
   const stage: XdsStage = {};
   if (typeof mod.buildXds === 'function') stage.buildXds = mod.buildXds as BuildXds;
   if (typeof mod.encodeResource === 'function') stage.encodeResource = mod.encodeResource as EncodeResource;
+  if (typeof mod.encodedBytesOf === 'function') stage.encodedBytesOf = mod.encodedBytesOf as EncodedBytesOf;
   return stage;
 }
 
