@@ -203,52 +203,114 @@ function codePoints(value: string): number {
   return count;
 }
 
+// Rule keys per rules object (they are cached per field, so this is computed once each).
+const ruleKeys = new WeakMap<Rules, string[]>();
+
+function keysOf(rules: Rules): string[] {
+  let keys = ruleKeys.get(rules);
+  if (!keys) {
+    keys = Object.keys(rules);
+    ruleKeys.set(rules, keys);
+  }
+  return keys;
+}
+
+/** Visits only the rules a field has (usually one or two of the ~25 kinds). */
 function checkString(sink: Sink, rules: Rules, value: string): void {
   if (rules.ignore_empty === true && value === '') return;
-  const chars =
-    rules.len !== undefined || rules.min_len !== undefined || rules.max_len !== undefined ? codePoints(value) : 0;
-  const bytes =
-    rules.len_bytes !== undefined || rules.min_bytes !== undefined || rules.max_bytes !== undefined
-      ? Buffer.byteLength(value, 'utf8')
-      : 0;
-  if (rules.const !== undefined && value !== rules.const) report(sink, `must equal "${String(rules.const)}"`);
-  if (rules.len !== undefined && chars !== num(rules.len)) report(sink, `must be exactly ${num(rules.len)} characters`);
-  if (rules.min_len !== undefined && chars < num(rules.min_len)) {
-    report(sink, num(rules.min_len) === 1 ? 'must not be empty' : `must be at least ${num(rules.min_len)} characters`);
-  }
-  if (rules.max_len !== undefined && chars > num(rules.max_len)) report(sink, `must be at most ${num(rules.max_len)} characters`);
-  if (rules.len_bytes !== undefined && bytes !== num(rules.len_bytes)) report(sink, `must be exactly ${num(rules.len_bytes)} bytes`);
-  if (rules.min_bytes !== undefined && bytes < num(rules.min_bytes)) report(sink, `must be at least ${num(rules.min_bytes)} bytes`);
-  if (rules.max_bytes !== undefined && bytes > num(rules.max_bytes)) report(sink, `must be at most ${num(rules.max_bytes)} bytes`);
-  if (typeof rules.pattern === 'string') {
-    const re = compile(rules.pattern);
-    if (re && !re.test(value)) report(sink, `must match the pattern ${rules.pattern}`);
-  }
-  if (typeof rules.prefix === 'string' && !value.startsWith(rules.prefix)) report(sink, `must start with "${rules.prefix}"`);
-  if (typeof rules.suffix === 'string' && !value.endsWith(rules.suffix)) report(sink, `must end with "${rules.suffix}"`);
-  if (typeof rules.contains === 'string' && !value.includes(rules.contains)) report(sink, `must contain "${rules.contains}"`);
-  if (typeof rules.not_contains === 'string' && value.includes(rules.not_contains)) {
-    report(sink, `must not contain "${rules.not_contains}"`);
-  }
-  if (Array.isArray(rules.in) && !rules.in.includes(value)) report(sink, `must be one of ${rules.in.map(String).join(', ')}`);
-  if (Array.isArray(rules.not_in) && rules.not_in.includes(value)) report(sink, `must not be "${value}"`);
-  if (rules.hostname === true && !HOSTNAME.test(value)) report(sink, 'must be a valid hostname');
-  if (rules.email === true && !/^[^@\s]+@[^@\s]+$/.test(value)) report(sink, 'must be a valid email address');
-  if (rules.ip === true && !isIPv4(value) && !isIPv6(value)) report(sink, 'must be a valid IP address');
-  if (rules.ipv4 === true && !isIPv4(value)) report(sink, 'must be a valid IPv4 address');
-  if (rules.ipv6 === true && !isIPv6(value)) report(sink, 'must be a valid IPv6 address');
-  if (rules.address === true && !isIPv4(value) && !isIPv6(value) && !HOSTNAME.test(value)) {
-    report(sink, 'must be a valid hostname or IP address');
-  }
-  if (rules.uuid === true && !UUID.test(value)) report(sink, 'must be a valid UUID');
-  if (rules.uri === true && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) report(sink, 'must be an absolute URI');
-  if (typeof rules.well_known_regex === 'string') {
-    const strict = rules.strict !== false;
-    if (rules.well_known_regex === 'HTTP_HEADER_NAME' && !(strict ? HEADER_NAME_STRICT : HEADER_LOOSE).test(value)) {
-      report(sink, 'must be a valid HTTP header name');
-    }
-    if (rules.well_known_regex === 'HTTP_HEADER_VALUE' && !(strict ? HEADER_VALUE_STRICT : HEADER_LOOSE).test(value)) {
-      report(sink, 'must be a valid HTTP header value');
+  let chars = -1;
+  let bytes = -1;
+  for (const key of keysOf(rules)) {
+    const rule = rules[key];
+    switch (key) {
+      case 'const':
+        if (value !== rule) report(sink, `must equal "${String(rule)}"`);
+        break;
+      case 'len':
+        if (chars < 0) chars = codePoints(value);
+        if (chars !== num(rule)) report(sink, `must be exactly ${num(rule)} characters`);
+        break;
+      case 'min_len':
+        if (chars < 0) chars = codePoints(value);
+        if (chars < num(rule)) report(sink, num(rule) === 1 ? 'must not be empty' : `must be at least ${num(rule)} characters`);
+        break;
+      case 'max_len':
+        if (chars < 0) chars = codePoints(value);
+        if (chars > num(rule)) report(sink, `must be at most ${num(rule)} characters`);
+        break;
+      case 'len_bytes':
+        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
+        if (bytes !== num(rule)) report(sink, `must be exactly ${num(rule)} bytes`);
+        break;
+      case 'min_bytes':
+        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
+        if (bytes < num(rule)) report(sink, `must be at least ${num(rule)} bytes`);
+        break;
+      case 'max_bytes':
+        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
+        if (bytes > num(rule)) report(sink, `must be at most ${num(rule)} bytes`);
+        break;
+      case 'pattern': {
+        const re = typeof rule === 'string' ? compile(rule) : null;
+        if (re && !re.test(value)) report(sink, `must match the pattern ${String(rule)}`);
+        break;
+      }
+      case 'prefix':
+        if (typeof rule === 'string' && !value.startsWith(rule)) report(sink, `must start with "${rule}"`);
+        break;
+      case 'suffix':
+        if (typeof rule === 'string' && !value.endsWith(rule)) report(sink, `must end with "${rule}"`);
+        break;
+      case 'contains':
+        if (typeof rule === 'string' && !value.includes(rule)) report(sink, `must contain "${rule}"`);
+        break;
+      case 'not_contains':
+        if (typeof rule === 'string' && value.includes(rule)) report(sink, `must not contain "${rule}"`);
+        break;
+      case 'in':
+        if (Array.isArray(rule) && !rule.includes(value)) report(sink, `must be one of ${rule.map(String).join(', ')}`);
+        break;
+      case 'not_in':
+        if (Array.isArray(rule) && rule.includes(value)) report(sink, `must not be "${value}"`);
+        break;
+      case 'hostname':
+        if (rule === true && !HOSTNAME.test(value)) report(sink, 'must be a valid hostname');
+        break;
+      case 'email':
+        if (rule === true && !/^[^@\s]+@[^@\s]+$/.test(value)) report(sink, 'must be a valid email address');
+        break;
+      case 'ip':
+        if (rule === true && !isIPv4(value) && !isIPv6(value)) report(sink, 'must be a valid IP address');
+        break;
+      case 'ipv4':
+        if (rule === true && !isIPv4(value)) report(sink, 'must be a valid IPv4 address');
+        break;
+      case 'ipv6':
+        if (rule === true && !isIPv6(value)) report(sink, 'must be a valid IPv6 address');
+        break;
+      case 'address':
+        if (rule === true && !isIPv4(value) && !isIPv6(value) && !HOSTNAME.test(value)) {
+          report(sink, 'must be a valid hostname or IP address');
+        }
+        break;
+      case 'uuid':
+        if (rule === true && !UUID.test(value)) report(sink, 'must be a valid UUID');
+        break;
+      case 'uri':
+        if (rule === true && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) report(sink, 'must be an absolute URI');
+        break;
+      case 'well_known_regex': {
+        const strict = rules.strict !== false;
+        if (rule === 'HTTP_HEADER_NAME' && !(strict ? HEADER_NAME_STRICT : HEADER_LOOSE).test(value)) {
+          report(sink, 'must be a valid HTTP header name');
+        }
+        if (rule === 'HTTP_HEADER_VALUE' && !(strict ? HEADER_VALUE_STRICT : HEADER_LOOSE).test(value)) {
+          report(sink, 'must be a valid HTTP header value');
+        }
+        break;
+      }
+      default:
+        break;
     }
   }
 }
