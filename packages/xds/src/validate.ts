@@ -122,6 +122,13 @@ function num(value: unknown): number {
   return NaN;
 }
 
+function boundText(strict: number | undefined, inclusive: number | undefined, above: boolean, mode: ShowMode, enumType: Enum | undefined): string {
+  if (strict !== undefined) return `${above ? 'greater' : 'less'} than ${show(strict, mode, enumType)}`;
+  if (inclusive !== undefined) return `${above ? 'at least' : 'at most'} ${show(inclusive, mode, enumType)}`;
+  return '';
+}
+
+// Messages are built only when a check fails: this runs for every number with rules.
 function checkRange(sink: Sink, rules: Rules, value: number, mode: ShowMode, enumType: Enum | undefined): void {
   if (rules.const !== undefined && value !== num(rules.const)) report(sink, `must equal ${show(num(rules.const), mode, enumType)}`);
   const gt = rules.gt !== undefined ? num(rules.gt) : undefined;
@@ -132,15 +139,15 @@ function checkRange(sink: Sink, rules: Rules, value: number, mode: ShowMode, enu
   const upper = lt ?? lte;
   const aboveLower = gt !== undefined ? value > gt : gte !== undefined ? value >= gte : true;
   const belowUpper = lt !== undefined ? value < lt : lte !== undefined ? value <= lte : true;
-  const lowerText = gt !== undefined ? `greater than ${show(gt, mode, enumType)}` : gte !== undefined ? `at least ${show(gte, mode, enumType)}` : '';
-  const upperText = lt !== undefined ? `less than ${show(lt, mode, enumType)}` : lte !== undefined ? `at most ${show(lte, mode, enumType)}` : '';
   if (lower !== undefined && upper !== undefined && lower > upper) {
     // PGV: an inverted pair means "outside the range".
-    if (!aboveLower && !belowUpper) report(sink, `must be ${lowerText} or ${upperText}`);
+    if (!aboveLower && !belowUpper) {
+      report(sink, `must be ${boundText(gt, gte, true, mode, enumType)} or ${boundText(lt, lte, false, mode, enumType)}`);
+    }
     return;
   }
-  if (!aboveLower) report(sink, `must be ${lowerText}`);
-  if (!belowUpper) report(sink, `must be ${upperText}`);
+  if (!aboveLower) report(sink, `must be ${boundText(gt, gte, true, mode, enumType)}`);
+  if (!belowUpper) report(sink, `must be ${boundText(lt, lte, false, mode, enumType)}`);
   if (Array.isArray(rules.in) && !rules.in.map(num).includes(value)) {
     report(sink, `must be one of ${rules.in.map((n) => show(num(n), mode, enumType)).join(', ')}`);
   }
