@@ -378,6 +378,8 @@ interface FieldEntry {
   scalarKind: string;
   enumType: Enum | undefined;
   messageType: Type | undefined;
+  /** messageType's table, filled on first use (types refer to each other in cycles). */
+  messageTable?: TypeTable;
 }
 
 interface RequiredOneof {
@@ -483,7 +485,7 @@ function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | unde
     return;
   }
   if (field.messageType) {
-    validateMessageField(ctx, tableOf(field.messageType), rules, value, present);
+    validateMessageField(ctx, (field.messageTable ??= tableOf(field.messageType)), rules, value, present);
     return;
   }
   if (rules) checkScalar(field.scalarKind, rules, value, ctx);
@@ -646,24 +648,13 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
     if (!set) reportAt(ctx, oneof.name, oneof.message);
   }
   const fields = table.fields;
-  const keys = Object.keys(json);
-  if (keys.length * 2 >= fields.length) {
-    for (const field of fields) validateField(ctx, field, json);
-    return;
-  }
-  // Envoy messages declare many fields and set few: visit the set ones and those with
-  // rules that apply when absent, still in declaration order (errors keep their order).
-  const visit = table.checkedWhenAbsent.slice();
-  for (const key of keys) {
+  // Envoy messages declare many fields and set few: visit the set ones (in the JSON's order),
+  // then those with rules that apply when absent.
+  for (const key in json) {
     const index = table.fieldIndex.get(key);
-    if (index !== undefined && !table.checkedWhenAbsentSet[index]) visit.push(index);
+    if (index !== undefined && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
   }
-  visit.sort(ascending);
-  for (const index of visit) validateField(ctx, fields[index], json);
-}
-
-function ascending(a: number, b: number): number {
-  return a - b;
+  for (const index of table.checkedWhenAbsent) validateField(ctx, fields[index], json);
 }
 
 function validateField(ctx: Context, field: FieldEntry, json: Record<string, unknown>): void {

@@ -49,6 +49,8 @@ interface WireField {
   scalar: string;
   enumType: Enum | undefined;
   message: Type | undefined;
+  /** message's table, filled on first use (types refer to each other in cycles). */
+  messageTable?: WireTable;
   /** Tag of one element (length-delimited for messages, maps and packed lists). */
   tag: number;
   /** Map entries only. */
@@ -239,7 +241,7 @@ function enumNumber(enumType: Enum, value: unknown, path: string): number {
 function writeElement(w: Writer, field: WireField, value: unknown, path: string): void {
   if (field.message) {
     w.uint32(field.tag).fork();
-    writeBody(w, tableOf(field.message), value, path, false);
+    writeBody(w, (field.messageTable ??= tableOf(field.message)), value, path, false);
     w.ldelim();
     return;
   }
@@ -259,7 +261,7 @@ function writeField(w: Writer, field: WireField, value: unknown, path: string): 
       const entryValue = value[key];
       if (field.message) {
         w.uint32(field.valueTag).fork();
-        writeBody(w, tableOf(field.message), entryValue, entryPath, false);
+        writeBody(w, (field.messageTable ??= tableOf(field.message)), entryValue, entryPath, false);
         w.ldelim();
       } else {
         const checked = field.enumType ? enumNumber(field.enumType, entryValue, entryPath) : checkedScalar(field.scalar, entryValue, entryPath);
