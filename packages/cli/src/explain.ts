@@ -29,9 +29,12 @@ Options:
       --controller-name N  with -f: GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
   -h, --help               show this help
 
-REQUEST is the request in curl-like words: [METHOD] URL [-H 'name: value']... [-X METHOD]
+REQUEST is the request in curl-like words: [METHOD] URL [-H|--header 'name: value']... [-X|--method METHOD]
 [--port N] [--sni NAME | --no-sni] [--alpn h2,http/1.1] [--client-cert valid|invalid]
-[--cluster NAME] [--source ADDR]. URL schemes: http, https, tcp, udp. For example
+[--cluster NAME] [--source ADDR] [--listener NAME] [--destination IP]. --listener starts at a
+listener by name (e.g. an api_listener); --destination is the original destination address an
+ORIGINAL_DST (mesh passthrough) cluster connects to (a URL's IP is used when not given).
+URL schemes: http, https, tcp, udp. For example
   GET http://www.example.com:8080/api -H 'x-canary: true'
 Options above must come before REQUEST; everything from the first other word on is the request.
 `;

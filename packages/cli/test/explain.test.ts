@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { PorticoMetrics, startAdminServer, type ControlPlaneSnapshot } from '@portico/admin';
 import { translate } from '@portico/translator';
 import { buildXds } from '@portico/xds';
-import { QUICKSTART, runInProcess } from './helpers.js';
+import { join } from 'node:path';
+import { QUICKSTART, REPO_ROOT, runInProcess } from './helpers.js';
 import { splitExplainArgs } from '../src/explain.js';
 
 interface TraceJson {
@@ -102,5 +103,14 @@ describe('portico explain --admin', () => {
     const result = await runInProcess(['explain', '--admin', 'http://127.0.0.1:1', 'http://a/']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^portico explain: cannot reach the admin API at http:\/\/127\.0\.0\.1:1: /);
+  });
+
+  it('documents in --help every request flag the request parser accepts', async () => {
+    const parser = readFileSync(join(REPO_ROOT, 'packages/explain/src/parse.ts'), 'utf8');
+    const accepted = [...new Set([...parser.matchAll(/case '(--[a-z][a-z-]*)'/g)].map((match) => match[1]))];
+    expect(accepted.length).toBeGreaterThan(8);
+    const help = (await runInProcess(['explain', '--help'])).stdout;
+    const documented = new Set([...help.matchAll(/(--[a-z][a-z-]*)/g)].map((match) => match[0]));
+    expect(accepted.filter((flag) => !documented.has(flag))).toEqual([]);
   });
 });
