@@ -27,6 +27,8 @@ Options:
   -o, --format text|json   output format (default text)
   -v, --verbose            text output: also the candidates that did not match, and why
       --controller-name N  with -f: GatewayClass controllerName to act for (default ${DEFAULT_CONTROLLER_NAME})
+      --mesh               with -f: translate with the service mesh (GAMMA) enabled; sidecars of
+                           namespace NS are simulated with --gateway mesh/NS
   -h, --help               show this help
 
 REQUEST is the request in curl-like words: [METHOD] URL [-H|--header 'name: value']... [-X|--method METHOD]
@@ -47,12 +49,14 @@ interface ExplainArgs {
   controllerName: string;
   help: boolean;
   verbose: boolean;
+  /** With -f: translate with the service mesh (GAMMA) enabled, so `mesh/<ns>` groups exist. */
+  mesh: boolean;
   request: string[];
 }
 
 /** Separates explain's own options from the request words, which have flags of their own (-H, -X). */
 export function splitExplainArgs(argv: readonly string[]): ExplainArgs {
-  const args: ExplainArgs = { files: [], format: 'text', controllerName: DEFAULT_CONTROLLER_NAME, help: false, verbose: false, request: [] };
+  const args: ExplainArgs = { files: [], format: 'text', controllerName: DEFAULT_CONTROLLER_NAME, help: false, verbose: false, mesh: false, request: [] };
   const valueOf = (index: number, flag: string): string => {
     const value = argv[index + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
@@ -65,6 +69,7 @@ export function splitExplainArgs(argv: readonly string[]): ExplainArgs {
     const take = () => (inline !== undefined ? inline : valueOf(index++, flag));
     if (flag === '-h' || flag === '--help') args.help = true;
     else if (flag === '-v' || flag === '--verbose') args.verbose = true;
+    else if (flag === '--mesh') args.mesh = true;
     else if (flag === '-f' || flag === '--file') args.files.push(take());
     else if (flag === '--admin') args.admin = take();
     else if (flag === '--gateway') args.gateway = take();
@@ -96,7 +101,7 @@ async function explainFromFiles(args: ExplainArgs): Promise<{ trace: ExplainTrac
   if (problems.length > 0) {
     throw new InputError(`the input has problems:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
   }
-  const result = translate(resources, { controllerName: args.controllerName });
+  const result = translate(resources, { controllerName: args.controllerName, ...(args.mesh ? { mesh: true } : {}) });
   const xds = buildXds(result.ir);
   const groups = Object.keys(xds.groups).sort();
   const gateway = args.gateway ?? (groups.length === 1 ? groups[0] : undefined);

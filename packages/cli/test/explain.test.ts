@@ -29,6 +29,20 @@ describe('portico explain -f', () => {
     expect(body.trace.clusters?.map((c) => c.name).sort()).toEqual(['default/web-v1/80', 'default/web-v2/80']);
   });
 
+  it('with --mesh simulates a namespace\'s sidecars offline (mesh/NS groups), and without it has none', async () => {
+    const mesh = join(REPO_ROOT, 'packages/translator/test/golden/mesh-routes.in.yaml');
+    const request = ['GET', 'http://cart.shop.svc.cluster.local/', '-H', 'x-canary: true'];
+    const result = await runInProcess(['explain', '-f', mesh, '--mesh', '--gateway', 'mesh/shop', '-o', 'json', ...request]);
+    expect(result.stderr).toBe('');
+    const body = JSON.parse(result.stdout) as TraceJson;
+    expect(body.trace.outcome).toBe('forwarded');
+    expect(body.trace.route?.source).toMatchObject({ kind: 'HTTPRoute', name: 'cart-canary' });
+    expect(body.trace.clusters?.map((c) => c.name)).toEqual(['shop/cart-v2/80']);
+    const without = await runInProcess(['explain', '-f', mesh, '--gateway', 'mesh/shop', ...request]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toMatch(/no proxy configuration for gateway mesh\/shop/);
+  });
+
   it('prints a readable trace by default', async () => {
     const result = await runInProcess(['explain', '-f', QUICKSTART, 'http://old.example.com:8080/x']);
     expect(result.code).toBe(0);
