@@ -1,5 +1,5 @@
 import type { IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
-import type { ListenerModel } from '../gateway/model.js';
+import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
@@ -113,7 +113,7 @@ export function buildHttpChains(
   }
   const secure = [...listeners.filter((l) => l.protocol === 'HTTPS' && l.tls)].sort((a, b) => compareStrings(a.name, b.name));
   for (const listener of secure) {
-    const name = `${gatewayKey}/${port}/https/${listener.name}`;
+    const name = `${gatewayKey}/${port}/https/${listenerKey(listener)}`;
     const chain: IRHttpFilterChain = {
       type: 'http',
       name,

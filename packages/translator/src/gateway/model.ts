@@ -36,6 +36,16 @@ export interface ListenerModel {
   attachedRoutes: number;
 }
 
+/**
+ * The listener's name in generated resource names: unique per Gateway. A ListenerSet's
+ * listener may share its name with a Gateway listener (or another ListenerSet's), so it is
+ * qualified with its ListenerSet; Gateway listeners keep their plain name.
+ */
+export function listenerKey(listener: ListenerModel): string {
+  if (listener.source.kind === 'Gateway') return listener.name;
+  return `${listener.source.kind.toLowerCase()}/${listener.source.namespace}/${listener.source.name}/${listener.name}`;
+}
+
 export function listenerAccepted(listener: ListenerModel): boolean {
   return !listener.notAccepted && !listener.conflict;
 }

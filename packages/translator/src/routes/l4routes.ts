@@ -1,7 +1,7 @@
 import type { BackendRef, KubeObject, L4RouteSpec, RouteParentStatus, TLSRouteSpec } from '@portico/api';
 import type { IRBackend, IRFilterChain, IRTcpFilterChain, IRUdpFilterChain } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
-import type { ListenerModel } from '../gateway/model.js';
+import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef } from './backends.js';
@@ -146,7 +146,7 @@ function streamChains(
     const route = winner.compiled.route;
     const chain: IRTcpFilterChain | IRUdpFilterChain = {
       type: kind === 'TCPRoute' ? 'tcp' : 'udp',
-      name: `${gatewayKey}/${port}/${protocol.toLowerCase()}/${listener.name}`,
+      name: `${gatewayKey}/${port}/${protocol.toLowerCase()}/${listenerKey(listener)}`,
       match: {},
       backends: winner.compiled.backends,
       source: { kind, namespace: route.metadata.namespace ?? '', name: route.metadata.name },
@@ -176,7 +176,7 @@ function tlsChains(
       const serverNames = hostnames.includes('*') ? [] : [...hostnames].sort(compareStrings);
       const chain: IRTcpFilterChain = {
         type: 'tcp',
-        name: `${gatewayKey}/${port}/tls/${listener.name}/${route.metadata.namespace}/${route.metadata.name}`,
+        name: `${gatewayKey}/${port}/tls/${listenerKey(listener)}/${route.metadata.namespace}/${route.metadata.name}`,
         match: { transport: 'tls', ...(serverNames.length > 0 ? { serverNames } : {}) },
         backends: attachment.compiled.backends,
         source: { kind: 'TLSRoute', namespace: route.metadata.namespace ?? '', name: route.metadata.name },
