@@ -53,6 +53,41 @@ function ack(stream: DeltaStream, response: WireDeltaResponse, error?: string) {
 const namesOf = (response: WireDeltaResponse) => response.resources.map((resource) => resource.name);
 
 describe('ADS delta', () => {
+  it('keeps a client equal to the cache through many changes, including snapshots that skip its group', async () => {
+    const { cache, client } = await setup();
+    const clustersAt = (step: number) =>
+      Array.from({ length: 12 }, (_, i) => i)
+        .filter((i) => (i + step) % 5 !== 0)
+        .map((i) => edsCluster(`c${i}`, (i * step) % 3));
+    cache.setSnapshot(build({ 'ns/gw': clustersAt(0), 'other/gw': [edsCluster('x')] }));
+    const stream = client.delta();
+    subscribe(stream, 'cluster', [], { first: true });
+    const held = new Map<string, string>();
+    const apply = async () => {
+      for (;;) {
+        let response: WireDeltaResponse;
+        try {
+          response = await stream.next(300);
+        } catch {
+          return; // quiet: everything sent has been applied
+        }
+        for (const resource of response.resources) held.set(resource.name, resource.version);
+        for (const name of response.removed_resources) held.delete(name);
+        ack(stream, response);
+      }
+    };
+    const expected = () => new Map([...cache.group('ns/gw').cluster].map(([name, resource]) => [name, resource.version]));
+    await apply();
+    expect(held).toEqual(expected());
+    for (let step = 1; step <= 6; step++) {
+      cache.setSnapshot(build({ 'ns/gw': clustersAt(step), 'other/gw': [edsCluster('x')] }));
+      // Another group changes alone: nothing for this stream, which must stay able to apply the next change alone.
+      cache.setSnapshot(build({ 'ns/gw': clustersAt(step), 'other/gw': [edsCluster('x', step)] }));
+      await apply();
+      expect(held, `after step ${step}`).toEqual(expected());
+    }
+  });
+
   it('serves a wildcard, then only what changed, then removals', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b'), edsCluster('c')] }));
