@@ -120,29 +120,39 @@ function expectedType(parent: string, key: string): Expect | 'any' | undefined {
   return FIELD_TYPE.get(key);
 }
 
-function cleanList(key: string, list: unknown[]): unknown[] {
-  const out: unknown[] = [];
+// Copy-on-write: a list or object that needs no change is returned as it is, so a
+// well-formed input (the usual case) is not copied at all. The translator never writes to
+// its input (the determinism tests translate frozen objects).
+
+/** One list entry after cleaning, or DROP. */
+const DROP = Symbol('drop');
+
+function cleanEntry(key: string, entry: unknown, scalar: 'string' | 'number' | undefined, required: readonly string[] | undefined): unknown {
   if (key === 'addresses' || key === 'endpoints.addresses') {
     // Gateway addresses are objects; EndpointSlice endpoint addresses are strings.
-    for (const entry of list) {
-      if (typeof entry === 'string') out.push(entry);
-      else if (fits(entry, 'object')) out.push(cleanObject(key, entry as Record<string, unknown>));
-    }
-    return out;
+    if (typeof entry === 'string') return entry;
+    return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : DROP;
   }
+  if (scalar) return fits(entry, scalar) ? entry : DROP;
+  if (!fits(entry, 'object')) return DROP;
+  const cleaned = cleanObject(key, entry as Record<string, unknown>);
+  return required && !hasStrings(cleaned, required) ? DROP : cleaned;
+}
+
+function cleanList(key: string, list: unknown[]): unknown[] {
   const scalar = SCALAR_LISTS[key];
-  if (scalar) {
-    for (const entry of list) if (fits(entry, scalar)) out.push(entry);
-    return out;
-  }
   const required = REQUIRED[key];
-  for (const entry of list) {
-    if (!fits(entry, 'object')) continue;
-    const cleaned = cleanObject(key, entry as Record<string, unknown>);
-    if (required && !hasStrings(cleaned, required)) continue;
-    out.push(cleaned);
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    const cleaned = cleanEntry(key, entry, scalar, required);
+    if (!out) {
+      if (cleaned === entry) continue;
+      out = list.slice(0, i);
+    }
+    if (cleaned !== DROP) out.push(cleaned);
   }
-  return out;
+  return out ?? list;
 }
 
 function hasStrings(object: Record<string, unknown>, fields: readonly string[]): boolean {
@@ -150,32 +160,41 @@ function hasStrings(object: Record<string, unknown>, fields: readonly string[]):
   return true;
 }
 
-function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) {
-    const value = object[key];
-    if (value === undefined || value === null) continue;
-    if (key === 'method' && parent !== 'method') {
-      // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
-      if (typeof value === 'string') out[key] = value;
-      else if (fits(value, 'object')) out[key] = cleanObject('method', value as Record<string, unknown>);
-      continue;
-    }
-    const expect = expectedType(parent, key);
-    if (expect === 'any' || expect === undefined) {
-      out[key] = value;
-      continue;
-    }
-    if (!fits(value, expect)) continue;
-    if (expect === 'array') out[key] = cleanList(parent === 'endpoints' && key === 'addresses' ? 'endpoints.addresses' : key, value as unknown[]);
-    else if (expect === 'object') out[key] = cleanObject(key, value as Record<string, unknown>);
-    else out[key] = value;
+/** One field's value after cleaning, or DROP. */
+function cleanValue(parent: string, key: string, value: unknown): unknown {
+  if (value === undefined || value === null) return DROP;
+  if (key === 'method' && parent !== 'method') {
+    // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
+    if (typeof value === 'string') return value;
+    return fits(value, 'object') ? cleanObject('method', value as Record<string, unknown>) : DROP;
   }
-  return out;
+  const expect = expectedType(parent, key);
+  if (expect === 'any' || expect === undefined) return value;
+  if (!fits(value, expect)) return DROP;
+  if (expect === 'array') return cleanList(parent === 'endpoints' && key === 'addresses' ? 'endpoints.addresses' : key, value as unknown[]);
+  if (expect === 'object') return cleanObject(key, value as Record<string, unknown>);
+  return value;
+}
+
+function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(object);
+  let out: Record<string, unknown> | undefined;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const value = object[key];
+    const cleaned = cleanValue(parent, key, value);
+    if (!out) {
+      if (cleaned === value) continue;
+      out = {};
+      for (let j = 0; j < k; j++) out[keys[j]] = object[keys[j]];
+    }
+    if (cleaned !== DROP) out[key] = cleaned;
+  }
+  return out ?? object;
 }
 
 /**
- * A copy of one input object with wrongly-typed fields dropped. Objects without a
+ * One input object with wrongly-typed fields dropped (a copy only where something was dropped). Objects without a
  * string kind or metadata.name are returned as undefined (they cannot be addressed).
  */
 export function sanitizeObject<T extends { kind: string }>(object: T): T | undefined {

@@ -38,4 +38,22 @@ describe('determinism', () => {
       expect(JSON.stringify(input.objects)).toBe(before);
     }
   });
+
+  it('never writes to its input: translating frozen objects gives the same output', () => {
+    // Well-formed input is not copied before translation (sanitizing is copy-on-write), so a
+    // write anywhere in the translator would land in the caller's objects; frozen ones throw.
+    for (const input of inputs) {
+      const expected = JSON.stringify(translate(ResourceSet.from(input.objects), options));
+      const frozen = structuredClone(input.objects).map(deepFreeze);
+      expect(JSON.stringify(translate(ResourceSet.from(frozen), options)), input.name).toBe(expected);
+    }
+  });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
