@@ -7,7 +7,7 @@
 // Field order and presence follow protobufjs' own encoder (fields by number,
 // every set field written, packed numeric lists), so the bytes are the same.
 import type { Enum, Type } from 'protobufjs';
-import { StrictEncodeError, join, parseProtoDuration } from './codec.js';
+import { StrictEncodeError, parseProtoDuration } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
 import { ByteWriter } from './writer.js';
@@ -42,6 +42,8 @@ interface WireField {
   /** Position when fields are ordered by number. */
   order: number;
   oneof: string | undefined;
+  /** Bit of the field's oneof in a per-message mask (0 when not in a oneof). */
+  oneofBit: number;
   map: boolean;
   repeated: boolean;
   packed: boolean;
@@ -113,6 +115,7 @@ function tableOf(type: Type): WireTable {
       id: field.id,
       order,
       oneof: field.partOf?.name,
+      oneofBit: field.partOf ? 2 ** type.oneofsArray.indexOf(field.partOf) : 0,
       map: field.map,
       repeated: field.repeated,
       packed,
@@ -134,39 +137,56 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-function checkedScalar(type: string, value: unknown, path: string): unknown {
+// The proto path of the value being written, as a stack of segments: a path string is built
+// only for an error (building one for every field was a large share of the walk's garbage).
+// Field names; numbers are list indices; MAP_KEY-prefixed strings are map keys.
+const segments: Array<string | number> = [];
+const MAP_KEY = '\u0000';
+
+function here(extra?: string): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (segment.startsWith(MAP_KEY)) out += `["${segment.slice(1)}"]`;
+    else out = out ? `${out}.${segment}` : segment;
+  }
+  if (extra !== undefined) out = out ? `${out}.${extra}` : extra;
+  return out;
+}
+
+function checkedScalar(type: string, value: unknown): unknown {
   switch (type) {
     case 'string':
-      if (typeof value !== 'string') throw new StrictEncodeError(path, `expected a string, got ${typeof value}`);
+      if (typeof value !== 'string') throw new StrictEncodeError(here(), `expected a string, got ${typeof value}`);
       return value;
     case 'bool':
-      if (typeof value !== 'boolean') throw new StrictEncodeError(path, `expected a boolean, got ${typeof value}`);
+      if (typeof value !== 'boolean') throw new StrictEncodeError(here(), `expected a boolean, got ${typeof value}`);
       return value;
     case 'bytes':
       if (value instanceof Uint8Array) return value;
-      if (typeof value !== 'string') throw new StrictEncodeError(path, 'expected base64 bytes');
+      if (typeof value !== 'string') throw new StrictEncodeError(here(), 'expected base64 bytes');
       return Buffer.from(value, 'base64');
     case 'double':
     case 'float':
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(path, 'expected a number');
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(here(), 'expected a number');
       return value;
     case 'int64':
     case 'uint64':
     case 'sint64':
     case 'fixed64':
     case 'sfixed64':
-      if (typeof value !== 'number' && typeof value !== 'string') throw new StrictEncodeError(path, 'expected an integer');
-      if (typeof value === 'number' && !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
-      if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw new StrictEncodeError(path, 'expected an integer');
-      if (type.startsWith('u') && Number(value) < 0) throw new StrictEncodeError(path, 'expected a non-negative integer');
+      if (typeof value !== 'number' && typeof value !== 'string') throw new StrictEncodeError(here(), 'expected an integer');
+      if (typeof value === 'number' && !Number.isInteger(value)) throw new StrictEncodeError(here(), 'expected an integer');
+      if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw new StrictEncodeError(here(), 'expected an integer');
+      if (type.startsWith('u') && Number(value) < 0) throw new StrictEncodeError(here(), 'expected a non-negative integer');
       return value;
     default:
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(here(), 'expected an integer');
       if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) {
-        throw new StrictEncodeError(path, 'out of range for uint32');
+        throw new StrictEncodeError(here(), 'out of range for uint32');
       }
       if ((type === 'int32' || type === 'sint32' || type === 'sfixed32') && (value < -0x80000000 || value > 0x7fffffff)) {
-        throw new StrictEncodeError(path, 'out of range for int32');
+        throw new StrictEncodeError(here(), 'out of range for int32');
       }
       return value;
   }
@@ -227,74 +247,82 @@ function writeScalar(w: Writer, type: string, value: unknown): void {
   }
 }
 
-function enumNumber(enumType: Enum, value: unknown, path: string): number {
+function enumNumber(enumType: Enum, value: unknown): number {
   if (typeof value === 'string') {
     const n = enumType.values[value];
-    if (n === undefined) throw new StrictEncodeError(path, `unknown ${enumType.name} value "${value}"`);
+    if (n === undefined) throw new StrictEncodeError(here(), `unknown ${enumType.name} value "${value}"`);
     return n;
   }
   if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw new StrictEncodeError(path, `expected a ${enumType.name} name`);
+  throw new StrictEncodeError(here(), `expected a ${enumType.name} name`);
 }
 
 /** One element of a field (not a list, not a map): tag included. */
-function writeElement(w: Writer, field: WireField, value: unknown, path: string): void {
+function writeElement(w: Writer, field: WireField, value: unknown): void {
   if (field.message) {
     w.uint32(field.tag).fork();
-    writeBody(w, (field.messageTable ??= tableOf(field.message)), value, path, false);
+    writeBody(w, (field.messageTable ??= tableOf(field.message)), value, false);
     w.ldelim();
     return;
   }
-  const checked = field.enumType ? enumNumber(field.enumType, value, path) : checkedScalar(field.scalar, value, path);
+  const checked = field.enumType ? enumNumber(field.enumType, value) : checkedScalar(field.scalar, value);
   w.uint32(field.tag);
   writeScalar(w, field.scalar, checked);
 }
 
-function writeField(w: Writer, field: WireField, value: unknown, path: string): void {
+function writeField(w: Writer, field: WireField, value: unknown): void {
   if (field.map) {
-    if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected an object (map)');
+    if (!isPlainObject(value)) throw new StrictEncodeError(here(), 'expected an object (map)');
     for (const key of Object.keys(value)) {
-      const entryPath = `${path}["${key}"]`;
+      segments.push(MAP_KEY + key);
       w.uint32(field.tag).fork();
       w.uint32(field.keyTag);
       writeScalar(w, field.keyType, field.keyType === 'string' ? key : field.keyType === 'bool' ? key === 'true' : Number(key));
       const entryValue = value[key];
       if (field.message) {
         w.uint32(field.valueTag).fork();
-        writeBody(w, (field.messageTable ??= tableOf(field.message)), entryValue, entryPath, false);
+        writeBody(w, (field.messageTable ??= tableOf(field.message)), entryValue, false);
         w.ldelim();
       } else {
-        const checked = field.enumType ? enumNumber(field.enumType, entryValue, entryPath) : checkedScalar(field.scalar, entryValue, entryPath);
+        const checked = field.enumType ? enumNumber(field.enumType, entryValue) : checkedScalar(field.scalar, entryValue);
         w.uint32(field.valueTag);
         writeScalar(w, field.scalar, checked);
       }
       w.ldelim();
+      segments.pop();
     }
     return;
   }
   if (field.repeated) {
-    if (!Array.isArray(value)) throw new StrictEncodeError(path, 'expected an array');
+    if (!Array.isArray(value)) throw new StrictEncodeError(here(), 'expected an array');
     if (value.length === 0) return;
     if (field.packed) {
-      const checked = value.map((item, i) =>
-        field.enumType ? enumNumber(field.enumType, item, `${path}[${i}]`) : checkedScalar(field.scalar, item, `${path}[${i}]`),
-      );
+      const checked: unknown[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) {
+        segments.push(i);
+        checked[i] = field.enumType ? enumNumber(field.enumType, value[i]) : checkedScalar(field.scalar, value[i]);
+        segments.pop();
+      }
       w.uint32(field.tag).fork();
       for (const item of checked) writeScalar(w, field.scalar, item);
       w.ldelim();
       return;
     }
-    for (let i = 0; i < value.length; i++) writeElement(w, field, value[i], `${path}[${i}]`);
+    for (let i = 0; i < value.length; i++) {
+      segments.push(i);
+      writeElement(w, field, value[i]);
+      segments.pop();
+    }
     return;
   }
-  writeElement(w, field, value, path);
+  writeElement(w, field, value);
 }
 
 function byOrder(a: WireField, b: WireField): number {
   return a.order - b.order;
 }
 
-function writeStructValue(w: Writer, value: unknown, path: string): void {
+function writeStructValue(w: Writer, value: unknown): void {
   if (value === null) {
     w.uint32(8).int32(0);
   } else if (typeof value === 'number') {
@@ -305,32 +333,36 @@ function writeStructValue(w: Writer, value: unknown, path: string): void {
     w.uint32(32).bool(value);
   } else if (Array.isArray(value)) {
     w.uint32(50).fork();
-    writeListValue(w, value, path);
+    writeListValue(w, value);
     w.ldelim();
   } else if (isPlainObject(value)) {
     w.uint32(42).fork();
-    writeStruct(w, value, path);
+    writeStruct(w, value);
     w.ldelim();
   } else {
-    throw new StrictEncodeError(path, `unsupported JSON value ${String(value)}`);
+    throw new StrictEncodeError(here(), `unsupported JSON value ${String(value)}`);
   }
 }
 
-function writeListValue(w: Writer, values: unknown[], path: string): void {
+function writeListValue(w: Writer, values: unknown[]): void {
   for (let i = 0; i < values.length; i++) {
     w.uint32(10).fork();
-    writeStructValue(w, values[i], `${path}[${i}]`);
+    segments.push(i);
+    writeStructValue(w, values[i]);
+    segments.pop();
     w.ldelim();
   }
 }
 
-function writeStruct(w: Writer, value: unknown, path: string): void {
-  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected a JSON object (google.protobuf.Struct)');
+function writeStruct(w: Writer, value: unknown): void {
+  if (!isPlainObject(value)) throw new StrictEncodeError(here(), 'expected a JSON object (google.protobuf.Struct)');
   for (const key of Object.keys(value)) {
     w.uint32(10).fork();
     w.uint32(10).string(key);
     w.uint32(18).fork();
-    writeStructValue(w, value[key], join(path, key));
+    segments.push(key);
+    writeStructValue(w, value[key]);
+    segments.pop();
     w.ldelim();
     w.ldelim();
   }
@@ -341,30 +373,30 @@ function writeSecondsNanos(w: Writer, seconds: number, nanos: number): void {
   w.uint32(16).int32(nanos);
 }
 
-function writeAny(w: Writer, value: unknown, path: string): void {
-  if (!isPlainObject(value)) throw new StrictEncodeError(path, 'expected an Any object with "@type"');
+function writeAny(w: Writer, value: unknown): void {
+  if (!isPlainObject(value)) throw new StrictEncodeError(here(), 'expected an Any object with "@type"');
   const typeUrl = value['@type'];
-  if (typeof typeUrl !== 'string') throw new StrictEncodeError(join(path, '@type'), 'missing "@type"');
+  if (typeof typeUrl !== 'string') throw new StrictEncodeError(here('@type'), 'missing "@type"');
   const inner = findMessageType(typeUrl);
-  if (!inner) throw new StrictEncodeError(join(path, '@type'), `unknown type "${typeUrl}"`);
+  if (!inner) throw new StrictEncodeError(here('@type'), `unknown type "${typeUrl}"`);
   const table = tableOf(inner);
   w.uint32(10).string(typeUrl);
   w.uint32(18).fork();
-  if (table.kind === 'wrapper' || table.kind === 'duration') writeBody(w, table, value.value, path, false);
-  else writeBody(w, table, value, path, true);
+  if (table.kind === 'wrapper' || table.kind === 'duration') writeBody(w, table, value.value, false);
+  else writeBody(w, table, value, true);
   w.ldelim();
 }
 
 /** The fields of one message (no tag, no length): `value` is its JSON. */
-function writeBody(w: Writer, table: WireTable, value: unknown, path: string, skipType: boolean): void {
+function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolean): void {
   switch (table.kind) {
     case 'any':
-      writeAny(w, value, path);
+      writeAny(w, value);
       return;
     case 'duration':
       if (typeof value === 'string') {
         const d = parseProtoDuration(value);
-        if (!d) throw new StrictEncodeError(path, `invalid duration "${value}" (expected e.g. "1.5s")`);
+        if (!d) throw new StrictEncodeError(here(), `invalid duration "${value}" (expected e.g. "1.5s")`);
         writeSecondsNanos(w, d.seconds, d.nanos);
         return;
       }
@@ -372,23 +404,23 @@ function writeBody(w: Writer, table: WireTable, value: unknown, path: string, sk
     case 'timestamp':
       if (typeof value === 'string') {
         const ms = Date.parse(value);
-        if (Number.isNaN(ms)) throw new StrictEncodeError(path, `invalid timestamp "${value}"`);
+        if (Number.isNaN(ms)) throw new StrictEncodeError(here(), `invalid timestamp "${value}"`);
         writeSecondsNanos(w, Math.floor(ms / 1000), (ms % 1000) * 1e6);
         return;
       }
       break;
     case 'struct':
-      writeStruct(w, value, path);
+      writeStruct(w, value);
       return;
     case 'value':
-      writeStructValue(w, value, path);
+      writeStructValue(w, value);
       return;
     case 'list':
-      if (!Array.isArray(value)) throw new StrictEncodeError(path, 'expected a JSON array');
-      writeListValue(w, value, path);
+      if (!Array.isArray(value)) throw new StrictEncodeError(here(), 'expected a JSON array');
+      writeListValue(w, value);
       return;
     case 'wrapper': {
-      const checked = checkedScalar(table.wrapped, value, path);
+      const checked = checkedScalar(table.wrapped, value);
       w.uint32(((1 << 3) | WIRE_TYPE[table.wrapped]) >>> 0);
       writeScalar(w, table.wrapped, checked);
       return;
@@ -396,33 +428,40 @@ function writeBody(w: Writer, table: WireTable, value: unknown, path: string, sk
     default:
       break;
   }
-  if (!isPlainObject(value)) throw new StrictEncodeError(path, `expected a ${table.name} object`);
+  if (!isPlainObject(value)) throw new StrictEncodeError(here(), `expected a ${table.name} object`);
   const present: WireField[] = [];
-  let oneofSeen: Map<string, string> | undefined;
+  let oneofsSet = 0;
   let sorted = true;
   for (const key of Object.keys(value)) {
     if (skipType && key === '@type') continue;
     const field = table.fields.get(key);
-    if (!field) throw new StrictEncodeError(join(path, key), `unknown field "${key}" in ${table.fullName.slice(1)}`);
+    if (!field) throw new StrictEncodeError(here(key), `unknown field "${key}" in ${table.fullName.slice(1)}`);
     if (value[key] === undefined) continue;
-    if (field.oneof) {
-      oneofSeen ??= new Map<string, string>();
-      const other = oneofSeen.get(field.oneof);
-      if (other) throw new StrictEncodeError(join(path, key), `oneof ${field.oneof} already set by "${other}"`);
-      oneofSeen.set(field.oneof, key);
+    if (field.oneofBit !== 0) {
+      // A mask (oneofs per message are few), so no per-message allocation.
+      if (Math.floor(oneofsSet / field.oneofBit) % 2 === 1) {
+        const other = present.find((f) => f.oneof === field.oneof)?.name;
+        throw new StrictEncodeError(here(key), `oneof ${field.oneof} already set by "${String(other)}"`);
+      }
+      oneofsSet += field.oneofBit;
     }
     if (present.length > 0 && present[present.length - 1].order > field.order) sorted = false;
     present.push(field);
   }
   if (!sorted) present.sort(byOrder);
-  for (const field of present) writeField(w, field, value[field.name], join(path, field.name));
+  for (const field of present) {
+    segments.push(field.name);
+    writeField(w, field, value[field.name]);
+    segments.pop();
+  }
 }
 
 /** Strictly encodes one JSON message of the named type. Throws StrictEncodeError naming the field. */
 export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8Array {
   // One writer for every message: encoding is synchronous and never re-enters itself.
   shared.reset();
-  writeBody(shared, tableOf(messageType(typeName)), json, '', false);
+  segments.length = 0;
+  writeBody(shared, tableOf(messageType(typeName)), json, false);
   return shared.finish();
 }
 
