@@ -23,7 +23,8 @@ export class StrictEncodeError extends Error {
   }
 }
 
-const WRAPPERS: Record<string, string> = {
+/** Wrapper message full name → the scalar type of its `value`. */
+export const WRAPPERS: Readonly<Record<string, string>> = {
   '.google.protobuf.DoubleValue': 'double',
   '.google.protobuf.FloatValue': 'float',
   '.google.protobuf.Int64Value': 'int64',
@@ -34,6 +35,28 @@ const WRAPPERS: Record<string, string> = {
   '.google.protobuf.StringValue': 'string',
   '.google.protobuf.BytesValue': 'bytes',
 };
+
+/** How Portico's JSON spells a message type: well-known types have JSON forms of their own. */
+export type MessageKind = 'message' | 'any' | 'duration' | 'timestamp' | 'struct' | 'value' | 'list' | 'wrapper';
+
+export function messageKindOf(fullName: string): MessageKind {
+  switch (fullName) {
+    case '.google.protobuf.Any':
+      return 'any';
+    case '.google.protobuf.Duration':
+      return 'duration';
+    case '.google.protobuf.Timestamp':
+      return 'timestamp';
+    case '.google.protobuf.Struct':
+      return 'struct';
+    case '.google.protobuf.Value':
+      return 'value';
+    case '.google.protobuf.ListValue':
+      return 'list';
+    default:
+      return WRAPPERS[fullName] ? 'wrapper' : 'message';
+  }
+}
 
 export function isWrapperType(fullName: string): boolean {
   return fullName in WRAPPERS;
@@ -55,7 +78,7 @@ export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
@@ -112,44 +135,46 @@ function toStruct(value: unknown, path: string): Record<string, unknown> {
   return { fields };
 }
 
-function scalarIn(type: string, value: unknown, path: string): unknown {
+/** Why `value` cannot be a proto scalar of `type` in Portico's JSON, or undefined. */
+export function scalarProblem(type: string, value: unknown): string | undefined {
   switch (type) {
     case 'string':
-      if (typeof value !== 'string') throw new StrictEncodeError(path, `expected a string, got ${typeof value}`);
-      return value;
+      return typeof value === 'string' ? undefined : `expected a string, got ${typeof value}`;
     case 'bool':
-      if (typeof value !== 'boolean') throw new StrictEncodeError(path, `expected a boolean, got ${typeof value}`);
-      return value;
+      return typeof value === 'boolean' ? undefined : `expected a boolean, got ${typeof value}`;
     case 'bytes':
-      if (value instanceof Uint8Array) return value;
-      if (typeof value !== 'string') throw new StrictEncodeError(path, 'expected base64 bytes');
-      return Buffer.from(value, 'base64');
+      return value instanceof Uint8Array || typeof value === 'string' ? undefined : 'expected base64 bytes';
     case 'double':
     case 'float':
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(path, 'expected a number');
-      return value;
+      return typeof value === 'number' && !Number.isNaN(value) ? undefined : 'expected a number';
     case 'int64':
     case 'uint64':
     case 'sint64':
     case 'fixed64':
-    case 'sfixed64': {
-      const n = typeof value === 'string' && /^-?\d+$/.test(value) ? value : value;
-      if (typeof n !== 'number' && typeof n !== 'string') throw new StrictEncodeError(path, 'expected an integer');
-      if (typeof n === 'number' && !Number.isInteger(n)) throw new StrictEncodeError(path, 'expected an integer');
-      if (type.startsWith('u') && Number(n) < 0) throw new StrictEncodeError(path, 'expected a non-negative integer');
-      return n;
-    }
-    default: {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(path, 'expected an integer');
-      if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) {
-        throw new StrictEncodeError(path, 'out of range for uint32');
+    case 'sfixed64':
+      if (typeof value === 'number' ? !Number.isInteger(value) : typeof value !== 'string' || !/^-?\d+$/.test(value)) {
+        return 'expected an integer';
       }
+      return type.startsWith('u') && Number(value) < 0 ? 'expected a non-negative integer' : undefined;
+    default:
+      if (typeof value !== 'number' || !Number.isInteger(value)) return 'expected an integer';
+      if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) return 'out of range for uint32';
       if ((type === 'int32' || type === 'sint32' || type === 'sfixed32') && (value < -0x80000000 || value > 0x7fffffff)) {
-        throw new StrictEncodeError(path, 'out of range for int32');
+        return 'out of range for int32';
       }
-      return value;
-    }
+      return undefined;
   }
+}
+
+/** A checked scalar as the encoders take it (base64 bytes decoded). */
+export function scalarValue(type: string, value: unknown): unknown {
+  return type === 'bytes' && typeof value === 'string' ? Buffer.from(value, 'base64') : value;
+}
+
+function scalarIn(type: string, value: unknown, path: string): unknown {
+  const problem = scalarProblem(type, value);
+  if (problem) throw new StrictEncodeError(path, problem);
+  return scalarValue(type, value);
 }
 
 function enumIn(enumType: Enum, value: unknown, path: string): number {

@@ -4,7 +4,7 @@
 // nested messages, repeated fields, maps and Any (unpacked by `@type`), the
 // same way Envoy's generated validators do before it accepts a resource.
 import type { Enum, Field, OneOf, ReflectionObject, Type } from 'protobufjs';
-import { durationNanos, typeNameOf } from './codec.js';
+import { WRAPPERS, durationNanos, messageKindOf, typeNameOf } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
 
@@ -15,18 +15,6 @@ export interface ValidationError {
 }
 
 type Rules = Record<string, unknown>;
-
-const WRAPPER_KIND: Record<string, string> = {
-  '.google.protobuf.DoubleValue': 'double',
-  '.google.protobuf.FloatValue': 'float',
-  '.google.protobuf.Int64Value': 'int64',
-  '.google.protobuf.UInt64Value': 'uint64',
-  '.google.protobuf.Int32Value': 'int32',
-  '.google.protobuf.UInt32Value': 'uint32',
-  '.google.protobuf.BoolValue': 'bool',
-  '.google.protobuf.StringValue': 'string',
-  '.google.protobuf.BytesValue': 'bytes',
-};
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -366,7 +354,7 @@ function showNanos(n: number): string {
 
 type Context = Sink;
 
-type MessageKind = 'message' | 'duration' | 'timestamp' | 'wrapper' | 'any' | 'struct';
+type TableKind = 'message' | 'duration' | 'timestamp' | 'wrapper' | 'any' | 'struct';
 
 interface FieldEntry {
   name: string;
@@ -391,7 +379,7 @@ interface RequiredOneof {
 interface TypeTable {
   type: Type;
   name: string;
-  kind: MessageKind;
+  kind: TableKind;
   wrapperKind: string;
   /** `(validate.disabled)` or `(validate.ignored)`. */
   skipped: boolean;
@@ -409,15 +397,10 @@ interface TypeTable {
 
 const typeTables = new WeakMap<Type, TypeTable>();
 
-function messageKind(fullName: string): MessageKind {
-  if (fullName === '.google.protobuf.Duration') return 'duration';
-  if (fullName === '.google.protobuf.Timestamp') return 'timestamp';
-  if (WRAPPER_KIND[fullName]) return 'wrapper';
-  if (fullName === '.google.protobuf.Any') return 'any';
-  if (fullName === '.google.protobuf.Struct' || fullName === '.google.protobuf.Value' || fullName === '.google.protobuf.ListValue') {
-    return 'struct';
-  }
-  return 'message';
+/** The walk checks Struct, Value and ListValue alike: PGV has no rules inside them. */
+function tableKind(fullName: string): TableKind {
+  const kind = messageKindOf(fullName);
+  return kind === 'value' || kind === 'list' ? 'struct' : kind;
 }
 
 function tableOf(type: Type): TypeTable {
@@ -457,8 +440,8 @@ function tableOf(type: Type): TypeTable {
   table = {
     type,
     name: type.name,
-    kind: messageKind(fullName),
-    wrapperKind: WRAPPER_KIND[fullName] ?? '',
+    kind: tableKind(fullName),
+    wrapperKind: WRAPPERS[fullName] ?? '',
     skipped: parsedOption(type, '(validate.disabled)') === true || parsedOption(type, '(validate.ignored)') === true,
     requiredOneofs,
     fields,

@@ -7,26 +7,13 @@
 // Field order and presence follow protobufjs' own encoder (fields by number,
 // every set field written, packed numeric lists), so the bytes are the same.
 import type { Enum, Type } from 'protobufjs';
-import { StrictEncodeError, parseProtoDuration } from './codec.js';
+import { StrictEncodeError, WRAPPERS, isPlainObject, messageKindOf, parseProtoDuration, scalarProblem, scalarValue } from './codec.js';
+import type { MessageKind } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
 import { ByteWriter } from './writer.js';
 
 type Writer = ByteWriter;
-
-type MessageKind = 'message' | 'any' | 'duration' | 'timestamp' | 'struct' | 'value' | 'list' | 'wrapper';
-
-const WRAPPED: Record<string, string> = {
-  '.google.protobuf.DoubleValue': 'double',
-  '.google.protobuf.FloatValue': 'float',
-  '.google.protobuf.Int64Value': 'int64',
-  '.google.protobuf.UInt64Value': 'uint64',
-  '.google.protobuf.Int32Value': 'int32',
-  '.google.protobuf.UInt32Value': 'uint32',
-  '.google.protobuf.BoolValue': 'bool',
-  '.google.protobuf.StringValue': 'string',
-  '.google.protobuf.BytesValue': 'bytes',
-};
 
 // protobufjs types.basic: wire type per scalar type.
 const WIRE_TYPE: Record<string, number> = {
@@ -71,25 +58,6 @@ interface WireTable {
 
 const tables = new WeakMap<Type, WireTable>();
 
-function kindOf(fullName: string): MessageKind {
-  switch (fullName) {
-    case '.google.protobuf.Any':
-      return 'any';
-    case '.google.protobuf.Duration':
-      return 'duration';
-    case '.google.protobuf.Timestamp':
-      return 'timestamp';
-    case '.google.protobuf.Struct':
-      return 'struct';
-    case '.google.protobuf.Value':
-      return 'value';
-    case '.google.protobuf.ListValue':
-      return 'list';
-    default:
-      return WRAPPED[fullName] ? 'wrapper' : 'message';
-  }
-}
-
 function isEnumType(resolved: unknown): resolved is Enum {
   return typeof resolved === 'object' && resolved !== null && 'values' in resolved && !('fields' in resolved);
 }
@@ -128,13 +96,9 @@ function tableOf(type: Type): WireTable {
       valueTag: field.map ? (16 | (message ? 2 : WIRE_TYPE[scalar])) >>> 0 : 0,
     });
   }
-  table = { kind: kindOf(fullName), name: type.name, fullName, wrapped: WRAPPED[fullName] ?? '', fields };
+  table = { kind: messageKindOf(fullName), name: type.name, fullName, wrapped: WRAPPERS[fullName] ?? '', fields };
   tables.set(type, table);
   return table;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
 // The proto path of the value being written, as a stack of segments: a path string is built
@@ -155,41 +119,9 @@ function here(extra?: string): string {
 }
 
 function checkedScalar(type: string, value: unknown): unknown {
-  switch (type) {
-    case 'string':
-      if (typeof value !== 'string') throw new StrictEncodeError(here(), `expected a string, got ${typeof value}`);
-      return value;
-    case 'bool':
-      if (typeof value !== 'boolean') throw new StrictEncodeError(here(), `expected a boolean, got ${typeof value}`);
-      return value;
-    case 'bytes':
-      if (value instanceof Uint8Array) return value;
-      if (typeof value !== 'string') throw new StrictEncodeError(here(), 'expected base64 bytes');
-      return Buffer.from(value, 'base64');
-    case 'double':
-    case 'float':
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new StrictEncodeError(here(), 'expected a number');
-      return value;
-    case 'int64':
-    case 'uint64':
-    case 'sint64':
-    case 'fixed64':
-    case 'sfixed64':
-      if (typeof value !== 'number' && typeof value !== 'string') throw new StrictEncodeError(here(), 'expected an integer');
-      if (typeof value === 'number' && !Number.isInteger(value)) throw new StrictEncodeError(here(), 'expected an integer');
-      if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw new StrictEncodeError(here(), 'expected an integer');
-      if (type.startsWith('u') && Number(value) < 0) throw new StrictEncodeError(here(), 'expected a non-negative integer');
-      return value;
-    default:
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrictEncodeError(here(), 'expected an integer');
-      if ((type === 'uint32' || type === 'fixed32') && (value < 0 || value > 0xffffffff)) {
-        throw new StrictEncodeError(here(), 'out of range for uint32');
-      }
-      if ((type === 'int32' || type === 'sint32' || type === 'sfixed32') && (value < -0x80000000 || value > 0x7fffffff)) {
-        throw new StrictEncodeError(here(), 'out of range for int32');
-      }
-      return value;
-  }
+  const problem = scalarProblem(type, value);
+  if (problem) throw new StrictEncodeError(here(), problem);
+  return scalarValue(type, value);
 }
 
 // 64-bit values may be digit strings (checkedScalar allows both).
