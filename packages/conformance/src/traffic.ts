@@ -627,16 +627,18 @@ function checkBackendOf(a: Assertion, observed: Observed): string | undefined {
   return observed.echo.pod.startsWith(backend.name) ? undefined : `backend pod ${observed.echo.pod}, want ${backend.name}-*`;
 }
 
+/** The request an assertion sends and the proxy group that receives it (a Gateway's, or a mesh client's sidecar). */
+function probe(a: Assertion, context: TrafficContext, grpc: boolean): { request: DataPathRequest; group: string } {
+  if (a.client === 'mesh') return meshRoute(a, context, grpc);
+  const target = a.target as Target;
+  const request = grpc
+    ? buildGrpcRequest(context, target, a.request as GrpcRequestSpec)
+    : buildHttpRequest(context, target, a.request as HttpRequestSpec);
+  return { request, group: `${target.namespace}/${target.name}` };
+}
+
 function evaluateHttp(a: Assertion, context: TrafficContext): TrafficVerdict {
-  let request: DataPathRequest;
-  let group: string;
-  if (a.client === 'mesh') {
-    ({ request, group } = meshRoute(a, context, false));
-  } else {
-    const target = a.target as Target;
-    request = buildHttpRequest(context, target, a.request as HttpRequestSpec);
-    group = `${target.namespace}/${target.name}`;
-  }
+  const { request, group } = probe(a, context, false);
   const observed = observe(context.dataPath.send(group, request), context.cluster, request);
   if (a.outcome === 'notOk') {
     if (observed.status === undefined || observed.status === 200 || sameStatus(observed.status, 504)) {
@@ -675,15 +677,7 @@ function checkMirrors(observed: Observed, mirroredTo: Array<{ name: string }> | 
 }
 
 function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
-  let request: DataPathRequest;
-  let group: string;
-  if (a.client === 'mesh') {
-    ({ request, group } = meshRoute(a, context, true));
-  } else {
-    const target = a.target as Target;
-    request = buildGrpcRequest(context, target, a.request as GrpcRequestSpec);
-    group = `${target.namespace}/${target.name}`;
-  }
+  const { request, group } = probe(a, context, true);
   const observed = observe(context.dataPath.send(group, request), context.cluster, request);
   // Mesh gRPC probes state the answer as an HTTP status list (gRPC OK counts as 200).
   const meshCodes = (a.response as Partial<ExpectedResponse> | undefined)?.statusCodes ?? [200];
