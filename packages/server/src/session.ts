@@ -356,7 +356,11 @@ export class XdsSession {
     this.removalsPending = false;
     for (const type of WARMING_TYPES) {
       const state = this.states.get(type);
-      if (state?.started && state.responded) this.sync(state, { hint: { changed: new Set(), removed: new Set(state.retained) } });
+      if (!state?.started || !state.responded) continue;
+      // In sync apart from what it retained: withdrawing those by name is all that is left.
+      if (this.options.mode === 'delta' && state.syncedVersion === this.options.cache.version) {
+        this.syncDeltaChanges(state, { changed: new Set(), removed: new Set(state.retained) }, false);
+      } else this.sync(state, {});
     }
   }
 
@@ -381,11 +385,8 @@ export class XdsSession {
    */
   private sync(state: TypeState, options: { force?: boolean; retainRemoved?: boolean; hint?: TypeChange }): boolean {
     if (!this.options.cache.ready || this.closed) return false;
-    const cacheVersion = this.options.cache.version;
-    if (this.options.mode === 'delta' && options.hint && !options.force) {
-      // After a flush (empty `changed`) the stream is already at the current version.
-      const from = options.hint.changed.size === 0 && state.syncedVersion === cacheVersion ? cacheVersion : cacheVersion - 1;
-      if (state.syncedVersion === from) return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false);
+    if (this.options.mode === 'delta' && options.hint && !options.force && state.syncedVersion === this.options.cache.version - 1) {
+      return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false);
     }
     const desired = this.desired(state);
     if (options.retainRemoved) {
