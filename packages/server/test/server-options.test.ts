@@ -14,7 +14,7 @@ import {
   type XdsServer,
 } from '../src/index.js';
 import { AdsTestClient, SotwStream, type WireResponse } from './support/ads-client.js';
-import { testPki } from './support/certs.js';
+import { testPki } from '@portico/test-support';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
 import { build, edsCluster } from './support/resources.js';
 

@@ -7,3 +7,4 @@ export {
   type TestCertificate,
 } from './certs.js';
 export { loadFixture, type Fixture } from './fixtures.js';
+export { testPki, type Pem } from './pki.js';

@@ -1,8 +1,6 @@
-// A CA, a server and a client certificate for the mTLS test, generated when the test
-// runs (never checked in). EC P-256 keeps generation fast.
-// Not @portico/test-support's selfSignedCertificate: the test dials 127.0.0.1, so the server
-// certificate needs an IP SAN (that helper writes DNS names only), and it checks leaves issued
-// by a separate CA, plus a client from another CA, rather than one self-signed certificate.
+// A small PKI for mutual-TLS tests, generated when the test runs (never checked in):
+// a CA, a server and a client leaf it issued, and a client issued by another CA.
+// EC P-256 keeps generation fast.
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
@@ -26,16 +24,25 @@ async function privatePem(keys: webcrypto.CryptoKeyPair): Promise<string> {
 
 const validity = () => ({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3600_000) });
 
-export async function testPki(): Promise<{ ca: Pem; server: Pem; client: Pem; stranger: Pem }> {
-  const caKeys = await keyPair();
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=Portico Test CA',
+async function authority(serial: string, commonName: string): Promise<{ cert: x509.X509Certificate; keys: webcrypto.CryptoKeyPair }> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial,
+    name: `CN=${commonName}`,
     ...validity(),
-    keys: caKeys as unknown as Keys,
+    keys: keys as unknown as Keys,
     signingAlgorithm: EC,
     extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
   });
+  return { cert, keys };
+}
+
+/**
+ * A CA with a server and a client certificate (SANs localhost and 127.0.0.1), and a client
+ * certificate from another CA, for mutual-TLS tests.
+ */
+export async function testPki(): Promise<{ ca: Pem; server: Pem; client: Pem; stranger: Pem }> {
+  const caIssuer = await authority('01', 'Portico Test CA');
   const leaf = async (serial: string, name: string, usage: string, issuer: { cert: x509.X509Certificate; keys: webcrypto.CryptoKeyPair }) => {
     const keys = await keyPair();
     const cert = await x509.X509CertificateGenerator.create({
@@ -57,20 +64,11 @@ export async function testPki(): Promise<{ ca: Pem; server: Pem; client: Pem; st
     });
     return { cert: cert.toString('pem'), key: await privatePem(keys) };
   };
-  const caIssuer = { cert: ca, keys: caKeys };
-  const otherKeys = await keyPair();
-  const otherCa = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '02',
-    name: 'CN=Someone Else',
-    ...validity(),
-    keys: otherKeys as unknown as Keys,
-    signingAlgorithm: EC,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-  });
+  const otherIssuer = await authority('02', 'Someone Else');
   return {
-    ca: { cert: ca.toString('pem'), key: await privatePem(caKeys) },
+    ca: { cert: caIssuer.cert.toString('pem'), key: await privatePem(caIssuer.keys) },
     server: await leaf('10', 'xds.portico.test', x509.ExtendedKeyUsage.serverAuth, caIssuer),
     client: await leaf('11', 'proxy.portico.test', x509.ExtendedKeyUsage.clientAuth, caIssuer),
-    stranger: await leaf('12', 'stranger', x509.ExtendedKeyUsage.clientAuth, { cert: otherCa, keys: otherKeys }),
+    stranger: await leaf('12', 'stranger', x509.ExtendedKeyUsage.clientAuth, otherIssuer),
   };
 }
