@@ -91,6 +91,8 @@ export function objectKey(namespace: string | undefined, name: string): string {
  */
 export class ResourceSet {
   private readonly byKind = new Map<KindName, Map<string, ResourceKinds[KindName]>>();
+  // Sorted lists are asked for many times per translation; a kind's list is sorted again only after it changed.
+  private readonly sorted = new Map<KindName, ReadonlyArray<ResourceKinds[KindName]>>();
 
   static from(objects: Iterable<{ kind: string }>): ResourceSet {
     const set = new ResourceSet();
@@ -108,9 +110,11 @@ export class ResourceSet {
       this.byKind.set(kind, bucket);
     }
     bucket.set(objectKey(object.metadata.namespace, object.metadata.name), object);
+    this.sorted.delete(kind);
   }
 
   delete(kind: KindName, namespace: string | undefined, name: string): boolean {
+    this.sorted.delete(kind);
     return this.byKind.get(kind)?.delete(objectKey(namespace, name)) ?? false;
   }
 
@@ -120,11 +124,14 @@ export class ResourceSet {
 
   /** All objects of a kind, sorted by `namespace/name` so iteration order is deterministic. */
   list<K extends KindName>(kind: K): ResourceKinds[K][] {
-    const bucket = this.byKind.get(kind);
-    if (!bucket) return [];
-    return [...bucket.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, object]) => object as ResourceKinds[K]);
+    let sorted = this.sorted.get(kind);
+    if (!sorted) {
+      const bucket = this.byKind.get(kind);
+      if (!bucket) return [];
+      sorted = [...bucket.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => object);
+      this.sorted.set(kind, sorted);
+    }
+    return sorted.slice() as ResourceKinds[K][];
   }
 
   /** Every object of every known kind, in KNOWN_KINDS order then by key. */
