@@ -1,5 +1,6 @@
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
+import type { EnsureCall, RememberedCluster } from './memo.js';
 import { compareStrings } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
@@ -55,6 +56,12 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
   );
 }
 
+function sameObjects(a: readonly object[], b: readonly object[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Builds and remembers one IRCluster per Service port (`ns/name/port`), with EDS
  * endpoints from the Service's ready EndpointSlice endpoints, or DNS discovery for
@@ -65,8 +72,33 @@ export class ClusterRegistry {
   /** The Service port each cluster was made for (policies attach by Service and port name). */
   private readonly servicePorts = new Map<string, { namespace: string; service: string; port: number; portName?: string }>();
   private slicesByService: Map<string, EndpointSlice[]> | undefined;
+  private recording: EnsureCall[] | undefined;
+  /** Clusters replaced by a private copy during this translation (see writable). */
+  private readonly copied = new Set<string>();
 
-  constructor(private readonly resources: ResourceSet) {}
+  /** With `remembered`, a cluster whose Service and EndpointSlices are the same objects as last time is reused. */
+  constructor(
+    private readonly resources: ResourceSet,
+    private readonly remembered?: Map<string, RememberedCluster>,
+  ) {}
+
+  /** Runs `fn` and returns, besides its value, every ensure() call it made, for replay(). */
+  record<T>(fn: () => T): { value: T; calls: EnsureCall[] } {
+    const outer = this.recording;
+    const calls: EnsureCall[] = [];
+    this.recording = calls;
+    try {
+      return { value: fn(), calls };
+    } finally {
+      this.recording = outer;
+      outer?.push(...calls);
+    }
+  }
+
+  /** Makes the ensure() calls a remembered translation made. */
+  replay(calls: readonly EnsureCall[]): void {
+    for (const call of calls) this.ensure(call.service as Service, call.servicePort as ServicePort, call.protocol);
+  }
 
   private slicesFor(namespace: string, name: string): EndpointSlice[] {
     if (!this.slicesByService) {
@@ -88,6 +120,7 @@ export class ClusterRegistry {
     const namespace = service.metadata.namespace ?? '';
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
+    this.recording?.push({ service, servicePort, protocol });
     if (this.clusters.has(name)) return name;
     this.servicePorts.set(name, {
       namespace,
@@ -108,13 +141,20 @@ export class ClusterRegistry {
         source,
       };
     } else {
-      cluster = {
-        name,
-        discovery: 'eds',
-        endpoints: sliceEndpoints(this.slicesFor(namespace, service.metadata.name), servicePort),
-        protocol,
-        source,
-      };
+      const slices = this.slicesFor(namespace, service.metadata.name);
+      const previous = this.remembered?.get(name);
+      if (
+        previous &&
+        previous.service === service &&
+        previous.servicePort === servicePort &&
+        previous.protocol === protocol &&
+        sameObjects(previous.slices, slices)
+      ) {
+        cluster = previous.cluster;
+      } else {
+        cluster = { name, discovery: 'eds', endpoints: sliceEndpoints(slices, servicePort), protocol, source };
+        this.remembered?.set(name, { service, servicePort, protocol, slices, cluster });
+      }
     }
     this.clusters.set(name, cluster);
     return name;
@@ -122,6 +162,25 @@ export class ClusterRegistry {
 
   get(name: string): IRCluster | undefined {
     return this.clusters.get(name);
+  }
+
+  /**
+   * The cluster, to be changed by a policy: the first call in a translation replaces it
+   * with a copy, so a remembered cluster handed to an earlier translation never changes.
+   */
+  writable(name: string): IRCluster | undefined {
+    const cluster = this.clusters.get(name);
+    if (!cluster || this.copied.has(name)) return cluster;
+    const copy: IRCluster = { ...cluster, source: { ...cluster.source } };
+    this.clusters.set(name, copy);
+    this.copied.add(name);
+    return copy;
+  }
+
+  /** Forgets remembered clusters this translation did not use (Services or ports that went away). */
+  forgetUnused(): void {
+    if (!this.remembered) return;
+    for (const name of [...this.remembered.keys()]) if (!this.clusters.has(name)) this.remembered.delete(name);
   }
 
   servicePortOf(name: string): { namespace: string; service: string; port: number; portName?: string } | undefined {

@@ -1,2 +1,3 @@
 export * from './result.js';
 export { translate, SUPPORTED_FEATURES } from './translate.js';
+export { TranslationMemo } from './memo.js';

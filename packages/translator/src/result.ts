@@ -1,3 +1,4 @@
+import type { TranslationMemo } from './memo.js';
 import type { Condition } from '@portico/api';
 import type { IR } from '@portico/ir';
 
@@ -23,6 +24,11 @@ export interface TranslateOptions {
    * Default: the Unix epoch, so output is reproducible.
    */
   now?: string;
+  /**
+   * Carried from one translation to the next so unchanged input is not translated again
+   * (see TranslationMemo). The result is the same with or without it.
+   */
+  memo?: TranslationMemo;
 }
 
 /** The computed status of one input object. */

@@ -205,11 +205,18 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
   return cleaned as unknown as T;
 }
 
-/** The translator's view of its input: every object sanitized (see sanitizeObject). */
-export function sanitizeResources(input: ResourceSet): ResourceSet {
+/**
+ * The translator's view of its input: every object sanitized (see sanitizeObject). With
+ * `remembered`, an input object seen before gets the same sanitized object back.
+ */
+export function sanitizeResources(input: ResourceSet, remembered?: WeakMap<object, object | null>): ResourceSet {
   const objects: Array<{ kind: string }> = [];
   for (const object of input.all()) {
-    const cleaned = sanitizeObject(object);
+    let cleaned = remembered?.get(object) as { kind: string } | null | undefined;
+    if (cleaned === undefined) {
+      cleaned = sanitizeObject(object) ?? null;
+      remembered?.set(object, cleaned);
+    }
     if (cleaned) objects.push(cleaned);
   }
   return ResourceSet.from(objects);

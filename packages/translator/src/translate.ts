@@ -75,12 +75,19 @@ function statusSortKey(status: ObjectStatus): [number, string, string] {
   return [kindIndex < 0 ? STATUS_KINDS.length : kindIndex, status.namespace ?? '', status.name];
 }
 
+/** Every option that shapes a route's translation, except the clock (see TranslationMemo.enterContext). */
+function optionsKey(options: TranslateOptions): string {
+  return JSON.stringify([options.controllerName, options.mesh === true, options.defaultAddress ?? null, options.gatewayAddresses ?? null]);
+}
+
 /** Gateway API → IR + status. Pure and deterministic: no I/O, no clock, no randomness. */
 export function translate(input: ResourceSet, options: TranslateOptions): TranslationResult {
-  const resources = sanitizeResources(input);
+  const { memo } = options;
+  const resources = sanitizeResources(input, memo?.sanitized);
+  memo?.enterContext(resources, optionsKey(options));
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
-  const clusters = new ClusterRegistry(resources);
+  const clusters = new ClusterRegistry(resources, memo?.clusters);
   const secrets = new Map<string, IRSecret>();
   const statuses: ObjectStatus[] = [];
   const diagnostics: TranslateDiagnostic[] = [];
@@ -111,7 +118,16 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   }
 
   const meshParents = options.mesh ? buildMeshParents(resources) : new Map<string, GatewayModel>();
-  const routeContext = { resources, grants, clusters, controllerName: options.controllerName, clock, gateways, meshParents };
+  const routeContext = {
+    resources,
+    grants,
+    clusters,
+    controllerName: options.controllerName,
+    clock,
+    gateways,
+    meshParents,
+    ...(memo ? { memo } : {}),
+  };
   const routeResults = ROUTE_TRANSLATORS.map((translator) => translator.translateAll(routeContext));
   for (const result of routeResults) statuses.push(...result.statuses);
 
@@ -135,6 +151,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     }),
   );
 
+  clusters.forgetUnused();
   const referenced = new Set([...clustersByGateway.values()].flatMap((names) => [...names]));
   const ir: IR = {
     gateways: irGateways,

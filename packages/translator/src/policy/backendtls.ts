@@ -180,7 +180,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     if (governing.has(clusterName)) continue;
     // Never fall back to plaintext: with no usable TLS settings the backend has no
     // endpoint this Gateway may use, and requests are answered 503 by the proxy.
-    const cluster = ctx.clusters.get(clusterName);
+    const cluster = ctx.clusters.writable(clusterName);
     if (cluster) {
       cluster.endpoints = [];
       if (cluster.discovery === 'dns') {
@@ -191,7 +191,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     }
   }
   for (const [clusterName, state] of governing) {
-    const cluster = ctx.clusters.get(clusterName);
+    const cluster = ctx.clusters.writable(clusterName);
     const spec = state.policy.spec?.validation;
     if (!cluster || !spec) continue;
     const tls: IRUpstreamTLS = {

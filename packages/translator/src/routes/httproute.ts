@@ -1,7 +1,8 @@
-import type { HTTPRoute, HTTPRouteRule } from '@portico/api';
+import type { Condition, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
-import type { ListenerModel } from '../gateway/model.js';
+import { listenerKey, type ListenerModel } from '../gateway/model.js';
+import type { RememberedRoute } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { meshBackendGrants } from '../mesh/mesh.js';
@@ -34,6 +35,8 @@ export interface HttpListenerRoutes {
 export interface HttpRouteResult {
   status?: ObjectStatus;
   attachments: HttpListenerRoutes[];
+  /** Listeners whose attachedRoutes this route incremented. */
+  counted: ListenerModel[];
 }
 
 interface CompiledRule {
@@ -297,7 +300,7 @@ export function translateHttpRoute(
     );
     parents.push(resolved.mesh ? { ...attached, mesh: true } : attached);
   }
-  if (parents.length === 0) return { attachments: [] };
+  if (parents.length === 0) return { attachments: [], counted: [] };
 
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
   // Rules compile once per kind of parent: cross-namespace backendRefs need a ReferenceGrant
@@ -380,7 +383,86 @@ export function translateHttpRoute(
       status: { parents: parentStatuses },
     },
     attachments,
+    counted: [...counted],
   };
+}
+
+/** A listener's name across translations (ListenerModel objects are built anew each time). */
+function listenerId(listener: ListenerModel): string {
+  return `${listener.gatewayKey}\u0000${listenerKey(listener)}`;
+}
+
+function restamped(status: ObjectStatus, now: string): ObjectStatus {
+  const body = status.status as { parents: Array<{ conditions: Condition[] }> };
+  return {
+    ...status,
+    status: {
+      ...body,
+      parents: body.parents.map((parent) => ({
+        ...parent,
+        conditions: parent.conditions.map((c) => ({ ...c, lastTransitionTime: now })),
+      })),
+    },
+  };
+}
+
+/**
+ * Translates a route, or with a memo in the context, replays what translating the same
+ * route object did last time: its status (stamped again if the clock moved), its
+ * attachments rebound to this translation's listeners, its attachedRoutes counts and its
+ * cluster requests. The memo is only present while every input a route reads besides
+ * itself is unchanged (see TranslationMemo.enterContext).
+ */
+function rememberingTranslator(ctx: RouteContext): (route: object, translate: () => HttpRouteResult) => HttpRouteResult {
+  const memo = ctx.memo;
+  if (!memo) return (_route, translate) => translate();
+  const listeners = new Map<string, ListenerModel>();
+  for (const model of [...ctx.gateways.values(), ...ctx.meshParents.values()]) {
+    for (const listener of model.listeners) listeners.set(listenerId(listener), listener);
+  }
+  const now = ctx.clock.now;
+  return (route, translate) => {
+    const remembered = memo.routes.get(route);
+    const rebound = remembered && rebind(remembered, listeners);
+    if (remembered && rebound) {
+      ctx.clusters.replay(remembered.clusters);
+      for (const listener of rebound.counted) listener.attachedRoutes += 1;
+      let status = remembered.status;
+      if (status && remembered.now !== now) {
+        status = restamped(status, now);
+        memo.routes.set(route, { ...remembered, now, status });
+      }
+      return { ...(status ? { status } : {}), attachments: rebound.attachments, counted: rebound.counted };
+    }
+    const { value: result, calls } = ctx.clusters.record(translate);
+    memo.routes.set(route, {
+      now,
+      ...(result.status ? { status: result.status } : {}),
+      attachments: result.attachments.map((a) => ({ listener: listenerId(a.listener), hostnames: a.hostnames, entries: a.entries })),
+      counted: result.counted.map(listenerId),
+      clusters: calls,
+    });
+    return result;
+  };
+}
+
+function rebind(
+  remembered: RememberedRoute,
+  listeners: ReadonlyMap<string, ListenerModel>,
+): { attachments: HttpListenerRoutes[]; counted: ListenerModel[] } | undefined {
+  const attachments: HttpListenerRoutes[] = [];
+  for (const attachment of remembered.attachments) {
+    const listener = listeners.get(attachment.listener);
+    if (!listener) return undefined;
+    attachments.push({ listener, hostnames: attachment.hostnames, entries: attachment.entries });
+  }
+  const counted: ListenerModel[] = [];
+  for (const id of remembered.counted) {
+    const listener = listeners.get(id);
+    if (!listener) return undefined;
+    counted.push(listener);
+  }
+  return { attachments, counted };
 }
 
 /** HTTPRoute as a registered route kind: statuses plus HTTP/HTTPS filter chains. */
@@ -389,15 +471,16 @@ export const httpRouteTranslator: RouteKindTranslator = {
   translateAll(ctx) {
     const statuses: ObjectStatus[] = [];
     const attachments: HttpListenerRoutes[] = [];
+    const translateOne = rememberingTranslator(ctx);
     for (const route of ctx.resources.list('HTTPRoute')) {
-      const result = translateHttpRoute(ctx, route);
+      const result = translateOne(route, () => translateHttpRoute(ctx, route));
       if (result.status) statuses.push(result.status);
       attachments.push(...result.attachments);
     }
     // GRPCRoutes share the HTTP listeners' virtual hosts, so they are translated here
     // as the HTTPRoutes they are equivalent to (see grpcroute.ts).
     for (const route of ctx.resources.list('GRPCRoute')) {
-      const result = translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute');
+      const result = translateOne(route, () => translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute'));
       if (result.status) statuses.push(result.status);
       attachments.push(...result.attachments);
     }

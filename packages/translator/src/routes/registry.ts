@@ -4,6 +4,7 @@ import type { ClusterRegistry } from '../clusters.js';
 import type { ConditionClock } from '../conditions.js';
 import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import type { ReferenceGrants } from '../referencegrant.js';
+import type { TranslationMemo } from '../memo.js';
 import type { ObjectStatus } from '../result.js';
 
 /** Everything a route-kind translator may read. */
@@ -17,6 +18,8 @@ export interface RouteContext {
   gateways: Map<string, GatewayModel>;
   /** Services as mesh route parents (`mesh/<ns>/<name>`), when the mesh is enabled. */
   meshParents: ReadonlyMap<string, GatewayModel>;
+  /** Remembered route translations, valid for this context (see TranslationMemo). */
+  memo?: TranslationMemo;
 }
 
 export interface RouteKindResult {

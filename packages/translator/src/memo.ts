@@ -1,0 +1,85 @@
+import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
+import type { IRCluster } from '@portico/ir';
+import type { ObjectStatus } from './result.js';
+import type { RouteEntry } from './routes/httproute.js';
+import type { ClusterProtocol } from './clusters.js';
+
+/**
+ * Kinds whose objects may change without invalidating the remembered translation of
+ * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
+ * and EndpointSlices (they only shape clusters, which are remembered per Service port).
+ * Any change to another kind, or to the options, translates every route again.
+ */
+const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
+
+/** What translating one HTTPRoute or GRPCRoute did, with listeners named instead of referenced. */
+export interface RememberedRoute {
+  /** The `now` its conditions were stamped with. */
+  now: string;
+  status?: ObjectStatus;
+  attachments: Array<{ listener: string; hostnames: string[]; entries: RouteEntry[] }>;
+  /** Listeners whose attachedRoutes this route counts. */
+  counted: string[];
+  /** Clusters it asked the registry for, in order. */
+  clusters: EnsureCall[];
+}
+
+export interface EnsureCall {
+  service: object;
+  servicePort: object;
+  protocol: ClusterProtocol;
+}
+
+/** One IRCluster and the input objects it was built from. */
+export interface RememberedCluster {
+  service: object;
+  servicePort: object;
+  protocol: ClusterProtocol;
+  slices: readonly object[];
+  cluster: IRCluster;
+}
+
+/**
+ * What one translation can hand to the next so that unchanged input is not translated
+ * again. Passing a memo never changes the result: `translate(input, { ...options, memo })`
+ * equals `translate(input, options)`, byte for byte. The contract with the caller is the
+ * one the providers keep anyway: an object that changed is a new object, and objects
+ * handed over are never modified afterwards.
+ *
+ * Remembered: the sanitized copy of each input object, each route's translation while
+ * nothing but routes and EndpointSlices changed, and each cluster while its Service and
+ * EndpointSlices are the same objects.
+ */
+export class TranslationMemo {
+  /** Input object → its sanitized copy (null: the object cannot be addressed). */
+  readonly sanitized = new WeakMap<object, object | null>();
+  /** Sanitized HTTPRoute/GRPCRoute → its translation in the current context. */
+  routes = new WeakMap<object, RememberedRoute>();
+  /** Cluster name → the cluster built last time. */
+  clusters = new Map<string, RememberedCluster>();
+  private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
+
+  /**
+   * Forgets every remembered route unless the objects routes depend on are the same
+   * objects as last time and the options are equal. `optionsKey` leaves out `now`:
+   * remembered statuses are stamped again when only the clock moved.
+   */
+  enterContext(resources: ResourceSet, optionsKey: string): void {
+    const lists = new Map<KindName, readonly object[]>();
+    for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
+    const previous = this.context;
+    if (!previous || previous.options !== optionsKey || !sameLists(previous.lists, lists)) {
+      this.routes = new WeakMap();
+    }
+    this.context = { options: optionsKey, lists };
+  }
+}
+
+function sameLists(a: Map<KindName, readonly object[]>, b: Map<KindName, readonly object[]>): boolean {
+  for (const [kind, list] of b) {
+    const other = a.get(kind);
+    if (!other || other.length !== list.length) return false;
+    for (let i = 0; i < list.length; i++) if (other[i] !== list[i]) return false;
+  }
+  return true;
+}

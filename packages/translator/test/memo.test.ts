@@ -1,0 +1,119 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
+import { TranslationMemo, translate, type TranslateOptions, type TranslationResult } from '../src/index.js';
+
+// A memo must never change what translate returns. Each golden input is translated
+// through one memo while objects are removed, put back, edited and the clock moves;
+// after every step the result must equal a translation without a memo, byte for byte.
+// Results are deep-frozen as they come out, so anything the memo hands to the next
+// translation and that translation then modifies fails the test.
+
+const here = dirname(fileURLToPath(import.meta.url));
+const goldenDir = join(here, 'golden');
+const CONTROLLER = 'portico.dev/gateway-controller';
+const cases = readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.in.yaml'))
+  .map((f) => f.slice(0, -'.in.yaml'.length))
+  .sort();
+
+let certificates = new Map<string, TestCertificate>();
+
+type AnyObject = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: unknown };
+
+function objectsOf(name: string): AnyObject[] {
+  const input = readFileSync(join(goldenDir, `${name}.in.yaml`), 'utf8');
+  const loaded = loadManifests(fillCertificatePlaceholders(input, certificates), name);
+  return loaded.objects as AnyObject[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A semantic edit: routes get another path prefix, everything else a new label. */
+function edited(object: AnyObject, step: number): AnyObject {
+  const copy = structuredClone(object);
+  copy.metadata.labels = { ...copy.metadata.labels, edit: String(step) };
+  const rules = (copy.spec as { rules?: Array<{ matches?: Array<{ path?: { type: string; value: string } }> }> } | undefined)?.rules;
+  if (copy.kind === 'HTTPRoute' && rules?.[0]) rules[0].matches = [{ path: { type: 'PathPrefix', value: `/edited-${step}` } }];
+  return copy;
+}
+
+function checkStep(objects: AnyObject[], memo: TranslationMemo, options: TranslateOptions): TranslationResult {
+  const warm = translate(ResourceSet.from(objects), { ...options, memo });
+  const cold = translate(ResourceSet.from(objects), options);
+  expect(JSON.stringify(warm)).toEqual(JSON.stringify(cold));
+  return deepFreeze(warm);
+}
+
+describe('TranslationMemo', () => {
+  beforeAll(async () => {
+    certificates = await certificatesForPlaceholders(...cases.map((name) => readFileSync(join(goldenDir, `${name}.in.yaml`), 'utf8')));
+  });
+
+  it.each(cases)('%s: every step through one memo equals a translation without it', (name) => {
+    const objects = deepFreeze(objectsOf(name));
+    const options: TranslateOptions = { controllerName: CONTROLLER, ...(name.startsWith('mesh-') ? { mesh: true } : {}) };
+    const memo = new TranslationMemo();
+    let step = 0;
+    const tick = (): TranslateOptions => ({ ...options, now: new Date(Date.UTC(2026, 0, 1, 0, 0, step++)).toISOString() });
+    checkStep(objects, memo, options);
+    for (let i = 0; i < objects.length; i++) {
+      const without = objects.filter((_, j) => j !== i);
+      checkStep(without, memo, options);
+      checkStep(objects, memo, tick());
+      const changed = objects.map((o, j) => (j === i ? deepFreeze(edited(o, step)) : o));
+      checkStep(changed, memo, tick());
+      checkStep(objects, memo, options);
+    }
+  });
+
+  it('hands back the same IR route objects when only another route changed', () => {
+    const objects = objectsOf('httproute-filters');
+    const routes = objects.filter((o) => o.kind === 'HTTPRoute');
+    expect(routes.length).toBeGreaterThan(1);
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER, memo };
+    const irRoutes = (result: TranslationResult): Map<string, unknown> =>
+      new Map(
+        result.ir.gateways.flatMap((g) =>
+          g.listeners.flatMap((l) => l.filterChains.flatMap((c) => (c.type === 'http' ? c.routeConfig.virtualHosts.flatMap((v) => v.routes.map((r) => [r.name, r] as const)) : []))),
+        ),
+      );
+    const first = irRoutes(translate(ResourceSet.from(objects), options));
+    const changedRoute = routes[0];
+    const second = irRoutes(translate(ResourceSet.from(objects.map((o) => (o === changedRoute ? edited(o, 1) : o))), options));
+    let same = 0;
+    for (const [routeName, route] of second) {
+      if (routeName.includes(`/${changedRoute.metadata.name}/`)) expect(first.get(routeName)).not.toBe(route);
+      else if (first.get(routeName) === route) same++;
+    }
+    expect(same).toBeGreaterThan(0);
+    expect(same).toBe([...second.keys()].filter((n) => !n.includes(`/${changedRoute.metadata.name}/`)).length);
+  });
+
+  it('rebuilds only the cluster whose EndpointSlice changed', () => {
+    const objects = objectsOf('httproute-basic');
+    const slice = objects.find((o) => o.kind === 'EndpointSlice');
+    expect(slice).toBeDefined();
+    const memo = new TranslationMemo();
+    const first = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const second = translate(ResourceSet.from(objects.map((o) => (o === slice ? edited(o, 1) : o))), { controllerName: CONTROLLER, memo });
+    const service = (slice as AnyObject).metadata.labels?.['kubernetes.io/service-name'];
+    const sameCluster = (name: string): boolean => first.ir.clusters.find((c) => c.name === name) === second.ir.clusters.find((c) => c.name === name);
+    const ofService = second.ir.clusters.filter((c) => c.source.name === service && c.source.namespace === slice?.metadata.namespace);
+    expect(ofService.length).toBeGreaterThan(0);
+    for (const cluster of ofService) expect(sameCluster(cluster.name)).toBe(false);
+    const others = second.ir.clusters.filter((c) => !ofService.includes(c));
+    expect(others.length).toBeGreaterThan(0);
+    for (const cluster of others) expect(sameCluster(cluster.name)).toBe(true);
+  });
+});
