@@ -5,6 +5,7 @@
 // same way Envoy's generated validators do before it accepts a resource.
 import type { Enum, Field, OneOf, ReflectionObject, Type } from 'protobufjs';
 import { WRAPPERS, durationNanos, messageKindOf, typeNameOf } from './codec.js';
+import type { KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
 
@@ -75,6 +76,9 @@ interface Sink {
   segments: Array<string | number>;
   /** Put before each message (map key checks say "key ..."). */
   prefix: string;
+  /** Messages of this table found in `known` passed before and are not walked again. */
+  knownTable?: TypeTable;
+  known?: WeakMap<object, unknown>;
 }
 
 const MAP_KEY = '\u0000';
@@ -620,6 +624,7 @@ function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, prese
 
 function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
+  if (table === ctx.knownTable && ctx.known?.has(json)) return;
   for (const oneof of table.requiredOneofs) {
     let set = false;
     for (const name of oneof.members) {
@@ -654,7 +659,7 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '' };
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTable: undefined, known: undefined };
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
@@ -662,4 +667,11 @@ export function validateMessageJson(typeName: string, json: EnvoyMessage): Valid
 /** PGV errors of a resource; empty when Envoy would accept it. */
 export function validateResource(resource: EnvoyResource): ValidationError[] {
   return validateMessageJson(typeNameOf(resource.type), resource.message);
+}
+
+/** validateMessageJson, skipping the sub-messages `known` lists (they passed before). */
+export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages): ValidationError[] {
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTable: tableOf(messageType(known.typeName)), known: known.bytes };
+  validateMessage(ctx, tableOf(messageType(typeName)), json);
+  return ctx.errors;
 }

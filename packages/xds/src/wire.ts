@@ -9,6 +9,7 @@
 import type { Enum, Type } from 'protobufjs';
 import { StrictEncodeError, WRAPPERS, isPlainObject, messageKindOf, parseProtoDuration, scalarProblem, scalarValue } from './codec.js';
 import type { MessageKind } from './codec.js';
+import type { CapturedMessage, KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
 import { ByteWriter } from './writer.js';
@@ -189,11 +190,34 @@ function enumNumber(enumType: Enum, value: unknown): number {
   throw new StrictEncodeError(here(), `expected a ${enumType.name} name`);
 }
 
+// Set only during encodeMessageSpliced: messages of this table are written from `spliceKnown`
+// when present there, else encoded and their bytes captured.
+let spliceTable: WireTable | undefined;
+let spliceKnown: WeakMap<object, Uint8Array> | undefined;
+let spliceCaptured: CapturedMessage[] | undefined;
+
+function writeSpliced(w: Writer, field: WireField, table: WireTable, value: unknown): void {
+  const known = spliceKnown?.get(value as object);
+  if (known) {
+    w.uint32(field.tag).bytes(known);
+    return;
+  }
+  w.uint32(field.tag).fork();
+  writeBody(w, table, value, false);
+  w.ldelim();
+  if (isPlainObject(value)) spliceCaptured?.push({ message: value, bytes: w.lastDelimited() });
+}
+
 /** One element of a field (not a list, not a map): tag included. */
 function writeElement(w: Writer, field: WireField, value: unknown): void {
   if (field.message) {
+    const table = (field.messageTable ??= tableOf(field.message));
+    if (table === spliceTable) {
+      writeSpliced(w, field, table, value);
+      return;
+    }
     w.uint32(field.tag).fork();
-    writeBody(w, (field.messageTable ??= tableOf(field.message)), value, false);
+    writeBody(w, table, value, false);
     w.ldelim();
     return;
   }
@@ -398,3 +422,21 @@ export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8
 }
 
 const shared = new ByteWriter();
+
+/**
+ * encodeMessageDirect, except that sub-messages of `known.typeName` found in `known.bytes` are
+ * written from there without a walk, and every other one of that type is appended to
+ * `captured` with its bytes (for the caller to add to `known` once the whole message is accepted).
+ */
+export function encodeMessageSpliced(typeName: string, json: EnvoyMessage, known: KnownMessages, captured: CapturedMessage[]): Uint8Array {
+  spliceTable = tableOf(messageType(known.typeName));
+  spliceKnown = known.bytes;
+  spliceCaptured = captured;
+  try {
+    return encodeMessageDirect(typeName, json);
+  } finally {
+    spliceTable = undefined;
+    spliceKnown = undefined;
+    spliceCaptured = undefined;
+  }
+}

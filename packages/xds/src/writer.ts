@@ -13,6 +13,8 @@ export class ByteWriter {
   private buf: Buffer;
   private pos = 0;
   private readonly starts: number[] = [];
+  /** Where the content closed by the last ldelim() starts (after its length). */
+  private lastContent = 0;
 
   constructor(initialSize = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -200,6 +202,7 @@ export class ByteWriter {
     const length = this.pos - start - 1;
     if (length < 128) {
       this.buf[start] = length;
+      this.lastContent = start + 1;
       return this;
     }
     let lengthBytes = 1;
@@ -214,7 +217,18 @@ export class ByteWriter {
     }
     this.buf[at] = v;
     this.pos += lengthBytes - 1;
+    this.lastContent = start + lengthBytes;
     return this;
+  }
+
+  /**
+   * A copy of the content the last ldelim() closed, when nothing was written after it: the
+   * bytes of one sub-message, which enclosing ldelim() calls may still move (hence a copy).
+   */
+  lastDelimited(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos - this.lastContent);
+    this.buf.copy(out, 0, this.lastContent, this.pos);
+    return out;
   }
 
   /** A copy of what was written, sized exactly (the writer's buffer is reused). */

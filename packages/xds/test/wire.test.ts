@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { IR } from '@portico/ir';
 import { StrictEncodeError, encodeMessageViaProtobufjs, typeNameOf } from '../src/codec.js';
+import type { CapturedMessage } from '../src/known.js';
+import { encodeMessageSpliced } from '../src/wire.js';
 import { buildXds, decodeMessage, encodeMessage } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 
@@ -101,6 +103,31 @@ describe('direct wire encoder', () => {
       expect(decodeMessage(typeName, direct)).toBeTypeOf('object');
     });
   }
+
+  it('splices known sub-messages and captures the others with the bytes they encode to alone', () => {
+    const routes: EnvoyMessage[] = [
+      { name: 'a', match: { prefix: '/a' }, route: { cluster: 'c' } },
+      { name: 'b', match: { path: '/b' }, direct_response: { status: 404, body: { inline_string: 'x'.repeat(300) } } },
+    ];
+    const config: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes }] };
+    const known = { typeName: 'envoy.config.route.v3.Route', bytes: new WeakMap<object, Uint8Array>() };
+    const captured: CapturedMessage[] = [];
+    const plain = hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config));
+    expect(hex(encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, captured))).toBe(plain);
+    expect(captured.map((c) => c.message)).toEqual(routes);
+    for (const { message, bytes } of captured) {
+      expect(hex(bytes)).toBe(hex(encodeMessage('envoy.config.route.v3.Route', message as EnvoyMessage)));
+    }
+    // Known bytes are written as they are, without looking at the JSON.
+    known.bytes.set(routes[1], encodeMessage('envoy.config.route.v3.Route', { ...routes[1], name: 'spliced' }));
+    const again: CapturedMessage[] = [];
+    const spliced = encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, again);
+    expect(again.map((c) => c.message)).toEqual([routes[0]]);
+    const decoded = decodeMessage('envoy.config.route.v3.RouteConfiguration', spliced);
+    expect((decoded.virtual_hosts as EnvoyMessage[])[0].routes).toEqual([routes[0], { ...routes[1], name: 'spliced' }]);
+    // Encoding without splicing is unaffected afterwards.
+    expect(hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config))).toBe(plain);
+  });
 
   const malformed: Array<[string, string, EnvoyMessage]> = [
     ['unknown field', 'envoy.config.cluster.v3.Cluster', { name: 'c', nam: 'x' }],
