@@ -1,6 +1,6 @@
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
-import type { EnsureCall, RememberedCluster } from './memo.js';
+import { sameObjects, type EnsureCall, type RememberedCluster } from './memo.js';
 import { compareStrings } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
@@ -54,12 +54,6 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
   return [...endpoints.values()].sort(
     (a, b) => compareStrings(a.address, b.address) || a.port - b.port,
   );
-}
-
-function sameObjects(a: readonly object[], b: readonly object[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

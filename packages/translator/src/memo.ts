@@ -1,5 +1,5 @@
 import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
-import type { IRCluster } from '@portico/ir';
+import type { IRCluster, IRVirtualHost } from '@portico/ir';
 import type { ObjectStatus } from './result.js';
 import type { RouteEntry } from './routes/httproute.js';
 import type { ClusterProtocol } from './clusters.js';
@@ -57,6 +57,12 @@ export class TranslationMemo {
   routes = new WeakMap<object, RememberedRoute>();
   /** Cluster name → the cluster built last time. */
   clusters = new Map<string, RememberedCluster>();
+  /**
+   * Virtual hosts of the previous translation, by chain, listeners and hostname, with the
+   * route entry lists they were built from. Entries not asked for again are dropped.
+   */
+  private previousHosts = new Map<string, RememberedVirtualHost>();
+  private currentHosts = new Map<string, RememberedVirtualHost>();
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
 
   /**
@@ -70,16 +76,42 @@ export class TranslationMemo {
     const previous = this.context;
     if (!previous || previous.options !== optionsKey || !sameLists(previous.lists, lists)) {
       this.routes = new WeakMap();
+      this.currentHosts = new Map();
     }
+    this.previousHosts = this.currentHosts;
+    this.currentHosts = new Map();
     this.context = { options: optionsKey, lists };
   }
+
+  /** The virtual host built last time under `key` from exactly these entry lists (by identity). */
+  virtualHost(key: string, entries: readonly (readonly RouteEntry[])[]): IRVirtualHost | undefined {
+    const remembered = this.previousHosts.get(key);
+    if (!remembered || !sameObjects(remembered.entries, entries)) return undefined;
+    this.currentHosts.set(key, remembered);
+    return remembered.vhost;
+  }
+
+  rememberVirtualHost(key: string, entries: readonly (readonly RouteEntry[])[], vhost: IRVirtualHost): void {
+    this.currentHosts.set(key, { entries, vhost });
+  }
+}
+
+interface RememberedVirtualHost {
+  entries: readonly (readonly RouteEntry[])[];
+  vhost: IRVirtualHost;
+}
+
+/** Same length and the same objects at every index. */
+export function sameObjects(a: readonly object[], b: readonly object[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameLists(a: Map<KindName, readonly object[]>, b: Map<KindName, readonly object[]>): boolean {
   for (const [kind, list] of b) {
     const other = a.get(kind);
-    if (!other || other.length !== list.length) return false;
-    for (let i = 0; i < list.length; i++) if (other[i] !== list[i]) return false;
+    if (!other || !sameObjects(other, list)) return false;
   }
   return true;
 }

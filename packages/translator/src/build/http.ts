@@ -1,5 +1,6 @@
 import type { IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
-import { listenerKey, type ListenerModel } from '../gateway/model.js';
+import { listenerId, listenerKey, type ListenerModel } from '../gateway/model.js';
+import type { TranslationMemo } from '../memo.js';
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
@@ -43,15 +44,17 @@ export function buildVirtualHosts(
   peers: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
   misdirected = false,
+  memo?: TranslationMemo,
 ): IRVirtualHost[] {
-  const byHost = new Map<string, Map<string, RouteEntry>>();
-  const ensure = (hostname: string): Map<string, RouteEntry> => {
-    let entries = byHost.get(hostname);
-    if (!entries) {
-      entries = new Map();
-      byHost.set(hostname, entries);
+  // Per hostname, the entry lists of the attachments serving it, in attachment order.
+  const byHost = new Map<string, RouteEntry[][]>();
+  const ensure = (hostname: string): RouteEntry[][] => {
+    let lists = byHost.get(hostname);
+    if (!lists) {
+      lists = [];
+      byHost.set(hostname, lists);
     }
-    return entries;
+    return lists;
   };
   if (peers.length > 1) {
     // Each listener hostname gets its own virtual host even without routes, so a request
@@ -62,36 +65,35 @@ export function buildVirtualHosts(
     if (!members.includes(attached.listener)) continue;
     for (const hostname of attached.hostnames) {
       if (shadowedByMoreSpecificListener(attached.listener, hostname, peers)) continue;
-      const entries = ensure(hostname);
-      for (const entry of attached.entries) entries.set(entry.route.name, entry);
+      ensure(hostname).push(attached.entries);
     }
   }
+  const misdirectedHosts = new Map<string, IRRoute>();
   if (misdirected) {
     for (const peer of peers) {
       if (members.includes(peer)) continue;
       const hostname = peer.hostname ?? '*';
-      if (byHost.has(hostname)) continue;
-      const route = misdirectedRoute(chainName, peer, hostname);
-      byHost.set(hostname, new Map([[route.name, { key: MISDIRECTED_KEY, route }]]));
+      if (byHost.has(hostname) || misdirectedHosts.has(hostname)) continue;
+      misdirectedHosts.set(hostname, misdirectedRoute(chainName, peer, hostname));
     }
   }
-  return [...byHost.entries()]
-    .sort(([a], [b]) => compareStrings(a, b))
-    .map(([hostname, entries]) => {
-      const ordered: IRRoute[] = [...entries.values()].sort((a, b) => comparePrecedence(a.key, b.key)).map((e) => e.route);
-      return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
-    });
+  // A virtual host is remembered under its chain, the chain's listeners and its hostname.
+  const keyPrefix = memo ? `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000` : '';
+  return [...byHost.keys(), ...misdirectedHosts.keys()].sort(compareStrings).map((hostname): IRVirtualHost => {
+    const name = `${chainName}/${hostname}`;
+    const misdirectedTo = misdirectedHosts.get(hostname);
+    if (misdirectedTo) return { name, domains: [hostname], routes: [misdirectedTo] };
+    const lists = byHost.get(hostname) as RouteEntry[][];
+    const remembered = memo?.virtualHost(keyPrefix + hostname, lists);
+    if (remembered) return remembered;
+    const entries = new Map<string, RouteEntry>();
+    for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
+    const ordered: IRRoute[] = [...entries.values()].sort((a, b) => comparePrecedence(a.key, b.key)).map((e) => e.route);
+    const vhost: IRVirtualHost = { name, domains: [hostname], routes: ordered };
+    memo?.rememberVirtualHost(keyPrefix + hostname, lists, vhost);
+    return vhost;
+  });
 }
-
-const MISDIRECTED_KEY: RouteEntry['key'] = {
-  match: { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] },
-  hasMethod: false,
-  headerCount: 0,
-  queryCount: 0,
-  routeKey: '',
-  ruleIndex: 0,
-  matchIndex: 0,
-};
 
 /** Filter chains for the HTTP-family listeners of one port. */
 export function buildHttpChains(
@@ -99,6 +101,7 @@ export function buildHttpChains(
   port: number,
   listeners: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
+  memo?: TranslationMemo,
 ): IRHttpFilterChain[] {
   const chains: IRHttpFilterChain[] = [];
   const plain = listeners.filter((l) => l.protocol === 'HTTP');
@@ -108,7 +111,7 @@ export function buildHttpChains(
       type: 'http',
       name,
       match: { transport: 'raw' },
-      routeConfig: { name, virtualHosts: buildVirtualHosts(name, plain, plain, routes) },
+      routeConfig: { name, virtualHosts: buildVirtualHosts(name, plain, plain, routes, false, memo) },
     });
   }
   const secure = [...listeners.filter((l) => l.protocol === 'HTTPS' && l.tls)].sort((a, b) => compareStrings(a.name, b.name));
@@ -118,7 +121,7 @@ export function buildHttpChains(
       type: 'http',
       name,
       match: listener.hostname ? { transport: 'tls', serverNames: [listener.hostname] } : { transport: 'tls' },
-      routeConfig: { name, virtualHosts: buildVirtualHosts(name, [listener], secure, routes, secure.length > 1) },
+      routeConfig: { name, virtualHosts: buildVirtualHosts(name, [listener], secure, routes, secure.length > 1, memo) },
     };
     if (listener.tls) chain.tls = listener.tls;
     if (secure.length > 1) chain.routeConfig.detectMisdirected = true;

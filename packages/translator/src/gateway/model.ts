@@ -46,6 +46,11 @@ export function listenerKey(listener: ListenerModel): string {
   return `${listener.source.kind.toLowerCase()}/${listener.source.namespace}/${listener.source.name}/${listener.name}`;
 }
 
+/** A listener's identity across translations (ListenerModel objects are built anew each time). */
+export function listenerId(listener: ListenerModel): string {
+  return `${listener.gatewayKey}\u0000${listenerKey(listener)}`;
+}
+
 export function listenerAccepted(listener: ListenerModel): boolean {
   return !listener.notAccepted && !listener.conflict;
 }

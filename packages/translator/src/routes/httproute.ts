@@ -1,7 +1,7 @@
 import type { Condition, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
-import { listenerKey, type ListenerModel } from '../gateway/model.js';
+import { listenerId, type ListenerModel } from '../gateway/model.js';
 import type { RememberedRoute } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
@@ -387,11 +387,6 @@ export function translateHttpRoute(
   };
 }
 
-/** A listener's name across translations (ListenerModel objects are built anew each time). */
-function listenerId(listener: ListenerModel): string {
-  return `${listener.gatewayKey}\u0000${listenerKey(listener)}`;
-}
-
 function restamped(status: ObjectStatus, now: string): ObjectStatus {
   const body = status.status as { parents: Array<{ conditions: Condition[] }> };
   return {
@@ -494,7 +489,13 @@ export const httpRouteTranslator: RouteKindTranslator = {
     return {
       statuses,
       chainsFor: (gatewayKey, port, listeners) =>
-        buildHttpChains(gatewayKey, port, listeners, (byGateway.get(gatewayKey) ?? []).filter((a) => a.listener.port === port)),
+        buildHttpChains(
+          gatewayKey,
+          port,
+          listeners,
+          (byGateway.get(gatewayKey) ?? []).filter((a) => a.listener.port === port),
+          ctx.memo,
+        ),
     };
   },
 };
