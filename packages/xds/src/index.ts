@@ -15,6 +15,8 @@ export {
 export { validateResource, validateMessageJson } from './validate.js';
 export type { ValidationError } from './validate.js';
 export { buildXds, resourceProblem, emptyResources, encodedBytesOf } from './build/index.js';
+export { createXdsBuildMemo } from './build/memo.js';
+export type { XdsBuildMemo } from './build/memo.js';
 export { INVALID_BACKEND_CLUSTER, pathSpecifier } from './build/route.js';
 export { goDurationToProto } from './build/util.js';
 export { NO_BACKEND_CLUSTER } from './features/tcp_proxy.js';

@@ -2,15 +2,19 @@
 // checked against protoc-gen-validate before it is served; what fails is
 // reported in `rejected` and left out, and everything else keeps serving.
 import type { IR, IRCluster, IRGateway, IRRouteConfig } from '@portico/ir';
-import { StrictEncodeError, encodeResource } from '../codec.js';
+import { StrictEncodeError, encodeResource, typeNameOf } from '../codec.js';
 import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
-import { validateResource } from '../validate.js';
+import type { CapturedMessage, KnownMessages } from '../known.js';
+import { validateMessageJsonKnown, validateResource } from '../validate.js';
+import { encodeMessageSpliced } from '../wire.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
 import { buildApiListener, buildListener } from './listener.js';
+import { memoState, recordSideEffects, replaySideEffects } from './memo.js';
+import type { BuildMemo, XdsBuildMemo } from './memo.js';
 import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
 import { byName } from './util.js';
@@ -37,16 +41,28 @@ export function encodedBytesOf(resource: EnvoyResource): Uint8Array | undefined 
 
 type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
 
-function check(resource: EnvoyResource): Screened {
+function problemOf(error: unknown): { field: string; message: string } {
+  if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
+  return { field: '', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Strict encoding, then PGV. With `known`, Route messages it lists are spliced in as encoded
+ * before and not validated again, and those encoded now join it once the whole resource passes.
+ */
+function check(resource: EnvoyResource, known?: KnownMessages): Screened {
   let bytes: Uint8Array;
+  const captured: CapturedMessage[] = [];
   try {
-    bytes = encodeResource(resource);
+    bytes = known ? encodeMessageSpliced(typeNameOf(resource.type), resource.message, known, captured) : encodeResource(resource);
   } catch (error) {
-    if (error instanceof StrictEncodeError) return { problem: { field: error.field, message: error.message } };
-    return { problem: { field: '', message: error instanceof Error ? error.message : String(error) } };
+    return { problem: problemOf(error) };
   }
-  const errors = validateResource(resource);
-  if (errors.length === 0) return { bytes };
+  const errors = known ? validateMessageJsonKnown(typeNameOf(resource.type), resource.message, known) : validateResource(resource);
+  if (errors.length === 0) {
+    for (const { message, bytes: messageBytes } of captured) known?.bytes.set(message, messageBytes);
+    return { bytes };
+  }
   return { problem: { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') } };
 }
 
@@ -55,7 +71,7 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
   return check(resource).problem;
 }
 
-function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[]): EnvoyResources {
+function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyResources {
   const ctx: BuildContext = createContext(ir, gateway);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
@@ -75,21 +91,41 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
   }
 
   for (const [name, { config, proxyless }] of routeConfigs) {
-    out.routes.push({ type: 'route', name, message: buildRouteConfiguration(config, { ...ctx, proxyless }, features) });
+    out.routes.push({ type: 'route', name, message: buildRouteConfiguration(config, { ...ctx, proxyless }, features, memo) });
   }
 
   const clusters = [...ctx.referencedClusters]
     .map((name) => ctx.clusters.get(name))
     .filter((c): c is IRCluster => c !== undefined);
   for (const cluster of clusters) {
-    out.clusters.push({ type: 'cluster', name: cluster.name, message: buildCluster(cluster, ctx, features) });
-    if (cluster.discovery === 'eds') {
-      out.endpoints.push({ type: 'endpoint', name: cluster.name, message: buildEndpoints(cluster) });
-    }
+    const built = memo ? memoCluster(cluster, ctx, features, memo) : freshCluster(cluster, ctx, features);
+    out.clusters.push(built.cluster);
+    if (built.endpoints) out.endpoints.push(built.endpoints);
   }
   out.clusters.push(...ctx.featureClusters);
   for (const feature of features) feature.patchResources?.(out, ctx);
   return out;
+}
+
+function freshCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[]): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
+  return {
+    cluster: { type: 'cluster', name: cluster.name, message: buildCluster(cluster, ctx, features) },
+    endpoints: cluster.discovery === 'eds' ? { type: 'endpoint', name: cluster.name, message: buildEndpoints(cluster) } : undefined,
+  };
+}
+
+/** An unchanged IRCluster gets the same resource objects, whose bytes screen() already has. */
+function memoCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
+  const hit = memo.cluster(cluster);
+  if (hit) {
+    memo.stats.clustersReused += 1;
+    replaySideEffects(ctx, hit);
+    return hit;
+  }
+  memo.stats.clustersBuilt += 1;
+  const { value, effects } = recordSideEffects(ctx, (recording) => freshCluster(cluster, recording, features));
+  if (effects) memo.setCluster(cluster, { cluster: value.cluster, endpoints: value.endpoints, ...effects });
+  return value;
 }
 
 /**
@@ -97,20 +133,27 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
  * encoded and validated once; only a RouteConfiguration that fails is walked route by route, so
  * that one bad route is replaced (or dropped) and the rest of the configuration keeps serving.
  */
-function screen(resources: EnvoyResources, proxyGroup: string, rejected: RejectedResource[]): EnvoyResources {
+function screen(resources: EnvoyResources, proxyGroup: string, rejected: RejectedResource[], memo: BuildMemo | undefined): EnvoyResources {
   const out = emptyResources();
   const rejectedClusters = new Set<string>();
   for (const key of Object.keys(out) as Array<keyof EnvoyResources>) {
     for (const built of resources[key]) {
       let resource = built;
-      let result = check(resource);
+      // A resource object the memo handed out again passed here before and is unchanged.
+      if (memo && encodedBytes.has(resource)) {
+        memo.stats.resourcesReused += 1;
+        out[key].push(resource);
+        continue;
+      }
+      const known = memo && resource.type === 'route' ? memo.knownRoutes : undefined;
+      let result = check(resource, known);
       if (result.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
-        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems) };
+        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known) };
         for (const problem of problems) {
           rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
         }
-        result = check(resource);
+        result = check(resource, known);
       }
       if (result.bytes) {
         encodedBytes.set(resource, result.bytes);
@@ -137,16 +180,25 @@ function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
   }
 }
 
-/** IR → Envoy resources grouped by IRGateway.proxyGroup, each list sorted by name. */
-export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES): XdsBuildResult {
+/**
+ * IR → Envoy resources grouped by IRGateway.proxyGroup, each list sorted by name.
+ *
+ * With a memo (the same one on every call), IRRoute and IRCluster objects seen by an earlier
+ * call are not built, encoded or validated again: the result is the one a call without a memo
+ * gives, at a cost that follows what changed. The IR handed over and the resources returned
+ * must then never be mutated.
+ */
+export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, memo?: XdsBuildMemo): XdsBuildResult {
+  const state = memo ? memoState(memo) : undefined;
+  state?.useFeatures(features);
   const groups: Record<string, EnvoyResources> = {};
   const rejected: RejectedResource[] = [];
   const gateways = [...ir.gateways].sort((a, b) =>
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const gateway of gateways) {
-    const built = buildGateway(ir, gateway, features);
-    const screened = screen(built, gateway.proxyGroup, rejected);
+    const built = buildGateway(ir, gateway, features, state);
+    const screened = screen(built, gateway.proxyGroup, rejected, state);
     groups[gateway.proxyGroup] ??= emptyResources();
     mergeInto(groups[gateway.proxyGroup], screened);
   }

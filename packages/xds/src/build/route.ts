@@ -3,9 +3,12 @@
 import type { IRBackend, IRRoute, IRRouteConfig, IRRouteMatch, IRVirtualHost } from '@portico/ir';
 import { StrictEncodeError, encodeMessage } from '../codec.js';
 import type { XdsFeature } from '../features/feature.js';
+import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
+import { ROUTE_TYPE, recordSideEffects, replaySideEffects } from './memo.js';
+import type { BuildMemo } from './memo.js';
 import { headerMatcher, matchesAnything, porticoMetadata, stringMatcher } from './util.js';
 
 /**
@@ -89,7 +92,35 @@ function forwardAction(backends: IRBackend[], invalidWeight: number, ctx: BuildC
   return action;
 }
 
-export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+/**
+ * What a route's JSON depends on besides its IRRoute and the features: whether it is built for
+ * proxyless gRPC, and the protocol of each backend cluster (websocket upgrades).
+ */
+function routeKey(ir: IRRoute, ctx: BuildContext): string {
+  let key = ctx.proxyless ? 'proxyless' : 'envoy';
+  if (ir.action.kind === 'forward') {
+    for (const backend of ir.action.backends) key += `|${ctx.clusters.get(backend.cluster)?.protocol ?? ''}`;
+  }
+  return key;
+}
+
+/** buildRoute through the memo: an unchanged IRRoute gets the very JSON object built before. */
+export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
+  if (!memo) return buildRouteFresh(ir, ctx, features);
+  const key = routeKey(ir, ctx);
+  const hit = memo.route(ir, key);
+  if (hit) {
+    memo.stats.routesReused += 1;
+    replaySideEffects(ctx, hit);
+    return hit.route;
+  }
+  memo.stats.routesBuilt += 1;
+  const { value: route, effects } = recordSideEffects(ctx, (recording) => buildRouteFresh(ir, recording, features));
+  if (effects) memo.setRoute(ir, { key, route, ...effects });
+  return route;
+}
+
+function buildRouteFresh(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
   const route: EnvoyMessage = { name: ir.name, match: routeMatch(ir.match), metadata: routeMetadata(ir) };
   if (ir.action.kind === 'forward') {
     const live = ir.action.backends.filter((b) => b.weight > 0);
@@ -103,16 +134,31 @@ export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly Xd
   return route;
 }
 
+/** A single Route's bytes, or its first problem (strict encoding, then PGV). */
+function screenRoute(route: EnvoyMessage): { bytes?: Uint8Array; problem?: RouteProblem } {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeMessage(ROUTE_TYPE, route);
+  } catch (error) {
+    if (error instanceof StrictEncodeError) return { problem: { field: error.field, message: error.message } };
+    return { problem: { field: '', message: String(error) } };
+  }
+  const [first] = validateMessageJson(ROUTE_TYPE, route);
+  return first ? { problem: first } : { bytes };
+}
+
 /** First problem of a single Route (strict encoding, then PGV), or undefined. */
 export function routeProblem(route: EnvoyMessage): RouteProblem | undefined {
-  try {
-    encodeMessage('envoy.config.route.v3.Route', route);
-  } catch (error) {
-    if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
-    return { field: '', message: String(error) };
-  }
-  const [first] = validateMessageJson('envoy.config.route.v3.Route', route);
-  return first;
+  return screenRoute(route).problem;
+}
+
+/** routeProblem, except that routes `known` lists pass at once and routes that pass are added to it. */
+function knownRouteProblem(route: EnvoyMessage, known: KnownMessages | undefined): RouteProblem | undefined {
+  if (!known) return routeProblem(route);
+  if (known.bytes.has(route)) return undefined;
+  const { bytes, problem } = screenRoute(route);
+  if (bytes) known.bytes.set(route, bytes);
+  return problem;
 }
 
 /**
@@ -120,8 +166,8 @@ export function routeProblem(route: EnvoyMessage): RouteProblem | undefined {
  * match (or dropped when the match itself is invalid), so one bad route never
  * takes the whole RouteConfiguration down.
  */
-function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[]): EnvoyMessage | undefined {
-  const problem = routeProblem(route);
+function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[], known: KnownMessages | undefined): EnvoyMessage | undefined {
+  const problem = knownRouteProblem(route, known);
   if (!problem) return route;
   const field = problem.field ? `${path}.${problem.field}` : path;
   const fallback: EnvoyMessage = { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
@@ -133,15 +179,20 @@ function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[])
   return fallback;
 }
 
-export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
-  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features));
+export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
+  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features, memo));
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
   return virtualHost;
 }
 
-export function buildRouteConfiguration(ir: IRRouteConfig, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
-  const virtualHosts = ir.virtualHosts.map((vh) => buildVirtualHost(vh, ctx, features));
+export function buildRouteConfiguration(
+  ir: IRRouteConfig,
+  ctx: BuildContext,
+  features: readonly XdsFeature[],
+  memo?: BuildMemo,
+): EnvoyMessage {
+  const virtualHosts = ir.virtualHosts.map((vh) => buildVirtualHost(vh, ctx, features, memo));
   // Clusters that do not exist are expected (invalid backends); Envoy must not reject the config for them.
   const routeConfig: EnvoyMessage = { name: ir.name, virtual_hosts: virtualHosts, validate_clusters: false };
   // Virtual host domains carry no port. Ignoring it for matching only (rather than stripping it in the HCM)
@@ -156,7 +207,7 @@ export function buildRouteConfiguration(ir: IRRouteConfig, ctx: BuildContext, fe
  * response (or dropped when its match itself is invalid). Problem paths use the route's index
  * as built, so they name the IR route even when an earlier one was dropped.
  */
-export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[]): EnvoyMessage {
+export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[], known?: KnownMessages): EnvoyMessage {
   const virtualHosts = Array.isArray(routeConfig.virtual_hosts) ? (routeConfig.virtual_hosts as EnvoyMessage[]) : [];
   return {
     ...routeConfig,
@@ -164,7 +215,7 @@ export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: Ro
       const routes = Array.isArray(vh.routes) ? (vh.routes as EnvoyMessage[]) : [];
       const kept: EnvoyMessage[] = [];
       routes.forEach((route, index) => {
-        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems);
+        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known);
         if (guarded) kept.push(guarded);
       });
       return { ...vh, routes: kept };

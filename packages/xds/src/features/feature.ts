@@ -11,6 +11,13 @@ import type {
 import type { BuildContext } from '../build/context.js';
 import type { EnvoyMessage, EnvoyResources } from '../types.js';
 
+/**
+ * buildXds with a memo reuses what these hooks built for an IRRoute or IRCluster object it saw
+ * before. So patchRoute reads only its IRRoute, ctx.proxyless and the protocol of the route's
+ * backend clusters, patchCluster only its IRCluster, and both touch the context only by adding
+ * names to referencedClusters and referencedSecrets. Later hooks (patchVirtualHost,
+ * patchRouteConfig) replace route objects instead of changing them: a route may be shared.
+ */
 export interface XdsFeature {
   readonly name: string;
   /**

@@ -1,0 +1,266 @@
+// buildXds with a memo: the translator hands over the same IRRoute and IRCluster objects for
+// what did not change, and a build on a warm memo must serve exactly what a build without one
+// serves (messages, bytes, rejections) while reusing the unchanged parts.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { IR, IRCluster, IRListener, IRRoute, IRRouteConfig, IRVirtualHost } from '@portico/ir';
+import { memoStats } from '../src/build/memo.js';
+import { FEATURES, buildXds, createXdsBuildMemo, decodeResource, encodeResource, encodedBytesOf } from '../src/index.js';
+import type { EnvoyMessage, EnvoyResource, EnvoyResources, XdsBuildMemo, XdsBuildResult } from '../src/index.js';
+import { loadIR } from './helpers.js';
+
+const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
+const LISTS: Array<keyof EnvoyResources> = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
+
+function hex(bytes: Uint8Array | undefined): string {
+  return bytes ? Buffer.from(bytes).toString('hex') : 'none';
+}
+
+/** The same output, message by message and byte by byte; the bytes are also those of the messages. */
+function expectSameAs(warm: XdsBuildResult, cold: XdsBuildResult): void {
+  expect(warm.rejected).toStrictEqual(cold.rejected);
+  expect(Object.keys(warm.groups)).toEqual(Object.keys(cold.groups));
+  for (const group of Object.keys(cold.groups)) {
+    for (const list of LISTS) {
+      const warmList = warm.groups[group][list];
+      const coldList = cold.groups[group][list];
+      expect(warmList.map((r) => r.name), `${group} ${list}`).toEqual(coldList.map((r) => r.name));
+      coldList.forEach((coldResource, i) => {
+        const warmResource = warmList[i];
+        const what = `${group} ${warmResource.type} ${warmResource.name}`;
+        expect(warmResource.message, what).toStrictEqual(coldResource.message);
+        expect(JSON.stringify(warmResource.message), what).toBe(JSON.stringify(coldResource.message));
+        expect(hex(encodedBytesOf(warmResource)), what).toBe(hex(encodedBytesOf(coldResource)));
+        expect(hex(encodedBytesOf(warmResource)), what).toBe(hex(encodeResource(warmResource)));
+      });
+    }
+  }
+}
+
+function build(ir: IR, memo: XdsBuildMemo): XdsBuildResult {
+  const warm = buildXds(ir, FEATURES, memo);
+  expectSameAs(warm, buildXds(ir));
+  return warm;
+}
+
+/** A copy of `ir` sharing every object except along the way to the route configs `edit` changes. */
+function editRouteConfigs(ir: IR, edit: (config: IRRouteConfig) => IRRouteConfig): IR {
+  return {
+    ...ir,
+    gateways: ir.gateways.map((gateway) => ({
+      ...gateway,
+      listeners: gateway.listeners.map(
+        (listener): IRListener => ({
+          ...listener,
+          filterChains: listener.filterChains.map((chain) => (chain.type === 'http' ? { ...chain, routeConfig: edit(chain.routeConfig) } : chain)),
+        }),
+      ),
+      apiListeners: gateway.apiListeners?.map((api) => ({ ...api, routeConfig: edit(api.routeConfig) })),
+    })),
+  };
+}
+
+function editVirtualHost(ir: IR, name: string, edit: (routes: IRRoute[]) => IRRoute[]): IR {
+  return editRouteConfigs(ir, (config) => {
+    if (!config.virtualHosts.some((vh) => vh.name === name)) return config;
+    return {
+      ...config,
+      virtualHosts: config.virtualHosts.map((vh): IRVirtualHost => (vh.name === name ? { ...vh, routes: edit(vh.routes) } : vh)),
+    };
+  });
+}
+
+function routeResource(result: XdsBuildResult, group: string, name: string): EnvoyResource {
+  const found = result.groups[group].routes.find((r) => r.name === name);
+  if (!found) throw new Error(`no route configuration ${name}`);
+  return found;
+}
+
+function routesOf(resource: EnvoyResource): EnvoyMessage[] {
+  return (resource.message.virtual_hosts as EnvoyMessage[]).flatMap((vh) => vh.routes as EnvoyMessage[]);
+}
+
+const WWW = 'default/edge/80/www.example.com';
+
+describe('buildXds with a memo', () => {
+  it('serves what a build without one serves, for every golden IR, built twice', () => {
+    const files = readdirSync(goldenDir).filter((f) => f.endsWith('.in.yaml'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const ir = parse(readFileSync(path.join(goldenDir, file), 'utf8')) as IR;
+      const memo = createXdsBuildMemo();
+      build(ir, memo);
+      build({ ...ir, gateways: [...ir.gateways] }, memo);
+    }
+  });
+
+  it('follows route and cluster edits: one replaced, one removed, one added, one cluster changed', () => {
+    const memo = createXdsBuildMemo();
+    const ir0 = loadIR('rich.ir.yaml');
+    const first = build(ir0, memo);
+    const built0 = memoStats(memo);
+    expect(built0.routesReused).toBe(0);
+
+    const routes = ir0.gateways[0].listeners[0].filterChains[0];
+    if (routes.type !== 'http') throw new Error('fixture changed');
+    const [replaced, removed] = routes.routeConfig.virtualHosts[0].routes;
+    const edited: IRRoute = { ...replaced, match: { ...replaced.match, path: { type: 'Exact', value: '/edited' } } };
+    const added: IRRoute = {
+      ...removed,
+      name: 'httproute/default/web/rule/9/match/0',
+      match: { path: { type: 'PathPrefix', value: '/added' }, headers: [], queryParams: [] },
+      action: { kind: 'forward', backends: [{ cluster: 'default/ws/8080', weight: 1 }] },
+    };
+    let ir1 = editVirtualHost(ir0, WWW, (list) => [edited, ...list.filter((r) => r !== replaced && r !== removed), added]);
+    ir1 = {
+      ...ir1,
+      clusters: ir1.clusters.map(
+        (c): IRCluster => (c.name === 'default/web/80' ? { ...c, endpoints: [...c.endpoints, { address: '10.0.0.9', port: 8080, ready: true }] } : c),
+      ),
+    };
+    const second = build(ir1, memo);
+    const built1 = memoStats(memo);
+    // Only the edited and the added IRRoute, and the changed IRCluster, are built again.
+    expect(built1.routesBuilt - built0.routesBuilt).toBe(2);
+    expect(built1.clustersBuilt - built0.clustersBuilt).toBe(1);
+    expect(built1.clustersReused - built0.clustersReused).toBe(built0.clustersBuilt - 1);
+
+    // An unchanged cluster is the same resource with the same bytes, not a rebuilt copy.
+    const grpc = (result: XdsBuildResult): EnvoyResource | undefined =>
+      result.groups['default/edge'].clusters.find((c) => c.name === 'default/grpc/50051');
+    expect(grpc(second)).toBe(grpc(first));
+    expect(encodedBytesOf(grpc(second) as EnvoyResource)).toBe(encodedBytesOf(grpc(first) as EnvoyResource));
+    const endpoints = second.groups['default/edge'].endpoints.find((e) => e.name === 'default/web/80');
+    expect(JSON.stringify(endpoints?.message)).toContain('10.0.0.9');
+
+    // Unchanged routes are the same JSON objects; the edited one is new.
+    const before = routesOf(routeResource(first, 'default/edge', 'default/edge/80'));
+    const after = routesOf(routeResource(second, 'default/edge', 'default/edge/80'));
+    const same = after.filter((route) => before.includes(route)).map((route) => route.name);
+    expect(same.length).toBe(after.length - 2);
+    expect(same).not.toContain(edited.name);
+
+    // Back to the first IR: its objects are still known, and nothing is built.
+    const third = build(ir0, memo);
+    expect(memoStats(memo).routesBuilt).toBe(built1.routesBuilt);
+    expect(memoStats(memo).clustersBuilt).toBe(built1.clustersBuilt);
+    expect(grpc(third)).toBe(grpc(first));
+  });
+
+  it('splices routes known to be good without encoding or validating them again', () => {
+    const memo = createXdsBuildMemo();
+    const ir = loadIR('rich.ir.yaml');
+    const first = buildXds(ir, FEATURES, memo);
+    const route = routesOf(routeResource(first, 'default/edge', 'default/edge/80'))[0];
+    // Only a test may do this: the memo relies on built JSON never changing.
+    route.name = 'changed behind the memo';
+    route.match = {};
+    const second = buildXds({ ...ir }, FEATURES, memo);
+    const config = routeResource(second, 'default/edge', 'default/edge/80');
+    expect(routesOf(config)[0]).toBe(route);
+    // Not validated again (an empty match is refused), and written from the bytes of the first build.
+    expect(second.rejected).toEqual([]);
+    const decoded = decodeResource('route', encodedBytesOf(config) as Uint8Array);
+    expect(routesOf({ ...config, message: decoded })[0].name).toBe('httproute/default/web/rule/0/match/0');
+  });
+
+  it('rejects a bad route on every build as a cold build does, and rebuilds a route whose IRRoute changed', () => {
+    const memo = createXdsBuildMemo();
+    const ir0 = parse(readFileSync(path.join(goldenDir, 'rejected.in.yaml'), 'utf8')) as IR;
+    const first = build(ir0, memo);
+    const rejectedRoute = { type: 'route', name: 'default/gw/80', field: 'virtual_hosts[0].routes[0].request_headers_to_add[0].header.key' };
+    expect(first.rejected).toContainEqual(expect.objectContaining(rejectedRoute));
+    // The same bad IRRoute again: still rejected (nothing that failed was kept as good).
+    const again = build({ ...ir0, gateways: [...ir0.gateways] }, memo);
+    expect(again.rejected).toStrictEqual(first.rejected);
+
+    // The bad route fixed, then a good route turned bad under the same name.
+    const fixAndBreak = (list: IRRoute[]): IRRoute[] =>
+      list.map((route, i) => {
+        if (i === 0) return { ...route, requestHeaders: { set: [{ name: 'x-good', value: 'v' }], add: [], remove: [] } };
+        if (i === 2) return { ...route, requestHeaders: { set: [{ name: 'bad\r\nheader', value: 'v' }], add: [], remove: [] } };
+        return route;
+      });
+    const ir1 = editVirtualHost(ir0, 'default/gw/80/any', fixAndBreak);
+    const second = build(ir1, memo);
+    expect(second.rejected).toContainEqual(
+      expect.objectContaining({ type: 'route', field: 'virtual_hosts[0].routes[2].request_headers_to_add[0].header.key' }),
+    );
+    expect(second.rejected.filter((r) => r.type === 'route')).toHaveLength(1);
+    const served = routesOf(routeResource(second, 'default/gw', 'default/gw/80'));
+    expect(served[2]).toStrictEqual(expect.objectContaining({ direct_response: { status: 500 } }));
+    expect(served[0]).toStrictEqual(expect.objectContaining({ request_headers_to_add: [expect.anything()] }));
+    build(ir1, memo);
+  });
+
+  it('builds one IRRoute object differently for proxyless gRPC and for Envoy', () => {
+    const ir = loadIR('rich.ir.yaml');
+    const gateway = ir.gateways[0];
+    const api = gateway.apiListeners?.[0];
+    const chain = gateway.listeners[0].filterChains[0];
+    if (!api || chain.type !== 'http') throw new Error('fixture changed');
+    const shared = chain.routeConfig.virtualHosts[0].routes[1];
+    expect(shared.match.path.type).toBe('PathPrefix');
+    // The same object in the proxyless configuration as in the Envoy one.
+    const proxylessVh = api.routeConfig.virtualHosts[0];
+    const withShared: IR = {
+      ...ir,
+      gateways: [
+        { ...gateway, apiListeners: [{ ...api, routeConfig: { ...api.routeConfig, virtualHosts: [{ ...proxylessVh, routes: [...proxylessVh.routes, shared] }] } }] },
+      ],
+    };
+    const memo = createXdsBuildMemo();
+    for (let round = 0; round < 2; round++) {
+      const result = build(withShared, memo);
+      const envoy = routesOf(routeResource(result, 'default/edge', 'default/edge/80')).find((r) => r.name === shared.name);
+      const grpc = routesOf(routeResource(result, 'default/edge', 'default/edge/grpc')).find((r) => r.name === shared.name);
+      expect(envoy?.match).toStrictEqual({ path_separated_prefix: '/api' });
+      expect(grpc?.match).toStrictEqual({ prefix: '/api/' });
+    }
+    expect(memoStats(memo).routesReused).toBeGreaterThan(0);
+  });
+
+  it('never mutates the IR or what it built before', () => {
+    const memo = createXdsBuildMemo();
+    const ir = deepFreeze(loadIR('rich.ir.yaml'));
+    const first = buildXds(ir, FEATURES, memo);
+    for (const group of Object.values(first.groups)) for (const list of LISTS) group[list].forEach((r) => deepFreeze(r));
+    // Frozen objects throw when written (modules are strict): the second build reuses them all.
+    expectSameAs(buildXds({ ...ir }, FEATURES, memo), buildXds(ir));
+    expect(memoStats(memo).routesReused).toBeGreaterThan(5);
+  });
+
+  it('rebuilds an unchanged IRRoute when a backend cluster changes protocol', () => {
+    const memo = createXdsBuildMemo();
+    const ir0 = loadIR('rich.ir.yaml');
+    const upgrades = (result: XdsBuildResult): number =>
+      routesOf(routeResource(result, 'default/edge', 'default/edge/80')).filter((r) => JSON.stringify(r).includes('"upgrade_configs"')).length;
+    const before = upgrades(build(ir0, memo));
+    expect(before).toBeGreaterThan(0);
+    const ir1: IR = { ...ir0, clusters: ir0.clusters.map((c) => (c.protocol === 'websocket' ? { ...c, protocol: 'http1' } : c)) };
+    expect(upgrades(build(ir1, memo))).toBe(0);
+    expect(upgrades(build(ir0, memo))).toBe(before);
+  });
+
+  it('starts over for another features list', () => {
+    const memo = createXdsBuildMemo();
+    const ir = loadIR('rich.ir.yaml');
+    buildXds(ir, FEATURES, memo);
+    const withoutWebsocket = FEATURES.filter((f) => f.name !== 'websocket');
+    const result = buildXds(ir, withoutWebsocket, memo);
+    expect(JSON.stringify(result)).toBe(JSON.stringify(buildXds(ir, withoutWebsocket)));
+    expect(JSON.stringify(result.groups['default/edge'].routes)).not.toContain('"upgrade_configs"');
+    expect(JSON.stringify(buildXds(ir, FEATURES, memo).groups['default/edge'].routes)).toContain('"upgrade_configs"');
+  });
+});
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
