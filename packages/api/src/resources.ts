@@ -92,7 +92,7 @@ export function objectKey(namespace: string | undefined, name: string): string {
 export class ResourceSet {
   private readonly byKind = new Map<KindName, Map<string, ResourceKinds[KindName]>>();
   // Sorted lists are asked for many times per translation; a kind's list is sorted again only after it changed.
-  private readonly sorted = new Map<KindName, ReadonlyArray<ResourceKinds[KindName]>>();
+  private readonly sorted = new Map<KindName, { keys: readonly string[]; objects: ReadonlyArray<ResourceKinds[KindName]> }>();
 
   static from(objects: Iterable<{ kind: string }>): ResourceSet {
     const set = new ResourceSet();
@@ -128,10 +128,34 @@ export class ResourceSet {
     if (!sorted) {
       const bucket = this.byKind.get(kind);
       if (!bucket) return [];
-      sorted = [...bucket.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => object);
+      const keys = [...bucket.keys()].sort();
+      sorted = { keys, objects: keys.map((key) => bucket.get(key) as ResourceKinds[KindName]) };
       this.sorted.set(kind, sorted);
     }
-    return sorted.slice() as ResourceKinds[K][];
+    return sorted.objects.slice() as ResourceKinds[K][];
+  }
+
+  /** Every object, in no particular order: for callers that sort or index what they keep. */
+  forEachUnordered(visit: (object: ResourceKinds[KindName]) => void): void {
+    for (const bucket of this.byKind.values()) for (const object of bucket.values()) visit(object);
+  }
+
+  /**
+   * Takes over `previous`'s sorted order for each kind whose objects have exactly the same
+   * keys here, which is cheaper than sorting again when only objects' contents changed.
+   */
+  adoptOrderFrom(previous: ResourceSet): void {
+    for (const [kind, bucket] of this.byKind) {
+      const order = previous.sorted.get(kind);
+      if (this.sorted.has(kind) || !order || order.keys.length !== bucket.size) continue;
+      const objects: Array<ResourceKinds[KindName]> = [];
+      for (const key of order.keys) {
+        const object = bucket.get(key);
+        if (object === undefined) break;
+        objects.push(object);
+      }
+      if (objects.length === order.keys.length) this.sorted.set(kind, { keys: order.keys, objects });
+    }
   }
 
   /** Every object of every known kind, in KNOWN_KINDS order then by key. */

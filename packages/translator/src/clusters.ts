@@ -1,6 +1,6 @@
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
-import { sameObjects, type EnsureCall, type RememberedCluster } from './memo.js';
+import { sameObjects, type RememberedCluster } from './memo.js';
 import { compareStrings } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
@@ -56,6 +56,23 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
   );
 }
 
+function servicePortOf(service: Service, servicePort: ServicePort): { namespace: string; service: string; port: number; portName?: string } {
+  return {
+    namespace: service.metadata.namespace ?? '',
+    service: service.metadata.name,
+    port: servicePort.port,
+    ...(servicePort.name ? { portName: servicePort.name } : {}),
+  };
+}
+
+function buildCluster(name: string, service: Service, servicePort: ServicePort, protocol: ClusterProtocol, slices: EndpointSlice[]): IRCluster {
+  const source = { kind: 'Service', namespace: service.metadata.namespace ?? '', name: service.metadata.name };
+  if (service.spec?.type === 'ExternalName' && service.spec.externalName) {
+    return { name, discovery: 'dns', endpoints: [], dnsName: service.spec.externalName, dnsPort: servicePort.port, protocol, source };
+  }
+  return { name, discovery: 'eds', endpoints: sliceEndpoints(slices, servicePort), protocol, source };
+}
+
 /**
  * Builds and remembers one IRCluster per Service port (`ns/name/port`), with EDS
  * endpoints from the Service's ready EndpointSlice endpoints, or DNS discovery for
@@ -66,32 +83,23 @@ export class ClusterRegistry {
   /** The Service port each cluster was made for (policies attach by Service and port name). */
   private readonly servicePorts = new Map<string, { namespace: string; service: string; port: number; portName?: string }>();
   private slicesByService: Map<string, EndpointSlice[]> | undefined;
-  private recording: EnsureCall[] | undefined;
   /** Clusters replaced by a private copy during this translation (see writable). */
   private readonly copied = new Set<string>();
 
-  /** With `remembered`, a cluster whose Service and EndpointSlices are the same objects as last time is reused. */
+  /**
+   * With `remembered`, a cluster whose Service and EndpointSlices are the same objects as
+   * last time is reused. With `preload` (the Services are known to be the same objects as
+   * when they were remembered), every remembered cluster is in the registry from the start
+   * (built again if its EndpointSlices changed), so remembered route translations, which
+   * are not run again, find the clusters they asked for.
+   */
   constructor(
     private readonly resources: ResourceSet,
     private readonly remembered?: Map<string, RememberedCluster>,
-  ) {}
-
-  /** Runs `fn` and returns, besides its value, every ensure() call it made, for replay(). */
-  record<T>(fn: () => T): { value: T; calls: EnsureCall[] } {
-    const outer = this.recording;
-    const calls: EnsureCall[] = [];
-    this.recording = calls;
-    try {
-      return { value: fn(), calls };
-    } finally {
-      this.recording = outer;
-      outer?.push(...calls);
-    }
-  }
-
-  /** Makes the ensure() calls a remembered translation made. */
-  replay(calls: readonly EnsureCall[]): void {
-    for (const call of calls) this.ensure(call.service as Service, call.servicePort as ServicePort, call.protocol);
+    preload = false,
+  ) {
+    if (!remembered || !preload) return;
+    for (const entry of [...remembered.values()]) this.ensure(entry.service as Service, entry.servicePort as ServicePort, entry.protocol);
   }
 
   private slicesFor(namespace: string, name: string): EndpointSlice[] {
@@ -114,41 +122,22 @@ export class ClusterRegistry {
     const namespace = service.metadata.namespace ?? '';
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
-    this.recording?.push({ service, servicePort, protocol });
     if (this.clusters.has(name)) return name;
-    this.servicePorts.set(name, {
-      namespace,
-      service: service.metadata.name,
-      port: servicePort.port,
-      ...(servicePort.name ? { portName: servicePort.name } : {}),
-    });
-    const source = { kind: 'Service', namespace, name: service.metadata.name };
+    this.servicePorts.set(name, servicePortOf(service, servicePort));
+    const slices = service.spec?.type === 'ExternalName' && service.spec.externalName ? [] : this.slicesFor(namespace, service.metadata.name);
+    const previous = this.remembered?.get(name);
     let cluster: IRCluster;
-    if (service.spec?.type === 'ExternalName' && service.spec.externalName) {
-      cluster = {
-        name,
-        discovery: 'dns',
-        endpoints: [],
-        dnsName: service.spec.externalName,
-        dnsPort: servicePort.port,
-        protocol,
-        source,
-      };
+    if (
+      previous &&
+      previous.service === service &&
+      previous.servicePort === servicePort &&
+      previous.protocol === protocol &&
+      sameObjects(previous.slices, slices)
+    ) {
+      cluster = previous.cluster;
     } else {
-      const slices = this.slicesFor(namespace, service.metadata.name);
-      const previous = this.remembered?.get(name);
-      if (
-        previous &&
-        previous.service === service &&
-        previous.servicePort === servicePort &&
-        previous.protocol === protocol &&
-        sameObjects(previous.slices, slices)
-      ) {
-        cluster = previous.cluster;
-      } else {
-        cluster = { name, discovery: 'eds', endpoints: sliceEndpoints(slices, servicePort), protocol, source };
-        this.remembered?.set(name, { service, servicePort, protocol, slices, cluster });
-      }
+      cluster = buildCluster(name, service, servicePort, protocol, slices);
+      this.remembered?.set(name, { service, servicePort, protocol, slices, cluster });
     }
     this.clusters.set(name, cluster);
     return name;

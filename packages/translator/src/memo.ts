@@ -1,7 +1,7 @@
 import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
-import type { IRCluster, IRVirtualHost } from '@portico/ir';
-import type { ObjectStatus } from './result.js';
-import type { RouteEntry } from './routes/httproute.js';
+import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
+import type { GatewayModel } from './gateway/model.js';
+import type { HttpRouteResult, RouteEntry } from './routes/httproute.js';
 import type { ClusterProtocol } from './clusters.js';
 
 /**
@@ -12,16 +12,22 @@ import type { ClusterProtocol } from './clusters.js';
  */
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
 
-/** What translating one HTTPRoute or GRPCRoute did, with listeners named instead of referenced. */
+/**
+ * What translating one HTTPRoute or GRPCRoute returned. Its listeners are those of the
+ * remembered Gateway models, which are reused for exactly as long as remembered routes are.
+ */
 export interface RememberedRoute {
   /** The `now` its conditions were stamped with. */
   now: string;
-  status?: ObjectStatus;
-  attachments: Array<{ listener: string; hostnames: string[]; entries: RouteEntry[] }>;
-  /** Listeners whose attachedRoutes this route counts. */
-  counted: string[];
-  /** Clusters it asked the registry for, in order. */
-  clusters: EnsureCall[];
+  result: HttpRouteResult;
+}
+
+/** Gateway models and what building them added, reused while the context is unchanged. */
+export interface RememberedGateways {
+  gateways: Map<string, GatewayModel>;
+  meshParents: Map<string, GatewayModel>;
+  /** Secrets the Gateway models put in the translation's secret table. */
+  secrets: ReadonlyMap<string, IRSecret>;
 }
 
 export interface EnsureCall {
@@ -53,8 +59,13 @@ export interface RememberedCluster {
 export class TranslationMemo {
   /** Input object → its sanitized copy (null: the object cannot be addressed). */
   readonly sanitized = new WeakMap<object, object | null>();
+  /** The sanitized input of the previous translation (its sorted lists are reused). */
+  sanitizedSet?: ResourceSet;
   /** Sanitized HTTPRoute/GRPCRoute → its translation in the current context. */
   routes = new WeakMap<object, RememberedRoute>();
+  /** Set by enterContext: the context is the one everything remembered was translated in. */
+  stable = false;
+  gateways?: RememberedGateways;
   /** Cluster name → the cluster built last time. */
   clusters = new Map<string, RememberedCluster>();
   /**
@@ -74,9 +85,11 @@ export class TranslationMemo {
     const lists = new Map<KindName, readonly object[]>();
     for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
     const previous = this.context;
-    if (!previous || previous.options !== optionsKey || !sameLists(previous.lists, lists)) {
+    this.stable = previous !== undefined && previous.options === optionsKey && sameLists(previous.lists, lists);
+    if (!this.stable) {
       this.routes = new WeakMap();
       this.currentHosts = new Map();
+      this.gateways = undefined;
     }
     this.previousHosts = this.currentHosts;
     this.currentHosts = new Map();

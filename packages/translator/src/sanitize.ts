@@ -206,18 +206,23 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
 }
 
 /**
- * The translator's view of its input: every object sanitized (see sanitizeObject). With
- * `remembered`, an input object seen before gets the same sanitized object back.
+ * The translator's view of its input: every object sanitized (see sanitizeObject). With a
+ * memo, an input object seen before gets the same sanitized object back, and kinds whose
+ * objects are the same names as last time keep last time's order instead of being sorted.
  */
-export function sanitizeResources(input: ResourceSet, remembered?: WeakMap<object, object | null>): ResourceSet {
-  const objects: Array<{ kind: string }> = [];
-  for (const object of input.all()) {
-    let cleaned = remembered?.get(object) as { kind: string } | null | undefined;
+export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMap<object, object | null>; sanitizedSet?: ResourceSet }): ResourceSet {
+  const out = new ResourceSet();
+  input.forEachUnordered((object) => {
+    let cleaned = memo?.sanitized.get(object) as typeof object | null | undefined;
     if (cleaned === undefined) {
       cleaned = sanitizeObject(object) ?? null;
-      remembered?.set(object, cleaned);
+      memo?.sanitized.set(object, cleaned);
     }
-    if (cleaned) objects.push(cleaned);
+    if (cleaned) out.upsert(cleaned);
+  });
+  if (memo) {
+    if (memo.sanitizedSet) out.adoptOrderFrom(memo.sanitizedSet);
+    memo.sanitizedSet = out;
   }
-  return ResourceSet.from(objects);
+  return out;
 }

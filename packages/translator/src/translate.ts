@@ -10,6 +10,7 @@ import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses 
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
+import type { RememberedGateways } from './memo.js';
 import { sanitizeResources } from './sanitize.js';
 import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
@@ -70,6 +71,22 @@ function buildIrGateway(model: GatewayModel, routeResults: readonly RouteKindRes
   return { name: model.key, namespace: model.namespace, proxyGroup: model.key, listeners };
 }
 
+/**
+ * The Gateway models of the previous translation, when nothing they are built from changed:
+ * route attachment counts start again from zero and their secrets go back in the table.
+ */
+function reuseGateways(
+  remembered: RememberedGateways,
+  secrets: Map<string, IRSecret>,
+): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
+  for (const model of [...remembered.gateways.values(), ...remembered.meshParents.values()]) {
+    for (const listener of model.listeners) listener.attachedRoutes = 0;
+    for (const set of model.listenerSets) for (const listener of set.listeners) listener.attachedRoutes = 0;
+  }
+  for (const [name, secret] of remembered.secrets) secrets.set(name, secret);
+  return { gateways: remembered.gateways, meshParents: remembered.meshParents };
+}
+
 function statusSortKey(status: ObjectStatus): [number, string, string] {
   const kindIndex = (STATUS_KINDS as readonly string[]).indexOf(status.kind);
   return [kindIndex < 0 ? STATUS_KINDS.length : kindIndex, status.namespace ?? '', status.name];
@@ -83,11 +100,11 @@ function optionsKey(options: TranslateOptions): string {
 /** Gateway API → IR + status. Pure and deterministic: no I/O, no clock, no randomness. */
 export function translate(input: ResourceSet, options: TranslateOptions): TranslationResult {
   const { memo } = options;
-  const resources = sanitizeResources(input, memo?.sanitized);
+  const resources = sanitizeResources(input, memo);
   memo?.enterContext(resources, optionsKey(options));
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
-  const clusters = new ClusterRegistry(resources, memo?.clusters);
+  const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true);
   const secrets = new Map<string, IRSecret>();
   const statuses: ObjectStatus[] = [];
   const diagnostics: TranslateDiagnostic[] = [];
@@ -101,23 +118,28 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
   }
 
-  const gateways = new Map<string, GatewayModel>();
-  for (const gateway of resources.list('Gateway')) {
-    if (!acceptedClasses.has(gateway.spec?.gatewayClassName ?? '')) continue;
-    const model = buildGatewayModel(
-      {
-        resources,
-        grants,
-        secrets,
-        ...(options.gatewayAddresses ? { gatewayAddresses: options.gatewayAddresses } : {}),
-        defaultAddress: options.defaultAddress ?? '127.0.0.1',
-      },
-      gateway,
-    );
-    gateways.set(model.key, model);
+  const { gateways, meshParents } = memo?.stable && memo.gateways ? reuseGateways(memo.gateways, secrets) : buildGateways();
+  if (memo) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
+
+  function buildGateways(): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
+    const built = new Map<string, GatewayModel>();
+    for (const gateway of resources.list('Gateway')) {
+      if (!acceptedClasses.has(gateway.spec?.gatewayClassName ?? '')) continue;
+      const model = buildGatewayModel(
+        {
+          resources,
+          grants,
+          secrets,
+          ...(options.gatewayAddresses ? { gatewayAddresses: options.gatewayAddresses } : {}),
+          defaultAddress: options.defaultAddress ?? '127.0.0.1',
+        },
+        gateway,
+      );
+      built.set(model.key, model);
+    }
+    return { gateways: built, meshParents: options.mesh ? buildMeshParents(resources) : new Map<string, GatewayModel>() };
   }
 
-  const meshParents = options.mesh ? buildMeshParents(resources) : new Map<string, GatewayModel>();
   const routeContext = {
     resources,
     grants,

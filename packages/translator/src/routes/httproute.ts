@@ -1,8 +1,7 @@
 import type { Condition, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
-import { listenerId, type ListenerModel } from '../gateway/model.js';
-import type { RememberedRoute } from '../memo.js';
+import type { ListenerModel } from '../gateway/model.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { meshBackendGrants } from '../mesh/mesh.js';
@@ -402,62 +401,31 @@ function restamped(status: ObjectStatus, now: string): ObjectStatus {
 }
 
 /**
- * Translates a route, or with a memo in the context, replays what translating the same
- * route object did last time: its status (stamped again if the clock moved), its
- * attachments rebound to this translation's listeners, its attachedRoutes counts and its
- * cluster requests. The memo is only present while every input a route reads besides
- * itself is unchanged (see TranslationMemo.enterContext).
+ * Translates a route, or with a memo in the context, hands back what translating the same
+ * route object returned last time (its status stamped again if the clock moved) and counts
+ * its listener attachments again. Remembered results point at the remembered Gateway
+ * models, which the memo reuses for exactly as long as it keeps remembered routes; their
+ * clusters are preloaded into the registry (see ClusterRegistry).
  */
 function rememberingTranslator(ctx: RouteContext): (route: object, translate: () => HttpRouteResult) => HttpRouteResult {
   const memo = ctx.memo;
   if (!memo) return (_route, translate) => translate();
-  const listeners = new Map<string, ListenerModel>();
-  for (const model of [...ctx.gateways.values(), ...ctx.meshParents.values()]) {
-    for (const listener of model.listeners) listeners.set(listenerId(listener), listener);
-  }
   const now = ctx.clock.now;
   return (route, translate) => {
     const remembered = memo.routes.get(route);
-    const rebound = remembered && rebind(remembered, listeners);
-    if (remembered && rebound) {
-      ctx.clusters.replay(remembered.clusters);
-      for (const listener of rebound.counted) listener.attachedRoutes += 1;
-      let status = remembered.status;
-      if (status && remembered.now !== now) {
-        status = restamped(status, now);
-        memo.routes.set(route, { ...remembered, now, status });
-      }
-      return { ...(status ? { status } : {}), attachments: rebound.attachments, counted: rebound.counted };
+    if (!remembered) {
+      const result = translate();
+      memo.routes.set(route, { now, result });
+      return result;
     }
-    const { value: result, calls } = ctx.clusters.record(translate);
-    memo.routes.set(route, {
-      now,
-      ...(result.status ? { status: result.status } : {}),
-      attachments: result.attachments.map((a) => ({ listener: listenerId(a.listener), hostnames: a.hostnames, entries: a.entries })),
-      counted: result.counted.map(listenerId),
-      clusters: calls,
-    });
+    let result = remembered.result;
+    for (const listener of result.counted) listener.attachedRoutes += 1;
+    if (result.status && remembered.now !== now) {
+      result = { ...result, status: restamped(result.status, now) };
+      memo.routes.set(route, { now, result });
+    }
     return result;
   };
-}
-
-function rebind(
-  remembered: RememberedRoute,
-  listeners: ReadonlyMap<string, ListenerModel>,
-): { attachments: HttpListenerRoutes[]; counted: ListenerModel[] } | undefined {
-  const attachments: HttpListenerRoutes[] = [];
-  for (const attachment of remembered.attachments) {
-    const listener = listeners.get(attachment.listener);
-    if (!listener) return undefined;
-    attachments.push({ listener, hostnames: attachment.hostnames, entries: attachment.entries });
-  }
-  const counted: ListenerModel[] = [];
-  for (const id of remembered.counted) {
-    const listener = listeners.get(id);
-    if (!listener) return undefined;
-    counted.push(listener);
-  }
-  return { attachments, counted };
 }
 
 /** HTTPRoute as a registered route kind: statuses plus HTTP/HTTPS filter chains. */
