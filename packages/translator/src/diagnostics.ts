@@ -16,35 +16,38 @@ function isProblem(condition: Condition): boolean {
  * condition of the same object already explains it.
  */
 export function diagnosticsFromStatuses(statuses: readonly ObjectStatus[]): TranslateDiagnostic[] {
+  return statuses.flatMap(diagnosticsFromStatus);
+}
+
+/** The diagnostics of one object's status (see diagnosticsFromStatuses). */
+export function diagnosticsFromStatus(status: ObjectStatus): TranslateDiagnostic[] {
   const diagnostics: TranslateDiagnostic[] = [];
-  for (const status of statuses) {
-    const object = status.namespace ? `${status.kind} ${status.namespace}/${status.name}` : `${status.kind} ${status.name}`;
-    const body = status.status as {
-      conditions?: Condition[];
-      listeners?: Array<{ name: string; conditions: Condition[] }>;
-      parents?: Array<{ parentRef: { kind?: string; namespace?: string; name: string }; conditions: Condition[] }>;
-    };
-    const groups: Array<{ field?: string; conditions: Condition[] }> = [{ conditions: body.conditions ?? [] }];
-    for (const listener of body.listeners ?? []) groups.push({ field: `status.listeners[${listener.name}]`, conditions: listener.conditions });
-    for (const parent of body.parents ?? []) {
-      const ref = parent.parentRef;
-      groups.push({ field: `parentRef ${ref.kind ?? 'Gateway'} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, conditions: parent.conditions });
-    }
-    for (const group of groups) {
-      const problems = group.conditions.filter(isProblem);
-      const seen = new Set<string>();
-      for (const condition of problems) {
-        if (condition.type === 'Programmed' && problems.length > 1) continue;
-        if (seen.has(condition.message)) continue;
-        seen.add(condition.message);
-        const diagnostic: TranslateDiagnostic = {
-          severity: condition.type === 'Accepted' || condition.type === 'Programmed' ? 'error' : 'warning',
-          object,
-          message: `${condition.type}=${condition.status} (${condition.reason}): ${condition.message}`,
-        };
-        if (group.field) diagnostic.field = group.field;
-        diagnostics.push(diagnostic);
-      }
+  const object = status.namespace ? `${status.kind} ${status.namespace}/${status.name}` : `${status.kind} ${status.name}`;
+  const body = status.status as {
+    conditions?: Condition[];
+    listeners?: Array<{ name: string; conditions: Condition[] }>;
+    parents?: Array<{ parentRef: { kind?: string; namespace?: string; name: string }; conditions: Condition[] }>;
+  };
+  const groups: Array<{ field?: string; conditions: Condition[] }> = [{ conditions: body.conditions ?? [] }];
+  for (const listener of body.listeners ?? []) groups.push({ field: `status.listeners[${listener.name}]`, conditions: listener.conditions });
+  for (const parent of body.parents ?? []) {
+    const ref = parent.parentRef;
+    groups.push({ field: `parentRef ${ref.kind ?? 'Gateway'} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, conditions: parent.conditions });
+  }
+  for (const group of groups) {
+    const problems = group.conditions.filter(isProblem);
+    const seen = new Set<string>();
+    for (const condition of problems) {
+      if (condition.type === 'Programmed' && problems.length > 1) continue;
+      if (seen.has(condition.message)) continue;
+      seen.add(condition.message);
+      const diagnostic: TranslateDiagnostic = {
+        severity: condition.type === 'Accepted' || condition.type === 'Programmed' ? 'error' : 'warning',
+        object,
+        message: `${condition.type}=${condition.status} (${condition.reason}): ${condition.message}`,
+      };
+      if (group.field) diagnostic.field = group.field;
+      diagnostics.push(diagnostic);
     }
   }
   return diagnostics;

@@ -1,6 +1,7 @@
 import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel } from './gateway/model.js';
+import type { ObjectStatus, TranslateDiagnostic } from './result.js';
 import type { HttpRouteResult, RouteEntry } from './routes/httproute.js';
 import type { ClusterProtocol } from './clusters.js';
 
@@ -94,6 +95,29 @@ export class TranslationMemo {
     this.previousHosts = this.currentHosts;
     this.currentHosts = new Map();
     this.context = { options: optionsKey, lists };
+  }
+
+  private readonly vhostClusters = new WeakMap<IRVirtualHost, readonly string[]>();
+  private readonly statusDiagnostics = new WeakMap<ObjectStatus, readonly TranslateDiagnostic[]>();
+
+  /** Cluster names a virtual host's routes use (remembered virtual hosts are reused objects). */
+  clustersOf(vhost: IRVirtualHost, compute: (vhost: IRVirtualHost) => readonly string[]): readonly string[] {
+    let names = this.vhostClusters.get(vhost);
+    if (!names) {
+      names = compute(vhost);
+      this.vhostClusters.set(vhost, names);
+    }
+    return names;
+  }
+
+  /** Diagnostics of one status (remembered route statuses are reused objects). */
+  diagnosticsOf(status: ObjectStatus, compute: (status: ObjectStatus) => readonly TranslateDiagnostic[]): readonly TranslateDiagnostic[] {
+    let diagnostics = this.statusDiagnostics.get(status);
+    if (!diagnostics) {
+      diagnostics = compute(status);
+      this.statusDiagnostics.set(status, diagnostics);
+    }
+    return diagnostics;
   }
 
   /** The virtual host built last time under `key` from exactly these entry lists (by identity). */

@@ -1,8 +1,8 @@
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
-import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
+import type { IR, IRGateway, IRListener, IRSecret, IRVirtualHost } from '@portico/ir';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
-import { diagnosticsFromStatuses } from './diagnostics.js';
+import { diagnosticsFromStatus } from './diagnostics.js';
 import { FEATURES, MESH_FEATURES } from './features.js';
 import { buildMeshGateways, buildMeshParents } from './mesh/mesh.js';
 import { applyBackendTLSPolicies } from './policy/backendtls.js';
@@ -10,7 +10,7 @@ import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses 
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
-import type { RememberedGateways } from './memo.js';
+import type { RememberedGateways, TranslationMemo } from './memo.js';
 import { sanitizeResources } from './sanitize.js';
 import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
@@ -34,7 +34,18 @@ const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [
   udpRouteTranslator,
 ];
 
-function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
+function clustersOfVirtualHost(vhost: IRVirtualHost): string[] {
+  const names: string[] = [];
+  for (const route of vhost.routes) {
+    if (route.externalAuth) names.push(route.externalAuth.cluster);
+    if (route.action.kind !== 'forward') continue;
+    for (const backend of route.action.backends) names.push(backend.cluster);
+    for (const mirror of route.action.mirrors ?? []) names.push(mirror.cluster);
+  }
+  return names;
+}
+
+function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo | undefined): Set<string> {
   const names = new Set<string>();
   for (const gateway of gateways) {
     for (const listener of gateway.listeners) {
@@ -44,12 +55,7 @@ function collectReferencedClusters(gateways: IRGateway[]): Set<string> {
           continue;
         }
         for (const vhost of chain.routeConfig.virtualHosts) {
-          for (const route of vhost.routes) {
-            if (route.externalAuth) names.add(route.externalAuth.cluster);
-            if (route.action.kind !== 'forward') continue;
-            for (const backend of route.action.backends) names.add(backend.cluster);
-            for (const mirror of route.action.mirrors ?? []) names.add(mirror.cluster);
-          }
+          for (const name of memo ? memo.clustersOf(vhost, clustersOfVirtualHost) : clustersOfVirtualHost(vhost)) names.add(name);
         }
       }
     }
@@ -87,9 +93,14 @@ function reuseGateways(
   return { gateways: remembered.gateways, meshParents: remembered.meshParents };
 }
 
-function statusSortKey(status: ObjectStatus): [number, string, string] {
-  const kindIndex = (STATUS_KINDS as readonly string[]).indexOf(status.kind);
-  return [kindIndex < 0 ? STATUS_KINDS.length : kindIndex, status.namespace ?? '', status.name];
+const STATUS_KIND_ORDER = new Map((STATUS_KINDS as readonly string[]).map((kind, index) => [kind, index]));
+
+/** By kind (STATUS_KINDS order, unknown kinds last), then namespace, then name. */
+function sortStatuses(statuses: ObjectStatus[]): ObjectStatus[] {
+  return statuses
+    .map((status) => ({ status, kind: STATUS_KIND_ORDER.get(status.kind) ?? STATUS_KINDS.length, namespace: status.namespace ?? '', name: status.name }))
+    .sort((a, b) => a.kind - b.kind || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name))
+    .map((keyed) => keyed.status);
 }
 
 /** Every option that shapes a route's translation, except the clock (see TranslationMemo.enterContext). */
@@ -160,7 +171,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   }
 
   if (options.mesh) irGateways.push(...buildMeshGateways(resources, meshParents, routeResults, clusters));
-  const clustersByGateway = new Map(irGateways.map((g) => [g.name, collectReferencedClusters([g])] as const));
+  const clustersByGateway = new Map(irGateways.map((g) => [g.name, collectReferencedClusters([g], memo)] as const));
   statuses.push(
     ...applyBackendTLSPolicies({
       resources,
@@ -180,11 +191,9 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     clusters: clusters.list().filter((c) => referenced.has(c.name)),
     secrets: [...secrets.values()].sort((a, b) => compareStrings(a.name, b.name)),
   };
-  statuses.sort((a, b) => {
-    const [ka, na, ma] = statusSortKey(a);
-    const [kb, nb, mb] = statusSortKey(b);
-    return ka - kb || compareStrings(na, nb) || compareStrings(ma, mb);
-  });
-  diagnostics.push(...diagnosticsFromStatuses(statuses));
-  return { ir, statuses, diagnostics };
+  const sorted = sortStatuses(statuses);
+  for (const status of sorted) {
+    for (const diagnostic of memo ? memo.diagnosticsOf(status, diagnosticsFromStatus) : diagnosticsFromStatus(status)) diagnostics.push(diagnostic);
+  }
+  return { ir, statuses: sorted, diagnostics };
 }
