@@ -76,8 +76,8 @@ interface Sink {
   segments: Array<string | number>;
   /** Put before each message (map key checks say "key ..."). */
   prefix: string;
-  /** Messages of this table found in `known` passed before and are not walked again. */
-  knownTable?: TypeTable;
+  /** Messages of these tables found in `known` passed before and are not walked again. */
+  knownTables: TypeTable[];
   known?: WeakMap<object, unknown>;
 }
 
@@ -624,7 +624,7 @@ function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, prese
 
 function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
-  if (table === ctx.knownTable && ctx.known?.has(json)) return;
+  if (ctx.knownTables.length !== 0 && ctx.knownTables.includes(table) && ctx.known?.has(json)) return;
   for (const oneof of table.requiredOneofs) {
     let set = false;
     for (const name of oneof.members) {
@@ -659,7 +659,7 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTable: undefined, known: undefined };
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined };
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
@@ -671,7 +671,7 @@ export function validateResource(resource: EnvoyResource): ValidationError[] {
 
 /** validateMessageJson, skipping the sub-messages `known` lists (they passed before). */
 export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTable: tableOf(messageType(known.typeName)), known: known.bytes };
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: known.typeNames.map((name) => tableOf(messageType(name))), known: known.bytes };
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }

@@ -190,9 +190,9 @@ function enumNumber(enumType: Enum, value: unknown): number {
   throw new StrictEncodeError(here(), `expected a ${enumType.name} name`);
 }
 
-// Set only during encodeMessageSpliced: messages of this table are written from `spliceKnown`
+// Set only during encodeMessageSpliced: messages of these tables are written from `spliceKnown`
 // when present there, else encoded and their bytes captured.
-let spliceTable: WireTable | undefined;
+let spliceTables: WireTable[] = [];
 let spliceKnown: WeakMap<object, Uint8Array> | undefined;
 let spliceCaptured: CapturedMessage[] | undefined;
 
@@ -212,7 +212,7 @@ function writeSpliced(w: Writer, field: WireField, table: WireTable, value: unkn
 function writeElement(w: Writer, field: WireField, value: unknown): void {
   if (field.message) {
     const table = (field.messageTable ??= tableOf(field.message));
-    if (table === spliceTable) {
+    if (spliceTables.length !== 0 && spliceTables.includes(table)) {
       writeSpliced(w, field, table, value);
       return;
     }
@@ -424,18 +424,18 @@ export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8
 const shared = new ByteWriter();
 
 /**
- * encodeMessageDirect, except that sub-messages of `known.typeName` found in `known.bytes` are
- * written from there without a walk, and every other one of that type is appended to
+ * encodeMessageDirect, except that sub-messages of `known.typeNames` found in `known.bytes` are
+ * written from there without a walk, and every other one of those types is appended to
  * `captured` with its bytes (for the caller to add to `known` once the whole message is accepted).
  */
 export function encodeMessageSpliced(typeName: string, json: EnvoyMessage, known: KnownMessages, captured: CapturedMessage[]): Uint8Array {
-  spliceTable = tableOf(messageType(known.typeName));
+  spliceTables = known.typeNames.map((name) => tableOf(messageType(name)));
   spliceKnown = known.bytes;
   spliceCaptured = captured;
   try {
     return encodeMessageDirect(typeName, json);
   } finally {
-    spliceTable = undefined;
+    spliceTables = [];
     spliceKnown = undefined;
     spliceCaptured = undefined;
   }

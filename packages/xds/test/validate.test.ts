@@ -175,7 +175,7 @@ describe('validateResource (protoc-gen-validate rules from the Envoy protos)', (
     const bad = (name: string): EnvoyMessage => ({ name, match: {}, route: { cluster: 'c' } });
     const [first, second] = [bad('a'), bad('b')];
     const config = { name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [first, second] }] };
-    const known = { typeName: 'envoy.config.route.v3.Route', bytes: new WeakMap<object, Uint8Array>([[first, new Uint8Array()]]) };
+    const known = { typeNames: ['envoy.config.route.v3.Route'], bytes: new WeakMap<object, Uint8Array>([[first, new Uint8Array()]]) };
     const all = validateMessageJson('envoy.config.route.v3.RouteConfiguration', config).map((e) => e.field);
     expect(all).toEqual(['virtual_hosts[0].routes[0].match.path_specifier', 'virtual_hosts[0].routes[1].match.path_specifier']);
     const errors = validateMessageJsonKnown('envoy.config.route.v3.RouteConfiguration', config, known).map((e) => e.field);

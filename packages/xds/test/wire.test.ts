@@ -110,7 +110,7 @@ describe('direct wire encoder', () => {
       { name: 'b', match: { path: '/b' }, direct_response: { status: 404, body: { inline_string: 'x'.repeat(300) } } },
     ];
     const config: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes }] };
-    const known = { typeName: 'envoy.config.route.v3.Route', bytes: new WeakMap<object, Uint8Array>() };
+    const known = { typeNames: ['envoy.config.route.v3.Route'], bytes: new WeakMap<object, Uint8Array>() };
     const captured: CapturedMessage[] = [];
     const plain = hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config));
     expect(hex(encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, captured))).toBe(plain);

@@ -145,7 +145,7 @@ function screen(resources: EnvoyResources, proxyGroup: string, rejected: Rejecte
         out[key].push(resource);
         continue;
       }
-      const known = memo && resource.type === 'route' ? memo.knownRoutes : undefined;
+      const known = memo && resource.type === 'route' ? memo.known : undefined;
       let result = check(resource, known);
       if (result.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
@@ -190,7 +190,7 @@ function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
  */
 export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, memo?: XdsBuildMemo): XdsBuildResult {
   const state = memo ? memoState(memo) : undefined;
-  state?.useFeatures(features);
+  state?.begin(features, ir.clusters);
   const groups: Record<string, EnvoyResources> = {};
   const rejected: RejectedResource[] = [];
   const gateways = [...ir.gateways].sort((a, b) =>

@@ -5,7 +5,7 @@
 // BuildContext, and, for Route messages and cluster resources, bytes already encoded and
 // checked. Built JSON and IR objects are never mutated once handed over, which is what
 // makes reusing them by identity sound.
-import type { IRCluster, IRRoute } from '@portico/ir';
+import type { IRCluster, IRRoute, IRVirtualHost } from '@portico/ir';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage, EnvoyResource } from '../types.js';
@@ -22,65 +22,117 @@ interface SideEffects {
   secrets: string[];
 }
 
-interface RouteEntry extends SideEffects {
-  /** What else the route's JSON was built from (see routeKey). */
-  key: string;
-  route: EnvoyMessage;
+interface Entry<T> extends SideEffects {
+  value: T;
+  /**
+   * The last build whose cluster protocols the value is known to match: built then, or
+   * checked then against the protocols of the backends it was built from.
+   */
+  validAt: number;
 }
 
-interface ClusterEntry extends SideEffects {
-  cluster: EnvoyResource;
-  endpoints: EnvoyResource | undefined;
+/** Entries per IR object: the JSON differs for proxyless gRPC. */
+interface Slots<T> {
+  envoy?: Entry<T>;
+  proxyless?: Entry<T>;
 }
 
 /** Counters a test can read to see that work was reused (not part of the package API). */
 export interface MemoStats {
   routesBuilt: number;
   routesReused: number;
+  virtualHostsBuilt: number;
+  virtualHostsReused: number;
   clustersBuilt: number;
   clustersReused: number;
   /** Resources served with the bytes of an earlier check, without encoding or validating them. */
   resourcesReused: number;
 }
 
-// One route built from one IRRoute in a few settings (proxyless and not) is usual; more is not.
-const ENTRIES_PER_ROUTE = 4;
-
 export const ROUTE_TYPE = 'envoy.config.route.v3.Route';
+const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
+
+function knownMessages(): KnownMessages {
+  return { typeNames: [ROUTE_TYPE, VIRTUAL_HOST_TYPE], bytes: new WeakMap() };
+}
 
 export class BuildMemo implements XdsBuildMemo {
   readonly kind = 'xds-build-memo';
   private features: readonly XdsFeature[] | undefined;
-  private routes = new WeakMap<IRRoute, RouteEntry[]>();
+  private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
+  private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage>>();
   private clusters = new WeakMap<IRCluster, ClusterEntry>();
-  /** Route messages encoded inside a RouteConfiguration (or alone) that passed strict encoding and PGV. */
-  knownRoutes: KnownMessages = { typeName: ROUTE_TYPE, bytes: new WeakMap() };
+  /** Route and VirtualHost messages that passed strict encoding and PGV (alone or inside a RouteConfiguration). */
+  known: KnownMessages = knownMessages();
   stats: MemoStats = emptyStats();
+  /** Counts buildXds calls. */
+  private build = 0;
+  private protocols = new Map<string, IRCluster['protocol']>();
+  /**
+   * Cluster name → the build that saw its protocol change (or the cluster appear or go): a
+   * route's JSON reads the protocol of its backend clusters (websocket upgrades).
+   */
+  private protocolChanged = new Map<string, number>();
+  private lastProtocolChange = 0;
 
-  /** Entries are only valid for the features they were built with: another list starts over. */
-  useFeatures(features: readonly XdsFeature[]): void {
-    if (this.features === features) return;
-    this.features = features;
-    this.routes = new WeakMap();
-    this.clusters = new WeakMap();
-    this.knownRoutes = { typeName: ROUTE_TYPE, bytes: new WeakMap() };
-  }
-
-  route(ir: IRRoute, key: string): RouteEntry | undefined {
-    const entries = this.routes.get(ir);
-    if (!entries) return undefined;
-    for (const entry of entries) if (entry.key === key) return entry;
-    return undefined;
-  }
-
-  setRoute(ir: IRRoute, entry: RouteEntry): void {
-    const entries = this.routes.get(ir);
-    if (!entries) {
-      this.routes.set(ir, [entry]);
-      return;
+  /** Starts a build: entries are only valid for the features they were built with, and another list starts over. */
+  begin(features: readonly XdsFeature[], clusters: readonly IRCluster[]): void {
+    if (this.features !== features) {
+      this.features = features;
+      this.routes = new WeakMap();
+      this.virtualHosts = new WeakMap();
+      this.clusters = new WeakMap();
+      this.known = knownMessages();
     }
-    if (entries.length >= ENTRIES_PER_ROUTE) entries.shift();
-    entries.push(entry);
+    this.build += 1;
+    const present = new Set<string>();
+    for (const cluster of clusters) {
+      present.add(cluster.name);
+      if (this.protocols.get(cluster.name) === cluster.protocol) continue;
+      this.protocols.set(cluster.name, cluster.protocol);
+      this.changed(cluster.name);
+    }
+    for (const name of this.protocols.keys()) {
+      if (present.has(name)) continue;
+      this.protocols.delete(name);
+      this.changed(name);
+    }
+  }
+
+  private changed(name: string): void {
+    this.protocolChanged.set(name, this.build);
+    this.lastProtocolChange = this.build;
+  }
+
+  /** `entry` if no backend cluster of `routes` changed protocol since it was built (or last checked). */
+  private current<T>(entry: Entry<T> | undefined, routes: readonly IRRoute[]): Entry<T> | undefined {
+    if (!entry || entry.validAt >= this.lastProtocolChange) return entry;
+    for (const route of routes) {
+      if (route.action.kind !== 'forward') continue;
+      for (const backend of route.action.backends) {
+        if ((this.protocolChanged.get(backend.cluster) ?? 0) > entry.validAt) return undefined;
+      }
+    }
+    entry.validAt = this.build;
+    return entry;
+  }
+
+  route(ir: IRRoute, proxyless: boolean): Entry<EnvoyMessage> | undefined {
+    const slots = this.routes.get(ir);
+    return this.current(proxyless ? slots?.proxyless : slots?.envoy, [ir]);
+  }
+
+  setRoute(ir: IRRoute, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
+    setSlot(this.routes, ir, proxyless, { value, ...effects, validAt: this.build });
+  }
+
+  virtualHost(ir: IRVirtualHost, proxyless: boolean): Entry<EnvoyMessage> | undefined {
+    const slots = this.virtualHosts.get(ir);
+    return this.current(proxyless ? slots?.proxyless : slots?.envoy, ir.routes);
+  }
+
+  setVirtualHost(ir: IRVirtualHost, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
+    setSlot(this.virtualHosts, ir, proxyless, { value, ...effects, validAt: this.build });
   }
 
   cluster(ir: IRCluster): ClusterEntry | undefined {
@@ -92,8 +144,23 @@ export class BuildMemo implements XdsBuildMemo {
   }
 }
 
+function setSlot<K extends object, T>(map: WeakMap<K, Slots<T>>, key: K, proxyless: boolean, entry: Entry<T>): void {
+  let slots = map.get(key);
+  if (!slots) {
+    slots = {};
+    map.set(key, slots);
+  }
+  if (proxyless) slots.proxyless = entry;
+  else slots.envoy = entry;
+}
+
+interface ClusterEntry extends SideEffects {
+  cluster: EnvoyResource;
+  endpoints: EnvoyResource | undefined;
+}
+
 function emptyStats(): MemoStats {
-  return { routesBuilt: 0, routesReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
+  return { routesBuilt: 0, routesReused: 0, virtualHostsBuilt: 0, virtualHostsReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
 }
 
 export function createXdsBuildMemo(): XdsBuildMemo {

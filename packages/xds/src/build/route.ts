@@ -92,32 +92,19 @@ function forwardAction(backends: IRBackend[], invalidWeight: number, ctx: BuildC
   return action;
 }
 
-/**
- * What a route's JSON depends on besides its IRRoute and the features: whether it is built for
- * proxyless gRPC, and the protocol of each backend cluster (websocket upgrades).
- */
-function routeKey(ir: IRRoute, ctx: BuildContext): string {
-  let key = ctx.proxyless ? 'proxyless' : 'envoy';
-  if (ir.action.kind === 'forward') {
-    for (const backend of ir.action.backends) key += `|${ctx.clusters.get(backend.cluster)?.protocol ?? ''}`;
-  }
-  return key;
-}
-
 /** buildRoute through the memo: an unchanged IRRoute gets the very JSON object built before. */
 export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
   if (!memo) return buildRouteFresh(ir, ctx, features);
-  const key = routeKey(ir, ctx);
-  const hit = memo.route(ir, key);
+  const hit = memo.route(ir, ctx.proxyless);
   if (hit) {
     memo.stats.routesReused += 1;
     replaySideEffects(ctx, hit);
-    return hit.route;
+    return hit.value;
   }
   memo.stats.routesBuilt += 1;
-  const { value: route, effects } = recordSideEffects(ctx, (recording) => buildRouteFresh(ir, recording, features));
-  if (effects) memo.setRoute(ir, { key, route, ...effects });
-  return route;
+  const { value, effects } = recordSideEffects(ctx, (recording) => buildRouteFresh(ir, recording, features));
+  if (effects) memo.setRoute(ir, ctx.proxyless, value, effects);
+  return value;
 }
 
 function buildRouteFresh(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
@@ -179,7 +166,22 @@ function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[],
   return fallback;
 }
 
+/** buildVirtualHost through the memo: an unchanged IRVirtualHost gets the very JSON object built before. */
 export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
+  if (!memo) return buildVirtualHostFresh(ir, ctx, features, undefined);
+  const hit = memo.virtualHost(ir, ctx.proxyless);
+  if (hit) {
+    memo.stats.virtualHostsReused += 1;
+    replaySideEffects(ctx, hit);
+    return hit.value;
+  }
+  memo.stats.virtualHostsBuilt += 1;
+  const { value, effects } = recordSideEffects(ctx, (recording) => buildVirtualHostFresh(ir, recording, features, memo));
+  if (effects) memo.setVirtualHost(ir, ctx.proxyless, value, effects);
+  return value;
+}
+
+function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
   const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features, memo));
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);

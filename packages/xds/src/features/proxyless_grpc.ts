@@ -15,10 +15,10 @@ function optionalFilterConfig(config: EnvoyMessage): EnvoyMessage {
 }
 
 /** Per-route filter configs wrapped in an optional FilterConfig, so gRPC ignores what it does not know. */
-function optionalPerFilterConfigs(holder: EnvoyMessage): void {
-  const perFilter = holder.typed_per_filter_config as Record<string, EnvoyMessage> | undefined;
-  if (!perFilter) return;
-  for (const name of Object.keys(perFilter)) perFilter[name] = optionalFilterConfig(perFilter[name]);
+function optionalPerFilterConfigs(perFilter: Record<string, EnvoyMessage>): Record<string, EnvoyMessage> {
+  const optional: Record<string, EnvoyMessage> = {};
+  for (const name of Object.keys(perFilter)) optional[name] = optionalFilterConfig(perFilter[name]);
+  return optional;
 }
 
 /**
@@ -32,11 +32,7 @@ function optionalPerFilterConfigs(holder: EnvoyMessage): void {
 function grpcCompatibleRoute(route: EnvoyMessage): EnvoyMessage {
   const out: EnvoyMessage = { ...route };
   const perFilter = route.typed_per_filter_config as Record<string, EnvoyMessage> | undefined;
-  if (perFilter) {
-    const optional: Record<string, EnvoyMessage> = {};
-    for (const name of Object.keys(perFilter)) optional[name] = optionalFilterConfig(perFilter[name]);
-    out.typed_per_filter_config = optional;
-  }
+  if (perFilter) out.typed_per_filter_config = optionalPerFilterConfigs(perFilter);
   const { path_separated_prefix: separated, ...rest } = route.match as EnvoyMessage;
   if (typeof separated === 'string') out.match = { prefix: `${separated}/`, ...rest };
   if (out.direct_response || out.redirect) {
@@ -54,9 +50,10 @@ function grpcCompatibleRoute(route: EnvoyMessage): EnvoyMessage {
   return out;
 }
 
-// The same route object (reused by a memoized build) gets the same compatible copy, so its
-// encoding, cached by object, is reused too.
+// The same route or virtual host object (reused by a memoized build) gets the same compatible
+// copy, so its encoding, cached by object, is reused too.
 const compatibleRoutes = new WeakMap<EnvoyMessage, EnvoyMessage>();
+const compatibleVirtualHosts = new WeakMap<EnvoyMessage, { added: string[]; out: EnvoyMessage }>();
 
 function compatibleRoute(route: EnvoyMessage): EnvoyMessage {
   let out = compatibleRoutes.get(route);
@@ -64,6 +61,21 @@ function compatibleRoute(route: EnvoyMessage): EnvoyMessage {
     out = grpcCompatibleRoute(route);
     compatibleRoutes.set(route, out);
   }
+  return out;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/** A copy of `vh` with compatible routes, optional per-filter configs and the `added` domains. */
+function compatibleVirtualHost(vh: EnvoyMessage, added: string[]): EnvoyMessage {
+  const cached = compatibleVirtualHosts.get(vh);
+  if (cached && sameStrings(cached.added, added)) return cached.out;
+  const out: EnvoyMessage = { ...vh, domains: [...(vh.domains as string[]), ...added], routes: (vh.routes as EnvoyMessage[]).map(compatibleRoute) };
+  const perFilter = vh.typed_per_filter_config as Record<string, EnvoyMessage> | undefined;
+  if (perFilter) out.typed_per_filter_config = optionalPerFilterConfigs(perFilter);
+  compatibleVirtualHosts.set(vh, { added, out });
   return out;
 }
 
@@ -83,20 +95,17 @@ export const proxylessGrpcFeature: XdsFeature = {
     if (!ctx.proxyless) return;
     // gRPC keeps the port in the authority; add `host:*` next to each port-less exact host.
     const virtualHosts = routeConfig.virtual_hosts as EnvoyMessage[];
-    for (const vh of virtualHosts) {
-      // Virtual hosts are built anew for every configuration; routes may be shared.
-      optionalPerFilterConfigs(vh);
-      vh.routes = (vh.routes as EnvoyMessage[]).map(compatibleRoute);
-    }
     const taken = new Set(virtualHosts.flatMap((vh) => vh.domains as string[]));
-    for (const vh of virtualHosts) {
-      const domains = vh.domains as string[];
-      for (const domain of [...domains]) {
+    // Virtual hosts and routes may be shared with other configurations and builds: replaced, not changed.
+    routeConfig.virtual_hosts = virtualHosts.map((vh) => {
+      const added: string[] = [];
+      for (const domain of vh.domains as string[]) {
         const variant = `${domain}:*`;
         if (isWildcard(domain) || domain.includes(':') || taken.has(variant)) continue;
-        domains.push(variant);
+        added.push(variant);
         taken.add(variant);
       }
-    }
+      return compatibleVirtualHost(vh, added);
+    });
   },
 };
