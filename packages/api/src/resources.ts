@@ -135,9 +135,21 @@ export class ResourceSet {
     return sorted.objects.slice() as ResourceKinds[K][];
   }
 
-  /** Every object, in no particular order: for callers that sort or index what they keep. */
-  forEachUnordered(visit: (object: ResourceKinds[KindName]) => void): void {
-    for (const bucket of this.byKind.values()) for (const object of bucket.values()) visit(object);
+  /**
+   * A set holding `replace(object)` in place of each object, under the same key (undefined
+   * leaves the object out). The replacement must keep the object's kind, namespace and name.
+   */
+  mapObjects(replace: (object: ResourceKinds[KindName]) => ResourceKinds[KindName] | undefined): ResourceSet {
+    const out = new ResourceSet();
+    for (const [kind, bucket] of this.byKind) {
+      const mapped = new Map<string, ResourceKinds[KindName]>();
+      for (const [key, object] of bucket) {
+        const replacement = replace(object);
+        if (replacement !== undefined) mapped.set(key, replacement);
+      }
+      out.byKind.set(kind, mapped);
+    }
+    return out;
   }
 
   /**

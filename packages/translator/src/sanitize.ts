@@ -211,14 +211,13 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
  * objects are the same names as last time keep last time's order instead of being sorted.
  */
 export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMap<object, object | null>; sanitizedSet?: ResourceSet }): ResourceSet {
-  const out = new ResourceSet();
-  input.forEachUnordered((object) => {
+  const out = input.mapObjects((object) => {
     let cleaned = memo?.sanitized.get(object) as typeof object | null | undefined;
     if (cleaned === undefined) {
       cleaned = sanitizeObject(object) ?? null;
       memo?.sanitized.set(object, cleaned);
     }
-    if (cleaned) out.upsert(cleaned);
+    return cleaned ?? undefined;
   });
   if (memo) {
     if (memo.sanitizedSet) out.adoptOrderFrom(memo.sanitizedSet);
