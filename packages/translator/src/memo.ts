@@ -1,8 +1,8 @@
 import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
-import type { GatewayModel } from './gateway/model.js';
+import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
-import type { HttpRouteResult, RouteEntry } from './routes/httproute.js';
+import type { HttpListenerRoutes, HttpRouteResult, RouteEntry } from './routes/httproute.js';
 import type { ClusterProtocol } from './clusters.js';
 
 /**
@@ -67,14 +67,12 @@ export class TranslationMemo {
   /** Set by enterContext: the context is the one everything remembered was translated in. */
   stable = false;
   gateways?: RememberedGateways;
+  httpRoutes?: RememberedHttpRoutes;
   /** Cluster name → the cluster built last time. */
   clusters = new Map<string, RememberedCluster>();
-  /**
-   * Virtual hosts of the previous translation, by chain, listeners and hostname, with the
-   * route entry lists they were built from. Entries not asked for again are dropped.
-   */
-  private previousHosts = new Map<string, RememberedVirtualHost>();
-  private currentHosts = new Map<string, RememberedVirtualHost>();
+  /** Virtual hosts of each chain built by the previous translation (see build/http.ts). */
+  private previousChains = new Map<string, RememberedChain>();
+  private currentChains = new Map<string, RememberedChain>();
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
 
   /**
@@ -89,11 +87,12 @@ export class TranslationMemo {
     this.stable = previous !== undefined && previous.options === optionsKey && sameLists(previous.lists, lists);
     if (!this.stable) {
       this.routes = new WeakMap();
-      this.currentHosts = new Map();
+      this.currentChains = new Map();
       this.gateways = undefined;
+      this.httpRoutes = undefined;
     }
-    this.previousHosts = this.currentHosts;
-    this.currentHosts = new Map();
+    this.previousChains = this.currentChains;
+    this.currentChains = new Map();
     this.context = { options: optionsKey, lists };
   }
 
@@ -120,22 +119,40 @@ export class TranslationMemo {
     return diagnostics;
   }
 
-  /** The virtual host built last time under `key` from exactly these entry lists (by identity). */
-  virtualHost(key: string, entries: readonly (readonly RouteEntry[])[]): IRVirtualHost | undefined {
-    const remembered = this.previousHosts.get(key);
-    if (!remembered || !sameObjects(remembered.entries, entries)) return undefined;
-    this.currentHosts.set(key, remembered);
-    return remembered.vhost;
+  /** The virtual hosts one chain got last time (a chain is built once per translation). */
+  chain(key: string): RememberedChain | undefined {
+    return this.previousChains.get(key);
   }
 
-  rememberVirtualHost(key: string, entries: readonly (readonly RouteEntry[])[], vhost: IRVirtualHost): void {
-    this.currentHosts.set(key, { entries, vhost });
+  rememberChain(key: string, chain: RememberedChain): void {
+    this.currentChains.set(key, chain);
   }
 }
 
-interface RememberedVirtualHost {
-  entries: readonly (readonly RouteEntry[])[];
-  vhost: IRVirtualHost;
+/** One chain's virtual hosts and what they were built from. */
+export interface RememberedChain {
+  /** The route attachments the chain was built from, in order. */
+  attachments: readonly HttpListenerRoutes[];
+  /** The chain's virtual hosts, in output order. */
+  hosts: readonly IRVirtualHost[];
+  /** Per hostname with routes: the entry lists (one per attachment serving it) and its index in `hosts`. */
+  byHost: ReadonlyMap<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>;
+}
+
+/** The HTTPRoute/GRPCRoute phase of the previous translation (see routes/httproute.ts). */
+export interface RememberedHttpRoutes {
+  now: string;
+  routes: readonly object[];
+  results: readonly HttpRouteResult[];
+  statuses: readonly ObjectStatus[];
+  /** Attachments of every route, by `gatewayKey|port`, in route order. */
+  groups: ReadonlyMap<string, readonly HttpListenerRoutes[]>;
+  /** Per route: where each of its attachments sits in its group. */
+  positions: ReadonlyArray<readonly number[]>;
+  /** Per route: the index of its status in `statuses`, or -1. */
+  statusIndex: readonly number[];
+  /** attachedRoutes each listener gets from these routes. */
+  counts: ReadonlyMap<ListenerModel, number>;
 }
 
 /** Same length and the same objects at every index. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
+import type { IRVirtualHost } from '@portico/ir';
 import { TranslationMemo, translate, type TranslateOptions, type TranslationResult } from '../src/index.js';
 
 // A memo must never change what translate returns. Each golden input is translated
@@ -98,6 +99,32 @@ describe('TranslationMemo', () => {
     }
     expect(same).toBeGreaterThan(0);
     expect(same).toBe([...second.keys()].filter((n) => !n.includes(`/${changedRoute.metadata.name}/`)).length);
+  });
+
+  it('rebuilds only the virtual hosts an edited route serves', () => {
+    const objects = objectsOf('httproute-attachment');
+    const memo = new TranslationMemo();
+    const vhosts = (result: TranslationResult): Map<string, IRVirtualHost> =>
+      new Map(
+        result.ir.gateways.flatMap((g) =>
+          g.listeners.flatMap((l) => l.filterChains.flatMap((c) => (c.type === 'http' ? c.routeConfig.virtualHosts.map((v) => [v.name, v] as const) : []))),
+        ),
+      );
+    const first = vhosts(translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo }));
+    const route = objects.find((o) => o.kind === 'HTTPRoute' && [...first.values()].some((v) => v.routes.some((r) => r.source.name === o.metadata.name)));
+    expect(route).toBeDefined();
+    const second = vhosts(translate(ResourceSet.from(objects.map((o) => (o === route ? edited(o, 1) : o))), { controllerName: CONTROLLER, memo }));
+    expect([...second.keys()]).toEqual([...first.keys()]);
+    let reused = 0;
+    for (const [name, vhost] of second) {
+      const serves = vhost.routes.some((r) => r.source.name === route?.metadata.name && r.source.namespace === route?.metadata.namespace);
+      if (serves) expect(first.get(name)).not.toBe(vhost);
+      else {
+        expect(first.get(name)).toBe(vhost);
+        reused++;
+      }
+    }
+    expect(reused).toBeGreaterThan(0);
   });
 
   it('rebuilds only the cluster whose EndpointSlice changed', () => {

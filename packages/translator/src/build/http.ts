@@ -1,6 +1,6 @@
 import type { IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
 import { listenerId, listenerKey, type ListenerModel } from '../gateway/model.js';
-import type { TranslationMemo } from '../memo.js';
+import { sameObjects, type RememberedChain, type TranslationMemo } from '../memo.js';
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
@@ -32,27 +32,36 @@ function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: stri
   };
 }
 
-/**
- * Virtual hosts of one filter chain. `members` are the listeners whose routes the chain
- * serves; `peers` are every listener dispatched on the same port (for isolation). With
- * `misdirected`, hosts that belong to a peer listener get an explicit 421 answer, while
- * hosts of the chain's own listener without a matching route get 404.
- */
-export function buildVirtualHosts(
+function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<readonly RouteEntry[]>): IRVirtualHost {
+  // A route reached through two listeners of the chain appears once.
+  const entries = new Map<string, RouteEntry>();
+  for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
+  const ordered: IRRoute[] = [...entries.values()].sort((a, b) => comparePrecedence(a.key, b.key)).map((e) => e.route);
+  return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Every virtual host of a chain; those built from the same entry lists as in `previous` are reused. */
+function buildChain(
   chainName: string,
   members: readonly ListenerModel[],
   peers: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
-  misdirected = false,
-  memo?: TranslationMemo,
-): IRVirtualHost[] {
+  misdirected: boolean,
+  previous: RememberedChain | undefined,
+): RememberedChain {
   // Per hostname, the entry lists of the attachments serving it, in attachment order.
-  const byHost = new Map<string, RouteEntry[][]>();
-  const ensure = (hostname: string): RouteEntry[][] => {
-    let lists = byHost.get(hostname);
+  const listsByHost = new Map<string, Array<readonly RouteEntry[]>>();
+  const ensure = (hostname: string): Array<readonly RouteEntry[]> => {
+    let lists = listsByHost.get(hostname);
     if (!lists) {
       lists = [];
-      byHost.set(hostname, lists);
+      listsByHost.set(hostname, lists);
     }
     return lists;
   };
@@ -73,26 +82,89 @@ export function buildVirtualHosts(
     for (const peer of peers) {
       if (members.includes(peer)) continue;
       const hostname = peer.hostname ?? '*';
-      if (byHost.has(hostname) || misdirectedHosts.has(hostname)) continue;
+      if (listsByHost.has(hostname) || misdirectedHosts.has(hostname)) continue;
       misdirectedHosts.set(hostname, misdirectedRoute(chainName, peer, hostname));
     }
   }
-  // A virtual host is remembered under its chain, the chain's listeners and its hostname.
-  const keyPrefix = memo ? `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000` : '';
-  return [...byHost.keys(), ...misdirectedHosts.keys()].sort(compareStrings).map((hostname): IRVirtualHost => {
-    const name = `${chainName}/${hostname}`;
+  const hosts: IRVirtualHost[] = [];
+  const byHost = new Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>();
+  for (const hostname of [...listsByHost.keys(), ...misdirectedHosts.keys()].sort(compareStrings)) {
     const misdirectedTo = misdirectedHosts.get(hostname);
-    if (misdirectedTo) return { name, domains: [hostname], routes: [misdirectedTo] };
-    const lists = byHost.get(hostname) as RouteEntry[][];
-    const remembered = memo?.virtualHost(keyPrefix + hostname, lists);
-    if (remembered) return remembered;
-    const entries = new Map<string, RouteEntry>();
-    for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
-    const ordered: IRRoute[] = [...entries.values()].sort((a, b) => comparePrecedence(a.key, b.key)).map((e) => e.route);
-    const vhost: IRVirtualHost = { name, domains: [hostname], routes: ordered };
-    memo?.rememberVirtualHost(keyPrefix + hostname, lists, vhost);
-    return vhost;
-  });
+    if (misdirectedTo) {
+      hosts.push({ name: `${chainName}/${hostname}`, domains: [hostname], routes: [misdirectedTo] });
+      continue;
+    }
+    const lists = listsByHost.get(hostname) as Array<readonly RouteEntry[]>;
+    const before = previous?.byHost.get(hostname);
+    const reused = before && sameObjects(before.lists, lists) ? previous?.hosts[before.index] : undefined;
+    byHost.set(hostname, { lists, index: hosts.length });
+    hosts.push(reused ?? virtualHost(chainName, hostname, lists));
+  }
+  return { attachments: routes, hosts, byHost };
+}
+
+/**
+ * The chain's virtual hosts from `previous`, when the attachments differ from the previous
+ * ones only in route entries (same position, listener and hostnames): only the hosts those
+ * attachments serve are built again. Undefined when the change has another shape.
+ */
+function patchChain(
+  chainName: string,
+  members: readonly ListenerModel[],
+  peers: readonly ListenerModel[],
+  routes: readonly HttpListenerRoutes[],
+  previous: RememberedChain,
+): RememberedChain | undefined {
+  if (previous.attachments.length !== routes.length) return undefined;
+  let byHost: Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }> | undefined;
+  const dirty = new Set<string>();
+  for (let i = 0; i < routes.length; i++) {
+    const before = previous.attachments[i];
+    const after = routes[i];
+    if (before === after) continue;
+    if (before.listener !== after.listener || !sameStrings(before.hostnames, after.hostnames)) return undefined;
+    if (!members.includes(after.listener)) continue;
+    for (const hostname of after.hostnames) {
+      if (shadowedByMoreSpecificListener(after.listener, hostname, peers)) continue;
+      byHost ??= new Map(previous.byHost);
+      const host = byHost.get(hostname);
+      if (!host) return undefined;
+      byHost.set(hostname, { index: host.index, lists: host.lists.map((list) => (list === before.entries ? after.entries : list)) });
+      dirty.add(hostname);
+    }
+  }
+  if (!byHost) return { ...previous, attachments: routes };
+  const hosts = previous.hosts.slice();
+  for (const hostname of dirty) {
+    const host = byHost.get(hostname) as { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
+    hosts[host.index] = virtualHost(chainName, hostname, host.lists);
+  }
+  return { attachments: routes, hosts, byHost };
+}
+
+/**
+ * Virtual hosts of one filter chain. `members` are the listeners whose routes the chain
+ * serves; `peers` are every listener dispatched on the same port (for isolation). With
+ * `misdirected`, hosts that belong to a peer listener get an explicit 421 answer, while
+ * hosts of the chain's own listener without a matching route get 404. With a memo, the
+ * chain's previous virtual hosts are patched or reused where their routes did not change.
+ */
+export function buildVirtualHosts(
+  chainName: string,
+  members: readonly ListenerModel[],
+  peers: readonly ListenerModel[],
+  routes: readonly HttpListenerRoutes[],
+  misdirected = false,
+  memo?: TranslationMemo,
+): IRVirtualHost[] {
+  if (!memo) return [...buildChain(chainName, members, peers, routes, misdirected, undefined).hosts];
+  const key = `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000${String(misdirected)}`;
+  const previous = memo.chain(key);
+  const chain =
+    (previous && patchChain(chainName, members, peers, routes, previous)) ??
+    buildChain(chainName, members, peers, routes, misdirected, previous);
+  memo.rememberChain(key, chain);
+  return [...chain.hosts];
 }
 
 /** Filter chains for the HTTP-family listeners of one port. */
