@@ -1,7 +1,8 @@
-import type { Condition, HTTPRoute, HTTPRouteRule } from '@portico/api';
+import type { Condition, GRPCRoute, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
+import type { RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { meshBackendGrants } from '../mesh/mesh.js';
@@ -429,41 +430,112 @@ function rememberingTranslator(ctx: RouteContext): (route: object, translate: ()
 }
 
 /** HTTPRoute as a registered route kind: statuses plus HTTP/HTTPS filter chains. */
+function groupKey(listener: ListenerModel): string {
+  return `${listener.gatewayKey}|${listener.port}`;
+}
+
+/** The phase's state built from every route's result (statuses, attachment groups, counts). */
+function collect(now: string, routes: readonly object[], results: readonly HttpRouteResult[]): RememberedHttpRoutes {
+  const statuses: ObjectStatus[] = [];
+  const statusIndex: number[] = [];
+  const groups = new Map<string, HttpListenerRoutes[]>();
+  const positions: number[][] = [];
+  const counts = new Map<ListenerModel, number>();
+  for (const result of results) {
+    statusIndex.push(result.status ? statuses.push(result.status) - 1 : -1);
+    const at: number[] = [];
+    for (const attachment of result.attachments) {
+      const key = groupKey(attachment.listener);
+      let group = groups.get(key);
+      if (!group) {
+        group = [];
+        groups.set(key, group);
+      }
+      at.push(group.push(attachment) - 1);
+    }
+    positions.push(at);
+    for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
+  }
+  return { now, routes, results, statuses, statusIndex, groups, positions, counts };
+}
+
+/**
+ * The previous phase with the routes at `changed` replaced by their new results, when each
+ * new result has the shape of the old one (a status or not, attachments to the same
+ * listeners); otherwise undefined.
+ */
+function patch(previous: RememberedHttpRoutes, routes: readonly object[], changed: ReadonlyMap<number, HttpRouteResult>): RememberedHttpRoutes | undefined {
+  const results = previous.results.slice();
+  const statuses = previous.statuses.slice();
+  const groups = new Map<string, HttpListenerRoutes[]>();
+  const counts = new Map(previous.counts);
+  for (const [index, result] of changed) {
+    const before = previous.results[index];
+    if (Boolean(before.status) !== Boolean(result.status) || before.attachments.length !== result.attachments.length) return undefined;
+    for (let i = 0; i < result.attachments.length; i++) {
+      const listener = result.attachments[i].listener;
+      if (listener !== before.attachments[i].listener) return undefined;
+      const key = groupKey(listener);
+      let group = groups.get(key);
+      if (!group) {
+        group = (previous.groups.get(key) ?? []).slice();
+        groups.set(key, group);
+      }
+      group[previous.positions[index][i]] = result.attachments[i];
+    }
+    results[index] = result;
+    if (result.status) statuses[previous.statusIndex[index]] = result.status;
+    for (const listener of before.counted) counts.set(listener, (counts.get(listener) ?? 0) - 1);
+    for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
+  }
+  for (const [key, group] of previous.groups) if (!groups.has(key)) groups.set(key, group as HttpListenerRoutes[]);
+  return { ...previous, routes, results, statuses, groups, counts };
+}
+
+/**
+ * Every HTTPRoute and GRPCRoute, in list order. With a memo whose previous phase saw the
+ * same number of routes at the same time, only routes that are new objects are looked at:
+ * the rest of the phase (statuses, attachment groups, listener counts) is patched.
+ */
+function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
+  const httpRoutes = ctx.resources.list('HTTPRoute');
+  const routes: object[] = [...httpRoutes, ...ctx.resources.list('GRPCRoute')];
+  const translateOne = rememberingTranslator(ctx);
+  const translateAt = (index: number): HttpRouteResult => {
+    if (index < httpRoutes.length) return translateOne(routes[index], () => translateHttpRoute(ctx, httpRoutes[index]));
+    const route = routes[index] as GRPCRoute;
+    // GRPCRoutes share the HTTP listeners' virtual hosts, so they are translated as the
+    // HTTPRoutes they are equivalent to (see grpcroute.ts).
+    return translateOne(route, () => translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute'));
+  };
+  const now = ctx.clock.now;
+  const previous = ctx.memo?.httpRoutes;
+  if (previous && previous.now === now && previous.routes.length === routes.length) {
+    // Attachment counts of unchanged routes are added up front; translating a route adds its own.
+    for (const [listener, count] of previous.counts) listener.attachedRoutes += count;
+    const changed = new Map<number, HttpRouteResult>();
+    for (let i = 0; i < routes.length; i++) {
+      if (routes[i] === previous.routes[i]) continue;
+      for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
+      changed.set(i, translateAt(i));
+    }
+    if (changed.size === 0) return { ...previous, routes };
+    const results = previous.results.slice();
+    for (const [index, result] of changed) results[index] = result;
+    return patch(previous, routes, changed) ?? collect(now, routes, results);
+  }
+  return collect(now, routes, routes.map((_, index) => translateAt(index)));
+}
+
 export const httpRouteTranslator: RouteKindTranslator = {
   kind: 'HTTPRoute',
   translateAll(ctx) {
-    const statuses: ObjectStatus[] = [];
-    const attachments: HttpListenerRoutes[] = [];
-    const translateOne = rememberingTranslator(ctx);
-    for (const route of ctx.resources.list('HTTPRoute')) {
-      const result = translateOne(route, () => translateHttpRoute(ctx, route));
-      if (result.status) statuses.push(result.status);
-      attachments.push(...result.attachments);
-    }
-    // GRPCRoutes share the HTTP listeners' virtual hosts, so they are translated here
-    // as the HTTPRoutes they are equivalent to (see grpcroute.ts).
-    for (const route of ctx.resources.list('GRPCRoute')) {
-      const result = translateOne(route, () => translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute'));
-      if (result.status) statuses.push(result.status);
-      attachments.push(...result.attachments);
-    }
-    // Index by Gateway so building one Gateway's chains never scans every other Gateway's routes.
-    const byGateway = new Map<string, HttpListenerRoutes[]>();
-    for (const attachment of attachments) {
-      const list = byGateway.get(attachment.listener.gatewayKey) ?? [];
-      list.push(attachment);
-      byGateway.set(attachment.listener.gatewayKey, list);
-    }
+    const phase = translateHttpFamily(ctx);
+    if (ctx.memo) ctx.memo.httpRoutes = phase;
+    const { statuses, groups } = phase;
     return {
-      statuses,
-      chainsFor: (gatewayKey, port, listeners) =>
-        buildHttpChains(
-          gatewayKey,
-          port,
-          listeners,
-          (byGateway.get(gatewayKey) ?? []).filter((a) => a.listener.port === port),
-          ctx.memo,
-        ),
+      statuses: statuses.slice(),
+      chainsFor: (gatewayKey, port, listeners) => buildHttpChains(gatewayKey, port, listeners, groups.get(`${gatewayKey}|${port}`) ?? [], ctx.memo),
     };
   },
 };
