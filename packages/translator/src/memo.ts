@@ -97,6 +97,7 @@ export class TranslationMemo {
   }
 
   private readonly vhostClusters = new WeakMap<IRVirtualHost, readonly string[]>();
+  private readonly chainClusters = new WeakMap<readonly IRVirtualHost[], ReadonlyMap<string, number>>();
   private readonly statusDiagnostics = new WeakMap<ObjectStatus, readonly TranslateDiagnostic[]>();
 
   /** Cluster names a virtual host's routes use (remembered virtual hosts are reused objects). */
@@ -126,6 +127,12 @@ export class TranslationMemo {
 
   rememberChain(key: string, chain: RememberedChain): void {
     this.currentChains.set(key, chain);
+    this.chainClusters.set(chain.hosts, chain.clusters);
+  }
+
+  /** The clusters of a chain whose virtual hosts are this remembered array. */
+  clustersOfChain(hosts: readonly IRVirtualHost[]): ReadonlyMap<string, number> | undefined {
+    return this.chainClusters.get(hosts);
   }
 }
 
@@ -137,6 +144,8 @@ export interface RememberedChain {
   hosts: readonly IRVirtualHost[];
   /** Per hostname with routes: the entry lists (one per attachment serving it) and its index in `hosts`. */
   byHost: ReadonlyMap<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>;
+  /** Cluster name → how many route references to it the hosts hold. */
+  clusters: ReadonlyMap<string, number>;
 }
 
 /** The HTTPRoute/GRPCRoute phase of the previous translation (see routes/httproute.ts). */

@@ -1,5 +1,6 @@
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
-import type { IR, IRGateway, IRListener, IRSecret, IRVirtualHost } from '@portico/ir';
+import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
+import { clustersOfVirtualHost } from './build/http.js';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { diagnosticsFromStatus } from './diagnostics.js';
@@ -34,17 +35,6 @@ const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [
   udpRouteTranslator,
 ];
 
-function clustersOfVirtualHost(vhost: IRVirtualHost): string[] {
-  const names: string[] = [];
-  for (const route of vhost.routes) {
-    if (route.externalAuth) names.push(route.externalAuth.cluster);
-    if (route.action.kind !== 'forward') continue;
-    for (const backend of route.action.backends) names.push(backend.cluster);
-    for (const mirror of route.action.mirrors ?? []) names.push(mirror.cluster);
-  }
-  return names;
-}
-
 function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo | undefined): Set<string> {
   const names = new Set<string>();
   for (const gateway of gateways) {
@@ -54,9 +44,12 @@ function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo 
           for (const backend of chain.backends) names.add(backend.cluster);
           continue;
         }
-        for (const vhost of chain.routeConfig.virtualHosts) {
-          for (const name of memo ? memo.clustersOf(vhost, clustersOfVirtualHost) : clustersOfVirtualHost(vhost)) names.add(name);
+        const remembered = memo?.clustersOfChain(chain.routeConfig.virtualHosts);
+        if (remembered) {
+          for (const name of remembered.keys()) names.add(name);
+          continue;
         }
+        for (const vhost of chain.routeConfig.virtualHosts) for (const name of clustersOfVirtualHost(vhost)) names.add(name);
       }
     }
   }

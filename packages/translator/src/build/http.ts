@@ -32,6 +32,18 @@ function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: stri
   };
 }
 
+/** Cluster names the routes of a virtual host use (with repeats). */
+export function clustersOfVirtualHost(vhost: IRVirtualHost): string[] {
+  const names: string[] = [];
+  for (const route of vhost.routes) {
+    if (route.externalAuth) names.push(route.externalAuth.cluster);
+    if (route.action.kind !== 'forward') continue;
+    for (const backend of route.action.backends) names.push(backend.cluster);
+    for (const mirror of route.action.mirrors ?? []) names.push(mirror.cluster);
+  }
+  return names;
+}
+
 function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<readonly RouteEntry[]>): IRVirtualHost {
   // A route reached through two listeners of the chain appears once.
   const entries = new Map<string, RouteEntry>();
@@ -54,6 +66,7 @@ function buildChain(
   routes: readonly HttpListenerRoutes[],
   misdirected: boolean,
   previous: RememberedChain | undefined,
+  memo: TranslationMemo | undefined,
 ): RememberedChain {
   // Per hostname, the entry lists of the attachments serving it, in attachment order.
   const listsByHost = new Map<string, Array<readonly RouteEntry[]>>();
@@ -100,7 +113,17 @@ function buildChain(
     byHost.set(hostname, { lists, index: hosts.length });
     hosts.push(reused ?? virtualHost(chainName, hostname, lists));
   }
-  return { attachments: routes, hosts, byHost };
+  const clusters = new Map<string, number>();
+  if (memo) for (const vhost of hosts) countClusters(clusters, memo.clustersOf(vhost, clustersOfVirtualHost), 1);
+  return { attachments: routes, hosts, byHost, clusters };
+}
+
+function countClusters(counts: Map<string, number>, names: readonly string[], delta: 1 | -1): void {
+  for (const name of names) {
+    const count = (counts.get(name) ?? 0) + delta;
+    if (count === 0) counts.delete(name);
+    else counts.set(name, count);
+  }
 }
 
 /**
@@ -114,6 +137,7 @@ function patchChain(
   peers: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
   previous: RememberedChain,
+  memo: TranslationMemo,
 ): RememberedChain | undefined {
   if (previous.attachments.length !== routes.length) return undefined;
   let byHost: Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }> | undefined;
@@ -135,11 +159,14 @@ function patchChain(
   }
   if (!byHost) return { ...previous, attachments: routes };
   const hosts = previous.hosts.slice();
+  const clusters = new Map(previous.clusters);
   for (const hostname of dirty) {
     const host = byHost.get(hostname) as { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
+    countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), -1);
     hosts[host.index] = virtualHost(chainName, hostname, host.lists);
+    countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
-  return { attachments: routes, hosts, byHost };
+  return { attachments: routes, hosts, byHost, clusters };
 }
 
 /**
@@ -157,14 +184,15 @@ export function buildVirtualHosts(
   misdirected = false,
   memo?: TranslationMemo,
 ): IRVirtualHost[] {
-  if (!memo) return [...buildChain(chainName, members, peers, routes, misdirected, undefined).hosts];
+  if (!memo) return [...buildChain(chainName, members, peers, routes, misdirected, undefined, undefined).hosts];
   const key = `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000${String(misdirected)}`;
   const previous = memo.chain(key);
   const chain =
-    (previous && patchChain(chainName, members, peers, routes, previous)) ??
-    buildChain(chainName, members, peers, routes, misdirected, previous);
+    (previous && patchChain(chainName, members, peers, routes, previous, memo)) ??
+    buildChain(chainName, members, peers, routes, misdirected, previous, memo);
   memo.rememberChain(key, chain);
-  return [...chain.hosts];
+  // The remembered array itself: the IR is never modified, and the memo finds the chain's clusters by it.
+  return chain.hosts as IRVirtualHost[];
 }
 
 /** Filter chains for the HTTP-family listeners of one port. */
