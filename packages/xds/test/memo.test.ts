@@ -133,8 +133,20 @@ describe('buildXds with a memo', () => {
       result.groups['default/edge'].clusters.find((c) => c.name === 'default/grpc/50051');
     expect(grpc(second)).toBe(grpc(first));
     expect(encodedBytesOf(grpc(second) as EnvoyResource)).toBe(encodedBytesOf(grpc(first) as EnvoyResource));
-    const endpoints = second.groups['default/edge'].endpoints.find((e) => e.name === 'default/web/80');
-    expect(JSON.stringify(endpoints?.message)).toContain('10.0.0.9');
+    const endpoints = (result: XdsBuildResult): EnvoyResource | undefined =>
+      result.groups['default/edge'].endpoints.find((e) => e.name === 'default/web/80');
+    expect(JSON.stringify(endpoints(second)?.message)).toContain('10.0.0.9');
+    expect(endpoints(second)).not.toBe(endpoints(first));
+    // Rebuilt, but the same JSON as before (EDS: endpoints are not in the cluster): served as it was.
+    const web = (result: XdsBuildResult): EnvoyResource | undefined =>
+      result.groups['default/edge'].clusters.find((c) => c.name === 'default/web/80');
+    expect(web(second)).toBe(web(first));
+    // Listeners are built on every call; when their JSON did not change they are the same resources.
+    expect(second.groups['default/edge'].listeners).toEqual(first.groups['default/edge'].listeners);
+    second.groups['default/edge'].listeners.forEach((listener, i) => expect(listener).toBe(first.groups['default/edge'].listeners[i]));
+    // The route configuration that changed is a new resource; the proxyless one is not.
+    expect(routeResource(second, 'default/edge', 'default/edge/80')).not.toBe(routeResource(first, 'default/edge', 'default/edge/80'));
+    expect(routeResource(second, 'default/edge', 'default/edge/grpc')).toBe(routeResource(first, 'default/edge', 'default/edge/grpc'));
 
     // Unchanged routes are the same JSON objects; the edited one is new.
     const before = routesOf(routeResource(first, 'default/edge', 'default/edge/80'));

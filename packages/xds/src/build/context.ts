@@ -1,6 +1,7 @@
 // Lookups shared by every builder and feature while one IRGateway is built.
 import type { IR, IRCluster, IRGateway, IRSecret } from '@portico/ir';
 import type { EnvoyResource } from '../types.js';
+import type { BuildMemo } from './memo.js';
 
 export interface BuildContext {
   ir: IR;
@@ -15,9 +16,18 @@ export interface BuildContext {
   referencedSecrets: Set<string>;
   /** Clusters synthesized by features (not IR clusters), served to this group and screened like the rest. */
   featureClusters: EnvoyResource[];
+  /**
+   * `compute(key)`, kept by a memoized buildXds for later builds: for what a feature derives
+   * from an IR object alone (and so holds while the translator hands over the same object).
+   */
+  remember<K extends object, V>(compute: (key: K) => V, key: K): V;
 }
 
-export function createContext(ir: IR, gateway: IRGateway): BuildContext {
+function computeNow<K extends object, V>(compute: (key: K) => V, key: K): V {
+  return compute(key);
+}
+
+export function createContext(ir: IR, gateway: IRGateway, memo?: BuildMemo): BuildContext {
   return {
     ir,
     gateway,
@@ -27,5 +37,6 @@ export function createContext(ir: IR, gateway: IRGateway): BuildContext {
     referencedClusters: new Set(),
     referencedSecrets: new Set(),
     featureClusters: [],
+    remember: memo ? (compute, key) => memo.remember(compute, key) : computeNow,
   };
 }

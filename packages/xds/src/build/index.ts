@@ -72,7 +72,7 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
 }
 
 function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyResources {
-  const ctx: BuildContext = createContext(ir, gateway);
+  const ctx: BuildContext = createContext(ir, gateway, memo);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
 
@@ -133,12 +133,13 @@ function memoCluster(cluster: IRCluster, ctx: BuildContext, features: readonly X
  * encoded and validated once; only a RouteConfiguration that fails is walked route by route, so
  * that one bad route is replaced (or dropped) and the rest of the configuration keeps serving.
  */
-function screen(resources: EnvoyResources, proxyGroup: string, rejected: RejectedResource[], memo: BuildMemo | undefined): EnvoyResources {
+function screen(resources: EnvoyResources, gateway: IRGateway, rejected: RejectedResource[], memo: BuildMemo | undefined): EnvoyResources {
+  const proxyGroup = gateway.proxyGroup;
   const out = emptyResources();
   const rejectedClusters = new Set<string>();
   for (const key of Object.keys(out) as Array<keyof EnvoyResources>) {
     for (const built of resources[key]) {
-      let resource = built;
+      let resource = memo ? memo.unchanged(`${gateway.name}\u0000${built.type}\u0000${built.name}`, built) : built;
       // A resource object the memo handed out again passed here before and is unchanged.
       if (memo && encodedBytes.has(resource)) {
         memo.stats.resourcesReused += 1;
@@ -198,7 +199,7 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
   );
   for (const gateway of gateways) {
     const built = buildGateway(ir, gateway, features, state);
-    const screened = screen(built, gateway.proxyGroup, rejected, state);
+    const screened = screen(built, gateway, rejected, state);
     groups[gateway.proxyGroup] ??= emptyResources();
     mergeInto(groups[gateway.proxyGroup], screened);
   }

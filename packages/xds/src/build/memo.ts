@@ -1,10 +1,12 @@
 // What one buildXds call leaves for the next, so that a build after a small IR change does
-// work in proportion to the change. The translator hands over the same IRRoute and IRCluster
-// objects for what did not change; entries are keyed by those objects (weakly, so dropped IR
-// goes with its entries) and hold the Envoy JSON built from them, the names they added to the
-// BuildContext, and, for Route messages and cluster resources, bytes already encoded and
-// checked. Built JSON and IR objects are never mutated once handed over, which is what
-// makes reusing them by identity sound.
+// work in proportion to the change. The translator hands over the same IR objects for what did
+// not change; entries are keyed by those objects (weakly, so dropped IR goes with its entries):
+// the Envoy JSON built from an IRRoute, an IRVirtualHost or an IRCluster, the names building it
+// added to the BuildContext, the virtual host list of each route configuration, and the bytes of
+// Route and VirtualHost messages that passed encoding and PGV. A resource whose JSON comes out
+// the same as in the last build is served as the same object, with the bytes checked then.
+// Built JSON and IR objects are never mutated once handed over, which is what makes reusing
+// them by identity sound.
 import type { IRCluster, IRRoute, IRVirtualHost } from '@portico/ir';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
@@ -62,6 +64,8 @@ export class BuildMemo implements XdsBuildMemo {
   private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
   private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage>>();
   private clusters = new WeakMap<IRCluster, ClusterEntry>();
+  private virtualHostLists = new Map<string, VirtualHostList>();
+  private remembered = new WeakMap<object, WeakMap<object, unknown>>();
   /** Route and VirtualHost messages that passed strict encoding and PGV (alone or inside a RouteConfiguration). */
   known: KnownMessages = knownMessages();
   stats: MemoStats = emptyStats();
@@ -74,6 +78,9 @@ export class BuildMemo implements XdsBuildMemo {
    */
   private protocolChanged = new Map<string, number>();
   private lastProtocolChange = 0;
+  /** Resources built by the last build and this one, by gateway, type and name. */
+  private previous = new Map<string, EnvoyResource>();
+  private latest = new Map<string, EnvoyResource>();
 
   /** Starts a build: entries are only valid for the features they were built with, and another list starts over. */
   begin(features: readonly XdsFeature[], clusters: readonly IRCluster[]): void {
@@ -82,9 +89,13 @@ export class BuildMemo implements XdsBuildMemo {
       this.routes = new WeakMap();
       this.virtualHosts = new WeakMap();
       this.clusters = new WeakMap();
+      this.virtualHostLists = new Map();
+      this.remembered = new WeakMap();
       this.known = knownMessages();
     }
     this.build += 1;
+    this.previous = this.latest;
+    this.latest = new Map();
     const present = new Set<string>();
     for (const cluster of clusters) {
       present.add(cluster.name);
@@ -105,21 +116,28 @@ export class BuildMemo implements XdsBuildMemo {
   }
 
   /** `entry` if no backend cluster of `routes` changed protocol since it was built (or last checked). */
-  private current<T>(entry: Entry<T> | undefined, routes: readonly IRRoute[]): Entry<T> | undefined {
+  private current<T>(entry: Entry<T> | undefined, routes: () => Iterable<readonly IRRoute[]>): Entry<T> | undefined {
     if (!entry || entry.validAt >= this.lastProtocolChange) return entry;
-    for (const route of routes) {
-      if (route.action.kind !== 'forward') continue;
-      for (const backend of route.action.backends) {
-        if ((this.protocolChanged.get(backend.cluster) ?? 0) > entry.validAt) return undefined;
-      }
-    }
+    // The routes are walked only after a protocol change.
+    for (const list of routes()) if (!this.protocolsSince(list, entry.validAt)) return undefined;
     entry.validAt = this.build;
     return entry;
   }
 
+  private protocolsSince(routes: readonly IRRoute[], build: number): boolean {
+    for (const route of routes) {
+      if (route.action.kind !== 'forward') continue;
+      for (const backend of route.action.backends) {
+        if ((this.protocolChanged.get(backend.cluster) ?? 0) > build) return false;
+      }
+    }
+    return true;
+  }
+
   route(ir: IRRoute, proxyless: boolean): Entry<EnvoyMessage> | undefined {
     const slots = this.routes.get(ir);
-    return this.current(proxyless ? slots?.proxyless : slots?.envoy, [ir]);
+    const entry = proxyless ? slots?.proxyless : slots?.envoy;
+    return this.current(entry, () => [[ir]]);
   }
 
   setRoute(ir: IRRoute, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
@@ -128,11 +146,51 @@ export class BuildMemo implements XdsBuildMemo {
 
   virtualHost(ir: IRVirtualHost, proxyless: boolean): Entry<EnvoyMessage> | undefined {
     const slots = this.virtualHosts.get(ir);
-    return this.current(proxyless ? slots?.proxyless : slots?.envoy, ir.routes);
+    const entry = proxyless ? slots?.proxyless : slots?.envoy;
+    return this.current(entry, () => [ir.routes]);
   }
 
   setVirtualHost(ir: IRVirtualHost, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
     setSlot(this.virtualHosts, ir, proxyless, { value, ...effects, validAt: this.build });
+  }
+
+  /**
+   * The resource the last build made under `key` when `built` has the same JSON, else `built`:
+   * served again, it keeps the bytes checked then, and encoding and validation are skipped.
+   */
+  unchanged(key: string, built: EnvoyResource): EnvoyResource {
+    const previous = this.previous.get(key);
+    const resource = previous && previous !== built && sameJson(previous.message, built.message) ? previous : built;
+    this.latest.set(key, resource);
+    return resource;
+  }
+
+  /**
+   * The virtual hosts built last time for the route configuration `key` when it still lists
+   * the same IRVirtualHost objects, with the names they added to the context.
+   */
+  virtualHostList(key: string, ir: readonly IRVirtualHost[]): Entry<EnvoyMessage[]> | undefined {
+    const entry = this.virtualHostLists.get(key);
+    if (!entry || entry.ir.length !== ir.length) return undefined;
+    for (let i = 0; i < ir.length; i++) if (entry.ir[i] !== ir[i]) return undefined;
+    return this.current(entry, () => ir.map((vh) => vh.routes));
+  }
+
+  setVirtualHostList(key: string, ir: readonly IRVirtualHost[], value: EnvoyMessage[], effects: SideEffects): void {
+    this.virtualHostLists.set(key, { ir, value, ...effects, validAt: this.build });
+  }
+
+  /** `compute(key)` once per key object (IR, never mutated) and function. */
+  remember<K extends object, V>(compute: (key: K) => V, key: K): V {
+    let results = this.remembered.get(compute);
+    if (!results) {
+      results = new WeakMap();
+      this.remembered.set(compute, results);
+    }
+    if (results.has(key)) return results.get(key) as V;
+    const value = compute(key);
+    results.set(key, value);
+    return value;
   }
 
   cluster(ir: IRCluster): ClusterEntry | undefined {
@@ -144,6 +202,27 @@ export class BuildMemo implements XdsBuildMemo {
   }
 }
 
+/** Deep equality of JSON values, key order included; shared objects compare at once. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  if (aKeys.length !== bKeys.length) return false;
+  for (let i = 0; i < aKeys.length; i++) {
+    const key = aKeys[i];
+    if (key !== bKeys[i]) return false;
+    if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 function setSlot<K extends object, T>(map: WeakMap<K, Slots<T>>, key: K, proxyless: boolean, entry: Entry<T>): void {
   let slots = map.get(key);
   if (!slots) {
@@ -152,6 +231,10 @@ function setSlot<K extends object, T>(map: WeakMap<K, Slots<T>>, key: K, proxyle
   }
   if (proxyless) slots.proxyless = entry;
   else slots.envoy = entry;
+}
+
+interface VirtualHostList extends Entry<EnvoyMessage[]> {
+  ir: readonly IRVirtualHost[];
 }
 
 interface ClusterEntry extends SideEffects {

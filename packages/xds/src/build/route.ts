@@ -188,13 +188,31 @@ function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: r
   return virtualHost;
 }
 
+/**
+ * The virtual hosts of a route configuration: when it lists the same IRVirtualHost objects
+ * as in the last build, the same JSON objects, at the cost of one comparison per virtual host.
+ */
+function memoVirtualHosts(ir: IRRouteConfig, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo): EnvoyMessage[] {
+  const key = `${ctx.gateway.name}\u0000${ir.name}\u0000${ctx.proxyless ? 'proxyless' : 'envoy'}`;
+  const hit = memo.virtualHostList(key, ir.virtualHosts);
+  if (hit) {
+    memo.stats.virtualHostsReused += hit.value.length;
+    replaySideEffects(ctx, hit);
+    // Features may add virtual hosts to the list; the remembered one stays as it is.
+    return [...hit.value];
+  }
+  const { value, effects } = recordSideEffects(ctx, (recording) => ir.virtualHosts.map((vh) => buildVirtualHost(vh, recording, features, memo)));
+  if (effects) memo.setVirtualHostList(key, ir.virtualHosts, value, effects);
+  return [...value];
+}
+
 export function buildRouteConfiguration(
   ir: IRRouteConfig,
   ctx: BuildContext,
   features: readonly XdsFeature[],
   memo?: BuildMemo,
 ): EnvoyMessage {
-  const virtualHosts = ir.virtualHosts.map((vh) => buildVirtualHost(vh, ctx, features, memo));
+  const virtualHosts = memo ? memoVirtualHosts(ir, ctx, features, memo) : ir.virtualHosts.map((vh) => buildVirtualHost(vh, ctx, features));
   // Clusters that do not exist are expected (invalid backends); Envoy must not reject the config for them.
   const routeConfig: EnvoyMessage = { name: ir.name, virtual_hosts: virtualHosts, validate_clusters: false };
   // Virtual host domains carry no port. Ignoring it for matching only (rather than stripping it in the HCM)

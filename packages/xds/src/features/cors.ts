@@ -1,15 +1,20 @@
 // Gateway API CORS filter → the envoy.filters.http.cors HTTP filter in the HCM
 // plus a per-route envoy.extensions.filters.http.cors.v3.CorsPolicy in
 // typed_per_filter_config (the filter's own type; route.v3.CorsPolicy is refused there).
-import type { IRCors, IRRouteConfig } from '@portico/ir';
+import type { IRCors, IRRouteConfig, IRVirtualHost } from '@portico/ir';
+import type { BuildContext } from '../build/context.js';
 import { escapeRegex, typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
 export const CORS_FILTER = 'envoy.filters.http.cors';
 
-function usesCors(routeConfig: IRRouteConfig): boolean {
-  return routeConfig.virtualHosts.some((vh) => vh.routes.some((r) => r.cors));
+function hostUsesCors(vh: IRVirtualHost): boolean {
+  return vh.routes.some((r) => r.cors);
+}
+
+function usesCors(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
+  return routeConfig.virtualHosts.some((vh) => ctx.remember(hostUsesCors, vh));
 }
 
 /** Gateway API origin (`https://*.example.com`, `*`, exact) → StringMatcher. */
@@ -35,8 +40,8 @@ export function corsPolicy(cors: IRCors): EnvoyMessage {
 
 export const corsFeature: XdsFeature = {
   name: 'cors',
-  httpFilters(routeConfig) {
-    if (!usesCors(routeConfig)) return [];
+  httpFilters(routeConfig, ctx) {
+    if (!usesCors(routeConfig, ctx)) return [];
     return [{ name: CORS_FILTER, typed_config: typed('envoy.extensions.filters.http.cors.v3.Cors', {}) }];
   },
   patchRoute(route, ir) {

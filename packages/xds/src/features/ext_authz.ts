@@ -1,7 +1,7 @@
 // External authorization: one ext_authz HTTP filter per distinct configuration,
 // disabled in the HCM and enabled on the routes that use it with a FilterConfig.
 import { createHash } from 'node:crypto';
-import type { IRExternalAuth, IRRouteConfig } from '@portico/ir';
+import type { IRExternalAuth, IRRouteConfig, IRVirtualHost } from '@portico/ir';
 import type { BuildContext } from '../build/context.js';
 import { typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
@@ -48,10 +48,17 @@ export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMe
   return config;
 }
 
-function distinctConfigs(routeConfig: IRRouteConfig): IRExternalAuth[] {
+/** The external auth configurations of a virtual host's routes by filter name (last one wins). */
+function hostConfigs(vh: IRVirtualHost): Array<[string, IRExternalAuth]> {
+  const out: Array<[string, IRExternalAuth]> = [];
+  for (const route of vh.routes) if (route.externalAuth) out.push([extAuthzFilterName(route.externalAuth), route.externalAuth]);
+  return out;
+}
+
+function distinctConfigs(routeConfig: IRRouteConfig, ctx: BuildContext): IRExternalAuth[] {
   const byName = new Map<string, IRExternalAuth>();
   for (const vh of routeConfig.virtualHosts) {
-    for (const route of vh.routes) if (route.externalAuth) byName.set(extAuthzFilterName(route.externalAuth), route.externalAuth);
+    for (const [name, auth] of ctx.remember(hostConfigs, vh)) byName.set(name, auth);
   }
   return [...byName.keys()].sort().map((name) => byName.get(name) as IRExternalAuth);
 }
@@ -59,7 +66,7 @@ function distinctConfigs(routeConfig: IRRouteConfig): IRExternalAuth[] {
 export const extAuthzFeature: XdsFeature = {
   name: 'ext_authz',
   httpFilters(routeConfig, ctx) {
-    return distinctConfigs(routeConfig).map((auth) => {
+    return distinctConfigs(routeConfig, ctx).map((auth) => {
       ctx.referencedClusters.add(auth.cluster);
       return {
         name: extAuthzFilterName(auth),

@@ -16,7 +16,9 @@ import type { EnvoyMessage, EnvoyResources } from '../types.js';
  * before. So patchRoute reads only its IRRoute, ctx.proxyless and the protocol of the route's
  * backend clusters, patchCluster only its IRCluster, and both touch the context only by adding
  * names to referencedClusters and referencedSecrets. Later hooks (patchVirtualHost,
- * patchRouteConfig) replace route objects instead of changing them: a route may be shared.
+ * patchRouteConfig) replace route and virtual host objects instead of changing them: they may
+ * be shared. patchVirtualHost reads only its IRVirtualHost and ctx.proxyless. Anything derived
+ * from the IR on every build (httpFilters scanning routes) can be kept with ctx.remember.
  */
 export interface XdsFeature {
   readonly name: string;

@@ -1,17 +1,20 @@
 // Gateway API sessionPersistence → the stateful_session HTTP filter (inert in
 // the HCM) and a per-route StatefulSessionPerRoute with a cookie or header state.
 // Envoy has no idle timeout for session state; idleTimeoutSeconds is not applied.
-import type { IRRouteConfig, IRSessionPersistence } from '@portico/ir';
+import type { IRRouteConfig, IRSessionPersistence, IRVirtualHost } from '@portico/ir';
+import type { BuildContext } from '../build/context.js';
 import { typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
 export const STATEFUL_SESSION_FILTER = 'envoy.filters.http.stateful_session';
 
-function usesSessions(routeConfig: IRRouteConfig): boolean {
-  return routeConfig.virtualHosts.some((vh) =>
-    vh.routes.some((r) => r.action.kind === 'forward' && r.action.sessionPersistence),
-  );
+function hostUsesSessions(vh: IRVirtualHost): boolean {
+  return vh.routes.some((r) => r.action.kind === 'forward' && r.action.sessionPersistence);
+}
+
+function usesSessions(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
+  return routeConfig.virtualHosts.some((vh) => ctx.remember(hostUsesSessions, vh));
 }
 
 export function sessionState(session: IRSessionPersistence): EnvoyMessage {
@@ -31,8 +34,8 @@ export function sessionState(session: IRSessionPersistence): EnvoyMessage {
 
 export const sessionPersistenceFeature: XdsFeature = {
   name: 'session_persistence',
-  httpFilters(routeConfig) {
-    if (!usesSessions(routeConfig)) return [];
+  httpFilters(routeConfig, ctx) {
+    if (!usesSessions(routeConfig, ctx)) return [];
     return [
       {
         name: STATEFUL_SESSION_FILTER,
