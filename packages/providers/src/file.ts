@@ -87,6 +87,8 @@ export class FileProvider implements Provider {
   private stopped = false;
   private latestStatuses: readonly ObjectStatus[] = [];
   private lastEmitted?: string;
+  /** Objects of the last snapshot by their JSON: an object that did not change is handed over again as the same object. */
+  private emittedObjects = new Map<string, LoadedObject>();
 
   constructor(options: FileProviderOptions) {
     this.roots = options.paths.map((path) => resolve(path));
@@ -314,6 +316,16 @@ export class FileProvider implements Provider {
     const fingerprint = JSON.stringify({ objects, problems });
     if (fingerprint === this.lastEmitted) return;
     this.lastEmitted = fingerprint;
-    this.onSnapshot({ resources: ResourceSet.from(objects), problems });
+    // The translator reuses its work for objects it has seen before (by identity), so an
+    // unchanged object in an edited file is handed over as the object it was last time.
+    const emitted = new Map<string, LoadedObject>();
+    const stable = objects.map((object) => {
+      const json = JSON.stringify(object);
+      const same = emitted.get(json) ?? this.emittedObjects.get(json) ?? object;
+      emitted.set(json, same);
+      return same;
+    });
+    this.emittedObjects = emitted;
+    this.onSnapshot({ resources: ResourceSet.from(stable), problems });
   }
 }

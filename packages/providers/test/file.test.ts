@@ -95,6 +95,19 @@ describe('FileProvider', () => {
     await expect(started).rejects.toThrow(/missing\.yaml: no such file or directory/);
   });
 
+  it('hands over an object that did not change as the same object, also when its file changed', async () => {
+    const file = join(dir, 'objects.yaml');
+    await writeFile(file, `${gatewayClass('portico')}---\n${service('web', 80)}`);
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], debounceMs: 50 });
+    await provider.start(recorder.push);
+    const first = recorder.latest;
+    await writeFile(file, `${gatewayClass('portico')}---\n${service('web', 8080)}`);
+    const second = await recorder.next((s) => s.resources.list('Service')[0]?.spec?.ports?.[0]?.port === 8080);
+    expect(second.resources.list('GatewayClass')[0]).toBe(first.resources.list('GatewayClass')[0]);
+    expect(second.resources.list('Service')[0]).not.toBe(first.resources.list('Service')[0]);
+  });
+
   it('debounces a burst of writes into one snapshot with the final content', async () => {
     const file = join(dir, 'services.yaml');
     await writeFile(file, service('v0'));

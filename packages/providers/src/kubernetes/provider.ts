@@ -105,6 +105,8 @@ export class KubernetesProvider implements Provider {
   private stopped = false;
   private latestStatuses: readonly ObjectStatus[] = [];
   private latestResources: ResourceSet | undefined;
+  /** Watch-cache object → the copy handed to the translator. */
+  private readonly converted = new WeakMap<KubernetesObject, KubeObject>();
   private provisionedFor: string | undefined;
   private provisioning: Promise<void> = Promise.resolve();
   private snapshotCount = 0;
@@ -454,9 +456,15 @@ export class KubernetesProvider implements Provider {
       problems.push({ source: `${kind} (unnamed)`, message: 'object has no metadata.name' });
       return;
     }
-    const { managedFields: _managedFields, ...metadata } = raw.metadata as Record<string, unknown>;
-    // XListenerSet (experimental group) is the same object as ListenerSet under another name.
-    const object = { ...(raw as Record<string, unknown>), kind, metadata } as unknown as KubeObject;
+    // The translator reuses its work for objects it has seen before (by identity): while the
+    // watch cache holds the same object, hand over the same copy.
+    let object = this.converted.get(raw);
+    if (object?.kind !== kind) {
+      const { managedFields: _managedFields, ...metadata } = raw.metadata as Record<string, unknown>;
+      // XListenerSet (experimental group) is the same object as ListenerSet under another name.
+      object = { ...(raw as Record<string, unknown>), kind, metadata } as unknown as KubeObject;
+      this.converted.set(raw, object);
+    }
     resources.upsert(object as Parameters<ResourceSet['upsert']>[0]);
   }
 

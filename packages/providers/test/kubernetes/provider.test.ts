@@ -83,6 +83,27 @@ describe('KubernetesProvider: caches and snapshots', () => {
     await waitFor(() => log.latest && !log.latest.resources.get('HTTPRoute', 'default', 'added'), 'delete');
   });
 
+  it('hands over an object the watch did not change as the same object in the next snapshot', async () => {
+    api.apply(gatewayClass());
+    api.apply(httpRoute('steady'));
+    api.apply(httpRoute('edited'));
+    const log = new SnapshotLog();
+    await provider().start(log.push);
+    const first = await waitFor(() => log.latest?.resources.get('HTTPRoute', 'default', 'edited') && log.latest, 'first snapshot');
+
+    const updated = httpRoute('edited');
+    (updated.spec as { hostnames?: string[] }).hostnames = ['example.com'];
+    api.apply(updated);
+    const second = await waitFor(
+      () => (log.latest?.resources.get('HTTPRoute', 'default', 'edited')?.spec?.hostnames?.[0] === 'example.com' ? log.latest : undefined),
+      'update',
+    );
+    expect(second.resources.get('HTTPRoute', 'default', 'steady')).toBe(first.resources.get('HTTPRoute', 'default', 'steady'));
+    expect(second.resources.get('GatewayClass', undefined, 'portico')).toBeDefined();
+    expect(second.resources.get('GatewayClass', undefined, 'portico')).toBe(first.resources.get('GatewayClass', undefined, 'portico'));
+    expect(second.resources.get('HTTPRoute', 'default', 'edited')).not.toBe(first.resources.get('HTTPRoute', 'default', 'edited'));
+  });
+
   it('debounces bursts into few snapshots', async () => {
     const log = new SnapshotLog();
     await provider({ debounceMs: 150 }).start(log.push);
