@@ -96,6 +96,18 @@ export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
 }
 
+// buildXds hands over the same bytes object for a resource it reused, so each is hashed once.
+const prebuiltVersions = new WeakMap<Uint8Array, string>();
+
+function prebuiltVersionOf(bytes: Uint8Array): string {
+  let version = prebuiltVersions.get(bytes);
+  if (version === undefined) {
+    version = contentVersion(bytes);
+    prebuiltVersions.set(bytes, version);
+  }
+  return version;
+}
+
 /**
  * Holds what every proxy group should be served. `setSnapshot` replaces the whole
  * desired state; resources whose content did not change keep their bytes and
@@ -172,7 +184,7 @@ export class SnapshotCache {
           // buildXds already encoded what it built: key the pool by those bytes' hash. Resources
           // from elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
           const prebuilt = this.encodeOption ? undefined : encodedBytesOf(resource);
-          const prebuiltVersion = prebuilt ? contentVersion(prebuilt) : undefined;
+          const prebuiltVersion = prebuilt ? prebuiltVersionOf(prebuilt) : undefined;
           const key = prebuiltVersion
             ? `${type}\0${resource.name}\0#${prebuiltVersion}`
             : `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;
