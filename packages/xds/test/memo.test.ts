@@ -94,6 +94,8 @@ describe('buildXds with a memo', () => {
       const memo = createXdsBuildMemo();
       build(ir, memo);
       build({ ...ir, gateways: [...ir.gateways] }, memo);
+      // Equal but new IR objects: everything is built again, and resources come out the same.
+      build(structuredClone(ir), memo);
     }
   });
 

@@ -64,7 +64,9 @@ export class BuildMemo implements XdsBuildMemo {
   private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
   private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage>>();
   private clusters = new WeakMap<IRCluster, ClusterEntry>();
+  /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
+  private latestVirtualHostLists = new Map<string, VirtualHostList>();
   private remembered = new WeakMap<object, WeakMap<object, unknown>>();
   /** Route and VirtualHost messages that passed strict encoding and PGV (alone or inside a RouteConfiguration). */
   known: KnownMessages = knownMessages();
@@ -89,13 +91,16 @@ export class BuildMemo implements XdsBuildMemo {
       this.routes = new WeakMap();
       this.virtualHosts = new WeakMap();
       this.clusters = new WeakMap();
-      this.virtualHostLists = new Map();
+      this.latestVirtualHostLists = new Map();
       this.remembered = new WeakMap();
       this.known = knownMessages();
     }
     this.build += 1;
+    // What the last build did not use is dropped (a removed route configuration, say).
     this.previous = this.latest;
     this.latest = new Map();
+    this.virtualHostLists = this.latestVirtualHostLists;
+    this.latestVirtualHostLists = new Map();
     const present = new Set<string>();
     for (const cluster of clusters) {
       present.add(cluster.name);
@@ -173,11 +178,13 @@ export class BuildMemo implements XdsBuildMemo {
     const entry = this.virtualHostLists.get(key);
     if (!entry || entry.ir.length !== ir.length) return undefined;
     for (let i = 0; i < ir.length; i++) if (entry.ir[i] !== ir[i]) return undefined;
-    return this.current(entry, () => ir.map((vh) => vh.routes));
+    const current = this.current(entry, () => ir.map((vh) => vh.routes));
+    if (current) this.latestVirtualHostLists.set(key, entry);
+    return current;
   }
 
   setVirtualHostList(key: string, ir: readonly IRVirtualHost[], value: EnvoyMessage[], effects: SideEffects): void {
-    this.virtualHostLists.set(key, { ir, value, ...effects, validAt: this.build });
+    this.latestVirtualHostLists.set(key, { ir, value, ...effects, validAt: this.build });
   }
 
   /** `compute(key)` once per key object (IR, never mutated) and function. */
