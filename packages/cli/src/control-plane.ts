@@ -7,8 +7,8 @@ import {
   type PorticoMetrics,
 } from '@portico/admin';
 import type { ProviderSnapshot } from '@portico/providers';
-import { translate, type ObjectStatus, type TranslateOptions } from '@portico/translator';
-import { buildXds, type XdsBuildResult } from '@portico/xds';
+import { TranslationMemo, translate, type ObjectStatus, type TranslateOptions } from '@portico/translator';
+import { FEATURES, buildXds, createXdsBuildMemo, type XdsBuildResult } from '@portico/xds';
 
 /** Where built snapshots go: the ADS server's cache (absent when no ADS server runs). */
 export interface SnapshotSink {
@@ -48,8 +48,9 @@ function conditionsOf(status: Record<string, unknown> | undefined): Condition[] 
 export function carryTransitionTimes(
   previous: readonly ObjectStatus[],
   next: readonly ObjectStatus[],
+  carried?: { last: ReadonlyMap<ObjectStatus, ObjectStatus>; next: Map<ObjectStatus, ObjectStatus> },
 ): ObjectStatus[] {
-  const before = new Map(previous.map((s) => [`${s.kind}/${s.namespace ?? ''}/${s.name}`, s.status]));
+  let before: Map<string, Record<string, unknown>> | undefined;
   const keep = (old: Condition[], fresh: Condition[]) => {
     for (const condition of fresh) {
       const match = old.find((c) => c.type === condition.type && c.status === condition.status);
@@ -66,7 +67,16 @@ export function carryTransitionTimes(
   const listenerKey = (entry: Record<string, unknown>) => String(entry.name);
   const parentKey = (entry: Record<string, unknown>) => JSON.stringify([entry.parentRef, entry.controllerName]);
   return next.map((object) => {
+    // A status the translator handed back unchanged (its memo reused it) carries exactly
+    // what it carried last time.
+    const same = carried?.last.get(object);
+    if (same) {
+      carried?.next.set(object, same);
+      return same;
+    }
     const copy = structuredClone(object);
+    carried?.next.set(object, copy);
+    before ??= new Map(previous.map((s) => [`${s.kind}/${s.namespace ?? ''}/${s.name}`, s.status]));
     const old = before.get(`${object.kind}/${object.namespace ?? ''}/${object.name}`);
     if (!old) return copy;
     keep(conditionsOf(old), conditionsOf(copy.status));
@@ -105,6 +115,11 @@ export class ControlPlane implements AdminState {
   private version = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly clock: () => Date;
+  // Carried from build to build so that an edit costs what it changed, not the whole configuration.
+  private readonly translationMemo = new TranslationMemo();
+  private readonly xdsMemo = createXdsBuildMemo();
+  /** Statuses of the last build as translated → as carried (see carryTransitionTimes). */
+  private carried: ReadonlyMap<ObjectStatus, ObjectStatus> = new Map();
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -137,14 +152,16 @@ export class ControlPlane implements AdminState {
     const started = performance.now();
     const builtAt = this.clock().toISOString();
     try {
-      const translateOptions: TranslateOptions = { controllerName: this.options.controllerName, now: builtAt };
+      const translateOptions: TranslateOptions = { controllerName: this.options.controllerName, now: builtAt, memo: this.translationMemo };
       const gatewayAddresses = gatewayAddressesOf(snapshot);
       if (gatewayAddresses) translateOptions.gatewayAddresses = gatewayAddresses;
       if (this.options.mesh) translateOptions.mesh = true;
       const result = translate(snapshot.resources, translateOptions);
-      const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses);
-      const xds = buildXds(result.ir);
+      const carried = { last: this.carried, next: new Map<ObjectStatus, ObjectStatus>() };
+      const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses, carried);
+      const xds = buildXds(result.ir, FEATURES, this.xdsMemo);
       this.options.sink?.setSnapshot(xds);
+      this.carried = carried.next;
       this.version += 1;
       this.latest = {
         version: this.version,

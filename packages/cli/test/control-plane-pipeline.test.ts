@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { PorticoMetrics } from '@portico/admin';
 import type { KubernetesSnapshot } from '@portico/providers';
 import { loadFiles } from '../src/common.js';
+import { encodedBytesOf } from '@portico/xds';
 import { ControlPlane } from '../src/control-plane.js';
 import { QUICKSTART } from './helpers.js';
 
-function controlPlane(mesh = false): ControlPlane {
+function controlPlane(mesh = false, clock?: () => Date): ControlPlane {
   return new ControlPlane({
     controllerName: 'portico.dev/gateway-controller',
     mesh,
+    ...(clock ? { clock } : {}),
     logger: pino({ level: 'silent' }),
     metrics: new PorticoMetrics({ defaultMetrics: false }),
   });
@@ -53,5 +55,33 @@ describe('ControlPlane: provider snapshot to translate()', () => {
     expect(await routeStatus(false)).toBeUndefined();
     const status = await routeStatus(true);
     expect(status?.status.parents).toMatchObject([{ parentRef: { kind: 'Service', name: 'echo' } }]);
+  });
+
+  it('builds the same configuration and statuses after an edit as a control plane that starts from the edited input', async () => {
+    const { resources, problems } = await loadFiles([QUICKSTART]);
+    const clock = () => new Date('2026-01-01T00:00:00Z');
+    const route = resources.get('HTTPRoute', 'default', 'web');
+    expect(route).toBeDefined();
+    const edited = resources.clone();
+    edited.upsert({ ...route!, spec: { ...route!.spec, hostnames: ['edited.example.com'] } });
+
+    const incremental = controlPlane(false, clock);
+    await incremental.apply({ resources, problems });
+    await incremental.apply({ resources: edited, problems });
+    const fresh = controlPlane(false, clock);
+    await fresh.apply({ resources: edited, problems });
+
+    const served = (plane: ControlPlane) => {
+      const xds = plane.current()!.xds;
+      return JSON.stringify(
+        Object.entries(xds.groups).map(([group, list]) => [
+          group,
+          Object.entries(list).map(([type, items]) => [type, items.map((r) => [r.name, r.message, Buffer.from(encodedBytesOf(r) ?? []).toString('base64')])]),
+        ]),
+      );
+    };
+    expect(incremental.current()!.statuses).toEqual(fresh.current()!.statuses);
+    expect(served(incremental)).toEqual(served(fresh));
+    expect(served(incremental)).toContain('edited.example.com');
   });
 });

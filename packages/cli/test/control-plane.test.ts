@@ -32,6 +32,20 @@ describe('carryTransitionTimes', () => {
     expect(listeners[0].conditions[0].lastTransitionTime).toBe('t1');
   });
 
+  it('hands back last build\'s carried copy for a status object the translator reused', () => {
+    const reused = gateway('True', 't1', 't1');
+    const first = { last: new Map<ObjectStatus, ObjectStatus>(), next: new Map<ObjectStatus, ObjectStatus>() };
+    const [carried] = carryTransitionTimes([gateway('True', 't0', 't0')], [reused], first);
+    expect(carried.status).toEqual(gateway('True', 't0', 't0').status);
+    const second = { last: first.next, next: new Map<ObjectStatus, ObjectStatus>() };
+    const fresh = gateway('False', 't2', 't2');
+    const [again, changed] = carryTransitionTimes([carried], [reused, fresh], second);
+    expect(again).toBe(carried);
+    expect(changed).not.toBe(fresh);
+    expect(second.next.get(reused)).toBe(carried);
+    expect(second.next.get(fresh)).toBe(changed);
+  });
+
   it('does not modify its input', () => {
     const fresh = [gateway('True', 't1', 't1')];
     carryTransitionTimes([gateway('True', 't0', 't0')], fresh);

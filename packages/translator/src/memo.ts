@@ -13,16 +13,6 @@ import type { ClusterProtocol } from './clusters.js';
  */
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
 
-/**
- * What translating one HTTPRoute or GRPCRoute returned. Its listeners are those of the
- * remembered Gateway models, which are reused for exactly as long as remembered routes are.
- */
-export interface RememberedRoute {
-  /** The `now` its conditions were stamped with. */
-  now: string;
-  result: HttpRouteResult;
-}
-
 /** Gateway models and what building them added, reused while the context is unchanged. */
 export interface RememberedGateways {
   gateways: Map<string, GatewayModel>;
@@ -48,9 +38,13 @@ export interface RememberedCluster {
 
 /**
  * What one translation can hand to the next so that unchanged input is not translated
- * again. Passing a memo never changes the result: `translate(input, { ...options, memo })`
- * equals `translate(input, options)`, byte for byte. The contract with the caller is the
- * one the providers keep anyway: an object that changed is a new object, and objects
+ * again. Passing a memo changes nothing in the result but one thing: a condition of a
+ * route whose translation was reused keeps the lastTransitionTime it was first stamped
+ * with (its `now`), where a translation without the memo stamps the current `now`. That is
+ * what a transition time means, and callers that carry transition times over from their
+ * previous statuses (the control plane does) get identical statuses either way. With an
+ * unchanged `now`, the result is byte for byte the same. The contract with the caller is
+ * the one the providers keep anyway: an object that changed is a new object, and objects
  * handed over are never modified afterwards.
  *
  * Remembered: the sanitized copy of each input object, each route's translation while
@@ -63,7 +57,7 @@ export class TranslationMemo {
   /** The sanitized input of the previous translation (its sorted lists are reused). */
   sanitizedSet?: ResourceSet;
   /** Sanitized HTTPRoute/GRPCRoute → its translation in the current context. */
-  routes = new WeakMap<object, RememberedRoute>();
+  routes = new WeakMap<object, HttpRouteResult>();
   /** Set by enterContext: the context is the one everything remembered was translated in. */
   stable = false;
   gateways?: RememberedGateways;
@@ -77,8 +71,8 @@ export class TranslationMemo {
 
   /**
    * Forgets every remembered route unless the objects routes depend on are the same
-   * objects as last time and the options are equal. `optionsKey` leaves out `now`:
-   * remembered statuses are stamped again when only the clock moved.
+   * objects as last time and the options are equal. `optionsKey` leaves out `now`: a
+   * remembered route's conditions keep the time they were stamped with.
    */
   enterContext(resources: ResourceSet, optionsKey: string): void {
     const lists = new Map<KindName, readonly object[]>();
@@ -150,7 +144,6 @@ export interface RememberedChain {
 
 /** The HTTPRoute/GRPCRoute phase of the previous translation (see routes/httproute.ts). */
 export interface RememberedHttpRoutes {
-  now: string;
   routes: readonly object[];
   results: readonly HttpRouteResult[];
   statuses: readonly ObjectStatus[];

@@ -26,7 +26,8 @@ export interface TranslateOptions {
   now?: string;
   /**
    * Carried from one translation to the next so unchanged input is not translated again
-   * (see TranslationMemo). The result is the same with or without it.
+   * (see TranslationMemo). The result is the same with or without it, except that reused
+   * route conditions keep the lastTransitionTime they were first stamped with.
    */
   memo?: TranslationMemo;
 }

@@ -387,55 +387,35 @@ export function translateHttpRoute(
   };
 }
 
-function restamped(status: ObjectStatus, now: string): ObjectStatus {
-  const body = status.status as { parents: Array<{ conditions: Condition[] }> };
-  return {
-    ...status,
-    status: {
-      ...body,
-      parents: body.parents.map((parent) => ({
-        ...parent,
-        conditions: parent.conditions.map((c) => ({ ...c, lastTransitionTime: now })),
-      })),
-    },
-  };
-}
-
 /**
  * Translates a route, or with a memo in the context, hands back what translating the same
- * route object returned last time (its status stamped again if the clock moved) and counts
- * its listener attachments again. Remembered results point at the remembered Gateway
- * models, which the memo reuses for exactly as long as it keeps remembered routes; their
- * clusters are preloaded into the registry (see ClusterRegistry).
+ * route object returned before and counts its listener attachments again. A remembered
+ * status keeps the lastTransitionTime it was stamped with: the route did not change, so
+ * neither did its conditions. Remembered results point at the remembered Gateway models,
+ * which the memo reuses for exactly as long as it keeps remembered routes; their clusters
+ * are preloaded into the registry (see ClusterRegistry).
  */
 function rememberingTranslator(ctx: RouteContext): (route: object, translate: () => HttpRouteResult) => HttpRouteResult {
   const memo = ctx.memo;
   if (!memo) return (_route, translate) => translate();
-  const now = ctx.clock.now;
   return (route, translate) => {
     const remembered = memo.routes.get(route);
     if (!remembered) {
       const result = translate();
-      memo.routes.set(route, { now, result });
+      memo.routes.set(route, result);
       return result;
     }
-    let result = remembered.result;
-    for (const listener of result.counted) listener.attachedRoutes += 1;
-    if (result.status && remembered.now !== now) {
-      result = { ...result, status: restamped(result.status, now) };
-      memo.routes.set(route, { now, result });
-    }
-    return result;
+    for (const listener of remembered.counted) listener.attachedRoutes += 1;
+    return remembered;
   };
 }
 
-/** HTTPRoute as a registered route kind: statuses plus HTTP/HTTPS filter chains. */
 function groupKey(listener: ListenerModel): string {
   return `${listener.gatewayKey}|${listener.port}`;
 }
 
 /** The phase's state built from every route's result (statuses, attachment groups, counts). */
-function collect(now: string, routes: readonly object[], results: readonly HttpRouteResult[]): RememberedHttpRoutes {
+function collect(routes: readonly object[], results: readonly HttpRouteResult[]): RememberedHttpRoutes {
   const statuses: ObjectStatus[] = [];
   const statusIndex: number[] = [];
   const groups = new Map<string, HttpListenerRoutes[]>();
@@ -456,7 +436,7 @@ function collect(now: string, routes: readonly object[], results: readonly HttpR
     positions.push(at);
     for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
   }
-  return { now, routes, results, statuses, statusIndex, groups, positions, counts };
+  return { routes, results, statuses, statusIndex, groups, positions, counts };
 }
 
 /**
@@ -494,7 +474,7 @@ function patch(previous: RememberedHttpRoutes, routes: readonly object[], change
 
 /**
  * Every HTTPRoute and GRPCRoute, in list order. With a memo whose previous phase saw the
- * same number of routes at the same time, only routes that are new objects are looked at:
+ * same number of routes, only routes that are new objects are looked at:
  * the rest of the phase (statuses, attachment groups, listener counts) is patched.
  */
 function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
@@ -508,9 +488,8 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
     // HTTPRoutes they are equivalent to (see grpcroute.ts).
     return translateOne(route, () => translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute'));
   };
-  const now = ctx.clock.now;
   const previous = ctx.memo?.httpRoutes;
-  if (previous && previous.now === now && previous.routes.length === routes.length) {
+  if (previous && previous.routes.length === routes.length) {
     // Attachment counts of unchanged routes are added up front; translating a route adds its own.
     for (const [listener, count] of previous.counts) listener.attachedRoutes += count;
     const changed = new Map<number, HttpRouteResult>();
@@ -522,9 +501,9 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
     if (changed.size === 0) return { ...previous, routes };
     const results = previous.results.slice();
     for (const [index, result] of changed) results[index] = result;
-    return patch(previous, routes, changed) ?? collect(now, routes, results);
+    return patch(previous, routes, changed) ?? collect(routes, results);
   }
-  return collect(now, routes, routes.map((_, index) => translateAt(index)));
+  return collect(routes, routes.map((_, index) => translateAt(index)));
 }
 
 export const httpRouteTranslator: RouteKindTranslator = {
