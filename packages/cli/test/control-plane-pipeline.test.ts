@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PorticoMetrics } from '@portico/admin';
 import type { KubernetesSnapshot } from '@portico/providers';
 import { loadFiles } from '../src/common.js';
-import { encodedBytesOf } from '@portico/xds';
+import { encodedBytesOf, type EnvoyResource } from '@portico/xds';
 import { ControlPlane } from '../src/control-plane.js';
 import { QUICKSTART } from './helpers.js';
 
@@ -76,7 +76,7 @@ describe('ControlPlane: provider snapshot to translate()', () => {
       return JSON.stringify(
         Object.entries(xds.groups).map(([group, list]) => [
           group,
-          Object.entries(list).map(([type, items]) => [type, items.map((r) => [r.name, r.message, Buffer.from(encodedBytesOf(r) ?? []).toString('base64')])]),
+          (Object.entries(list) as Array<[string, EnvoyResource[]]>).map(([type, items]) => [type, items.map((r) => [r.name, r.message, Buffer.from(encodedBytesOf(r) ?? []).toString('base64')])]),
         ]),
       );
     };

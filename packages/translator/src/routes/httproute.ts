@@ -1,4 +1,4 @@
-import type { Condition, GRPCRoute, HTTPRoute, HTTPRouteRule } from '@portico/api';
+import type { GRPCRoute, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
