@@ -4,10 +4,10 @@
 
 import type { ResourceSet } from '@portico/api';
 import type { IR } from '@portico/ir';
-import type { TranslateOptions, TranslationResult } from '@portico/translator';
-import type { EnvoyResource, XdsBuildResult } from '@portico/xds';
+import type { TranslateOptions, TranslationMemo, TranslationResult } from '@portico/translator';
+import type { EnvoyResource, XdsBuildMemo, XdsBuildResult, buildXds } from '@portico/xds';
 
-export type BuildXds = (ir: IR) => XdsBuildResult;
+export type BuildXds = (ir: IR, features?: Parameters<typeof buildXds>[1], memo?: XdsBuildMemo) => XdsBuildResult;
 /** Returns the wire bytes of one resource (or something holding them); the bench only needs it to run. */
 export type EncodeResource = (resource: EnvoyResource) => unknown;
 
@@ -15,6 +15,8 @@ export type Translate = (resources: ResourceSet, options: TranslateOptions) => T
 
 export interface TranslatorStage {
   translate?: Translate;
+  /** A fresh memo to carry from one translation to the next, when the translator has one. */
+  createMemo?: () => TranslationMemo;
   problem?: string;
 }
 
@@ -22,7 +24,10 @@ export async function loadTranslatorStage(): Promise<TranslatorStage> {
   const { mod, problem } = await loadModule('@portico/translator');
   if (!mod) return { problem: problem ?? '@portico/translator failed to load' };
   if (typeof mod.translate !== 'function') return { problem: '@portico/translator does not export translate' };
-  return { translate: mod.translate as Translate };
+  const stage: TranslatorStage = { translate: mod.translate as Translate };
+  const Memo = mod.TranslationMemo;
+  if (typeof Memo === 'function') stage.createMemo = () => new (Memo as new () => TranslationMemo)();
+  return stage;
 }
 
 /** The bytes buildXds already wrote for a resource (what the snapshot cache serves), if it keeps them. */
@@ -32,6 +37,8 @@ export interface XdsStage {
   buildXds?: BuildXds;
   encodeResource?: EncodeResource;
   encodedBytesOf?: EncodedBytesOf;
+  /** A fresh memo for buildXds to carry from one build to the next, when it has one. */
+  createBuildMemo?: () => XdsBuildMemo;
   /** Why a missing function is missing (module failed to load, or does not export it yet). */
   problem?: string;
 }
@@ -48,6 +55,7 @@ export async function loadXdsStage(): Promise<XdsStage> {
   if (typeof mod.buildXds === 'function') stage.buildXds = mod.buildXds as BuildXds;
   if (typeof mod.encodeResource === 'function') stage.encodeResource = mod.encodeResource as EncodeResource;
   if (typeof mod.encodedBytesOf === 'function') stage.encodedBytesOf = mod.encodedBytesOf as EncodedBytesOf;
+  if (typeof mod.createXdsBuildMemo === 'function') stage.createBuildMemo = mod.createXdsBuildMemo as () => XdsBuildMemo;
   return stage;
 }
 

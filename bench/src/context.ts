@@ -1,5 +1,5 @@
 import { ResourceSet } from '@portico/api';
-import type { TranslationResult } from '@portico/translator';
+import type { TranslationMemo, TranslationResult } from '@portico/translator';
 import type { XdsBuildResult } from '@portico/xds';
 import { loadTranslatorStage, loadXdsStage, type Translate, type XdsStage } from './adapters.js';
 import {
@@ -17,6 +17,7 @@ import type { Reporter } from './report.js';
 /** The stages a pipeline run needs: translate always, buildXds when the xds stage has it. */
 export interface Pipeline {
   translate: Translate;
+  createMemo?: () => TranslationMemo;
   xds: XdsStage;
 }
 
@@ -35,7 +36,9 @@ export async function loadPipeline(): Promise<{ pipeline?: Pipeline; problem?: s
   const translator = await loadTranslatorStage();
   const xds = await loadXdsStage();
   if (!translator.translate) return { problem: translator.problem ?? 'translate unavailable', xds };
-  return { pipeline: { translate: translator.translate, xds }, xds };
+  const pipeline: Pipeline = { translate: translator.translate, xds };
+  if (translator.createMemo) pipeline.createMemo = translator.createMemo;
+  return { pipeline, xds };
 }
 
 export async function createContext(quick: boolean, reporter: Reporter): Promise<BenchContext> {
