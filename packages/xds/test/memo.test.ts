@@ -2,6 +2,7 @@
 // what did not change, and a build on a warm memo must serve exactly what a build without one
 // serves (messages, bytes, rejections) while reusing the unchanged parts.
 import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { IR, IRCluster, IRListener, IRRoute, IRRouteConfig, IRVirtualHost }
 import { memoStats } from '../src/build/memo.js';
 import { FEATURES, buildXds, createXdsBuildMemo, decodeResource, encodeResource, encodedBytesOf } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, XdsBuildMemo, XdsBuildResult } from '../src/index.js';
+import { arbitraryIR } from './arbitrary.js';
 import { loadIR } from './helpers.js';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -261,6 +263,27 @@ describe('buildXds with a memo', () => {
     expect(upgrades(build(ir0, memo))).toBe(before);
   });
 
+  it('serves what a build without one serves over arbitrary IR sequences that share objects', () => {
+    const step = fc.tuple(
+      arbitraryIR,
+      fc.array(fc.constantFrom<IRCluster['protocol']>('http1', 'http2', 'websocket'), { minLength: 3, maxLength: 3 }),
+      fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      fc.boolean(),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 2, maxLength: 4 }), (steps) => {
+        const memo = createXdsBuildMemo();
+        let previous: IR | undefined;
+        for (const [next, protocols, keepRoute, keepHost] of steps) {
+          const ir = sharing(previous, next, protocols, keepRoute, keepHost);
+          expectSameAs(buildXds(ir, FEATURES, memo), buildXds(ir));
+          previous = ir;
+        }
+      }),
+      { numRuns: 30, seed: 20261123 },
+    );
+  });
+
   it('starts over for another features list', () => {
     const memo = createXdsBuildMemo();
     const ir = loadIR('rich.ir.yaml');
@@ -279,4 +302,37 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * `next`, except that it keeps objects of `previous`: IRClusters whose protocol is unchanged,
+ * the whole virtual host when `keepHost`, else the routes at the positions `keepRoute` says.
+ */
+function sharing(previous: IR | undefined, next: IR, protocols: Array<IRCluster['protocol']>, keepRoute: boolean[], keepHost: boolean): IR {
+  const clusters = next.clusters.map((cluster, i): IRCluster => {
+    const old = previous?.clusters[i];
+    return old && old.protocol === protocols[i] ? old : { ...cluster, protocol: protocols[i] };
+  });
+  const nextChain = next.gateways[0].listeners[0].filterChains[0];
+  if (nextChain.type !== 'http') throw new Error('generator changed');
+  const oldChain = previous?.gateways[0].listeners[0].filterChains[0];
+  const oldHost = oldChain?.type === 'http' ? oldChain.routeConfig.virtualHosts[0] : undefined;
+  const nextHost = nextChain.routeConfig.virtualHosts[0];
+  const host: IRVirtualHost =
+    keepHost && oldHost
+      ? oldHost
+      : { ...nextHost, routes: nextHost.routes.map((route, i) => (keepRoute[i] && oldHost?.routes[i] ? oldHost.routes[i] : route)) };
+  const routeConfig: IRRouteConfig = { ...nextChain.routeConfig, virtualHosts: [host] };
+  const gateway = next.gateways[0];
+  return {
+    ...next,
+    clusters,
+    gateways: [
+      {
+        ...gateway,
+        listeners: [{ ...gateway.listeners[0], filterChains: [{ ...nextChain, routeConfig }] }],
+        apiListeners: gateway.apiListeners?.map((api) => ({ ...api, routeConfig })),
+      },
+    ],
+  };
 }
