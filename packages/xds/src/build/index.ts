@@ -47,8 +47,9 @@ function problemOf(error: unknown): { field: string; message: string } {
 }
 
 /**
- * Strict encoding, then PGV. With `known`, Route messages it lists are spliced in as encoded
- * before and not validated again, and those encoded now join it once the whole resource passes.
+ * Strict encoding, then PGV. With `known`, the Route and VirtualHost messages it lists are
+ * spliced in as encoded before and not validated again, and those encoded now join it once
+ * the whole resource passes.
  */
 function check(resource: EnvoyResource, known?: KnownMessages): Screened {
   let bytes: Uint8Array;
@@ -184,10 +185,11 @@ function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
 /**
  * IR → Envoy resources grouped by IRGateway.proxyGroup, each list sorted by name.
  *
- * With a memo (the same one on every call), IRRoute and IRCluster objects seen by an earlier
- * call are not built, encoded or validated again: the result is the one a call without a memo
- * gives, at a cost that follows what changed. The IR handed over and the resources returned
- * must then never be mutated.
+ * With a memo (the same one on every call), IRRoute, IRVirtualHost and IRCluster objects seen
+ * by an earlier call are not built, encoded or validated again, and a resource that comes out
+ * as it was is served as the same object with the same bytes: the result is the one a call
+ * without a memo gives, at a cost that follows what changed. The IR handed over and the
+ * resources returned must then never be mutated.
  */
 export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, memo?: XdsBuildMemo): XdsBuildResult {
   const state = memo ? memoState(memo) : undefined;
