@@ -114,9 +114,14 @@ export class TranslationMemo {
     return diagnostics;
   }
 
-  /** The virtual hosts one chain got last time (a chain is built once per translation). */
-  chain(key: string): RememberedChain | undefined {
-    return this.previousChains.get(key);
+  /**
+   * The virtual hosts one chain got last time, handed over once: the caller may change its
+   * `byHost` table (the IR never sees it), so asking again in the same translation gets nothing.
+   */
+  takeChain(key: string): RememberedChain | undefined {
+    const chain = this.previousChains.get(key);
+    this.previousChains.delete(key);
+    return chain;
   }
 
   rememberChain(key: string, chain: RememberedChain): void {
@@ -137,7 +142,7 @@ export interface RememberedChain {
   /** The chain's virtual hosts, in output order. */
   hosts: readonly IRVirtualHost[];
   /** Per hostname with routes: the entry lists (one per attachment serving it) and its index in `hosts`. */
-  byHost: ReadonlyMap<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>;
+  byHost: Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>;
   /** Cluster name → how many route references to it the hosts hold. */
   clusters: ReadonlyMap<string, number>;
 }

@@ -140,8 +140,8 @@ function patchChain(
   memo: TranslationMemo,
 ): RememberedChain | undefined {
   if (previous.attachments.length !== routes.length) return undefined;
-  let byHost: Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }> | undefined;
-  const dirty = new Set<string>();
+  // First check the whole change has the patchable shape, then patch (previous is ours to change).
+  const changed: number[] = [];
   for (let i = 0; i < routes.length; i++) {
     const before = previous.attachments[i];
     const after = routes[i];
@@ -149,15 +149,23 @@ function patchChain(
     if (before.listener !== after.listener || !sameStrings(before.hostnames, after.hostnames)) return undefined;
     if (!members.includes(after.listener)) continue;
     for (const hostname of after.hostnames) {
+      if (!shadowedByMoreSpecificListener(after.listener, hostname, peers) && !previous.byHost.has(hostname)) return undefined;
+    }
+    changed.push(i);
+  }
+  if (changed.length === 0) return { ...previous, attachments: routes };
+  const byHost = previous.byHost;
+  const dirty = new Set<string>();
+  for (const i of changed) {
+    const before = previous.attachments[i];
+    const after = routes[i];
+    for (const hostname of after.hostnames) {
       if (shadowedByMoreSpecificListener(after.listener, hostname, peers)) continue;
-      byHost ??= new Map(previous.byHost);
-      const host = byHost.get(hostname);
-      if (!host) return undefined;
+      const host = byHost.get(hostname) as { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
       byHost.set(hostname, { index: host.index, lists: host.lists.map((list) => (list === before.entries ? after.entries : list)) });
       dirty.add(hostname);
     }
   }
-  if (!byHost) return { ...previous, attachments: routes };
   const hosts = previous.hosts.slice();
   const clusters = new Map(previous.clusters);
   for (const hostname of dirty) {
@@ -186,7 +194,7 @@ export function buildVirtualHosts(
 ): IRVirtualHost[] {
   if (!memo) return [...buildChain(chainName, members, peers, routes, misdirected, undefined, undefined).hosts];
   const key = `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000${String(misdirected)}`;
-  const previous = memo.chain(key);
+  const previous = memo.takeChain(key);
   const chain =
     (previous && patchChain(chainName, members, peers, routes, previous, memo)) ??
     buildChain(chainName, members, peers, routes, misdirected, previous, memo);
