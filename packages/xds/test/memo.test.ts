@@ -212,6 +212,53 @@ describe('buildXds with a memo', () => {
     build(ir1, memo);
   });
 
+  it('reports refused clusters in the order a build without a memo does, as virtual hosts change', () => {
+    const broken = (name: string): IRCluster => ({
+      name,
+      discovery: 'dns',
+      dnsName: '',
+      dnsPort: 80,
+      protocol: 'http1',
+      endpoints: [],
+      source: { kind: 'Service', namespace: 'default', name: name.split('/')[1] },
+    });
+    const route = (name: string, clusters: string[]): IRRoute => ({
+      name: `httproute/default/${name}/rule/0/match/0`,
+      match: { path: { type: 'PathPrefix', value: `/${name}` }, headers: [], queryParams: [] },
+      action: { kind: 'forward', backends: clusters.map((cluster) => ({ cluster, weight: 1 })) },
+      source: { kind: 'HTTPRoute', namespace: 'default', name },
+    });
+    const host = (name: string, routes: IRRoute[]): IRVirtualHost => ({ name: `default/gw/80/${name}`, domains: [`${name}.example.com`], routes });
+    const hosts = [host('one', [route('z', ['default/zz/80'])]), host('two', [route('m', ['default/mm/80', 'default/aa/80'])]), host('three', [route('a', ['default/aa/80'])])];
+    const irOf = (virtualHosts: IRVirtualHost[]): IR => ({
+      clusters: [broken('default/aa/80'), broken('default/mm/80'), broken('default/zz/80')],
+      secrets: [],
+      gateways: [
+        {
+          name: 'default/gw',
+          namespace: 'default',
+          proxyGroup: 'default/gw',
+          listeners: [
+            {
+              name: 'default/gw/80',
+              address: '0.0.0.0',
+              port: 80,
+              filterChains: [{ type: 'http', name: 'default/gw/80/http', match: {}, routeConfig: { name: 'default/gw/80', virtualHosts } }],
+            },
+          ],
+        },
+      ],
+    });
+    const memo = createXdsBuildMemo();
+    const first = build(irOf(hosts), memo);
+    expect(first.rejected.map((r) => r.name)).toEqual(['default/zz/80', 'default/mm/80', 'default/aa/80']);
+    // The first host changed: its cluster is now referenced last.
+    const moved = build(irOf([host('one', [route('z2', ['default/aa/80'])]), hosts[1], hosts[2], host('four', [route('y', ['default/zz/80'])])]), memo);
+    expect(moved.rejected.map((r) => r.name)).toEqual(['default/aa/80', 'default/mm/80', 'default/zz/80']);
+    build(irOf([hosts[2], hosts[0], hosts[1]]), memo);
+    build(irOf(hosts), memo);
+  });
+
   it('builds one IRRoute object differently for proxyless gRPC and for Envoy', () => {
     const ir = loadIR('rich.ir.yaml');
     const gateway = ir.gateways[0];

@@ -34,9 +34,14 @@ interface Entry<T> extends SideEffects {
 }
 
 /** Entries per IR object: the JSON differs for proxyless gRPC. */
-interface Slots<T> {
-  envoy?: Entry<T>;
-  proxyless?: Entry<T>;
+interface Slots<T, E extends Entry<T> = Entry<T>> {
+  envoy?: E;
+  proxyless?: E;
+}
+
+interface VirtualHostEntry extends Entry<EnvoyMessage> {
+  /** `clusters` by number (see unionOf). */
+  clusterIds: number[];
 }
 
 /** Counters a test can read to see that work was reused (not part of the package API). */
@@ -62,7 +67,11 @@ export class BuildMemo implements XdsBuildMemo {
   readonly kind = 'xds-build-memo';
   private features: readonly XdsFeature[] | undefined;
   private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
-  private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage>>();
+  private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage, VirtualHostEntry>>();
+  private clusterIds = new Map<string, number>();
+  private clusterNames: string[] = [];
+  private seen = new Uint32Array(0);
+  private stamp = 0;
   private clusters = new WeakMap<IRCluster, ClusterEntry>();
   /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
@@ -121,7 +130,7 @@ export class BuildMemo implements XdsBuildMemo {
   }
 
   /** `entry` if no backend cluster of `routes` changed protocol since it was built (or last checked). */
-  private current<T>(entry: Entry<T> | undefined, routes: () => Iterable<readonly IRRoute[]>): Entry<T> | undefined {
+  private current<E extends Entry<unknown>>(entry: E | undefined, routes: () => Iterable<readonly IRRoute[]>): E | undefined {
     if (!entry || entry.validAt >= this.lastProtocolChange) return entry;
     // The routes are walked only after a protocol change.
     for (const list of routes()) if (!this.protocolsSince(list, entry.validAt)) return undefined;
@@ -149,14 +158,52 @@ export class BuildMemo implements XdsBuildMemo {
     setSlot(this.routes, ir, proxyless, { value, ...effects, validAt: this.build });
   }
 
-  virtualHost(ir: IRVirtualHost, proxyless: boolean): Entry<EnvoyMessage> | undefined {
+  virtualHost(ir: IRVirtualHost, proxyless: boolean): VirtualHostEntry | undefined {
     const slots = this.virtualHosts.get(ir);
     const entry = proxyless ? slots?.proxyless : slots?.envoy;
     return this.current(entry, () => [ir.routes]);
   }
 
-  setVirtualHost(ir: IRVirtualHost, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
-    setSlot(this.virtualHosts, ir, proxyless, { value, ...effects, validAt: this.build });
+  /** The entry for a virtual host just built, kept for later builds when `cacheable`. */
+  setVirtualHost(ir: IRVirtualHost, proxyless: boolean, value: EnvoyMessage, effects: SideEffects, cacheable: boolean): VirtualHostEntry {
+    const entry = { value, ...effects, clusterIds: effects.clusters.map((name) => this.clusterId(name)), validAt: this.build };
+    if (cacheable) setSlot(this.virtualHosts, ir, proxyless, entry);
+    return entry;
+  }
+
+  private clusterId(name: string): number {
+    let id = this.clusterIds.get(name);
+    if (id === undefined) {
+      id = this.clusterNames.length;
+      this.clusterIds.set(name, id);
+      this.clusterNames.push(name);
+    }
+    return id;
+  }
+
+  /**
+   * The names the virtual hosts added, in the order adding them one host after the other
+   * would add them first. Numbered names and a stamp per name make this a pass over arrays:
+   * a route configuration of thousands of hosts repeats the same few hundred clusters.
+   */
+  unionOf(entries: readonly VirtualHostEntry[]): SideEffects {
+    this.stamp += 1;
+    if (this.seen.length < this.clusterNames.length) {
+      const grown = new Uint32Array(Math.max(this.clusterNames.length, this.seen.length * 2, 64));
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    const clusters: string[] = [];
+    const secrets = new Set<string>();
+    for (const entry of entries) {
+      for (const id of entry.clusterIds) {
+        if (this.seen[id] === this.stamp) continue;
+        this.seen[id] = this.stamp;
+        clusters.push(this.clusterNames[id]);
+      }
+      for (const name of entry.secrets) secrets.add(name);
+    }
+    return { clusters, secrets: [...secrets] };
   }
 
   /**
@@ -230,7 +277,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return true;
 }
 
-function setSlot<K extends object, T>(map: WeakMap<K, Slots<T>>, key: K, proxyless: boolean, entry: Entry<T>): void {
+function setSlot<K extends object, T, E extends Entry<T>>(map: WeakMap<K, Slots<T, E>>, key: K, proxyless: boolean, entry: E): void {
   let slots = map.get(key);
   if (!slots) {
     slots = {};
@@ -273,13 +320,18 @@ export function memoStats(memo: XdsBuildMemo): MemoStats {
  * else to the context that a replay could not repeat (synthesized a feature cluster).
  */
 export function recordSideEffects<T>(ctx: BuildContext, build: (ctx: BuildContext) => T): { value: T; effects: SideEffects | undefined } {
+  const recorded = recordOnly(ctx, build);
+  replaySideEffects(ctx, recorded.effects);
+  return { value: recorded.value, effects: recorded.cacheable ? recorded.effects : undefined };
+}
+
+/** recordSideEffects without adding the names to the context (the caller does, later). */
+export function recordOnly<T>(ctx: BuildContext, build: (ctx: BuildContext) => T): { value: T; effects: SideEffects; cacheable: boolean } {
   const clusters = new Set<string>();
   const secrets = new Set<string>();
   const featureClusters = ctx.featureClusters.length;
   const value = build({ ...ctx, referencedClusters: clusters, referencedSecrets: secrets });
-  const effects = { clusters: [...clusters], secrets: [...secrets] };
-  replaySideEffects(ctx, effects);
-  return { value, effects: ctx.featureClusters.length === featureClusters ? effects : undefined };
+  return { value, effects: { clusters: [...clusters], secrets: [...secrets] }, cacheable: ctx.featureClusters.length === featureClusters };
 }
 
 export function replaySideEffects(ctx: BuildContext, effects: SideEffects): void {

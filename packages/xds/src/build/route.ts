@@ -7,7 +7,7 @@ import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
-import { ROUTE_TYPE, recordSideEffects, replaySideEffects } from './memo.js';
+import { ROUTE_TYPE, recordOnly, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo } from './memo.js';
 import { headerMatcher, matchesAnything, porticoMetadata, stringMatcher } from './util.js';
 
@@ -166,19 +166,8 @@ function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[],
   return fallback;
 }
 
-/** buildVirtualHost through the memo: an unchanged IRVirtualHost gets the very JSON object built before. */
-export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
-  if (!memo) return buildVirtualHostFresh(ir, ctx, features, undefined);
-  const hit = memo.virtualHost(ir, ctx.proxyless);
-  if (hit) {
-    memo.stats.virtualHostsReused += 1;
-    replaySideEffects(ctx, hit);
-    return hit.value;
-  }
-  memo.stats.virtualHostsBuilt += 1;
-  const { value, effects } = recordSideEffects(ctx, (recording) => buildVirtualHostFresh(ir, recording, features, memo));
-  if (effects) memo.setVirtualHost(ir, ctx.proxyless, value, effects);
-  return value;
+export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  return buildVirtualHostFresh(ir, ctx, features, undefined);
 }
 
 function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
@@ -201,8 +190,23 @@ function memoVirtualHosts(ir: IRRouteConfig, ctx: BuildContext, features: readon
     // Features may add virtual hosts to the list; the remembered one stays as it is.
     return [...hit.value];
   }
-  const { value, effects } = recordSideEffects(ctx, (recording) => ir.virtualHosts.map((vh) => buildVirtualHost(vh, recording, features, memo)));
-  if (effects) memo.setVirtualHostList(key, ir.virtualHosts, value, effects);
+  // An unchanged IRVirtualHost gets the very JSON object built before.
+  let cacheable = true;
+  const entries = ir.virtualHosts.map((vh) => {
+    const entry = memo.virtualHost(vh, ctx.proxyless);
+    if (entry) {
+      memo.stats.virtualHostsReused += 1;
+      return entry;
+    }
+    memo.stats.virtualHostsBuilt += 1;
+    const built = recordOnly(ctx, (recording) => buildVirtualHostFresh(vh, recording, features, memo));
+    cacheable &&= built.cacheable;
+    return memo.setVirtualHost(vh, ctx.proxyless, built.value, built.effects, built.cacheable);
+  });
+  const value = entries.map((entry) => entry.value);
+  const effects = memo.unionOf(entries);
+  replaySideEffects(ctx, effects);
+  if (cacheable) memo.setVirtualHostList(key, ir.virtualHosts, value, effects);
   return [...value];
 }
 
