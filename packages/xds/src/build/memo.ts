@@ -68,6 +68,7 @@ export class BuildMemo implements XdsBuildMemo {
   private features: readonly XdsFeature[] | undefined;
   private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
   private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage, VirtualHostEntry>>();
+  /** Cluster names by number and the stamps unionOf marks them with. */
   private clusterIds = new Map<string, number>();
   private clusterNames: string[] = [];
   private seen = new Uint32Array(0);
