@@ -120,6 +120,8 @@ export class SnapshotCache {
   private groupViews = new Map<string, GroupView>();
   /** type\0name\0content (hash of the bytes, or JSON) → encoded resource; rebuilt on every snapshot from the entries still in use. */
   private pool = new Map<string, CachedResource>();
+  /** Resource objects buildXds built (bytes attached) → their pool entry and its key. */
+  private readonly byResource = new WeakMap<EnvoyResource, { key: string; cached: CachedResource }>();
   private snapshotVersion = 0;
   private lastEncodeErrors: EncodeError[] = [];
   private readonly listeners = new Set<ChangeListener>();
@@ -184,6 +186,13 @@ export class SnapshotCache {
           // buildXds already encoded what it built: key the pool by those bytes' hash. Resources
           // from elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
           const prebuilt = this.encodeOption ? undefined : encodedBytesOf(resource);
+          // buildXds hands over the same resource object when it did not change: its entry stands.
+          const known = prebuilt ? this.byResource.get(resource) : undefined;
+          if (known && known.cached.type === type) {
+            nextPool.set(known.key, known.cached);
+            view[type].set(resource.name, known.cached);
+            continue;
+          }
           const prebuiltVersion = prebuilt ? prebuiltVersionOf(prebuilt) : undefined;
           const key = prebuiltVersion
             ? `${type}\0${resource.name}\0#${prebuiltVersion}`
@@ -215,6 +224,7 @@ export class SnapshotCache {
           }
           nextPool.set(key, cached);
           view[type].set(resource.name, cached);
+          if (prebuilt) this.byResource.set(resource, { key, cached });
         }
       }
       nextViews.set(groupName, view);
