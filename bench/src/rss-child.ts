@@ -4,7 +4,7 @@
 import { ResourceSet } from '@portico/api';
 import { allResources } from './adapters.js';
 import { loadPipeline, runPipeline } from './context.js';
-import { generateFixture, QUICK_LARGE_SHAPE, QUICK_TEN_K_SHAPE, TEN_K_SHAPE } from './fixture.js';
+import { CONTROLLER_NAME, generateFixture, QUICK_LARGE_SHAPE, QUICK_TEN_K_SHAPE, TEN_K_SHAPE } from './fixture.js';
 import { loadServerStage } from './server-stage.js';
 import { collectGarbage, gcExposed } from './stats.js';
 
@@ -41,8 +41,14 @@ async function main(): Promise<void> {
 
   const shape = quick ? QUICK_TEN_K_SHAPE : TEN_K_SHAPE;
   const resources = ResourceSet.from(generateFixture(shape).objects);
-  const output = runPipeline(resources, pipeline);
+  // The control plane keeps a translation memo and a build memo between builds: they count.
+  const memo = pipeline.createMemo?.();
+  const xdsMemo = xds.createBuildMemo?.();
+  const translation = pipeline.translate(resources, { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) });
+  const output = { translation, xds: xds.buildXds?.(translation.ir, undefined, xdsMemo) };
   const state = ['ResourceSet (input objects)', 'TranslationResult (IR + statuses)'];
+  if (memo) state.push('TranslationMemo');
+  if (xdsMemo) state.push('xds build memo');
   let cache: unknown;
   if (output.xds) {
     state.push('XdsBuildResult');
@@ -55,7 +61,7 @@ async function main(): Promise<void> {
   }
   const after = settle();
   // Keep the state reachable until after the measurement.
-  const retained = [resources, output, cache];
+  const retained = [resources, output, cache, memo, xdsMemo];
   const result: RssResult = {
     routes: shape.httpRoutes,
     baselineRss: baseline.rss,
