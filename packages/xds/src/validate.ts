@@ -79,6 +79,12 @@ interface Sink {
   /** Messages of these tables found in `known` passed before and are not walked again. */
   knownTables: TypeTable[];
   known?: WeakMap<object, unknown>;
+  /**
+   * The JSON already passed the strict encoder, so its shape is right (lists are lists,
+   * messages objects, Any types known): fields with neither rules nor rules anywhere below
+   * them can report nothing and are not visited.
+   */
+  encoded: boolean;
 }
 
 const MAP_KEY = '\u0000';
@@ -397,6 +403,8 @@ interface TypeTable {
    */
   checkedWhenAbsent: number[];
   checkedWhenAbsentSet: boolean[];
+  /** Per field: whether it or anything below it has rules (filled on first use, see relevance()). */
+  relevant?: boolean[];
 }
 
 const typeTables = new WeakMap<Type, TypeTable>();
@@ -455,6 +463,60 @@ function tableOf(type: Type): TypeTable {
   };
   typeTables.set(type, table);
   return table;
+}
+
+/** Whether a message of this table can report anything itself (not counting its fields' types). */
+function hasOwnRules(table: TypeTable): boolean {
+  if (table.kind === 'any') return true;
+  if (table.kind !== 'message' || table.skipped) return false;
+  return table.requiredOneofs.length !== 0 || table.checkedWhenAbsent.length !== 0 || table.fields.some((f) => f.rules !== undefined);
+}
+
+/** Tables the walk would enter from a message of `table`. */
+function childTables(table: TypeTable): TypeTable[] {
+  if (table.kind !== 'message' || table.skipped) return [];
+  const out: TypeTable[] = [];
+  for (const field of table.fields) if (field.messageType) out.push((field.messageTable ??= tableOf(field.messageType)));
+  return out;
+}
+
+// Exact answers only: a table is marked ruleless after a complete search from it found nothing
+// (then nothing it reaches has rules either), and has rules below once one was found.
+const rulesBelowCache = new WeakMap<TypeTable, boolean>();
+
+/** Whether a message of `table` (or anything reachable from it) can report an error. */
+function rulesBelow(start: TypeTable): boolean {
+  const cached = rulesBelowCache.get(start);
+  if (cached !== undefined) return cached;
+  const seen = new Set<TypeTable>([start]);
+  const queue: TypeTable[] = [start];
+  let found = false;
+  for (let i = 0; i < queue.length && !found; i++) {
+    const table = queue[i];
+    const known = rulesBelowCache.get(table);
+    if (known === false) continue;
+    if (known === true || hasOwnRules(table)) {
+      found = true;
+      break;
+    }
+    for (const child of childTables(table)) {
+      if (!seen.has(child)) {
+        seen.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  if (found) rulesBelowCache.set(start, true);
+  else for (const table of seen) rulesBelowCache.set(table, false);
+  return found;
+}
+
+function relevance(table: TypeTable): boolean[] {
+  return (table.relevant ??= table.fields.map((field) => {
+    if (field.rules !== undefined) return true;
+    if (!field.messageType) return false;
+    return rulesBelow((field.messageTable ??= tableOf(field.messageType)));
+  }));
 }
 
 function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | undefined, value: unknown, present: boolean): void {
@@ -638,9 +700,17 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
   const fields = table.fields;
   // Envoy messages declare many fields and set few: visit the set ones (in the JSON's order),
   // then those with rules that apply when absent.
-  for (const key in json) {
-    const index = table.fieldIndex.get(key);
-    if (index !== undefined && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
+  if (ctx.encoded) {
+    const relevant = table.relevant ?? relevance(table);
+    for (const key in json) {
+      const index = table.fieldIndex.get(key);
+      if (index !== undefined && relevant[index] && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
+    }
+  } else {
+    for (const key in json) {
+      const index = table.fieldIndex.get(key);
+      if (index !== undefined && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
+    }
   }
   for (const index of table.checkedWhenAbsent) validateField(ctx, fields[index], json);
 }
@@ -659,7 +729,17 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined };
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: false };
+  validateMessage(ctx, tableOf(messageType(typeName)), json);
+  return ctx.errors;
+}
+
+/**
+ * validateMessageJson for a message the strict encoder accepted: the same errors, without
+ * visiting subtrees that have no rules.
+ */
+export function validateEncodedMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
+  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: true };
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
@@ -669,9 +749,19 @@ export function validateResource(resource: EnvoyResource): ValidationError[] {
   return validateMessageJson(typeNameOf(resource.type), resource.message);
 }
 
-/** validateMessageJson, skipping the sub-messages `known` lists (they passed before). */
-export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: known.typeNames.map((name) => tableOf(messageType(name))), known: known.bytes };
+/**
+ * validateMessageJson, skipping the sub-messages `known` lists (they passed before). With
+ * `encoded`, the message passed the strict encoder (see validateEncodedMessageJson).
+ */
+export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages, encoded = false): ValidationError[] {
+  const ctx: Context = {
+    errors: [],
+    segments: [],
+    prefix: '',
+    knownTables: known.typeNames.map((name) => tableOf(messageType(name))),
+    known: known.bytes,
+    encoded,
+  };
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }

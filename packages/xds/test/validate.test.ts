@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildXds, validateMessageJson, validateResource } from '../src/index.js';
-import { validateMessageJsonKnown } from '../src/validate.js';
+import { validateEncodedMessageJson, validateMessageJsonKnown } from '../src/validate.js';
+import { encodeResource } from '../src/codec.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { loadIR } from './helpers.js';
 
@@ -181,4 +182,51 @@ describe('validateResource (protoc-gen-validate rules from the Envoy protos)', (
     const errors = validateMessageJsonKnown('envoy.config.route.v3.RouteConfiguration', config, known).map((e) => e.field);
     expect(errors).toEqual(['virtual_hosts[0].routes[1].match.path_specifier']);
   });
+
+  it('after a successful strict encode, the pruned walk reports exactly what the full walk does', () => {
+    const listener = (config: EnvoyMessage): EnvoyResource => ({
+      type: 'listener',
+      name: 'l',
+      message: {
+        name: 'l',
+        address: { socket_address: { address: '0.0.0.0', port_value: 80 } },
+        metadata: { filter_metadata: { portico: { a: [1, { b: null }] } } },
+        filter_chains: [{ filters: [{ name: 'f', typed_config: config }] }],
+      },
+    });
+    const hcm = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+    const cases: EnvoyResource[] = [
+      { type: 'cluster', name: 'c', message: validCluster },
+      { type: 'cluster', name: 'c', message: { ...validCluster, connect_timeout: '0s', lb_policy: 42 } },
+      route({ route: { cluster: 'c' }, metadata: { filter_metadata: { x: { y: 1 } } } }),
+      route({ route: { weighted_clusters: { clusters: [] } }, request_headers_to_remove: ['bad\nname'] }),
+      route({}, { domains: [] }),
+      route({
+        route: { cluster: 'c' },
+        typed_per_filter_config: {
+          cors: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy', allow_origin_string_match: [{ prefix: '' }] },
+        },
+      }),
+      listener({ '@type': hcm, rds: { route_config_name: 'r', config_source: { ads: {}, resource_api_version: 'V3' } } }),
+      listener({ '@type': hcm, stat_prefix: 's', route_config: { virtual_hosts: [{ name: '', domains: ['*'], routes: [{ match: {} }] }] } }),
+    ];
+    let failing = 0;
+    for (const resource of cases) {
+      encodeResource(resource);
+      const full = validateResource(resource);
+      if (full.length > 0) failing += 1;
+      expect(validateEncodedMessageJson(typeName(resource), resource.message)).toEqual(full);
+    }
+    expect(failing).toBe(cases.length - 2);
+  });
 });
+
+function typeName(resource: EnvoyResource): string {
+  return {
+    cluster: 'envoy.config.cluster.v3.Cluster',
+    route: 'envoy.config.route.v3.RouteConfiguration',
+    listener: 'envoy.config.listener.v3.Listener',
+    endpoint: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
+    secret: 'envoy.extensions.transport_sockets.tls.v3.Secret',
+  }[resource.type];
+}

@@ -7,7 +7,7 @@ import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
 import type { CapturedMessage, KnownMessages } from '../known.js';
-import { validateMessageJsonKnown, validateResource } from '../validate.js';
+import { validateEncodedMessageJson, validateMessageJsonKnown } from '../validate.js';
 import { encodeMessageSpliced } from '../wire.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
@@ -59,7 +59,8 @@ function check(resource: EnvoyResource, known?: KnownMessages): Screened {
   } catch (error) {
     return { problem: problemOf(error) };
   }
-  const errors = known ? validateMessageJsonKnown(typeNameOf(resource.type), resource.message, known) : validateResource(resource);
+  const typeName = typeNameOf(resource.type);
+  const errors = known ? validateMessageJsonKnown(typeName, resource.message, known, true) : validateEncodedMessageJson(typeName, resource.message);
   if (errors.length === 0) {
     for (const { message, bytes: messageBytes } of captured) known?.bytes.set(message, messageBytes);
     return { bytes };

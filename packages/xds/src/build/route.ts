@@ -5,7 +5,7 @@ import { StrictEncodeError, encodeMessage } from '../codec.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
-import { validateMessageJson } from '../validate.js';
+import { validateEncodedMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
 import { ROUTE_TYPE, recordOnly, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo } from './memo.js';
@@ -130,7 +130,7 @@ function screenRoute(route: EnvoyMessage): { bytes?: Uint8Array; problem?: Route
     if (error instanceof StrictEncodeError) return { problem: { field: error.field, message: error.message } };
     return { problem: { field: '', message: String(error) } };
   }
-  const [first] = validateMessageJson(ROUTE_TYPE, route);
+  const [first] = validateEncodedMessageJson(ROUTE_TYPE, route);
   return first ? { problem: first } : { bytes };
 }
 
