@@ -403,6 +403,8 @@ interface TypeTable {
    */
   checkedWhenAbsent: number[];
   checkedWhenAbsentSet: boolean[];
+  /** Per checkedWhenAbsent entry: whether the field reports anything when absent (see absentFailures()). */
+  absentFails?: boolean[];
   /** Per field: whether it or anything below it has rules (filled on first use, see relevance()). */
   relevant?: boolean[];
 }
@@ -687,16 +689,7 @@ function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, prese
 function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
   if (ctx.knownTables.length !== 0 && ctx.knownTables.includes(table) && ctx.known?.has(json)) return;
-  for (const oneof of table.requiredOneofs) {
-    let set = false;
-    for (const name of oneof.members) {
-      if (json[name] !== undefined) {
-        set = true;
-        break;
-      }
-    }
-    if (!set) reportAt(ctx, oneof.name, oneof.message);
-  }
+  checkRequiredOneofs(ctx, table, json);
   const fields = table.fields;
   // Envoy messages declare many fields and set few: visit the set ones (in the JSON's order),
   // then those with rules that apply when absent.
@@ -712,7 +705,47 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
       if (index !== undefined && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
     }
   }
-  for (const index of table.checkedWhenAbsent) validateField(ctx, fields[index], json);
+  checkAbsentCapable(ctx, table, json);
+}
+
+/**
+ * Whether each checkedWhenAbsent field reports an error when absent. An absent field's checks
+ * see no value, so the answer depends on its rules alone; most (lists of headers with rules
+ * on their items, say) report nothing and need no visit when absent.
+ */
+function absentFailures(table: TypeTable): boolean[] {
+  return (table.absentFails ??= table.checkedWhenAbsent.map((index) => {
+    const scratch: Context = { errors: [], segments: [], prefix: '', knownTables: [], encoded: false };
+    validateField(scratch, table.fields[index], {});
+    return scratch.errors.length !== 0;
+  }));
+}
+
+/** The fields of `table` with rules that apply when absent (skipping absent ones that cannot fail). */
+function checkAbsentCapable(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
+  const fails = table.absentFails ?? absentFailures(table);
+  const list = table.checkedWhenAbsent;
+  for (let i = 0; i < list.length; i++) {
+    const field = table.fields[list[i]];
+    if (!fails[i]) {
+      const value = json[field.name];
+      if (value === undefined || value === null) continue;
+    }
+    validateField(ctx, field, json);
+  }
+}
+
+function checkRequiredOneofs(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
+  for (const oneof of table.requiredOneofs) {
+    let set = false;
+    for (const name of oneof.members) {
+      if (json[name] !== undefined) {
+        set = true;
+        break;
+      }
+    }
+    if (!set) reportAt(ctx, oneof.name, oneof.message);
+  }
 }
 
 function validateField(ctx: Context, field: FieldEntry, json: Record<string, unknown>): void {
