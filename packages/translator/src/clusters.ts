@@ -88,10 +88,11 @@ export class ClusterRegistry {
 
   /**
    * With `remembered`, a cluster whose Service and EndpointSlices are the same objects as
-   * last time is reused. With `preload` (the Services are known to be the same objects as
-   * when they were remembered), every remembered cluster is in the registry from the start
-   * (built again if its EndpointSlices changed), so remembered route translations, which
-   * are not run again, find the clusters they asked for.
+   * last time is reused. With `preload` (remembered route translations are being reused),
+   * every remembered cluster whose Service is still the same
+   * object is in the registry from the start (built again if its EndpointSlices changed),
+   * so remembered route translations, which are not run again, find the clusters they
+   * asked for.
    */
   constructor(
     private readonly resources: ResourceSet,
@@ -99,7 +100,12 @@ export class ClusterRegistry {
     preload = false,
   ) {
     if (!remembered || !preload) return;
-    for (const entry of [...remembered.values()]) this.ensure(entry.service as Service, entry.servicePort as ServicePort, entry.protocol);
+    for (const entry of [...remembered.values()]) {
+      const service = entry.service as Service;
+      // A changed Service's clusters come back when the routes that use it are translated again.
+      if (resources.get('Service', service.metadata.namespace, service.metadata.name) !== service) continue;
+      this.ensure(service, entry.servicePort as ServicePort, entry.protocol);
+    }
   }
 
   private slicesFor(namespace: string, name: string): EndpointSlice[] {

@@ -1,4 +1,4 @@
-import { KNOWN_KINDS, type KindName, type ResourceSet } from '@portico/api';
+import { KNOWN_KINDS, type KindName, type ResourceSet, type Service } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
@@ -68,17 +68,40 @@ export class TranslationMemo {
   private previousChains = new Map<string, RememberedChain>();
   private currentChains = new Map<string, RememberedChain>();
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
+  /**
+   * Per Service key (`namespace/name`), how many times it changed while routes were kept:
+   * a remembered route is valid while every Service it looked up has the version it saw.
+   */
+  private readonly serviceVersions = new Map<string, number>();
+  private readonly routeLookups = new WeakMap<object, ReadonlyArray<readonly [string, number]>>();
+  /** Set by enterContext: some Service changed since the previous translation (routes were kept). */
+  servicesChanged = false;
 
   /**
    * Forgets every remembered route unless the objects routes depend on are the same
    * objects as last time and the options are equal. `optionsKey` leaves out `now`: a
-   * remembered route's conditions keep the time they were stamped with.
+   * remembered route's conditions keep the time they were stamped with. With
+   * `servicesPerRoute`, a change to Services alone keeps remembered routes: only those that
+   * looked up a changed Service are translated again (see isStale).
    */
-  enterContext(resources: ResourceSet, optionsKey: string): void {
+  enterContext(resources: ResourceSet, optionsKey: string, servicesPerRoute: boolean): void {
     const lists = new Map<KindName, readonly object[]>();
     for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
     const previous = this.context;
-    this.stable = previous !== undefined && previous.options === optionsKey && sameLists(previous.lists, lists);
+    this.stable = previous !== undefined && previous.options === optionsKey;
+    this.servicesChanged = false;
+    if (previous && this.stable) {
+      for (const [kind, list] of lists) {
+        const before = previous.lists.get(kind) ?? [];
+        if (sameObjects(before, list)) continue;
+        if (kind === 'Service' && servicesPerRoute) {
+          this.noteServiceChanges(before as readonly Service[], list as readonly Service[]);
+          this.servicesChanged = true;
+        } else {
+          this.stable = false;
+        }
+      }
+    }
     if (!this.stable) {
       this.routes = new WeakMap();
       this.currentChains = new Map();
@@ -88,6 +111,33 @@ export class TranslationMemo {
     this.previousChains = this.currentChains;
     this.currentChains = new Map();
     this.context = { options: optionsKey, lists };
+  }
+
+  private noteServiceChanges(before: readonly Service[], after: readonly Service[]): void {
+    const keyOf = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
+    const previous = new Map(before.map((service) => [keyOf(service), service]));
+    for (const service of after) {
+      const key = keyOf(service);
+      if (previous.get(key) !== service) this.serviceVersions.set(key, (this.serviceVersions.get(key) ?? 0) + 1);
+      previous.delete(key);
+    }
+    for (const key of previous.keys()) this.serviceVersions.set(key, (this.serviceVersions.get(key) ?? 0) + 1);
+  }
+
+  /** Records the Services (`namespace/name`, found or not) translating `route` looked up. */
+  rememberLookups(route: object, services: Iterable<string>): void {
+    this.routeLookups.set(
+      route,
+      [...services].map((key) => [key, this.serviceVersions.get(key) ?? 0] as const),
+    );
+  }
+
+  /** A remembered route that looked up a Service which has changed since. */
+  isStale(route: object): boolean {
+    const lookups = this.routeLookups.get(route);
+    if (!lookups) return false;
+    for (const [key, version] of lookups) if ((this.serviceVersions.get(key) ?? 0) !== version) return true;
+    return false;
   }
 
   private readonly vhostClusters = new WeakMap<IRVirtualHost, readonly string[]>();
@@ -169,10 +219,3 @@ export function sameObjects(a: readonly object[], b: readonly object[]): boolean
   return true;
 }
 
-function sameLists(a: Map<KindName, readonly object[]>, b: Map<KindName, readonly object[]>): boolean {
-  for (const [kind, list] of b) {
-    const other = a.get(kind);
-    if (!other || !sameObjects(other, list)) return false;
-  }
-  return true;
-}

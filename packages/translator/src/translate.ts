@@ -115,7 +115,8 @@ function optionsKey(options: TranslateOptions): string {
 export function translate(input: ResourceSet, options: TranslateOptions): TranslationResult {
   const { memo } = options;
   const resources = sanitizeResources(input, memo);
-  memo?.enterContext(resources, optionsKey(options));
+  // Mesh parents are built from Services, so with the mesh on a Service change is a change of context.
+  memo?.enterContext(resources, optionsKey(options), options.mesh !== true);
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
   const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true);

@@ -158,6 +158,28 @@ describe('TranslationMemo', () => {
     expect(reused).toBeGreaterThan(0);
   });
 
+  it('translates again only the routes that looked up a Service that changed', () => {
+    const objects = objectsOf('httproute-basic');
+    const memo = new TranslationMemo();
+    const statusOf = (result: TranslationResult, name: string) => result.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === name);
+    const first = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const routes = first.statuses.filter((s) => s.kind === 'HTTPRoute').map((s) => s.name);
+    expect(routes.length).toBeGreaterThan(0);
+    // A Service no route uses: every route status comes back as the same object.
+    const unrelated: AnyObject = { kind: 'Service', metadata: { name: 'unrelated', namespace: 'default' }, spec: { ports: [{ port: 80 }] } } as AnyObject;
+    const withUnrelated = [...objects, unrelated];
+    const second = translate(ResourceSet.from(withUnrelated), { controllerName: CONTROLLER, memo });
+    for (const name of routes) expect(statusOf(second, name)).toBe(statusOf(first, name));
+    // Every Service a route uses loses its ports: those routes are translated again (and now fail to resolve).
+    const used = withUnrelated.map((o) => (o.kind === 'Service' && o !== unrelated ? { ...o, spec: { ports: [] } } : o));
+    const third = translate(ResourceSet.from(used), { controllerName: CONTROLLER, memo });
+    expect(withoutTimes(third)).toEqual(withoutTimes(translate(ResourceSet.from(used), { controllerName: CONTROLLER })));
+    for (const name of routes) {
+      expect(statusOf(third, name)).not.toBe(statusOf(second, name));
+      expect(JSON.stringify(statusOf(third, name))).toContain('BackendNotFound');
+    }
+  });
+
   it('rebuilds only the cluster whose EndpointSlice changed', () => {
     const objects = objectsOf('httproute-basic');
     const slice = objects.find((o) => o.kind === 'EndpointSlice');

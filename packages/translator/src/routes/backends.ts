@@ -15,6 +15,8 @@ export interface BackendContext {
   resources: ResourceSet;
   grants: ReferenceGrants;
   clusters: ClusterRegistry;
+  /** Collects the Services looked up (found or not), so a memo knows what a route depends on. */
+  lookups?: Set<string>;
 }
 
 /**
@@ -53,6 +55,7 @@ export function resolveBackendRef(
       message: `${field}: Service ${namespace}/${ref.name} is in another namespace and no ReferenceGrant allows it`,
     };
   }
+  ctx.lookups?.add(`${namespace}/${ref.name}`);
   const service = ctx.resources.get('Service', namespace, ref.name);
   if (!service) {
     return { ok: false, reason: 'BackendNotFound', message: `${field}: Service ${namespace}/${ref.name} not found` };

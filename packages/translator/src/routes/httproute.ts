@@ -400,13 +400,21 @@ function rememberingTranslator(ctx: RouteContext): (route: object, translate: ()
   if (!memo) return (_route, translate) => translate();
   return (route, translate) => {
     const remembered = memo.routes.get(route);
-    if (!remembered) {
+    if (remembered && !(memo.servicesChanged && memo.isStale(route))) {
+      for (const listener of remembered.counted) listener.attachedRoutes += 1;
+      return remembered;
+    }
+    const lookups = new Set<string>();
+    const outer = ctx.lookups;
+    ctx.lookups = lookups;
+    try {
       const result = translate();
       memo.routes.set(route, result);
+      memo.rememberLookups(route, lookups);
       return result;
+    } finally {
+      ctx.lookups = outer;
     }
-    for (const listener of remembered.counted) listener.attachedRoutes += 1;
-    return remembered;
   };
 }
 
@@ -493,8 +501,10 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
     // Attachment counts of unchanged routes are added up front; translating a route adds its own.
     for (const [listener, count] of previous.counts) listener.attachedRoutes += count;
     const changed = new Map<number, HttpRouteResult>();
+    const memo = ctx.memo;
+    const staleCheck = memo?.servicesChanged === true;
     for (let i = 0; i < routes.length; i++) {
-      if (routes[i] === previous.routes[i]) continue;
+      if (routes[i] === previous.routes[i] && !(staleCheck && memo?.isStale(routes[i]))) continue;
       for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
       changed.set(i, translateAt(i));
     }

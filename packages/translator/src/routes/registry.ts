@@ -20,6 +20,8 @@ export interface RouteContext {
   meshParents: ReadonlyMap<string, GatewayModel>;
   /** Remembered route translations, valid for this context (see TranslationMemo). */
   memo?: TranslationMemo;
+  /** While a route is translated with a memo: the Services (`namespace/name`) it looks up. */
+  lookups?: Set<string>;
 }
 
 export interface RouteKindResult {
