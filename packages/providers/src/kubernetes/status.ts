@@ -198,6 +198,8 @@ export interface StatusWriteStats {
   conflicts: number;
   skipped: number;
   failures: number;
+  /** Of `skipped`: the same computed status object against the same stored object as last time, not compared again. */
+  reused: number;
 }
 
 /** Writes computed statuses to the status subresource, batching bursts and only when they differ. */
@@ -207,7 +209,13 @@ export class StatusWriter {
   private flushWaiters: Array<() => void> = [];
   private inFlight: Promise<void> = Promise.resolve();
   private readonly written = new Map<string, Written>();
-  readonly stats: StatusWriteStats = { writes: 0, conflicts: 0, skipped: 0, failures: 0 };
+  readonly stats: StatusWriteStats = { writes: 0, conflicts: 0, skipped: 0, failures: 0, reused: 0 };
+  /**
+   * Per object, the computed status found already stored in `stored`. The control plane hands
+   * over the same status object while nothing about it changed, so a large configuration is
+   * not merged and compared object by object on every build.
+   */
+  private readonly settled = new Map<string, { computed: ObjectStatus; stored: KubeObject }>();
 
   constructor(private readonly options: StatusWriterOptions) {}
 
@@ -285,6 +293,13 @@ export class StatusWriter {
     const key = statusKey(computed.kind, computed.namespace, computed.name);
     const path = `${objectPath(served, computed.namespace, computed.name)}/status`;
     let current = this.known(key, this.options.lookup(computed.kind, computed.namespace, computed.name));
+    const settled = this.settled.get(key);
+    if (current && settled?.computed === computed && settled.stored === current) {
+      this.stats.skipped++;
+      this.stats.reused++;
+      return;
+    }
+    this.settled.delete(key);
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (!current) return; // deleted since translation: nothing to report on
@@ -292,6 +307,7 @@ export class StatusWriter {
       const desired = mergeStatus(computed.kind, current.status, computed.status, this.options.controllerName, generation);
       if (canonicalJson(desired) === canonicalJson(current.status ?? {})) {
         this.stats.skipped++;
+        this.settled.set(key, { computed, stored: current });
         return;
       }
       const body = { ...current, apiVersion: apiVersionOf(served), kind: served.serverKind, status: desired };

@@ -315,6 +315,26 @@ describe('KubernetesProvider: status', () => {
     expect(after.status.parents[0].conditions[1].lastTransitionTime).toBe('2026-07-01T00:00:00Z');
   });
 
+  it('does not compare a status again when the same status object meets the same stored object', async () => {
+    api.apply(httpRoute('r1'));
+    const { p } = await started();
+    const status = routeStatus('r1', '2026-01-01T00:00:00Z');
+    await p.writeStatus([status]);
+    expect(statusPuts()).toBe(1);
+    // The watch delivers the written object; the first comparison against it finds it equal.
+    await waitFor(() => (api.getObject(GW, 'httproutes', 'default', 'r1') as { status?: unknown }).status, 'stored status');
+    await sleep(100);
+    await p.writeStatus([status]);
+    const reusedBefore = p.statusStats.reused;
+    await p.writeStatus([status]);
+    expect(p.statusStats.reused).toBe(reusedBefore + 1);
+    expect(statusPuts()).toBe(1);
+    // A different object with the same content is compared (and still not written).
+    await p.writeStatus([routeStatus('r1', '2026-01-01T00:00:00Z')]);
+    expect(p.statusStats.reused).toBe(reusedBefore + 1);
+    expect(statusPuts()).toBe(1);
+  });
+
   it("keeps other controllers' parent entries and replaces only ours", async () => {
     const foreign = {
       parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'other-gw' },
