@@ -274,10 +274,6 @@ function writeField(w: Writer, field: WireField, value: unknown): void {
   writeElement(w, field, value);
 }
 
-function byOrder(a: WireField, b: WireField): number {
-  return a.order - b.order;
-}
-
 function writeStructValue(w: Writer, value: unknown): void {
   if (value === null) {
     w.uint32(8).int32(0);
@@ -385,10 +381,12 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
       break;
   }
   if (!isPlainObject(value)) throw new StrictEncodeError(here(), `expected a ${table.name} object`);
-  const present: WireField[] = [];
+  // The set fields go on one stack shared by every level of the walk (no array per message).
+  const base = pendingTop;
+  let top = base;
   let oneofsSet = 0;
   let sorted = true;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (skipType && key === '@type') continue;
     const field = table.fields.get(key);
     if (!field) throw new StrictEncodeError(here(key), `unknown field "${key}" in ${table.fullName.slice(1)}`);
@@ -396,19 +394,42 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
     if (field.oneofBit !== 0) {
       // A mask (oneofs per message are few), so no per-message allocation.
       if (Math.floor(oneofsSet / field.oneofBit) % 2 === 1) {
-        const other = present.find((f) => f.oneof === field.oneof)?.name;
+        let other: string | undefined;
+        for (let i = base; i < top && other === undefined; i++) if (pending[i].oneof === field.oneof) other = pending[i].name;
         throw new StrictEncodeError(here(key), `oneof ${field.oneof} already set by "${String(other)}"`);
       }
       oneofsSet += field.oneofBit;
     }
-    if (present.length > 0 && present[present.length - 1].order > field.order) sorted = false;
-    present.push(field);
+    if (top > base && pending[top - 1].order > field.order) sorted = false;
+    pending[top++] = field;
   }
-  if (!sorted) present.sort(byOrder);
-  for (const field of present) {
+  if (!sorted) sortRange(pending, base, top);
+  pendingTop = top;
+  for (let i = base; i < top; i++) {
+    const field = pending[i];
     segments.push(field.name);
     writeField(w, field, value[field.name]);
     segments.pop();
+  }
+  // A throw leaves the top raised; encodeMessageDirect lowers it before each message.
+  pendingTop = base;
+}
+
+// Fields being written, per level of the walk: writeBody's entries sit above its caller's,
+// from pendingTop up (the array only grows; entries above the top are stale).
+const pending: WireField[] = [];
+let pendingTop = 0;
+
+/** Insertion sort of list[from..to) by field number (a message sets few fields). */
+function sortRange(list: WireField[], from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const field = list[i];
+    let j = i - 1;
+    while (j >= from && list[j].order > field.order) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = field;
   }
 }
 
@@ -417,6 +438,7 @@ export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8
   // One writer for every message: encoding is synchronous and never re-enters itself.
   shared.reset();
   segments.length = 0;
+  pendingTop = 0;
   writeBody(shared, tableOf(messageType(typeName)), json, false);
   return shared.finish();
 }

@@ -149,4 +149,12 @@ describe('direct wire encoder', () => {
       expect(direct).toBe(refusal(() => encodeMessageViaProtobufjs(typeName, message)));
     });
   }
+
+  it('a refusal deep inside a message leaves nothing behind for the next encode', () => {
+    const typeName = 'envoy.config.route.v3.RouteConfiguration';
+    const good: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] }] };
+    const bad: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/', path: '/a' } }] }] };
+    expect(refusal(() => encodeMessage(typeName, bad))).toBe('virtual_hosts[0].routes[0].match.path: oneof path_specifier already set by "prefix"');
+    expect(hex(encodeMessage(typeName, good))).toBe(hex(encodeMessageViaProtobufjs(typeName, good)));
+  });
 });
