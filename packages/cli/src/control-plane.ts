@@ -118,6 +118,8 @@ export class ControlPlane implements AdminState {
   // Carried from build to build so that an edit costs what it changed, not the whole configuration.
   private readonly translationMemo = new TranslationMemo();
   private readonly xdsMemo = createXdsBuildMemo();
+  /** Diagnostics of the last build, already logged. */
+  private loggedDiagnostics = new Set<string>();
   /** Statuses of the last build as translated → as carried (see carryTransitionTimes). */
   private carried: ReadonlyMap<ObjectStatus, ObjectStatus> = new Map();
 
@@ -180,12 +182,18 @@ export class ControlPlane implements AdminState {
         problems: snapshot.problems.length,
         xds,
       });
+      // Each problem is logged when it appears, not again on every build while it lasts.
+      const logged = new Set<string>();
       for (const diagnostic of result.diagnostics) {
+        const key = `${diagnostic.severity}\u0000${diagnostic.object}\u0000${diagnostic.field ?? ''}\u0000${diagnostic.message}`;
+        logged.add(key);
+        if (this.loggedDiagnostics.has(key)) continue;
         logger[diagnostic.severity === 'error' ? 'error' : 'warn'](
           { object: diagnostic.object, field: diagnostic.field },
           diagnostic.message,
         );
       }
+      this.loggedDiagnostics = logged;
       for (const rejected of xds.rejected) {
         logger.error(
           { type: rejected.type, name: rejected.name, gateway: rejected.proxyGroup, field: rejected.field },

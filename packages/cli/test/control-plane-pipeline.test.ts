@@ -84,4 +84,28 @@ describe('ControlPlane: provider snapshot to translate()', () => {
     expect(served(incremental)).toEqual(served(fresh));
     expect(served(incremental)).toContain('edited.example.com');
   });
+
+  it('logs a problem when it appears, not again on every build while it lasts', async () => {
+    const { resources, problems } = await loadFiles([QUICKSTART]);
+    const route = resources.get('HTTPRoute', 'default', 'web');
+    expect(route).toBeDefined();
+    const broken = resources.clone();
+    const rules = (route!.spec?.rules ?? []).map((rule) => ({ ...rule, backendRefs: [{ name: 'missing', port: 80 }] }));
+    broken.upsert({ ...route!, spec: { ...route!.spec, rules } });
+    const lines: string[] = [];
+    const plane = new ControlPlane({
+      controllerName: 'portico.dev/gateway-controller',
+      logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }),
+      metrics: new PorticoMetrics({ defaultMetrics: false }),
+    });
+    const missing = () => lines.filter((line) => line.includes('default/missing')).length;
+    await plane.apply({ resources: broken, problems });
+    const once = missing();
+    expect(once).toBeGreaterThan(0);
+    await plane.apply({ resources: broken.clone(), problems });
+    expect(missing()).toBe(once);
+    await plane.apply({ resources, problems });
+    await plane.apply({ resources: broken, problems });
+    expect(missing()).toBe(2 * once);
+  });
 });
