@@ -180,6 +180,48 @@ function writeScalar(w: Writer, type: string, value: unknown): void {
   }
 }
 
+/**
+ * checkedScalar + writeScalar, with the common types (strings, bools, 32-bit integers,
+ * doubles) checked and written inline; anything else, and every refusal, takes the general path.
+ */
+function writeCheckedScalar(w: Writer, type: string, value: unknown): void {
+  switch (type) {
+    case 'string':
+      if (typeof value === 'string') {
+        w.string(value);
+        return;
+      }
+      break;
+    case 'bool':
+      if (typeof value === 'boolean') {
+        w.bool(value);
+        return;
+      }
+      break;
+    case 'uint32':
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) {
+        w.uint32(value);
+        return;
+      }
+      break;
+    case 'int32':
+      if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) {
+        w.int32(value);
+        return;
+      }
+      break;
+    case 'double':
+      if (typeof value === 'number' && !Number.isNaN(value)) {
+        w.double(value);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  writeScalar(w, type, checkedScalar(type, value));
+}
+
 function enumNumber(enumType: Enum, value: unknown): number {
   if (typeof value === 'string') {
     const n = enumType.values[value];
@@ -221,9 +263,14 @@ function writeElement(w: Writer, field: WireField, value: unknown): void {
     w.ldelim();
     return;
   }
-  const checked = field.enumType ? enumNumber(field.enumType, value) : checkedScalar(field.scalar, value);
+  if (field.enumType) {
+    const n = enumNumber(field.enumType, value);
+    w.uint32(field.tag).int32(n);
+    return;
+  }
+  // A refusal throws after the tag is written: the whole message is abandoned then.
   w.uint32(field.tag);
-  writeScalar(w, field.scalar, checked);
+  writeCheckedScalar(w, field.scalar, value);
 }
 
 function writeField(w: Writer, field: WireField, value: unknown): void {
@@ -372,9 +419,8 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
       writeListValue(w, value);
       return;
     case 'wrapper': {
-      const checked = checkedScalar(table.wrapped, value);
       w.uint32(((1 << 3) | WIRE_TYPE[table.wrapped]) >>> 0);
-      writeScalar(w, table.wrapped, checked);
+      writeCheckedScalar(w, table.wrapped, value);
       return;
     }
     default:

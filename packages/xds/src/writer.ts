@@ -151,6 +151,25 @@ export class ByteWriter {
   /** UTF-8 with its length prefix. */
   string(value: string): this {
     const length = value.length;
+    if (length < 128) {
+      // One pass for the usual short ASCII string: its length is one byte; on the first
+      // non-ASCII character, start over on the general path.
+      this.ensure(length + 1);
+      const buf = this.buf;
+      const start = this.pos;
+      let pos = start + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const unit = value.charCodeAt(i);
+        if (unit > 127) break;
+        buf[pos++] = unit;
+      }
+      if (i === length) {
+        buf[start] = length;
+        this.pos = pos;
+        return this;
+      }
+    }
     let ascii = true;
     for (let i = 0; i < length; i++) {
       if (value.charCodeAt(i) > 127) {

@@ -31,7 +31,8 @@ describe('ByteWriter', () => {
   });
 
   it('writes strings and bytes like protobufjs (ASCII, long, multi-byte, surrogate pairs)', () => {
-    for (const s of ['', 'a', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(200), 'héllo', '日本語'.repeat(30), 'a😀b']) {
+    const around128 = [126, 127, 128, 129].flatMap((n) => ['q'.repeat(n), 'q'.repeat(n - 1) + 'é', 'é' + 'q'.repeat(n - 1)]);
+    for (const s of ['', 'a', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(200), 'héllo', '日本語'.repeat(30), 'a😀b', 'abc\u007f', ...around128]) {
       same([(w, p) => (w.string(s), p.string(s))]);
     }
     const bytes = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
