@@ -146,22 +146,12 @@ export class TranslationMemo {
 
   /** Cluster names a virtual host's routes use (remembered virtual hosts are reused objects). */
   clustersOf(vhost: IRVirtualHost, compute: (vhost: IRVirtualHost) => readonly string[]): readonly string[] {
-    let names = this.vhostClusters.get(vhost);
-    if (!names) {
-      names = compute(vhost);
-      this.vhostClusters.set(vhost, names);
-    }
-    return names;
+    return computedOnce(this.vhostClusters, vhost, compute);
   }
 
   /** Diagnostics of one status (remembered route statuses are reused objects). */
   diagnosticsOf(status: ObjectStatus, compute: (status: ObjectStatus) => readonly TranslateDiagnostic[]): readonly TranslateDiagnostic[] {
-    let diagnostics = this.statusDiagnostics.get(status);
-    if (!diagnostics) {
-      diagnostics = compute(status);
-      this.statusDiagnostics.set(status, diagnostics);
-    }
-    return diagnostics;
+    return computedOnce(this.statusDiagnostics, status, compute);
   }
 
   /**
@@ -210,6 +200,15 @@ export interface RememberedHttpRoutes {
   statusIndex: readonly number[];
   /** attachedRoutes each listener gets from these routes. */
   counts: ReadonlyMap<ListenerModel, number>;
+}
+
+function computedOnce<K extends object, V>(table: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
+  let value = table.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    table.set(key, value);
+  }
+  return value;
 }
 
 /** Same length and the same objects at every index. */
