@@ -9,7 +9,8 @@ import type { ClusterProtocol } from './clusters.js';
  * Kinds whose objects may change without invalidating the remembered translation of
  * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
  * and EndpointSlices (they only shape clusters, which are remembered per Service port).
- * Any change to another kind, or to the options, translates every route again.
+ * Services are followed per route (see enterContext). Any change to another kind, or to
+ * the options, translates every route again.
  */
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
 
@@ -19,12 +20,6 @@ export interface RememberedGateways {
   meshParents: Map<string, GatewayModel>;
   /** Secrets the Gateway models put in the translation's secret table. */
   secrets: ReadonlyMap<string, IRSecret>;
-}
-
-export interface EnsureCall {
-  service: object;
-  servicePort: object;
-  protocol: ClusterProtocol;
 }
 
 /** One IRCluster and the input objects it was built from. */
@@ -48,8 +43,9 @@ export interface RememberedCluster {
  * handed over are never modified afterwards.
  *
  * Remembered: the sanitized copy of each input object, each route's translation while
- * nothing but routes and EndpointSlices changed, and each cluster while its Service and
- * EndpointSlices are the same objects.
+ * nothing but routes, EndpointSlices and Services it did not look up changed, each chain's
+ * virtual hosts, and each cluster while its Service and EndpointSlices are the same objects.
+ * The fields are the translator's own; callers only create a memo and pass it along.
  */
 export class TranslationMemo {
   /** Input object → its sanitized copy (null: the object cannot be addressed). */
