@@ -60,11 +60,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const afterCollection: number[] = [];
   const changed: number[] = [];
   let revision = 0;
-  const edit = (): { total: number; split: number[]; change: unknown } => {
-    const index = prng.int(0, fixture.httpRoutes.length - 1);
-    const original = fixture.httpRoutes[index] as FixtureObject;
-    const position = positions.get(original) as number;
-    objects[position] = editHttpRoute(objects[position] as typeof fixture.httpRoutes[number], ++revision);
+  const rebuild = (): { total: number; split: number[]; change: unknown } => {
     const t0 = performance.now();
     const resources = ResourceSet.from(objects);
     const t1 = performance.now();
@@ -75,6 +71,20 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     const change = cache.setSnapshot(built);
     const t4 = performance.now();
     return { total: t4 - t0, split: [t1 - t0, t2 - t1, t3 - t2, t4 - t3], change };
+  };
+  const edit = (): { total: number; split: number[]; change: unknown } => {
+    const index = prng.int(0, fixture.httpRoutes.length - 1);
+    const original = fixture.httpRoutes[index] as FixtureObject;
+    const position = positions.get(original) as number;
+    objects[position] = editHttpRoute(objects[position] as typeof fixture.httpRoutes[number], ++revision);
+    return rebuild();
+  };
+  /** Replaces one object of `kind` (picked by the seeded PRNG) with `change(object)` and rebuilds. */
+  const editOther = (kind: string, change: (object: FixtureObject, revision: number) => FixtureObject): number => {
+    const candidates = objects.flatMap((object, position) => (object.kind === kind ? [position] : []));
+    const position = candidates[prng.int(0, candidates.length - 1)] as number;
+    objects[position] = change(objects[position] as FixtureObject, ++revision);
+    return rebuild().total;
   };
   // Edits back to back, as a control plane applies a burst of changes: garbage collection that
   // the edits cause is part of each figure, but none is forced between them.
@@ -98,6 +108,22 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     afterCollection.push(edit().total);
   }
 
+  // Other edits a running control plane sees, for comparison: endpoints moving (the most
+  // frequent event in a cluster) and a Service changing (its routes are translated again).
+  const sliceEdits: number[] = [];
+  const serviceEdits: number[] = [];
+  for (let i = 0; i < runs.runs; i++) {
+    sliceEdits.push(
+      editOther('EndpointSlice', (object, rev) => {
+        const slice = object as { endpoints?: Array<{ addresses: string[] }> };
+        return { ...object, endpoints: [...(slice.endpoints ?? []), { addresses: [`10.255.${rev % 250}.${(rev >> 8) % 250}`] }] } as FixtureObject;
+      }),
+    );
+    serviceEdits.push(
+      editOther('Service', (object, rev) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, revision: String(rev) } } })),
+    );
+  }
+
   const { reporter } = context;
   reporter.figure(NAME, median(totals), 'ms');
   reporter.note(
@@ -106,6 +132,10 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
       `ResourceSet ${median(phases.resourceSet).toFixed(1)} + translate ${median(phases.translate).toFixed(1)} + ` +
       `buildXds ${median(phases.buildXds).toFixed(1)} + setSnapshot ${median(phases.setSnapshot).toFixed(1)} ms at ${fixture.shape.httpRoutes} HTTPRoutes; ` +
       `edits back to back: ${describeTiming({ durations: totals, ...runs }, requested)}`,
+  );
+  reporter.note(
+    NAME,
+    `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ${runs.runs} each`,
   );
   reporter.note(NAME, `right after a forced full collection (first edit after a quiet spell): median ${median(afterCollection).toFixed(1)} ms of ${afterCollection.length} edits`);
   if (changed.length > 0) reporter.note(NAME, `resources changed per edit: ${Math.min(...changed)}..${Math.max(...changed)} (delta computed by setSnapshot)`);
