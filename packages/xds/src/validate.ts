@@ -208,24 +208,13 @@ function codePoints(value: string): number {
   return count;
 }
 
-// Rule keys per rules object (they are cached per field, so this is computed once each).
-const ruleKeys = new WeakMap<Rules, string[]>();
-
-function keysOf(rules: Rules): string[] {
-  let keys = ruleKeys.get(rules);
-  if (!keys) {
-    keys = Object.keys(rules);
-    ruleKeys.set(rules, keys);
-  }
-  return keys;
-}
-
 /** Visits only the rules a field has (usually one or two of the ~25 kinds). */
 function checkString(sink: Sink, rules: Rules, value: string): void {
   if (rules.ignore_empty === true && value === '') return;
   let chars = -1;
   let bytes = -1;
-  for (const key of keysOf(rules)) {
+  // for-in walks the same keys in the same order as Object.keys, without an array.
+  for (const key in rules) {
     const rule = rules[key];
     switch (key) {
       case 'const':
@@ -330,7 +319,11 @@ function checkBytes(sink: Sink, rules: Rules, value: unknown): void {
 
 function checkScalar(kind: string, rules: Rules, value: unknown, sink: Sink): void {
   const kindRules = rules[kind];
-  if (!isObject(kindRules)) return;
+  if (isObject(kindRules)) checkScalarKind(kind, kindRules, value, sink);
+}
+
+/** checkScalar once `rules[kind]` is known to be an object. */
+function checkScalarKind(kind: string, kindRules: Rules, value: unknown, sink: Sink): void {
   if (kind === 'string') return checkString(sink, kindRules, typeof value === 'string' ? value : '');
   if (kind === 'bytes') return checkBytes(sink, kindRules, value);
   if (kind === 'bool') {
@@ -378,6 +371,14 @@ interface FieldEntry {
   messageType: Type | undefined;
   /** messageType's table, filled on first use (types refer to each other in cycles). */
   messageTable?: TypeTable;
+  /**
+   * Read from `rules` once, as the walk asks for them on every visit: `repeated`, its
+   * `items`, and the scalar kind's rules of the field itself and of its items.
+   */
+  repeatedRules: Rules | undefined;
+  itemRules: Rules | undefined;
+  kindRules: Rules | undefined;
+  itemKindRules: Rules | undefined;
 }
 
 interface RequiredOneof {
@@ -430,14 +431,22 @@ function tableOf(type: Type): TypeTable {
   const fields: FieldEntry[] = [];
   for (const field of type.fieldsArray) {
     const resolved = field.resolvedType;
+    const rules = fieldRules(field);
+    const scalarKind = scalarRuleKind(field.type);
+    const repeatedRules = isObject(rules?.repeated) ? rules.repeated : undefined;
+    const itemRules = isObject(repeatedRules?.items) ? repeatedRules.items : undefined;
     fields.push({
+      repeatedRules,
+      itemRules,
+      kindRules: isObject(rules?.[scalarKind]) ? (rules[scalarKind] as Rules) : undefined,
+      itemKindRules: isObject(itemRules?.[scalarKind]) ? (itemRules[scalarKind] as Rules) : undefined,
       name: field.name,
-      rules: fieldRules(field),
+      rules,
       partOf: !!field.partOf,
       map: !!field.map,
       repeated: !!field.repeated,
       keyKind: field instanceof Object && 'keyType' in field ? String(field.keyType) : 'string',
-      scalarKind: scalarRuleKind(field.type),
+      scalarKind,
       enumType: isEnum(resolved) ? resolved : undefined,
       messageType: !isEnum(resolved) && isMessage(resolved) ? resolved : undefined,
     });
@@ -539,7 +548,11 @@ function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | unde
     validateMessageField(ctx, (field.messageTable ??= tableOf(field.messageType)), rules, value, present);
     return;
   }
-  if (rules) checkScalar(field.scalarKind, rules, value, ctx);
+  if (!rules) return;
+  // The field's own rules and its items' rules were read once (FieldEntry); map values' are not.
+  const kindRules = rules === field.rules ? field.kindRules : rules === field.itemRules ? field.itemKindRules : undefined;
+  if (kindRules) checkScalarKind(field.scalarKind, kindRules, value, ctx);
+  else if (rules !== field.rules && rules !== field.itemRules) checkScalar(field.scalarKind, rules, value, ctx);
 }
 
 function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | undefined, value: unknown, present: boolean): void {
@@ -660,7 +673,7 @@ function validateMap(ctx: Context, field: FieldEntry, value: unknown): void {
 
 function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, present: boolean): void {
   const items: unknown[] = Array.isArray(value) ? value : [];
-  const repeatedRules = field.rules?.repeated;
+  const repeatedRules = field.repeatedRules;
   if (present && !Array.isArray(value)) report(ctx, 'must be a list');
   if (isObject(repeatedRules) && !(repeatedRules.ignore_empty === true && items.length === 0)) {
     if (repeatedRules.min_items !== undefined && items.length < num(repeatedRules.min_items)) {
@@ -678,7 +691,7 @@ function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, prese
       }
     }
   }
-  const itemRules = isObject(repeatedRules) && isObject(repeatedRules.items) ? repeatedRules.items : undefined;
+  const itemRules = field.itemRules;
   for (let i = 0; i < items.length; i++) {
     ctx.segments.push(i);
     validateFieldValue(ctx, field, itemRules, items[i], true);
