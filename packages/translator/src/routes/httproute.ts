@@ -229,6 +229,7 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
 function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
+  const routeKey = `${namespace}/${name}`;
   const entries: RouteEntry[] = [];
   for (const rule of rules) {
     if (rule.invalid.length > 0) continue;
@@ -255,7 +256,7 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
         hasMethod: compiled.hasMethod,
         headerCount: compiled.headerCount,
         queryCount: compiled.queryCount,
-        routeKey: `${namespace}/${name}`,
+        routeKey,
         ruleIndex: rule.index,
         matchIndex: m,
       };
