@@ -1,6 +1,8 @@
 // Unit tests of the small translations the golden files rely on.
 import { describe, expect, it } from 'vitest';
+import type { IRRoute } from '@portico/ir';
 import { goDurationToProto, pathSpecifier } from '../src/index.js';
+import { routeMetadata } from '../src/build/route.js';
 import { originMatcher } from '../src/features/cors.js';
 import { prefixReplacement } from '../src/features/rewrite.js';
 
@@ -71,5 +73,31 @@ describe('ReplacePrefixMatch', () => {
     ['/', '/app', '/x', '/app/x'],
   ])('prefix %s → %s: %s becomes %s', (prefix, replacement, path, expected) => {
     expect(apply(prefix, replacement, path)).toBe(expected);
+  });
+});
+
+describe('routeMetadata', () => {
+  const route = (name: string, path?: string, extra: Partial<IRRoute['source']> = {}): IRRoute =>
+    ({ name, source: { kind: 'HTTPRoute', namespace: 'ns', name: 'r', path, ...extra } }) as unknown as IRRoute;
+
+  it.each([
+    ['ns/r/rule/2/match/1', 'spec.rules[3].matches[0]', 3, 0],
+    ['ns/r/rule/2/match/1', undefined, 2, 1],
+    ['ns/r/rule/x/rule/7', 'spec.rulesX[1].rules/[2].rules/05', 5, undefined],
+    ['ns/r/matches', 'matches[', undefined, undefined],
+    ['ns/r/rrule[12]/match/', '', 12, undefined],
+  ])('%s with path %s: rule %s, match %s', (name, path, rule, match) => {
+    const portico: Record<string, unknown> = { kind: 'HTTPRoute', namespace: 'ns', name: 'r' };
+    if (rule !== undefined) portico.rule = rule;
+    if (match !== undefined) portico.match = match;
+    portico.route = name;
+    const metadata = routeMetadata(route(name, path));
+    expect(metadata).toEqual({ filter_metadata: { portico } });
+    expect(Object.keys((metadata.filter_metadata as { portico: object }).portico)).toEqual(Object.keys(portico));
+  });
+
+  it('leaves out empty source fields and keeps the rule name in place', () => {
+    const metadata = routeMetadata(route('n', 'spec.rules[1]', { namespace: '', ruleName: 'first' }));
+    expect(JSON.stringify(metadata)).toBe('{"filter_metadata":{"portico":{"kind":"HTTPRoute","name":"r","rule":1,"ruleName":"first","route":"n"}}}');
   });
 });

@@ -45,7 +45,9 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
   const byZone = new Map<string, IREndpoint[]>();
   for (const endpoint of endpoints) {
     const zone = endpoint.zone ?? '';
-    byZone.set(zone, [...(byZone.get(zone) ?? []), endpoint]);
+    const list = byZone.get(zone);
+    if (list) list.push(endpoint);
+    else byZone.set(zone, [endpoint]);
   }
   const zones = [...byZone.keys()].sort();
   const localities = zones.map((zone) => {

@@ -9,7 +9,7 @@ import { validateEncodedMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
 import { ROUTE_TYPE, recordOnly, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo } from './memo.js';
-import { headerMatcher, matchesAnything, porticoMetadata, stringMatcher } from './util.js';
+import { headerMatcher, matchesAnything, stringMatcher } from './util.js';
 
 /**
  * Never served: weighted cluster entries carrying the share of invalid backendRefs
@@ -40,7 +40,8 @@ export function pathSpecifier(path: IRRouteMatch['path']): EnvoyMessage {
 }
 
 export function routeMatch(match: IRRouteMatch): EnvoyMessage {
-  const out: EnvoyMessage = { ...pathSpecifier(match.path) };
+  // pathSpecifier returns a fresh object: the match grows on it.
+  const out: EnvoyMessage = pathSpecifier(match.path);
   if (match.headers.length > 0) out.headers = match.headers.map(headerMatcher);
   if (match.queryParams.length > 0) {
     out.query_parameters = match.queryParams.map((q) =>
@@ -51,27 +52,35 @@ export function routeMatch(match: IRRouteMatch): EnvoyMessage {
   return out;
 }
 
-// Compiled once: this runs for every route of every build.
-const INDEX_AFTER: Record<string, RegExp> = {};
-
+/** The number in the first `<word>[<digits>` or `<word>/<digits>` of `text` (what /word(?:\[|\/)(\d+)/ finds). */
 function indexAfter(text: string | undefined, word: string): number | undefined {
   if (!text) return undefined;
-  const re = (INDEX_AFTER[word] ??= new RegExp(`${word}(?:\\[|/)(\\d+)`));
-  const m = re.exec(text);
-  return m ? Number(m[1]) : undefined;
+  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
+    const open = at + word.length;
+    const c = text.charCodeAt(open);
+    if (c !== 0x5b && c !== 0x2f) continue;
+    let end = open + 1;
+    while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39) end++;
+    if (end > open + 1) return Number(text.slice(open + 1, end));
+  }
+  return undefined;
 }
 
 export function routeMetadata(route: IRRoute): EnvoyMessage {
   const path = route.source.path;
-  return porticoMetadata({
-    kind: route.source.kind,
-    namespace: route.source.namespace,
-    name: route.source.name,
-    rule: indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule'),
-    ruleName: route.source.ruleName,
-    match: indexAfter(path, 'matches') ?? indexAfter(route.name, 'match'),
-    route: route.name,
-  });
+  // porticoMetadata's block, written directly: this runs for every route of every build.
+  const portico: Record<string, string | number> = {};
+  const { kind, namespace, name, ruleName } = route.source;
+  if (kind !== undefined && kind !== '') portico.kind = kind;
+  if (namespace !== undefined && namespace !== '') portico.namespace = namespace;
+  if (name !== undefined && name !== '') portico.name = name;
+  const rule = indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule');
+  if (rule !== undefined) portico.rule = rule;
+  if (ruleName !== undefined && ruleName !== '') portico.ruleName = ruleName;
+  const match = indexAfter(path, 'matches') ?? indexAfter(route.name, 'match');
+  if (match !== undefined) portico.match = match;
+  if (route.name !== undefined && route.name !== '') portico.route = route.name;
+  return { filter_metadata: { portico } };
 }
 
 function directResponse500(): EnvoyMessage {
@@ -79,8 +88,7 @@ function directResponse500(): EnvoyMessage {
 }
 
 /** The forward action before features patch it: `cluster` or `weighted_clusters`. */
-function forwardAction(backends: IRBackend[], invalidWeight: number, ctx: BuildContext): EnvoyMessage | undefined {
-  const live = backends.filter((b) => b.weight > 0);
+function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildContext): EnvoyMessage | undefined {
   const total = live.reduce((sum, b) => sum + b.weight, 0);
   if (total === 0) return undefined;
   for (const backend of live) ctx.referencedClusters.add(backend.cluster);
@@ -112,7 +120,7 @@ function buildRouteFresh(ir: IRRoute, ctx: BuildContext, features: readonly XdsF
   if (ir.action.kind === 'forward') {
     const live = ir.action.backends.filter((b) => b.weight > 0);
     const invalidWeight = ir.action.invalidWeight ?? 0;
-    const action = live.length > 0 ? forwardAction(ir.action.backends, invalidWeight, ctx) : undefined;
+    const action = live.length > 0 ? forwardAction(live, invalidWeight, ctx) : undefined;
     // Gateway API: when every request would hit an invalid backend, answer 500.
     if (action) route.route = action;
     else route.direct_response = directResponse500();

@@ -52,16 +52,16 @@ export function matchesAnything(match: IRStringMatch): boolean {
 
 /** IR string match → envoy.type.matcher.v3.StringMatcher. */
 export function stringMatcher(match: IRStringMatch): EnvoyMessage {
-  const ignore = match.ignoreCase ? { ignore_case: true } : {};
+  const ignore = !!match.ignoreCase;
   switch (match.type) {
     case 'Exact':
-      return { exact: match.value, ...ignore };
+      return ignore ? { exact: match.value, ignore_case: true } : { exact: match.value };
     case 'Prefix':
-      return { prefix: match.value, ...ignore };
+      return ignore ? { prefix: match.value, ignore_case: true } : { prefix: match.value };
     case 'Suffix':
-      return { suffix: match.value, ...ignore };
+      return ignore ? { suffix: match.value, ignore_case: true } : { suffix: match.value };
     case 'Contains':
-      return { contains: match.value, ...ignore };
+      return ignore ? { contains: match.value, ignore_case: true } : { contains: match.value };
     case 'RegularExpression':
       return { safe_regex: { regex: match.value } };
   }
