@@ -389,8 +389,12 @@ export function decodeMessage(typeName: string, bytes: Uint8Array): EnvoyMessage
 
 // ---------- resources ----------
 
+const TYPE_NAMES = Object.fromEntries(
+  Object.entries(TYPE_URLS).map(([type, url]) => [type, url.slice('type.googleapis.com/'.length)]),
+) as Record<ResourceType, string>;
+
 export function typeNameOf(type: ResourceType): string {
-  return TYPE_URLS[type].slice('type.googleapis.com/'.length);
+  return TYPE_NAMES[type];
 }
 
 /** Serialized message bytes (not wrapped in Any). Throws StrictEncodeError on unknown fields or bad values. */

@@ -90,13 +90,21 @@ const typeCache = new Map<string, Type>();
 
 /** Looks up a message type by full name (`envoy.config.route.v3.Route`) or type URL. */
 export function messageType(nameOrTypeUrl: string): Type {
+  // Keyed by what callers pass too: every Any's `@type` comes through here, and slicing the
+  // prefix off made a new string to hash each time.
+  const hit = typeCache.get(nameOrTypeUrl);
+  if (hit) return hit;
   const name = nameOrTypeUrl.startsWith('type.googleapis.com/')
     ? nameOrTypeUrl.slice('type.googleapis.com/'.length)
     : nameOrTypeUrl;
   const cached = typeCache.get(name);
-  if (cached) return cached;
+  if (cached) {
+    typeCache.set(nameOrTypeUrl, cached);
+    return cached;
+  }
   const found = envoyProtos().lookupType(name);
   typeCache.set(name, found);
+  typeCache.set(nameOrTypeUrl, found);
   return found;
 }
 
