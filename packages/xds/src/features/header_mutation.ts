@@ -33,8 +33,16 @@ export const headerMutationFeature: XdsFeature = {
     if (ir.action.kind !== 'forward') return;
     const action = route.route as EnvoyMessage | undefined;
     if (!action) return;
+    // Most routes have no per-backend mutation: find that out without building a list.
+    let any = false;
+    for (const b of ir.action.backends) {
+      if (b.weight > 0 && (hasMutation(b.requestHeaders) || hasMutation(b.responseHeaders))) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return;
     const backends = ir.action.backends.filter((b) => b.weight > 0);
-    if (!backends.some((b) => hasMutation(b.requestHeaders) || hasMutation(b.responseHeaders))) return;
     // Per-backend filters need a ClusterWeight to hang on, even for a single backend.
     if (typeof action.cluster === 'string') {
       action.weighted_clusters = { clusters: [{ name: action.cluster, weight: backends[0].weight }] };

@@ -14,7 +14,13 @@ export const websocketFeature: XdsFeature = {
     if (ir.action.kind !== 'forward') return;
     const action = route.route as EnvoyMessage | undefined;
     if (!action) return;
-    const websocket = ir.action.backends.some((b) => ctx.clusters.get(b.cluster)?.protocol === 'websocket');
+    let websocket = false;
+    for (const b of ir.action.backends) {
+      if (ctx.clusters.get(b.cluster)?.protocol === 'websocket') {
+        websocket = true;
+        break;
+      }
+    }
     if (websocket) action.upgrade_configs = [{ upgrade_type: 'websocket', enabled: true }];
   },
 };
