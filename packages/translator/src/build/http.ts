@@ -126,42 +126,135 @@ function countClusters(counts: Map<string, number>, names: readonly string[], de
   }
 }
 
+type HostEntry = { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
+
+/** Hostnames an attachment's routes are served under in this chain (none when it is not a member). */
+function servedHostnames(attachment: HttpListenerRoutes, members: readonly ListenerModel[], peers: readonly ListenerModel[]): string[] {
+  if (!members.includes(attachment.listener)) return [];
+  return attachment.hostnames.filter((hostname) => !shadowedByMoreSpecificListener(attachment.listener, hostname, peers));
+}
+
+/** Most attachments added or removed in one build for which patching beats building the chain again. */
+const PATCH_LIMIT = 256;
+
 /**
- * The chain's virtual hosts from `previous`, when the attachments differ from the previous
- * ones only in route entries (same position, listener and hostnames): only the hosts those
- * attachments serve are built again. Undefined when the change has another shape.
+ * The chain's virtual hosts from `previous`, rebuilding only the hosts whose routes changed:
+ * either attachments replaced in place (same position, listener and hostnames), or one run
+ * of attachments added and removed between an unchanged beginning and end. Undefined when
+ * the change has another shape, or adds or removes hosts where misdirected-host answers
+ * would have to move; the caller then builds the chain again.
  */
 function patchChain(
   chainName: string,
   members: readonly ListenerModel[],
   peers: readonly ListenerModel[],
   routes: readonly HttpListenerRoutes[],
+  misdirected: boolean,
   previous: RememberedChain,
   memo: TranslationMemo,
 ): RememberedChain | undefined {
-  if (previous.attachments.length !== routes.length) return undefined;
-  // First check the whole change has the patchable shape, then patch (previous is ours to change).
-  const changed: number[] = [];
-  for (let i = 0; i < routes.length; i++) {
-    const before = previous.attachments[i];
-    const after = routes[i];
-    if (before === after) continue;
-    if (before.listener !== after.listener || !sameStrings(before.hostnames, after.hostnames)) return undefined;
-    if (!members.includes(after.listener)) continue;
-    for (const hostname of after.hostnames) {
-      if (!shadowedByMoreSpecificListener(after.listener, hostname, peers) && !previous.byHost.has(hostname)) return undefined;
-    }
-    changed.push(i);
+  const before = previous.attachments;
+  if (before.length === routes.length) {
+    const replaced = replacedInPlace(members, peers, routes, previous);
+    if (replaced?.length === 0) return { ...previous, attachments: routes };
+    if (replaced) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
   }
-  if (changed.length === 0) return { ...previous, attachments: routes };
+  // The run that differs, between a common beginning and a common end.
+  let start = 0;
+  while (start < before.length && start < routes.length && before[start] === routes[start]) start++;
+  let endBefore = before.length;
+  let endAfter = routes.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === routes[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  const removed = before.slice(start, endBefore);
+  const added = routes.slice(start, endAfter);
+  if (removed.length + added.length > PATCH_LIMIT) return undefined;
+
+  // Host entries are replaced, never changed: if this gives up half way, `previous` is intact
+  // for the caller to reuse what is still valid.
+  const byHost = new Map(previous.byHost);
+  const dirty = new Set<string>();
+  const listenerHosts = peers.length > 1 ? new Set(members.map((listener) => listener.hostname ?? '*')) : new Set<string>();
+  for (const attachment of removed) {
+    for (const hostname of servedHostnames(attachment, members, peers)) {
+      const host = byHost.get(hostname);
+      if (!host) return undefined;
+      byHost.set(hostname, { index: host.index, lists: host.lists.filter((list) => list !== attachment.entries) });
+      dirty.add(hostname);
+    }
+  }
+  // Entry lists of a host follow attachment order: place each added one by its position.
+  const positionOf = new Map<readonly RouteEntry[], number>();
+  if (added.length > 0) routes.forEach((attachment, position) => positionOf.set(attachment.entries, position));
+  const newHosts: string[] = [];
+  for (const attachment of added) {
+    const position = positionOf.get(attachment.entries) as number;
+    for (const hostname of servedHostnames(attachment, members, peers)) {
+      let host = byHost.get(hostname);
+      if (!host) {
+        if (misdirected) return undefined;
+        host = { lists: [], index: -1 };
+        newHosts.push(hostname);
+      }
+      const lists = [...host.lists];
+      let at = lists.length;
+      while (at > 0 && (positionOf.get(lists[at - 1]) ?? -1) > position) at--;
+      lists.splice(at, 0, attachment.entries);
+      byHost.set(hostname, { index: host.index, lists });
+      dirty.add(hostname);
+    }
+  }
+  const gone = [...dirty].filter((hostname) => byHost.get(hostname)?.lists.length === 0 && !listenerHosts.has(hostname));
+  if (misdirected && gone.length > 0) return undefined;
+
+  const clusters = new Map(previous.clusters);
+  let hosts = previous.hosts.slice();
+  for (const hostname of gone) {
+    const host = byHost.get(hostname) as HostEntry;
+    countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), -1);
+    byHost.delete(hostname);
+    dirty.delete(hostname);
+  }
+  if (gone.length > 0 || newHosts.length > 0) {
+    // Hosts come and go: lay the hosts out in name order again and renumber them.
+    const names = hosts.map((vhost) => vhost.domains[0] ?? '').filter((hostname) => byHost.has(hostname) && !newHosts.includes(hostname));
+    const keep = new Map(hosts.map((vhost) => [vhost.domains[0] ?? '', vhost] as const));
+    const order = [...names, ...newHosts].sort(compareStrings);
+    hosts = order.map((hostname) => keep.get(hostname) as IRVirtualHost);
+    order.forEach((hostname, index) => {
+      const host = byHost.get(hostname);
+      if (host && host.index !== index) byHost.set(hostname, { lists: host.lists, index });
+    });
+  }
+  for (const hostname of dirty) {
+    const host = byHost.get(hostname) as HostEntry;
+    if (!newHosts.includes(hostname)) countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), -1);
+    hosts[host.index] = virtualHost(chainName, hostname, host.lists);
+    countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
+  }
+  return { attachments: routes, hosts, byHost, clusters };
+}
+
+/** The chain with attachments replaced in place (see replacedInPlace): only the hosts they serve are rebuilt. */
+function patchReplaced(
+  chainName: string,
+  routes: readonly HttpListenerRoutes[],
+  previous: RememberedChain,
+  replaced: readonly number[],
+  members: readonly ListenerModel[],
+  peers: readonly ListenerModel[],
+  memo: TranslationMemo,
+): RememberedChain {
+  // previous is ours to change (see TranslationMemo.takeChain); its hosts array is not (the IR holds it).
   const byHost = previous.byHost;
   const dirty = new Set<string>();
-  for (const i of changed) {
+  for (const i of replaced) {
     const before = previous.attachments[i];
     const after = routes[i];
-    for (const hostname of after.hostnames) {
-      if (shadowedByMoreSpecificListener(after.listener, hostname, peers)) continue;
-      const host = byHost.get(hostname) as { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
+    for (const hostname of servedHostnames(after, members, peers)) {
+      const host = byHost.get(hostname) as HostEntry;
       byHost.set(hostname, { index: host.index, lists: host.lists.map((list) => (list === before.entries ? after.entries : list)) });
       dirty.add(hostname);
     }
@@ -169,12 +262,35 @@ function patchChain(
   const hosts = previous.hosts.slice();
   const clusters = new Map(previous.clusters);
   for (const hostname of dirty) {
-    const host = byHost.get(hostname) as { lists: ReadonlyArray<readonly RouteEntry[]>; index: number };
+    const host = byHost.get(hostname) as HostEntry;
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), -1);
     hosts[host.index] = virtualHost(chainName, hostname, host.lists);
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
   return { attachments: routes, hosts, byHost, clusters };
+}
+
+/**
+ * Positions whose attachment was replaced by one with the same listener and hostnames,
+ * or undefined when some replacement has another shape.
+ */
+function replacedInPlace(
+  members: readonly ListenerModel[],
+  peers: readonly ListenerModel[],
+  routes: readonly HttpListenerRoutes[],
+  previous: RememberedChain,
+): number[] | undefined {
+  const changed: number[] = [];
+  for (let i = 0; i < routes.length; i++) {
+    const before = previous.attachments[i];
+    const after = routes[i];
+    if (before === after) continue;
+    if (before.listener !== after.listener || !sameStrings(before.hostnames, after.hostnames)) return undefined;
+    if (!members.includes(after.listener)) continue;
+    for (const hostname of servedHostnames(after, members, peers)) if (!previous.byHost.has(hostname)) return undefined;
+    changed.push(i);
+  }
+  return changed;
 }
 
 /**
@@ -196,7 +312,7 @@ export function buildVirtualHosts(
   const key = `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000${String(misdirected)}`;
   const previous = memo.takeChain(key);
   const chain =
-    (previous && patchChain(chainName, members, peers, routes, previous, memo)) ??
+    (previous && patchChain(chainName, members, peers, routes, misdirected, previous, memo)) ??
     buildChain(chainName, members, peers, routes, misdirected, previous, memo);
   memo.rememberChain(key, chain);
   // The remembered array itself: the IR is never modified, and the memo finds the chain's clusters by it.

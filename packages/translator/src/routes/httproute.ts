@@ -498,21 +498,46 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
     return translateOne(route, () => translateHttpRoute(ctx, grpcRouteAsHttpRoute(route), 'GRPCRoute'));
   };
   const previous = ctx.memo?.httpRoutes;
-  if (previous && previous.routes.length === routes.length) {
+  if (previous) {
+    const memo = ctx.memo;
+    const stale = (route: object): boolean => memo?.servicesChanged === true && memo.isStale(route);
     // Attachment counts of unchanged routes are added up front; translating a route adds its own.
     for (const [listener, count] of previous.counts) listener.attachedRoutes += count;
-    const changed = new Map<number, HttpRouteResult>();
-    const memo = ctx.memo;
-    const staleCheck = memo?.servicesChanged === true;
-    for (let i = 0; i < routes.length; i++) {
-      if (routes[i] === previous.routes[i] && !(staleCheck && memo?.isStale(routes[i]))) continue;
-      for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
-      changed.set(i, translateAt(i));
+    if (previous.routes.length === routes.length) {
+      const changed = new Map<number, HttpRouteResult>();
+      for (let i = 0; i < routes.length; i++) {
+        if (routes[i] === previous.routes[i] && !stale(routes[i])) continue;
+        for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
+        changed.set(i, translateAt(i));
+      }
+      if (changed.size === 0) return { ...previous, routes };
+      const patched = patch(previous, routes, changed);
+      if (patched) return patched;
+      const results = previous.results.slice();
+      for (const [index, result] of changed) results[index] = result;
+      return collect(routes, results);
     }
-    if (changed.size === 0) return { ...previous, routes };
-    const results = previous.results.slice();
-    for (const [index, result] of changed) results[index] = result;
-    return patch(previous, routes, changed) ?? collect(routes, results);
+    // Routes added or removed: keep the results of the unchanged beginning and end.
+    let start = 0;
+    while (start < routes.length && start < previous.routes.length && routes[start] === previous.routes[start]) start++;
+    let endBefore = previous.routes.length;
+    let endAfter = routes.length;
+    while (endBefore > start && endAfter > start && routes[endAfter - 1] === previous.routes[endBefore - 1]) {
+      endBefore--;
+      endAfter--;
+    }
+    for (let i = start; i < endBefore; i++) for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
+    const results = previous.results.slice(0, start);
+    for (let i = start; i < endAfter; i++) results.push(translateAt(i));
+    for (let i = endBefore; i < previous.routes.length; i++) results.push(previous.results[i]);
+    for (let i = 0; i < routes.length; i++) {
+      if ((i < start || i >= endAfter) && stale(routes[i])) {
+        const index = i < start ? i : i - endAfter + endBefore;
+        for (const listener of previous.results[index].counted) listener.attachedRoutes -= 1;
+        results[i] = translateAt(i);
+      }
+    }
+    return collect(routes, results);
   }
   return collect(routes, routes.map((_, index) => translateAt(index)));
 }
