@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
@@ -88,6 +89,39 @@ describe('TranslationMemo', () => {
       }
     },
   );
+
+  it('equals a translation without it over arbitrary sequences of route and Service edits on many routes', () => {
+    const base = objectsOf('httproute-filters');
+    const templates = base.filter((o) => o.kind === 'HTTPRoute');
+    const hostnames = ['a.example.com', 'b.example.com', 'c.example.com', '*.example.com', 'd.example.org'];
+    const routeAt = (index: number, variant: number): AnyObject => {
+      const template = templates[index % templates.length];
+      const copy = structuredClone(template) as AnyObject & { spec: { hostnames?: string[] } };
+      copy.metadata.name = `r${String(index).padStart(3, '0')}`;
+      copy.spec.hostnames = [hostnames[(index + variant) % hostnames.length]];
+      return variant === 0 ? copy : edited(copy, variant);
+    };
+    const services = base.filter((o) => o.kind === 'Service');
+    const step = fc.record({ op: fc.constantFrom('edit', 'remove', 'add', 'service', 'rehost'), index: fc.nat(59), variant: fc.nat(7) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        const routes = new Map<number, AnyObject>();
+        for (let i = 0; i < 60; i += 2) routes.set(i, routeAt(i, 0));
+        let serviceObjects = services;
+        const memo = new TranslationMemo();
+        const current = (): AnyObject[] => [...base.filter((o) => o.kind !== 'HTTPRoute' && o.kind !== 'Service'), ...serviceObjects, ...routes.values()];
+        checkStep(current(), memo, { controllerName: CONTROLLER }, false);
+        for (const { op, index, variant } of steps) {
+          if (op === 'remove') routes.delete(index);
+          else if (op === 'add' || op === 'edit') routes.set(index, routeAt(index, op === 'add' ? 0 : variant + 1));
+          else if (op === 'rehost') routes.set(index, { ...routeAt(index, 0), spec: { ...(routeAt(index, 0).spec as object), hostnames: [hostnames[variant % hostnames.length]] } });
+          else serviceObjects = serviceObjects.map((o, i) => (i === variant % serviceObjects.length ? edited(o, variant) : o));
+          checkStep(current(), memo, { controllerName: CONTROLLER }, false);
+        }
+      }),
+      { numRuns: 40, seed: 5 },
+    );
+  });
 
   it('keeps the transition time of reused route conditions and stamps new ones with now', () => {
     const objects = objectsOf('httproute-filters');
