@@ -112,7 +112,14 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   // frequent event in a cluster) and a Service changing (its routes are translated again).
   const sliceEdits: number[] = [];
   const serviceEdits: number[] = [];
+  const routeAdds: number[] = [];
+  const routeRemovals: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
+    const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
+    objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
+    routeAdds.push(rebuild().total);
+    objects.pop();
+    routeRemovals.push(rebuild().total);
     sliceEdits.push(
       editOther('EndpointSlice', (object, rev) => {
         const slice = object as { endpoints?: Array<{ addresses: string[] }> };
@@ -135,7 +142,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   );
   reporter.note(
     NAME,
-    `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ${runs.runs} each`,
+    `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
+      `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ${runs.runs} each`,
   );
   reporter.note(NAME, `right after a forced full collection (first edit after a quiet spell): median ${median(afterCollection).toFixed(1)} ms of ${afterCollection.length} edits`);
   if (changed.length > 0) reporter.note(NAME, `resources changed per edit: ${Math.min(...changed)}..${Math.max(...changed)} (delta computed by setSnapshot)`);
