@@ -84,6 +84,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 // ---------- durations ----------
 
+// Resources repeat a handful of duration texts ("10s", "0s", ...) thousands of times.
+const parsedDurations = new Map<string, Readonly<{ seconds: number; nanos: number }> | null>();
+
+/** parseProtoDuration for readers that keep nothing: the same (frozen) result for the same text. */
+export function parseProtoDurationShared(text: string): Readonly<{ seconds: number; nanos: number }> | undefined {
+  let parsed = parsedDurations.get(text);
+  if (parsed === undefined) {
+    const fresh = parseProtoDuration(text);
+    parsed = fresh ? Object.freeze(fresh) : null;
+    if (parsedDurations.size >= 1024) parsedDurations.clear();
+    parsedDurations.set(text, parsed);
+  }
+  return parsed ?? undefined;
+}
+
 /** Parses proto3 JSON durations ("1.5s", "-2s") into seconds and nanos. */
 export function parseProtoDuration(text: string): { seconds: number; nanos: number } | undefined {
   const m = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(text);
@@ -106,7 +121,7 @@ export function formatProtoDuration(seconds: number, nanos: number): string {
 /** Duration JSON → total nanoseconds as a number (precise enough for config values). */
 export function durationNanos(value: unknown): number | undefined {
   if (typeof value === 'string') {
-    const d = parseProtoDuration(value);
+    const d = parseProtoDurationShared(value);
     return d ? d.seconds * 1e9 + d.nanos : undefined;
   }
   if (isPlainObject(value)) {

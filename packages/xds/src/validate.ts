@@ -556,6 +556,16 @@ function validateFieldValue(ctx: Context, field: FieldEntry, rules: Rules | unde
 }
 
 function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | undefined, value: unknown, present: boolean): void {
+  if (rules === undefined && table.kind === 'message') {
+    // The usual case (a plain message field with no rules of its own), without the rule lookups.
+    if (!present) return;
+    if (!isObject(value)) {
+      report(ctx, `must be a ${table.name} object`);
+      return;
+    }
+    validateMessage(ctx, table, value);
+    return;
+  }
   const messageRules = rules?.message;
   if (isObject(messageRules) && messageRules.required === true && !present) report(ctx, 'is required');
   switch (table.kind) {
@@ -567,13 +577,7 @@ function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | und
           const n = durationNanos(value);
           if (n === undefined) report(ctx, 'must be a duration such as "1.5s"');
           else {
-            const bounds: Rules = {};
-            for (const key of DURATION_BOUNDS) {
-              if (d[key] !== undefined) bounds[key] = durationRuleNanos(d[key]);
-            }
-            if (Array.isArray(d.in)) bounds.in = d.in.map(durationRuleNanos);
-            if (Array.isArray(d.not_in)) bounds.not_in = d.not_in.map(durationRuleNanos);
-            checkRange(ctx, bounds, n, SHOW_NANOS, undefined);
+            checkRange(ctx, durationBounds(d), n, SHOW_NANOS, undefined);
           }
         }
       }
@@ -640,6 +644,23 @@ function validateAny(ctx: Context, rules: Rules | undefined, messageRules: unkno
 }
 
 const DURATION_BOUNDS = ['const', 'lt', 'lte', 'gt', 'gte'] as const;
+
+// Duration rules in nanoseconds, per rules object (they are cached per field, so this is once each).
+const durationBoundsCache = new WeakMap<Rules, Rules>();
+
+function durationBounds(d: Rules): Rules {
+  let bounds = durationBoundsCache.get(d);
+  if (!bounds) {
+    bounds = {};
+    for (const key of DURATION_BOUNDS) {
+      if (d[key] !== undefined) bounds[key] = durationRuleNanos(d[key]);
+    }
+    if (Array.isArray(d.in)) bounds.in = d.in.map(durationRuleNanos);
+    if (Array.isArray(d.not_in)) bounds.not_in = d.not_in.map(durationRuleNanos);
+    durationBoundsCache.set(d, bounds);
+  }
+  return bounds;
+}
 
 function validateMap(ctx: Context, field: FieldEntry, value: unknown): void {
   const entries = isObject(value) ? value : {};

@@ -7,7 +7,7 @@
 // Field order and presence follow protobufjs' own encoder (fields by number,
 // every set field written, packed numeric lists), so the bytes are the same.
 import type { Enum, Type } from 'protobufjs';
-import { StrictEncodeError, WRAPPERS, isPlainObject, messageKindOf, parseProtoDuration, scalarProblem, scalarValue } from './codec.js';
+import { StrictEncodeError, WRAPPERS, isPlainObject, messageKindOf, parseProtoDurationShared, scalarProblem, scalarValue } from './codec.js';
 import type { MessageKind } from './codec.js';
 import type { CapturedMessage, KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
@@ -394,7 +394,7 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
       return;
     case 'duration':
       if (typeof value === 'string') {
-        const d = parseProtoDuration(value);
+        const d = parseProtoDurationShared(value);
         if (!d) throw new StrictEncodeError(here(), `invalid duration "${value}" (expected e.g. "1.5s")`);
         writeSecondsNanos(w, d.seconds, d.nanos);
         return;
