@@ -408,6 +408,9 @@ interface TypeTable {
   absentFails?: boolean[];
   /** Per field: whether it or anything below it has rules (filled on first use, see relevance()). */
   relevant?: boolean[];
+  /** Per field: what validateMessage does with it (see modesOf()). */
+  modesFull?: Uint8Array;
+  modesEncoded?: Uint8Array;
 }
 
 const typeTables = new WeakMap<Type, TypeTable>();
@@ -720,26 +723,75 @@ function validateRepeated(ctx: Context, field: FieldEntry, value: unknown, prese
   }
 }
 
+const SKIP = 0;
+const VISIT = 1;
+/** Rules that apply when absent, but cannot fail then: visited only when set. */
+const WHEN_SET = 2;
+/** Rules that can fail when absent: visited always. */
+const ALWAYS = 3;
+
+/** Per field, what validateMessage does with it (full walk, or after a strict encode). */
+function modesOf(table: TypeTable, encoded: boolean): Uint8Array {
+  const cached = encoded ? table.modesEncoded : table.modesFull;
+  if (cached) return cached;
+  const fails = absentFailures(table);
+  const relevant = relevance(table);
+  const modes = new Uint8Array(table.fields.length);
+  for (let i = 0; i < modes.length; i++) modes[i] = table.checkedWhenAbsentSet[i] ? WHEN_SET : encoded && !relevant[i] ? SKIP : VISIT;
+  table.checkedWhenAbsent.forEach((index, i) => {
+    if (fails[i]) modes[index] = ALWAYS;
+  });
+  if (encoded) table.modesEncoded = modes;
+  else table.modesFull = modes;
+  return modes;
+}
+
+// Indices of set WHEN_SET fields, per level of the walk (each validateMessage uses the entries
+// above its caller's); the array only grows.
+const setFields: number[] = [];
+let setFieldsTop = 0;
+
 function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
   if (ctx.knownTables.length !== 0 && ctx.knownTables.includes(table) && ctx.known?.has(json)) return;
   checkRequiredOneofs(ctx, table, json);
   const fields = table.fields;
+  const modes = modesOf(table, ctx.encoded);
   // Envoy messages declare many fields and set few: visit the set ones (in the JSON's order),
-  // then those with rules that apply when absent.
-  if (ctx.encoded) {
-    const relevant = table.relevant ?? relevance(table);
-    for (const key in json) {
-      const index = table.fieldIndex.get(key);
-      if (index !== undefined && relevant[index] && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
-    }
-  } else {
-    for (const key in json) {
-      const index = table.fieldIndex.get(key);
-      if (index !== undefined && !table.checkedWhenAbsentSet[index]) validateField(ctx, fields[index], json);
+  // then those with rules that apply when absent (in declaration order) that can fail or are set.
+  const base = setFieldsTop;
+  for (const key in json) {
+    const index = table.fieldIndex.get(key);
+    if (index === undefined) continue;
+    const mode = modes[index];
+    if (mode === VISIT) {
+      validateField(ctx, fields[index], json);
+    } else if (mode === WHEN_SET) {
+      const value = json[key];
+      if (value !== undefined && value !== null) setFields[setFieldsTop++] = index;
     }
   }
-  checkAbsentCapable(ctx, table, json);
+  const top = setFieldsTop;
+  // Insertion sort by declaration: a message sets few of these.
+  for (let i = base + 1; i < top; i++) {
+    const index = setFields[i];
+    let j = i - 1;
+    while (j >= base && setFields[j] > index) {
+      setFields[j + 1] = setFields[j];
+      j--;
+    }
+    setFields[j + 1] = index;
+  }
+  let next = base;
+  for (const index of table.checkedWhenAbsent) {
+    if (modes[index] === ALWAYS) {
+      validateField(ctx, fields[index], json);
+    } else if (next < top && setFields[next] === index) {
+      next++;
+      validateField(ctx, fields[index], json);
+    }
+  }
+  setFieldsTop = base;
 }
 
 /**
@@ -753,20 +805,6 @@ function absentFailures(table: TypeTable): boolean[] {
     validateField(scratch, table.fields[index], {});
     return scratch.errors.length !== 0;
   }));
-}
-
-/** The fields of `table` with rules that apply when absent (skipping absent ones that cannot fail). */
-function checkAbsentCapable(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
-  const fails = table.absentFails ?? absentFailures(table);
-  const list = table.checkedWhenAbsent;
-  for (let i = 0; i < list.length; i++) {
-    const field = table.fields[list[i]];
-    if (!fails[i]) {
-      const value = json[field.name];
-      if (value === undefined || value === null) continue;
-    }
-    validateField(ctx, field, json);
-  }
 }
 
 function checkRequiredOneofs(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
@@ -797,6 +835,7 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 /** PGV errors of one JSON message of the named type (full name or type URL). */
 export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
   const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: false };
+  setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
@@ -807,6 +846,7 @@ export function validateMessageJson(typeName: string, json: EnvoyMessage): Valid
  */
 export function validateEncodedMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
   const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: true };
+  setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
@@ -829,6 +869,7 @@ export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, k
     known: known.bytes,
     encoded,
   };
+  setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
 }
