@@ -47,7 +47,7 @@ function problemOf(error: unknown): { field: string; message: string } {
 }
 
 /**
- * Strict encoding, then PGV. With `known`, the Route and VirtualHost messages it lists are
+ * Strict encoding, then PGV. With `known`, the messages of the types it lists are
  * spliced in as encoded before and not validated again, and those encoded now join it once
  * the whole resource passes.
  */

@@ -3,7 +3,9 @@
 // not change; entries are keyed by those objects (weakly, so dropped IR goes with its entries):
 // the Envoy JSON built from an IRRoute, an IRVirtualHost or an IRCluster, the names building it
 // added to the BuildContext, the virtual host list of each route configuration, and the bytes of
-// Route and VirtualHost messages that passed encoding and PGV. A resource whose JSON comes out
+// VirtualHost messages that passed encoding and PGV (only virtual hosts: keeping each Route's
+// bytes as well would hold a second copy of every RouteConfiguration for little gain, since a
+// changed virtual host has few routes to encode again). A resource whose JSON comes out
 // the same as in the last build is served as the same object, with the bytes checked then.
 // Built JSON and IR objects are never mutated once handed over, which is what makes reusing
 // them by identity sound.
@@ -60,7 +62,7 @@ export const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
 
 function knownMessages(): KnownMessages {
-  return { typeNames: [ROUTE_TYPE, VIRTUAL_HOST_TYPE], bytes: new WeakMap() };
+  return { typeNames: [VIRTUAL_HOST_TYPE], bytes: new WeakMap() };
 }
 
 export class BuildMemo implements XdsBuildMemo {
@@ -78,7 +80,7 @@ export class BuildMemo implements XdsBuildMemo {
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
   private remembered = new WeakMap<object, WeakMap<object, unknown>>();
-  /** Route and VirtualHost messages that passed strict encoding and PGV (alone or inside a RouteConfiguration). */
+  /** VirtualHost messages that passed strict encoding and PGV inside a RouteConfiguration. */
   known: KnownMessages = knownMessages();
   stats: MemoStats = emptyStats();
   /** Counts buildXds calls. */
