@@ -9,8 +9,10 @@ export interface KnownMessages {
   readonly bytes: WeakMap<object, Uint8Array>;
 }
 
-/** A message of a known type that was encoded in full (not spliced), with its bytes. */
-export interface CapturedMessage {
-  message: object;
-  bytes: Uint8Array;
-}
+/**
+ * A message of a known type written while encoding: either its bytes (a copy), or where they
+ * sit in the output (for a message written at the top level, which nothing moves afterwards;
+ * spliced messages are reported this way too, so their bytes can point into the new output and
+ * the previous output can be dropped).
+ */
+export type CapturedMessage = { message: object; bytes: Uint8Array; range?: undefined } | { message: object; range: readonly [number, number]; bytes?: undefined };

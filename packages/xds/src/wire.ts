@@ -242,12 +242,14 @@ function writeSpliced(w: Writer, field: WireField, table: WireTable, value: unkn
   const known = spliceKnown?.get(value as object);
   if (known) {
     w.uint32(field.tag).bytes(known);
+    if (w.depth === 0) spliceCaptured?.push({ message: value as object, range: [w.position - known.length, w.position] });
     return;
   }
   w.uint32(field.tag).fork();
   writeBody(w, table, value, false);
   w.ldelim();
-  if (isPlainObject(value)) spliceCaptured?.push({ message: value, bytes: w.lastDelimited() });
+  if (!isPlainObject(value)) return;
+  spliceCaptured?.push(w.depth === 0 ? { message: value, range: [w.lastDelimitedStart, w.position] } : { message: value, bytes: w.lastDelimited() });
 }
 
 /** One element of a field (not a list, not a map): tag included. */

@@ -240,6 +240,21 @@ export class ByteWriter {
     return this;
   }
 
+  /** Open forks: 0 at the top level, where written bytes never move again. */
+  get depth(): number {
+    return this.starts.length;
+  }
+
+  /** Bytes written so far. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Where the content closed by the last ldelim() starts. */
+  get lastDelimitedStart(): number {
+    return this.lastContent;
+  }
+
   /**
    * A copy of the content the last ldelim() closed, when nothing was written after it: the
    * bytes of one sub-message, which enclosing ldelim() calls may still move (hence a copy).

@@ -62,7 +62,7 @@ function check(resource: EnvoyResource, known?: KnownMessages): Screened {
   const typeName = typeNameOf(resource.type);
   const errors = known ? validateMessageJsonKnown(typeName, resource.message, known, true) : validateEncodedMessageJson(typeName, resource.message);
   if (errors.length === 0) {
-    for (const { message, bytes: messageBytes } of captured) known?.bytes.set(message, messageBytes);
+    for (const entry of captured) known?.bytes.set(entry.message, entry.range ? bytes.subarray(entry.range[0], entry.range[1]) : entry.bytes);
     return { bytes };
   }
   return { problem: { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') } };
