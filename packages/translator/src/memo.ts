@@ -147,7 +147,11 @@ export class TranslationMemo {
 
   /** Diagnostics of one status (remembered route statuses are reused objects). */
   diagnosticsOf(status: ObjectStatus, compute: (status: ObjectStatus) => readonly TranslateDiagnostic[]): readonly TranslateDiagnostic[] {
-    return computedOnce(this.statusDiagnostics, status, compute);
+    // Most statuses have none: they share one empty list.
+    return computedOnce(this.statusDiagnostics, status, (key) => {
+      const diagnostics = compute(key);
+      return diagnostics.length === 0 ? NO_DIAGNOSTICS : diagnostics;
+    });
   }
 
   /**
@@ -197,6 +201,8 @@ export interface RememberedHttpRoutes {
   /** attachedRoutes each listener gets from these routes. */
   counts: ReadonlyMap<ListenerModel, number>;
 }
+
+const NO_DIAGNOSTICS: readonly TranslateDiagnostic[] = Object.freeze([]);
 
 function computedOnce<K extends object, V>(table: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
   let value = table.get(key);

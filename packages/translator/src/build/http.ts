@@ -48,7 +48,7 @@ function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<r
   // A route reached through two listeners of the chain appears once.
   const entries = new Map<string, RouteEntry>();
   for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
-  const ordered: IRRoute[] = [...entries.values()].sort((a, b) => comparePrecedence(a.key, b.key)).map((e) => e.route);
+  const ordered: IRRoute[] = [...entries.values()].sort(comparePrecedence).map((e) => e.route);
   return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
 }
 

@@ -20,8 +20,7 @@ import type { RouteContext, RouteKindTranslator } from './registry.js';
 export type HttpFamilyKind = 'HTTPRoute' | 'GRPCRoute';
 
 /** One IR route plus what precedence needs to order it among all routes of a listener. */
-export interface RouteEntry {
-  key: PrecedenceKey;
+export interface RouteEntry extends PrecedenceKey {
   route: IRRoute;
 }
 
@@ -251,7 +250,8 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
       if (rule.filters.responseHeaders) ir.responseHeaders = rule.filters.responseHeaders;
       if (rule.filters.cors) ir.cors = rule.filters.cors;
       if (rule.filters.externalAuth) ir.externalAuth = rule.filters.externalAuth;
-      const key: PrecedenceKey = {
+      const entry: RouteEntry = {
+        route: ir,
         match: compiled.match,
         hasMethod: compiled.hasMethod,
         headerCount: compiled.headerCount,
@@ -260,8 +260,8 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
         ruleIndex: rule.index,
         matchIndex: m,
       };
-      if (route.metadata.creationTimestamp) key.creationTimestamp = route.metadata.creationTimestamp;
-      entries.push({ key, route: ir });
+      if (route.metadata.creationTimestamp) entry.creationTimestamp = route.metadata.creationTimestamp;
+      entries.push(entry);
     }
   }
   return entries;
