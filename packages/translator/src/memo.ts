@@ -65,11 +65,15 @@ export class TranslationMemo {
   private currentChains = new Map<string, RememberedChain>();
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
   /**
-   * Per Service key (`namespace/name`), how many times it changed while routes were kept:
-   * a remembered route is valid while every Service it looked up has the version it saw.
+   * Translations that changed some Service while routes were kept are numbered; per Service
+   * key (`namespace/name`), the number of the last one that changed it. A remembered route is
+   * valid while no Service it looked up changed after the translation it was made in.
    */
-  private readonly serviceVersions = new Map<string, number>();
-  private readonly routeLookups = new WeakMap<object, ReadonlyArray<readonly [string, number]>>();
+  private serviceEpoch = 0;
+  private readonly serviceChangedAt = new Map<string, number>();
+  /** One shared string per Service key: every remembered route holds its lookups. */
+  private readonly serviceKeys = new Map<string, string>();
+  private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
   /** Set by enterContext: some Service changed since the previous translation (routes were kept). */
   servicesChanged = false;
 
@@ -112,27 +116,34 @@ export class TranslationMemo {
   private noteServiceChanges(before: readonly Service[], after: readonly Service[]): void {
     const keyOf = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
     const previous = new Map(before.map((service) => [keyOf(service), service]));
+    const epoch = ++this.serviceEpoch;
     for (const service of after) {
       const key = keyOf(service);
-      if (previous.get(key) !== service) this.serviceVersions.set(key, (this.serviceVersions.get(key) ?? 0) + 1);
+      if (previous.get(key) !== service) this.serviceChangedAt.set(key, epoch);
       previous.delete(key);
     }
-    for (const key of previous.keys()) this.serviceVersions.set(key, (this.serviceVersions.get(key) ?? 0) + 1);
+    for (const key of previous.keys()) this.serviceChangedAt.set(key, epoch);
   }
 
   /** Records the Services (`namespace/name`, found or not) translating `route` looked up. */
   rememberLookups(route: object, services: Iterable<string>): void {
-    this.routeLookups.set(
-      route,
-      [...services].map((key) => [key, this.serviceVersions.get(key) ?? 0] as const),
-    );
+    const keys: string[] = [];
+    for (const key of services) {
+      let shared = this.serviceKeys.get(key);
+      if (shared === undefined) {
+        shared = key;
+        this.serviceKeys.set(key, key);
+      }
+      keys.push(shared);
+    }
+    this.routeLookups.set(route, { epoch: this.serviceEpoch, keys });
   }
 
   /** A remembered route that looked up a Service which has changed since. */
   isStale(route: object): boolean {
     const lookups = this.routeLookups.get(route);
     if (!lookups) return false;
-    for (const [key, version] of lookups) if ((this.serviceVersions.get(key) ?? 0) !== version) return true;
+    for (const key of lookups.keys) if ((this.serviceChangedAt.get(key) ?? 0) > lookups.epoch) return true;
     return false;
   }
 
@@ -194,8 +205,9 @@ export interface RememberedHttpRoutes {
   statuses: readonly ObjectStatus[];
   /** Attachments of every route, by `gatewayKey|port`, in route order. */
   groups: ReadonlyMap<string, readonly HttpListenerRoutes[]>;
-  /** Per route: where each of its attachments sits in its group. */
-  positions: ReadonlyArray<readonly number[]>;
+  /** Where each attachment sits in its group, route after route; a route's start is `firstPosition[route]`. */
+  positions: Int32Array;
+  firstPosition: Int32Array;
   /** Per route: the index of its status in `statuses`, or -1. */
   statusIndex: readonly number[];
   /** attachedRoutes each listener gets from these routes. */

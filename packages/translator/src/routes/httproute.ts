@@ -428,11 +428,12 @@ function collect(routes: readonly object[], results: readonly HttpRouteResult[])
   const statuses: ObjectStatus[] = [];
   const statusIndex: number[] = [];
   const groups = new Map<string, HttpListenerRoutes[]>();
-  const positions: number[][] = [];
+  const positions: number[] = [];
+  const firstPosition = new Int32Array(results.length + 1);
   const counts = new Map<ListenerModel, number>();
-  for (const result of results) {
+  results.forEach((result, index) => {
     statusIndex.push(result.status ? statuses.push(result.status) - 1 : -1);
-    const at: number[] = [];
+    firstPosition[index] = positions.length;
     for (const attachment of result.attachments) {
       const key = groupKey(attachment.listener);
       let group = groups.get(key);
@@ -440,12 +441,12 @@ function collect(routes: readonly object[], results: readonly HttpRouteResult[])
         group = [];
         groups.set(key, group);
       }
-      at.push(group.push(attachment) - 1);
+      positions.push(group.push(attachment) - 1);
     }
-    positions.push(at);
     for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
-  }
-  return { routes, results, statuses, statusIndex, groups, positions, counts };
+  });
+  firstPosition[results.length] = positions.length;
+  return { routes, results, statuses, statusIndex, groups, positions: Int32Array.from(positions), firstPosition, counts };
 }
 
 /**
@@ -470,7 +471,7 @@ function patch(previous: RememberedHttpRoutes, routes: readonly object[], change
         group = (previous.groups.get(key) ?? []).slice();
         groups.set(key, group);
       }
-      group[previous.positions[index][i]] = result.attachments[i];
+      group[previous.positions[previous.firstPosition[index] + i]] = result.attachments[i];
     }
     results[index] = result;
     if (result.status) statuses[previous.statusIndex[index]] = result.status;
