@@ -334,7 +334,14 @@ export function recordOnly<T>(ctx: BuildContext, build: (ctx: BuildContext) => T
   const secrets = new Set<string>();
   const featureClusters = ctx.featureClusters.length;
   const value = build({ ...ctx, referencedClusters: clusters, referencedSecrets: secrets });
-  return { value, effects: { clusters: [...clusters], secrets: [...secrets] }, cacheable: ctx.featureClusters.length === featureClusters };
+  return { value, effects: { clusters: namesOf(clusters), secrets: namesOf(secrets) }, cacheable: ctx.featureClusters.length === featureClusters };
+}
+
+// Kept for every route and virtual host built: most add no secrets, and share one empty list.
+const NO_NAMES = Object.freeze([]) as unknown as string[];
+
+function namesOf(names: Set<string>): string[] {
+  return names.size === 0 ? NO_NAMES : [...names];
 }
 
 export function replaySideEffects(ctx: BuildContext, effects: SideEffects): void {
