@@ -153,7 +153,11 @@ export class TranslationMemo {
 
   /** Cluster names a virtual host's routes use (remembered virtual hosts are reused objects). */
   clustersOf(vhost: IRVirtualHost, compute: (vhost: IRVirtualHost) => readonly string[]): readonly string[] {
-    return computedOnce(this.vhostClusters, vhost, compute);
+    // Kept for every virtual host: once per name (routes repeat them), which the chain counts allow.
+    return computedOnce(this.vhostClusters, vhost, (key) => {
+      const names = compute(key);
+      return names.length > 1 ? [...new Set(names)] : names;
+    });
   }
 
   /** Diagnostics of one status (remembered route statuses are reused objects). */
@@ -194,7 +198,7 @@ export interface RememberedChain {
   hosts: readonly IRVirtualHost[];
   /** Per hostname with routes: the entry lists (one per attachment serving it) and its index in `hosts`. */
   byHost: Map<string, { lists: ReadonlyArray<readonly RouteEntry[]>; index: number }>;
-  /** Cluster name → how many route references to it the hosts hold. */
+  /** Cluster name → how many of the hosts use it. */
   clusters: ReadonlyMap<string, number>;
 }
 
