@@ -87,6 +87,18 @@ function routesOf(resource: EnvoyResource): EnvoyMessage[] {
 
 const WWW = 'default/edge/80/www.example.com';
 
+function hostOf(ir: IR, name: string): IRVirtualHost {
+  for (const gateway of ir.gateways) {
+    for (const listener of gateway.listeners) {
+      for (const chain of listener.filterChains) {
+        const found = chain.type === 'http' ? chain.routeConfig.virtualHosts.find((vh) => vh.name === name) : undefined;
+        if (found) return found;
+      }
+    }
+  }
+  throw new Error(`no virtual host ${name}`);
+}
+
 describe('buildXds with a memo', () => {
   it('serves what a build without one serves, for every golden IR, built twice', () => {
     const files = readdirSync(goldenDir).filter((f) => f.endsWith('.in.yaml'));
@@ -106,7 +118,7 @@ describe('buildXds with a memo', () => {
     const ir0 = loadIR('rich.ir.yaml');
     const first = build(ir0, memo);
     const built0 = memoStats(memo);
-    expect(built0.routesReused).toBe(0);
+    expect(built0.virtualHostsReused).toBe(0);
 
     const routes = ir0.gateways[0].listeners[0].filterChains[0];
     if (routes.type !== 'http') throw new Error('fixture changed');
@@ -127,8 +139,10 @@ describe('buildXds with a memo', () => {
     };
     const second = build(ir1, memo);
     const built1 = memoStats(memo);
-    // Only the edited and the added IRRoute, and the changed IRCluster, are built again.
-    expect(built1.routesBuilt - built0.routesBuilt).toBe(2);
+    // Only the virtual host holding the edited, removed and added routes (with its routes), and the
+    // changed IRCluster, are built again.
+    expect(built1.virtualHostsBuilt - built0.virtualHostsBuilt).toBe(1);
+    expect(built1.routesBuilt - built0.routesBuilt).toBe(hostOf(ir1, WWW).routes.length);
     expect(built1.clustersBuilt - built0.clustersBuilt).toBe(1);
     expect(built1.clustersReused - built0.clustersReused).toBe(built0.clustersBuilt - 1);
 
@@ -152,11 +166,12 @@ describe('buildXds with a memo', () => {
     expect(routeResource(second, 'default/edge', 'default/edge/80')).not.toBe(routeResource(first, 'default/edge', 'default/edge/80'));
     expect(routeResource(second, 'default/edge', 'default/edge/grpc')).toBe(routeResource(first, 'default/edge', 'default/edge/grpc'));
 
-    // Unchanged routes are the same JSON objects; the edited one is new.
+    // Routes are remembered with their virtual host: those of the edited host are all new
+    // (here every route of this configuration; the proxyless configuration above kept its own).
     const before = routesOf(routeResource(first, 'default/edge', 'default/edge/80'));
     const after = routesOf(routeResource(second, 'default/edge', 'default/edge/80'));
     const same = after.filter((route) => before.includes(route)).map((route) => route.name);
-    expect(same.length).toBe(after.length - 2);
+    expect(same.length).toBe(after.length - hostOf(ir1, WWW).routes.length);
     expect(same).not.toContain(edited.name);
 
     // Back to the first IR: its objects are still known, and nothing is built.

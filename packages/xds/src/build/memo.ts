@@ -1,11 +1,12 @@
 // What one buildXds call leaves for the next, so that a build after a small IR change does
 // work in proportion to the change. The translator hands over the same IR objects for what did
 // not change; entries are keyed by those objects (weakly, so dropped IR goes with its entries):
-// the Envoy JSON built from an IRRoute, an IRVirtualHost or an IRCluster, the names building it
-// added to the BuildContext, the virtual host list of each route configuration, and the bytes of
-// VirtualHost messages that passed encoding and PGV (only virtual hosts: keeping each Route's
-// bytes as well would hold a second copy of every RouteConfiguration for little gain, since a
-// changed virtual host has few routes to encode again). A resource whose JSON comes out
+// the Envoy JSON built from an IRVirtualHost (with its routes) or an IRCluster, the names building
+// it added to the BuildContext, the virtual host list of each route configuration, and the bytes
+// of VirtualHost messages that passed encoding and PGV. Routes are kept only inside their virtual
+// host: an entry (and bytes) per route would cost tens of thousands of entries and a second copy
+// of every RouteConfiguration, to spare building again the few routes of a changed virtual host.
+// A resource whose JSON comes out
 // the same as in the last build is served as the same object, with the bytes checked then.
 // Built JSON and IR objects are never mutated once handed over, which is what makes reusing
 // them by identity sound.
@@ -48,8 +49,8 @@ interface VirtualHostEntry extends Entry<EnvoyMessage> {
 
 /** Counters a test can read to see that work was reused (not part of the package API). */
 export interface MemoStats {
+  /** Routes built with the virtual hosts that were built (routes are not remembered on their own). */
   routesBuilt: number;
-  routesReused: number;
   virtualHostsBuilt: number;
   virtualHostsReused: number;
   clustersBuilt: number;
@@ -68,7 +69,6 @@ function knownMessages(): KnownMessages {
 export class BuildMemo implements XdsBuildMemo {
   readonly kind = 'xds-build-memo';
   private features: readonly XdsFeature[] | undefined;
-  private routes = new WeakMap<IRRoute, Slots<EnvoyMessage>>();
   private virtualHosts = new WeakMap<IRVirtualHost, Slots<EnvoyMessage, VirtualHostEntry>>();
   /** Cluster names by number and the stamps unionOf marks them with. */
   private clusterIds = new Map<string, number>();
@@ -100,7 +100,6 @@ export class BuildMemo implements XdsBuildMemo {
   begin(features: readonly XdsFeature[], clusters: readonly IRCluster[]): void {
     if (this.features !== features) {
       this.features = features;
-      this.routes = new WeakMap();
       this.virtualHosts = new WeakMap();
       this.clusters = new WeakMap();
       this.latestVirtualHostLists = new Map();
@@ -149,16 +148,6 @@ export class BuildMemo implements XdsBuildMemo {
       }
     }
     return true;
-  }
-
-  route(ir: IRRoute, proxyless: boolean): Entry<EnvoyMessage> | undefined {
-    const slots = this.routes.get(ir);
-    const entry = proxyless ? slots?.proxyless : slots?.envoy;
-    return this.current(entry, () => [[ir]]);
-  }
-
-  setRoute(ir: IRRoute, proxyless: boolean, value: EnvoyMessage, effects: SideEffects): void {
-    setSlot(this.routes, ir, proxyless, { value, ...effects, validAt: this.build });
   }
 
   virtualHost(ir: IRVirtualHost, proxyless: boolean): VirtualHostEntry | undefined {
@@ -300,7 +289,7 @@ interface ClusterEntry extends SideEffects {
 }
 
 function emptyStats(): MemoStats {
-  return { routesBuilt: 0, routesReused: 0, virtualHostsBuilt: 0, virtualHostsReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
+  return { routesBuilt: 0, virtualHostsBuilt: 0, virtualHostsReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
 }
 
 export function createXdsBuildMemo(): XdsBuildMemo {

@@ -7,7 +7,7 @@ import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateEncodedMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
-import { ROUTE_TYPE, recordOnly, recordSideEffects, replaySideEffects } from './memo.js';
+import { ROUTE_TYPE, recordOnly, replaySideEffects } from './memo.js';
 import type { BuildMemo } from './memo.js';
 import { headerMatcher, matchesAnything, stringMatcher } from './util.js';
 
@@ -100,19 +100,12 @@ function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildConte
   return action;
 }
 
-/** buildRoute through the memo: an unchanged IRRoute gets the very JSON object built before. */
-export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[], memo?: BuildMemo): EnvoyMessage {
-  if (!memo) return buildRouteFresh(ir, ctx, features);
-  const hit = memo.route(ir, ctx.proxyless);
-  if (hit) {
-    memo.stats.routesReused += 1;
-    replaySideEffects(ctx, hit);
-    return hit.value;
-  }
-  memo.stats.routesBuilt += 1;
-  const { value, effects } = recordSideEffects(ctx, (recording) => buildRouteFresh(ir, recording, features));
-  if (effects) memo.setRoute(ir, ctx.proxyless, value, effects);
-  return value;
+/**
+ * One Route from its IRRoute. Routes are remembered only through their virtual host (see
+ * build/memo.ts): a virtual host that changed has few routes to build again.
+ */
+export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
+  return buildRouteFresh(ir, ctx, features);
 }
 
 function buildRouteFresh(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
@@ -179,7 +172,8 @@ export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features:
 }
 
 function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
-  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features, memo));
+  if (memo) memo.stats.routesBuilt += ir.routes.length;
+  const routes = ir.routes.map((irRoute) => buildRouteFresh(irRoute, ctx, features));
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
   return virtualHost;
