@@ -1,7 +1,7 @@
 // Arbitrary IR within the IR contract, including hostile strings: one route
 // configuration with up to six routes, served to Envoy and (sometimes) to proxyless gRPC.
 import fc from 'fast-check';
-import type { IR, IRBackend, IRHeaderMutation, IRRoute, IRRouteAction, IRStringMatch } from '@portico/ir';
+import type { IR, IRBackend, IRCluster, IRHeaderMutation, IRRoute, IRRouteAction, IRRouteConfig, IRStringMatch } from '@portico/ir';
 
 export const CLUSTERS = ['default/a/80', 'default/b/8080', 'other/c/443'];
 const headerName = fc.oneof(fc.constantFrom('x-a', 'x-b', 'authorization', 'x-Mixed'), fc.string({ maxLength: 6 }));
@@ -116,40 +116,51 @@ const route = (index: number): fc.Arbitrary<IRRoute> =>
     { requiredKeys: ['name', 'match', 'action', 'source'] },
   );
 
+/**
+ * The IR of one Gateway `default/gw` with one HTTP listener on port 80 serving `routeConfig`; with
+ * `proxyless` given, its api_listeners too (one for `routeConfig` when true).
+ */
+export function oneGatewayIR(routeConfig: IRRouteConfig, clusters: IRCluster[], proxyless?: boolean): IR {
+  return {
+    clusters,
+    secrets: [],
+    gateways: [
+      {
+        name: 'default/gw',
+        namespace: 'default',
+        proxyGroup: 'default/gw',
+        listeners: [
+          {
+            name: 'default/gw/80',
+            address: '0.0.0.0',
+            port: 80,
+            filterChains: [{ type: 'http' as const, name: 'default/gw/80/http', match: {}, routeConfig }],
+          },
+        ],
+        ...(proxyless === undefined ? {} : { apiListeners: proxyless ? [{ name: 'example.com:80', routeConfig }] : [] }),
+      },
+    ],
+  };
+}
+
 export const arbitraryIR: fc.Arbitrary<IR> = fc
   .tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.boolean(), fc.boolean())
   .chain(([seeds, misdirected, proxyless]) =>
-    fc.tuple(...seeds.map((_, i) => route(i))).map((routes) => {
-      const routeConfig = {
-        name: 'default/gw/80',
-        detectMisdirected: misdirected,
-        virtualHosts: [{ name: 'default/gw/80/example.com', domains: ['example.com'], routes }],
-      };
-      return {
-        clusters: CLUSTERS.map((name) => ({
+    fc.tuple(...seeds.map((_, i) => route(i))).map((routes) =>
+      oneGatewayIR(
+        {
+          name: 'default/gw/80',
+          detectMisdirected: misdirected,
+          virtualHosts: [{ name: 'default/gw/80/example.com', domains: ['example.com'], routes }],
+        },
+        CLUSTERS.map((name) => ({
           name,
           discovery: 'eds' as const,
           protocol: 'http1' as const,
           endpoints: [{ address: '10.0.0.1', port: 80, ready: true }],
           source: { kind: 'Service', namespace: 'default', name: name.split('/')[1] },
         })),
-        secrets: [],
-        gateways: [
-          {
-            name: 'default/gw',
-            namespace: 'default',
-            proxyGroup: 'default/gw',
-            listeners: [
-              {
-                name: 'default/gw/80',
-                address: '0.0.0.0',
-                port: 80,
-                filterChains: [{ type: 'http' as const, name: 'default/gw/80/http', match: {}, routeConfig }],
-              },
-            ],
-            apiListeners: proxyless ? [{ name: 'example.com:80', routeConfig }] : [],
-          },
-        ],
-      };
-    }),
+        proxyless,
+      ),
+    ),
   );

@@ -11,7 +11,7 @@ import type { IR, IRCluster, IRListener, IRRoute, IRRouteConfig, IRVirtualHost }
 import { memoStats } from '../src/build/memo.js';
 import { FEATURES, buildXds, createXdsBuildMemo, decodeResource, encodeResource, encodedBytesOf } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, XdsBuildMemo, XdsBuildResult } from '../src/index.js';
-import { arbitraryIR } from './arbitrary.js';
+import { arbitraryIR, oneGatewayIR } from './arbitrary.js';
 import { loadIR } from './helpers.js';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -245,25 +245,8 @@ describe('buildXds with a memo', () => {
     });
     const host = (name: string, routes: IRRoute[]): IRVirtualHost => ({ name: `default/gw/80/${name}`, domains: [`${name}.example.com`], routes });
     const hosts = [host('one', [route('z', ['default/zz/80'])]), host('two', [route('m', ['default/mm/80', 'default/aa/80'])]), host('three', [route('a', ['default/aa/80'])])];
-    const irOf = (virtualHosts: IRVirtualHost[]): IR => ({
-      clusters: [broken('default/aa/80'), broken('default/mm/80'), broken('default/zz/80')],
-      secrets: [],
-      gateways: [
-        {
-          name: 'default/gw',
-          namespace: 'default',
-          proxyGroup: 'default/gw',
-          listeners: [
-            {
-              name: 'default/gw/80',
-              address: '0.0.0.0',
-              port: 80,
-              filterChains: [{ type: 'http', name: 'default/gw/80/http', match: {}, routeConfig: { name: 'default/gw/80', virtualHosts } }],
-            },
-          ],
-        },
-      ],
-    });
+    const irOf = (virtualHosts: IRVirtualHost[]): IR =>
+      oneGatewayIR({ name: 'default/gw/80', virtualHosts }, [broken('default/aa/80'), broken('default/mm/80'), broken('default/zz/80')]);
     const memo = createXdsBuildMemo();
     const first = build(irOf(hosts), memo);
     expect(first.rejected.map((r) => r.name)).toEqual(['default/zz/80', 'default/mm/80', 'default/aa/80']);
