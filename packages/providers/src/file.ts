@@ -313,16 +313,17 @@ export class FileProvider implements Provider {
     }
     // Emit only real changes: watchers fire for touches, metadata changes and
     // our own reads, and every snapshot costs a full translation.
-    const fingerprint = JSON.stringify({ objects, problems });
+    const texts = objects.map((object) => JSON.stringify(object));
+    const fingerprint = `${JSON.stringify(problems)}\n${texts.join('\n')}`;
     if (fingerprint === this.lastEmitted) return;
     this.lastEmitted = fingerprint;
     // The translator reuses its work for objects it has seen before (by identity), so an
     // unchanged object in an edited file is handed over as the object it was last time.
     const emitted = new Map<string, LoadedObject>();
-    const stable = objects.map((object) => {
-      const json = JSON.stringify(object);
-      const same = emitted.get(json) ?? this.emittedObjects.get(json) ?? object;
-      emitted.set(json, same);
+    const stable = objects.map((object, index) => {
+      const text = texts[index];
+      const same = emitted.get(text) ?? this.emittedObjects.get(text) ?? object;
+      emitted.set(text, same);
       return same;
     });
     this.emittedObjects = emitted;
