@@ -11,15 +11,10 @@ function isProblem(condition: Condition): boolean {
 }
 
 /**
- * One diagnostic per distinct problem condition, so tools (translate, explain) can list
- * what is wrong without walking status trees. Programmed=False is left out where another
- * condition of the same object already explains it.
+ * One diagnostic per distinct problem condition of one object's status, so tools (translate,
+ * explain) can list what is wrong without walking status trees. Programmed=False is left out
+ * where another condition of the same object already explains it.
  */
-export function diagnosticsFromStatuses(statuses: readonly ObjectStatus[]): TranslateDiagnostic[] {
-  return statuses.flatMap(diagnosticsFromStatus);
-}
-
-/** The diagnostics of one object's status (see diagnosticsFromStatuses). */
 export function diagnosticsFromStatus(status: ObjectStatus): TranslateDiagnostic[] {
   const diagnostics: TranslateDiagnostic[] = [];
   const object = status.namespace ? `${status.kind} ${status.namespace}/${status.name}` : `${status.kind} ${status.name}`;
