@@ -101,10 +101,10 @@ export class ClusterRegistry {
   ) {
     if (!remembered || !preload) return;
     for (const entry of [...remembered.values()]) {
-      const service = entry.service as Service;
+      const { service } = entry;
       // A changed Service's clusters come back when the routes that use it are translated again.
       if (resources.get('Service', service.metadata.namespace, service.metadata.name) !== service) continue;
-      this.ensure(service, entry.servicePort as ServicePort, entry.protocol);
+      this.ensure(service, entry.servicePort, entry.protocol);
     }
   }
 
@@ -160,7 +160,8 @@ export class ClusterRegistry {
   writable(name: string): IRCluster | undefined {
     const cluster = this.clusters.get(name);
     if (!cluster || this.copied.has(name)) return cluster;
-    const copy: IRCluster = { ...cluster, source: { ...cluster.source } };
+    // Policies set top-level fields only (endpoints, discovery, tls), so a shallow copy is enough.
+    const copy: IRCluster = { ...cluster };
     this.clusters.set(name, copy);
     this.copied.add(name);
     return copy;

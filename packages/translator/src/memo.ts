@@ -1,4 +1,4 @@
-import { KNOWN_KINDS, type KindName, type ResourceSet, type Service } from '@portico/api';
+import { KNOWN_KINDS, type KindName, type ResourceSet, type Service, type ServicePort } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
@@ -24,8 +24,8 @@ export interface RememberedGateways {
 
 /** One IRCluster and the input objects it was built from. */
 export interface RememberedCluster {
-  service: object;
-  servicePort: object;
+  service: Service;
+  servicePort: ServicePort;
   protocol: ClusterProtocol;
   slices: readonly object[];
   cluster: IRCluster;
