@@ -142,7 +142,8 @@ export class TranslationMemo {
   /** A remembered route that looked up a Service which has changed since. */
   isStale(route: object): boolean {
     const lookups = this.routeLookups.get(route);
-    if (!lookups) return false;
+    // Made in the latest translation that changed a Service (or later): nothing it saw changed since.
+    if (!lookups || lookups.epoch >= this.serviceEpoch) return false;
     for (const key of lookups.keys) if ((this.serviceChangedAt.get(key) ?? 0) > lookups.epoch) return true;
     return false;
   }

@@ -214,7 +214,23 @@ describe('TranslationMemo', () => {
     }
   });
 
-  it('rebuilds only the cluster whose EndpointSlice changed', () => {
+  it('translates a route again when it comes back after a Service it uses changed while it was away', () => {
+    const objects = objectsOf('httproute-basic');
+    const route = objects.find((o) => o.kind === 'HTTPRoute');
+    expect(route).toBeDefined();
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    checkStep(objects, memo, options, false);
+    const withoutRoute = objects.filter((o) => o !== route);
+    checkStep(withoutRoute, memo, options, false);
+    const portless = withoutRoute.map((o) => (o.kind === 'Service' ? { ...o, spec: { ports: [] } } : o));
+    checkStep(portless, memo, options, false);
+    // The same route object again: its remembered translation resolved a port that is gone.
+    const back = checkStep([...portless, route as AnyObject], memo, options, false);
+    expect(JSON.stringify(back.statuses.find((s) => s.kind === 'HTTPRoute'))).toContain('BackendNotFound');
+  });
+
+    it('rebuilds only the cluster whose EndpointSlice changed', () => {
     const objects = objectsOf('httproute-basic');
     const slice = objects.find((o) => o.kind === 'EndpointSlice');
     expect(slice).toBeDefined();

@@ -401,7 +401,9 @@ function rememberingTranslator(ctx: RouteContext): (route: object, translate: ()
   if (!memo) return (_route, translate) => translate();
   return (route, translate) => {
     const remembered = memo.routes.get(route);
-    if (remembered && !(memo.servicesChanged && memo.isStale(route))) {
+    // Checked even when no Service changed in this translation: a route object may come back
+    // after being absent while a Service it uses changed.
+    if (remembered && !memo.isStale(route)) {
       for (const listener of remembered.counted) listener.attachedRoutes += 1;
       return remembered;
     }
