@@ -167,7 +167,11 @@ export class ClusterRegistry {
     return copy;
   }
 
-  /** Forgets remembered clusters this translation did not use (Services or ports that went away). */
+  /**
+   * Forgets remembered clusters this translation did not use (Services or ports that went away).
+   * Not those merely unreferenced now: a remembered route that is absent and later handed over
+   * again is reused without asking for its clusters, so they must still be here.
+   */
   forgetUnused(): void {
     if (!this.remembered) return;
     for (const name of [...this.remembered.keys()]) if (!this.clusters.has(name)) this.remembered.delete(name);

@@ -230,10 +230,26 @@ function computedOnce<K extends object, V>(table: WeakMap<K, V>, key: K, compute
   return value;
 }
 
-/** Same length and the same objects at every index. */
-export function sameObjects(a: readonly object[], b: readonly object[]): boolean {
+/** Same length and the same values at every index (objects by identity). */
+export function sameObjects(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Where two lists differ: `before[start..endBefore)` was replaced by `after[start..endAfter)`,
+ * and everything outside those ranges is the same values in the same order.
+ */
+export function differingRun(before: readonly unknown[], after: readonly unknown[]): { start: number; endBefore: number; endAfter: number } {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  return { start, endBefore, endAfter };
 }
 

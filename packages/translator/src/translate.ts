@@ -133,8 +133,9 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
   }
 
-  const { gateways, meshParents } = memo?.stable && memo.gateways ? reuseGateways(memo.gateways, secrets) : buildGateways();
-  if (memo) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
+  const remembered = memo?.stable ? memo.gateways : undefined;
+  const { gateways, meshParents } = remembered ? reuseGateways(remembered, secrets) : buildGateways();
+  if (memo && !remembered) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
 
   function buildGateways(): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
     const built = new Map<string, GatewayModel>();

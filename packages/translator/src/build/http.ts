@@ -1,6 +1,6 @@
 import type { IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
 import { listenerId, listenerKey, type ListenerModel } from '../gateway/model.js';
-import { sameObjects, type RememberedChain, type TranslationMemo } from '../memo.js';
+import { differingRun, sameObjects, type RememberedChain, type TranslationMemo } from '../memo.js';
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
@@ -50,12 +50,6 @@ function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<r
   for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
   const ordered: IRRoute[] = [...entries.values()].sort(comparePrecedence).map((e) => e.route);
   return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Every virtual host of a chain; those built from the same entry lists as in `previous` are reused. */
@@ -160,14 +154,7 @@ function patchChain(
     if (replaced) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
   }
   // The run that differs, between a common beginning and a common end.
-  let start = 0;
-  while (start < before.length && start < routes.length && before[start] === routes[start]) start++;
-  let endBefore = before.length;
-  let endAfter = routes.length;
-  while (endBefore > start && endAfter > start && before[endBefore - 1] === routes[endAfter - 1]) {
-    endBefore--;
-    endAfter--;
-  }
+  const { start, endBefore, endAfter } = differingRun(before, routes);
   const removed = before.slice(start, endBefore);
   const added = routes.slice(start, endAfter);
   if (removed.length + added.length > PATCH_LIMIT) return undefined;
@@ -285,7 +272,7 @@ function replacedInPlace(
     const before = previous.attachments[i];
     const after = routes[i];
     if (before === after) continue;
-    if (before.listener !== after.listener || !sameStrings(before.hostnames, after.hostnames)) return undefined;
+    if (before.listener !== after.listener || !sameObjects(before.hostnames, after.hostnames)) return undefined;
     if (!members.includes(after.listener)) continue;
     for (const hostname of servedHostnames(after, members, peers)) if (!previous.byHost.has(hostname)) return undefined;
     changed.push(i);

@@ -2,7 +2,7 @@ import type { GRPCRoute, HTTPRoute, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
-import type { RememberedHttpRoutes } from '../memo.js';
+import { differingRun, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { meshBackendGrants } from '../mesh/mesh.js';
@@ -521,14 +521,7 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
       return collect(routes, results);
     }
     // Routes added or removed: keep the results of the unchanged beginning and end.
-    let start = 0;
-    while (start < routes.length && start < previous.routes.length && routes[start] === previous.routes[start]) start++;
-    let endBefore = previous.routes.length;
-    let endAfter = routes.length;
-    while (endBefore > start && endAfter > start && routes[endAfter - 1] === previous.routes[endBefore - 1]) {
-      endBefore--;
-      endAfter--;
-    }
+    const { start, endBefore, endAfter } = differingRun(previous.routes, routes);
     for (let i = start; i < endBefore; i++) for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
     const results = previous.results.slice(0, start);
     for (let i = start; i < endAfter; i++) results.push(translateAt(i));
@@ -552,7 +545,7 @@ export const httpRouteTranslator: RouteKindTranslator = {
     if (ctx.memo) ctx.memo.httpRoutes = phase;
     const { statuses, groups } = phase;
     return {
-      statuses: statuses.slice(),
+      statuses,
       chainsFor: (gatewayKey, port, listeners) => buildHttpChains(gatewayKey, port, listeners, groups.get(`${gatewayKey}|${port}`) ?? [], ctx.memo),
     };
   },

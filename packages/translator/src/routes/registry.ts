@@ -26,7 +26,7 @@ export interface RouteContext {
 
 export interface RouteKindResult {
   /** Status of every route of this kind that has a parent owned by this controller. */
-  statuses: ObjectStatus[];
+  statuses: readonly ObjectStatus[];
   /**
    * Filter chains this kind contributes to one port of a Gateway, given that port's
    * programmed listeners. Called once per (Gateway, port).
