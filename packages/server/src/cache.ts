@@ -100,18 +100,6 @@ export function contentVersion(bytes: Uint8Array): string {
   return h64Raw(bytes).toString(16).padStart(16, '0');
 }
 
-// buildXds hands over the same bytes object for a resource it reused, so each is hashed once.
-const prebuiltVersions = new WeakMap<Uint8Array, string>();
-
-function prebuiltVersionOf(bytes: Uint8Array): string {
-  let version = prebuiltVersions.get(bytes);
-  if (version === undefined) {
-    version = contentVersion(bytes);
-    prebuiltVersions.set(bytes, version);
-  }
-  return version;
-}
-
 /**
  * Holds what every proxy group should be served. `setSnapshot` replaces the whole
  * desired state; resources whose content did not change keep their bytes and
@@ -192,12 +180,12 @@ export class SnapshotCache {
           const prebuilt = this.encodeOption ? undefined : encodedBytesOf(resource);
           // buildXds hands over the same resource object when it did not change: its entry stands.
           const known = prebuilt ? this.byResource.get(resource) : undefined;
-          if (known && known.cached.type === type) {
+          if (known) {
             nextPool.set(known.key, known.cached);
             view[type].set(resource.name, known.cached);
             continue;
           }
-          const prebuiltVersion = prebuilt ? prebuiltVersionOf(prebuilt) : undefined;
+          const prebuiltVersion = prebuilt ? contentVersion(prebuilt) : undefined;
           const key = prebuiltVersion
             ? `${type}\0${resource.name}\0#${prebuiltVersion}`
             : `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { encodeResource, encodedBytesOf } from '@portico/xds';
+import { ResourceSet, loadManifests, type HTTPRoute } from '@portico/api';
+import { TranslationMemo, translate } from '@portico/translator';
+import { FEATURES, buildXds, createXdsBuildMemo, encodeResource, encodedBytesOf } from '@portico/xds';
+import { readFileSync } from 'node:fs';
 import type { EnvoyResource } from '@portico/xds';
 import { SnapshotCache } from '../src/index.js';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
@@ -127,6 +130,44 @@ describe('SnapshotCache', () => {
       // The very same memory (not a second encoding), holding what encoding the resource writes.
       expect(served?.any.value.buffer).toBe(prebuilt?.buffer);
       expect(Buffer.from(served?.any.value ?? []).equals(Buffer.from(encodeResource(resource)))).toBe(true);
+    }
+  });
+
+  it('after an edit built with the control plane\'s memos, announces only what changed and serves what a fresh cache serves', () => {
+    const text = readFileSync(new URL('./fixtures/echo-routes.yaml', import.meta.url), 'utf8')
+      .replaceAll('${PORT_A}', '50051')
+      .replaceAll('${PORT_B}', '50052');
+    const loaded = loadManifests(text, 'echo-routes.yaml');
+    expect(loaded.problems).toEqual([]);
+    const options = { controllerName: 'portico.dev/gateway-controller', memo: new TranslationMemo() };
+    const xdsMemo = createXdsBuildMemo();
+    const cache = new SnapshotCache();
+    const serve = (objects: typeof loaded.objects) => buildXds(translate(ResourceSet.from(objects), options).ir, FEATURES, xdsMemo);
+    const first = serve(loaded.objects);
+    cache.setSnapshot(first);
+
+    // One route edited; every other object is handed over as the same object, as the providers do.
+    const edited = loaded.objects.map((object) =>
+      object.kind === 'HTTPRoute' && object.metadata.name === 'split' ? { ...(object as HTTPRoute), spec: { ...(object as HTTPRoute).spec, hostnames: ['split2.test'] } } : object,
+    );
+    const second = serve(edited);
+    const change = cache.setSnapshot(second);
+    const changed = [...change.groups.values()].flatMap((perType) => Object.values(perType).flatMap((c) => [...c.changed, ...c.removed]));
+    expect(changed).toEqual(['e2e/mesh/50051/http']);
+    // The unchanged clusters were served from the entries kept for their resource objects.
+    expect(second.groups['e2e/mesh'].clusters[0]).toBe(first.groups['e2e/mesh'].clusters[0]);
+
+    const fresh = new SnapshotCache();
+    fresh.setSnapshot(buildXds(translate(ResourceSet.from(edited), { controllerName: options.controllerName }).ir));
+    for (const group of fresh.groups()) {
+      for (const [type, view] of Object.entries(fresh.group(group))) {
+        const served = cache.group(group)[type as keyof ReturnType<typeof fresh.group>];
+        expect([...served.keys()]).toEqual([...view.keys()]);
+        for (const [name, resource] of view) {
+          expect(served.get(name)?.version).toBe(resource.version);
+          expect(Buffer.from(served.get(name)?.any.value ?? []).equals(Buffer.from(resource.any.value))).toBe(true);
+        }
+      }
     }
   });
 });
