@@ -118,8 +118,8 @@ export class ControlPlane implements AdminState {
   // Carried from build to build so that an edit costs what it changed, not the whole configuration.
   private readonly translationMemo = new TranslationMemo();
   private readonly xdsMemo = createXdsBuildMemo();
-  /** Diagnostics of the last build, already logged. */
-  private loggedDiagnostics = new Set<string>();
+  /** Diagnostics and rejected resources of the last build, already logged. */
+  private loggedProblems = new Set<string>();
   /** Statuses of the last build as translated → as carried (see carryTransitionTimes). */
   private carried: ReadonlyMap<ObjectStatus, ObjectStatus> = new Map();
 
@@ -184,22 +184,25 @@ export class ControlPlane implements AdminState {
       });
       // Each problem is logged when it appears, not again on every build while it lasts.
       const logged = new Set<string>();
-      for (const diagnostic of result.diagnostics) {
-        const key = `${diagnostic.severity}\u0000${diagnostic.object}\u0000${diagnostic.field ?? ''}\u0000${diagnostic.message}`;
+      const firstTime = (key: string): boolean => {
         logged.add(key);
-        if (this.loggedDiagnostics.has(key)) continue;
+        return !this.loggedProblems.has(key);
+      };
+      for (const diagnostic of result.diagnostics) {
+        if (!firstTime(`${diagnostic.severity}\u0000${diagnostic.object}\u0000${diagnostic.field ?? ''}\u0000${diagnostic.message}`)) continue;
         logger[diagnostic.severity === 'error' ? 'error' : 'warn'](
           { object: diagnostic.object, field: diagnostic.field },
           diagnostic.message,
         );
       }
-      this.loggedDiagnostics = logged;
       for (const rejected of xds.rejected) {
+        if (!firstTime(`rejected\u0000${rejected.proxyGroup}\u0000${rejected.type}\u0000${rejected.name}\u0000${rejected.field}\u0000${rejected.message}`)) continue;
         logger.error(
           { type: rejected.type, name: rejected.name, gateway: rejected.proxyGroup, field: rejected.field },
           `Envoy resource rejected and not served: ${rejected.message}`,
         );
       }
+      this.loggedProblems = logged;
       logger.info(
         {
           version: this.version,
