@@ -211,11 +211,11 @@ export class StatusWriter {
   private readonly written = new Map<string, Written>();
   readonly stats: StatusWriteStats = { writes: 0, conflicts: 0, skipped: 0, failures: 0, reused: 0 };
   /**
-   * Per object, the computed status found already stored in `stored`. The control plane hands
+   * Computed status → the stored object it was found already written in. The control plane hands
    * over the same status object while nothing about it changed, so a large configuration is
    * not merged and compared object by object on every build.
    */
-  private readonly settled = new Map<string, { computed: ObjectStatus; stored: KubeObject }>();
+  private readonly settled = new WeakMap<ObjectStatus, KubeObject>();
 
   constructor(private readonly options: StatusWriterOptions) {}
 
@@ -293,13 +293,11 @@ export class StatusWriter {
     const key = statusKey(computed.kind, computed.namespace, computed.name);
     const path = `${objectPath(served, computed.namespace, computed.name)}/status`;
     let current = this.known(key, this.options.lookup(computed.kind, computed.namespace, computed.name));
-    const settled = this.settled.get(key);
-    if (current && settled?.computed === computed && settled.stored === current) {
+    if (current && this.settled.get(computed) === current) {
       this.stats.skipped++;
       this.stats.reused++;
       return;
     }
-    this.settled.delete(key);
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (!current) return; // deleted since translation: nothing to report on
@@ -307,7 +305,7 @@ export class StatusWriter {
       const desired = mergeStatus(computed.kind, current.status, computed.status, this.options.controllerName, generation);
       if (canonicalJson(desired) === canonicalJson(current.status ?? {})) {
         this.stats.skipped++;
-        this.settled.set(key, { computed, stored: current });
+        this.settled.set(computed, current);
         return;
       }
       const body = { ...current, apiVersion: apiVersionOf(served), kind: served.serverKind, status: desired };

@@ -317,7 +317,7 @@ describe('KubernetesProvider: status', () => {
 
   it('does not compare a status again when the same status object meets the same stored object', async () => {
     api.apply(httpRoute('r1'));
-    const { p } = await started();
+    const { p, log } = await started();
     const status = routeStatus('r1', '2026-01-01T00:00:00Z');
     await p.writeStatus([status]);
     expect(statusPuts()).toBe(1);
@@ -333,6 +333,17 @@ describe('KubernetesProvider: status', () => {
     await p.writeStatus([routeStatus('r1', '2026-01-01T00:00:00Z')]);
     expect(p.statusStats.reused).toBe(reusedBefore + 1);
     expect(statusPuts()).toBe(1);
+    // Someone else changes the stored object (a label): the same status object is compared
+    // against the new one instead of being taken as settled (and, still equal, not written).
+    const relabelled = httpRoute('r1');
+    (relabelled.metadata as { labels?: Record<string, string> }).labels = { touched: 'yes' };
+    api.apply(relabelled);
+    await waitFor(() => log.latest?.resources.get('HTTPRoute', 'default', 'r1')?.metadata.labels?.touched === 'yes', 'relabelled object in the cache');
+    const skippedBefore = p.statusStats.skipped;
+    await p.writeStatus([status]);
+    expect(p.statusStats.skipped).toBe(skippedBefore + 1);
+    expect(statusPuts()).toBe(1);
+    expect(p.statusStats.reused).toBe(reusedBefore + 1);
   });
 
   it("keeps other controllers' parent entries and replaces only ours", async () => {
