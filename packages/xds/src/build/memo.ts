@@ -59,7 +59,6 @@ export interface MemoStats {
   resourcesReused: number;
 }
 
-export const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
 
 function knownMessages(): KnownMessages {

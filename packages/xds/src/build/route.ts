@@ -7,7 +7,9 @@ import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateEncodedMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
-import { ROUTE_TYPE, recordOnly, replaySideEffects } from './memo.js';
+import { recordOnly, replaySideEffects } from './memo.js';
+
+const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 import type { BuildMemo } from './memo.js';
 import { headerMatcher, matchesAnything, stringMatcher } from './util.js';
 
@@ -105,10 +107,6 @@ function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildConte
  * build/memo.ts): a virtual host that changed has few routes to build again.
  */
 export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
-  return buildRouteFresh(ir, ctx, features);
-}
-
-function buildRouteFresh(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
   const route: EnvoyMessage = { name: ir.name, match: routeMatch(ir.match), metadata: routeMetadata(ir) };
   if (ir.action.kind === 'forward') {
     const live = ir.action.backends.filter((b) => b.weight > 0);
@@ -173,7 +171,7 @@ export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features:
 
 function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
   if (memo) memo.stats.routesBuilt += ir.routes.length;
-  const routes = ir.routes.map((irRoute) => buildRouteFresh(irRoute, ctx, features));
+  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features));
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
   return virtualHost;
@@ -244,7 +242,8 @@ export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: Ro
         const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known);
         if (guarded) kept.push(guarded);
       });
-      return { ...vh, routes: kept };
+      // A host none of whose routes was refused stays the same object, so its known bytes are spliced.
+      return kept.length === routes.length && kept.every((route, index) => route === routes[index]) ? vh : { ...vh, routes: kept };
     }),
   };
 }
