@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildXds, validateMessageJson, validateResource } from '../src/index.js';
 import { validateEncodedMessageJson, validateMessageJsonKnown } from '../src/validate.js';
-import { encodeResource } from '../src/codec.js';
+import { encodeResource, typeNameOf } from '../src/codec.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { loadIR } from './helpers.js';
 
@@ -215,18 +215,9 @@ describe('validateResource (protoc-gen-validate rules from the Envoy protos)', (
       encodeResource(resource);
       const full = validateResource(resource);
       if (full.length > 0) failing += 1;
-      expect(validateEncodedMessageJson(typeName(resource), resource.message)).toEqual(full);
+      expect(validateEncodedMessageJson(typeNameOf(resource.type), resource.message)).toEqual(full);
     }
     expect(failing).toBe(cases.length - 2);
   });
 });
 
-function typeName(resource: EnvoyResource): string {
-  return {
-    cluster: 'envoy.config.cluster.v3.Cluster',
-    route: 'envoy.config.route.v3.RouteConfiguration',
-    listener: 'envoy.config.listener.v3.Listener',
-    endpoint: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
-    secret: 'envoy.extensions.transport_sockets.tls.v3.Secret',
-  }[resource.type];
-}
