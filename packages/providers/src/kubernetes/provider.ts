@@ -8,7 +8,7 @@ import {
   type ListenerSet,
   type Service,
 } from '@portico/api';
-import type { ObjectStatus } from '@portico/translator';
+import { sanitizeObject, type ObjectStatus } from '@portico/translator';
 import type { Provider, ProviderProblem, ProviderSnapshot } from '../provider.js';
 import {
   CORE_KINDS,
@@ -27,7 +27,6 @@ import {
   gatewayAddressesFromService,
   proxyName,
   type ProvisioningOptions,
-  type ProvisioningParameters,
 } from './provisioning.js';
 import { referencedObjects, refKey, type ObjectRef } from './references.js';
 import { KubeRest, isStatus } from './rest.js';
@@ -497,7 +496,8 @@ export class KubernetesProvider implements Provider {
     if (!provisioner || !this.isLeader || this.stopped) return;
     const gateways = this.ourGateways(resources);
     const listenerSets: ListenerSet[] = resources.list('ListenerSet');
-    const parameters = new Map(gateways.map((gateway) => [gateway, this.parametersFor(resources, gateway)]));
+    const view = parameterView(resources);
+    const parameters = new Map(gateways.map((gateway) => [gateway, effectiveGatewayParameters(view, sanitizeObject(gateway) ?? gateway)]));
     const fingerprint = canonicalJson([
       gateways.map((gateway) => [gateway.metadata.namespace, gateway.metadata.name, gateway.metadata.uid, gateway.spec, parameters.get(gateway)]),
       listenerSets.map((set) => [set.metadata.namespace, set.metadata.name, set.spec]),
@@ -510,14 +510,6 @@ export class KubernetesProvider implements Provider {
         this.provisionedFor = undefined;
         this.logger.error({ err: String(error) }, 'provisioning failed');
       });
-  }
-
-  /**
-   * Class parameters overlaid by the Gateway's own infrastructure parameters (ConfigMap or
-   * GatewayParameters), resolved and validated exactly as the translator does for status.
-   */
-  private parametersFor(resources: ResourceSet, gateway: Gateway): ProvisioningParameters {
-    return effectiveGatewayParameters(resources, gateway);
   }
 
   /** Resolves when queued provisioning and status writes are done (tests, graceful shutdown). */
@@ -537,4 +529,15 @@ function defaultKubeConfig(): KubeConfig {
   const config = new KubeConfig();
   config.loadFromDefault();
   return config;
+}
+
+/**
+ * The objects parameters are read from, as the translator sees them: it accepts or rejects
+ * parameters on sanitized objects (a label value of the wrong type is dropped, not an
+ * error), so provisioning must read the same objects for what is accepted to be exactly
+ * what is provisioned.
+ */
+function parameterView(resources: ResourceSet): ResourceSet {
+  const objects = [...resources.list('GatewayClass'), ...resources.list('ConfigMap'), ...resources.list('GatewayParameters')];
+  return ResourceSet.from(objects.map((object) => sanitizeObject(object)).filter((object) => object !== undefined));
 }

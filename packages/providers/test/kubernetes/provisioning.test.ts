@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesProvider } from '../../src/kubernetes/provider.js';
 import { gatewayAddressesFromService, proxyName, servicePorts } from '../../src/kubernetes/provisioning.js';
 import type { Gateway, Service } from '@portico/api';
+import { translate } from '@portico/translator';
 import { FakeApiServer } from './apiserver-double.js';
 import { CONTROLLER, GW, SnapshotLog, gateway, gatewayClass, sleep, waitFor } from './fixtures.js';
 
@@ -222,6 +223,26 @@ describe('Envoy provisioning', () => {
     const updated = deploymentOf('tuned')!;
     expect(updated.spec.template.spec.containers[0].image).toBe(provisioning.envoyImage);
     expect(updated.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1' }, limits: { cpu: '2' } });
+  });
+
+  it('provisions the GatewayParameters the translator accepted, also when sanitizing dropped a wrongly typed field', async () => {
+    const PORTICO = 'gateway.portico.dev/v1alpha1';
+    api.apply(gatewayClass());
+    // A label value that is not a string is dropped by sanitizing, so the translator accepts these parameters.
+    const parameters = { apiVersion: PORTICO, kind: 'GatewayParameters', metadata: { name: 'odd', namespace: 'default' }, spec: { replicas: 3, labels: { team: 5 } } };
+    api.apply(parameters);
+    const edge = gateway('odd', 'default', { infrastructure: { parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'odd' } } });
+    api.apply(edge);
+    const log = await start();
+    const snapshot = await waitFor(() => log.latest?.resources.get('GatewayParameters', 'default', 'odd') && log.latest, 'snapshot with the parameters');
+    const accepted = translate(snapshot.resources, { controllerName: CONTROLLER })
+      .statuses.find((s) => s.kind === 'Gateway' && s.name === 'odd')
+      ?.status.conditions as Array<{ type: string; status: string }> | undefined;
+    expect(accepted?.find((c) => c.type === 'Accepted')?.status).toBe('True');
+    type Deployment = { metadata: { labels: Record<string, string> }; spec: { replicas: number } };
+    const deployment = await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', proxyName('odd')) as Deployment | undefined, 'deployment');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.metadata.labels.team).toBeUndefined();
   });
 
   it('a Portico label in GatewayParameters cannot take over the Deployment selector', async () => {
