@@ -2,7 +2,7 @@
 // checked against protoc-gen-validate before it is served; what fails is
 // reported in `rejected` and left out, and everything else keeps serving.
 import type { IR, IRCluster, IRGateway, IRRouteConfig } from '@portico/ir';
-import { StrictEncodeError, encodeResource, typeNameOf } from '../codec.js';
+import { encodeResource, typeNameOf } from '../codec.js';
 import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
@@ -17,7 +17,7 @@ import { memoState, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo, XdsBuildMemo } from './memo.js';
 import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
-import { byName } from './util.js';
+import { byName, problemOf } from './util.js';
 
 export function emptyResources(): EnvoyResources {
   return { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [] };
@@ -40,11 +40,6 @@ export function encodedBytesOf(resource: EnvoyResource): Uint8Array | undefined 
 }
 
 type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
-
-function problemOf(error: unknown): { field: string; message: string } {
-  if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
-  return { field: '', message: error instanceof Error ? error.message : String(error) };
-}
 
 /**
  * Strict encoding, then PGV. With `known`, the messages of the types it lists are

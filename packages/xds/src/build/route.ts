@@ -1,7 +1,7 @@
 // RouteConfiguration, VirtualHost and Route builders: match, forward action and
 // Portico metadata. Everything else a route can do lives in a feature file.
 import type { IRBackend, IRRoute, IRRouteConfig, IRRouteMatch, IRVirtualHost } from '@portico/ir';
-import { StrictEncodeError, encodeMessage } from '../codec.js';
+import { encodeMessage } from '../codec.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
@@ -11,7 +11,7 @@ import { recordOnly, replaySideEffects } from './memo.js';
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 import type { BuildMemo } from './memo.js';
-import { headerMatcher, matchesAnything, stringMatcher } from './util.js';
+import { headerMatcher, matchesAnything, problemOf, stringMatcher } from './util.js';
 
 /**
  * Never served: weighted cluster entries carrying the share of invalid backendRefs
@@ -126,8 +126,7 @@ function screenRoute(route: EnvoyMessage): { bytes?: Uint8Array; problem?: Route
   try {
     bytes = encodeMessage(ROUTE_TYPE, route);
   } catch (error) {
-    if (error instanceof StrictEncodeError) return { problem: { field: error.field, message: error.message } };
-    return { problem: { field: '', message: String(error) } };
+    return { problem: problemOf(error) };
   }
   const [first] = validateEncodedMessageJson(ROUTE_TYPE, route);
   return first ? { problem: first } : { bytes };

@@ -1,5 +1,6 @@
 // Small helpers shared by the builders and features.
 import type { IRHeaderMatch, IRSource, IRStringMatch } from '@portico/ir';
+import { StrictEncodeError } from '../codec.js';
 import type { EnvoyMessage } from '../types.js';
 
 export const ADS_CONFIG_SOURCE: EnvoyMessage = { ads: {}, resource_api_version: 'V3' };
@@ -88,4 +89,10 @@ export function porticoMetadata(fields: Record<string, string | number | undefin
 export function sourceFields(source: IRSource | undefined): Record<string, string | undefined> {
   if (!source) return {};
   return { kind: source.kind, namespace: source.namespace, name: source.name };
+}
+
+/** Why encoding refused a message: the field a StrictEncodeError names, else the error's message. */
+export function problemOf(error: unknown): { field: string; message: string } {
+  if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
+  return { field: '', message: error instanceof Error ? error.message : String(error) };
 }
