@@ -393,7 +393,8 @@ export class XdsSession {
       for (const [name, known] of state.known) {
         if (!desired.has(name) && known.resource && state.wants(name)) {
           desired.set(name, known.resource);
-          state.retained.add(name);
+          // Only a Delta stream withdraws retained names later (by name); SotW simply stops listing them.
+          if (this.options.mode === 'delta') state.retained.add(name);
         }
       }
     }
