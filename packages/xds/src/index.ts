@@ -14,7 +14,10 @@ export {
 } from './codec.js';
 export { validateResource, validateMessageJson } from './validate.js';
 export type { ValidationError } from './validate.js';
-export { buildXds, resourceProblem, emptyResources, encodedBytesOf } from './build/index.js';
+export { buildXds, resourceProblem, emptyResources, encodedBytesOf, routePartsOf } from './build/index.js';
+export type { RouteParts } from './build/route_parts.js';
+export { VIRTUAL_HOST_TYPE_URL, vhdsNamespaceOf, vhdsRouteConfigurationOf } from './vhds.js';
+export type { VhdsRouteConfiguration, VhdsVirtualHost } from './vhds.js';
 export { createXdsBuildMemo } from './build/memo.js';
 export type { XdsBuildMemo } from './build/memo.js';
 export { INVALID_BACKEND_CLUSTER, pathSpecifier } from './build/route.js';

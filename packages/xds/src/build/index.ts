@@ -5,10 +5,10 @@ import type { IR, IRCluster, IRGateway, IRRouteConfig } from '@portico/ir';
 import { encodeResource, typeNameOf } from '../codec.js';
 import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
-import type { EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
+import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
 import type { CapturedMessage, KnownMessages } from '../known.js';
 import { validateEncodedMessageJson, validateMessageJsonKnown } from '../validate.js';
-import { encodeMessageSpliced } from '../wire.js';
+import { encodeMessageDirect, encodeMessageSpliced } from '../wire.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
@@ -17,6 +17,8 @@ import { memoState, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo, XdsBuildMemo } from './memo.js';
 import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
+import { assembleRouteConfiguration, partsOf, splitRouteConfiguration } from './route_parts.js';
+import type { RouteParts } from './route_parts.js';
 import { byName, problemOf } from './util.js';
 
 export function emptyResources(): EnvoyResources {
@@ -33,10 +35,75 @@ const LIST_OF: Record<ResourceType, keyof EnvoyResources> = {
 
 // Bytes written while screening, so the snapshot cache serves them without encoding again.
 const encodedBytes = new WeakMap<EnvoyResource, Uint8Array>();
+// RouteConfigurations screened as parts (with a memo): the whole message is written on demand.
+const routeParts = new WeakMap<EnvoyResource, RouteParts>();
 
-/** The wire bytes buildXds encoded for `resource` while checking it (undefined for resources it did not build). */
+/**
+ * The wire bytes of a resource buildXds built and checked (undefined for resources it did not
+ * build). A RouteConfiguration checked as parts is written out here, on the first call.
+ */
 export function encodedBytesOf(resource: EnvoyResource): Uint8Array | undefined {
-  return encodedBytes.get(resource);
+  let bytes = encodedBytes.get(resource);
+  if (bytes) return bytes;
+  const parts = routeParts.get(resource);
+  if (!parts) return undefined;
+  bytes = assembleRouteConfiguration(parts);
+  encodedBytes.set(resource, bytes);
+  return bytes;
+}
+
+/**
+ * A RouteConfiguration buildXds built and checked, as its header and virtual host bytes (see
+ * route_parts.ts); undefined for other resources. Does not write the whole message.
+ */
+export function routePartsOf(resource: EnvoyResource): RouteParts | undefined {
+  if (resource.type !== 'route') return undefined;
+  let parts = routeParts.get(resource);
+  if (parts) return parts;
+  const bytes = encodedBytes.get(resource);
+  if (!bytes) return undefined;
+  parts = splitRouteConfiguration(bytes);
+  routeParts.set(resource, parts);
+  return parts;
+}
+
+function checked(resource: EnvoyResource): boolean {
+  return encodedBytes.has(resource) || routeParts.has(resource);
+}
+
+const ROUTE_CONFIGURATION_TYPE = typeNameOf('route');
+const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
+
+/**
+ * A RouteConfiguration checked host by host: hosts in `known` passed before and are taken as
+ * they are, the others and the header (every other field) are encoded and validated on their
+ * own. Rules and encoding are per message, so this accepts exactly what checking the whole
+ * message accepts. Undefined when something fails: the caller checks the whole message then,
+ * for the error paths and the repair.
+ */
+function checkRouteParts(resource: EnvoyResource, known: KnownMessages): RouteParts | undefined {
+  const { virtual_hosts: hosts, ...rest } = resource.message;
+  if (hosts !== undefined && !Array.isArray(hosts)) return undefined;
+  const fresh: Array<[EnvoyMessage, Uint8Array]> = [];
+  const virtualHosts: Uint8Array[] = [];
+  let header: Uint8Array;
+  try {
+    header = encodeMessageDirect(ROUTE_CONFIGURATION_TYPE, rest);
+    if (validateEncodedMessageJson(ROUTE_CONFIGURATION_TYPE, rest).length > 0) return undefined;
+    for (const host of (hosts ?? []) as EnvoyMessage[]) {
+      let bytes = known.bytes.get(host);
+      if (!bytes) {
+        bytes = encodeMessageDirect(VIRTUAL_HOST_TYPE, host);
+        if (validateEncodedMessageJson(VIRTUAL_HOST_TYPE, host).length > 0) return undefined;
+        fresh.push([host, bytes]);
+      }
+      virtualHosts.push(bytes);
+    }
+  } catch {
+    return undefined;
+  }
+  for (const [host, bytes] of fresh) known.bytes.set(host, bytes);
+  return partsOf(header, virtualHosts);
 }
 
 type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
@@ -138,12 +205,18 @@ function screen(resources: EnvoyResources, gateway: IRGateway, rejected: Rejecte
     for (const built of resources[key]) {
       let resource = memo ? memo.unchanged(`${gateway.name}\u0000${built.type}\u0000${built.name}`, built) : built;
       // A resource object the memo handed out again passed here before and is unchanged.
-      if (memo && encodedBytes.has(resource)) {
+      if (memo && checked(resource)) {
         memo.stats.resourcesReused += 1;
         out[key].push(resource);
         continue;
       }
       const known = memo && resource.type === 'route' ? memo.known : undefined;
+      const parts = known ? checkRouteParts(resource, known) : undefined;
+      if (parts) {
+        routeParts.set(resource, parts);
+        out[key].push(resource);
+        continue;
+      }
       let result = check(resource, known);
       if (result.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
