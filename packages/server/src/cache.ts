@@ -1,12 +1,37 @@
 // Snapshot cache: the desired xDS state per proxy group, encoded once.
 import xxhash from 'xxhash-wasm';
-import { TYPE_URLS, encodeResource, encodedBytesOf, type EnvoyResource, type EnvoyResources, type ResourceType, type XdsBuildResult } from '@portico/xds';
+import {
+  TYPE_URLS,
+  VIRTUAL_HOST_TYPE_URL,
+  encodeResource,
+  encodedBytesOf,
+  routePartsOf,
+  vhdsRouteConfigurationOf,
+  type EnvoyResource,
+  type EnvoyResources,
+  type ResourceType,
+  type RouteParts,
+  type XdsBuildResult,
+} from '@portico/xds';
 import { XdsEvents, type NackError, type XdsMode } from './events.js';
 import type { AnyMessage } from './protocol.js';
 
 export type ResourceEncoder = (resource: EnvoyResource) => Uint8Array;
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', 'secret', 'listener', 'route'];
+
+/** What a proxy can subscribe to: the resources buildXds builds, and VirtualHosts for VHDS. */
+export type ServedType = ResourceType | 'virtual_host';
+
+/**
+ * The views a group is served from: one per served type, and `vhds_route`, the
+ * RouteConfigurations a VHDS proxy gets (their virtual hosts are in `virtual_host`).
+ */
+export type ViewType = ServedType | 'vhds_route';
+
+export const VIEW_TYPES: readonly ViewType[] = [...RESOURCE_TYPES, 'vhds_route', 'virtual_host'];
+
+export const SERVED_TYPE_URLS: Readonly<Record<ServedType, string>> = { ...TYPE_URLS, virtual_host: VIRTUAL_HOST_TYPE_URL };
 
 const LIST_BY_TYPE: Record<ResourceType, keyof EnvoyResources> = {
   listener: 'listeners',
@@ -18,17 +43,18 @@ const LIST_BY_TYPE: Record<ResourceType, keyof EnvoyResources> = {
 
 /** One encoded resource, shared by every group and stream that serves the same content. */
 export interface CachedResource {
-  readonly type: ResourceType;
+  readonly type: ServedType;
   readonly typeUrl: string;
   readonly name: string;
   /** Content hash of the encoded bytes. */
   readonly version: string;
   readonly any: AnyMessage;
+  /** The resource buildXds built (for a VirtualHost: its RouteConfiguration). */
   readonly source: EnvoyResource;
 }
 
 export type TypeView = ReadonlyMap<string, CachedResource>;
-export type GroupView = Readonly<Record<ResourceType, TypeView>>;
+export type GroupView = Readonly<Record<ViewType, TypeView>>;
 
 export interface TypeChange {
   /** Added or modified. */
@@ -39,7 +65,7 @@ export interface TypeChange {
 export interface SnapshotChange {
   version: number;
   /** Groups with any difference (including groups that appeared or disappeared). */
-  groups: ReadonlyMap<string, Readonly<Record<ResourceType, TypeChange>>>;
+  groups: ReadonlyMap<string, Readonly<Record<ViewType, TypeChange>>>;
 }
 
 export interface EncodeError {
@@ -84,10 +110,52 @@ export interface SnapshotCacheOptions {
   encode?: ResourceEncoder;
   /** Most NACK records kept (oldest dropped first). */
   maxNackRecords?: number;
+  /** Keep the VHDS views from the start (otherwise from the first VHDS stream on). */
+  vhds?: boolean;
 }
 
-function emptyGroupView(): Record<ResourceType, Map<string, CachedResource>> {
-  return { listener: new Map(), route: new Map(), cluster: new Map(), endpoint: new Map(), secret: new Map() };
+function emptyGroupView(): Record<ViewType, Map<string, CachedResource>> {
+  return {
+    listener: new Map(),
+    route: new Map(),
+    cluster: new Map(),
+    endpoint: new Map(),
+    secret: new Map(),
+    vhds_route: new Map(),
+    virtual_host: new Map(),
+  };
+}
+
+function packed(typeUrl: string, bytes: Uint8Array): AnyMessage {
+  return { type_url: typeUrl, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+/**
+ * A RouteConfiguration kept as parts (see @portico/xds routePartsOf): its version comes from the
+ * parts' hashes, and the whole message is written the first time a stream sends it. A proxy on
+ * VHDS never needs it.
+ */
+class RouteConfigurationEntry implements CachedResource {
+  readonly type = 'route';
+  readonly typeUrl = TYPE_URLS.route;
+  private whole: AnyMessage | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    readonly source: EnvoyResource,
+  ) {}
+
+  get any(): AnyMessage {
+    this.whole ??= packed(this.typeUrl, encodedBytesOf(this.source) as Uint8Array);
+    return this.whole;
+  }
+}
+
+/** A RouteConfiguration as a VHDS proxy is served it. */
+interface VhdsEntries {
+  header: CachedResource;
+  virtualHosts: CachedResource[];
 }
 
 const EMPTY_VIEW: GroupView = emptyGroupView();
@@ -96,8 +164,37 @@ const EMPTY_VIEW: GroupView = emptyGroupView();
 // grpc-js-xds already depends on) hashes a 12 MiB RouteConfiguration in ~3 ms, sha256 in ~9.
 const { h64Raw } = await xxhash();
 
+function hexVersion(hash: bigint): string {
+  return hash.toString(16).padStart(16, '0');
+}
+
 export function contentVersion(bytes: Uint8Array): string {
-  return h64Raw(bytes).toString(16).padStart(16, '0');
+  return hexVersion(h64Raw(bytes));
+}
+
+// Hashes of virtual host bytes, which the build memo hands over as the same objects while the
+// host is unchanged: a RouteConfiguration's version then costs a hash of its header and of
+// one 8-byte hash per host, not of its ~12 MiB.
+const partHashes = new WeakMap<Uint8Array, bigint>();
+
+function partHash(bytes: Uint8Array): bigint {
+  let hash = partHashes.get(bytes);
+  if (hash === undefined) {
+    hash = h64Raw(bytes);
+    partHashes.set(bytes, hash);
+  }
+  return hash;
+}
+
+/** Content version of a RouteConfiguration from its parts: the hash of the parts' hashes, in order. */
+export function partsVersion(parts: RouteParts): string {
+  const hashes = new BigUint64Array(parts.virtualHosts.length + 2);
+  hashes[0] = h64Raw(parts.header);
+  hashes[1] = BigInt(parts.nameEnd);
+  parts.virtualHosts.forEach((host, i) => {
+    hashes[i + 2] = partHash(host);
+  });
+  return hexVersion(h64Raw(new Uint8Array(hashes.buffer)));
 }
 
 /**
@@ -114,6 +211,11 @@ export class SnapshotCache {
   private pool = new Map<string, CachedResource>();
   /** Resource objects buildXds built (bytes attached) → their pool entry and its key. */
   private readonly byResource = new WeakMap<EnvoyResource, { key: string; cached: CachedResource }>();
+  /** Whether the VHDS views are kept: from the first VHDS stream on (or from the start, by option). */
+  private vhds: boolean;
+  private readonly vhdsEntries = new WeakMap<CachedResource, VhdsEntries>();
+  /** VirtualHost entries by their bytes, which the build memo hands over again while a host is unchanged. */
+  private readonly hostEntries = new WeakMap<Uint8Array, CachedResource>();
   private snapshotVersion = 0;
   private lastEncodeErrors: EncodeError[] = [];
   private readonly listeners = new Set<ChangeListener>();
@@ -124,6 +226,7 @@ export class SnapshotCache {
   constructor(options: SnapshotCacheOptions = {}) {
     this.encodeOption = options.encode;
     this.maxNackRecords = options.maxNackRecords ?? 1000;
+    this.vhds = options.vhds ?? false;
     // Every stream subscribes; the default limit of 10 is meant for leaks, not fan-out.
     this.events.setMaxListeners(0);
   }
@@ -175,21 +278,27 @@ export class SnapshotCache {
       const view = emptyGroupView();
       for (const type of RESOURCE_TYPES) {
         for (const resource of resources[LIST_BY_TYPE[type]] ?? []) {
-          // buildXds already encoded what it built: key the pool by those bytes' hash. Resources
-          // from elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
-          const prebuilt = this.encodeOption ? undefined : encodedBytesOf(resource);
           // buildXds hands over the same resource object when it did not change: its entry stands.
-          const known = prebuilt ? this.byResource.get(resource) : undefined;
+          const known = this.encodeOption ? undefined : this.byResource.get(resource);
           if (known) {
             nextPool.set(known.key, known.cached);
-            view[type].set(resource.name, known.cached);
+            this.place(view, known.cached);
             continue;
           }
-          const prebuiltVersion = prebuilt ? contentVersion(prebuilt) : undefined;
+          // buildXds already encoded what it built: key the pool by those bytes' hash (a
+          // RouteConfiguration's by its parts', without writing it whole). Resources from
+          // elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
+          const parts = this.encodeOption ? undefined : routePartsOf(resource);
+          const prebuilt = this.encodeOption || parts ? undefined : encodedBytesOf(resource);
+          const prebuiltVersion = parts ? partsVersion(parts) : prebuilt ? contentVersion(prebuilt) : undefined;
           const key = prebuiltVersion
             ? `${type}\0${resource.name}\0#${prebuiltVersion}`
             : `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;
           let cached = nextPool.get(key) ?? this.pool.get(key);
+          if (!cached && parts && prebuiltVersion) {
+            cached = new RouteConfigurationEntry(resource.name, prebuiltVersion, resource);
+            encoded += 1;
+          }
           if (!cached) {
             try {
               const bytes = prebuilt ?? encode(resource);
@@ -198,7 +307,7 @@ export class SnapshotCache {
                 typeUrl: TYPE_URLS[type],
                 name: resource.name,
                 version: prebuiltVersion ?? contentVersion(bytes),
-                any: { type_url: TYPE_URLS[type], value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
+                any: packed(TYPE_URLS[type], bytes),
                 source: resource,
               };
               encoded += 1;
@@ -215,22 +324,22 @@ export class SnapshotCache {
             }
           }
           nextPool.set(key, cached);
-          view[type].set(resource.name, cached);
-          if (prebuilt) this.byResource.set(resource, { key, cached });
+          this.place(view, cached);
+          if (prebuiltVersion) this.byResource.set(resource, { key, cached });
         }
       }
       nextViews.set(groupName, view);
     }
 
-    const changes = new Map<string, Record<ResourceType, TypeChange>>();
+    const changes = new Map<string, Record<ViewType, TypeChange>>();
     let changedCount = 0;
     let removedCount = 0;
     for (const groupName of new Set([...this.groupViews.keys(), ...nextViews.keys()])) {
       const before = this.groupViews.get(groupName) ?? EMPTY_VIEW;
       const after = nextViews.get(groupName) ?? EMPTY_VIEW;
       let differs = this.groupViews.has(groupName) !== nextViews.has(groupName);
-      const perType = {} as Record<ResourceType, TypeChange>;
-      for (const type of RESOURCE_TYPES) {
+      const perType = {} as Record<ViewType, TypeChange>;
+      for (const type of VIEW_TYPES) {
         const changed = new Set<string>();
         const removed = new Set<string>();
         for (const [name, resource] of after[type]) {
@@ -261,6 +370,67 @@ export class SnapshotCache {
     if (!wasReady) for (const resolve of this.readyWaiters.splice(0)) resolve();
     for (const listener of [...this.listeners]) listener(change);
     return change;
+  }
+
+  /**
+   * Keeps the VHDS views (vhds_route, virtual_host) from now on, and fills them for the current
+   * snapshot. A VHDS stream calls this before it is served; without one they cost nothing.
+   */
+  enableVhds(): void {
+    if (this.vhds) return;
+    this.vhds = true;
+    for (const view of this.groupViews.values()) {
+      for (const entry of view.route.values()) this.placeVhds(view as Record<ViewType, Map<string, CachedResource>>, entry);
+    }
+  }
+
+  get vhdsEnabled(): boolean {
+    return this.vhds;
+  }
+
+  private place(view: Record<ViewType, Map<string, CachedResource>>, cached: CachedResource): void {
+    view[cached.type].set(cached.name, cached);
+    if (cached.type === 'route' && this.vhds) this.placeVhds(view, cached);
+  }
+
+  private placeVhds(view: Record<ViewType, Map<string, CachedResource>>, route: CachedResource): void {
+    let entries = this.vhdsEntries.get(route);
+    if (!entries) {
+      entries = this.vhdsEntriesOf(route);
+      this.vhdsEntries.set(route, entries);
+    }
+    view.vhds_route.set(entries.header.name, entries.header);
+    for (const host of entries.virtualHosts) view.virtual_host.set(host.name, host);
+  }
+
+  /** A RouteConfiguration as VHDS serves it; the whole message where it has no VHDS form. */
+  private vhdsEntriesOf(route: CachedResource): VhdsEntries {
+    const split = this.encodeOption ? undefined : vhdsRouteConfigurationOf(route.source);
+    if (!split) return { header: route, virtualHosts: [] };
+    const header: CachedResource = {
+      type: 'route',
+      typeUrl: TYPE_URLS.route,
+      name: route.name,
+      version: contentVersion(split.header),
+      any: packed(TYPE_URLS.route, split.header),
+      source: route.source,
+    };
+    const virtualHosts = split.virtualHosts.map((host) => {
+      let entry = this.hostEntries.get(host.bytes);
+      if (!entry || entry.name !== host.name) {
+        entry = {
+          type: 'virtual_host',
+          typeUrl: VIRTUAL_HOST_TYPE_URL,
+          name: host.name,
+          version: hexVersion(partHash(host.bytes)),
+          any: packed(VIRTUAL_HOST_TYPE_URL, host.bytes),
+          source: route.source,
+        };
+        this.hostEntries.set(host.bytes, entry);
+      }
+      return entry;
+    });
+    return { header, virtualHosts };
   }
 
   /** Streams call this to hear about changes; returns the unsubscribe function. */

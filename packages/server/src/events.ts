@@ -1,6 +1,7 @@
 // Events the ADS server and the snapshot cache emit, for metrics and logs.
 import { EventEmitter } from 'node:events';
 import type { ResourceType } from '@portico/xds';
+import type { ServedType } from './cache.js';
 
 export type XdsMode = 'sotw' | 'delta';
 
@@ -35,7 +36,7 @@ export interface AckEvent extends StreamEvent {
 export interface NackError {
   node: string;
   proxyGroup: string | undefined;
-  type: ResourceType;
+  type: ServedType;
   typeUrl: string;
   /** Version of the rejected response (what the server sent with the NACKed nonce). */
   version: string;

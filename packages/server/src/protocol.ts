@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { TYPE_URLS, type ResourceType } from '@portico/xds';
+import { TYPE_URLS, VIRTUAL_HOST_TYPE_URL, type ResourceType } from '@portico/xds';
 
 const require = createRequire(import.meta.url);
 
@@ -38,9 +38,11 @@ export interface StructMessage {
 export interface StructValue {
   kind?: string;
   stringValue?: string;
+  boolValue?: boolean;
   structValue?: StructMessage;
   /** Accepted too, in case a Struct is built from snake_case protos. */
   string_value?: string;
+  bool_value?: boolean;
 }
 
 export interface StatusMessage {
@@ -136,6 +138,8 @@ export function lookupService(pkg: grpc.GrpcObject, fullName: string): grpc.Serv
   return current as grpc.ServiceClientConstructor;
 }
 
-export const TYPE_BY_URL: ReadonlyMap<string, ResourceType> = new Map(
-  (Object.entries(TYPE_URLS) as Array<[ResourceType, string]>).map(([type, url]) => [url, type]),
-);
+/** Types served, by type URL: what buildXds builds, and VirtualHosts (VHDS). */
+export const TYPE_BY_URL: ReadonlyMap<string, ResourceType | 'virtual_host'> = new Map<string, ResourceType | 'virtual_host'>([
+  ...(Object.entries(TYPE_URLS) as Array<[ResourceType, string]>).map(([type, url]): [string, ResourceType] => [url, type]),
+  [VIRTUAL_HOST_TYPE_URL, 'virtual_host'],
+]);

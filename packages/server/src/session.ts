@@ -1,8 +1,9 @@
 // One xDS stream (SotW or Delta, ADS or a single-type service): subscription
 // state, nonces, ACK/NACK bookkeeping and ordered pushes from the cache.
 import { createHash } from 'node:crypto';
-import { TYPE_URLS, type ResourceType } from '@portico/xds';
-import type { CachedResource, ConnectedProxy, SnapshotCache, SnapshotChange, TypeChange } from './cache.js';
+import { vhdsNamespaceOf } from '@portico/xds';
+import { SERVED_TYPE_URLS } from './cache.js';
+import type { CachedResource, ConnectedProxy, ServedType, SnapshotCache, SnapshotChange, TypeChange, ViewType } from './cache.js';
 import type { StreamEvent, XdsMode } from './events.js';
 import {
   TYPE_BY_URL,
@@ -24,12 +25,17 @@ export interface XdsLogger {
 
 /** node.metadata key that names the proxy group when node.cluster is used for something else. */
 export const PROXY_GROUP_METADATA_KEY = 'portico.gateway';
+/**
+ * node.metadata key (true, or the string "true") with which a Delta client asks for VHDS:
+ * RouteConfigurations without their virtual hosts, which it fetches as VirtualHost resources.
+ */
+export const PROXY_VHDS_METADATA_KEY = 'portico.vhds';
 
 /** Types a client may subscribe to with a wildcard (LDS and CDS, per the xDS protocol). */
-const WILDCARD_TYPES: ReadonlySet<ResourceType> = new Set(['listener', 'cluster']);
+const WILDCARD_TYPES: ReadonlySet<ServedType> = new Set(['listener', 'cluster']);
 /** Pushed first on a change (and retained until listeners/routes moved off them), then listeners/routes. */
-const WARMING_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', 'secret'];
-const ROUTING_TYPES: readonly ResourceType[] = ['listener', 'route'];
+const WARMING_TYPES: readonly ServedType[] = ['cluster', 'endpoint', 'secret'];
+const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host'];
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
 const REMOVAL_FALLBACK_MS = 10_000;
 
@@ -66,12 +72,18 @@ class TypeState {
   readonly retained = new Set<string>();
 
   constructor(
-    readonly type: ResourceType,
+    readonly type: ServedType,
     readonly typeUrl: string,
+    /** The cache view served: a VHDS stream's RouteConfigurations come from `vhds_route`. */
+    readonly view: ViewType,
   ) {}
 
   wants(name: string): boolean {
-    return this.wildcard || this.subscribed.has(name);
+    if (this.wildcard || this.subscribed.has(name)) return true;
+    // VHDS subscribes to a RouteConfiguration's name as the namespace of its virtual hosts.
+    if (this.type !== 'virtual_host') return false;
+    const namespace = vhdsNamespaceOf(name);
+    return namespace !== undefined && this.subscribed.has(namespace);
   }
 }
 
@@ -81,7 +93,7 @@ export interface SessionOptions {
   streamId: number;
   peer: string;
   /** Single-type services (LDS, RDS, ...) accept only this type. */
-  onlyType?: ResourceType;
+  onlyType?: ServedType;
   send(response: DiscoveryResponse | DeltaDiscoveryResponse): void;
   logger?: XdsLogger;
   /** Warn when a response is at least this large. */
@@ -94,6 +106,11 @@ function setsEqual(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const value of a) if (!b.has(value)) return false;
   return true;
+}
+
+function metadataFlag(node: NodeMessage, key: string): boolean {
+  const value = node.metadata?.fields?.[key];
+  return value?.boolValue === true || value?.bool_value === true || metadataString(node, key) === 'true';
 }
 
 function metadataString(node: NodeMessage, key: string): string | undefined {
@@ -120,7 +137,9 @@ export class XdsSession {
   private userAgent = '';
   private proxyGroup: string | undefined;
   private identified = false;
-  private readonly states = new Map<ResourceType, TypeState>();
+  /** A Delta client that asked for VHDS (see PROXY_VHDS_METADATA_KEY). */
+  private vhds = false;
+  private readonly states = new Map<ServedType, TypeState>();
   private nonceCounter = 0;
   private removalsPending = false;
   private removalTimer: NodeJS.Timeout | undefined;
@@ -220,9 +239,14 @@ export class XdsSession {
       // The client drops it: forget it so a later subscription sends it again.
       if (!state.wants(name)) state.known.delete(name);
     }
+    // A namespace dropped takes its virtual hosts with it.
+    if (state.type === 'virtual_host' && unsubscribe.length > 0) {
+      for (const name of [...state.known.keys()]) if (!state.wants(name)) state.known.delete(name);
+    }
     const retainRemoved = this.retainsRemoved(state);
     if (first) this.sync(state, { force: true, retainRemoved });
-    else if (subscribe.length > 0) this.sync(state, { retainRemoved });
+    // Envoy's route configuration waits for the first answer to a VHDS subscription, even an empty one.
+    else if (subscribe.length > 0) this.sync(state, { retainRemoved, force: state.type === 'virtual_host' });
     this.maybeFlushRemovals();
   }
 
@@ -234,6 +258,9 @@ export class XdsSession {
     this.userAgent = [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/');
     const group = metadataString(node, PROXY_GROUP_METADATA_KEY) ?? (this.nodeCluster || undefined);
     this.proxyGroup = group;
+    // VHDS is Delta only: Envoy refuses a RouteConfiguration with vhds on a SotW ADS stream.
+    this.vhds = this.options.mode === 'delta' && metadataFlag(node, PROXY_VHDS_METADATA_KEY);
+    if (this.vhds) this.options.cache.enableVhds();
     this.options.cache.events.emit('stream_open', this.streamEvent);
     if (!this.options.cache.hasGroup(group)) {
       this.options.logger?.info?.(
@@ -245,7 +272,7 @@ export class XdsSession {
 
   private stateFor(typeUrl: string | undefined): TypeState | undefined {
     const onlyType = this.options.onlyType;
-    const url = typeUrl || (onlyType ? TYPE_URLS[onlyType] : '');
+    const url = typeUrl || (onlyType ? SERVED_TYPE_URLS[onlyType] : '');
     const type = TYPE_BY_URL.get(url);
     if (!type || (onlyType && type !== onlyType)) {
       this.options.logger?.debug?.({ ...this.streamEvent, typeUrl: url }, 'ignoring request for an unserved xDS type');
@@ -253,7 +280,7 @@ export class XdsSession {
     }
     let state = this.states.get(type);
     if (!state) {
-      state = new TypeState(type, url);
+      state = new TypeState(type, url, type === 'route' && this.vhds ? 'vhds_route' : type);
       this.states.set(type, state);
     }
     return state;
@@ -320,11 +347,11 @@ export class XdsSession {
     }
     for (const type of WARMING_TYPES) {
       const state = this.states.get(type);
-      if (state?.started) this.sync(state, { force: !state.responded, retainRemoved: true, hint: groupChange?.[type] });
+      if (state?.started) this.sync(state, { force: !state.responded, retainRemoved: true, hint: groupChange?.[state.view] });
     }
     for (const type of ROUTING_TYPES) {
       const state = this.states.get(type);
-      if (state?.started) this.sync(state, { force: !state.responded, hint: groupChange?.[type] });
+      if (state?.started) this.sync(state, { force: !state.responded, hint: groupChange?.[state.view] });
     }
     this.removalsPending = true;
     this.maybeFlushRemovals();
@@ -365,10 +392,12 @@ export class XdsSession {
   }
 
   private desired(state: TypeState): Map<string, CachedResource> {
-    const view = this.options.cache.group(this.proxyGroup)[state.type];
+    const view = this.options.cache.group(this.proxyGroup)[state.view];
     const result = new Map<string, CachedResource>();
     if (state.wildcard) {
       for (const [name, resource] of view) result.set(name, resource);
+    } else if (state.type === 'virtual_host') {
+      for (const [name, resource] of view) if (state.wants(name)) result.set(name, resource);
     } else {
       for (const name of state.subscribed) {
         const resource = view.get(name);
@@ -472,7 +501,7 @@ export class XdsSession {
 
   /** Delta, in sync with the previous snapshot: send only what the snapshot's change set touches. */
   private syncDeltaChanges(state: TypeState, hint: TypeChange, retainRemoved: boolean): boolean {
-    const view = this.options.cache.group(this.proxyGroup)[state.type];
+    const view = this.options.cache.group(this.proxyGroup)[state.view];
     const changed: CachedResource[] = [];
     for (const name of hint.changed) {
       const resource = view.get(name);

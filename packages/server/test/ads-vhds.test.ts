@@ -1,0 +1,125 @@
+// VHDS over Delta ADS with a raw client, on the real pipeline's output (translator + buildXds,
+// no custom encoder): a client that asks for it gets RouteConfigurations without virtual hosts
+// and the hosts as VirtualHost resources named in the route configuration's namespace, and an
+// HTTPRoute edit sends only the host it changed. Clients that do not ask get the whole message.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TYPE_URLS, VIRTUAL_HOST_TYPE_URL, decodeMessage, decodeResource, type EnvoyMessage } from '@portico/xds';
+import { SnapshotCache, startXdsServer, type XdsServer } from '../src/index.js';
+import { AdsTestClient, type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { pipeline } from './support/pipeline.js';
+
+const GROUP = 'e2e/mesh';
+
+let server: XdsServer | undefined;
+let client: AdsTestClient | undefined;
+
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+function build(edit?: (yaml: string) => string) {
+  return pipeline({ fixture: 'echo-routes.yaml', values: { PORT_A: 1001, PORT_B: 1002 }, ...(edit ? { edit } : {}) }).xds;
+}
+
+async function setup() {
+  const cache = new SnapshotCache();
+  cache.setSnapshot(build());
+  server = await startXdsServer({ port: 0, cache });
+  client = new AdsTestClient(server.port);
+  const [routeName] = [...cache.group(GROUP).route.keys()];
+  expect(routeName).toBeDefined();
+  return { cache, client, routeName: routeName as string };
+}
+
+function node(vhds: boolean) {
+  const fields: Record<string, object> = { 'portico.gateway': { stringValue: GROUP } };
+  if (vhds) fields['portico.vhds'] = { boolValue: true };
+  return { id: `proxy-${vhds ? 'vhds' : 'whole'}`, cluster: 'ignored', metadata: { fields } };
+}
+
+function ack(stream: DeltaStream, response: WireDeltaResponse): void {
+  stream.send({ type_url: response.type_url, response_nonce: response.nonce });
+}
+
+const namesOf = (response: WireDeltaResponse) => response.resources.map((resource) => resource.name);
+const decodeHost = (response: WireDeltaResponse, index: number): EnvoyMessage =>
+  decodeMessage('envoy.config.route.v3.VirtualHost', response.resources[index]?.resource.value as Buffer);
+
+describe('ADS delta with VHDS', () => {
+  it('serves route configurations without hosts, the hosts by namespace, and an edit as one host', async () => {
+    const { cache, client, routeName } = await setup();
+    const stream = client.delta();
+    stream.send({ type_url: TYPE_URLS.route, node: node(true), resource_names_subscribe: [routeName] });
+    const routes = await stream.next();
+    expect(namesOf(routes)).toEqual([routeName]);
+    const header = decodeResource('route', routes.resources[0]?.resource.value as Buffer);
+    expect(header.vhds).toEqual({ config_source: { ads: {}, resource_api_version: 'V3' } });
+    expect(header.virtual_hosts ?? []).toEqual([]);
+    ack(stream, routes);
+
+    // Envoy subscribes to the route configuration's name as a namespace.
+    stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
+    const hosts = await stream.next();
+    expect(hosts.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
+    expect(namesOf(hosts)).toEqual([`${routeName}/echo.test`, `${routeName}/split.test`]);
+    hosts.resources.forEach((resource, i) => {
+      expect(resource.resource.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
+      expect(decodeHost(hosts, i).name).toBe(resource.name);
+    });
+    ack(stream, hosts);
+    expect(await stream.quiet()).toBe(true);
+
+    // 80/20 → 50/50 changes one host: only that host goes out, and the header stays.
+    cache.setSnapshot(build((yaml) => yaml.replace('weight: 80', 'weight: 50').replace('weight: 20', 'weight: 50')));
+    const edited = await stream.next();
+    expect(edited.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
+    expect(namesOf(edited)).toEqual([`${routeName}/split.test`]);
+    const weights = ((decodeHost(edited, 0).routes as EnvoyMessage[])[0]?.route as EnvoyMessage).weighted_clusters as EnvoyMessage;
+    expect((weights.clusters as EnvoyMessage[]).map((c) => c.weight)).toEqual([50, 50]);
+    ack(stream, edited);
+    expect(await stream.quiet()).toBe(true);
+
+    // The split HTTPRoute goes: its host is withdrawn by name.
+    cache.setSnapshot(build((yaml) => yaml.replace(/# Weighted split[\s\S]*?---\n/, '')));
+    const removed = await stream.next();
+    expect(removed.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
+    expect(removed.resources).toEqual([]);
+    expect(removed.removed_resources).toEqual([`${routeName}/split.test`]);
+  });
+
+  it('answers a namespace with no hosts, so the route configuration does not wait', async () => {
+    const { client } = await setup();
+    const stream = client.delta();
+    stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, node: node(true), resource_names_subscribe: ['e2e/mesh/no-such-port'] });
+    const response = await stream.next();
+    expect(response.resources).toEqual([]);
+    expect(response.removed_resources).toEqual([]);
+    // A later subscription to another empty namespace is answered too.
+    ack(stream, response);
+    stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: ['e2e/mesh/other'] });
+    expect((await stream.next()).resources).toEqual([]);
+  });
+
+  it('serves the whole route configuration to clients that did not ask for VHDS', async () => {
+    const { cache, client, routeName } = await setup();
+    const vhds = client.delta();
+    vhds.send({ type_url: TYPE_URLS.route, node: node(true), resource_names_subscribe: [routeName] });
+    await vhds.next();
+    const whole = client.delta();
+    whole.send({ type_url: TYPE_URLS.route, node: node(false), resource_names_subscribe: [routeName] });
+    const response = await whole.next();
+    const message = decodeResource('route', response.resources[0]?.resource.value as Buffer);
+    expect(message.vhds).toBeUndefined();
+    expect((message.virtual_hosts as EnvoyMessage[]).map((host) => host.name)).toEqual([`${routeName}/echo.test`, `${routeName}/split.test`]);
+    expect(response.resources[0]?.version).toBe(cache.group(GROUP).route.get(routeName)?.version);
+    // The same edit reaches it as the whole message again.
+    ack(whole, response);
+    cache.setSnapshot(build((yaml) => yaml.replace('weight: 80', 'weight: 70').replace('weight: 20', 'weight: 30')));
+    const edited = await whole.next();
+    expect(edited.type_url).toBe(TYPE_URLS.route);
+    expect(namesOf(edited)).toEqual([routeName]);
+  });
+});
