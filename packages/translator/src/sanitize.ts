@@ -207,8 +207,9 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
 
 /**
  * The translator's view of its input: every object sanitized (see sanitizeObject). With a
- * memo, an input object seen before gets the same sanitized object back, and kinds whose
- * objects are the same names as last time keep last time's order instead of being sorted.
+ * memo, an input object seen before gets the same sanitized object back (one at the same
+ * position as last time without even a lookup), and kinds whose objects are the same names
+ * as last time keep last time's order instead of being sorted.
  */
 export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMap<object, object | null>; sanitizedSet?: ResourceSet }): ResourceSet {
   const out = input.mapObjects((object) => {
@@ -218,7 +219,7 @@ export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMa
       memo?.sanitized.set(object, cleaned);
     }
     return cleaned ?? undefined;
-  });
+  }, memo?.sanitizedSet);
   if (memo) {
     if (memo.sanitizedSet) out.adoptOrderFrom(memo.sanitizedSet);
     memo.sanitizedSet = out;
