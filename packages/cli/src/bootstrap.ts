@@ -14,6 +14,9 @@ Options:
       --xds-address H:P       Portico's ADS server (default 127.0.0.1:18000)
       --node-id ID            node.id (default portico-NAMESPACE-NAME); make it unique per proxy
       --admin-port PORT       Envoy admin port on 127.0.0.1 (default 19901)
+      --vhds                  Delta ADS with VHDS: route configurations come without their
+                              virtual hosts, which Envoy fetches one by one, so an HTTPRoute
+                              edit sends the hosts it changed, not the whole route table
   -h, --help                  show this help
 
 Example:
@@ -27,6 +30,8 @@ export interface BootstrapOptions {
   xds: { host: string; port: number };
   nodeId?: string;
   adminPort?: number;
+  /** Delta ADS, and node metadata portico.vhds asking Portico for VHDS (Envoy allows VHDS on Delta only). */
+  vhds?: boolean;
 }
 
 /** The bootstrap as Envoy's proto3 JSON (snake_case), ready to print as YAML. */
@@ -38,11 +43,11 @@ export function buildBootstrap(options: BootstrapOptions): Record<string, unknow
       id: options.nodeId ?? `portico-${options.gateway.namespace}-${options.gateway.name}`,
       // Portico picks the proxy group (the Gateway) by node.cluster.
       cluster: group,
-      metadata: { 'portico.gateway': group },
+      metadata: options.vhds ? { 'portico.gateway': group, 'portico.vhds': true } : { 'portico.gateway': group },
     },
     dynamic_resources: {
       ads_config: {
-        api_type: 'GRPC',
+        api_type: options.vhds ? 'DELTA_GRPC' : 'GRPC',
         transport_api_version: 'V3',
         grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER } }],
         set_node_on_first_message_only: true,
@@ -97,6 +102,7 @@ export async function runBootstrap(argv: string[], io: Io): Promise<number> {
         'xds-address': { type: 'string', default: '127.0.0.1:18000' },
         'node-id': { type: 'string' },
         'admin-port': { type: 'string', default: '19901' },
+        vhds: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -120,7 +126,7 @@ export async function runBootstrap(argv: string[], io: Io): Promise<number> {
   if (values['node-id'] !== undefined && values['node-id'].trim() === '') {
     throw new UsageError('--node-id must not be empty');
   }
-  const bootstrap = buildBootstrap({ gateway, xds, nodeId: values['node-id'], adminPort });
+  const bootstrap = buildBootstrap({ gateway, xds, nodeId: values['node-id'], adminPort, vhds: values.vhds === true });
   io.stdout(stringify(bootstrap, { lineWidth: 0 }));
   return 0;
 }

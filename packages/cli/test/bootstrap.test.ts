@@ -48,6 +48,22 @@ describe('portico bootstrap', () => {
     });
   });
 
+  it('asks for VHDS over Delta ADS with --vhds (Envoy refuses VHDS on a SotW ADS stream)', async () => {
+    const result = await runPortico(['bootstrap', '--gateway', 'infra/edge', '--vhds']);
+    expect(result.code).toBe(0);
+    const bootstrap = parse(result.stdout) as Record<string, unknown>;
+    loadBootstrapProto();
+    expect(decodeMessage(BOOTSTRAP, encodeMessage(BOOTSTRAP, bootstrap))).toEqual(bootstrap);
+    expect(validateMessageJson(BOOTSTRAP, bootstrap)).toEqual([]);
+    expect(bootstrap).toMatchObject({
+      node: { cluster: 'infra/edge', metadata: { 'portico.gateway': 'infra/edge', 'portico.vhds': true } },
+      dynamic_resources: { ads_config: { api_type: 'DELTA_GRPC' } },
+    });
+    const plain = buildBootstrap({ gateway: { namespace: 'infra', name: 'edge' }, xds: { host: '10.0.0.7', port: 18000 } });
+    expect(plain).toMatchObject({ dynamic_resources: { ads_config: { api_type: 'GRPC' } } });
+    expect((plain.node as { metadata: Record<string, unknown> }).metadata['portico.vhds']).toBeUndefined();
+  });
+
   it('uses a STATIC cluster for an IP address and HTTP/2 to the control plane', () => {
     const bootstrap = buildBootstrap({ gateway: { namespace: 'infra', name: 'edge' }, xds: { host: '10.0.0.7', port: 18000 } });
     const cluster = (bootstrap.static_resources as { clusters: Array<Record<string, unknown>> }).clusters[0];
