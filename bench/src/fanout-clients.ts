@@ -26,6 +26,11 @@ export interface FanoutStart {
   endpointNames: string[];
   /** Give up waiting for the initial sync or for a change after this long. */
   timeoutMs: number;
+  /**
+   * Delta only: ask for VHDS (node metadata portico.vhds), as `portico bootstrap --vhds` does,
+   * and subscribe to each RouteConfiguration's virtual hosts by its name, as Envoy does.
+   */
+  vhds: boolean;
 }
 
 /** Parent → child: record the next response carrying this RDS resource on every stream. */
@@ -52,6 +57,7 @@ const TYPE_URLS = {
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
   cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  virtualHost: 'type.googleapis.com/envoy.config.route.v3.VirtualHost',
 } as const;
 
 interface AnyMessage {
@@ -64,6 +70,7 @@ interface NodeMessage {
   cluster: string;
   locality: { zone: string };
   user_agent_name: string;
+  metadata?: { fields: Record<string, { boolValue: boolean }> };
 }
 
 interface DeltaRequest {
@@ -157,11 +164,13 @@ class FanoutDriver {
     const types: string[] = [TYPE_URLS.cluster, TYPE_URLS.listener];
     if (this.config.endpointNames.length > 0) types.push(TYPE_URLS.endpoint);
     if (this.config.routeNames.length > 0) types.push(TYPE_URLS.route);
+    if (this.config.vhds && this.config.routeNames.length > 0) types.push(TYPE_URLS.virtualHost);
     return types;
   }
 
   private namesFor(typeUrl: string): string[] {
-    if (typeUrl === TYPE_URLS.route) return this.config.routeNames;
+    // VHDS: a RouteConfiguration's name is the namespace of its virtual hosts.
+    if (typeUrl === TYPE_URLS.route || typeUrl === TYPE_URLS.virtualHost) return this.config.routeNames;
     if (typeUrl === TYPE_URLS.endpoint) return this.config.endpointNames;
     return [];
   }
@@ -188,7 +197,9 @@ class FanoutDriver {
   }
 
   private node(stream: number): NodeMessage {
-    return { id: `bench-proxy-${stream}`, cluster: this.config.proxyGroup, locality: { zone: 'bench' }, user_agent_name: 'envoy' };
+    const node: NodeMessage = { id: `bench-proxy-${stream}`, cluster: this.config.proxyGroup, locality: { zone: 'bench' }, user_agent_name: 'envoy' };
+    if (this.config.vhds) node.metadata = { fields: { 'portico.vhds': { boolValue: true } } };
+    return node;
   }
 
   private openStream(stream: number): void {
@@ -201,8 +212,11 @@ class FanoutDriver {
         const at = sharedClockMs();
         call.write({ type_url: response.type_url ?? '', response_nonce: response.nonce ?? '' });
         const resources = response.resources ?? [];
+        const watched = this.watch?.routeName;
         const carriesWatched =
-          response.type_url === TYPE_URLS.route && this.watch !== undefined && resources.some((r) => r.name === this.watch?.routeName);
+          watched !== undefined &&
+          ((response.type_url === TYPE_URLS.route && resources.some((r) => r.name === watched)) ||
+            (response.type_url === TYPE_URLS.virtualHost && resources.some((r) => r.name !== undefined && r.name.slice(0, r.name.lastIndexOf('/')) === watched)));
         this.onResponse(stream, response.type_url ?? '', at, carriesWatched, responseBytes(resources.map((r) => r.resource)));
       });
       call.on('error', (error: grpc.ServiceError) => this.onStreamError(stream, error));

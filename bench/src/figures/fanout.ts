@@ -138,57 +138,83 @@ export async function fanout(context: BenchContext): Promise<void> {
       endpointNames: group.endpoints.map((r) => r.name),
       timeoutMs,
     };
+
+    /** `count` measured changes (after one unmeasured) pushed to the connected clients. */
+    const measure = async (connected: Clients, count: number): Promise<{ latencies: number[]; worst: number[]; bytes: number }> => {
+      const latencies: number[] = [];
+      const worst: number[] = [];
+      let bytes = 0;
+      // One unmeasured change first: the first push on fresh connections pays one-off costs.
+      for (let change = 0; change <= count; change++) {
+        const pick = (edits++ * 7919) % editable.length;
+        const route = editable[pick];
+        if (!route) throw new Error(`no HTTPRoute attaches to ${PROXY_GROUP}`);
+        const edited = editHttpRoute(route, 1000 + edits);
+        objects[objects.indexOf(route)] = edited;
+        editable[pick] = edited;
+        const next = build();
+        const [routeName] = routeNamesChanged(current, next, PROXY_GROUP);
+        if (!routeName) throw new Error(`editing ${route.metadata.namespace}/${route.metadata.name} changed no RouteConfiguration`);
+        connected.child.send({ type: 'arm', change, routeName } satisfies ParentMessage);
+        await connected.inbox.next('armed', 10_000);
+
+        const committedAt = sharedClockMs();
+        cache.setSnapshot(next);
+        current = next;
+        const received = await connected.inbox.next('received', timeoutMs + 5_000);
+        if (received.missing > 0) throw new Error(`change ${change}: ${received.missing}/${streams} streams never received the update`);
+        if (change === 0) continue;
+        const perStream = received.times.map((t) => t - committedAt);
+        latencies.push(...perStream);
+        worst.push(Math.max(...perStream));
+        bytes = received.bytes / streams;
+      }
+      return { latencies, worst, bytes };
+    };
+    let edits = 0;
+
+    // The figure: proxies on VHDS (`portico bootstrap --vhds`), which receive the virtual hosts an
+    // edit changed. Proxies that take whole RouteConfigurations are measured after, for the note.
+    let vhds = true;
     try {
-      clients = await connectClients('delta', start);
+      clients = await connectClients('delta', { ...start, vhds });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!message.includes(` ${GRPC_UNIMPLEMENTED} `)) throw error;
-      clients = await connectClients('sotw', start);
+      vhds = false;
+      clients = await connectClients('sotw', { ...start, vhds });
       context.reporter.note(NAME, `Delta ADS is not available (${message}); measured with SotW ADS streams`);
     }
-
-    const latencies: number[] = [];
-    const worst: number[] = [];
-    let bytes = 0;
-    // One unmeasured change first: the first push on fresh connections pays one-off costs.
-    for (let change = 0; change <= changes; change++) {
-      const pick = (change * 7919) % editable.length;
-      const route = editable[pick];
-      if (!route) throw new Error(`no HTTPRoute attaches to ${PROXY_GROUP}`);
-      const edited = editHttpRoute(route, 1000 + change);
-      objects[objects.indexOf(route)] = edited;
-      editable[pick] = edited;
-      const next = build();
-      const [routeName] = routeNamesChanged(current, next, PROXY_GROUP);
-      if (!routeName) throw new Error(`editing ${route.metadata.namespace}/${route.metadata.name} changed no RouteConfiguration`);
-      clients.child.send({ type: 'arm', change, routeName } satisfies ParentMessage);
-      await clients.inbox.next('armed', 10_000);
-
-      const committedAt = sharedClockMs();
-      cache.setSnapshot(next);
-      current = next;
-      const received = await clients.inbox.next('received', timeoutMs + 5_000);
-      if (received.missing > 0) throw new Error(`change ${change}: ${received.missing}/${streams} streams never received the update`);
-      if (change === 0) continue;
-      const perStream = received.times.map((t) => t - committedAt);
-      latencies.push(...perStream);
-      worst.push(Math.max(...perStream));
-      bytes = received.bytes / streams;
-    }
+    const measured = await measure(clients, changes);
+    const synced = clients.synced;
+    const mode = clients.mode;
+    await stopClients(clients.child);
+    clients = undefined;
 
     const { reporter } = context;
-    reporter.figure(NAME, percentile(latencies, 99), 'ms');
+    reporter.figure(NAME, percentile(measured.latencies, 99), 'ms');
     reporter.note(
       NAME,
-      `${clients.mode === 'delta' ? 'Delta' : 'SotW'} ADS, ${streams} streams on ${connections} connections from a separate client process, proxy group ${PROXY_GROUP} of the large fixture; ` +
-        `p99 over ${latencies.length} stream receipts of ${changes} one-HTTPRoute changes (commit = SnapshotCache.setSnapshot call, receipt = full response decoded)`,
+      `${mode === 'delta' ? 'Delta' : 'SotW'} ADS${vhds ? ' with VHDS (node metadata portico.vhds, as `portico bootstrap --vhds` sets)' : ''}, ${streams} streams on ${connections} connections from a separate client process, proxy group ${PROXY_GROUP} of the large fixture; ` +
+        `p99 over ${measured.latencies.length} stream receipts of ${changes} one-HTTPRoute changes (commit = SnapshotCache.setSnapshot call, receipt = full response decoded)`,
     );
     reporter.note(
       NAME,
-      `p50 ${percentile(latencies, 50).toFixed(1)} ms, worst stream per change ${worst.map((w) => w.toFixed(0)).join('/')} ms; ` +
-        `${(bytes / 1024).toFixed(1)} KiB of resources per stream per change; initial sync of all streams took ${(clients.synced.elapsedMs / 1000).toFixed(1)} s ` +
-        `(${(clients.synced.bytes / 2 ** 20).toFixed(0)} MiB)`,
+      `p50 ${percentile(measured.latencies, 50).toFixed(1)} ms, worst stream per change ${measured.worst.map((w) => w.toFixed(0)).join('/')} ms; ` +
+        `${(measured.bytes / 1024).toFixed(1)} KiB of resources per stream per change; initial sync of all streams took ${(synced.elapsedMs / 1000).toFixed(1)} s ` +
+        `(${(synced.bytes / 2 ** 20).toFixed(0)} MiB)`,
     );
+    if (vhds) {
+      // The same fleet without VHDS: every edit ships the whole RouteConfiguration of the port.
+      const wholeChanges = context.quick ? 1 : 3;
+      clients = await connectClients('delta', { ...start, vhds: false });
+      const whole = await measure(clients, wholeChanges);
+      reporter.note(
+        NAME,
+        `without VHDS (whole RouteConfigurations, the default for proxies that do not ask): p99 ${percentile(whole.latencies, 99).toFixed(1)} ms, ` +
+          `p50 ${percentile(whole.latencies, 50).toFixed(1)} ms over ${wholeChanges} changes, ${(whole.bytes / 1024).toFixed(1)} KiB per stream per change`,
+      );
+    }
     reporter.note(NAME, 'the clients share the 2 cores with the server: their decoding and ACKs are part of what is measured');
   } finally {
     if (clients) await stopClients(clients.child);
