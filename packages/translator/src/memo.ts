@@ -150,7 +150,9 @@ export class TranslationMemo {
 
   private readonly vhostClusters = new WeakMap<IRVirtualHost, readonly string[]>();
   private readonly chainClusters = new WeakMap<readonly IRVirtualHost[], ReadonlyMap<string, number>>();
-  private readonly statusDiagnostics = new WeakMap<ObjectStatus, readonly TranslateDiagnostic[]>();
+  /** The statuses of the previous translation, in order, and the diagnostics of each. */
+  private statuses: readonly ObjectStatus[] = [];
+  private statusDiagnostics: ReadonlyArray<readonly TranslateDiagnostic[]> = [];
 
   /** Cluster names a virtual host's routes use (remembered virtual hosts are reused objects). */
   clustersOf(vhost: IRVirtualHost, compute: (vhost: IRVirtualHost) => readonly string[]): readonly string[] {
@@ -161,13 +163,37 @@ export class TranslationMemo {
     });
   }
 
-  /** Diagnostics of one status (remembered route statuses are reused objects). */
-  diagnosticsOf(status: ObjectStatus, compute: (status: ObjectStatus) => readonly TranslateDiagnostic[]): readonly TranslateDiagnostic[] {
-    // Most statuses have none: they share one empty list.
-    return computedOnce(this.statusDiagnostics, status, (key) => {
-      const diagnostics = compute(key);
-      return diagnostics.length === 0 ? NO_DIAGNOSTICS : diagnostics;
-    });
+  /**
+   * The diagnostics of every status, in order. Both lists are in status order (`compare`),
+   * so walking them side by side finds the statuses that are the same objects as last time
+   * (remembered routes) with a comparison only where they differ.
+   */
+  diagnosticsOf(
+    statuses: readonly ObjectStatus[],
+    compare: (a: ObjectStatus, b: ObjectStatus) => number,
+    compute: (status: ObjectStatus) => readonly TranslateDiagnostic[],
+  ): TranslateDiagnostic[] {
+    const before = this.statuses;
+    const beforeDiagnostics = this.statusDiagnostics;
+    const perStatus = new Array<readonly TranslateDiagnostic[]>(statuses.length);
+    const out: TranslateDiagnostic[] = [];
+    let j = 0;
+    for (let i = 0; i < statuses.length; i++) {
+      const status = statuses[i] as ObjectStatus;
+      while (j < before.length && before[j] !== status && compare(before[j] as ObjectStatus, status) < 0) j++;
+      let diagnostics: readonly TranslateDiagnostic[];
+      if (j < before.length && before[j] === status) diagnostics = beforeDiagnostics[j++] as readonly TranslateDiagnostic[];
+      else {
+        const computed = compute(status);
+        // Most statuses have none: they share one empty list.
+        diagnostics = computed.length === 0 ? NO_DIAGNOSTICS : computed;
+      }
+      perStatus[i] = diagnostics;
+      for (const diagnostic of diagnostics) out.push(diagnostic);
+    }
+    this.statuses = statuses;
+    this.statusDiagnostics = perStatus;
+    return out;
   }
 
   /**
@@ -215,6 +241,10 @@ export interface RememberedHttpRoutes {
   firstPosition: Int32Array;
   /** Per route: the index of its status in `statuses`, or -1. */
   statusIndex: readonly number[];
+  /** How many of `statuses` are HTTPRoute statuses (GRPCRoute statuses follow them). */
+  httpStatuses: number;
+  /** Each kind's statuses are in status order (namespace, then name). */
+  inOrder: boolean;
   /** attachedRoutes each listener gets from these routes. */
   counts: ReadonlyMap<ListenerModel, number>;
 }

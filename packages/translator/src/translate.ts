@@ -13,7 +13,7 @@ import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
 import type { RememberedGateways, TranslationMemo } from './memo.js';
 import { sanitizeResources } from './sanitize.js';
-import type { ObjectStatus, TranslateDiagnostic, TranslateOptions, TranslationResult } from './result.js';
+import type { ObjectStatus, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
 import { tcpRouteTranslator, tlsRouteTranslator, udpRouteTranslator } from './routes/l4routes.js';
 import type { RouteKindResult, RouteKindTranslator } from './routes/registry.js';
@@ -92,18 +92,55 @@ function statusKindIndex(status: ObjectStatus): number {
   return STATUS_KIND_ORDER.get(status.kind) ?? STATUS_KINDS.length;
 }
 
+function compareWithinKind(a: ObjectStatus, b: ObjectStatus): number {
+  return compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
+}
+
+/** Status order: by kind (STATUS_KINDS order, unknown kinds last), then namespace, then name. */
+export function compareStatuses(a: ObjectStatus, b: ObjectStatus): number {
+  return statusKindIndex(a) - statusKindIndex(b) || compareWithinKind(a, b);
+}
+
 /**
- * By kind (STATUS_KINDS order, unknown kinds last), then namespace, then name. Statuses
- * arrive in long runs that are already in order, which the sort detects, so comparing in
- * place is cheaper than building sort keys first.
+ * Statuses gathered per kind, put in status order at the end. A kind whose statuses come as
+ * one run known to be in order (remembered routes) is not sorted again, so an edit does not
+ * cost a pass of comparisons over every route's status.
  */
-function sortStatuses(statuses: ObjectStatus[]): ObjectStatus[] {
-  return statuses.sort(
-    (a, b) =>
-      statusKindIndex(a) - statusKindIndex(b) ||
-      compareStrings(a.namespace ?? '', b.namespace ?? '') ||
-      compareStrings(a.name, b.name),
-  );
+class StatusCollector {
+  /** Per kind index: its statuses, and whether they are one run known to be in order (then not ours to change). */
+  private readonly byKind: Array<{ statuses: ObjectStatus[]; sortedRun?: readonly ObjectStatus[] } | undefined> = [];
+
+  add(statuses: readonly ObjectStatus[]): void {
+    for (const status of statuses) this.entry(statusKindIndex(status)).push(status);
+  }
+
+  addSortedRun(run: readonly ObjectStatus[]): void {
+    const first = run[0];
+    if (!first) return;
+    const kind = statusKindIndex(first);
+    if (this.byKind[kind]) for (const status of run) this.entry(kind).push(status);
+    else this.byKind[kind] = { statuses: [], sortedRun: run };
+  }
+
+  private entry(kind: number): ObjectStatus[] {
+    let entry = this.byKind[kind];
+    if (!entry) this.byKind[kind] = entry = { statuses: [] };
+    else if (entry.sortedRun) {
+      entry.statuses = entry.sortedRun.slice();
+      delete entry.sortedRun;
+    }
+    return entry.statuses;
+  }
+
+  sorted(): ObjectStatus[] {
+    const out: ObjectStatus[] = [];
+    for (const entry of this.byKind) {
+      if (!entry) continue;
+      // Stable: statuses with equal keys stay in the order they were added.
+      for (const status of entry.sortedRun ?? entry.statuses.sort(compareWithinKind)) out.push(status);
+    }
+    return out;
+  }
 }
 
 /** Every option that shapes a route's translation, except the clock (see TranslationMemo.enterContext). */
@@ -121,15 +158,14 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   const grants = new ReferenceGrants(resources);
   const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true);
   const secrets = new Map<string, IRSecret>();
-  const statuses: ObjectStatus[] = [];
-  const diagnostics: TranslateDiagnostic[] = [];
+  const statuses = new StatusCollector();
 
   const acceptedClasses = new Set<string>();
   for (const gatewayClass of resources.list('GatewayClass')) {
     if (gatewayClass.spec?.controllerName !== options.controllerName) continue;
     const features = options.mesh ? [...SUPPORTED_FEATURES, ...MESH_FEATURES].sort() : SUPPORTED_FEATURES;
     const result = translateGatewayClass(resources, gatewayClass, clock, features);
-    statuses.push(result.status);
+    statuses.add([result.status]);
     if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
   }
 
@@ -167,18 +203,21 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     ...(memo ? { memo } : {}),
   };
   const routeResults = ROUTE_TRANSLATORS.map((translator) => translator.translateAll(routeContext));
-  for (const result of routeResults) statuses.push(...result.statuses);
+  for (const result of routeResults) {
+    if (result.sortedRuns) for (const run of result.sortedRuns) statuses.addSortedRun(run);
+    else statuses.add(result.statuses);
+  }
 
   const irGateways: IRGateway[] = [];
   for (const model of [...gateways.values()].sort((a, b) => compareStrings(a.key, b.key))) {
-    statuses.push(gatewayStatus(clock, model), ...listenerSetStatuses(clock, model));
+    statuses.add([gatewayStatus(clock, model), ...listenerSetStatuses(clock, model)]);
     irGateways.push(buildIrGateway(model, routeResults));
   }
 
   if (options.mesh) irGateways.push(...buildMeshGateways(resources, meshParents, routeResults, clusters));
   const clustersByGateway = new Map(irGateways.map((g) => [g.name, collectReferencedClusters([g], memo)] as const));
-  statuses.push(
-    ...applyBackendTLSPolicies({
+  statuses.add(
+    applyBackendTLSPolicies({
       resources,
       clusters,
       secrets,
@@ -196,9 +235,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     clusters: clusters.list().filter((c) => referenced.has(c.name)),
     secrets: [...secrets.values()].sort((a, b) => compareStrings(a.name, b.name)),
   };
-  const sorted = sortStatuses(statuses);
-  for (const status of sorted) {
-    for (const diagnostic of memo ? memo.diagnosticsOf(status, diagnosticsFromStatus) : diagnosticsFromStatus(status)) diagnostics.push(diagnostic);
-  }
+  const sorted = statuses.sorted();
+  const diagnostics = memo ? memo.diagnosticsOf(sorted, compareStatuses, diagnosticsFromStatus) : sorted.flatMap(diagnosticsFromStatus);
   return { ir, statuses: sorted, diagnostics };
 }

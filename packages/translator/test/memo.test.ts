@@ -123,6 +123,37 @@ describe('TranslationMemo', () => {
     );
   });
 
+  it('keeps statuses in namespace-then-name order where that differs from the namespace/name key order', () => {
+    // `a-b/r` sorts before `a/r` as a key, but namespace `a` comes before `a-b` in status order.
+    const route = (namespace: string, name: string, path: string): AnyObject =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name, namespace },
+        spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }] }] },
+      }) as AnyObject;
+    const base: AnyObject[] = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'portico' }, spec: { controllerName: CONTROLLER } } as AnyObject,
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'infra' },
+        spec: { gatewayClassName: 'portico', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
+      } as AnyObject,
+    ];
+    const routes = [route('a', 'r', '/1'), route('a-b', 'r', '/2'), route('a.c', 'r', '/3'), route('a', 's', '/4')];
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const names = (result: TranslationResult): string[] => result.statuses.filter((s) => s.kind === 'HTTPRoute').map((s) => `${s.namespace}/${s.name}`);
+    expect(names(checkStep([...base, ...routes], memo, options, false))).toEqual(['a/r', 'a/s', 'a-b/r', 'a.c/r']);
+    for (let i = 0; i < routes.length; i++) {
+      const edit = routes.map((r, j) => (j === i ? route(r.metadata.namespace as string, r.metadata.name, `/edited-${i}`) : r));
+      expect(names(checkStep([...base, ...edit], memo, options, false))).toEqual(['a/r', 'a/s', 'a-b/r', 'a.c/r']);
+    }
+    checkStep([...base, ...routes.slice(1)], memo, options, false);
+    checkStep([...base, route('a', 'q', '/5'), ...routes.slice(1)], memo, options, false);
+  });
+
   it('keeps the transition time of reused route conditions and stamps new ones with now', () => {
     const objects = objectsOf('httproute-filters');
     const [edit, keep] = objects.filter((o) => o.kind === 'HTTPRoute');

@@ -6,7 +6,7 @@ import { differingRun, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { meshBackendGrants } from '../mesh/mesh.js';
-import { GATEWAY_GROUP } from '../util.js';
+import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
@@ -448,7 +448,17 @@ function collect(routes: readonly object[], results: readonly HttpRouteResult[])
     for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
   });
   firstPosition[results.length] = positions.length;
-  return { routes, results, statuses, statusIndex, groups, positions: Int32Array.from(positions), firstPosition, counts };
+  let httpStatuses = 0;
+  while (httpStatuses < statuses.length && statuses[httpStatuses]?.kind === 'HTTPRoute') httpStatuses++;
+  let inOrder = true;
+  for (let i = 1; i < statuses.length && inOrder; i++) {
+    inOrder = i === httpStatuses || compareNames(statuses[i - 1] as ObjectStatus, statuses[i] as ObjectStatus) <= 0;
+  }
+  return { routes, results, statuses, statusIndex, groups, positions: Int32Array.from(positions), firstPosition, counts, httpStatuses, inOrder };
+}
+
+function compareNames(a: ObjectStatus, b: ObjectStatus): number {
+  return compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
 }
 
 /**
@@ -461,6 +471,7 @@ function patch(previous: RememberedHttpRoutes, routes: readonly object[], change
   const statuses = previous.statuses.slice();
   const groups = new Map<string, HttpListenerRoutes[]>();
   const counts = new Map(previous.counts);
+  let inOrder = previous.inOrder;
   for (const [index, result] of changed) {
     const before = previous.results[index];
     if (Boolean(before.status) !== Boolean(result.status) || before.attachments.length !== result.attachments.length) return undefined;
@@ -476,12 +487,18 @@ function patch(previous: RememberedHttpRoutes, routes: readonly object[], change
       group[previous.positions[previous.firstPosition[index] + i]] = result.attachments[i];
     }
     results[index] = result;
-    if (result.status) statuses[previous.statusIndex[index]] = result.status;
+    if (result.status) {
+      const slot = previous.statusIndex[index] as number;
+      const replaced = statuses[slot] as ObjectStatus;
+      // A route of another name in the same place can break the order.
+      if (replaced.kind !== result.status.kind || compareNames(replaced, result.status) !== 0) inOrder = false;
+      statuses[slot] = result.status;
+    }
     for (const listener of before.counted) counts.set(listener, (counts.get(listener) ?? 0) - 1);
     for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
   }
   for (const [key, group] of previous.groups) if (!groups.has(key)) groups.set(key, group as HttpListenerRoutes[]);
-  return { ...previous, routes, results, statuses, groups, counts };
+  return { ...previous, routes, results, statuses, groups, counts, inOrder };
 }
 
 /**
@@ -546,6 +563,7 @@ export const httpRouteTranslator: RouteKindTranslator = {
     const { statuses, groups } = phase;
     return {
       statuses,
+      ...(phase.inOrder ? { sortedRuns: [statuses.slice(0, phase.httpStatuses), statuses.slice(phase.httpStatuses)] } : {}),
       chainsFor: (gatewayKey, port, listeners) => buildHttpChains(gatewayKey, port, listeners, groups.get(`${gatewayKey}|${port}`) ?? [], ctx.memo),
     };
   },

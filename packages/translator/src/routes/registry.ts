@@ -28,6 +28,11 @@ export interface RouteKindResult {
   /** Status of every route of this kind that has a parent owned by this controller. */
   statuses: readonly ObjectStatus[];
   /**
+   * `statuses` in runs of one kind each, every run already in status order (namespace, then
+   * name), when the kind knows it: they are then not sorted again.
+   */
+  sortedRuns?: ReadonlyArray<readonly ObjectStatus[]>;
+  /**
    * Filter chains this kind contributes to one port of a Gateway, given that port's
    * programmed listeners. Called once per (Gateway, port).
    */
