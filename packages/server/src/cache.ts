@@ -158,6 +158,43 @@ interface VhdsEntries {
   virtualHosts: CachedResource[];
 }
 
+/**
+ * Moves `hosts` from one RouteConfiguration's host list to the next. Lists of the same names
+ * in the same order (an edit) are compared position by position; otherwise by name.
+ */
+function patchHosts(
+  hosts: Map<string, CachedResource>,
+  before: readonly CachedResource[],
+  after: readonly CachedResource[],
+  changed: Set<string>,
+  removed: Set<string>,
+): void {
+  let aligned = before.length === after.length;
+  for (let i = 0; aligned && i < after.length; i++) {
+    const next = after[i] as CachedResource;
+    const previous = before[i] as CachedResource;
+    if (next === previous) continue;
+    if (next.name !== previous.name) aligned = false;
+    else if (hosts.get(next.name)?.version !== next.version) {
+      hosts.set(next.name, next);
+      changed.add(next.name);
+    } else hosts.set(next.name, next);
+  }
+  if (aligned) return;
+  const names = new Set(after.map((host) => host.name));
+  for (const host of before) {
+    if (names.has(host.name)) continue;
+    hosts.delete(host.name);
+    removed.add(host.name);
+  }
+  for (const host of after) {
+    const current = hosts.get(host.name);
+    if (current === host) continue;
+    hosts.set(host.name, host);
+    if (current?.version !== host.version) changed.add(host.name);
+  }
+}
+
 const EMPTY_VIEW: GroupView = emptyGroupView();
 
 // Versions only have to tell contents apart, not resist forgery: xxh64 (the WebAssembly build
@@ -214,6 +251,8 @@ export class SnapshotCache {
   /** Whether the VHDS views are kept: from the first VHDS stream on (or from the start, by option). */
   private vhds: boolean;
   private readonly vhdsEntries = new WeakMap<CachedResource, VhdsEntries>();
+  /** Per group: the VHDS form of each RouteConfiguration last placed, and the virtual_host view. */
+  private vhdsRoutes = new Map<string, { routes: Map<string, VhdsEntries>; hosts: Map<string, CachedResource> }>();
   /** VirtualHost entries by their bytes, which the build memo hands over again while a host is unchanged. */
   private readonly hostEntries = new WeakMap<Uint8Array, CachedResource>();
   private snapshotVersion = 0;
@@ -272,6 +311,7 @@ export class SnapshotCache {
     const nextViews = new Map<string, GroupView>();
     const errors: EncodeError[] = [];
     let encoded = 0;
+    const hostChanges = new Map<string, TypeChange>();
 
     for (const groupName of Object.keys(result.groups).sort()) {
       const resources = result.groups[groupName];
@@ -328,6 +368,7 @@ export class SnapshotCache {
           if (prebuiltVersion) this.byResource.set(resource, { key, cached });
         }
       }
+      if (this.vhds) hostChanges.set(groupName, this.placeVhds(groupName, view));
       nextViews.set(groupName, view);
     }
 
@@ -340,6 +381,16 @@ export class SnapshotCache {
       let differs = this.groupViews.has(groupName) !== nextViews.has(groupName);
       const perType = {} as Record<ViewType, TypeChange>;
       for (const type of VIEW_TYPES) {
+        if (type === 'virtual_host') {
+          // Patched in place above (the map before is the map after): its change set comes from the patch.
+          const hostChange = hostChanges.get(groupName) ?? { changed: new Set<string>(), removed: new Set(before.virtual_host.keys()) };
+          if (!nextViews.has(groupName)) for (const name of before.virtual_host.keys()) (hostChange.removed as Set<string>).add(name);
+          changedCount += hostChange.changed.size;
+          removedCount += hostChange.removed.size;
+          if (hostChange.changed.size > 0 || hostChange.removed.size > 0) differs = true;
+          perType[type] = hostChange;
+          continue;
+        }
         const changed = new Set<string>();
         const removed = new Set<string>();
         for (const [name, resource] of after[type]) {
@@ -354,6 +405,7 @@ export class SnapshotCache {
       if (differs) changes.set(groupName, perType);
     }
 
+    for (const name of this.vhdsRoutes.keys()) if (!nextViews.has(name)) this.vhdsRoutes.delete(name);
     const wasReady = this.ready;
     this.pool = nextPool;
     this.groupViews = nextViews;
@@ -379,9 +431,7 @@ export class SnapshotCache {
   enableVhds(): void {
     if (this.vhds) return;
     this.vhds = true;
-    for (const view of this.groupViews.values()) {
-      for (const entry of view.route.values()) this.placeVhds(view as Record<ViewType, Map<string, CachedResource>>, entry);
-    }
+    for (const [name, view] of this.groupViews) this.placeVhds(name, view as Record<ViewType, Map<string, CachedResource>>);
   }
 
   get vhdsEnabled(): boolean {
@@ -390,17 +440,37 @@ export class SnapshotCache {
 
   private place(view: Record<ViewType, Map<string, CachedResource>>, cached: CachedResource): void {
     view[cached.type].set(cached.name, cached);
-    if (cached.type === 'route' && this.vhds) this.placeVhds(view, cached);
   }
 
-  private placeVhds(view: Record<ViewType, Map<string, CachedResource>>, route: CachedResource): void {
-    let entries = this.vhdsEntries.get(route);
-    if (!entries) {
-      entries = this.vhdsEntriesOf(route);
-      this.vhdsEntries.set(route, entries);
+  /**
+   * Fills a group's VHDS views from its RouteConfigurations. The virtual_host view is one map per
+   * group kept from snapshot to snapshot and patched where a RouteConfiguration changed, so an
+   * edit costs the hosts it touched, not the ~5,700 of a 10k-route table; returns what changed.
+   */
+  private placeVhds(groupName: string, view: Record<ViewType, Map<string, CachedResource>>): TypeChange {
+    const previous = this.vhdsRoutes.get(groupName);
+    const hosts = previous?.hosts ?? new Map<string, CachedResource>();
+    const routes = new Map<string, VhdsEntries>();
+    const changed = new Set<string>();
+    const removed = new Set<string>();
+    for (const route of view.route.values()) {
+      let entries = this.vhdsEntries.get(route);
+      if (!entries) {
+        entries = this.vhdsEntriesOf(route);
+        this.vhdsEntries.set(route, entries);
+      }
+      routes.set(route.name, entries);
+      view.vhds_route.set(entries.header.name, entries.header);
+      const before = previous?.routes.get(route.name);
+      if (before !== entries) patchHosts(hosts, before?.virtualHosts ?? [], entries.virtualHosts, changed, removed);
     }
-    view.vhds_route.set(entries.header.name, entries.header);
-    for (const host of entries.virtualHosts) view.virtual_host.set(host.name, host);
+    for (const [name, before] of previous?.routes ?? []) {
+      if (!routes.has(name)) patchHosts(hosts, before.virtualHosts, [], changed, removed);
+    }
+    for (const name of changed) removed.delete(name);
+    view.virtual_host = hosts;
+    this.vhdsRoutes.set(groupName, { routes, hosts });
+    return { changed, removed };
   }
 
   /** A RouteConfiguration as VHDS serves it; the whole message where it has no VHDS form. */
