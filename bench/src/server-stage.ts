@@ -8,6 +8,13 @@ import { loadModule } from './adapters.js';
 export interface CacheLike {
   /** Encodes what changed, computes the per-group delta and notifies streams; synchronous. */
   setSnapshot(result: XdsBuildResult): unknown;
+  /** A group's served resources by type (`any` is what a stream sends). */
+  group?(name: string): Readonly<Record<string, ReadonlyMap<string, { readonly any: unknown }>>>;
+}
+
+export interface CacheOptions {
+  /** Keep the VHDS views from the start, as once a VHDS proxy has connected. */
+  vhds?: boolean;
 }
 
 export interface RunningServer {
@@ -24,7 +31,7 @@ export interface ServerLimits {
 }
 
 export interface ServerStage {
-  createCache?: () => CacheLike;
+  createCache?: (options?: CacheOptions) => CacheLike;
   startXdsServer?: (options: { host: string; port: number; cache: CacheLike; limits?: ServerLimits }) => Promise<RunningServer>;
   problem?: string;
 }
@@ -33,8 +40,8 @@ export async function loadServerStage(): Promise<ServerStage> {
   const { mod, problem } = await loadModule('@portico/server');
   if (!mod) return { problem: problem ?? '@portico/server failed to load' };
   if (typeof mod.SnapshotCache !== 'function') return { problem: '@portico/server does not export SnapshotCache yet' };
-  const Cache = mod.SnapshotCache as new () => CacheLike;
-  const stage: ServerStage = { createCache: () => new Cache() };
+  const Cache = mod.SnapshotCache as new (options?: CacheOptions) => CacheLike;
+  const stage: ServerStage = { createCache: (options) => new Cache(options) };
   if (typeof mod.startXdsServer === 'function') stage.startXdsServer = mod.startXdsServer as NonNullable<ServerStage['startXdsServer']>;
   else stage.problem = '@portico/server does not export startXdsServer yet';
   return stage;

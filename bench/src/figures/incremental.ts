@@ -42,7 +42,10 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const objects: FixtureObject[] = [...fixture.objects];
   const positions = new Map<FixtureObject, number>(objects.map((object, index) => [object, index]));
 
-  const cache = server.createCache();
+  // The control plane serving a fleet on VHDS (`portico bootstrap --vhds`): the delta includes the
+  // virtual hosts an edit changed. Writing out whole RouteConfigurations for proxies without VHDS is
+  // timed on its own below.
+  const cache = server.createCache({ vhds: true });
   const memo = pipeline.createMemo?.();
   const xdsMemo = context.xds.createBuildMemo?.();
   const translateOptions = { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) };
@@ -60,7 +63,19 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const totals: number[] = [];
   const afterCollection: number[] = [];
   const changed: number[] = [];
+  const wholeRoutes: number[] = [];
   let revision = 0;
+  /** Time to write out the RouteConfigurations a change touched, as a stream without VHDS needs them. */
+  const writeWholeRoutes = (change: unknown): number | undefined => {
+    const groups = (change as { groups?: unknown } | undefined)?.groups;
+    if (!(groups instanceof Map) || !cache.group) return undefined;
+    const t0 = performance.now();
+    for (const [group, perType] of groups as Map<string, Record<string, { changed: Set<string> }>>) {
+      const routes = cache.group(group).route;
+      for (const name of perType.route?.changed ?? []) void routes?.get(name)?.any;
+    }
+    return performance.now() - t0;
+  };
   const rebuild = (): { total: number; split: number[]; change: unknown } => {
     const t0 = performance.now();
     const resources = ResourceSet.from(objects);
@@ -101,6 +116,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     phases.setSnapshot.push(split[3] as number);
     const count = changedResources(change);
     if (count !== undefined) changed.push(count);
+    const whole = writeWholeRoutes(change);
+    if (whole !== undefined) wholeRoutes.push(whole);
   }
   // The same edits each right after a forced full (compacting) collection, which shrinks the
   // young generation as V8's memory reducer does in an idle process: the first edit after a quiet spell.
@@ -148,5 +165,11 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   );
   reporter.note(NAME, `right after a forced full collection (first edit after a quiet spell): median ${median(afterCollection).toFixed(1)} ms of ${afterCollection.length} edits`);
   if (changed.length > 0) reporter.note(NAME, `resources changed per edit: ${Math.min(...changed)}..${Math.max(...changed)} (delta computed by setSnapshot)`);
+  if (wholeRoutes.length > 0) {
+    reporter.note(
+      NAME,
+      `the delta is ready for proxies on VHDS (the changed virtual hosts); proxies without VHDS need the whole RouteConfiguration, written on first send: +${median(wholeRoutes).toFixed(1)} ms median per edit`,
+    );
+  }
   reporter.note(NAME, 'not included: the provider debounce before a rebuild (100 ms by default in the Kubernetes provider)');
 }
