@@ -36,8 +36,18 @@ export function vhdsNamespaceOf(name: string): string | undefined {
   return slash <= 0 ? undefined : name.slice(0, slash);
 }
 
+const SLASH = 0x2f;
+
+/** `<routeConfigName>/<suffix without a slash>`, tested without cutting strings: it runs for every host of a table. */
 function servedByVhds(routeConfigName: string, hostName: unknown): hostName is string {
-  return typeof hostName === 'string' && hostName.length > routeConfigName.length + 1 && vhdsNamespaceOf(hostName) === routeConfigName;
+  const length = routeConfigName.length;
+  return (
+    typeof hostName === 'string' &&
+    hostName.length > length + 1 &&
+    hostName.charCodeAt(length) === SLASH &&
+    hostName.startsWith(routeConfigName) &&
+    hostName.indexOf('/', length + 1) === -1
+  );
 }
 
 const split = new WeakMap<EnvoyResource, VhdsRouteConfiguration | null>();
@@ -61,10 +71,12 @@ function computeSplit(resource: EnvoyResource): VhdsRouteConfiguration | undefin
   if (!parts || (hosts !== undefined && (!Array.isArray(hosts) || hosts.length !== parts.virtualHosts.length))) return undefined;
   const inline: EnvoyMessage[] = [];
   const virtualHosts: VhdsVirtualHost[] = [];
-  ((hosts ?? []) as EnvoyMessage[]).forEach((host, index) => {
+  const list = (hosts ?? []) as EnvoyMessage[];
+  for (let index = 0; index < list.length; index++) {
+    const host = list[index] as EnvoyMessage;
     if (servedByVhds(resource.name, host.name)) virtualHosts.push({ name: host.name, bytes: parts.virtualHosts[index] as Uint8Array });
     else inline.push(host);
-  });
+  }
   const { virtual_hosts: _hosts, ...rest } = resource.message;
   const header: EnvoyMessage = { ...rest, vhds: { config_source: adsConfigSource() } };
   if (inline.length > 0) header.virtual_hosts = inline;

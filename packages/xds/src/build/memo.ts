@@ -42,7 +42,7 @@ interface Slots<T, E extends Entry<T> = Entry<T>> {
   proxyless?: E;
 }
 
-interface VirtualHostEntry extends Entry<EnvoyMessage> {
+export interface VirtualHostEntry extends Entry<EnvoyMessage> {
   /** `clusters` by number (see unionOf). */
   clusterIds: number[];
 }
@@ -221,8 +221,18 @@ export class BuildMemo implements XdsBuildMemo {
     return current;
   }
 
-  setVirtualHostList(key: string, ir: readonly IRVirtualHost[], value: EnvoyMessage[], effects: SideEffects): void {
-    this.latestVirtualHostLists.set(key, { ir, value, ...effects, validAt: this.build });
+  setVirtualHostList(key: string, ir: readonly IRVirtualHost[], value: EnvoyMessage[], effects: SideEffects, entries: readonly VirtualHostEntry[]): void {
+    this.latestVirtualHostLists.set(key, { ir, value, ...effects, entries, validAt: this.build });
+  }
+
+  /**
+   * The entries of the list last built for `key`, by position, when no cluster changed protocol
+   * since: an edited route configuration lists the same IRVirtualHost objects at most positions,
+   * and an identity test per position is cheaper than a lookup per host.
+   */
+  previousVirtualHosts(key: string): { ir: readonly IRVirtualHost[]; entries: readonly VirtualHostEntry[] } | undefined {
+    const entry = this.virtualHostLists.get(key);
+    return entry && entry.validAt >= this.lastProtocolChange ? entry : undefined;
   }
 
   /** `compute(key)` once per key object (IR, never mutated) and function. */
@@ -280,6 +290,7 @@ function setSlot<K extends object, T, E extends Entry<T>>(map: WeakMap<K, Slots<
 
 interface VirtualHostList extends Entry<EnvoyMessage[]> {
   ir: readonly IRVirtualHost[];
+  entries: readonly VirtualHostEntry[];
 }
 
 interface ClusterEntry extends SideEffects {

@@ -10,7 +10,7 @@ import type { BuildContext } from './context.js';
 import { recordOnly, replaySideEffects } from './memo.js';
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
-import type { BuildMemo } from './memo.js';
+import type { BuildMemo, VirtualHostEntry } from './memo.js';
 import { headerMatcher, matchesAnything, problemOf, stringMatcher } from './util.js';
 
 /**
@@ -191,21 +191,26 @@ function memoVirtualHosts(ir: IRRouteConfig, ctx: BuildContext, features: readon
   }
   // An unchanged IRVirtualHost gets the very JSON object built before.
   let cacheable = true;
-  const entries = ir.virtualHosts.map((vh) => {
-    const entry = memo.virtualHost(vh, ctx.proxyless);
+  const previous = memo.previousVirtualHosts(key);
+  const hosts = ir.virtualHosts;
+  const entries = new Array<VirtualHostEntry>(hosts.length);
+  for (let i = 0; i < hosts.length; i++) {
+    const vh = hosts[i] as IRVirtualHost;
+    const entry = previous && previous.ir[i] === vh ? previous.entries[i] : memo.virtualHost(vh, ctx.proxyless);
     if (entry) {
       memo.stats.virtualHostsReused += 1;
-      return entry;
+      entries[i] = entry;
+      continue;
     }
     memo.stats.virtualHostsBuilt += 1;
     const built = recordOnly(ctx, (recording) => buildVirtualHostFresh(vh, recording, features, memo));
     cacheable &&= built.cacheable;
-    return memo.setVirtualHost(vh, ctx.proxyless, built.value, built.effects, built.cacheable);
-  });
+    entries[i] = memo.setVirtualHost(vh, ctx.proxyless, built.value, built.effects, built.cacheable);
+  }
   const value = entries.map((entry) => entry.value);
   const effects = memo.unionOf(entries);
   replaySideEffects(ctx, effects);
-  if (cacheable) memo.setVirtualHostList(key, ir.virtualHosts, value, effects);
+  if (cacheable) memo.setVirtualHostList(key, ir.virtualHosts, value, effects, entries);
   return [...value];
 }
 
