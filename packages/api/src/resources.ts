@@ -96,16 +96,40 @@ function sameKey(a: AnyObject, b: AnyObject): boolean {
 }
 
 /**
- * One kind's objects. Building a set only appends: keys are made (and duplicates resolved)
- * when a lookup or the sorted order needs them, so a set that is built, mapped and listed
- * in an order taken over from an earlier set never makes a key string.
+ * Objects by namespace ('' for cluster-scoped), then name. Two levels rather than one
+ * `namespace/name` key: a lookup then hashes strings that already exist (and keep their
+ * hash) instead of a new concatenation each time.
+ */
+type Index = Map<string, Map<string, AnyObject>>;
+
+function indexGet(index: Index, namespace: string | undefined, name: string): AnyObject | undefined {
+  return index.get(namespace ?? '')?.get(name);
+}
+
+/** Sets the entry; returns the object it replaced. */
+function indexSet(index: Index, object: AnyObject): AnyObject | undefined {
+  const namespace = object.metadata.namespace ?? '';
+  let names = index.get(namespace);
+  if (!names) {
+    names = new Map();
+    index.set(namespace, names);
+  }
+  const existing = names.get(object.metadata.name);
+  names.set(object.metadata.name, object);
+  return existing;
+}
+
+/**
+ * One kind's objects. Building a set only appends: the lookup index is built (and duplicate
+ * keys resolved) when a lookup needs it, and keys are made only to sort, so a set that is
+ * built, mapped and listed in an order taken over from an earlier set never makes a key.
  */
 class Bucket {
   /** Insertion order. Unless `unique`, a later object may have the key of an earlier one (the later one wins). */
   objects: AnyObject[] = [];
   unique = true;
-  /** key → object; may be shared with another set (`sharedIndex`), and is then copied before a change. */
-  index: Map<string, AnyObject> | undefined;
+  /** May be shared with another set (`sharedIndex`), and is then copied before a change. */
+  index: Index | undefined;
   sharedIndex = false;
   /** Sorted position → position in `objects` (only while `unique`). */
   order: Uint32Array | undefined;
@@ -115,9 +139,7 @@ class Bucket {
 
   append(object: AnyObject): void {
     if (this.index) {
-      const key = keyOf(object);
-      const existing = this.index.get(key);
-      this.writableIndex().set(key, object);
+      const existing = indexSet(this.writableIndex(), object);
       if (existing !== undefined) this.objects[this.objects.indexOf(existing)] = object;
       else this.objects.push(object);
     } else {
@@ -127,10 +149,10 @@ class Bucket {
     this.changed();
   }
 
-  remove(key: string): boolean {
-    const object = this.lookup().get(key);
+  remove(namespace: string | undefined, name: string): boolean {
+    const object = indexGet(this.lookup(), namespace, name);
     if (object === undefined) return false;
-    this.writableIndex().delete(key);
+    this.writableIndex().get(namespace ?? '')?.delete(name);
     this.objects.splice(this.objects.indexOf(object), 1);
     this.changed();
     return true;
@@ -142,34 +164,38 @@ class Bucket {
     this.mappedFrom = undefined;
   }
 
-  private writableIndex(): Map<string, AnyObject> {
+  private writableIndex(): Index {
     const index = this.lookup();
     if (!this.sharedIndex) return index;
-    this.index = new Map(index);
+    this.index = new Map([...index].map(([namespace, names]) => [namespace, new Map(names)]));
     this.sharedIndex = false;
     return this.index;
   }
 
-  lookup(): Map<string, AnyObject> {
+  lookup(): Index {
     if (this.index) return this.index;
-    const index = new Map<string, AnyObject>();
-    for (const object of this.objects) index.set(keyOf(object), object);
-    if (index.size !== this.objects.length) {
-      // Map semantics: a key keeps the position it was first inserted at, with the last object.
-      this.objects = [...index.values()];
-      this.order = undefined;
-      this.sorted = undefined;
-      this.mappedFrom = undefined;
-    }
-    this.unique = true;
+    if (!this.unique) this.deduplicate();
+    const index: Index = new Map();
+    for (const object of this.objects) indexSet(index, object);
     this.index = index;
     return index;
+  }
+
+  /** Map semantics: a key keeps the position it was first inserted at, with the last object. */
+  private deduplicate(): void {
+    const byKey = new Map<string, AnyObject>();
+    for (const object of this.objects) byKey.set(keyOf(object), object);
+    if (byKey.size !== this.objects.length) {
+      this.objects = [...byKey.values()];
+      this.changed();
+    }
+    this.unique = true;
   }
 
   list(): readonly AnyObject[] {
     if (this.sorted) return this.sorted;
     if (!this.order) {
-      if (!this.unique) this.lookup();
+      if (!this.unique) this.deduplicate();
       const keys = this.objects.map(keyOf);
       const order = new Uint32Array(keys.length);
       for (let i = 0; i < order.length; i++) order[i] = i;
@@ -188,12 +214,12 @@ class Bucket {
   }
 
   get size(): number {
-    if (!this.unique) this.lookup();
+    if (!this.unique) this.deduplicate();
     return this.objects.length;
   }
 
   /**
-   * Takes over `previous`'s sorted order (and lookup table, when every object is the same)
+   * Takes over `previous`'s sorted order (and lookup index, when every object is the same)
    * if its objects have the same keys at the same positions, which is cheaper than
    * sorting again when only objects' contents changed.
    */
@@ -253,11 +279,12 @@ export class ResourceSet {
   }
 
   delete(kind: KindName, namespace: string | undefined, name: string): boolean {
-    return this.byKind.get(kind)?.remove(objectKey(namespace, name)) ?? false;
+    return this.byKind.get(kind)?.remove(namespace, name) ?? false;
   }
 
   get<K extends KindName>(kind: K, namespace: string | undefined, name: string): ResourceKinds[K] | undefined {
-    return this.byKind.get(kind)?.lookup().get(objectKey(namespace, name)) as ResourceKinds[K] | undefined;
+    const bucket = this.byKind.get(kind);
+    return bucket ? (indexGet(bucket.lookup(), namespace, name) as ResourceKinds[K] | undefined) : undefined;
   }
 
   /** All objects of a kind, sorted by `namespace/name` so iteration order is deterministic. */
