@@ -9,7 +9,7 @@ import { meshBackendGrants } from '../mesh/mesh.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
-import { compileFilters, type CompiledFilters, type FilterProblem } from './filters.js';
+import { compileFilters, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
@@ -64,6 +64,19 @@ interface CompiledRules {
 
 const DEFAULT_RULE: HTTPRouteRule = { matches: [{ path: { type: 'PathPrefix', value: '/' } }] };
 
+/**
+ * `spec.rules[rule].<list>[index]`: every IR route and backend names its field, and the same few
+ * positions recur in every route, so they share one string each instead of one per route.
+ */
+const fieldPaths = { matches: [] as string[][], backendRefs: [] as string[][] };
+const SHARED_FIELD_PATHS = 32;
+
+function fieldPath(list: 'matches' | 'backendRefs', rule: number, index: number): string {
+  if (rule >= SHARED_FIELD_PATHS || index >= SHARED_FIELD_PATHS) return `spec.rules[${rule}].${list}[${index}]`;
+  const byRule = (fieldPaths[list][rule] ??= []);
+  return (byRule[index] ??= `spec.rules[${rule}].${list}[${index}]`);
+}
+
 function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[]): IRSessionPersistence | undefined {
   const spec = rule.sessionPersistence;
   if (!spec) return undefined;
@@ -110,7 +123,17 @@ function compileRule(
   }
   for (const message of matchProblems) invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message });
   const prefixMatchesOnly = matches.every((m) => m.match.path.type === 'PathPrefix');
-  const filterCtx = { ...ctx, routeKind: kind, routeNamespace: namespace, prefixMatchesOnly };
+  // Spelled out rather than spread from ctx: spreading the route context once per rule showed up as the
+  // single most expensive line of a cold translation.
+  const filterCtx: FilterContext = {
+    resources: ctx.resources,
+    grants: ctx.grants,
+    clusters: ctx.clusters,
+    lookups: ctx.lookups,
+    routeKind: kind,
+    routeNamespace: namespace,
+    prefixMatchesOnly,
+  };
   const filters = compileFilters(filterCtx, rule.filters ?? [], `${field}.filters`);
   const refProblems = filters.problems.filter((p) => p.kind === 'ResolvedRefs');
   invalid.push(...filters.problems.filter((p) => p.kind !== 'ResolvedRefs'));
@@ -118,7 +141,7 @@ function compileRule(
   const backends: IRBackend[] = [];
   let invalidWeight = 0;
   for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
-    const refField = `${field}.backendRefs[${b}]`;
+    const refField = fieldPath('backendRefs', index, b);
     // gRPC always speaks HTTP/2 to its backends, whatever the Service's appProtocol says.
     const resolved = resolveBackendRef(ctx, { kind, namespace }, ref, refField, kind === 'GRPCRoute' ? 'http2' : undefined);
     const backendFilters = compileFilters(filterCtx, ref.filters ?? [], `${refField}.filters`);
@@ -242,7 +265,7 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
           kind,
           namespace,
           name,
-          path: `spec.rules[${rule.index}].matches[${m}]`,
+          path: fieldPath('matches', rule.index, m),
           ...(rule.name ? { ruleName: rule.name } : {}),
         },
       };
