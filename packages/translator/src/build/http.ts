@@ -44,11 +44,30 @@ export function clustersOfVirtualHost(vhost: IRVirtualHost): string[] {
   return names;
 }
 
+/** Whether two of the lists come from the same route (reached through two listeners of the chain). */
+function sameRouteTwice(lists: ReadonlyArray<readonly RouteEntry[]>): boolean {
+  for (let i = 1; i < lists.length; i++) {
+    const key = lists[i]?.[0]?.routeKey;
+    if (key === undefined) continue;
+    for (let j = 0; j < i; j++) if (lists[j]?.[0]?.routeKey === key) return true;
+  }
+  return false;
+}
+
 function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<readonly RouteEntry[]>): IRVirtualHost {
-  // A route reached through two listeners of the chain appears once.
-  const entries = new Map<string, RouteEntry>();
-  for (const list of lists) for (const entry of list) entries.set(entry.route.name, entry);
-  const ordered: IRRoute[] = [...entries.values()].sort(comparePrecedence).map((e) => e.route);
+  let entries: RouteEntry[];
+  if (sameRouteTwice(lists)) {
+    // A route reached through two listeners of the chain appears once.
+    const byName = new Map<string, RouteEntry>();
+    for (const list of lists) for (const entry of list) byName.set(entry.route.name, entry);
+    entries = [...byName.values()];
+  } else {
+    // Entries of one list have distinct names, and lists of different routes cannot share one.
+    entries = lists.length === 1 ? (lists[0] as readonly RouteEntry[]).slice() : lists.flat();
+  }
+  entries.sort(comparePrecedence);
+  const ordered = new Array<IRRoute>(entries.length);
+  for (let i = 0; i < entries.length; i++) ordered[i] = (entries[i] as RouteEntry).route;
   return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };
 }
 
