@@ -83,6 +83,8 @@ export class ClusterRegistry {
   /** The Service port each cluster was made for (policies attach by Service and port name). */
   private readonly servicePorts = new Map<string, { namespace: string; service: string; port: number; portName?: string }>();
   private slicesByService: Map<string, EndpointSlice[]> | undefined;
+  /** Names handed out, per Service port object (see ensure). */
+  private readonly byPort = new Map<ServicePort, Array<{ protocol: ClusterProtocol; name: string }>>();
   /** Clusters replaced by a private copy during this translation (see writable). */
   private readonly copied = new Set<string>();
 
@@ -123,12 +125,20 @@ export class ClusterRegistry {
     return this.slicesByService.get(`${namespace}/${name}`) ?? [];
   }
 
-  /** Returns the cluster name; the caller has already checked the Service and port exist. */
+  /**
+   * Returns the cluster name; the caller has already checked the Service and port exist.
+   * Always the same string object for a cluster (the one its IRCluster carries, kept across
+   * translations while the cluster is reused): every backend shares it, and a string whose
+   * hash is known is cheaper to look up again here and downstream than a fresh concatenation.
+   */
   ensure(service: Service, servicePort: ServicePort, protocol: ClusterProtocol): string {
+    const known = this.byPort.get(servicePort);
+    if (known) for (const entry of known) if (entry.protocol === protocol) return entry.name;
     const namespace = service.metadata.namespace ?? '';
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
-    if (this.clusters.has(name)) return name;
+    const existing = this.clusters.get(name);
+    if (existing) return this.rememberName(servicePort, protocol, existing.name);
     this.servicePorts.set(name, servicePortOf(service, servicePort));
     const slices = service.spec?.type === 'ExternalName' && service.spec.externalName ? [] : this.slicesFor(namespace, service.metadata.name);
     const previous = this.remembered?.get(name);
@@ -145,7 +155,14 @@ export class ClusterRegistry {
       cluster = buildCluster(name, service, servicePort, protocol, slices);
       this.remembered?.set(name, { service, servicePort, protocol, slices, cluster });
     }
-    this.clusters.set(name, cluster);
+    this.clusters.set(cluster.name, cluster);
+    return this.rememberName(servicePort, protocol, cluster.name);
+  }
+
+  private rememberName(servicePort: ServicePort, protocol: ClusterProtocol, name: string): string {
+    const known = this.byPort.get(servicePort);
+    if (known) known.push({ protocol, name });
+    else this.byPort.set(servicePort, [{ protocol, name }]);
     return name;
   }
 
