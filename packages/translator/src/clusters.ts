@@ -56,7 +56,23 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
   );
 }
 
-function servicePortOf(service: Service, servicePort: ServicePort): { namespace: string; service: string; port: number; portName?: string } {
+/** The Service port a cluster was made for (policies attach by Service and port name). */
+export interface ClusterServicePort {
+  namespace: string;
+  service: string;
+  port: number;
+  portName?: string;
+}
+
+/** EndpointSlices by namespace, then Service name, and the slice list the table was made from. */
+export interface RememberedSlices {
+  list: readonly EndpointSlice[];
+  byService: Map<string, Map<string, EndpointSlice[]>>;
+}
+
+const NO_SLICES: EndpointSlice[] = [];
+
+function servicePortOf(service: Service, servicePort: ServicePort): ClusterServicePort {
   return {
     namespace: service.metadata.namespace ?? '',
     service: service.metadata.name,
@@ -81,8 +97,8 @@ function buildCluster(name: string, service: Service, servicePort: ServicePort, 
 export class ClusterRegistry {
   private readonly clusters = new Map<string, IRCluster>();
   /** The Service port each cluster was made for (policies attach by Service and port name). */
-  private readonly servicePorts = new Map<string, { namespace: string; service: string; port: number; portName?: string }>();
-  private slicesByService: Map<string, EndpointSlice[]> | undefined;
+  private readonly servicePorts = new Map<string, ClusterServicePort>();
+  private slicesByService: Map<string, Map<string, EndpointSlice[]>> | undefined;
   /** Names handed out, per Service port object (see ensure). */
   private readonly byPort = new Map<ServicePort, Array<{ protocol: ClusterProtocol; name: string }>>();
   /** Clusters replaced by a private copy during this translation (see writable). */
@@ -100,29 +116,52 @@ export class ClusterRegistry {
     private readonly resources: ResourceSet,
     private readonly remembered?: Map<string, RememberedCluster>,
     preload = false,
+    /** Where the EndpointSlices-by-Service table of the previous translation is kept (the memo). */
+    private readonly sliceTable?: { endpointSlices?: RememberedSlices },
   ) {
     if (!remembered || !preload) return;
     for (const entry of [...remembered.values()]) {
       const { service } = entry;
       // A changed Service's clusters come back when the routes that use it are translated again.
       if (resources.get('Service', service.metadata.namespace, service.metadata.name) !== service) continue;
-      this.ensure(service, entry.servicePort, entry.protocol);
+      const slices = this.slicesOf(service);
+      if (slices === entry.slices || sameObjects(entry.slices, slices)) {
+        // Nothing it is built from changed: no name to make, nothing to compare.
+        const { cluster } = entry;
+        this.clusters.set(cluster.name, cluster);
+        this.servicePorts.set(cluster.name, entry.port);
+        this.rememberName(entry.servicePort, entry.protocol, cluster.name);
+      } else this.ensure(service, entry.servicePort, entry.protocol);
     }
   }
 
+  private slicesOf(service: Service): EndpointSlice[] {
+    return service.spec?.type === 'ExternalName' && service.spec.externalName ? NO_SLICES : this.slicesFor(service.metadata.namespace ?? '', service.metadata.name);
+  }
+
   private slicesFor(namespace: string, name: string): EndpointSlice[] {
-    if (!this.slicesByService) {
-      this.slicesByService = new Map();
-      for (const slice of this.resources.list('EndpointSlice')) {
-        const service = slice.metadata.labels?.['kubernetes.io/service-name'];
-        if (!service) continue;
-        const key = `${slice.metadata.namespace ?? ''}/${service}`;
-        const list = this.slicesByService.get(key) ?? [];
-        list.push(slice);
-        this.slicesByService.set(key, list);
-      }
+    if (!this.slicesByService) this.slicesByService = this.sliceIndex();
+    return this.slicesByService.get(namespace)?.get(name) ?? NO_SLICES;
+  }
+
+  /** EndpointSlices by namespace and Service name; the previous table while the slices are the same objects. */
+  private sliceIndex(): Map<string, Map<string, EndpointSlice[]>> {
+    const list = this.resources.list('EndpointSlice');
+    const previous = this.sliceTable?.endpointSlices;
+    if (previous && sameObjects(previous.list, list)) return previous.byService;
+    const byService = new Map<string, Map<string, EndpointSlice[]>>();
+    for (const slice of list) {
+      const service = slice.metadata.labels?.['kubernetes.io/service-name'];
+      if (!service) continue;
+      const namespace = slice.metadata.namespace ?? '';
+      let names = byService.get(namespace);
+      if (!names) byService.set(namespace, (names = new Map()));
+      const slices = names.get(service);
+      if (slices) slices.push(slice);
+      else names.set(service, [slice]);
     }
-    return this.slicesByService.get(`${namespace}/${name}`) ?? [];
+    if (this.sliceTable) this.sliceTable.endpointSlices = { list, byService };
+    return byService;
   }
 
   /**
@@ -139,10 +178,10 @@ export class ClusterRegistry {
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
     const existing = this.clusters.get(name);
     if (existing) return this.rememberName(servicePort, protocol, existing.name);
-    this.servicePorts.set(name, servicePortOf(service, servicePort));
-    const slices = service.spec?.type === 'ExternalName' && service.spec.externalName ? [] : this.slicesFor(namespace, service.metadata.name);
+    const slices = this.slicesOf(service);
     const previous = this.remembered?.get(name);
     let cluster: IRCluster;
+    let port: ClusterServicePort;
     if (
       previous &&
       previous.service === service &&
@@ -151,10 +190,13 @@ export class ClusterRegistry {
       sameObjects(previous.slices, slices)
     ) {
       cluster = previous.cluster;
+      port = previous.port;
     } else {
       cluster = buildCluster(name, service, servicePort, protocol, slices);
-      this.remembered?.set(name, { service, servicePort, protocol, slices, cluster });
+      port = servicePortOf(service, servicePort);
+      this.remembered?.set(name, { service, servicePort, protocol, slices, cluster, port });
     }
+    this.servicePorts.set(cluster.name, port);
     this.clusters.set(cluster.name, cluster);
     return this.rememberName(servicePort, protocol, cluster.name);
   }
@@ -194,7 +236,7 @@ export class ClusterRegistry {
     for (const name of [...this.remembered.keys()]) if (!this.clusters.has(name)) this.remembered.delete(name);
   }
 
-  servicePortOf(name: string): { namespace: string; service: string; port: number; portName?: string } | undefined {
+  servicePortOf(name: string): ClusterServicePort | undefined {
     return this.servicePorts.get(name);
   }
 

@@ -3,7 +3,7 @@ import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
 import type { HttpListenerRoutes, HttpRouteResult, RouteEntry } from './routes/httproute.js';
-import type { ClusterProtocol } from './clusters.js';
+import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './clusters.js';
 
 /**
  * Kinds whose objects may change without invalidating the remembered translation of
@@ -29,6 +29,7 @@ export interface RememberedCluster {
   protocol: ClusterProtocol;
   slices: readonly object[];
   cluster: IRCluster;
+  port: ClusterServicePort;
 }
 
 /**
@@ -60,6 +61,8 @@ export class TranslationMemo {
   httpRoutes?: RememberedHttpRoutes;
   /** Cluster name → the cluster built last time. */
   clusters = new Map<string, RememberedCluster>();
+  /** EndpointSlices by Service, kept while the EndpointSlices are the same objects. */
+  endpointSlices?: RememberedSlices;
   /** Virtual hosts of each chain built by the previous translation (see build/http.ts). */
   private previousChains = new Map<string, RememberedChain>();
   private currentChains = new Map<string, RememberedChain>();
@@ -189,7 +192,7 @@ export class TranslationMemo {
         diagnostics = computed.length === 0 ? NO_DIAGNOSTICS : computed;
       }
       perStatus[i] = diagnostics;
-      for (const diagnostic of diagnostics) out.push(diagnostic);
+      for (let d = 0; d < diagnostics.length; d++) out.push(diagnostics[d] as TranslateDiagnostic);
     }
     this.statuses = statuses;
     this.statusDiagnostics = perStatus;

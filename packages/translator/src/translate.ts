@@ -156,7 +156,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   memo?.enterContext(resources, optionsKey(options), options.mesh !== true);
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
-  const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true);
+  const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true, memo);
   const secrets = new Map<string, IRSecret>();
   const statuses = new StatusCollector();
 
