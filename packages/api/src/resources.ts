@@ -119,6 +119,17 @@ function indexSet(index: Index, object: AnyObject): AnyObject | undefined {
   return existing;
 }
 
+/** Positions of `keys` in key order. */
+function sortOrder(keys: readonly string[]): Uint32Array {
+  const order = new Uint32Array(keys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => {
+    const x = keys[a] as string;
+    const y = keys[b] as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 /**
  * One kind's objects. Building a set only appends: the lookup index is built (and duplicate
  * keys resolved) when a lookup needs it, and keys are made only to sort, so a set that is
@@ -174,9 +185,12 @@ class Bucket {
 
   lookup(): Index {
     if (this.index) return this.index;
-    if (!this.unique) this.deduplicate();
     const index: Index = new Map();
-    for (const object of this.objects) indexSet(index, object);
+    let replaced = 0;
+    for (const object of this.objects) if (indexSet(index, object) !== undefined) replaced++;
+    // The index already holds the later object of each key; the list must lose the earlier ones.
+    if (replaced > 0) this.deduplicate();
+    this.unique = true;
     this.index = index;
     return index;
   }
@@ -195,15 +209,19 @@ class Bucket {
   list(): readonly AnyObject[] {
     if (this.sorted) return this.sorted;
     if (!this.order) {
-      if (!this.unique) this.deduplicate();
-      const keys = this.objects.map(keyOf);
-      const order = new Uint32Array(keys.length);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      order.sort((a, b) => {
-        const x = keys[a] as string;
-        const y = keys[b] as string;
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      let keys = this.objects.map(keyOf);
+      let order = sortOrder(keys);
+      if (!this.unique) {
+        // Sorted, equal keys are neighbours: only then is the list cut down and sorted again.
+        let duplicate = false;
+        for (let i = 1; i < order.length && !duplicate; i++) duplicate = keys[order[i] as number] === keys[order[i - 1] as number];
+        if (duplicate) {
+          this.deduplicate();
+          keys = this.objects.map(keyOf);
+          order = sortOrder(keys);
+        }
+        this.unique = true;
+      }
       this.order = order;
     }
     const order = this.order;
@@ -256,13 +274,19 @@ export class ResourceSet {
 
   static from(objects: Iterable<{ kind: string }>): ResourceSet {
     const set = new ResourceSet();
+    // Objects mostly come grouped by kind: the bucket of the previous object is usually the one.
+    let kind: string | undefined;
+    let bucket: Bucket | undefined;
     for (const object of objects) {
-      let bucket = set.byKind.get(object.kind);
-      if (!bucket) {
-        if (!isKnownKind(object.kind)) continue;
-        bucket = new Bucket();
-        set.byKind.set(object.kind, bucket);
+      if (object.kind !== kind) {
+        kind = object.kind;
+        bucket = set.byKind.get(kind);
+        if (!bucket && isKnownKind(kind)) {
+          bucket = new Bucket();
+          set.byKind.set(kind, bucket);
+        }
       }
+      if (!bucket) continue;
       bucket.objects.push(object as AnyObject);
       if (bucket.objects.length > 1) bucket.unique = false;
     }
