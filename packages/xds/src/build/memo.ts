@@ -79,6 +79,9 @@ export class BuildMemo implements XdsBuildMemo {
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
   private remembered = new WeakMap<object, WeakMap<object, unknown>>();
+  /** rememberEach results of the last build and this one, by function and key. */
+  private rememberedLists = new Map<object, Map<string, RememberedList>>();
+  private latestRememberedLists = new Map<object, Map<string, RememberedList>>();
   /** VirtualHost messages that passed strict encoding and PGV inside a RouteConfiguration. */
   known: KnownMessages = knownMessages();
   stats: MemoStats = emptyStats();
@@ -111,6 +114,8 @@ export class BuildMemo implements XdsBuildMemo {
     this.latest = new Map();
     this.virtualHostLists = this.latestVirtualHostLists;
     this.latestVirtualHostLists = new Map();
+    this.rememberedLists = this.latestRememberedLists;
+    this.latestRememberedLists = new Map();
     const present = new Set<string>();
     for (const cluster of clusters) {
       present.add(cluster.name);
@@ -248,6 +253,27 @@ export class BuildMemo implements XdsBuildMemo {
     return value;
   }
 
+  /**
+   * `combine(list.map(each))`, with `each` run only for objects not at the same position in the
+   * list last kept under `key`; what the last build did not ask for is dropped.
+   */
+  rememberEach<T extends object, R, V>(each: (item: T) => R, combine: (results: readonly R[]) => V, key: string, list: readonly T[]): V {
+    const previous = this.latestRememberedLists.get(each)?.get(key) ?? this.rememberedLists.get(each)?.get(key);
+    let kept = previous;
+    if (!previous || !sameElements(previous.list, list)) {
+      const aligned = previous !== undefined && previous.list.length === list.length;
+      const results = list.map((item, i): R => (aligned && previous.list[i] === item ? (previous.results[i] as R) : each(item)));
+      kept = { list, results, value: combine(results) };
+    }
+    let latest = this.latestRememberedLists.get(each);
+    if (!latest) {
+      latest = new Map();
+      this.latestRememberedLists.set(each, latest);
+    }
+    latest.set(key, kept as RememberedList);
+    return (kept as RememberedList).value as V;
+  }
+
   cluster(ir: IRCluster): ClusterEntry | undefined {
     return this.clusters.get(ir);
   }
@@ -275,6 +301,19 @@ export function sameJson(a: unknown, b: unknown): boolean {
     if (key !== bKeys[i]) return false;
     if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   }
+  return true;
+}
+
+interface RememberedList {
+  list: readonly object[];
+  results: readonly unknown[];
+  value: unknown;
+}
+
+function sameElements(a: readonly object[], b: readonly object[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

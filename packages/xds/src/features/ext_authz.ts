@@ -49,18 +49,23 @@ export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMe
 }
 
 /** The external auth configurations of a virtual host's routes by filter name (last one wins). */
-function hostConfigs(vh: IRVirtualHost): Array<[string, IRExternalAuth]> {
-  const out: Array<[string, IRExternalAuth]> = [];
-  for (const route of vh.routes) if (route.externalAuth) out.push([extAuthzFilterName(route.externalAuth), route.externalAuth]);
-  return out;
+const NONE: ReadonlyArray<readonly [string, IRExternalAuth]> = [];
+
+function hostConfigs(vh: IRVirtualHost): ReadonlyArray<readonly [string, IRExternalAuth]> {
+  let out: Array<[string, IRExternalAuth]> | undefined;
+  for (const route of vh.routes) if (route.externalAuth) (out ??= []).push([extAuthzFilterName(route.externalAuth), route.externalAuth]);
+  return out ?? NONE;
 }
 
-function distinctConfigs(routeConfig: IRRouteConfig, ctx: BuildContext): IRExternalAuth[] {
+function distinct(perHost: ReadonlyArray<ReadonlyArray<readonly [string, IRExternalAuth]>>): IRExternalAuth[] {
   const byName = new Map<string, IRExternalAuth>();
-  for (const vh of routeConfig.virtualHosts) {
-    for (const [name, auth] of ctx.remember(hostConfigs, vh)) byName.set(name, auth);
-  }
+  for (const configs of perHost) for (const [name, auth] of configs) byName.set(name, auth);
   return [...byName.keys()].sort().map((name) => byName.get(name) as IRExternalAuth);
+}
+
+/** Every listener build asks, for every table: kept per host and per table (see rememberEach). */
+function distinctConfigs(routeConfig: IRRouteConfig, ctx: BuildContext): IRExternalAuth[] {
+  return ctx.rememberEach(hostConfigs, distinct, routeConfig.name, routeConfig.virtualHosts);
 }
 
 export const extAuthzFeature: XdsFeature = {

@@ -13,8 +13,13 @@ function hostUsesSessions(vh: IRVirtualHost): boolean {
   return vh.routes.some((r) => r.action.kind === 'forward' && r.action.sessionPersistence);
 }
 
+function anyTrue(results: readonly boolean[]): boolean {
+  return results.includes(true);
+}
+
+/** Every listener build asks, for every table: kept per host and per table (see rememberEach). */
 function usesSessions(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
-  return routeConfig.virtualHosts.some((vh) => ctx.remember(hostUsesSessions, vh));
+  return ctx.rememberEach(hostUsesSessions, anyTrue, routeConfig.name, routeConfig.virtualHosts);
 }
 
 export function sessionState(session: IRSessionPersistence): EnvoyMessage {
