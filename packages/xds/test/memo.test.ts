@@ -75,6 +75,11 @@ function editVirtualHost(ir: IR, name: string, edit: (routes: IRRoute[]) => IRRo
   });
 }
 
+function hostOfFirst(ir: IR): IRVirtualHost | undefined {
+  const chain = ir.gateways[0]?.listeners[0]?.filterChains[0];
+  return chain?.type === 'http' ? chain.routeConfig.virtualHosts[0] : undefined;
+}
+
 function routeResource(result: XdsBuildResult, group: string, name: string): EnvoyResource {
   const found = result.groups[group].routes.find((r) => r.name === name);
   if (!found) throw new Error(`no route configuration ${name}`);
@@ -111,6 +116,30 @@ describe('buildXds with a memo', () => {
       // Equal but new IR objects: everything is built again, and resources come out the same.
       build(structuredClone(ir), memo);
     }
+  });
+
+  it('follows ext_authz and session persistence appearing and going in one host of a table', () => {
+    const memo = createXdsBuildMemo();
+    const ir0 = loadIR('rich.ir.yaml');
+    const listenersOf = (result: XdsBuildResult) => JSON.stringify(Object.values(result.groups).map((group) => group.listeners.map((l) => l.message)));
+    const plain = listenersOf(build(ir0, memo));
+    const withAuth = editVirtualHost(ir0, WWW, ([first, ...rest]) => [{ ...first, externalAuth: { protocol: 'GRPC', cluster: 'default/ws/8080' } }, ...rest]);
+    const auth = listenersOf(build(withAuth, memo));
+    const authFilter = 'envoy.filters.http.ext_authz/default/ws/8080/';
+    expect(plain).not.toContain(authFilter);
+    expect(auth).toContain(authFilter);
+    // Back to the hosts of the first build: the filter goes again.
+    expect(listenersOf(build(ir0, memo))).toBe(plain);
+
+    const sessions = parse(readFileSync(path.join(goldenDir, 'session_persistence.in.yaml'), 'utf8')) as IR;
+    const sessionMemo = createXdsBuildMemo();
+    expect(listenersOf(build(sessions, sessionMemo))).toContain('envoy.filters.http.stateful_session');
+    const host = (hostOfFirst(sessions) as IRVirtualHost).name;
+    const without = editVirtualHost(sessions, host, (routes) =>
+      routes.map((route) => (route.action.kind === 'forward' ? { ...route, action: { ...route.action, sessionPersistence: undefined } } : route)),
+    );
+    expect(listenersOf(build(without, sessionMemo))).not.toContain('envoy.filters.http.stateful_session');
+    expect(listenersOf(build(sessions, sessionMemo))).toContain('envoy.filters.http.stateful_session');
   });
 
   it('follows route and cluster edits: one replaced, one removed, one added, one cluster changed', () => {
