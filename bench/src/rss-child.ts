@@ -17,6 +17,8 @@ export interface RssResult {
   gc: boolean;
   /** What the retained state consists of. */
   state: string[];
+  /** RSS before the whole RouteConfigurations were written (only the VHDS views held). */
+  vhdsOnlyRss?: number;
 }
 
 function settle(): { rss: number; heap: number } {
@@ -50,13 +52,22 @@ async function main(): Promise<void> {
   if (memo) state.push('TranslationMemo');
   if (xdsMemo) state.push('xds build memo');
   let cache: unknown;
+  let vhdsOnly: { rss: number } | undefined;
   if (output.xds) {
     state.push('XdsBuildResult');
     if (server.createCache) {
-      const snapshotCache = server.createCache();
-      snapshotCache.setSnapshot(output.xds);
+      // A fleet with both kinds of proxy: the VHDS views, and every RouteConfiguration written
+      // whole (a stream without VHDS asks for it); the larger of the states the cache can hold.
+      const snapshotCache = server.createCache({ vhds: true });
+      const change = snapshotCache.setSnapshot(output.xds);
       cache = snapshotCache;
-      state.push('SnapshotCache snapshot');
+      state.push('SnapshotCache snapshot with VHDS views');
+      vhdsOnly = settle();
+      const groups = (change as { groups?: Map<string, unknown> }).groups;
+      for (const group of groups?.keys() ?? []) {
+        for (const route of snapshotCache.group?.(group).route?.values() ?? []) void route.any;
+      }
+      state.push('whole RouteConfigurations written');
     }
   }
   const after = settle();
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
     stateHeap: after.heap,
     gc: gcExposed(),
     state,
+    ...(vhdsOnly ? { vhdsOnlyRss: vhdsOnly.rss } : {}),
   };
   process.send?.(result);
   if (retained.length === 0) process.exitCode = 1;

@@ -20,4 +20,8 @@ export async function rssPerRoute(context: BenchContext): Promise<void> {
       `heapUsed ${heapPerRouteKb.toFixed(2)} kb/route; gc ${result.gc ? 'forced before each reading' : 'NOT exposed (run node with --expose-gc)'}`,
   );
   context.reporter.note(NAME, `state retained: ${result.state.join(', ')}`);
+  if (result.vhdsOnlyRss !== undefined) {
+    const vhdsOnly = (result.vhdsOnlyRss - result.baselineRss) / result.routes / 1024;
+    context.reporter.note(NAME, `before the whole RouteConfigurations were written (a fleet all on VHDS): ${vhdsOnly.toFixed(2)} kb/route`);
+  }
 }
