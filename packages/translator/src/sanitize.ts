@@ -111,8 +111,7 @@ for (const [path, expect] of Object.entries(CONTEXT_TYPES)) {
   byKey.set(path.slice(dot + 1), expect);
 }
 
-function expectedType(parent: string, key: string): Expect | 'any' | undefined {
-  const context = CONTEXT_TYPE.get(parent);
+function expectedType(context: Map<string, Expect | 'any'> | undefined, key: string): Expect | 'any' | undefined {
   if (context) {
     const found = context.get(key) ?? context.get('*');
     if (found) return found;
@@ -160,15 +159,15 @@ function hasStrings(object: Record<string, unknown>, fields: readonly string[]):
   return true;
 }
 
-/** One field's value after cleaning, or DROP. */
-function cleanValue(parent: string, key: string, value: unknown): unknown {
+/** One field's value after cleaning, or DROP; `context` is CONTEXT_TYPE's entry for `parent`. */
+function cleanValue(parent: string, context: Map<string, Expect | 'any'> | undefined, key: string, value: unknown): unknown {
   if (value === undefined || value === null) return DROP;
   if (key === 'method' && parent !== 'method') {
     // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
     if (typeof value === 'string') return value;
     return fits(value, 'object') ? cleanObject('method', value as Record<string, unknown>) : DROP;
   }
-  const expect = expectedType(parent, key);
+  const expect = expectedType(context, key);
   if (expect === 'any' || expect === undefined) return value;
   if (!fits(value, expect)) return DROP;
   if (expect === 'array') return cleanList(parent === 'endpoints' && key === 'addresses' ? 'endpoints.addresses' : key, value as unknown[]);
@@ -178,11 +177,12 @@ function cleanValue(parent: string, key: string, value: unknown): unknown {
 
 function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(object);
+  const context = CONTEXT_TYPE.get(parent);
   let out: Record<string, unknown> | undefined;
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     const value = object[key];
-    const cleaned = cleanValue(parent, key, value);
+    const cleaned = cleanValue(parent, context, key, value);
     if (!out) {
       if (cleaned === value) continue;
       out = {};

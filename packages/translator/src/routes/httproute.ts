@@ -1,5 +1,5 @@
-import type { GRPCRoute, HTTPRoute, HTTPRouteRule } from '@portico/api';
-import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence } from '@portico/ir';
+import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
+import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
 import { differingRun, type RememberedHttpRoutes } from '../memo.js';
@@ -117,8 +117,8 @@ function compileRule(
   const matchProblems: string[] = [];
   const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
   const matches: CompiledMatch[] = [];
-  for (const [m, match] of specMatches.entries()) {
-    const compiled = compileMatch(match, `${field}.matches[${m}]`, matchProblems);
+  for (let m = 0; m < specMatches.length; m++) {
+    const compiled = compileMatch(specMatches[m] as HTTPRouteMatch, `${field}.matches[${m}]`, matchProblems);
     if (compiled) matches.push(compiled);
   }
   for (const message of matchProblems) invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message });
@@ -140,16 +140,19 @@ function compileRule(
 
   const backends: IRBackend[] = [];
   let invalidWeight = 0;
-  for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
+  const backendRefs = rule.backendRefs ?? [];
+  for (let b = 0; b < backendRefs.length; b++) {
+    const ref = backendRefs[b] as HTTPBackendRef;
     const refField = fieldPath('backendRefs', index, b);
     // gRPC always speaks HTTP/2 to its backends, whatever the Service's appProtocol says.
     const resolved = resolveBackendRef(ctx, { kind, namespace }, ref, refField, kind === 'GRPCRoute' ? 'http2' : undefined);
-    const backendFilters = compileFilters(filterCtx, ref.filters ?? [], `${refField}.filters`);
-    for (const problem of backendFilters.problems) {
+    // Most backendRefs have no filters: nothing to compile.
+    const backendFilters = ref.filters && ref.filters.length > 0 ? compileFilters(filterCtx, ref.filters, `${refField}.filters`) : undefined;
+    for (const problem of backendFilters?.problems ?? []) {
       if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
       else invalid.push(problem);
     }
-    if (backendFilters.redirect || backendFilters.urlRewrite || backendFilters.cors || backendFilters.externalAuth || backendFilters.mirrors.length > 0) {
+    if (backendFilters && (backendFilters.redirect || backendFilters.urlRewrite || backendFilters.cors || backendFilters.externalAuth || backendFilters.mirrors.length > 0)) {
       invalid.push({
         kind: 'UnsupportedValue',
         reason: 'UnsupportedValue',
@@ -163,13 +166,11 @@ function compileRule(
       continue;
     }
     if (weight <= 0) continue;
-    const backend: IRBackend = {
-      cluster: resolved.cluster,
-      weight,
-      source: { kind, namespace, name: route.metadata.name, path: refField, ...(rule.name ? { ruleName: rule.name } : {}) },
-    };
-    if (backendFilters.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
-    if (backendFilters.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
+    const source: IRSource = { kind, namespace, name: route.metadata.name, path: refField };
+    if (rule.name) source.ruleName = rule.name;
+    const backend: IRBackend = { cluster: resolved.cluster, weight, source };
+    if (backendFilters?.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
+    if (backendFilters?.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
     backends.push(backend);
   }
 
@@ -252,22 +253,20 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
   const routeKey = `${namespace}/${name}`;
+  const prefix = `${kind === 'HTTPRoute' ? 'httproute' : 'grpcroute'}/${routeKey}`;
   const entries: RouteEntry[] = [];
   for (const rule of rules) {
     if (rule.invalid.length > 0) continue;
     const action = ruleAction(rule, listener);
-    for (const [m, compiled] of rule.matches.entries()) {
+    for (let m = 0; m < rule.matches.length; m++) {
+      const compiled = rule.matches[m] as CompiledMatch;
+      const source: IRSource = { kind, namespace, name, path: fieldPath('matches', rule.index, m) };
+      if (rule.name) source.ruleName = rule.name;
       const ir: IRRoute = {
-        name: `${kind.toLowerCase()}/${namespace}/${name}/rule/${rule.index}/match/${m}`,
+        name: `${prefix}/rule/${rule.index}/match/${m}`,
         match: compiled.match,
         action,
-        source: {
-          kind,
-          namespace,
-          name,
-          path: fieldPath('matches', rule.index, m),
-          ...(rule.name ? { ruleName: rule.name } : {}),
-        },
+        source,
       };
       if (rule.filters.requestHeaders) ir.requestHeaders = rule.filters.requestHeaders;
       if (rule.filters.responseHeaders) ir.responseHeaders = rule.filters.responseHeaders;

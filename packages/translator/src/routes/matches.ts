@@ -57,28 +57,33 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     problems.push(`${field}.path.type: unknown path match type ${pathType}`);
   }
   const headers: IRHeaderMatch[] = [];
-  const seenHeaders = new Set<string>();
-  for (const [index, header] of (match.headers ?? []).entries()) {
+  const specHeaders = match.headers ?? [];
+  // Most matches have no or one header match: no set to build for those.
+  const seenHeaders = specHeaders.length > 1 ? new Set<string>() : undefined;
+  for (let index = 0; index < specHeaders.length; index++) {
+    const header = specHeaders[index] as (typeof specHeaders)[number];
     if (typeof header.name !== 'string' || header.name === '') {
       problems.push(`${field}.headers[${index}].name: a header match needs a name`);
       continue;
     }
     const name = header.name.toLowerCase();
     // The spec: only the first entry for an equivalent (case-insensitive) name counts.
-    if (seenHeaders.has(name)) continue;
-    seenHeaders.add(name);
+    if (seenHeaders?.has(name)) continue;
+    seenHeaders?.add(name);
     const value = stringMatch(header, `${field}.headers[${index}]`, problems);
     if (value) headers.push({ name, value });
   }
   const queryParams: IRRouteMatch['queryParams'] = [];
-  const seenQuery = new Set<string>();
-  for (const [index, param] of (match.queryParams ?? []).entries()) {
+  const specParams = match.queryParams ?? [];
+  const seenQuery = specParams.length > 1 ? new Set<string>() : undefined;
+  for (let index = 0; index < specParams.length; index++) {
+    const param = specParams[index] as (typeof specParams)[number];
     if (typeof param.name !== 'string' || param.name === '') {
       problems.push(`${field}.queryParams[${index}].name: a query parameter match needs a name`);
       continue;
     }
-    if (seenQuery.has(param.name)) continue;
-    seenQuery.add(param.name);
+    if (seenQuery?.has(param.name)) continue;
+    seenQuery?.add(param.name);
     const value = stringMatch(param, `${field}.queryParams[${index}]`, problems);
     if (value) queryParams.push({ name: param.name, value });
   }
