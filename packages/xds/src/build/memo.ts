@@ -235,7 +235,7 @@ export class BuildMemo implements XdsBuildMemo {
    * since: an edited route configuration lists the same IRVirtualHost objects at most positions,
    * and an identity test per position is cheaper than a lookup per host.
    */
-  previousVirtualHosts(key: string): { ir: readonly IRVirtualHost[]; entries: readonly VirtualHostEntry[] } | undefined {
+  previousVirtualHosts(key: string): (SideEffects & { ir: readonly IRVirtualHost[]; entries: readonly VirtualHostEntry[] }) | undefined {
     const entry = this.virtualHostLists.get(key);
     return entry && entry.validAt >= this.lastProtocolChange ? entry : undefined;
   }

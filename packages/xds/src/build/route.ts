@@ -208,10 +208,31 @@ function memoVirtualHosts(ir: IRRouteConfig, ctx: BuildContext, features: readon
     entries[i] = memo.setVirtualHost(vh, ctx.proxyless, built.value, built.effects, built.cacheable);
   }
   const value = entries.map((entry) => entry.value);
-  const effects = memo.unionOf(entries);
+  const effects =
+    previous && sameNamesAsBefore(previous.entries, entries) ? { clusters: previous.clusters, secrets: previous.secrets } : memo.unionOf(entries);
   replaySideEffects(ctx, effects);
   if (cacheable) memo.setVirtualHostList(key, ir.virtualHosts, value, effects, entries);
   return [...value];
+}
+
+/**
+ * Whether every host that differs from the one at its position last time added the same names:
+ * the union is then the one the last build made (an edit that leaves a route's backends alone).
+ */
+function sameNamesAsBefore(before: readonly VirtualHostEntry[], after: readonly VirtualHostEntry[]): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < after.length; i++) {
+    const old = before[i] as VirtualHostEntry;
+    const now = after[i] as VirtualHostEntry;
+    if (old !== now && !(sameStrings(old.clusters, now.clusters) && sameStrings(old.secrets, now.secrets))) return false;
+  }
+  return true;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function buildRouteConfiguration(
