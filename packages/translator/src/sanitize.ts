@@ -176,17 +176,20 @@ function cleanValue(parent: string, context: Map<string, Expect | 'any'> | undef
 }
 
 function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(object);
   const context = CONTEXT_TYPE.get(parent);
   let out: Record<string, unknown> | undefined;
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
+  // for-in rather than Object.keys: no key array per object (the objects' shapes cache their keys).
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
     const value = object[key];
     const cleaned = cleanValue(parent, context, key, value);
     if (!out) {
       if (cleaned === value) continue;
       out = {};
-      for (let j = 0; j < k; j++) out[keys[j]] = object[keys[j]];
+      for (const earlier in object) {
+        if (earlier === key) break;
+        if (Object.hasOwn(object, earlier)) out[earlier] = object[earlier];
+      }
     }
     if (cleaned !== DROP) out[key] = cleaned;
   }

@@ -78,41 +78,40 @@ export function attachToGateway(
    * The object the parentRef names: the Gateway itself by default, or a ListenerSet
    * merged into it. Only that object's own listeners can be selected.
    */
-  parent: { kind: string; namespace: string; name: string } = { kind: 'Gateway', namespace: gateway.namespace, name: gateway.name },
+  parent?: { kind: string; namespace: string; name: string },
 ): ParentAttachment {
+  // Runs once per route and parentRef: one pass over the listeners, messages only when rejecting.
+  const parentKind = parent?.kind ?? 'Gateway';
+  const parentNamespace = parent?.namespace ?? gateway.namespace;
+  const parentName = parent?.name ?? gateway.name;
   const parentRef = normalizeParentRef(ref, route.namespace);
-  const own = gateway.listeners.filter(
-    (l) => l.source.kind === parent.kind && l.source.namespace === parent.namespace && l.source.name === parent.name,
-  );
-  const selected = own.filter(
-    (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
-  );
-  const reject = (reason: string, message: string): ParentAttachment => ({
-    parentRef,
-    gateway,
-    attachments: [],
-    rejected: { type: 'Accepted', status: false, reason, message },
-  });
-  const where = `${parent.kind} ${parent.namespace}/${parent.name}`;
+  const where = (): string => `${parentKind} ${parentNamespace}/${parentName}`;
   if (gateway.rejected) {
-    return reject('NoMatchingParent', `${where} is not accepted: ${gateway.rejected.message}`);
+    return rejected(parentRef, gateway, 'NoMatchingParent', `${where()} is not accepted: ${gateway.rejected.message}`);
   }
-  if (selected.length === 0) {
+  let selected = 0;
+  const allowed: ListenerModel[] = [];
+  for (const l of gateway.listeners) {
+    if (l.source.kind !== parentKind || l.source.namespace !== parentNamespace || l.source.name !== parentName) continue;
+    if ((ref.sectionName !== undefined && l.name !== ref.sectionName) || (ref.port !== undefined && l.port !== ref.port)) continue;
+    selected++;
+    if (listenerAccepted(l) && allowsKind(l, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
+  }
+  if (selected === 0) {
     const what = [
       ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : undefined,
       ref.port !== undefined ? `port ${ref.port}` : undefined,
     ]
       .filter(Boolean)
       .join(' and ');
-    return reject('NoMatchingParent', `${where} has no listener matching ${what || 'this parentRef'}`);
+    return rejected(parentRef, gateway, 'NoMatchingParent', `${where()} has no listener matching ${what || 'this parentRef'}`);
   }
-  const allowed = selected.filter(
-    (l) => listenerAccepted(l) && allowsKind(l, route) && allowsNamespace(resources, l, route.namespace),
-  );
   if (allowed.length === 0) {
-    return reject(
+    return rejected(
+      parentRef,
+      gateway,
       'NotAllowedByListeners',
-      `no listener of ${where} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
+      `no listener of ${where()} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
     );
   }
   const attachments: ListenerAttachment[] = [];
@@ -125,12 +124,18 @@ export function attachToGateway(
     if (hostnames.length > 0) attachments.push({ listener, hostnames });
   }
   if (attachments.length === 0) {
-    return reject(
+    return rejected(
+      parentRef,
+      gateway,
       'NoMatchingListenerHostname',
-      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where}`,
+      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where()}`,
     );
   }
   return { parentRef, gateway, attachments };
+}
+
+function rejected(parentRef: ParentReference, gateway: GatewayModel, reason: string, message: string): ParentAttachment {
+  return { parentRef, gateway, attachments: [], rejected: { type: 'Accepted', status: false, reason, message } };
 }
 
 /** The object a parentRef names, resolved to the Gateway whose listeners it selects from. */
