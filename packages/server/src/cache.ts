@@ -223,15 +223,28 @@ function partHash(bytes: Uint8Array): bigint {
   return hash;
 }
 
-/** Content version of a RouteConfiguration from its parts: the hash of the parts' hashes, in order. */
-export function partsVersion(parts: RouteParts): string {
-  const hashes = new BigUint64Array(parts.virtualHosts.length + 2);
+/**
+ * Content version of a RouteConfiguration from its parts: the hash of the parts' hashes, in
+ * order. With `before` (the last parts and hashes of a table of that name), hosts at the same
+ * position as the same bytes object take their hash from there instead of a lookup per host.
+ */
+export function partsVersion(parts: RouteParts, before?: PartsHashes): { version: string; hashes: PartsHashes } {
+  const hosts = parts.virtualHosts;
+  const hashes = new BigUint64Array(hosts.length + 2);
   hashes[0] = h64Raw(parts.header);
   hashes[1] = BigInt(parts.nameEnd);
-  parts.virtualHosts.forEach((host, i) => {
-    hashes[i + 2] = partHash(host);
-  });
-  return hexVersion(h64Raw(new Uint8Array(hashes.buffer)));
+  const aligned = before !== undefined && before.hosts.length === hosts.length;
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i] as Uint8Array;
+    hashes[i + 2] = aligned && before.hosts[i] === host ? (before.hashes[i + 2] as bigint) : partHash(host);
+  }
+  return { version: hexVersion(h64Raw(new Uint8Array(hashes.buffer))), hashes: { hosts, hashes } };
+}
+
+/** The host bytes a RouteConfiguration version was computed from, and their hashes (after two header slots). */
+export interface PartsHashes {
+  readonly hosts: readonly Uint8Array[];
+  readonly hashes: BigUint64Array;
 }
 
 /**
@@ -255,6 +268,10 @@ export class SnapshotCache {
   private vhdsRoutes = new Map<string, { routes: Map<string, VhdsEntries>; hosts: Map<string, CachedResource> }>();
   /** VirtualHost entries by their bytes, which the build memo hands over again while a host is unchanged. */
   private readonly hostEntries = new WeakMap<Uint8Array, CachedResource>();
+  /** By RouteConfiguration name: the parts hashed last, for the next version of that table. */
+  private readonly lastParts = new Map<string, PartsHashes>();
+  /** By RouteConfiguration name: the VHDS hosts made last, with their bytes, reused by position for the next split. */
+  private readonly lastHosts = new Map<string, { bytes: readonly Uint8Array[]; entries: readonly CachedResource[] }>();
   private snapshotVersion = 0;
   private lastEncodeErrors: EncodeError[] = [];
   private readonly listeners = new Set<ChangeListener>();
@@ -330,7 +347,7 @@ export class SnapshotCache {
           // elsewhere (or a custom encoder) are keyed by content and encoded on a miss.
           const parts = this.encodeOption ? undefined : routePartsOf(resource);
           const prebuilt = this.encodeOption || parts ? undefined : encodedBytesOf(resource);
-          const prebuiltVersion = parts ? partsVersion(parts) : prebuilt ? contentVersion(prebuilt) : undefined;
+          const prebuiltVersion = parts ? this.routeVersion(resource.name, parts) : prebuilt ? contentVersion(prebuilt) : undefined;
           const key = prebuiltVersion
             ? `${type}\0${resource.name}\0#${prebuiltVersion}`
             : `${type}\0${resource.name}\0${JSON.stringify(resource.message)}`;
@@ -406,6 +423,11 @@ export class SnapshotCache {
     }
 
     for (const name of this.vhdsRoutes.keys()) if (!nextViews.has(name)) this.vhdsRoutes.delete(name);
+    // Tables that are gone take their hints with them.
+    const tables = new Set<string>();
+    for (const view of nextViews.values()) for (const name of view.route.keys()) tables.add(name);
+    for (const name of this.lastParts.keys()) if (!tables.has(name)) this.lastParts.delete(name);
+    for (const name of this.lastHosts.keys()) if (!tables.has(name)) this.lastHosts.delete(name);
     const wasReady = this.ready;
     this.pool = nextPool;
     this.groupViews = nextViews;
@@ -474,6 +496,13 @@ export class SnapshotCache {
   }
 
   /** A RouteConfiguration as VHDS serves it; the whole message where it has no VHDS form. */
+  /** An edit changes a host or two of a table: the others keep their hashes by position. */
+  private routeVersion(name: string, parts: RouteParts): string {
+    const { version, hashes } = partsVersion(parts, this.lastParts.get(name));
+    this.lastParts.set(name, hashes);
+    return version;
+  }
+
   private vhdsEntriesOf(route: CachedResource): VhdsEntries {
     const split = this.encodeOption ? undefined : vhdsRouteConfigurationOf(route.source);
     if (!split) return { header: route, virtualHosts: [] };
@@ -485,8 +514,11 @@ export class SnapshotCache {
       any: packed(TYPE_URLS.route, split.header),
       source: route.source,
     };
-    const virtualHosts = split.virtualHosts.map((host) => {
-      let entry = this.hostEntries.get(host.bytes);
+    const before = this.lastHosts.get(route.name);
+    const aligned = before !== undefined && before.bytes.length === split.virtualHosts.length;
+    const virtualHosts = split.virtualHosts.map((host, i) => {
+      const atPosition = aligned && before.bytes[i] === host.bytes ? before.entries[i] : undefined;
+      let entry = atPosition ?? this.hostEntries.get(host.bytes);
       if (!entry || entry.name !== host.name) {
         entry = {
           type: 'virtual_host',
@@ -500,6 +532,7 @@ export class SnapshotCache {
       }
       return entry;
     });
+    this.lastHosts.set(route.name, { bytes: split.virtualHosts.map((host) => host.bytes), entries: virtualHosts });
     return { header, virtualHosts };
   }
 

@@ -42,8 +42,14 @@ describe('SnapshotCache VHDS views', () => {
     let previous = new Map<string, string>();
     steps.forEach((result, step) => {
       const change = cache.setSnapshot(result);
-      const expected = hostsOf(fresh(result));
+      const reference = fresh(result);
+      const expected = hostsOf(reference);
       expect(hostsOf(cache), `step ${step}`).toEqual(expected);
+      // Versions computed from the last build's hashes by position equal those computed afresh.
+      for (const type of ['route', 'vhds_route'] as const) {
+        const versions = (c: SnapshotCache) => new Map([...c.group(GROUP)[type]].map(([name, r]) => [name, r.version]));
+        expect(versions(cache), `step ${step} ${type}`).toEqual(versions(reference));
+      }
       const hostChange = change.groups.get(GROUP)?.virtual_host;
       const changed = [...expected].filter(([name, version]) => previous.get(name) !== version).map(([name]) => name);
       const removed = [...previous.keys()].filter((name) => !expected.has(name));
