@@ -1,7 +1,7 @@
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
 import { sameObjects, type RememberedCluster } from './memo.js';
-import { compareStrings } from './util.js';
+import { compareStrings, sortInPlace } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
 
@@ -51,9 +51,7 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
       }
     }
   }
-  return [...endpoints.values()].sort(
-    (a, b) => compareStrings(a.address, b.address) || a.port - b.port,
-  );
+  return sortInPlace([...endpoints.values()], (a, b) => compareStrings(a.address, b.address) || a.port - b.port);
 }
 
 /** The Service port a cluster was made for (policies attach by Service and port name). */

@@ -16,6 +16,8 @@ function isProblem(condition: Condition): boolean {
  * where another condition of the same object already explains it.
  */
 export function diagnosticsFromStatus(status: ObjectStatus): TranslateDiagnostic[] {
+  // Most statuses have no problem at all: find that out before building anything.
+  if (!hasProblem(status)) return [];
   const diagnostics: TranslateDiagnostic[] = [];
   const object = status.namespace ? `${status.kind} ${status.namespace}/${status.name}` : `${status.kind} ${status.name}`;
   const body = status.status as {
@@ -46,4 +48,16 @@ export function diagnosticsFromStatus(status: ObjectStatus): TranslateDiagnostic
     }
   }
   return diagnostics;
+}
+
+function hasProblem(status: ObjectStatus): boolean {
+  const body = status.status as {
+    conditions?: Condition[];
+    listeners?: Array<{ conditions: Condition[] }>;
+    parents?: Array<{ conditions: Condition[] }>;
+  };
+  if (body.conditions?.some(isProblem)) return true;
+  for (const listener of body.listeners ?? []) if (listener.conditions.some(isProblem)) return true;
+  for (const parent of body.parents ?? []) if (parent.conditions.some(isProblem)) return true;
+  return false;
 }

@@ -1,6 +1,6 @@
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
 import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
-import { clustersOfVirtualHost } from './build/http.js';
+import { addClustersOfVirtualHost } from './build/http.js';
 import { ClusterRegistry } from './clusters.js';
 import type { ConditionClock } from './conditions.js';
 import { diagnosticsFromStatus } from './diagnostics.js';
@@ -49,7 +49,7 @@ function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo 
           for (const name of remembered.keys()) names.add(name);
           continue;
         }
-        for (const vhost of chain.routeConfig.virtualHosts) for (const name of clustersOfVirtualHost(vhost)) names.add(name);
+        for (const vhost of chain.routeConfig.virtualHosts) addClustersOfVirtualHost(names, vhost);
       }
     }
   }

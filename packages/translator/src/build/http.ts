@@ -4,7 +4,7 @@ import { differingRun, sameObjects, type RememberedChain, type TranslationMemo }
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
-import { compareStrings } from '../util.js';
+import { compareStrings, sortInPlace } from '../util.js';
 
 /**
  * Listener isolation: requests are dispatched to the most specific listener whose
@@ -30,6 +30,16 @@ function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: stri
     action: { kind: 'directResponse', status: 421 },
     source: { kind: peer.source.kind, namespace: peer.source.namespace, name: peer.source.name, path: `listener ${peer.name}` },
   };
+}
+
+/** Adds the cluster names the routes of a virtual host use to `names`. */
+export function addClustersOfVirtualHost(names: Set<string>, vhost: IRVirtualHost): void {
+  for (const route of vhost.routes) {
+    if (route.externalAuth) names.add(route.externalAuth.cluster);
+    if (route.action.kind !== 'forward') continue;
+    for (const backend of route.action.backends) names.add(backend.cluster);
+    for (const mirror of route.action.mirrors ?? []) names.add(mirror.cluster);
+  }
 }
 
 /** Cluster names the routes of a virtual host use (with repeats). */
@@ -65,7 +75,7 @@ function virtualHost(chainName: string, hostname: string, lists: ReadonlyArray<r
     // Entries of one list have distinct names, and lists of different routes cannot share one.
     entries = lists.length === 1 ? (lists[0] as readonly RouteEntry[]).slice() : lists.flat();
   }
-  entries.sort(comparePrecedence);
+  sortInPlace(entries, comparePrecedence);
   const ordered = new Array<IRRoute>(entries.length);
   for (let i = 0; i < entries.length; i++) ordered[i] = (entries[i] as RouteEntry).route;
   return { name: `${chainName}/${hostname}`, domains: [hostname], routes: ordered };

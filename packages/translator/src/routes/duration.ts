@@ -1,26 +1,26 @@
 // Gateway API durations (GEP-2257): one or more <number><unit> with units h, m, s, ms.
-const PART = /(\d+)(h|ms|m|s)/g;
-const WHOLE = /^(\d+(h|ms|m|s))+$/;
+
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
 /** Milliseconds, or undefined when the string is not a valid Gateway API duration. */
 export function parseDurationMs(value: string): number | undefined {
-  if (!WHOLE.test(value)) return undefined;
+  // Scanned by hand: every rule's timeouts and retry backoff are parsed, and a regular
+  // expression iterator allocated match objects for each part.
   let total = 0;
-  for (const match of value.matchAll(PART)) {
-    const amount = Number(match[1]);
-    switch (match[2]) {
-      case 'h':
-        total += amount * 3_600_000;
-        break;
-      case 'm':
-        total += amount * 60_000;
-        break;
-      case 's':
-        total += amount * 1000;
-        break;
-      default:
-        total += amount;
-    }
+  let i = 0;
+  if (value.length === 0) return undefined;
+  while (i < value.length) {
+    const start = i;
+    while (i < value.length && value.charCodeAt(i) >= 48 && value.charCodeAt(i) <= 57) i++;
+    if (i === start) return undefined;
+    const amount = Number(value.slice(start, i));
+    let unit: string;
+    const c = value[i];
+    if (c === 'm' && value[i + 1] === 's') unit = 'ms';
+    else if (c === 'h' || c === 'm' || c === 's') unit = c;
+    else return undefined;
+    i += unit.length;
+    total += amount * (UNIT_MS[unit] as number);
   }
   return total;
 }

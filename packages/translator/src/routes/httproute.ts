@@ -135,8 +135,11 @@ function compileRule(
     prefixMatchesOnly,
   };
   const filters = compileFilters(filterCtx, rule.filters ?? [], `${field}.filters`);
-  const refProblems = filters.problems.filter((p) => p.kind === 'ResolvedRefs');
-  invalid.push(...filters.problems.filter((p) => p.kind !== 'ResolvedRefs'));
+  const refProblems: FilterProblem[] = [];
+  for (const problem of filters.problems) {
+    if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
+    else invalid.push(problem);
+  }
 
   const backends: IRBackend[] = [];
   let invalidWeight = 0;
