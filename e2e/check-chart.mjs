@@ -8,11 +8,15 @@
 //            (without it, it must not)
 //   --crds   rendered with `--include-crds`: the GatewayParameters CRD is there
 //            (without it, no CRD may be)
+//   --vhds   rendered with `--set envoy.vhds=true`: the controller runs with --envoy-vhds
+//            (without it, it must not)
 import * as k8s from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
-const { values: rendered } = parseArgs({ options: { mesh: { type: 'boolean', default: false }, crds: { type: 'boolean', default: false } } });
+const { values: rendered } = parseArgs({
+  options: { mesh: { type: 'boolean', default: false }, crds: { type: 'boolean', default: false }, vhds: { type: 'boolean', default: false } },
+});
 const PARAMETERS_CRD = 'gatewayparameters.gateway.portico.dev';
 
 const MODELS = {
@@ -147,6 +151,7 @@ for (const [index, doc] of docs.entries()) {
     if (args[0] !== 'serve' || !args.includes('--provider=kubernetes')) fail(where, 'controller must run `serve --provider=kubernetes`');
     if (rendered.mesh && !args.includes('--mesh')) fail(where, 'rendered with mesh=true, but the controller args lack --mesh');
     if (!rendered.mesh && args.includes('--mesh')) fail(where, 'the controller runs with --mesh although mesh is not enabled');
+    if (rendered.vhds !== args.includes('--envoy-vhds')) fail(where, `envoy.vhds=${rendered.vhds} but the controller args ${rendered.vhds ? 'lack' : 'have'} --envoy-vhds`);
     for (const port of container?.ports ?? []) containerPorts.add(port.name);
     const selector = doc.spec?.selector?.matchLabels ?? {};
     const labels = doc.spec?.template?.metadata?.labels ?? {};
@@ -168,5 +173,5 @@ if (errors.length > 0) {
   for (const error of errors) console.error(`check-chart: ${error}`);
   process.exit(1);
 }
-const checked = [rendered.mesh ? '--mesh' : '', rendered.crds ? `CRD ${PARAMETERS_CRD}` : ''].filter(Boolean);
+const checked = [rendered.mesh ? '--mesh' : '', rendered.vhds ? '--envoy-vhds' : '', rendered.crds ? `CRD ${PARAMETERS_CRD}` : ''].filter(Boolean);
 console.log(`check-chart: ${docs.length} documents OK${checked.length > 0 ? ` (${checked.join(', ')})` : ''}`);

@@ -38,4 +38,5 @@ render_and_check "xDS mTLS, no leader election, no GatewayClass" \
 render_and_check "single replica, ClusterIP Envoy services" \
   --set replicas=1 --set envoy.serviceType=ClusterIP --set image.tag=dev
 render_and_check "mesh control plane" --set mesh=true -- --mesh
+render_and_check "Envoy on Delta ADS with VHDS" --set envoy.vhds=true -- --vhds
 render_and_check "with CRDs (GatewayParameters)" --include-crds -- --crds

@@ -66,6 +66,7 @@ log "installing charts/portico into $NAMESPACE"
   --set envoy.image="$ENVOY_IMAGE" \
   --set envoy.serviceType=LoadBalancer \
   --set gatewayClass.name=portico \
+  --set envoy.vhds="${ENVOY_VHDS:-false}" \
   --wait --timeout 5m
 
 kubectl -n "$NAMESPACE" rollout status deployment/portico --timeout=180s

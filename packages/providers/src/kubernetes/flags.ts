@@ -21,6 +21,7 @@ export const KUBERNETES_FLAGS = {
   'envoy-replicas': { type: 'string' },
   'envoy-service-type': { type: 'string' },
   'envoy-xds-tls-secret': { type: 'string' },
+  'envoy-vhds': { type: 'boolean' },
   'no-provision': { type: 'boolean' },
 } as const;
 
@@ -40,6 +41,8 @@ export const KUBERNETES_FLAGS_USAGE = `Kubernetes provider (--provider kubernete
       --envoy-replicas N                Envoy replicas per Gateway (default 1)
       --envoy-service-type T            LoadBalancer | NodePort | ClusterIP (default LoadBalancer)
       --envoy-xds-tls-secret NAME       Secret (tls.crt, tls.key, ca.crt) Envoy uses for mTLS to the xDS server
+      --envoy-vhds                      provisioned Envoys use Delta ADS with VHDS: an HTTPRoute edit sends
+                                        the virtual hosts it changed, not the whole route table of the port
       --no-provision                    do not create Envoy Deployments/Services (Envoy deployed by other means)
 `;
 
@@ -126,6 +129,7 @@ export function kubernetesProviderOptions(
       replicas: positiveInt(text(values, 'envoy-replicas') ?? '1', '--envoy-replicas', 1000),
       serviceType,
       xdsTlsSecretName: text(values, 'envoy-xds-tls-secret'),
+      ...(values['envoy-vhds'] === true ? { vhds: true } : {}),
     };
   }
   return options;

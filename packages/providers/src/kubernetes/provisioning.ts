@@ -21,6 +21,11 @@ export interface ProvisioningOptions {
   xdsServerName?: string;
   /** Envoy admin port (bound to loopback inside the pod). Default 19000. */
   envoyAdminPort?: number;
+  /**
+   * Delta ADS and node metadata `portico.vhds`: route configurations come without their virtual
+   * hosts, which Envoy fetches as VirtualHost resources (Envoy allows VHDS on Delta only).
+   */
+  vhds?: boolean;
 }
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -122,13 +127,14 @@ export function envoyBootstrap(gateway: Gateway, options: ProvisioningOptions): 
     node: {
       // node.id comes from --service-node (the pod name) so every replica is distinct.
       cluster: `${gateway.metadata.namespace ?? 'default'}/${gateway.metadata.name}`,
+      ...(options.vhds ? { metadata: { 'portico.vhds': true } } : {}),
     },
     admin: {
       address: { socket_address: { address: '127.0.0.1', port_value: options.envoyAdminPort ?? 19000 } },
     },
     dynamic_resources: {
       ads_config: {
-        api_type: 'GRPC',
+        api_type: options.vhds ? 'DELTA_GRPC' : 'GRPC',
         transport_api_version: 'V3',
         grpc_services: [{ envoy_grpc: { cluster_name: 'portico_xds' } }],
         set_node_on_first_message_only: true,

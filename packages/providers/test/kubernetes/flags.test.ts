@@ -43,3 +43,21 @@ describe('kubernetes serve flags', () => {
     expect(kubernetesProviderOptions({ kubeconfig: kubeconfigFile(), 'no-provision': true }, context).provisioning).toBeUndefined();
   });
 });
+
+describe('--envoy-vhds', () => {
+  it('makes provisioned bootstraps use Delta ADS and ask for VHDS; without it they stay on SotW', async () => {
+    const { envoyBootstrap } = await import('../../src/kubernetes/provisioning.js');
+    const context = { controllerName: 'portico.io/gateway-controller', xdsPort: 18000, env: { POD_NAMESPACE: 'infra' } };
+    const withVhds = kubernetesProviderOptions({ kubeconfig: kubeconfigFile(), 'envoy-vhds': true }, context);
+    const without = kubernetesProviderOptions({ kubeconfig: kubeconfigFile() }, context);
+    expect(withVhds.provisioning?.vhds).toBe(true);
+    expect(without.provisioning?.vhds).toBeUndefined();
+    const gateway = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: 'apps' }, spec: { gatewayClassName: 'portico', listeners: [] } };
+    const vhdsBootstrap = envoyBootstrap(gateway, withVhds.provisioning!) as { node: Record<string, unknown>; dynamic_resources: { ads_config: { api_type: string } } };
+    expect(vhdsBootstrap.node).toEqual({ cluster: 'apps/web', metadata: { 'portico.vhds': true } });
+    expect(vhdsBootstrap.dynamic_resources.ads_config.api_type).toBe('DELTA_GRPC');
+    const plain = envoyBootstrap(gateway, without.provisioning!) as { node: Record<string, unknown>; dynamic_resources: { ads_config: { api_type: string } } };
+    expect(plain.node).toEqual({ cluster: 'apps/web' });
+    expect(plain.dynamic_resources.ads_config.api_type).toBe('GRPC');
+  });
+});
