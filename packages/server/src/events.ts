@@ -24,6 +24,11 @@ export interface PushEvent extends StreamEvent {
   removed: number;
   /** Approximate encoded size of the response. */
   bytes: number;
+  /**
+   * How the response was found: from the snapshot's change set (a Delta stream in sync with the
+   * previous snapshot), or by comparing every resource the stream wants with what it holds.
+   */
+  computed: 'changes' | 'diff';
 }
 
 export interface AckEvent extends StreamEvent {

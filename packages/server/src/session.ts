@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { vhdsNamespaceOf } from '@portico/xds';
 import { SERVED_TYPE_URLS } from './cache.js';
 import type { CachedResource, ConnectedProxy, ServedType, SnapshotCache, SnapshotChange, TypeChange, ViewType } from './cache.js';
-import type { StreamEvent, XdsMode } from './events.js';
+import type { PushEvent, StreamEvent, XdsMode } from './events.js';
 import {
   TYPE_BY_URL,
   type DeltaDiscoveryRequest,
@@ -445,7 +445,7 @@ export class XdsSession {
     if (!this.checkSize(state, bytes)) return false;
     this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
     state.known = new Map([...desired].map(([name, resource]) => [name, { version: resource.version, resource }]));
-    this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes);
+    this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes, 'diff');
     return true;
   }
 
@@ -468,10 +468,10 @@ export class XdsSession {
       this.markSynced(state, retainRemoved);
       return false;
     }
-    return this.sendDelta(state, changed, removed, retainRemoved);
+    return this.sendDelta(state, changed, removed, retainRemoved, 'diff');
   }
 
-  private sendDelta(state: TypeState, changed: CachedResource[], removed: string[], retainRemoved: boolean): boolean {
+  private sendDelta(state: TypeState, changed: CachedResource[], removed: string[], retainRemoved: boolean, computed: PushEvent['computed']): boolean {
     const version = String(this.options.cache.version);
     const nonce = this.nextNonce();
     const resources = changed.map((resource) => ({ name: resource.name, version: resource.version, resource: resource.any }));
@@ -490,7 +490,7 @@ export class XdsSession {
     for (const resource of changed) state.known.set(resource.name, { version: resource.version, resource });
     for (const name of removed) state.known.delete(name);
     this.markSynced(state, retainRemoved);
-    this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes);
+    this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes, computed);
     return true;
   }
 
@@ -521,7 +521,7 @@ export class XdsSession {
       this.markSynced(state, retainRemoved);
       return false;
     }
-    return this.sendDelta(state, changed, removed, retainRemoved);
+    return this.sendDelta(state, changed, removed, retainRemoved, 'changes');
   }
 
   private checkSize(state: TypeState, bytes: number): boolean {
@@ -544,7 +544,7 @@ export class XdsSession {
     return `${this.options.streamId}-${this.nonceCounter}`;
   }
 
-  private recordPush(state: TypeState, sent: SentResponse, resources: number, removed: number, bytes: number): void {
+  private recordPush(state: TypeState, sent: SentResponse, resources: number, removed: number, bytes: number, computed: PushEvent['computed']): void {
     state.latest = sent;
     state.responded = true;
     state.awaitingAck = true;
@@ -556,6 +556,7 @@ export class XdsSession {
       resources,
       removed,
       bytes,
+      computed,
     });
   }
 }

@@ -79,6 +79,8 @@ describe('ADS delta', () => {
     const expected = () => new Map([...cache.group('ns/gw').cluster].map(([name, resource]) => [name, resource.version]));
     await apply();
     expect(held).toEqual(expected());
+    const computed: string[] = [];
+    cache.events.on('push', (event) => computed.push(event.computed));
     for (let step = 1; step <= 6; step++) {
       cache.setSnapshot(build({ 'ns/gw': clustersAt(step), 'other/gw': [edsCluster('x')] }));
       // Another group changes alone: nothing for this stream, which must stay able to apply the next change alone.
@@ -86,6 +88,9 @@ describe('ADS delta', () => {
       await apply();
       expect(held, `after step ${step}`).toEqual(expected());
     }
+    // Every change went out from the snapshots' change sets, not from a diff of the whole group.
+    expect(computed.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(computed)).toEqual(new Set(['changes']));
   });
 
   it('serves a wildcard, then only what changed, then removals', async () => {
