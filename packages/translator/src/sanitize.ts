@@ -84,6 +84,9 @@ const SCALAR_LISTS: Record<string, 'string' | 'number'> = {
   allowedResponseHeaders: 'string', clusterIPs: 'string', codes: 'number',
 };
 
+const SCALAR_LIST = new Map(Object.entries(SCALAR_LISTS));
+const REQUIRED_FIELDS = new Map(Object.entries(REQUIRED));
+
 function fits(value: unknown, expect: Expect): boolean {
   switch (expect) {
     case 'array':
@@ -139,8 +142,8 @@ function cleanEntry(key: string, entry: unknown, scalar: 'string' | 'number' | u
 }
 
 function cleanList(key: string, list: unknown[]): unknown[] {
-  const scalar = SCALAR_LISTS[key];
-  const required = REQUIRED[key];
+  const scalar = SCALAR_LIST.get(key);
+  const required = REQUIRED_FIELDS.get(key);
   let out: unknown[] | undefined;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
@@ -175,12 +178,16 @@ function cleanValue(parent: string, context: Map<string, Expect | 'any'> | undef
   return value;
 }
 
+// Called as `hasOwnProperty.call(object, key)` inside for-in, a form V8 answers from the
+// object's key cache (several times faster here than Object.hasOwn or Object.keys).
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 function cleanObject(parent: string, object: Record<string, unknown>): Record<string, unknown> {
   const context = CONTEXT_TYPE.get(parent);
   let out: Record<string, unknown> | undefined;
-  // for-in rather than Object.keys: no key array per object (the objects' shapes cache their keys).
+  // for-in rather than Object.keys: no key array per object.
   for (const key in object) {
-    if (!Object.hasOwn(object, key)) continue;
+    if (!hasOwnProperty.call(object, key)) continue;
     const value = object[key];
     const cleaned = cleanValue(parent, context, key, value);
     if (!out) {
@@ -188,7 +195,7 @@ function cleanObject(parent: string, object: Record<string, unknown>): Record<st
       out = {};
       for (const earlier in object) {
         if (earlier === key) break;
-        if (Object.hasOwn(object, earlier)) out[earlier] = object[earlier];
+        if (hasOwnProperty.call(object, earlier)) out[earlier] = object[earlier];
       }
     }
     if (cleaned !== DROP) out[key] = cleaned;
