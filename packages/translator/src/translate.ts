@@ -229,7 +229,8 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   );
 
   clusters.forgetUnused();
-  const referenced = new Set([...clustersByGateway.values()].flatMap((names) => [...names]));
+  const referenced = new Set<string>();
+  for (const names of clustersByGateway.values()) for (const name of names) referenced.add(name);
   const ir: IR = {
     gateways: irGateways,
     clusters: clusters.list().filter((c) => referenced.has(c.name)),
