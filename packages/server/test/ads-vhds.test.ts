@@ -90,6 +90,38 @@ describe('ADS delta with VHDS', () => {
     expect(removed.removed_resources).toEqual([`${routeName}/split.test`]);
   });
 
+  it('sends a new backend cluster before the virtual host that routes to it', async () => {
+    const { cache, client, routeName } = await setup();
+    const stream = client.delta();
+    stream.send({ type_url: TYPE_URLS.cluster, node: node(true), resource_names_subscribe: [] });
+    const clusters = await stream.next();
+    expect(clusters.type_url).toBe(TYPE_URLS.cluster);
+    ack(stream, clusters);
+    stream.send({ type_url: TYPE_URLS.route, resource_names_subscribe: [routeName] });
+    ack(stream, await stream.next());
+    stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
+    ack(stream, await stream.next());
+    expect(await stream.quiet()).toBe(true);
+
+    // The split route moves to a Service that did not exist: its cluster must be there first.
+    const echoC = [
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: { name: echo-c, namespace: e2e }',
+      'spec: { ports: [{ name: grpc, port: 50051, targetPort: 1003, appProtocol: kubernetes.io/h2c }] }',
+      '',
+    ].join('\n');
+    cache.setSnapshot(build((yaml) => `${yaml.replace('- name: echo-b\n          port: 50051\n          weight: 20', '- name: echo-c\n          port: 50051\n          weight: 20')}\n${echoC}`));
+    const first = await stream.next();
+    expect(first.type_url).toBe(TYPE_URLS.cluster);
+    expect(namesOf(first).some((name) => name.includes('echo-c'))).toBe(true);
+    ack(stream, first);
+    const second = await stream.next();
+    expect(second.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
+    expect(namesOf(second)).toEqual([`${routeName}/split.test`]);
+  });
+
   it('answers a namespace with no hosts, so the route configuration does not wait', async () => {
     const { client } = await setup();
     const stream = client.delta();
