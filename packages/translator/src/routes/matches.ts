@@ -10,6 +10,13 @@ export interface CompiledMatch {
   queryCount: number;
 }
 
+/**
+ * Most matches have no header or query parameter match: they share these (frozen, as the IR
+ * is read-only downstream) instead of holding two empty arrays each for as long as the IR lives.
+ */
+const NO_HEADERS = Object.freeze([]) as readonly IRHeaderMatch[] as IRHeaderMatch[];
+const NO_QUERY_PARAMS = Object.freeze([]) as readonly IRRouteMatch['queryParams'][number][] as IRRouteMatch['queryParams'];
+
 function validRegex(value: string): boolean {
   try {
     new RegExp(value);
@@ -56,7 +63,7 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   } else {
     problems.push(`${field}.path.type: unknown path match type ${pathType}`);
   }
-  const headers: IRHeaderMatch[] = [];
+  let headers: IRHeaderMatch[] = [];
   const specHeaders = match.headers ?? [];
   // Most matches have no or one header match: no set to build for those.
   const seenHeaders = specHeaders.length > 1 ? new Set<string>() : undefined;
@@ -73,7 +80,7 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     const value = stringMatch(header, `${field}.headers[${index}]`, problems);
     if (value) headers.push({ name, value });
   }
-  const queryParams: IRRouteMatch['queryParams'] = [];
+  let queryParams: IRRouteMatch['queryParams'] = [];
   const specParams = match.queryParams ?? [];
   const seenQuery = specParams.length > 1 ? new Set<string>() : undefined;
   for (let index = 0; index < specParams.length; index++) {
@@ -88,6 +95,8 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     if (value) queryParams.push({ name: param.name, value });
   }
   const headerCount = headers.length;
+  if (headers.length === 0 && match.method === undefined) headers = NO_HEADERS;
+  if (queryParams.length === 0) queryParams = NO_QUERY_PARAMS;
   let hasMethod = false;
   if (match.method !== undefined) {
     if (!HTTP_METHODS.includes(match.method)) problems.push(`${field}.method: unknown method ${match.method}`);
