@@ -122,6 +122,49 @@ describe('ADS delta with VHDS', () => {
     expect(namesOf(second)).toEqual([`${routeName}/split.test`]);
   });
 
+  it('keeps a VHDS client equal to the cache through edits, added and removed hosts, and a table that goes and comes back', async () => {
+    const { cache, client, routeName } = await setup();
+    const stream = client.delta();
+    stream.send({ type_url: TYPE_URLS.route, node: node(true), resource_names_subscribe: [routeName] });
+    ack(stream, await stream.next());
+    stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
+    const held = new Map<string, string>();
+    const apply = async () => {
+      for (;;) {
+        let response: WireDeltaResponse;
+        try {
+          response = await stream.next(300);
+        } catch {
+          return;
+        }
+        if (response.type_url === VIRTUAL_HOST_TYPE_URL) {
+          for (const resource of response.resources) held.set(resource.name, resource.version);
+          for (const name of response.removed_resources) held.delete(name);
+        }
+        ack(stream, response);
+      }
+    };
+    const expected = () =>
+      new Map([...cache.group(GROUP).virtual_host].filter(([name]) => name.startsWith(`${routeName}/`)).map(([name, host]) => [name, host.version]));
+    const moreHosts = (yaml: string) => yaml.replace('hostnames: ["split.test"]', 'hostnames: ["split.test", "a.test", "z.test"]');
+    const steps: Array<(yaml: string) => string> = [
+      (yaml) => yaml.replace('weight: 80', 'weight: 60'),
+      moreHosts,
+      (yaml) => moreHosts(yaml).replace('weight: 80', 'weight: 10'),
+      (yaml) => yaml.replace(/# Weighted split[\s\S]*?---\n/, ''),
+      (yaml) => yaml.replace('name: mesh\n  namespace: e2e', 'name: other\n  namespace: e2e'),
+      (yaml) => yaml,
+    ];
+    await apply();
+    expect(held).toEqual(expected());
+    for (const [step, edit] of steps.entries()) {
+      cache.setSnapshot(build(edit));
+      await apply();
+      expect(held, `after step ${step}`).toEqual(expected());
+    }
+    expect(held.size).toBe(2);
+  });
+
   it('answers a namespace with no hosts, so the route configuration does not wait', async () => {
     const { client } = await setup();
     const stream = client.delta();
