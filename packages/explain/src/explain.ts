@@ -34,6 +34,7 @@ export function normalizeRequest(request: ExplainRequest): ExplainTrace['request
     port,
     path: request.path ?? '/',
     transport,
+    stream: request.stream ?? transport === 'udp',
     headers: headers.filter(([n]) => n !== 'host' && n !== ':authority'),
     sni: tls ? sni : null,
     alpn: request.alpn ?? (tls ? ['h2', 'http/1.1'] : []),

@@ -28,11 +28,18 @@ function headerLines(headers: Record<string, string[]>, indent: string): string[
   return Object.entries(headers).map(([n, v]) => `${indent}${n}: ${v.join(',')}`);
 }
 
+/** `GET http://host/path`, or for a byte stream `TCP tcp://host:port`, `TLS tls://host:port`, `UDP udp://host:port`. */
+function requestLine(r: ExplainTrace['request']): string {
+  if (!r.stream) return `${r.method} ${r.scheme}://${r.authority}${r.path}`;
+  const scheme = r.transport === 'udp' ? 'udp' : r.scheme === 'https' ? 'tls' : 'tcp';
+  return `${scheme.toUpperCase()} ${scheme}://${r.authority}`;
+}
+
 export function formatExplainTrace(trace: ExplainTrace, options: { verbose?: boolean } = {}): string {
   const r = trace.request;
   const lines: string[] = [];
   const tlsPart = r.scheme === 'https' ? ` (SNI ${r.sni ?? 'none'}, client cert ${r.clientCertificate})` : '';
-  lines.push(`${r.transport === 'udp' ? 'UDP' : r.method} ${r.scheme}://${r.authority}${r.path} → port ${r.port}${tlsPart}`);
+  lines.push(`${requestLine(r)} → port ${r.port}${tlsPart}`);
   for (const step of trace.steps) {
     lines.push(`${MARK[step.result]} ${step.stage.padEnd(15)} ${step.summary}${sourceLabel(step.source)}`);
     const showCandidates = options.verbose || step.result === 'no_match' || step.stage === 'virtual_host' || step.stage === 'route' || step.stage === 'filter_chain';

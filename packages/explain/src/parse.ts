@@ -95,6 +95,7 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
   const scheme = (m[1] ?? 'http').toLowerCase();
   if (scheme === 'tcp' || scheme === 'udp' || scheme === 'tls') {
     request.transport = scheme === 'udp' ? 'udp' : 'tcp';
+    request.stream = true;
     if (scheme === 'tls') request.scheme = 'https';
   } else if (scheme === 'http' || scheme === 'https') request.scheme = scheme;
   else throw new ExplainArgsError(`unsupported scheme ${scheme}`);

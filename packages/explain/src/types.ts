@@ -23,6 +23,12 @@ export interface ExplainRequest {
   clientCertificate?: { valid: boolean };
   /** `tcp` (default) or `udp`. */
   transport?: 'tcp' | 'udp';
+  /**
+   * The client sends a byte stream, not HTTP (`tcp://`, `tls://` and `udp://` requests): method,
+   * path and headers mean nothing to it. Only the trace's request line uses this; which filter
+   * the connection meets is what the listener says.
+   */
+  stream?: boolean;
   /** Downstream remote address, used only where Envoy uses it (x-forwarded-for with use_remote_address). */
   sourceAddress?: string;
   /**
@@ -227,7 +233,7 @@ export interface RouteInfo {
 }
 
 export interface ExplainTrace {
-  request: Required<Pick<ExplainRequest, 'scheme' | 'method' | 'path' | 'transport'>> & {
+  request: Required<Pick<ExplainRequest, 'scheme' | 'method' | 'path' | 'transport' | 'stream'>> & {
     authority: string;
     port: number;
     headers: HeaderEntries;

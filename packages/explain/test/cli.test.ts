@@ -38,6 +38,15 @@ describe('parseExplainArgs', () => {
 });
 
 describe('formatExplainTrace', () => {
+  it('prints a byte-stream request as its transport, not as an HTTP request', () => {
+    const none = { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [] };
+    const firstLine = (args: string[]) => formatExplainTrace(explainRequest(none, parseExplainArgs(args))).split('\n')[0];
+    expect(firstLine(['tcp://db.test:5432'])).toBe('TCP tcp://db.test:5432 → port 5432');
+    expect(firstLine(['tls://db.test:5432'])).toMatch(/^TLS tls:\/\/db\.test:5432 → port 5432 \(SNI db\.test/);
+    expect(firstLine(['udp://dns.test:5300'])).toBe('UDP udp://dns.test:5300 → port 5300');
+    expect(firstLine(['POST', 'http://web.test/x'])).toBe('POST http://web.test/x → port 80');
+  });
+
   it('prints every stage, candidates that lost, the upstream request and the source metadata', () => {
     const r = simple([
       vhost('other', ['other.test'], [toCluster('b')]),
