@@ -158,6 +158,42 @@ describe('Envoy provisioning', () => {
     await waitFor(() => (api.getObject('v1', 'services', 'default', proxyName('tuned'))?.spec as { type: string }).type === 'ClusterIP', 'type follows');
   });
 
+  it('does not rewrite a Deployment whose quantities the API server stored in canonical form (0.5 as 500m)', async () => {
+    api.apply(gatewayClass());
+    api.apply({
+      apiVersion: 'gateway.portico.dev/v1alpha1',
+      kind: 'GatewayParameters',
+      metadata: { name: 'halves', namespace: 'default' },
+      spec: { resources: { requests: { cpu: '0.5', memory: '0.5Gi' }, limits: { cpu: '1.0' } } },
+    });
+    const ref = { infrastructure: { parametersRef: { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'halves' } } };
+    api.apply(gateway('halves', 'default', ref));
+    await start();
+    type Deployment = Json & { spec: { template: { spec: { containers: Array<Json & { resources: Json }> } } } };
+    const name = proxyName('halves');
+    const deployment = (await waitFor(() => api.getObject('apps/v1', 'deployments', 'default', name), 'deployment')) as Deployment;
+    expect(deployment.spec.template.spec.containers[0]?.resources).toEqual({ requests: { cpu: '0.5', memory: '0.5Gi' }, limits: { cpu: '1.0' } });
+    // What a real API server stores: the same quantities, written canonically. The test double
+    // keeps objects verbatim, so the rewrite is done here.
+    const [container] = deployment.spec.template.spec.containers;
+    const canonical = { ...container, resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1' } } };
+    api.apply({ ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { ...deployment.spec.template.spec, containers: [canonical] } } } });
+    const writesBefore = api.requests.filter((r) => r.method === 'PUT' || r.method === 'POST').length;
+    api.apply(gateway('halves', 'default', { ...ref, addresses: [{ type: 'IPAddress', value: '192.0.2.9' }] }));
+    await waitFor(() => api.requestsMatching('GET', /\/deployments\/portico-halves$/).length >= 2, 'reconciled again');
+    await provider!.settled();
+    expect(api.requests.filter((r) => r.method === 'PUT' || r.method === 'POST').length).toBe(writesBefore);
+    // A quantity that really changed is written back.
+    const stored = api.getObject('apps/v1', 'deployments', 'default', name) as Deployment;
+    const changed = { ...canonical, resources: { requests: { cpu: '750m', memory: '512Mi' }, limits: { cpu: '1' } } };
+    api.apply({ ...stored, spec: { ...stored.spec, template: { ...stored.spec.template, spec: { ...stored.spec.template.spec, containers: [changed] } } } });
+    api.apply(gateway('halves', 'default', { ...ref, addresses: [{ type: 'IPAddress', value: '192.0.2.10' }] }));
+    await waitFor(
+      () => ((api.getObject('apps/v1', 'deployments', 'default', name) as Deployment).spec.template.spec.containers[0]?.resources as { requests: { cpu: string } }).requests.cpu === '0.5' || undefined,
+      'deployment written back',
+    );
+  });
+
   it('provisions from GatewayParameters: class defaults overlaid by the Gateway, followed on change', async () => {
     const PORTICO = 'gateway.portico.dev/v1alpha1';
     api.apply({
