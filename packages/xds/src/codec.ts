@@ -192,14 +192,19 @@ function scalarIn(type: string, value: unknown, path: string): unknown {
   return scalarValue(type, value);
 }
 
-function enumIn(enumType: Enum, value: unknown, path: string): number {
+/** An enum value as its number: a name of `enumType`, or an integer. `path` is asked for only to throw. */
+export function enumNumberOf(enumType: Enum, value: unknown, path: () => string): number {
   if (typeof value === 'string') {
     const n = enumType.values[value];
-    if (n === undefined) throw new StrictEncodeError(path, `unknown ${enumType.name} value "${value}"`);
+    if (n === undefined) throw new StrictEncodeError(path(), `unknown ${enumType.name} value "${value}"`);
     return n;
   }
   if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw new StrictEncodeError(path, `expected a ${enumType.name} name`);
+  throw new StrictEncodeError(path(), `expected a ${enumType.name} name`);
+}
+
+function enumIn(enumType: Enum, value: unknown, path: string): number {
+  return enumNumberOf(enumType, value, () => path);
 }
 
 function fieldValueIn(field: Field, value: unknown, path: string): unknown {

@@ -832,12 +832,24 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
   ctx.segments.pop();
 }
 
-/** PGV errors of one JSON message of the named type (full name or type URL). */
-export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: false };
+/** Runs the walk from the top of one message. */
+function validateTop(typeName: string, json: EnvoyMessage, encoded: boolean, known?: KnownMessages): ValidationError[] {
+  const ctx: Context = {
+    errors: [],
+    segments: [],
+    prefix: '',
+    knownTables: known ? known.typeNames.map((name) => tableOf(messageType(name))) : [],
+    known: known?.bytes,
+    encoded,
+  };
   setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
+}
+
+/** PGV errors of one JSON message of the named type (full name or type URL). */
+export function validateMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
+  return validateTop(typeName, json, false);
 }
 
 /**
@@ -845,10 +857,7 @@ export function validateMessageJson(typeName: string, json: EnvoyMessage): Valid
  * visiting subtrees that have no rules.
  */
 export function validateEncodedMessageJson(typeName: string, json: EnvoyMessage): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', knownTables: [], known: undefined, encoded: true };
-  setFieldsTop = 0;
-  validateMessage(ctx, tableOf(messageType(typeName)), json);
-  return ctx.errors;
+  return validateTop(typeName, json, true);
 }
 
 /** PGV errors of a resource; empty when Envoy would accept it. */
@@ -861,15 +870,5 @@ export function validateResource(resource: EnvoyResource): ValidationError[] {
  * `encoded`, the message passed the strict encoder (see validateEncodedMessageJson).
  */
 export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages, encoded = false): ValidationError[] {
-  const ctx: Context = {
-    errors: [],
-    segments: [],
-    prefix: '',
-    knownTables: known.typeNames.map((name) => tableOf(messageType(name))),
-    known: known.bytes,
-    encoded,
-  };
-  setFieldsTop = 0;
-  validateMessage(ctx, tableOf(messageType(typeName)), json);
-  return ctx.errors;
+  return validateTop(typeName, json, encoded, known);
 }

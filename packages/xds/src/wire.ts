@@ -7,7 +7,7 @@
 // Field order and presence follow protobufjs' own encoder (fields by number,
 // every set field written, packed numeric lists), so the bytes are the same.
 import type { Enum, Type } from 'protobufjs';
-import { StrictEncodeError, WRAPPERS, isPlainObject, messageKindOf, parseProtoDurationShared, scalarProblem, scalarValue } from './codec.js';
+import { StrictEncodeError, WRAPPERS, enumNumberOf, isPlainObject, messageKindOf, parseProtoDurationShared, scalarProblem, scalarValue } from './codec.js';
 import type { MessageKind } from './codec.js';
 import type { CapturedMessage, KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
@@ -223,13 +223,7 @@ function writeCheckedScalar(w: Writer, type: string, value: unknown): void {
 }
 
 function enumNumber(enumType: Enum, value: unknown): number {
-  if (typeof value === 'string') {
-    const n = enumType.values[value];
-    if (n === undefined) throw new StrictEncodeError(here(), `unknown ${enumType.name} value "${value}"`);
-    return n;
-  }
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw new StrictEncodeError(here(), `expected a ${enumType.name} name`);
+  return enumNumberOf(enumType, value, here);
 }
 
 // Set only during encodeMessageSpliced: messages of these tables are written from `spliceKnown`
