@@ -5,7 +5,6 @@
 // same way Envoy's generated validators do before it accepts a resource.
 import type { Enum, Field, OneOf, ReflectionObject, Type } from 'protobufjs';
 import { WRAPPERS, durationNanos, messageKindOf, typeNameOf } from './codec.js';
-import type { KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
 
@@ -76,9 +75,6 @@ interface Sink {
   segments: Array<string | number>;
   /** Put before each message (map key checks say "key ..."). */
   prefix: string;
-  /** Messages of these tables found in `known` passed before and are not walked again. */
-  knownTables: TypeTable[];
-  known?: WeakMap<object, unknown>;
   /**
    * The JSON already passed the strict encoder, so its shape is right (lists are lists,
    * messages objects, Any types known): fields with neither rules nor rules anywhere below
@@ -753,7 +749,6 @@ let setFieldsTop = 0;
 
 function validateMessage(ctx: Context, table: TypeTable, json: Record<string, unknown>): void {
   if (table.skipped) return;
-  if (ctx.knownTables.length !== 0 && ctx.knownTables.includes(table) && ctx.known?.has(json)) return;
   checkRequiredOneofs(ctx, table, json);
   const fields = table.fields;
   const modes = modesOf(table, ctx.encoded);
@@ -801,7 +796,7 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
  */
 function absentFailures(table: TypeTable): boolean[] {
   return (table.absentFails ??= table.checkedWhenAbsent.map((index) => {
-    const scratch: Context = { errors: [], segments: [], prefix: '', knownTables: [], encoded: false };
+    const scratch: Context = { errors: [], segments: [], prefix: '', encoded: false };
     validateField(scratch, table.fields[index], {});
     return scratch.errors.length !== 0;
   }));
@@ -833,15 +828,8 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 }
 
 /** Runs the walk from the top of one message. */
-function validateTop(typeName: string, json: EnvoyMessage, encoded: boolean, known?: KnownMessages): ValidationError[] {
-  const ctx: Context = {
-    errors: [],
-    segments: [],
-    prefix: '',
-    knownTables: known ? known.typeNames.map((name) => tableOf(messageType(name))) : [],
-    known: known?.bytes,
-    encoded,
-  };
+function validateTop(typeName: string, json: EnvoyMessage, encoded: boolean): ValidationError[] {
+  const ctx: Context = { errors: [], segments: [], prefix: '', encoded };
   setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
@@ -863,12 +851,4 @@ export function validateEncodedMessageJson(typeName: string, json: EnvoyMessage)
 /** PGV errors of a resource; empty when Envoy would accept it. */
 export function validateResource(resource: EnvoyResource): ValidationError[] {
   return validateMessageJson(typeNameOf(resource.type), resource.message);
-}
-
-/**
- * validateMessageJson, skipping the sub-messages `known` lists (they passed before). With
- * `encoded`, the message passed the strict encoder (see validateEncodedMessageJson).
- */
-export function validateMessageJsonKnown(typeName: string, json: EnvoyMessage, known: KnownMessages, encoded = false): ValidationError[] {
-  return validateTop(typeName, json, encoded, known);
 }

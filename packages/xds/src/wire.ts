@@ -9,7 +9,6 @@
 import type { Enum, Type } from 'protobufjs';
 import { StrictEncodeError, WRAPPERS, enumNumberOf, isPlainObject, messageKindOf, parseProtoDurationShared, scalarProblem, scalarValue } from './codec.js';
 import type { MessageKind } from './codec.js';
-import type { CapturedMessage, KnownMessages } from './known.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
 import { ByteWriter } from './writer.js';
@@ -226,34 +225,10 @@ function enumNumber(enumType: Enum, value: unknown): number {
   return enumNumberOf(enumType, value, here);
 }
 
-// Set only during encodeMessageSpliced: messages of these tables are written from `spliceKnown`
-// when present there, else encoded and their bytes captured.
-let spliceTables: WireTable[] = [];
-let spliceKnown: WeakMap<object, Uint8Array> | undefined;
-let spliceCaptured: CapturedMessage[] | undefined;
-
-function writeSpliced(w: Writer, field: WireField, table: WireTable, value: unknown): void {
-  const known = spliceKnown?.get(value as object);
-  if (known) {
-    w.uint32(field.tag).bytes(known);
-    if (w.depth === 0) spliceCaptured?.push({ message: value as object, range: [w.position - known.length, w.position] });
-    return;
-  }
-  w.uint32(field.tag).fork();
-  writeBody(w, table, value, false);
-  w.ldelim();
-  if (!isPlainObject(value)) return;
-  spliceCaptured?.push(w.depth === 0 ? { message: value, range: [w.lastDelimitedStart, w.position] } : { message: value, bytes: w.lastDelimited() });
-}
-
 /** One element of a field (not a list, not a map): tag included. */
 function writeElement(w: Writer, field: WireField, value: unknown): void {
   if (field.message) {
     const table = (field.messageTable ??= tableOf(field.message));
-    if (spliceTables.length !== 0 && spliceTables.includes(table)) {
-      writeSpliced(w, field, table, value);
-      return;
-    }
     w.uint32(field.tag).fork();
     writeBody(w, table, value, false);
     w.ldelim();
@@ -486,21 +461,3 @@ export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8
 }
 
 const shared = new ByteWriter();
-
-/**
- * encodeMessageDirect, except that sub-messages of `known.typeNames` found in `known.bytes` are
- * written from there without a walk, and every other one of those types is appended to
- * `captured` with its bytes (for the caller to add to `known` once the whole message is accepted).
- */
-export function encodeMessageSpliced(typeName: string, json: EnvoyMessage, known: KnownMessages, captured: CapturedMessage[]): Uint8Array {
-  spliceTables = known.typeNames.map((name) => tableOf(messageType(name)));
-  spliceKnown = known.bytes;
-  spliceCaptured = captured;
-  try {
-    return encodeMessageDirect(typeName, json);
-  } finally {
-    spliceTables = [];
-    spliceKnown = undefined;
-    spliceCaptured = undefined;
-  }
-}

@@ -14,7 +14,6 @@ export class ByteWriter {
   private pos = 0;
   private readonly starts: number[] = [];
   /** Where the content closed by the last ldelim() starts (after its length). */
-  private lastContent = 0;
 
   constructor(initialSize = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -221,7 +220,6 @@ export class ByteWriter {
     const length = this.pos - start - 1;
     if (length < 128) {
       this.buf[start] = length;
-      this.lastContent = start + 1;
       return this;
     }
     let lengthBytes = 1;
@@ -236,33 +234,7 @@ export class ByteWriter {
     }
     this.buf[at] = v;
     this.pos += lengthBytes - 1;
-    this.lastContent = start + lengthBytes;
     return this;
-  }
-
-  /** Open forks: 0 at the top level, where written bytes never move again. */
-  get depth(): number {
-    return this.starts.length;
-  }
-
-  /** Bytes written so far. */
-  get position(): number {
-    return this.pos;
-  }
-
-  /** Where the content closed by the last ldelim() starts. */
-  get lastDelimitedStart(): number {
-    return this.lastContent;
-  }
-
-  /**
-   * A copy of the content the last ldelim() closed, when nothing was written after it: the
-   * bytes of one sub-message, which enclosing ldelim() calls may still move (hence a copy).
-   */
-  lastDelimited(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos - this.lastContent);
-    this.buf.copy(out, 0, this.lastContent, this.pos);
-    return out;
   }
 
   /** A copy of what was written, sized exactly (the writer's buffer is reused). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildXds, validateMessageJson, validateResource } from '../src/index.js';
-import { validateEncodedMessageJson, validateMessageJsonKnown } from '../src/validate.js';
+import { validateEncodedMessageJson } from '../src/validate.js';
 import { encodeResource, typeNameOf } from '../src/codec.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { loadIR } from './helpers.js';
@@ -170,17 +170,6 @@ describe('validateResource (protoc-gen-validate rules from the Envoy protos)', (
     for (const list of Object.values(group)) {
       for (const resource of list as EnvoyResource[]) expect(validateResource(resource), resource.name).toEqual([]);
     }
-  });
-
-  it('skips only the sub-messages listed as known', () => {
-    const bad = (name: string): EnvoyMessage => ({ name, match: {}, route: { cluster: 'c' } });
-    const [first, second] = [bad('a'), bad('b')];
-    const config = { name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [first, second] }] };
-    const known = { typeNames: ['envoy.config.route.v3.Route'], bytes: new WeakMap<object, Uint8Array>([[first, new Uint8Array()]]) };
-    const all = validateMessageJson('envoy.config.route.v3.RouteConfiguration', config).map((e) => e.field);
-    expect(all).toEqual(['virtual_hosts[0].routes[0].match.path_specifier', 'virtual_hosts[0].routes[1].match.path_specifier']);
-    const errors = validateMessageJsonKnown('envoy.config.route.v3.RouteConfiguration', config, known).map((e) => e.field);
-    expect(errors).toEqual(['virtual_hosts[0].routes[1].match.path_specifier']);
   });
 
   it('after a successful strict encode, the pruned walk reports exactly what the full walk does', () => {

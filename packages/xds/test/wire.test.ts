@@ -9,8 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { IR } from '@portico/ir';
 import { StrictEncodeError, encodeMessageViaProtobufjs, typeNameOf } from '../src/codec.js';
-import type { CapturedMessage } from '../src/known.js';
-import { encodeMessageSpliced } from '../src/wire.js';
 import { buildXds, decodeMessage, encodeMessage } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 
@@ -103,65 +101,6 @@ describe('direct wire encoder', () => {
       expect(decodeMessage(typeName, direct)).toBeTypeOf('object');
     });
   }
-
-  it('splices known sub-messages and captures the others with the bytes they encode to alone', () => {
-    const routes: EnvoyMessage[] = [
-      { name: 'a', match: { prefix: '/a' }, route: { cluster: 'c' } },
-      { name: 'b', match: { path: '/b' }, direct_response: { status: 404, body: { inline_string: 'x'.repeat(300) } } },
-    ];
-    const config: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes }] };
-    const known = { typeNames: ['envoy.config.route.v3.Route'], bytes: new WeakMap<object, Uint8Array>() };
-    const captured: CapturedMessage[] = [];
-    const plain = hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config));
-    expect(hex(encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, captured))).toBe(plain);
-    expect(captured.map((c) => c.message)).toEqual(routes);
-    for (const { message, bytes, range } of captured) {
-      // Routes sit inside a virtual host, whose length may still move them: captured as copies.
-      expect(range).toBeUndefined();
-      expect(hex(bytes ?? new Uint8Array())).toBe(hex(encodeMessage('envoy.config.route.v3.Route', message as EnvoyMessage)));
-    }
-    // Known bytes are written as they are, without looking at the JSON.
-    known.bytes.set(routes[1], encodeMessage('envoy.config.route.v3.Route', { ...routes[1], name: 'spliced' }));
-    const again: CapturedMessage[] = [];
-    const spliced = encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, again);
-    expect(again.map((c) => c.message)).toEqual([routes[0]]);
-    const decoded = decodeMessage('envoy.config.route.v3.RouteConfiguration', spliced);
-    expect((decoded.virtual_hosts as EnvoyMessage[])[0].routes).toEqual([routes[0], { ...routes[1], name: 'spliced' }]);
-    // Encoding without splicing is unaffected afterwards.
-    expect(hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config))).toBe(plain);
-  });
-
-  it('reports top-level known sub-messages by where they sit in the output, spliced ones included', () => {
-    const vhost = (name: string, size: number): EnvoyMessage => ({
-      name,
-      domains: [`${name}.example.com`],
-      routes: [{ name: `${name}/r`, match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'y'.repeat(size) } } }],
-    });
-    const hosts = [vhost('a', 10), vhost('b', 400), vhost('c', 20)];
-    const config: EnvoyMessage = { name: 'rc', virtual_hosts: hosts, validate_clusters: false };
-    const known = { typeNames: ['envoy.config.route.v3.VirtualHost'], bytes: new WeakMap<object, Uint8Array>() };
-    const first: CapturedMessage[] = [];
-    const out = encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', config, known, first);
-    expect(hex(out)).toBe(hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', config)));
-    expect(first.map((c) => c.message)).toEqual(hosts);
-    for (const { message, range } of first) {
-      expect(range).toBeDefined();
-      const [start, end] = range ?? [0, 0];
-      expect(hex(out.subarray(start, end))).toBe(hex(encodeMessage('envoy.config.route.v3.VirtualHost', message as EnvoyMessage)));
-      known.bytes.set(message, out.subarray(start, end));
-    }
-    // Spliced from the first output: reported again, now pointing into the second.
-    const changed = vhost('b', 500);
-    const next: EnvoyMessage = { ...config, virtual_hosts: [hosts[0], changed, hosts[2]] };
-    const second: CapturedMessage[] = [];
-    const again = encodeMessageSpliced('envoy.config.route.v3.RouteConfiguration', next, known, second);
-    expect(hex(again)).toBe(hex(encodeMessage('envoy.config.route.v3.RouteConfiguration', next)));
-    expect(second.map((c) => c.message)).toEqual([hosts[0], changed, hosts[2]]);
-    for (const { message, range } of second) {
-      const [start, end] = range ?? [0, 0];
-      expect(hex(again.subarray(start, end))).toBe(hex(encodeMessage('envoy.config.route.v3.VirtualHost', message as EnvoyMessage)));
-    }
-  });
 
   const malformed: Array<[string, string, EnvoyMessage]> = [
     ['unknown field', 'envoy.config.cluster.v3.Cluster', { name: 'c', nam: 'x' }],

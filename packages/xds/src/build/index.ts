@@ -6,9 +6,9 @@ import { encodeResource, typeNameOf } from '../codec.js';
 import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
-import type { CapturedMessage, KnownMessages } from '../known.js';
-import { validateEncodedMessageJson, validateMessageJsonKnown } from '../validate.js';
-import { encodeMessageDirect, encodeMessageSpliced } from '../wire.js';
+import type { KnownMessages } from '../known.js';
+import { validateEncodedMessageJson } from '../validate.js';
+import { encodeMessageDirect } from '../wire.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
@@ -108,25 +108,16 @@ function checkRouteParts(resource: EnvoyResource, known: KnownMessages): RoutePa
 
 type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
 
-/**
- * Strict encoding, then PGV. With `known`, the messages of the types it lists are
- * spliced in as encoded before and not validated again, and those encoded now join it once
- * the whole resource passes.
- */
-function check(resource: EnvoyResource, known?: KnownMessages): Screened {
+/** Strict encoding, then PGV. */
+function check(resource: EnvoyResource): Screened {
   let bytes: Uint8Array;
-  const captured: CapturedMessage[] = [];
   try {
-    bytes = known ? encodeMessageSpliced(typeNameOf(resource.type), resource.message, known, captured) : encodeResource(resource);
+    bytes = encodeResource(resource);
   } catch (error) {
     return { problem: problemOf(error) };
   }
-  const typeName = typeNameOf(resource.type);
-  const errors = known ? validateMessageJsonKnown(typeName, resource.message, known, true) : validateEncodedMessageJson(typeName, resource.message);
-  if (errors.length === 0) {
-    for (const entry of captured) known?.bytes.set(entry.message, entry.range ? bytes.subarray(entry.range[0], entry.range[1]) : entry.bytes);
-    return { bytes };
-  }
+  const errors = validateEncodedMessageJson(typeNameOf(resource.type), resource.message);
+  if (errors.length === 0) return { bytes };
   return { problem: { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') } };
 }
 
@@ -211,21 +202,26 @@ function screen(resources: EnvoyResources, gateway: IRGateway, rejected: Rejecte
         continue;
       }
       const known = memo && resource.type === 'route' ? memo.known : undefined;
-      const parts = known ? checkRouteParts(resource, known) : undefined;
-      if (parts) {
-        routeParts.set(resource, parts);
-        out[key].push(resource);
-        continue;
-      }
-      let result = check(resource, known);
-      if (result.problem && resource.type === 'route') {
+      // With a memo, a RouteConfiguration is checked as parts (and written whole only on demand);
+      // checking the parts accepts exactly what checking the whole message accepts.
+      let parts = known ? checkRouteParts(resource, known) : undefined;
+      let result: Screened | undefined = parts ? undefined : check(resource);
+      if (result?.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
         resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known) };
         for (const problem of problems) {
           rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
         }
-        result = check(resource, known);
+        parts = known ? checkRouteParts(resource, known) : undefined;
+        // Still refused: the whole message says why.
+        result = parts ? undefined : check(resource);
       }
+      if (parts) {
+        routeParts.set(resource, parts);
+        out[key].push(resource);
+        continue;
+      }
+      result ??= check(resource);
       if (result.bytes) {
         encodedBytes.set(resource, result.bytes);
         out[key].push(resource);

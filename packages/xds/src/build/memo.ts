@@ -59,10 +59,9 @@ export interface MemoStats {
   resourcesReused: number;
 }
 
-const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
 
 function knownMessages(): KnownMessages {
-  return { typeNames: [VIRTUAL_HOST_TYPE], bytes: new WeakMap() };
+  return { bytes: new WeakMap() };
 }
 
 export class BuildMemo implements XdsBuildMemo {
@@ -82,7 +81,7 @@ export class BuildMemo implements XdsBuildMemo {
   /** rememberEach results of the last build and this one, by function and key. */
   private rememberedLists = new Map<object, Map<string, RememberedList>>();
   private latestRememberedLists = new Map<object, Map<string, RememberedList>>();
-  /** VirtualHost messages that passed strict encoding and PGV inside a RouteConfiguration. */
+  /** VirtualHost messages that passed strict encoding and PGV (and routes, while repairing a RouteConfiguration). */
   known: KnownMessages = knownMessages();
   stats: MemoStats = emptyStats();
   /** Counts buildXds calls. */

@@ -267,7 +267,7 @@ export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: Ro
         const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known);
         if (guarded) kept.push(guarded);
       });
-      // A host none of whose routes was refused stays the same object, so its known bytes are spliced.
+      // A host none of whose routes was refused stays the same object, so its known bytes are used as they are.
       return kept.length === routes.length && kept.every((route, index) => route === routes[index]) ? vh : { ...vh, routes: kept };
     }),
   };
