@@ -39,9 +39,15 @@ const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
 const REMOVAL_FALLBACK_MS = 10_000;
 
-interface KnownResource {
-  version: string;
-  resource?: CachedResource;
+/**
+ * What a stream is believed to hold under a name: the resource sent, or only a version (Delta
+ * initial_resource_versions). Sent resources are kept as themselves, not wrapped: with VHDS a
+ * stream holds thousands of virtual hosts, and a wrapper per host per stream adds up.
+ */
+type KnownResource = CachedResource | { readonly version: string };
+
+function sentResource(known: KnownResource): CachedResource | undefined {
+  return 'typeUrl' in known ? known : undefined;
 }
 
 interface SentResponse {
@@ -420,8 +426,9 @@ export class XdsSession {
     const desired = this.desired(state);
     if (options.retainRemoved) {
       for (const [name, known] of state.known) {
-        if (!desired.has(name) && known.resource && state.wants(name)) {
-          desired.set(name, known.resource);
+        const resource = sentResource(known);
+        if (!desired.has(name) && resource && state.wants(name)) {
+          desired.set(name, resource);
           // Only a Delta stream withdraws retained names later (by name); SotW simply stops listing them.
           if (this.options.mode === 'delta') state.retained.add(name);
         }
@@ -444,7 +451,7 @@ export class XdsSession {
     const bytes = resources.reduce((sum, any) => sum + any.value.length + any.type_url.length + 8, 64);
     if (!this.checkSize(state, bytes)) return false;
     this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
-    state.known = new Map([...desired].map(([name, resource]) => [name, { version: resource.version, resource }]));
+    state.known = new Map(desired);
     this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes, 'diff');
     return true;
   }
@@ -487,7 +494,7 @@ export class XdsSession {
       removed_resources: removed,
       nonce,
     });
-    for (const resource of changed) state.known.set(resource.name, { version: resource.version, resource });
+    for (const resource of changed) state.known.set(resource.name, resource);
     for (const name of removed) state.known.delete(name);
     this.markSynced(state, retainRemoved);
     this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes, computed);
