@@ -238,32 +238,77 @@ class Bucket {
 
   /**
    * Takes over `previous`'s sorted order (and lookup index, when every object is the same)
-   * if its objects have the same keys at the same positions, which is cheaper than
-   * sorting again when only objects' contents changed.
+   * if its objects have the same keys at the same positions, which is cheaper than sorting
+   * again when only objects' contents changed. When a few objects were added or removed
+   * between a common beginning and end (an object created or deleted), the order of the
+   * others is kept and the new ones are put in place by binary search.
    */
   adopt(previous: Bucket): void {
-    if (this.order || !previous.order || !previous.unique || previous.objects.length !== this.objects.length) return;
+    if (this.order || !previous.order || !previous.unique) return;
     const before = previous.objects;
+    const after = this.objects;
     let same = true;
-    for (let i = 0; i < before.length; i++) {
-      const object = this.objects[i] as AnyObject;
-      const earlier = before[i] as AnyObject;
+    let start = 0;
+    const shorter = Math.min(before.length, after.length);
+    for (; start < shorter; start++) {
+      const object = after[start] as AnyObject;
+      const earlier = before[start] as AnyObject;
       if (object === earlier) continue;
-      if (!sameKey(object, earlier)) return;
+      if (!sameKey(object, earlier)) break;
       same = false;
     }
-    this.unique = true;
-    this.order = previous.order;
-    if (same) {
-      this.sorted = previous.sorted;
-      if (previous.index) {
-        this.index = previous.index;
-        this.sharedIndex = true;
-        previous.sharedIndex = true;
+    let endBefore = before.length;
+    let endAfter = after.length;
+    while (endBefore > start && endAfter > start) {
+      const object = after[endAfter - 1] as AnyObject;
+      const earlier = before[endBefore - 1] as AnyObject;
+      if (object !== earlier) {
+        if (!sameKey(object, earlier)) break;
+        same = false;
       }
+      endBefore--;
+      endAfter--;
     }
+    if (endBefore === start && endAfter === start) {
+      this.unique = true;
+      this.order = previous.order;
+      if (same) {
+        this.sorted = previous.sorted;
+        if (previous.index) {
+          this.index = previous.index;
+          this.sharedIndex = true;
+          previous.sharedIndex = true;
+        }
+      }
+      return;
+    }
+    if (endBefore - start + (endAfter - start) > SPLICE_LIMIT) return;
+    const shift = endAfter - endBefore;
+    const order: number[] = [];
+    for (const position of previous.order) {
+      if (position < start) order.push(position);
+      else if (position >= endBefore) order.push(position + shift);
+    }
+    for (let i = start; i < endAfter; i++) {
+      const key = keyOf(after[i] as AnyObject);
+      let low = 0;
+      let high = order.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (keyOf(after[order[middle] as number] as AnyObject) < key) low = middle + 1;
+        else high = middle;
+      }
+      // A duplicate key: left to the full sort, which resolves it.
+      if (low < order.length && keyOf(after[order[low] as number] as AnyObject) === key) return;
+      order.splice(low, 0, i);
+    }
+    this.unique = true;
+    this.order = Uint32Array.from(order);
   }
 }
+
+/** Most objects added and removed in one kind for which adopt() patches the previous order instead of sorting. */
+const SPLICE_LIMIT = 64;
 
 /**
  * An immutable-by-convention snapshot of every input object, indexed by kind

@@ -57,6 +57,20 @@ describe('ResourceSet', () => {
     const same = ResourceSet.from(earlier.list('Service').reverse());
     same.adoptOrderFrom(earlier);
     expect(keys(same)).toEqual(['ns/a=', 'ns/b=', 'ns/c=']);
+    // Objects added and removed between a common beginning and end: the others keep their order.
+    const base = ['m', 'c', 'x', 'a', 'q'].map((name) => service('ns', name));
+    const previous = ResourceSet.from(base);
+    expect(keys(previous)).toEqual(['ns/a=', 'ns/c=', 'ns/m=', 'ns/q=', 'ns/x=']);
+    const grown = ResourceSet.from([...base.slice(0, 2), service('ns', 'b'), service('ns', 'z'), ...base.slice(3), service('ns', '0')]);
+    grown.adoptOrderFrom(previous);
+    expect(keys(grown)).toEqual(['ns/0=', 'ns/a=', 'ns/b=', 'ns/c=', 'ns/m=', 'ns/q=', 'ns/z=']);
+    const shrunk = ResourceSet.from(base.slice(1, 4));
+    shrunk.adoptOrderFrom(previous);
+    expect(keys(shrunk)).toEqual(['ns/a=', 'ns/c=', 'ns/x=']);
+    const duplicated = ResourceSet.from([...base, service('ns', 'c', 'again')]);
+    duplicated.adoptOrderFrom(previous);
+    expect(keys(duplicated)).toEqual(['ns/a=', 'ns/c=again', 'ns/m=', 'ns/q=', 'ns/x=']);
+    expect(duplicated.size).toBe(5);
     // A set that took over a lookup table can still change without changing the other.
     const objects = [service('ns', 'c'), service('ns', 'a')];
     const one = ResourceSet.from(objects);
