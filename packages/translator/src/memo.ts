@@ -242,6 +242,9 @@ export interface RememberedHttpRoutes {
   /** Where each attachment sits in its group, route after route; a route's start is `firstPosition[route]`. */
   positions: Int32Array;
   firstPosition: Int32Array;
+  /** Per attachment (as `positions`): its group, an index into `groupKeys`. */
+  groupIds: Int32Array;
+  groupKeys: readonly string[];
   /** Per route: the index of its status in `statuses`, or -1. */
   statusIndex: readonly number[];
   /** How many of `statuses` are HTTPRoute statuses (GRPCRoute statuses follow them). */

@@ -452,28 +452,42 @@ function groupKey(listener: ListenerModel): string {
   return `${listener.gatewayKey}|${listener.port}`;
 }
 
-/** The phase's state built from every route's result (statuses, attachment groups, counts). */
-function collect(routes: readonly object[], results: readonly HttpRouteResult[]): RememberedHttpRoutes {
+/**
+ * The phase's state built from every route's result (statuses, attachment groups), with
+ * `counts`, the attachedRoutes the phase's routes gave each listener.
+ */
+function collectPhase(routes: readonly object[], results: readonly HttpRouteResult[], counts: Map<ListenerModel, number>): RememberedHttpRoutes {
   const statuses: ObjectStatus[] = [];
   const statusIndex: number[] = [];
   const groups = new Map<string, HttpListenerRoutes[]>();
+  const groupKeys: string[] = [];
+  // A route's attachments name listeners; several listeners share a group (Gateway and port).
+  const groupOf = new Map<ListenerModel, { group: HttpListenerRoutes[]; id: number }>();
   const positions: number[] = [];
+  const groupIds: number[] = [];
   const firstPosition = new Int32Array(results.length + 1);
-  const counts = new Map<ListenerModel, number>();
-  results.forEach((result, index) => {
+  for (let index = 0; index < results.length; index++) {
+    const result = results[index] as HttpRouteResult;
     statusIndex.push(result.status ? statuses.push(result.status) - 1 : -1);
     firstPosition[index] = positions.length;
-    for (const attachment of result.attachments) {
-      const key = groupKey(attachment.listener);
-      let group = groups.get(key);
-      if (!group) {
-        group = [];
-        groups.set(key, group);
+    const attachments = result.attachments;
+    for (let a = 0; a < attachments.length; a++) {
+      const attachment = attachments[a] as HttpListenerRoutes;
+      let entry = groupOf.get(attachment.listener);
+      if (!entry) {
+        const key = groupKey(attachment.listener);
+        let id = groupKeys.indexOf(key);
+        if (id < 0) {
+          id = groupKeys.push(key) - 1;
+          groups.set(key, []);
+        }
+        entry = { group: groups.get(key) as HttpListenerRoutes[], id };
+        groupOf.set(attachment.listener, entry);
       }
-      positions.push(group.push(attachment) - 1);
+      positions.push(entry.group.push(attachment) - 1);
+      groupIds.push(entry.id);
     }
-    for (const listener of result.counted) counts.set(listener, (counts.get(listener) ?? 0) + 1);
-  });
+  }
   firstPosition[results.length] = positions.length;
   let httpStatuses = 0;
   while (httpStatuses < statuses.length && statuses[httpStatuses]?.kind === 'HTTPRoute') httpStatuses++;
@@ -481,7 +495,7 @@ function collect(routes: readonly object[], results: readonly HttpRouteResult[])
   for (let i = 1; i < statuses.length && inOrder; i++) {
     inOrder = i === httpStatuses || compareNames(statuses[i - 1] as ObjectStatus, statuses[i] as ObjectStatus) <= 0;
   }
-  return { routes, results, statuses, statusIndex, groups, positions: Int32Array.from(positions), firstPosition, counts, httpStatuses, inOrder };
+  return { routes, results, statuses, statusIndex, groups, positions: Int32Array.from(positions), firstPosition, groupIds: Int32Array.from(groupIds), groupKeys, counts, httpStatuses, inOrder };
 }
 
 function compareNames(a: ObjectStatus, b: ObjectStatus): number {
@@ -528,12 +542,163 @@ function patch(previous: RememberedHttpRoutes, routes: readonly object[], change
   return { ...previous, routes, results, statuses, groups, counts, inOrder };
 }
 
+/** Most routes added and removed at once for which the phase is spliced rather than collected again. */
+const SPLICE_LIMIT = 256;
+
+/** Statuses among the first `count` routes of a phase. */
+function statusesBefore(phase: RememberedHttpRoutes, count: number): number {
+  for (let i = count - 1; i >= 0; i--) {
+    const index = phase.statusIndex[i] as number;
+    if (index >= 0) return index + 1;
+  }
+  return 0;
+}
+
+/**
+ * The previous phase with the routes `previous.routes[start..endBefore)` replaced by
+ * `results[start..endAfter)` (routes added or removed) and everything else unchanged. Only
+ * the replaced routes' results are looked at: the other routes' places in statuses and
+ * groups are moved by arithmetic on the remembered indexes.
+ */
+function splicePhase(
+  previous: RememberedHttpRoutes,
+  routes: readonly object[],
+  results: readonly HttpRouteResult[],
+  run: { start: number; endBefore: number; endAfter: number },
+  counts: Map<ListenerModel, number>,
+): RememberedHttpRoutes {
+  const { start, endBefore, endAfter } = run;
+  const beforeRoutes = previous.routes.length;
+  const firstBefore = previous.firstPosition;
+  const attachStart = firstBefore[start] as number;
+  const attachEndBefore = firstBefore[endBefore] as number;
+
+  // The run's attachments, by group (new groups are numbered after the known ones).
+  const groupKeys = previous.groupKeys.slice();
+  const idOf = new Map<ListenerModel, number>();
+  const added: Array<{ attachment: HttpListenerRoutes; id: number }> = [];
+  const addedPerRoute: number[] = [];
+  for (let i = start; i < endAfter; i++) {
+    const attachments = (results[i] as HttpRouteResult).attachments;
+    addedPerRoute.push(attachments.length);
+    for (const attachment of attachments) {
+      let id = idOf.get(attachment.listener);
+      if (id === undefined) {
+        const key = groupKey(attachment.listener);
+        id = groupKeys.indexOf(key);
+        if (id < 0) id = groupKeys.push(key) - 1;
+        idOf.set(attachment.listener, id);
+      }
+      added.push({ attachment, id });
+    }
+  }
+  const groupCount = groupKeys.length;
+  const inPrefix = new Int32Array(groupCount);
+  const removedIn = new Int32Array(groupCount);
+  const addedIn = new Int32Array(groupCount);
+  for (let k = 0; k < attachStart; k++) (inPrefix[previous.groupIds[k] as number] as number)++;
+  for (let k = attachStart; k < attachEndBefore; k++) (removedIn[previous.groupIds[k] as number] as number)++;
+  for (const { id } of added) (addedIn[id] as number)++;
+
+  // Groups the run touches are rebuilt from their unchanged beginning and end; the others are reused.
+  const groups = new Map(previous.groups as Map<string, HttpListenerRoutes[]>);
+  for (let id = 0; id < groupCount; id++) {
+    if (removedIn[id] === 0 && addedIn[id] === 0) continue;
+    const key = groupKeys[id] as string;
+    const before = previous.groups.get(key) ?? [];
+    // The run's attachments are spliced in below, in route order.
+    groups.set(key, [...before.slice(0, inPrefix[id]), ...before.slice((inPrefix[id] as number) + (removedIn[id] as number))]);
+  }
+  const addedTotal = added.length;
+  const removedTotal = attachEndBefore - attachStart;
+  const positions = new Int32Array(previous.positions.length - removedTotal + addedTotal);
+  const groupIds = new Int32Array(positions.length);
+  positions.set(previous.positions.subarray(0, attachStart));
+  groupIds.set(previous.groupIds.subarray(0, attachStart));
+  const taken = new Int32Array(groupCount);
+  for (let a = 0; a < addedTotal; a++) {
+    const { attachment, id } = added[a] as { attachment: HttpListenerRoutes; id: number };
+    const position = (inPrefix[id] as number) + (taken[id] as number);
+    taken[id] = (taken[id] as number) + 1;
+    (groups.get(groupKeys[id] as string) as HttpListenerRoutes[]).splice(position, 0, attachment);
+    positions[attachStart + a] = position;
+    groupIds[attachStart + a] = id;
+  }
+  for (let k = attachEndBefore, to = attachStart + addedTotal; k < previous.positions.length; k++, to++) {
+    const id = previous.groupIds[k] as number;
+    positions[to] = (previous.positions[k] as number) - (removedIn[id] as number) + (addedIn[id] as number);
+    groupIds[to] = id;
+  }
+  for (let id = 0; id < groupCount; id++) {
+    const key = groupKeys[id] as string;
+    if (groups.get(key)?.length === 0) groups.delete(key);
+  }
+
+  const firstPosition = new Int32Array(routes.length + 1);
+  firstPosition.set(firstBefore.subarray(0, start + 1));
+  for (let i = start, at = attachStart; i < endAfter; i++) {
+    firstPosition[i] = at;
+    at += addedPerRoute[i - start] as number;
+  }
+  const shift = addedTotal - removedTotal;
+  for (let i = endBefore; i <= beforeRoutes; i++) firstPosition[i - endBefore + endAfter] = (firstBefore[i] as number) + shift;
+
+  // Statuses: the run's replace the removed routes' ones.
+  const statusStart = statusesBefore(previous, start);
+  const statusEndBefore = statusesBefore(previous, endBefore);
+  const runStatuses: ObjectStatus[] = [];
+  const statusIndex = previous.statusIndex.slice(0, start);
+  for (let i = start; i < endAfter; i++) {
+    const status = (results[i] as HttpRouteResult).status;
+    statusIndex.push(status ? statusStart + runStatuses.push(status) - 1 : -1);
+  }
+  const statusShift = runStatuses.length - (statusEndBefore - statusStart);
+  for (let i = endBefore; i < beforeRoutes; i++) {
+    const index = previous.statusIndex[i] as number;
+    statusIndex.push(index < 0 ? index : index + statusShift);
+  }
+  const statuses = [...previous.statuses.slice(0, statusStart), ...runStatuses, ...previous.statuses.slice(statusEndBefore)];
+  let httpStatuses = previous.httpStatuses;
+  for (let s = statusStart; s < statusEndBefore; s++) if (previous.statuses[s]?.kind === 'HTTPRoute') httpStatuses--;
+  for (const status of runStatuses) if (status.kind === 'HTTPRoute') httpStatuses++;
+  // Order can only break where the run's statuses meet their neighbours.
+  let inOrder = previous.inOrder;
+  for (let s = Math.max(1, statusStart); inOrder && s <= Math.min(statuses.length - 1, statusStart + runStatuses.length); s++) {
+    const a = statuses[s - 1] as ObjectStatus;
+    const b = statuses[s] as ObjectStatus;
+    if (s === httpStatuses) continue;
+    inOrder = a.kind === b.kind && compareNames(a, b) <= 0;
+  }
+  if (inOrder && httpStatuses > 0 && statuses[httpStatuses - 1]?.kind !== 'HTTPRoute') inOrder = false;
+  if (inOrder && httpStatuses < statuses.length && statuses[httpStatuses]?.kind === 'HTTPRoute') inOrder = false;
+  return { routes, results, statuses, statusIndex, groups, positions, firstPosition, groupIds, groupKeys, counts, httpStatuses, inOrder };
+}
+
 /**
  * Every HTTPRoute and GRPCRoute, in list order. With a memo whose previous phase saw the
  * same number of routes, only routes that are new objects are looked at:
  * the rest of the phase (statuses, attachment groups, listener counts) is patched.
  */
 function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
+  // What this phase adds to each listener's attachedRoutes, read off the listeners at the end
+  // rather than added up route by route (a map update per route when the phase is collected).
+  const listeners: ListenerModel[] = [];
+  for (const models of [ctx.gateways.values(), ctx.meshParents.values()]) {
+    for (const model of models) {
+      listeners.push(...model.listeners);
+      for (const set of model.listenerSets) listeners.push(...set.listeners);
+    }
+  }
+  const countsBefore = listeners.map((listener) => listener.attachedRoutes);
+  const counts = (): Map<ListenerModel, number> => {
+    const added = new Map<ListenerModel, number>();
+    listeners.forEach((listener, i) => {
+      const count = listener.attachedRoutes - (countsBefore[i] as number);
+      if (count > 0) added.set(listener, count);
+    });
+    return added;
+  };
+  const collect = (routes: readonly object[], results: readonly HttpRouteResult[]): RememberedHttpRoutes => collectPhase(routes, results, counts());
   const httpRoutes = ctx.resources.list('HTTPRoute');
   const routes: object[] = [...httpRoutes, ...ctx.resources.list('GRPCRoute')];
   const translateOne = rememberingTranslator(ctx);
@@ -565,19 +730,22 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
       return collect(routes, results);
     }
     // Routes added or removed: keep the results of the unchanged beginning and end.
-    const { start, endBefore, endAfter } = differingRun(previous.routes, routes);
+    const run = differingRun(previous.routes, routes);
+    const { start, endBefore, endAfter } = run;
     for (let i = start; i < endBefore; i++) for (const listener of previous.results[i].counted) listener.attachedRoutes -= 1;
     const results = previous.results.slice(0, start);
     for (let i = start; i < endAfter; i++) results.push(translateAt(i));
     for (let i = endBefore; i < previous.routes.length; i++) results.push(previous.results[i]);
+    let restale = false;
     for (let i = 0; i < routes.length; i++) {
       if ((i < start || i >= endAfter) && stale(routes[i])) {
         const index = i < start ? i : i - endAfter + endBefore;
         for (const listener of previous.results[index].counted) listener.attachedRoutes -= 1;
         results[i] = translateAt(i);
+        restale = true;
       }
     }
-    return collect(routes, results);
+    return restale || endBefore - start + (endAfter - start) > SPLICE_LIMIT ? collect(routes, results) : splicePhase(previous, routes, results, run, counts());
   }
   return collect(routes, routes.map((_, index) => translateAt(index)));
 }
