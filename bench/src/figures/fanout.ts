@@ -5,7 +5,7 @@ import { requirePipeline, xdsProblem, type BenchContext } from '../context.js';
 import type { ChildMessage, FanoutMode, ParentMessage } from '../fanout-clients.js';
 import { CONTROLLER_NAME, editHttpRoute, INFRA_NAMESPACE, type FixtureObject } from '../fixture.js';
 import { loadServerStage, type CacheLike, type RunningServer } from '../server-stage.js';
-import { percentile, sharedClockMs } from '../stats.js';
+import { collectGarbage, percentile, sharedClockMs } from '../stats.js';
 
 const NAME = 'fanout_1000_streams_p99_ms';
 const PROXY_GROUP = `${INFRA_NAMESPACE}/edge-0`;
@@ -176,6 +176,8 @@ export async function fanout(context: BenchContext): Promise<void> {
     // The figure: proxies on VHDS (`portico bootstrap --vhds`), which receive the virtual hosts an
     // edit changed. Proxies that take whole RouteConfigurations are measured after, for the note.
     let vhds = true;
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
     try {
       clients = await connectClients('delta', { ...start, vhds });
     } catch (error) {
@@ -185,6 +187,8 @@ export async function fanout(context: BenchContext): Promise<void> {
       clients = await connectClients('sotw', { ...start, vhds });
       context.reporter.note(NAME, `Delta ADS is not available (${message}); measured with SotW ADS streams`);
     }
+    collectGarbage();
+    const streamHeap = process.memoryUsage().heapUsed - heapBefore;
     const measured = await measure(clients, changes);
     const synced = clients.synced;
     const mode = clients.mode;
@@ -204,15 +208,24 @@ export async function fanout(context: BenchContext): Promise<void> {
         `${(measured.bytes / 1024).toFixed(1)} KiB of resources per stream per change; initial sync of all streams took ${(synced.elapsedMs / 1000).toFixed(1)} s ` +
         `(${(synced.bytes / 2 ** 20).toFixed(0)} MiB)`,
     );
+    reporter.note(
+      NAME,
+      `server heap held for the ${streams} streams after their initial sync: ${(streamHeap / 2 ** 20).toFixed(1)} MiB (${(streamHeap / streams / 1024).toFixed(1)} KiB per stream)`,
+    );
     if (vhds) {
       // The same fleet without VHDS: every edit ships the whole RouteConfiguration of the port.
       const wholeChanges = context.quick ? 1 : 3;
+      collectGarbage();
+      const wholeHeapBefore = process.memoryUsage().heapUsed;
       clients = await connectClients('delta', { ...start, vhds: false });
+      collectGarbage();
+      const wholeHeap = process.memoryUsage().heapUsed - wholeHeapBefore;
       const whole = await measure(clients, wholeChanges);
       reporter.note(
         NAME,
         `without VHDS (whole RouteConfigurations, the default for proxies that do not ask): p99 ${percentile(whole.latencies, 99).toFixed(1)} ms, ` +
-          `p50 ${percentile(whole.latencies, 50).toFixed(1)} ms over ${wholeChanges} changes, ${(whole.bytes / 1024).toFixed(1)} KiB per stream per change`,
+          `p50 ${percentile(whole.latencies, 50).toFixed(1)} ms over ${wholeChanges} changes, ${(whole.bytes / 1024).toFixed(1)} KiB per stream per change; ` +
+          `server heap ${(wholeHeap / streams / 1024).toFixed(1)} KiB per stream`,
       );
     }
     reporter.note(NAME, 'the clients share the 2 cores with the server: their decoding and ACKs are part of what is measured');
