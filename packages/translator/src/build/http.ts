@@ -157,6 +157,37 @@ function servedHostnames(attachment: HttpListenerRoutes, members: readonly Liste
   return attachment.hostnames.filter((hostname) => !shadowedByMoreSpecificListener(attachment.listener, hostname, peers));
 }
 
+/** Changes to a host table, kept apart until commit() writes them into it. */
+class HostOverlay {
+  private readonly changes = new Map<string, HostEntry | undefined>();
+
+  constructor(private readonly base: Map<string, HostEntry>) {}
+
+  get(hostname: string): HostEntry | undefined {
+    return this.changes.has(hostname) ? this.changes.get(hostname) : this.base.get(hostname);
+  }
+
+  has(hostname: string): boolean {
+    return this.get(hostname) !== undefined;
+  }
+
+  set(hostname: string, host: HostEntry): void {
+    this.changes.set(hostname, host);
+  }
+
+  delete(hostname: string): void {
+    this.changes.set(hostname, undefined);
+  }
+
+  commit(): Map<string, HostEntry> {
+    for (const [hostname, host] of this.changes) {
+      if (host) this.base.set(hostname, host);
+      else this.base.delete(hostname);
+    }
+    return this.base;
+  }
+}
+
 /** Most attachments added or removed in one build for which patching beats building the chain again. */
 const PATCH_LIMIT = 256;
 
@@ -188,9 +219,10 @@ function patchChain(
   const added = routes.slice(start, endAfter);
   if (removed.length + added.length > PATCH_LIMIT) return undefined;
 
-  // Host entries are replaced, never changed: if this gives up half way, `previous` is intact
-  // for the caller to reuse what is still valid.
-  const byHost = new Map(previous.byHost);
+  // Changes go to an overlay, written into `previous.byHost` (ours to change, see takeChain) only
+  // at the end: if this gives up half way, `previous` is intact for the caller to reuse what is
+  // still valid, and the table of every host is not copied for a change to a few.
+  const byHost = new HostOverlay(previous.byHost);
   const dirty = new Set<string>();
   const listenerHosts = peers.length > 1 ? new Set(members.map((listener) => listener.hostname ?? '*')) : new Set<string>();
   for (const attachment of removed) {
@@ -250,7 +282,7 @@ function patchChain(
     hosts[host.index] = virtualHost(chainName, hostname, host.lists);
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
-  return { attachments: routes, hosts, byHost, clusters };
+  return { attachments: routes, hosts, byHost: byHost.commit(), clusters };
 }
 
 /** The chain with attachments replaced in place (see replacedInPlace): only the hosts they serve are rebuilt. */
