@@ -37,6 +37,8 @@ const ROUTE_TRANSLATORS: readonly RouteKindTranslator[] = [
 
 function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo | undefined): Set<string> {
   const names = new Set<string>();
+  // The matches of one rule share one action object: its clusters are added once.
+  const seen = new Set<object>();
   for (const gateway of gateways) {
     for (const listener of gateway.listeners) {
       for (const chain of listener.filterChains) {
@@ -49,7 +51,7 @@ function collectReferencedClusters(gateways: IRGateway[], memo: TranslationMemo 
           for (const name of remembered.keys()) names.add(name);
           continue;
         }
-        for (const vhost of chain.routeConfig.virtualHosts) addClustersOfVirtualHost(names, vhost);
+        for (const vhost of chain.routeConfig.virtualHosts) addClustersOfVirtualHost(names, vhost, seen);
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
+import type { IRBackend, IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
 import { listenerId, listenerKey, type ListenerModel } from '../gateway/model.js';
 import { differingRun, sameObjects, type RememberedChain, type TranslationMemo } from '../memo.js';
 import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
@@ -32,13 +32,16 @@ function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: stri
   };
 }
 
-/** Adds the cluster names the routes of a virtual host use to `names`. */
-export function addClustersOfVirtualHost(names: Set<string>, vhost: IRVirtualHost): void {
+/** Adds the cluster names the routes of a virtual host use to `names`; actions in `seen` were added before. */
+export function addClustersOfVirtualHost(names: Set<string>, vhost: IRVirtualHost, seen: Set<object>): void {
   for (const route of vhost.routes) {
     if (route.externalAuth) names.add(route.externalAuth.cluster);
-    if (route.action.kind !== 'forward') continue;
-    for (const backend of route.action.backends) names.add(backend.cluster);
-    for (const mirror of route.action.mirrors ?? []) names.add(mirror.cluster);
+    const action = route.action;
+    if (action.kind !== 'forward' || seen.has(action)) continue;
+    seen.add(action);
+    const backends = action.backends;
+    for (let b = 0; b < backends.length; b++) names.add((backends[b] as IRBackend).cluster);
+    if (action.mirrors) for (const mirror of action.mirrors) names.add(mirror.cluster);
   }
 }
 
