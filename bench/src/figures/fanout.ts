@@ -105,7 +105,12 @@ export async function fanout(context: BenchContext): Promise<void> {
 
   const fixture = context.large();
   const objects: FixtureObject[] = [...fixture.objects];
-  const build = (): XdsBuildResult => buildXds(pipeline.translate(ResourceSet.from(objects), { controllerName: CONTROLLER_NAME }).ir);
+  // Built as the control plane builds, with the memos it keeps: unchanged resources come out as
+  // the same objects, which the cache recognises without hashing them again.
+  const memo = pipeline.createMemo?.();
+  const xdsMemo = context.xds.createBuildMemo?.();
+  const build = (): XdsBuildResult =>
+    buildXds(pipeline.translate(ResourceSet.from(objects), { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) }).ir, undefined, xdsMemo);
   let current = build();
   const group = current.groups[PROXY_GROUP];
   if (!group) {
