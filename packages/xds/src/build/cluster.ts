@@ -51,8 +51,9 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
   }
   const zones = [...byZone.keys()].sort();
   const localities = zones.map((zone) => {
+    // The per-zone lists are this function's own: sorted in place, not copied.
     const locality: EnvoyMessage = {
-      lb_endpoints: [...(byZone.get(zone) ?? [])].sort(compareEndpoints).map(lbEndpoint),
+      lb_endpoints: (byZone.get(zone) ?? []).sort(compareEndpoints).map(lbEndpoint),
     };
     // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
     locality.locality = zone ? { zone } : {};
