@@ -236,6 +236,7 @@ function screen(resources: EnvoyResources, gateway: IRGateway, rejected: Rejecte
   return out;
 }
 
+/** Adds what `source` has under names `target` lacks; buildXds sorts every list once at the end. */
 function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
   for (const key of Object.keys(target) as Array<keyof EnvoyResources>) {
     const seen = new Set(target[key].map((r) => r.name));
@@ -243,7 +244,6 @@ function mergeInto(target: EnvoyResources, source: EnvoyResources): void {
       if (!seen.has(resource.name)) target[key].push(resource);
       seen.add(resource.name);
     }
-    target[key].sort(byName);
   }
 }
 
