@@ -1,7 +1,6 @@
 // explainRequest: walks a request through the Envoy resources the way Envoy handles it:
 // listener → filter chain → network filter → HTTP connection manager → route table → HTTP filters
 // → router (redirect, direct response or upstream cluster). Reads Envoy resources only.
-import { isIP } from 'node:net';
 import type { EnvoyResource, EnvoyResources } from '@portico/xds';
 import { viewCluster } from './cluster.js';
 import { evaluateCors, type CorsEvaluation } from './cors.js';
@@ -12,7 +11,7 @@ import { selectRoute, selectVirtualHost, type RequestView } from './routing.js';
 import type {
   ClientResponse, ClusterCandidate, EndpointInfo, ExplainRequest, ExplainTrace, HeaderMutationLevel, MirrorInfo, RetryInfo, TimeoutInfo, TraceStep, UpstreamRequest,
 } from './types.js';
-import { bool, durationMs, formatDuration, formatMs, fractionPercent, num, obj, objs, porticoSource, splitHostPort, str, typeName, type Obj } from './util.js';
+import { bool, durationMs, formatDuration, formatMs, fractionPercent, ipLiteral, num, obj, objs, porticoSource, splitHostPort, str, typeName, type Obj } from './util.js';
 
 const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -54,10 +53,8 @@ interface Ctx {
 
 /** The address the client dialled: given, or the authority's host when that is an IP literal. */
 function originalDestination(request: ExplainRequest, normalized: ExplainTrace['request']): Ctx['originalDestination'] {
-  const given = request.destinationAddress?.replace(/^\[(.*)\]$/, '$1');
-  if (given && isIP(given)) return { address: given, port: normalized.port };
-  const host = splitHostPort(normalized.authority).host.replace(/^\[(.*)\]$/, '$1');
-  return isIP(host) ? { address: host, port: normalized.port } : undefined;
+  const address = (request.destinationAddress !== undefined ? ipLiteral(request.destinationAddress) : undefined) ?? ipLiteral(splitHostPort(normalized.authority).host);
+  return address ? { address, port: normalized.port } : undefined;
 }
 
 export function explainRequest(resources: EnvoyResources, request: ExplainRequest): ExplainTrace {

@@ -1,6 +1,6 @@
 // Turns CLI-style pieces into an ExplainRequest, e.g.
 //   GET http://www.example.com:8080/api?x=1 -H 'x-canary: true' --sni foo --port 8443
-import { isIP } from 'node:net';
+import { ipLiteral, splitHostPort } from './util.js';
 import type { ExplainRequest } from './types.js';
 
 export class ExplainArgsError extends Error {}
@@ -110,8 +110,8 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
     const explicitPort = /:(\d+)$/.exec(m[2]);
     if (request.port === undefined && explicitPort) request.port = Number(explicitPort[1]);
     // Like curl, the connection still goes to the URL's address when it is one.
-    const urlHost = m[2].replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-    if (request.destinationAddress === undefined && isIP(urlHost)) request.destinationAddress = urlHost;
+    const urlAddress = ipLiteral(splitHostPort(m[2]).host);
+    if (request.destinationAddress === undefined && urlAddress) request.destinationAddress = urlAddress;
     request.authority = headers[hostHeader][1];
     headers.splice(hostHeader, 1);
   }

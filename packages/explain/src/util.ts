@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 // Small readers over proto3-JSON shaped objects (snake_case fields, Any as {"@type", ...}).
 
 export type Obj = Record<string, unknown>;
@@ -91,6 +92,12 @@ export function porticoSource(message: Obj | undefined): Obj | undefined {
 }
 
 /** Splits `host[:port]`, handling IPv6 literals in brackets. */
+/** The address in `host` (brackets around IPv6 removed) when it is an IP literal; undefined for a name. */
+export function ipLiteral(host: string): string | undefined {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIP(bare) ? bare : undefined;
+}
+
 export function splitHostPort(authority: string): { host: string; port?: number } {
   if (authority.startsWith('[')) {
     const end = authority.indexOf(']');

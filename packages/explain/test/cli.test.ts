@@ -19,6 +19,11 @@ describe('parseExplainArgs', () => {
   it('--destination gives the address the client connected to', () => {
     expect(parseExplainArgs(['http://api.example.com:8080/', '--destination', '203.0.113.7'])).toMatchObject({ destinationAddress: '203.0.113.7' });
   });
+  it('a Host header keeps the URL\'s IP literal as the address connected to, brackets removed', () => {
+    expect(parseExplainArgs(['http://[2001:db8::7]:8080/', '-H', 'Host: api.test'])).toMatchObject({ destinationAddress: '2001:db8::7', authority: 'api.test', port: 8080 });
+    expect(parseExplainArgs(['http://192.0.2.4/', '-H', 'Host: api.test'])).toMatchObject({ destinationAddress: '192.0.2.4' });
+    expect(parseExplainArgs(['http://web.test/', '-H', 'Host: api.test']).destinationAddress).toBeUndefined();
+  });
   it('tcp:// and udp:// URLs select the transport', () => {
     expect(parseExplainArgs(['udp://dns.test:5300'])).toMatchObject({ transport: 'udp', authority: 'dns.test:5300' });
     expect(parseExplainArgs(['tls://db.test:5432'])).toMatchObject({ transport: 'tcp', scheme: 'https' });
