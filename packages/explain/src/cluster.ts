@@ -13,6 +13,10 @@ export interface ClusterView {
   /** 503 when there is no host at all (Envoy: "no healthy upstream"). */
   failure?: { status: number; reason: string };
   notes: string[];
+  /** What the trace cannot know for this cluster (e.g. the original destination of an ORIGINAL_DST cluster). */
+  unknowns: string[];
+  /** Cluster settings explain does not simulate. */
+  unsupported: string[];
 }
 
 function endpointsFromAssignment(cla: Obj | undefined): EndpointInfo[] {
@@ -47,12 +51,21 @@ export function clusterType(cluster: Obj): string {
   return typeof t === 'string' ? t : 'STATIC';
 }
 
-export function viewCluster(resources: EnvoyResources, name: string): ClusterView {
+/**
+ * The cluster as a request sees it. `originalDestination` is the address the connection was made
+ * to, which is the one host of an ORIGINAL_DST cluster (original_dst_cluster.cc: the downstream
+ * connection's local, pre-redirect address).
+ */
+export function viewCluster(resources: EnvoyResources, name: string, originalDestination?: { address: string; port: number }): ClusterView {
   const resource = resources.clusters.find((c) => c.name === name);
-  if (!resource) return { exists: false, endpoints: [], upstreamTls: false, notes: [], failure: { status: 503, reason: `cluster ${name} is not served` } };
+  if (!resource) {
+    return { exists: false, endpoints: [], upstreamTls: false, notes: [], unknowns: [], unsupported: [], failure: { status: 503, reason: `cluster ${name} is not served` } };
+  }
   const cluster = resource.message;
   const type = clusterType(cluster);
   const notes: string[] = [];
+  const unknowns: string[] = [];
+  const unsupported: string[] = [];
   let endpoints: EndpointInfo[] = [];
   if (type === 'EDS') {
     const serviceName = str(obj(cluster.eds_cluster_config)?.service_name) ?? name;
@@ -62,6 +75,9 @@ export function viewCluster(resources: EnvoyResources, name: string): ClusterVie
     endpoints = endpointsFromAssignment(cla?.message);
   } else if (type === 'ORIGINAL_DST') {
     notes.push('ORIGINAL_DST: the upstream is the connection\'s original destination');
+    if (originalDestination) endpoints = [{ address: originalDestination.address, port: originalDestination.port, healthStatus: 'HEALTHY', priority: 0 }];
+    else unknowns.push('the original destination address of the connection (ORIGINAL_DST cluster)');
+    if (obj(cluster.original_dst_lb_config)?.use_http_header) unsupported.push(`cluster ${name}: original_dst_lb_config.use_http_header`);
   } else if (type.startsWith('custom:')) {
     notes.push(`cluster_type ${type} is not simulated`);
   } else {
@@ -74,7 +90,9 @@ export function viewCluster(resources: EnvoyResources, name: string): ClusterVie
   const sni = upstreamTls ? str(tlsCfg?.sni) : undefined;
   if (objs(cluster.transport_socket_matches).length) notes.push('transport_socket_matches are not simulated');
   let failure: ClusterView['failure'];
-  if (endpoints.length === 0 && type !== 'ORIGINAL_DST' && !type.startsWith('custom:')) {
+  if (endpoints.length === 0 && type === 'ORIGINAL_DST') {
+    failure = { status: 503, reason: `cluster ${name} (ORIGINAL_DST): the connection's original destination is not known (give destinationAddress)` };
+  } else if (endpoints.length === 0 && !type.startsWith('custom:')) {
     failure = { status: 503, reason: `cluster ${name} has no hosts: no healthy upstream` };
   } else if (endpoints.length > 0) {
     const healthy = endpoints.filter((e) => !['UNHEALTHY', 'DRAINING', 'TIMEOUT'].includes(e.healthStatus));
@@ -85,5 +103,5 @@ export function viewCluster(resources: EnvoyResources, name: string): ClusterVie
     }
   }
   if (bool(obj(cluster.common_lb_config)?.ignore_new_hosts_until_first_hc)) notes.push('ignore_new_hosts_until_first_hc set');
-  return { exists: true, type, source: porticoSource(cluster), endpoints, upstreamTls, upstreamTlsServerName: sni, failure, notes };
+  return { exists: true, type, source: porticoSource(cluster), endpoints, upstreamTls, upstreamTlsServerName: sni, failure, notes, unknowns, unsupported };
 }

@@ -153,7 +153,7 @@ function finish(trace: ExplainTrace, outcome: ExplainTrace['outcome'], summary: 
 // ---------------------------------------------------------------- L4
 
 function clusterCandidate(ctx: Ctx, name: string, weight: number, total: number): ClusterCandidate {
-  const view = viewCluster(ctx.resources, name);
+  const view = viewCluster(ctx.resources, name, ctx.originalDestination);
   const candidate: ClusterCandidate = {
     name,
     weight,
@@ -170,20 +170,8 @@ function clusterCandidate(ctx: Ctx, name: string, weight: number, total: number)
     candidate.localReplyStatus = view.failure.status;
     candidate.localReplyReason = view.failure.reason;
   }
-  if (view.type === 'ORIGINAL_DST') {
-    // original_dst_cluster.cc: the host is the downstream connection's local (pre-redirect) address.
-    const destination = ctx.originalDestination;
-    if (destination) {
-      candidate.endpoints = [{ address: destination.address, port: destination.port, healthStatus: 'HEALTHY', priority: 0 }];
-    } else {
-      candidate.localReplyStatus = 503;
-      candidate.localReplyReason = `cluster ${name} (ORIGINAL_DST): the connection's original destination is not known (give destinationAddress)`;
-      ctx.trace.unknowns.push('the original destination address of the connection (ORIGINAL_DST cluster)');
-    }
-    if (obj(obj(ctx.resources.clusters.find((c) => c.name === name)?.message)?.original_dst_lb_config)?.use_http_header) {
-      ctx.trace.unsupported.push(`cluster ${name}: original_dst_lb_config.use_http_header`);
-    }
-  }
+  ctx.trace.unknowns.push(...view.unknowns);
+  ctx.trace.unsupported.push(...view.unsupported);
   const eps = candidate.endpoints.map((e) => `${e.address}${e.port !== undefined ? `:${e.port}` : ''}${e.healthStatus !== 'UNKNOWN' && e.healthStatus !== 'HEALTHY' ? ` (${e.healthStatus})` : ''}`);
   ctx.steps.push({
     stage: 'cluster',
