@@ -1,11 +1,7 @@
 // Certificates for tests, generated when the tests run (never checked in). EC P-256
 // keeps generation in the millisecond range.
-import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+import { EC, generatorKeys, keyPair, privateKeyPem } from './keys.js';
 
 export interface TestCertificate {
   certificatePem: string;
@@ -17,14 +13,14 @@ export interface TestCertificate {
  * allows server and client auth, so one certificate is enough for a one-CA mTLS test.
  */
 export async function selfSignedCertificate(commonName: string, dnsNames: string[] = [commonName]): Promise<TestCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await keyPair();
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${commonName}`,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + 24 * 3600 * 1000),
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    keys: generatorKeys(keys),
     signingAlgorithm: EC,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -33,11 +29,7 @@ export async function selfSignedCertificate(commonName: string, dnsNames: string
       new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return {
-    certificatePem: certificate.toString('pem'),
-    privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
-  };
+  return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
 }
 
 /**

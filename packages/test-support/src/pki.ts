@@ -1,25 +1,13 @@
 // A small PKI for mutual-TLS tests, generated when the test runs (never checked in):
 // a CA, a server and a client leaf it issued, and a client issued by another CA.
 // EC P-256 keeps generation fast.
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-type Keys = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
+import { EC, generatorKeys, keyPair, privateKeyPem as privatePem, type GeneratorKeys as Keys } from './keys.js';
 
 export interface Pem {
   cert: string;
   key: string;
-}
-
-async function keyPair(): Promise<webcrypto.CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-}
-
-async function privatePem(keys: webcrypto.CryptoKeyPair): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
 }
 
 const validity = () => ({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3600_000) });
@@ -30,7 +18,7 @@ async function authority(serial: string, commonName: string): Promise<{ cert: x5
     serialNumber: serial,
     name: `CN=${commonName}`,
     ...validity(),
-    keys: keys as unknown as Keys,
+    keys: generatorKeys(keys),
     signingAlgorithm: EC,
     extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
   });
