@@ -1,6 +1,6 @@
 import { ResourceSet } from '@portico/api';
 import type { TranslationMemo, TranslationResult } from '@portico/translator';
-import type { XdsBuildResult } from '@portico/xds';
+import type { XdsBuildMemo, XdsBuildResult } from '@portico/xds';
 import { loadTranslatorStage, loadXdsStage, type Translate, type XdsStage } from './adapters.js';
 import {
   CONTROLLER_NAME,
@@ -69,11 +69,30 @@ export interface PipelineOutput {
   xds?: XdsBuildResult;
 }
 
-/** The control plane's pure pipeline as far as it exists: translate, then buildXds when available. */
-export function runPipeline(resources: ResourceSet, pipeline: Pipeline): PipelineOutput {
-  const translation = pipeline.translate(resources, { controllerName: CONTROLLER_NAME });
+/** What the control plane keeps from one build to the next (each only when its stage has it). */
+export interface PipelineMemos {
+  translation?: TranslationMemo;
+  xds?: XdsBuildMemo;
+}
+
+export function createMemos(pipeline: Pipeline): PipelineMemos {
+  return { translation: pipeline.createMemo?.(), xds: pipeline.xds.createBuildMemo?.() };
+}
+
+/** translate's options, with the translation memo when there is one. */
+export function translateOptions(memos?: PipelineMemos): { controllerName: string; memo?: TranslationMemo } {
+  return memos?.translation ? { controllerName: CONTROLLER_NAME, memo: memos.translation } : { controllerName: CONTROLLER_NAME };
+}
+
+/**
+ * The control plane's pure pipeline as far as it exists: translate, then buildXds when
+ * available. With `memos` (the same on every call), a build reuses what earlier ones made,
+ * as the control plane's builds do; without, every run starts from nothing.
+ */
+export function runPipeline(resources: ResourceSet, pipeline: Pipeline, memos?: PipelineMemos): PipelineOutput {
+  const translation = pipeline.translate(resources, translateOptions(memos));
   if (!pipeline.xds.buildXds) return { translation };
-  return { translation, xds: pipeline.xds.buildXds(translation.ir) };
+  return { translation, xds: pipeline.xds.buildXds(translation.ir, undefined, memos?.xds) };
 }
 
 export function pipelineLabel(xds: XdsStage): string {

@@ -3,8 +3,8 @@
 
 import { ResourceSet } from '@portico/api';
 import { allResources } from './adapters.js';
-import { loadPipeline, runPipeline } from './context.js';
-import { CONTROLLER_NAME, generateFixture, QUICK_LARGE_SHAPE, QUICK_TEN_K_SHAPE, TEN_K_SHAPE } from './fixture.js';
+import { createMemos, loadPipeline, runPipeline } from './context.js';
+import { generateFixture, QUICK_LARGE_SHAPE, QUICK_TEN_K_SHAPE, TEN_K_SHAPE } from './fixture.js';
 import { loadServerStage } from './server-stage.js';
 import { collectGarbage, gcExposed } from './stats.js';
 
@@ -44,13 +44,11 @@ async function main(): Promise<void> {
   const shape = quick ? QUICK_TEN_K_SHAPE : TEN_K_SHAPE;
   const resources = ResourceSet.from(generateFixture(shape).objects);
   // The control plane keeps a translation memo and a build memo between builds: they count.
-  const memo = pipeline.createMemo?.();
-  const xdsMemo = xds.createBuildMemo?.();
-  const translation = pipeline.translate(resources, { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) });
-  const output = { translation, xds: xds.buildXds?.(translation.ir, undefined, xdsMemo) };
+  const memos = createMemos(pipeline);
+  const output = runPipeline(resources, pipeline, memos);
   const state = ['ResourceSet (input objects)', 'TranslationResult (IR + statuses)'];
-  if (memo) state.push('TranslationMemo');
-  if (xdsMemo) state.push('xds build memo');
+  if (memos.translation) state.push('TranslationMemo');
+  if (memos.xds) state.push('xds build memo');
   let cache: unknown;
   let vhdsOnly: { rss: number } | undefined;
   if (output.xds) {
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
   }
   const after = settle();
   // Keep the state reachable until after the measurement.
-  const retained = [resources, output, cache, memo, xdsMemo];
+  const retained = [resources, output, cache, memos];
   const result: RssResult = {
     routes: shape.httpRoutes,
     baselineRss: baseline.rss,

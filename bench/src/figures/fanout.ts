@@ -1,9 +1,9 @@
 import { ResourceSet } from '@portico/api';
 import type { XdsBuildResult } from '@portico/xds';
 import { runChild, srcPath, type ChildHandle } from '../child.js';
-import { requirePipeline, xdsProblem, type BenchContext } from '../context.js';
+import { createMemos, requirePipeline, runPipeline, xdsProblem, type BenchContext } from '../context.js';
 import type { ChildMessage, FanoutMode, ParentMessage } from '../fanout-clients.js';
-import { CONTROLLER_NAME, editHttpRoute, INFRA_NAMESPACE, type FixtureObject } from '../fixture.js';
+import { editHttpRoute, INFRA_NAMESPACE, type FixtureObject } from '../fixture.js';
 import { loadServerStage, type CacheLike, type RunningServer } from '../server-stage.js';
 import { collectGarbage, percentile, sharedClockMs } from '../stats.js';
 
@@ -107,10 +107,8 @@ export async function fanout(context: BenchContext): Promise<void> {
   const objects: FixtureObject[] = [...fixture.objects];
   // Built as the control plane builds, with the memos it keeps: unchanged resources come out as
   // the same objects, which the cache recognises without hashing them again.
-  const memo = pipeline.createMemo?.();
-  const xdsMemo = context.xds.createBuildMemo?.();
-  const build = (): XdsBuildResult =>
-    buildXds(pipeline.translate(ResourceSet.from(objects), { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) }).ir, undefined, xdsMemo);
+  const memos = createMemos(pipeline);
+  const build = (): XdsBuildResult => runPipeline(ResourceSet.from(objects), pipeline, memos).xds as XdsBuildResult;
   let current = build();
   const group = current.groups[PROXY_GROUP];
   if (!group) {

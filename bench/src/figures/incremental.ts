@@ -1,6 +1,6 @@
 import { ResourceSet } from '@portico/api';
-import { requirePipeline, xdsProblem, type BenchContext } from '../context.js';
-import { CONTROLLER_NAME, editHttpRoute, type FixtureObject } from '../fixture.js';
+import { createMemos, requirePipeline, translateOptions, xdsProblem, type BenchContext } from '../context.js';
+import { editHttpRoute, type FixtureObject } from '../fixture.js';
 import { Prng } from '../prng.js';
 import { loadServerStage } from '../server-stage.js';
 import { collectGarbage, describeTiming, fitRuns, median, type TimingOptions } from '../stats.js';
@@ -46,10 +46,11 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   // virtual hosts an edit changed. Writing out whole RouteConfigurations for proxies without VHDS is
   // timed on its own below.
   const cache = server.createCache({ vhds: true });
-  const memo = pipeline.createMemo?.();
-  const xdsMemo = context.xds.createBuildMemo?.();
-  const translateOptions = { controllerName: CONTROLLER_NAME, ...(memo ? { memo } : {}) };
-  const build = (resources: ResourceSet) => pipeline.translate(resources, translateOptions);
+  const memos = createMemos(pipeline);
+  const memo = memos.translation;
+  const xdsMemo = memos.xds;
+  const options = translateOptions(memos);
+  const build = (resources: ResourceSet) => pipeline.translate(resources, options);
   const initial = build(ResourceSet.from(objects));
   cache.setSnapshot(buildXds(initial.ir, undefined, xdsMemo));
 
