@@ -28,7 +28,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isCore(group: string | undefined): boolean {
+/** Kubernetes treats an empty group and the literal `core` as the core API group. */
+export function isCoreGroup(group: string | undefined): boolean {
   return group === undefined || group === '' || group === 'core';
 }
 
@@ -184,7 +185,7 @@ export function resolveParametersRef(
   const group = ref.group ?? '';
   const kind = ref.kind ?? '';
   const name = ref.name ?? '';
-  if (isCore(group) && kind === 'ConfigMap') {
+  if (isCoreGroup(group) && kind === 'ConfigMap') {
     if (!namespace) return { ok: false, message: `${field}: a ConfigMap reference needs a namespace` };
     const configMap = resources.get('ConfigMap', namespace, name);
     if (!configMap) return { ok: false, message: `${field}: ConfigMap ${namespace}/${name} not found` };

@@ -1,6 +1,6 @@
-import { GATEWAY_GROUP } from '@portico/api';
+import { GATEWAY_GROUP, isCoreGroup } from '@portico/api';
 
-export { GATEWAY_GROUP };
+export { GATEWAY_GROUP, isCoreGroup };
 export const CORE_GROUP = '';
 
 /** Plain code-unit comparison: locale-independent, so output never depends on the host. */
@@ -38,11 +38,6 @@ export function nsName(namespace: string | undefined, name: string): string {
 /** `Kind namespace/name`, the way every user-visible message names an object. */
 export function describeObject(kind: string, namespace: string | undefined, name: string): string {
   return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
-}
-
-/** Kubernetes treats an empty group and the literal `core` as the core API group. */
-export function isCoreGroup(group: string | undefined): boolean {
-  return group === undefined || group === '' || group === 'core';
 }
 
 export function decodeBase64(value: string | undefined): string | undefined {
