@@ -4,6 +4,7 @@ import { condition, stamp, type ConditionClock, type PendingCondition } from '..
 import type { ReferenceGrants } from '../referencegrant.js';
 import type { ObjectStatus } from '../result.js';
 import { resolveAddresses } from './addresses.js';
+import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from './defaults.js';
 import { markConflicts } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
 import { buildListener } from './listeners.js';
@@ -25,8 +26,6 @@ function infrastructureProblem(resources: ResourceSet, gateway: Gateway): string
   return resolved && !resolved.ok ? resolved.message : undefined;
 }
 
-/** Default Gateway scopes (GEP-3793) this controller implements; `None` means not a default Gateway. */
-const DEFAULT_SCOPES = ['All'];
 
 /**
  * GEP-3793: a Gateway with `spec.defaultScope` set reports a DefaultGateway condition
@@ -34,7 +33,7 @@ const DEFAULT_SCOPES = ['All'];
  */
 function defaultGatewayCondition(gateway: Gateway): PendingCondition | undefined {
   const scope: unknown = gateway.spec?.defaultScope;
-  if (scope === undefined || scope === '' || scope === 'None') return undefined;
+  if (scope === undefined || scope === '' || scope === NO_DEFAULT_SCOPE) return undefined;
   const where = `Gateway ${gateway.metadata.namespace ?? ''}/${gateway.metadata.name} spec.defaultScope`;
   if (typeof scope !== 'string' || !DEFAULT_SCOPES.includes(scope)) {
     return {

@@ -2,6 +2,7 @@ import type { ParentReference, ResourceSet } from '@portico/api';
 import type { PendingCondition } from '../conditions.js';
 import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import { listenerAccepted } from '../gateway/model.js';
+import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from '../gateway/defaults.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import { GATEWAY_GROUP } from '../util.js';
 import { effectiveHostnames } from './hostnames.js';
@@ -183,10 +184,6 @@ export function resolveParent(
   return undefined;
 }
 
-/** GEP-3793 scope that makes no Gateway a default one / asks for no default Gateway. */
-const NO_DEFAULT_SCOPE = 'None';
-/** The scopes implemented (the only one GEP-3793 defines besides None). */
-const DEFAULT_SCOPES: readonly string[] = ['All'];
 
 /** The route spec fields that choose parents. */
 export interface RouteParentSpec {
@@ -212,11 +209,28 @@ export function routeParentRefs(gateways: ReadonlyMap<string, GatewayModel>, spe
   const refs: ParentReference[] = [...(spec?.parentRefs ?? [])];
   const scope = spec?.useDefaultGateways;
   if (typeof scope !== 'string' || scope === NO_DEFAULT_SCOPE || !DEFAULT_SCOPES.includes(scope)) return refs;
-  const defaults = [...gateways.values()]
-    .filter((gateway) => isDefaultGatewayFor(gateway, scope))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const gateway of defaults) refs.push({ group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace, name: gateway.name });
+  for (const gateway of defaultGateways(gateways, scope)) refs.push({ group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace, name: gateway.name });
   return refs;
+}
+
+// The Gateway models of a translation never change once built (a map is made per set of
+// Gateways, and a remembered one is handed over as it is): default Gateways are found once per
+// map and scope, not once per route.
+const defaultsByMap = new WeakMap<ReadonlyMap<string, GatewayModel>, Map<string, readonly GatewayModel[]>>();
+
+/** The default Gateways (GEP-3793) for `scope`, in Gateway key order. */
+function defaultGateways(gateways: ReadonlyMap<string, GatewayModel>, scope: string): readonly GatewayModel[] {
+  let byScope = defaultsByMap.get(gateways);
+  if (!byScope) {
+    byScope = new Map();
+    defaultsByMap.set(gateways, byScope);
+  }
+  let found = byScope.get(scope);
+  if (!found) {
+    found = [...gateways.values()].filter((gateway) => isDefaultGatewayFor(gateway, scope)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    byScope.set(scope, found);
+  }
+  return found;
 }
 
 /**
