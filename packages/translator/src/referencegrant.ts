@@ -19,12 +19,17 @@ function sameGroup(a: string | undefined, b: string | undefined): boolean {
   return a === b;
 }
 
+/** Whether a reference from one object to another is allowed. */
+export interface ReferenceCheck {
+  allows(from: ReferenceFrom, to: ReferenceTo): boolean;
+}
+
 /**
  * ReferenceGrant enforcement: a reference across namespaces is allowed only when a
  * ReferenceGrant in the target namespace lists the source (group, kind, namespace)
  * in `from` and the target (group, kind, optional name) in `to`.
  */
-export class ReferenceGrants {
+export class ReferenceGrants implements ReferenceCheck {
   private readonly byNamespace = new Map<string, ReferenceGrant[]>();
 
   constructor(resources: ResourceSet) {

@@ -2,7 +2,7 @@ import type { Gateway, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRApiListener, IRGateway, IRHttpFilterChain, IRListener, IRRoute, IRVirtualHost } from '@portico/ir';
 import { protocolFromAppProtocol, type ClusterProtocol, type ClusterRegistry } from '../clusters.js';
 import type { GatewayModel, ListenerModel } from '../gateway/model.js';
-import { ReferenceGrants } from '../referencegrant.js';
+import type { ReferenceCheck } from '../referencegrant.js';
 import type { RouteKindResult } from '../routes/registry.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 
@@ -33,23 +33,7 @@ const CLUSTER_DOMAIN = 'svc.cluster.local';
  * without a ReferenceGrant (GEP-1294, "Namespace boundaries"): they augment Services the
  * client can already reach instead of exposing them, so the grant check does not apply.
  */
-class MeshBackendGrants extends ReferenceGrants {
-  override allows(): boolean {
-    return true;
-  }
-}
-
-const meshGrantsByResources = new WeakMap<ResourceSet, ReferenceGrants>();
-
-/** What backendRefs of a route under a Service parent are checked against. */
-export function meshBackendGrants(resources: ResourceSet): ReferenceGrants {
-  let grants = meshGrantsByResources.get(resources);
-  if (!grants) {
-    grants = new MeshBackendGrants(resources);
-    meshGrantsByResources.set(resources, grants);
-  }
-  return grants;
-}
+export const MESH_BACKEND_GRANTS: ReferenceCheck = { allows: () => true };
 
 function portListener(key: string, service: Service, port: ServicePort): ListenerModel {
   const namespace = service.metadata.namespace ?? '';

@@ -1,6 +1,6 @@
 import type { BackendRef, ResourceSet } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
-import type { ReferenceGrants } from '../referencegrant.js';
+import type { ReferenceCheck } from '../referencegrant.js';
 import { GATEWAY_GROUP, isCoreGroup } from '../util.js';
 
 export type BackendResolution =
@@ -13,7 +13,7 @@ export type BackendResolution =
 
 export interface BackendContext {
   resources: ResourceSet;
-  grants: ReferenceGrants;
+  grants: ReferenceCheck;
   clusters: ClusterRegistry;
   /** Collects the Services looked up (found or not), so a memo knows what a route depends on. */
   lookups?: Set<string>;

@@ -5,7 +5,7 @@ import type { ListenerModel } from '../gateway/model.js';
 import { differingRun, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
-import { meshBackendGrants } from '../mesh/mesh.js';
+import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
@@ -337,7 +337,7 @@ export function translateHttpRoute(
   const compiledFor = (mesh: boolean): CompiledRules => {
     let entry = compiled.get(mesh);
     if (!entry) {
-      const ruleCtx = mesh ? { ...ctx, grants: meshBackendGrants(ctx.resources) } : ctx;
+      const ruleCtx = mesh ? { ...ctx, grants: MESH_BACKEND_GRANTS } : ctx;
       const rules = specRules.map((rule, index) => compileRule(ruleCtx, route, rule, index, kind));
       const invalidRules = rules.filter((r) => r.invalid.length > 0);
       entry = { rules, invalidRules, allInvalid: invalidRules.length === rules.length, refProblems: rules.flatMap((r) => r.refProblems) };

@@ -3,14 +3,14 @@ import type { IRFilterChain } from '@portico/ir';
 import type { ClusterRegistry } from '../clusters.js';
 import type { ConditionClock } from '../conditions.js';
 import type { GatewayModel, ListenerModel } from '../gateway/model.js';
-import type { ReferenceGrants } from '../referencegrant.js';
+import type { ReferenceCheck } from '../referencegrant.js';
 import type { TranslationMemo } from '../memo.js';
 import type { ObjectStatus } from '../result.js';
 
 /** Everything a route-kind translator may read. */
 export interface RouteContext {
   resources: ResourceSet;
-  grants: ReferenceGrants;
+  grants: ReferenceCheck;
   clusters: ClusterRegistry;
   controllerName: string;
   clock: ConditionClock;
