@@ -179,7 +179,8 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       error ? reject(error) : resolve(bound),
     );
   });
-  logger?.info?.({ host, port, tls: Boolean(options.tls) }, 'xDS server listening');
+  // The application announces the address it serves on (portico serve does, at info).
+  logger?.debug?.({ host, port, tls: Boolean(options.tls) }, 'xDS server bound');
 
   let closing: Promise<void> | undefined;
   return {
