@@ -118,6 +118,22 @@ describe('buildXds with a memo', () => {
     }
   });
 
+  it('keeps the earlier JSON of a host rebuilt from new IR objects that build the same thing', () => {
+    const memo = createXdsBuildMemo();
+    const ir0 = loadIR('rich.ir.yaml');
+    const first = build(ir0, memo);
+    const hostIn = (result: XdsBuildResult) =>
+      (routeResource(result, 'default/edge', 'default/edge/80').message.virtual_hosts as EnvoyMessage[]).find((vh) => vh.name === WWW);
+    // New IRRoute objects with the same content (as a Service edit that changes nothing Envoy sees).
+    const copies = build(editVirtualHost(ir0, WWW, (routes) => routes.map((route) => ({ ...route }))), memo);
+    expect(hostIn(copies)).toBe(hostIn(first));
+    expect(memoStats(memo).virtualHostsUnchanged).toBe(1);
+    // A real change still gets a new object.
+    const changed = build(editVirtualHost(ir0, WWW, ([head, ...rest]) => [{ ...head, name: `${head.name}-renamed` }, ...rest]), memo);
+    expect(hostIn(changed)).not.toBe(hostIn(first));
+    expect(memoStats(memo).virtualHostsUnchanged).toBe(1);
+  });
+
   it('follows ext_authz and session persistence appearing and going in one host of a table', () => {
     const memo = createXdsBuildMemo();
     const ir0 = loadIR('rich.ir.yaml');

@@ -52,6 +52,8 @@ export interface MemoStats {
   /** Routes built with the virtual hosts that were built (routes are not remembered on their own). */
   routesBuilt: number;
   virtualHostsBuilt: number;
+  /** Virtual hosts built again whose JSON equals the last build's at their place, which is kept. */
+  virtualHostsUnchanged: number;
   virtualHostsReused: number;
   clustersBuilt: number;
   clustersReused: number;
@@ -337,7 +339,7 @@ interface ClusterEntry extends SideEffects {
 }
 
 function emptyStats(): MemoStats {
-  return { routesBuilt: 0, virtualHostsBuilt: 0, virtualHostsReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
+  return { routesBuilt: 0, virtualHostsBuilt: 0, virtualHostsUnchanged: 0, virtualHostsReused: 0, clustersBuilt: 0, clustersReused: 0, resourcesReused: 0 };
 }
 
 export function createXdsBuildMemo(): XdsBuildMemo {

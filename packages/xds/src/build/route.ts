@@ -7,7 +7,7 @@ import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { validateEncodedMessageJson } from '../validate.js';
 import type { BuildContext } from './context.js';
-import { recordOnly, replaySideEffects } from './memo.js';
+import { recordOnly, replaySideEffects, sameJson } from './memo.js';
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 import type { BuildMemo, VirtualHostEntry } from './memo.js';
@@ -205,7 +205,13 @@ function memoVirtualHosts(ir: IRRouteConfig, ctx: BuildContext, features: readon
     memo.stats.virtualHostsBuilt += 1;
     const built = recordOnly(ctx, (recording) => buildVirtualHostFresh(vh, recording, features, memo));
     cacheable &&= built.cacheable;
-    entries[i] = memo.setVirtualHost(vh, ctx.proxyless, built.value, built.effects, built.cacheable);
+    // A new IRVirtualHost often builds the JSON the one at its place built (a Service edit that
+    // changes nothing Envoy sees re-translates its routes): the earlier object is kept then, so
+    // its bytes are reused instead of encoded and validated again.
+    const before = previous && previous.entries.length === hosts.length ? previous.entries[i] : undefined;
+    const value = before && sameJson(before.value, built.value) ? before.value : built.value;
+    if (value !== built.value) memo.stats.virtualHostsUnchanged += 1;
+    entries[i] = memo.setVirtualHost(vh, ctx.proxyless, value, built.effects, built.cacheable);
   }
   const value = entries.map((entry) => entry.value);
   const effects =
