@@ -134,7 +134,7 @@ describe('buildXds with a memo', () => {
     expect(memoStats(memo).virtualHostsUnchanged).toBe(1);
   });
 
-  it('follows ext_authz and session persistence appearing and going in one host of a table', () => {
+  it('follows ext_authz, session persistence and CORS appearing and going in one host of a table', () => {
     const memo = createXdsBuildMemo();
     const ir0 = loadIR('rich.ir.yaml');
     const listenersOf = (result: XdsBuildResult) => JSON.stringify(Object.values(result.groups).map((group) => group.listeners.map((l) => l.message)));
@@ -156,6 +156,13 @@ describe('buildXds with a memo', () => {
     );
     expect(listenersOf(build(without, sessionMemo))).not.toContain('envoy.filters.http.stateful_session');
     expect(listenersOf(build(sessions, sessionMemo))).toContain('envoy.filters.http.stateful_session');
+
+    const cors = parse(readFileSync(path.join(goldenDir, 'cors.in.yaml'), 'utf8')) as IR;
+    const corsMemo = createXdsBuildMemo();
+    expect(listenersOf(build(cors, corsMemo))).toContain('"envoy.filters.http.cors"');
+    const noCors = editVirtualHost(cors, (hostOfFirst(cors) as IRVirtualHost).name, (routes) => routes.map((route) => ({ ...route, cors: undefined })));
+    expect(listenersOf(build(noCors, corsMemo))).not.toContain('"envoy.filters.http.cors"');
+    expect(listenersOf(build(cors, corsMemo))).toContain('"envoy.filters.http.cors"');
   });
 
   it('follows route and cluster edits: one replaced, one removed, one added, one cluster changed', () => {

@@ -17,21 +17,12 @@ export interface BuildContext {
   /** Clusters synthesized by features (not IR clusters), served to this group and screened like the rest. */
   featureClusters: EnvoyResource[];
   /**
-   * `compute(key)`, kept by a memoized buildXds for later builds: for what a feature derives
-   * from an IR object alone (and so holds while the translator hands over the same object).
-   */
-  remember<K extends object, V>(compute: (key: K) => V, key: K): V;
-  /**
    * `combine(list.map(each))`, kept by a memoized buildXds under `key`: for what a feature
    * derives from every virtual host of a route configuration. The translator hands over a new
    * list for an edited table that holds the same IR objects at most positions: `each` runs only
    * where the object changed, and nothing runs while the list is the same.
    */
   rememberEach<T extends object, R, V>(each: (item: T) => R, combine: (results: readonly R[]) => V, key: string, list: readonly T[]): V;
-}
-
-function computeNow<K extends object, V>(compute: (key: K) => V, key: K): V {
-  return compute(key);
 }
 
 function computeEachNow<T extends object, R, V>(each: (item: T) => R, combine: (results: readonly R[]) => V, _key: string, list: readonly T[]): V {
@@ -48,7 +39,6 @@ export function createContext(ir: IR, gateway: IRGateway, memo?: BuildMemo): Bui
     referencedClusters: new Set(),
     referencedSecrets: new Set(),
     featureClusters: [],
-    remember: memo ? (compute, key) => memo.remember(compute, key) : computeNow,
     rememberEach: memo ? (each, combine, key, list) => memo.rememberEach(each, combine, `${gateway.name}\u0000${key}`, list) : computeEachNow,
   };
 }

@@ -79,7 +79,6 @@ export class BuildMemo implements XdsBuildMemo {
   /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
-  private remembered = new WeakMap<object, WeakMap<object, unknown>>();
   /** rememberEach results of the last build and this one, by function and key. */
   private rememberedLists = new Map<object, Map<string, RememberedList>>();
   private latestRememberedLists = new Map<object, Map<string, RememberedList>>();
@@ -106,7 +105,6 @@ export class BuildMemo implements XdsBuildMemo {
       this.virtualHosts = new WeakMap();
       this.clusters = new WeakMap();
       this.latestVirtualHostLists = new Map();
-      this.remembered = new WeakMap();
       this.known = knownMessages();
     }
     this.build += 1;
@@ -239,19 +237,6 @@ export class BuildMemo implements XdsBuildMemo {
   previousVirtualHosts(key: string): (SideEffects & { ir: readonly IRVirtualHost[]; entries: readonly VirtualHostEntry[] }) | undefined {
     const entry = this.virtualHostLists.get(key);
     return entry && entry.validAt >= this.lastProtocolChange ? entry : undefined;
-  }
-
-  /** `compute(key)` once per key object (IR, never mutated) and function. */
-  remember<K extends object, V>(compute: (key: K) => V, key: K): V {
-    let results = this.remembered.get(compute);
-    if (!results) {
-      results = new WeakMap();
-      this.remembered.set(compute, results);
-    }
-    if (results.has(key)) return results.get(key) as V;
-    const value = compute(key);
-    results.set(key, value);
-    return value;
   }
 
   /**

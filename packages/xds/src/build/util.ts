@@ -9,6 +9,11 @@ export function adsConfigSource(): EnvoyMessage {
   return { ads: {}, resource_api_version: 'V3' };
 }
 
+/** rememberEach's combine for "does any host of the table need it". */
+export function anyTrue(results: readonly boolean[]): boolean {
+  return results.includes(true);
+}
+
 export function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 // typed_per_filter_config (the filter's own type; route.v3.CorsPolicy is refused there).
 import type { IRCors, IRRouteConfig, IRVirtualHost } from '@portico/ir';
 import type { BuildContext } from '../build/context.js';
-import { escapeRegex, typed } from '../build/util.js';
+import { anyTrue, escapeRegex, typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
@@ -13,8 +13,9 @@ function hostUsesCors(vh: IRVirtualHost): boolean {
   return vh.routes.some((r) => r.cors);
 }
 
+/** Every listener build asks, for every table: kept per host and per table (see rememberEach). */
 function usesCors(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
-  return routeConfig.virtualHosts.some((vh) => ctx.remember(hostUsesCors, vh));
+  return ctx.rememberEach(hostUsesCors, anyTrue, routeConfig.name, routeConfig.virtualHosts);
 }
 
 /** Gateway API origin (`https://*.example.com`, `*`, exact) → StringMatcher. */

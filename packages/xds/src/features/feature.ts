@@ -18,7 +18,7 @@ import type { EnvoyMessage, EnvoyResources } from '../types.js';
  * names to referencedClusters and referencedSecrets. Later hooks (patchVirtualHost,
  * patchRouteConfig) replace route and virtual host objects instead of changing them: they may
  * be shared. patchVirtualHost reads only its IRVirtualHost and ctx.proxyless. Anything derived
- * from the IR on every build (httpFilters scanning routes) can be kept with ctx.remember.
+ * from the IR on every build (httpFilters scanning a table's hosts) can be kept with ctx.rememberEach.
  */
 export interface XdsFeature {
   readonly name: string;

@@ -3,7 +3,7 @@
 // Envoy has no idle timeout for session state; idleTimeoutSeconds is not applied.
 import type { IRRouteConfig, IRSessionPersistence, IRVirtualHost } from '@portico/ir';
 import type { BuildContext } from '../build/context.js';
-import { typed } from '../build/util.js';
+import { anyTrue, typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
@@ -11,10 +11,6 @@ export const STATEFUL_SESSION_FILTER = 'envoy.filters.http.stateful_session';
 
 function hostUsesSessions(vh: IRVirtualHost): boolean {
   return vh.routes.some((r) => r.action.kind === 'forward' && r.action.sessionPersistence);
-}
-
-function anyTrue(results: readonly boolean[]): boolean {
-  return results.includes(true);
 }
 
 /** Every listener build asks, for every table: kept per host and per table (see rememberEach). */
