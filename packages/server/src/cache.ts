@@ -14,14 +14,14 @@ import {
   type XdsBuildResult,
 } from '@portico/xds';
 import { XdsEvents, type NackError, type XdsMode } from './events.js';
-import type { AnyMessage } from './protocol.js';
+import type { AnyMessage, ServedType } from './protocol.js';
+
+export type { ServedType } from './protocol.js';
 
 export type ResourceEncoder = (resource: EnvoyResource) => Uint8Array;
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', 'secret', 'listener', 'route'];
 
-/** What a proxy can subscribe to: the resources buildXds builds, and VirtualHosts for VHDS. */
-export type ServedType = ResourceType | 'virtual_host';
 
 /**
  * The views a group is served from: one per served type, and `vhds_route`, the
@@ -31,7 +31,6 @@ export type ViewType = ServedType | 'vhds_route';
 
 export const VIEW_TYPES: readonly ViewType[] = [...RESOURCE_TYPES, 'vhds_route', 'virtual_host'];
 
-export const SERVED_TYPE_URLS: Readonly<Record<ServedType, string>> = { ...TYPE_URLS, virtual_host: VIRTUAL_HOST_TYPE_URL };
 
 const LIST_BY_TYPE: Record<ResourceType, keyof EnvoyResources> = {
   listener: 'listeners',

@@ -1,7 +1,7 @@
 // Events the ADS server and the snapshot cache emit, for metrics and logs.
 import { EventEmitter } from 'node:events';
 import type { ResourceType } from '@portico/xds';
-import type { ServedType } from './cache.js';
+import type { ServedType } from './protocol.js';
 
 export type XdsMode = 'sotw' | 'delta';
 

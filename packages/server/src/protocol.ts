@@ -138,8 +138,12 @@ export function lookupService(pkg: grpc.GrpcObject, fullName: string): grpc.Serv
   return current as grpc.ServiceClientConstructor;
 }
 
-/** Types served, by type URL: what buildXds builds, and VirtualHosts (VHDS). */
-export const TYPE_BY_URL: ReadonlyMap<string, ResourceType | 'virtual_host'> = new Map<string, ResourceType | 'virtual_host'>([
-  ...(Object.entries(TYPE_URLS) as Array<[ResourceType, string]>).map(([type, url]): [string, ResourceType] => [url, type]),
-  [VIRTUAL_HOST_TYPE_URL, 'virtual_host'],
-]);
+/** What a proxy can subscribe to: the resources buildXds builds, and VirtualHosts for VHDS. */
+export type ServedType = ResourceType | 'virtual_host';
+
+export const SERVED_TYPE_URLS: Readonly<Record<ServedType, string>> = { ...TYPE_URLS, virtual_host: VIRTUAL_HOST_TYPE_URL };
+
+/** Served types by type URL. */
+export const TYPE_BY_URL: ReadonlyMap<string, ServedType> = new Map(
+  (Object.entries(SERVED_TYPE_URLS) as Array<[ServedType, string]>).map(([type, url]) => [url, type]),
+);

@@ -2,11 +2,12 @@
 // state, nonces, ACK/NACK bookkeeping and ordered pushes from the cache.
 import { createHash } from 'node:crypto';
 import { vhdsNamespaceOf } from '@portico/xds';
-import { SERVED_TYPE_URLS } from './cache.js';
-import type { CachedResource, ConnectedProxy, ServedType, SnapshotCache, SnapshotChange, TypeChange, ViewType } from './cache.js';
+import type { CachedResource, ConnectedProxy, SnapshotCache, SnapshotChange, TypeChange, ViewType } from './cache.js';
 import type { PushEvent, StreamEvent, XdsMode } from './events.js';
 import {
+  SERVED_TYPE_URLS,
   TYPE_BY_URL,
+  type ServedType,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
