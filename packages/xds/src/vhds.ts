@@ -9,6 +9,7 @@
 // equal. Portico names virtual hosts `<route configuration>/<hostname>` already, so a host's bytes
 // are served as they are; a host named otherwise (none today) stays inline in the
 // RouteConfiguration, which Envoy merges with the VHDS hosts.
+import { typeNameOf } from './codec.js';
 import { encodeMessageDirect } from './wire.js';
 import { routePartsOf } from './build/index.js';
 import { adsConfigSource } from './build/util.js';
@@ -81,7 +82,7 @@ function computeSplit(resource: EnvoyResource): VhdsRouteConfiguration | undefin
   const header: EnvoyMessage = { ...rest, vhds: { config_source: adsConfigSource() } };
   if (inline.length > 0) header.virtual_hosts = inline;
   try {
-    const typeName = 'envoy.config.route.v3.RouteConfiguration';
+    const typeName = typeNameOf('route');
     const bytes = encodeMessageDirect(typeName, header);
     if (validateEncodedMessageJson(typeName, header).length > 0) return undefined;
     return { header: bytes, virtualHosts };
