@@ -1,27 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TYPE_URLS, type EnvoyResource, type ResourceType } from '@portico/xds';
-import { SnapshotCache, startXdsServer, type XdsServer } from '../src/index.js';
-import { AdsTestClient, type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { SnapshotCache } from '../src/index.js';
+import { type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { adsHarness } from './support/ads-harness.js';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
 import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
 
 const NODE = { id: 'delta-1', cluster: 'ns/gw' };
 
-let server: XdsServer | undefined;
-let client: AdsTestClient | undefined;
+const serve = adsHarness();
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
-
-async function setup() {
-  const cache = new SnapshotCache({ encode: encodeEnvoyResource });
-  server = await startXdsServer({ port: 0, cache });
-  client = new AdsTestClient(server.port);
-  return { cache, client };
+function setup() {
+  return serve(new SnapshotCache({ encode: encodeEnvoyResource }));
 }
 
 function gateway(cluster = 'backend-a', port = 1000): EnvoyResource[] {

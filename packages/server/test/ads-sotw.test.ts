@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TYPE_URLS, type EnvoyResource } from '@portico/xds';
-import { SnapshotCache, startXdsServer, type NackEvent, type XdsServer } from '../src/index.js';
-import { AdsTestClient, type SotwStream, type WireResponse } from './support/ads-client.js';
+import { SnapshotCache, type NackEvent } from '../src/index.js';
+import { type SotwStream, type WireResponse } from './support/ads-client.js';
+import { adsHarness } from './support/ads-harness.js';
 import { decodeEnvoyResource, encodeEnvoyResource } from './support/envoy-encoder.js';
 import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
 
@@ -24,20 +25,10 @@ function gateway(options: { port?: number; cluster?: string; routeCluster?: stri
   ];
 }
 
-let server: XdsServer | undefined;
-let client: AdsTestClient | undefined;
+const serve = adsHarness();
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
-
-async function setup(cache = new SnapshotCache({ encode: encodeEnvoyResource })) {
-  server = await startXdsServer({ port: 0, cache });
-  client = new AdsTestClient(server.port);
-  return { cache, client, server };
+function setup(cache = new SnapshotCache({ encode: encodeEnvoyResource })) {
+  return serve(cache);
 }
 
 /** Subscribes a stream to everything of the gateway fixture and ACKs each response. */

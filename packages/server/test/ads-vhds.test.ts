@@ -2,23 +2,16 @@
 // no custom encoder): a client that asks for it gets RouteConfigurations without virtual hosts
 // and the hosts as VirtualHost resources named in the route configuration's namespace, and an
 // HTTPRoute edit sends only the host it changed. Clients that do not ask get the whole message.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TYPE_URLS, VIRTUAL_HOST_TYPE_URL, decodeMessage, decodeResource, type EnvoyMessage } from '@portico/xds';
-import { SnapshotCache, startXdsServer, type XdsServer } from '../src/index.js';
-import { AdsTestClient, type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { SnapshotCache } from '../src/index.js';
+import { type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { adsHarness } from './support/ads-harness.js';
 import { pipeline } from './support/pipeline.js';
 
 const GROUP = 'e2e/mesh';
 
-let server: XdsServer | undefined;
-let client: AdsTestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+const serve = adsHarness();
 
 function build(edit?: (yaml: string) => string) {
   return pipeline({ fixture: 'echo-routes.yaml', values: { PORT_A: 1001, PORT_B: 1002 }, ...(edit ? { edit } : {}) }).xds;
@@ -27,8 +20,7 @@ function build(edit?: (yaml: string) => string) {
 async function setup() {
   const cache = new SnapshotCache();
   cache.setSnapshot(build());
-  server = await startXdsServer({ port: 0, cache });
-  client = new AdsTestClient(server.port);
+  const { client } = await serve(cache);
   const [routeName] = [...cache.group(GROUP).route.keys()];
   expect(routeName).toBeDefined();
   return { cache, client, routeName: routeName as string };
