@@ -99,7 +99,7 @@ function compareWithinKind(a: ObjectStatus, b: ObjectStatus): number {
 }
 
 /** Status order: by kind (STATUS_KINDS order, unknown kinds last), then namespace, then name. */
-export function compareStatuses(a: ObjectStatus, b: ObjectStatus): number {
+function compareStatuses(a: ObjectStatus, b: ObjectStatus): number {
   return statusKindIndex(a) - statusKindIndex(b) || compareWithinKind(a, b);
 }
 

@@ -192,7 +192,7 @@ export interface RouteParentSpec {
 }
 
 /** Whether a Gateway is a default Gateway (GEP-3793) for the given scope. */
-export function isDefaultGatewayFor(gateway: GatewayModel, scope: string | undefined): boolean {
+function isDefaultGatewayFor(gateway: GatewayModel, scope: string | undefined): boolean {
   const gatewayScope = gateway.gateway.spec?.defaultScope;
   return typeof scope === 'string' && DEFAULT_SCOPES.includes(scope) && gatewayScope === scope;
 }
