@@ -155,6 +155,8 @@ class RouteConfigurationEntry implements CachedResource {
 interface VhdsEntries {
   header: CachedResource;
   virtualHosts: CachedResource[];
+  /** The bytes each of `virtualHosts` was made from, so the next form of the table can reuse entries by position. */
+  hostBytes: readonly Uint8Array[];
 }
 
 /**
@@ -269,8 +271,6 @@ export class SnapshotCache {
   private readonly hostEntries = new WeakMap<Uint8Array, CachedResource>();
   /** By RouteConfiguration name: the parts hashed last, for the next version of that table. */
   private readonly lastParts = new Map<string, PartsHashes>();
-  /** By RouteConfiguration name: the VHDS hosts made last, with their bytes, reused by position for the next split. */
-  private readonly lastHosts = new Map<string, { bytes: readonly Uint8Array[]; entries: readonly CachedResource[] }>();
   private snapshotVersion = 0;
   private lastEncodeErrors: EncodeError[] = [];
   private readonly listeners = new Set<ChangeListener>();
@@ -426,7 +426,6 @@ export class SnapshotCache {
     const tables = new Set<string>();
     for (const view of nextViews.values()) for (const name of view.route.keys()) tables.add(name);
     for (const name of this.lastParts.keys()) if (!tables.has(name)) this.lastParts.delete(name);
-    for (const name of this.lastHosts.keys()) if (!tables.has(name)) this.lastHosts.delete(name);
     const wasReady = this.ready;
     this.pool = nextPool;
     this.groupViews = nextViews;
@@ -455,10 +454,6 @@ export class SnapshotCache {
     for (const [name, view] of this.groupViews) this.placeVhds(name, view as Record<ViewType, Map<string, CachedResource>>);
   }
 
-  get vhdsEnabled(): boolean {
-    return this.vhds;
-  }
-
   private place(view: Record<ViewType, Map<string, CachedResource>>, cached: CachedResource): void {
     view[cached.type].set(cached.name, cached);
   }
@@ -475,14 +470,14 @@ export class SnapshotCache {
     const changed = new Set<string>();
     const removed = new Set<string>();
     for (const route of view.route.values()) {
+      const before = previous?.routes.get(route.name);
       let entries = this.vhdsEntries.get(route);
       if (!entries) {
-        entries = this.vhdsEntriesOf(route);
+        entries = this.vhdsEntriesOf(route, before);
         this.vhdsEntries.set(route, entries);
       }
       routes.set(route.name, entries);
       view.vhds_route.set(entries.header.name, entries.header);
-      const before = previous?.routes.get(route.name);
       if (before !== entries) patchHosts(hosts, before?.virtualHosts ?? [], entries.virtualHosts, changed, removed);
     }
     for (const [name, before] of previous?.routes ?? []) {
@@ -494,7 +489,6 @@ export class SnapshotCache {
     return { changed, removed };
   }
 
-  /** A RouteConfiguration as VHDS serves it; the whole message where it has no VHDS form. */
   /** An edit changes a host or two of a table: the others keep their hashes by position. */
   private routeVersion(name: string, parts: RouteParts): string {
     const { version, hashes } = partsVersion(parts, this.lastParts.get(name));
@@ -502,9 +496,14 @@ export class SnapshotCache {
     return version;
   }
 
-  private vhdsEntriesOf(route: CachedResource): VhdsEntries {
+  /**
+   * A RouteConfiguration as VHDS serves it; the whole message where it has no VHDS form.
+   * `before` is the last form of the table of that name: an edit changes a host or two, and the
+   * others keep their entries by position.
+   */
+  private vhdsEntriesOf(route: CachedResource, before: VhdsEntries | undefined): VhdsEntries {
     const split = this.encodeOption ? undefined : vhdsRouteConfigurationOf(route.source);
-    if (!split) return { header: route, virtualHosts: [] };
+    if (!split) return { header: route, virtualHosts: [], hostBytes: [] };
     const header: CachedResource = {
       type: 'route',
       typeUrl: TYPE_URLS.route,
@@ -513,10 +512,9 @@ export class SnapshotCache {
       any: packed(TYPE_URLS.route, split.header),
       source: route.source,
     };
-    const before = this.lastHosts.get(route.name);
-    const aligned = before !== undefined && before.bytes.length === split.virtualHosts.length;
+    const aligned = before !== undefined && before.hostBytes.length === split.virtualHosts.length;
     const virtualHosts = split.virtualHosts.map((host, i) => {
-      const atPosition = aligned && before.bytes[i] === host.bytes ? before.entries[i] : undefined;
+      const atPosition = aligned && before.hostBytes[i] === host.bytes ? before.virtualHosts[i] : undefined;
       let entry = atPosition ?? this.hostEntries.get(host.bytes);
       if (!entry || entry.name !== host.name) {
         entry = {
@@ -531,8 +529,7 @@ export class SnapshotCache {
       }
       return entry;
     });
-    this.lastHosts.set(route.name, { bytes: split.virtualHosts.map((host) => host.bytes), entries: virtualHosts });
-    return { header, virtualHosts };
+    return { header, virtualHosts, hostBytes: split.virtualHosts.map((host) => host.bytes) };
   }
 
   /** Streams call this to hear about changes; returns the unsubscribe function. */
