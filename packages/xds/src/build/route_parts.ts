@@ -8,6 +8,8 @@
 // rest. So the whole message is header[0, nameEnd) + the hosts, each tagged + header[nameEnd, end),
 // byte for byte what encoding the whole JSON writes.
 
+import protobuf from 'protobufjs';
+
 /** Tag of RouteConfiguration.virtual_hosts: field 2, length-delimited. */
 const VIRTUAL_HOSTS_TAG = 0x12;
 /** Tag of RouteConfiguration.name: field 1, length-delimited. */
@@ -40,23 +42,13 @@ function writeVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    if (at >= bytes.length) throw new RangeError('truncated varint');
-    const byte = bytes[at++];
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return [value, at];
-    scale *= 128;
-  }
-}
-
 /** Where the name field ends in a header (0 when the message has no name). */
 export function nameEndOf(header: Uint8Array): number {
   if (header.length === 0 || header[0] !== NAME_TAG) return 0;
-  const [length, start] = readVarint(header, 1);
-  return start + length;
+  const reader = protobuf.Reader.create(header);
+  reader.pos = 1;
+  const length = reader.uint32();
+  return reader.pos + length;
 }
 
 export function partsOf(header: Uint8Array, virtualHosts: readonly Uint8Array[]): RouteParts {
@@ -89,28 +81,22 @@ export function splitRouteConfiguration(bytes: Uint8Array): RouteParts {
   const headerPieces: Uint8Array[] = [];
   let nameEnd = -1;
   let headerSize = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    const start = at;
-    const [tag, afterTag] = readVarint(bytes, at);
-    at = afterTag;
-    const wireType = tag & 7;
-    if (wireType === 0) at = readVarint(bytes, at)[1];
-    else if (wireType === 1) at += 8;
-    else if (wireType === 5) at += 4;
-    else if (wireType === 2) {
-      const [length, payload] = readVarint(bytes, at);
-      at = payload + length;
-      if (at > bytes.length) throw new RangeError('truncated field');
-      if (tag === VIRTUAL_HOSTS_TAG) {
-        if (nameEnd < 0) nameEnd = headerSize;
-        virtualHosts.push(bytes.subarray(payload, at));
-        continue;
-      }
-    } else throw new RangeError(`unexpected wire type ${wireType}`);
-    if (at > bytes.length) throw new RangeError('truncated field');
-    headerPieces.push(bytes.subarray(start, at));
-    headerSize += at - start;
+  const reader = protobuf.Reader.create(bytes);
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    if (tag === VIRTUAL_HOSTS_TAG) {
+      const length = reader.uint32();
+      const payload = reader.pos;
+      if (payload + length > reader.len) throw new RangeError('truncated field');
+      reader.pos = payload + length;
+      if (nameEnd < 0) nameEnd = headerSize;
+      virtualHosts.push(bytes.subarray(payload, reader.pos));
+      continue;
+    }
+    reader.skipType(tag & 7);
+    headerPieces.push(bytes.subarray(start, reader.pos));
+    headerSize += reader.pos - start;
   }
   const header = Buffer.concat(headerPieces, headerSize);
   return { header, nameEnd: nameEnd < 0 ? nameEndOf(header) : nameEnd, virtualHosts };
