@@ -81,6 +81,11 @@ interface Sink {
    * them can report nothing and are not visited.
    */
   encoded: boolean;
+  /**
+   * Check each field's own rules without entering the messages below it: the encoder's walk
+   * (wire.ts, encodeMessageChecked) enters them and checks them where it writes them.
+   */
+  shallow: boolean;
 }
 
 const MAP_KEY = '\u0000';
@@ -562,7 +567,7 @@ function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | und
       report(ctx, `must be a ${table.name} object`);
       return;
     }
-    validateMessage(ctx, table, value);
+    if (!ctx.shallow) validateMessage(ctx, table, value);
     return;
   }
   const messageRules = rules?.message;
@@ -604,7 +609,7 @@ function validateMessageField(ctx: Context, table: TypeTable, rules: Rules | und
     report(ctx, `must be a ${table.name} object`);
     return;
   }
-  validateMessage(ctx, table, value);
+  if (!ctx.shallow) validateMessage(ctx, table, value);
 }
 
 function reportAt(ctx: Context, segment: string, message: string): void {
@@ -631,7 +636,7 @@ function validateAny(ctx: Context, rules: Rules | undefined, messageRules: unkno
     reportAt(ctx, '@type', `unknown type ${typeUrl}`);
     return;
   }
-  if (!isObject(value)) return;
+  if (!isObject(value) || ctx.shallow) return;
   const innerTable = tableOf(inner);
   if (innerTable.kind === 'wrapper' || innerTable.kind === 'duration') {
     const innerValue = value.value;
@@ -796,7 +801,7 @@ function validateMessage(ctx: Context, table: TypeTable, json: Record<string, un
  */
 function absentFailures(table: TypeTable): boolean[] {
   return (table.absentFails ??= table.checkedWhenAbsent.map((index) => {
-    const scratch: Context = { errors: [], segments: [], prefix: '', encoded: false };
+    const scratch: Context = { errors: [], segments: [], prefix: '', encoded: false, shallow: false };
     validateField(scratch, table.fields[index], {});
     return scratch.errors.length !== 0;
   }));
@@ -829,7 +834,7 @@ function validateField(ctx: Context, field: FieldEntry, json: Record<string, unk
 
 /** Runs the walk from the top of one message. */
 function validateTop(typeName: string, json: EnvoyMessage, encoded: boolean): ValidationError[] {
-  const ctx: Context = { errors: [], segments: [], prefix: '', encoded };
+  const ctx: Context = { errors: [], segments: [], prefix: '', encoded, shallow: false };
   setFieldsTop = 0;
   validateMessage(ctx, tableOf(messageType(typeName)), json);
   return ctx.errors;
@@ -851,4 +856,64 @@ export function validateEncodedMessageJson(typeName: string, json: EnvoyMessage)
 /** PGV errors of a resource; empty when Envoy would accept it. */
 export function validateResource(resource: EnvoyResource): ValidationError[] {
   return validateMessageJson(typeNameOf(resource.type), resource.message);
+}
+
+// ---------- checks inside the encoder's walk ----------
+
+/**
+ * What the encoder needs to check a message of one type while it writes it (wire.ts,
+ * encodeMessageChecked): the same rules as validateMessage, split so that the encoder's one
+ * walk over the message applies them instead of a second walk here. It answers only whether
+ * a message passes; the errors of one that does not come from validateEncodedMessageJson.
+ */
+export interface InlineChecks {
+  /** `(validate.disabled)` or `(validate.ignored)`: nothing in or below the message is checked. */
+  skipped: boolean;
+  /** Oneofs with `(validate.required)`, by name. */
+  requiredOneofs: readonly string[];
+  /** Fields that report an error when absent. */
+  failWhenAbsent: readonly string[];
+  /** Per field with rules: its own rules (not those of the messages below it); false on an error. */
+  fieldPasses: ReadonlyMap<string, (json: Record<string, unknown>) => boolean>;
+  /** Fields whose rules say `message.skip`: nothing below them is checked. */
+  skipBelow: ReadonlySet<string>;
+}
+
+// One sink for every inline check: checks are synchronous and only count errors.
+const inlineSink: Context = { errors: [], segments: [], prefix: '', encoded: true, shallow: true };
+
+function skipsBelow(field: FieldEntry): boolean {
+  const rules = field.map ? (isObject(field.rules?.map) ? field.rules.map.values : undefined) : field.repeated ? field.itemRules : field.rules;
+  return isObject(rules) && isObject(rules.message) && rules.message.skip === true;
+}
+
+const inlineChecksCache = new WeakMap<Type, InlineChecks>();
+
+export function inlineChecksOf(type: Type): InlineChecks {
+  let checks = inlineChecksCache.get(type);
+  if (checks) return checks;
+  const table = tableOf(type);
+  const fails = absentFailures(table);
+  const fieldPasses = new Map<string, (json: Record<string, unknown>) => boolean>();
+  const skipBelow = new Set<string>();
+  for (const field of table.fields) {
+    if (skipsBelow(field)) skipBelow.add(field.name);
+    if (field.rules === undefined) continue;
+    fieldPasses.set(field.name, (json) => {
+      validateField(inlineSink, field, json);
+      if (inlineSink.errors.length === 0) return true;
+      // Cleared only after a failure: setting a list's length costs more than the check.
+      inlineSink.errors.length = 0;
+      return false;
+    });
+  }
+  checks = {
+    skipped: table.skipped,
+    requiredOneofs: table.requiredOneofs.map((oneof) => oneof.name),
+    failWhenAbsent: table.checkedWhenAbsent.filter((_, i) => fails[i]).map((index) => table.fields[index].name),
+    fieldPasses,
+    skipBelow,
+  };
+  inlineChecksCache.set(type, checks);
+  return checks;
 }

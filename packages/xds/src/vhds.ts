@@ -10,11 +10,10 @@
 // are served as they are; a host named otherwise (none today) stays inline in the
 // RouteConfiguration, which Envoy merges with the VHDS hosts.
 import { typeNameOf } from './codec.js';
-import { encodeMessageDirect } from './wire.js';
 import { routePartsOf } from './build/index.js';
 import { adsConfigSource } from './build/util.js';
 import type { EnvoyMessage, EnvoyResource } from './types.js';
-import { validateEncodedMessageJson } from './validate.js';
+import { encodeAndValidate } from './screen.js';
 
 export const VIRTUAL_HOST_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.VirtualHost';
 
@@ -83,8 +82,8 @@ function computeSplit(resource: EnvoyResource): VhdsRouteConfiguration | undefin
   if (inline.length > 0) header.virtual_hosts = inline;
   try {
     const typeName = typeNameOf('route');
-    const bytes = encodeMessageDirect(typeName, header);
-    if (validateEncodedMessageJson(typeName, header).length > 0) return undefined;
+    const { bytes, errors } = encodeAndValidate(typeName, header);
+    if (errors.length > 0) return undefined;
     return { header: bytes, virtualHosts };
   } catch {
     return undefined;

@@ -11,6 +11,7 @@ import { StrictEncodeError, WRAPPERS, enumNumberOf, isPlainObject, messageKindOf
 import type { MessageKind } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
+import { inlineChecksOf } from './validate.js';
 import { ByteWriter } from './writer.js';
 
 type Writer = ByteWriter;
@@ -46,6 +47,10 @@ interface WireField {
   keyType: string;
   keyTag: number;
   valueTag: number;
+  /** PGV: the field's own rules (filled with the table's inline checks; undefined: none). */
+  passes?: ((json: Record<string, unknown>) => boolean) | undefined;
+  /** PGV: `message.skip`, nothing below the field is checked. */
+  skipBelow?: boolean;
 }
 
 interface WireTable {
@@ -54,6 +59,16 @@ interface WireTable {
   fullName: string;
   wrapped: string;
   fields: Map<string, WireField>;
+  type: Type;
+  /** PGV rules of the message itself, read on first checked use (see inlineOf). */
+  inline?: InlineTable;
+}
+
+interface InlineTable {
+  skipped: boolean;
+  /** Oneof bits (as WireField.oneofBit) that must be set. */
+  requiredOneofBits: number[];
+  failWhenAbsent: readonly string[];
 }
 
 const tables = new WeakMap<Type, WireTable>();
@@ -96,10 +111,31 @@ function tableOf(type: Type): WireTable {
       valueTag: field.map ? (16 | (message ? 2 : WIRE_TYPE[scalar])) >>> 0 : 0,
     });
   }
-  table = { kind: messageKindOf(fullName), name: type.name, fullName, wrapped: WRAPPERS[fullName] ?? '', fields };
+  table = { kind: messageKindOf(fullName), name: type.name, fullName, wrapped: WRAPPERS[fullName] ?? '', fields, type };
   tables.set(type, table);
   return table;
 }
+
+function inlineOf(table: WireTable): InlineTable {
+  if (table.inline) return table.inline;
+  const checks = inlineChecksOf(table.type);
+  for (const field of table.fields.values()) {
+    field.passes = checks.fieldPasses.get(field.name);
+    field.skipBelow = checks.skipBelow.has(field.name);
+  }
+  const oneofs = table.type.oneofsArray;
+  table.inline = {
+    skipped: checks.skipped,
+    requiredOneofBits: checks.requiredOneofs.map((name) => 2 ** oneofs.findIndex((oneof) => oneof.name === name)),
+    failWhenAbsent: checks.failWhenAbsent,
+  };
+  return table.inline;
+}
+
+// PGV while writing (encodeMessageChecked): whether the message being written is checked, and
+// whether a check failed. Checks only count; the caller asks validate.ts for the errors.
+let checking = false;
+let checkFailed = false;
 
 // The proto path of the value being written, as a stack of segments: a path string is built
 // only for an error (building one for every field was a large share of the walk's garbage).
@@ -422,14 +458,35 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
   }
   if (!sorted) sortRange(pending, base, top);
   pendingTop = top;
+  const checkingAbove = checking;
+  if (checking) checkMessage(table, value, oneofsSet);
   for (let i = base; i < top; i++) {
     const field = pending[i];
     segments.push(field.name);
-    writeField(w, field, value[field.name]);
+    if (checking && field.passes !== undefined && !field.passes(value)) checkFailed = true;
+    if (checking && field.skipBelow) {
+      checking = false;
+      writeField(w, field, value[field.name]);
+      checking = true;
+    } else {
+      writeField(w, field, value[field.name]);
+    }
     segments.pop();
   }
+  checking = checkingAbove;
   // A throw leaves the top raised; encodeMessageDirect lowers it before each message.
   pendingTop = base;
+}
+
+/** The message's own rules that need no field visit: required oneofs and fields. */
+function checkMessage(table: WireTable, value: Record<string, unknown>, oneofsSet: number): void {
+  const inline = table.inline ?? inlineOf(table);
+  if (inline.skipped) {
+    checking = false;
+    return;
+  }
+  for (const bit of inline.requiredOneofBits) if (Math.floor(oneofsSet / bit) % 2 !== 1) checkFailed = true;
+  for (const name of inline.failWhenAbsent) if (value[name] === undefined || value[name] === null) checkFailed = true;
 }
 
 // Fields being written, per level of the walk: writeBody's entries sit above its caller's,
@@ -452,10 +509,25 @@ function sortRange(list: WireField[], from: number, to: number): void {
 
 /** Strictly encodes one JSON message of the named type. Throws StrictEncodeError naming the field. */
 export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8Array {
+  return encodeWith(typeName, json, false);
+}
+
+/**
+ * encodeMessageDirect that also applies the PGV rules (validate.ts) as it writes, in the same
+ * walk: `passed` is false when any rule fails (validateEncodedMessageJson then says which).
+ */
+export function encodeMessageChecked(typeName: string, json: EnvoyMessage): { bytes: Uint8Array; passed: boolean } {
+  const bytes = encodeWith(typeName, json, true);
+  return { bytes, passed: !checkFailed };
+}
+
+function encodeWith(typeName: string, json: EnvoyMessage, check: boolean): Uint8Array {
   // One writer for every message: encoding is synchronous and never re-enters itself.
   shared.reset();
   segments.length = 0;
   pendingTop = 0;
+  checking = check;
+  checkFailed = false;
   writeBody(shared, tableOf(messageType(typeName)), json, false);
   return shared.finish();
 }

@@ -2,13 +2,12 @@
 // checked against protoc-gen-validate before it is served; what fails is
 // reported in `rejected` and left out, and everything else keeps serving.
 import type { IR, IRCluster, IRGateway, IRRouteConfig } from '@portico/ir';
-import { encodeResource, typeNameOf } from '../codec.js';
+import { typeNameOf } from '../codec.js';
 import { FEATURES } from '../features/registry.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
 import type { KnownMessages } from '../known.js';
-import { validateEncodedMessageJson } from '../validate.js';
-import { encodeMessageDirect } from '../wire.js';
+import { encodeAndValidate } from '../screen.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
@@ -88,13 +87,15 @@ function checkRouteParts(resource: EnvoyResource, known: KnownMessages): RoutePa
   const virtualHosts: Uint8Array[] = [];
   let header: Uint8Array;
   try {
-    header = encodeMessageDirect(ROUTE_CONFIGURATION_TYPE, rest);
-    if (validateEncodedMessageJson(ROUTE_CONFIGURATION_TYPE, rest).length > 0) return undefined;
+    const checkedHeader = encodeAndValidate(ROUTE_CONFIGURATION_TYPE, rest);
+    if (checkedHeader.errors.length > 0) return undefined;
+    header = checkedHeader.bytes;
     for (const host of (hosts ?? []) as EnvoyMessage[]) {
       let bytes = known.bytes.get(host);
       if (!bytes) {
-        bytes = encodeMessageDirect(VIRTUAL_HOST_TYPE, host);
-        if (validateEncodedMessageJson(VIRTUAL_HOST_TYPE, host).length > 0) return undefined;
+        const checkedHost = encodeAndValidate(VIRTUAL_HOST_TYPE, host);
+        if (checkedHost.errors.length > 0) return undefined;
+        bytes = checkedHost.bytes;
         fresh.push([host, bytes]);
       }
       virtualHosts.push(bytes);
@@ -110,13 +111,13 @@ type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined
 
 /** Strict encoding, then PGV. */
 function check(resource: EnvoyResource): Screened {
-  let bytes: Uint8Array;
+  let checked: ReturnType<typeof encodeAndValidate>;
   try {
-    bytes = encodeResource(resource);
+    checked = encodeAndValidate(typeNameOf(resource.type), resource.message);
   } catch (error) {
     return { problem: problemOf(error) };
   }
-  const errors = validateEncodedMessageJson(typeNameOf(resource.type), resource.message);
+  const { bytes, errors } = checked;
   if (errors.length === 0) return { bytes };
   return { problem: { field: errors[0].field, message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') } };
 }

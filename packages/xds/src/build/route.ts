@@ -1,11 +1,10 @@
 // RouteConfiguration, VirtualHost and Route builders: match, forward action and
 // Portico metadata. Everything else a route can do lives in a feature file.
 import type { IRBackend, IRRoute, IRRouteConfig, IRRouteMatch, IRVirtualHost } from '@portico/ir';
-import { encodeMessage } from '../codec.js';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
-import { validateEncodedMessageJson } from '../validate.js';
+import { encodeAndValidate } from '../screen.js';
 import type { BuildContext } from './context.js';
 import { recordOnly, replaySideEffects, sameJson } from './memo.js';
 
@@ -122,14 +121,13 @@ export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly Xd
 
 /** A single Route's bytes, or its first problem (strict encoding, then PGV). */
 function screenRoute(route: EnvoyMessage): { bytes?: Uint8Array; problem?: RouteProblem } {
-  let bytes: Uint8Array;
   try {
-    bytes = encodeMessage(ROUTE_TYPE, route);
+    const { bytes, errors } = encodeAndValidate(ROUTE_TYPE, route);
+    const [first] = errors;
+    return first ? { problem: first } : { bytes };
   } catch (error) {
     return { problem: problemOf(error) };
   }
-  const [first] = validateEncodedMessageJson(ROUTE_TYPE, route);
-  return first ? { problem: first } : { bytes };
 }
 
 /** First problem of a single Route (strict encoding, then PGV), or undefined. */
