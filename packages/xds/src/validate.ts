@@ -887,6 +887,179 @@ function skipsBelow(field: FieldEntry): boolean {
   return isObject(rules) && isObject(rules.message) && rules.message.skip === true;
 }
 
+// The rules most fields carry, as predicates made once per field: what validateField does for
+// a set value, without reading the rules on every visit. A field with any other rule (or a
+// combination not listed here) is checked by validateField. Both answer alike; the inline
+// checks test breaks values against every rule the golden resources reach.
+
+type Check = (value: unknown) => boolean;
+
+const ALWAYS_PASSES: Check = () => true;
+
+/** A set value's check for the field's rules, or undefined when validateField must do it. */
+function compiledCheck(field: FieldEntry): Check | undefined {
+  const rules = field.rules;
+  if (!rules || field.partOf) return undefined;
+  const keys = Object.keys(rules);
+  if (keys.length !== 1) return undefined;
+  if (field.map) {
+    const mapRules = rules.map;
+    if (!isObject(mapRules) || field.keyKind !== 'string') return undefined;
+    return compiledMapCheck(mapRules);
+  }
+  if (field.repeated) {
+    const repeatedRules = field.repeatedRules;
+    if (!repeatedRules || keys[0] !== 'repeated') return undefined;
+    return compiledListCheck(field, repeatedRules);
+  }
+  return compiledValueCheck(field, rules);
+}
+
+function compiledValueCheck(field: FieldEntry, rules: Rules): Check | undefined {
+  if (field.enumType) return compiledEnumCheck(field.enumType, rules);
+  if (field.messageType) {
+    // A set message field: `required` holds, and the walk below is the encoder's.
+    const table = (field.messageTable ??= tableOf(field.messageType));
+    const messageRules = rules.message;
+    if (table.kind !== 'message' || !isObject(messageRules)) return undefined;
+    if (Object.keys(messageRules).some((key) => key !== 'required')) return undefined;
+    return messageRules.required === true ? (value) => value !== null : ALWAYS_PASSES;
+  }
+  const kindRules = isObject(rules[field.scalarKind]) ? (rules[field.scalarKind] as Rules) : undefined;
+  if (!kindRules) return undefined;
+  if (field.scalarKind === 'string') return compiledStringCheck(kindRules);
+  return compiledNumberCheck(field.scalarKind, kindRules);
+}
+
+function compiledEnumCheck(enumType: Enum, rules: Rules): Check | undefined {
+  const enumRules = rules.enum;
+  if (!isObject(enumRules) || Object.keys(enumRules).some((key) => key !== 'defined_only')) return undefined;
+  if (enumRules.defined_only !== true) return ALWAYS_PASSES;
+  return (value) => {
+    const n = typeof value === 'string' ? enumType.values[value] : typeof value === 'number' ? value : 0;
+    return n !== undefined && enumType.valuesById[n] !== undefined;
+  };
+}
+
+const NUMBER_KINDS = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float']);
+
+function compiledNumberCheck(kind: string, rules: Rules): Check | undefined {
+  if (!NUMBER_KINDS.has(kind)) return undefined;
+  let lower = -Infinity;
+  let lowerStrict = false;
+  let upper = Infinity;
+  let upperStrict = false;
+  for (const key of Object.keys(rules)) {
+    const bound = num(rules[key]);
+    if (key === 'gt' || key === 'gte') {
+      lower = bound;
+      lowerStrict = key === 'gt';
+    } else if (key === 'lt' || key === 'lte') {
+      upper = bound;
+      upperStrict = key === 'lt';
+    } else {
+      return undefined;
+    }
+  }
+  // An inverted pair means "outside the range" to PGV; checkRange handles that.
+  if (lower > upper) return undefined;
+  return (value) => {
+    const n = num(value ?? 0);
+    // No bound, no test (NaN fails every comparison).
+    const aboveLower = lower === -Infinity || (lowerStrict ? n > lower : n >= lower);
+    return aboveLower && (upper === Infinity || (upperStrict ? n < upper : n <= upper));
+  };
+}
+
+function compiledStringCheck(rules: Rules): ((value: unknown) => boolean) | undefined {
+  const tests: Array<(value: string) => boolean> = [];
+  const strict = rules.strict !== false;
+  for (const key of Object.keys(rules)) {
+    const rule = rules[key];
+    switch (key) {
+      case 'strict':
+        break;
+      case 'min_len': {
+        const n = num(rule);
+        // Code points lie between half the UTF-16 length and the length.
+        tests.push((v) => v.length >= n && (v.length >= 2 * n || codePoints(v) >= n));
+        break;
+      }
+      case 'max_len': {
+        const n = num(rule);
+        tests.push((v) => v.length <= n || codePoints(v) <= n);
+        break;
+      }
+      case 'max_bytes': {
+        const n = num(rule);
+        // UTF-8 takes at most three bytes per UTF-16 unit.
+        tests.push((v) => v.length * 3 <= n || Buffer.byteLength(v, 'utf8') <= n);
+        break;
+      }
+      case 'pattern': {
+        const re = typeof rule === 'string' ? compile(rule) : null;
+        if (re) tests.push((v) => re.test(v));
+        break;
+      }
+      case 'well_known_regex':
+        if (rule === 'HTTP_HEADER_NAME') {
+          const re = strict ? HEADER_NAME_STRICT : HEADER_LOOSE;
+          tests.push((v) => re.test(v));
+        } else if (rule === 'HTTP_HEADER_VALUE') {
+          const re = strict ? HEADER_VALUE_STRICT : HEADER_LOOSE;
+          tests.push((v) => re.test(v));
+        }
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return (value) => {
+    const v = typeof value === 'string' ? value : '';
+    for (const test of tests) if (!test(v)) return false;
+    return true;
+  };
+}
+
+function compiledListCheck(field: FieldEntry, rules: Rules): Check | undefined {
+  let min = 0;
+  let max = Infinity;
+  let item: Check | undefined;
+  for (const key of Object.keys(rules)) {
+    if (key === 'min_items') min = num(rules.min_items);
+    else if (key === 'max_items') max = num(rules.max_items);
+    else if (key === 'items') {
+      if (!field.itemRules || Object.keys(field.itemRules).length !== 1 || field.messageType || field.enumType) return undefined;
+      item = field.itemKindRules && field.scalarKind === 'string' ? compiledStringCheck(field.itemKindRules) : undefined;
+      if (!item) return undefined;
+    } else return undefined;
+  }
+  return (value) => {
+    const items = Array.isArray(value) ? value : [];
+    if (items.length < min || items.length > max) return false;
+    if (item) for (const entry of items) if (!item(entry)) return false;
+    return true;
+  };
+}
+
+function compiledMapCheck(rules: Rules): Check | undefined {
+  let key: Check | undefined;
+  for (const name of Object.keys(rules)) {
+    if (name !== 'keys' || !isObject(rules.keys)) return undefined;
+    const keyRules = rules.keys;
+    if (Object.keys(keyRules).length !== 1 || !isObject(keyRules.string)) return undefined;
+    key = compiledStringCheck(keyRules.string);
+    if (!key) return undefined;
+  }
+  if (!key) return undefined;
+  const keyPasses = key;
+  return (value) => {
+    if (!isObject(value)) return true;
+    for (const name in value) if (!keyPasses(name)) return false;
+    return true;
+  };
+}
+
 const inlineChecksCache = new WeakMap<Type, InlineChecks>();
 
 export function inlineChecksOf(type: Type): InlineChecks {
@@ -899,6 +1072,12 @@ export function inlineChecksOf(type: Type): InlineChecks {
   for (const field of table.fields) {
     if (skipsBelow(field)) skipBelow.add(field.name);
     if (field.rules === undefined) continue;
+    const compiled = compiledCheck(field);
+    if (compiled) {
+      const name = field.name;
+      fieldPasses.set(name, (json) => compiled(json[name]));
+      continue;
+    }
     fieldPasses.set(field.name, (json) => {
       validateField(inlineSink, field, json);
       if (inlineSink.errors.length === 0) return true;
