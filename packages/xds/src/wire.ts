@@ -132,6 +132,8 @@ function inlineOf(table: WireTable): InlineTable {
   return table.inline;
 }
 
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 // PGV while writing (encodeMessageChecked): whether the message being written is checked, and
 // whether a check failed. Checks only count; the caller asks validate.ts for the errors.
 let checking = false;
@@ -283,7 +285,9 @@ function writeElement(w: Writer, field: WireField, value: unknown): void {
 function writeField(w: Writer, field: WireField, value: unknown): void {
   if (field.map) {
     if (!isPlainObject(value)) throw new StrictEncodeError(here(), 'expected an object (map)');
-    for (const key of Object.keys(value)) {
+    // for-in over a plain object visits what Object.keys lists, in the same order, without an array.
+    for (const key in value) {
+      if (!hasOwnProperty.call(value, key)) continue;
       segments.push(MAP_KEY + key);
       w.uint32(field.tag).fork();
       w.uint32(field.keyTag);
@@ -362,7 +366,8 @@ function writeListValue(w: Writer, values: unknown[]): void {
 
 function writeStruct(w: Writer, value: unknown): void {
   if (!isPlainObject(value)) throw new StrictEncodeError(here(), 'expected a JSON object (google.protobuf.Struct)');
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!hasOwnProperty.call(value, key)) continue;
     w.uint32(10).fork();
     w.uint32(10).string(key);
     w.uint32(18).fork();
@@ -485,8 +490,14 @@ function checkMessage(table: WireTable, value: Record<string, unknown>, oneofsSe
     checking = false;
     return;
   }
-  for (const bit of inline.requiredOneofBits) if (Math.floor(oneofsSet / bit) % 2 !== 1) checkFailed = true;
-  for (const name of inline.failWhenAbsent) if (value[name] === undefined || value[name] === null) checkFailed = true;
+  // Indexed loops: this runs for every message written, and for-of allocated an iterator each time.
+  const bits = inline.requiredOneofBits;
+  for (let i = 0; i < bits.length; i++) if (Math.floor(oneofsSet / bits[i]) % 2 !== 1) checkFailed = true;
+  const required = inline.failWhenAbsent;
+  for (let i = 0; i < required.length; i++) {
+    const present = value[required[i]];
+    if (present === undefined || present === null) checkFailed = true;
+  }
 }
 
 // Fields being written, per level of the walk: writeBody's entries sit above its caller's,
