@@ -22,7 +22,7 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
   const encode = encodeResource;
   const fixture = context.large();
   const resources = resourceSetOf(fixture);
-  const runs = context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15, budgetMs: 60_000 };
+  const runs = context.quick ? { warmup: 1, runs: 3 } : { warmup: 10, runs: 15, budgetMs: 60_000 };
 
   const encodeAll = (built: ReturnType<typeof allResources>): number => {
     let bytes = 0;

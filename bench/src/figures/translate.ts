@@ -54,7 +54,7 @@ async function timeFullTranslation(
 }
 
 export async function translateLarge(context: BenchContext): Promise<void> {
-  await timeFullTranslation(context, 'translate_large_ms', context.large(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 3, runs: 15, budgetMs: 60_000 }, true);
+  await timeFullTranslation(context, 'translate_large_ms', context.large(), context.quick ? { warmup: 1, runs: 3 } : { warmup: 10, runs: 15, budgetMs: 60_000 }, true);
 }
 
 export async function translateTenK(context: BenchContext): Promise<void> {

@@ -12,6 +12,7 @@ import type { MessageKind } from './codec.js';
 import { findMessageType, messageType } from './protos.js';
 import type { EnvoyMessage } from './types.js';
 import { inlineChecksOf } from './validate.js';
+import type { FieldPasses } from './validate.js';
 import { ByteWriter } from './writer.js';
 
 type Writer = ByteWriter;
@@ -48,7 +49,7 @@ interface WireField {
   keyTag: number;
   valueTag: number;
   /** PGV: the field's own rules (filled with the table's inline checks; undefined: none). */
-  passes?: ((json: Record<string, unknown>) => boolean) | undefined;
+  passes?: FieldPasses | undefined;
   /** PGV: `message.skip`, nothing below the field is checked. */
   skipBelow?: boolean;
 }
@@ -468,13 +469,14 @@ function writeBody(w: Writer, table: WireTable, value: unknown, skipType: boolea
   for (let i = base; i < top; i++) {
     const field = pending[i];
     segments.push(field.name);
-    if (checking && field.passes !== undefined && !field.passes(value)) checkFailed = true;
+    const fieldValue = value[field.name];
+    if (checking && field.passes !== undefined && !field.passes(fieldValue, value)) checkFailed = true;
     if (checking && field.skipBelow) {
       checking = false;
-      writeField(w, field, value[field.name]);
+      writeField(w, field, fieldValue);
       checking = true;
     } else {
-      writeField(w, field, value[field.name]);
+      writeField(w, field, fieldValue);
     }
     segments.pop();
   }
