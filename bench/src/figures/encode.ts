@@ -42,7 +42,10 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
 
   const output = runPipeline(resources, pipeline).xds;
   if (!output) throw new Error('buildXds produced no output');
-  const built = allResources(output);
+  const served = allResources(output);
+  // Proxy groups that route to the same cluster are served the same resource objects. The output
+  // is each distinct resource once: encoding it twice would only make the floor look slower.
+  const built = [...new Set(served)];
   const reused = built.filter((resource) => encodedBytesOf?.(resource) !== undefined).length;
   const floor = await timeRuns(runs, () => encodeAll(built));
   const bytes = encodeAll(built);
@@ -53,7 +56,8 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
   context.reporter.note(
     NAME,
     `translate+buildXds+serve ${fullMs.toFixed(1)} ms / encode only ${floorMs.toFixed(1)} ms, ` +
-      `${built.length} resources (${reused} served with the bytes buildXds wrote while validating), ${(bytes / 1024).toFixed(0)} KiB encoded ` +
+      `${served.length} resources served, ${built.length} distinct (${reused} with the bytes buildXds wrote while validating), ` +
+      `${(bytes / 1024).toFixed(0)} KiB encoded (each distinct resource once) ` +
       `(large fixture; full: ${describeTiming(full, runs)}; encode: ${describeTiming(floor, runs)})`,
   );
 }

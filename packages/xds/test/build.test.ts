@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { IR } from '@portico/ir';
-import { buildXds } from '../src/index.js';
-import { loadIR } from './helpers.js';
+import { buildXds, encodedBytesOf, encodeResource } from '../src/index.js';
+import { loadIR, loadYaml } from './helpers.js';
+
+/** proxy_groups.in.yaml with both Gateways routing to default/a/80. */
+function sharedClusterIR(): IR {
+  const ir = loadYaml<IR>('../golden/proxy_groups.in.yaml');
+  const text = JSON.stringify({ ...ir, clusters: [] }).replaceAll('"cluster":"default/b/80"', '"cluster":"default/a/80"');
+  return { ...(JSON.parse(text) as IR), clusters: ir.clusters.filter((c) => c.name === 'default/a/80') };
+}
 
 describe('buildXds rejection', () => {
   it('a listener Envoy would refuse is not served and is reported; the rest keeps serving', () => {
@@ -44,5 +51,34 @@ describe('buildXds rejection', () => {
     const reversed: IR = { ...ir, gateways: [...ir.gateways].reverse() };
     expect(JSON.stringify(buildXds(reversed))).toBe(JSON.stringify(buildXds(ir)));
     expect(Object.keys(buildXds(ir).groups)).toEqual(['team-a/gw', 'team-b/gw']);
+  });
+});
+
+describe('buildXds across proxy groups', () => {
+  it('builds, encodes and checks a cluster routed to by two Gateways once, and serves it to both', () => {
+    const result = buildXds(sharedClusterIR());
+    const [a, b] = ['team-a/gw', 'team-b/gw'].map((group) => result.groups[group]);
+    const clusterOf = (group: typeof a) => group.clusters.find((c) => c.name === 'default/a/80');
+    const endpointsOf = (group: typeof a) => group.endpoints.find((c) => c.name === 'default/a/80');
+    expect(clusterOf(a)).toBeDefined();
+    expect(clusterOf(b)).toBe(clusterOf(a));
+    expect(endpointsOf(b)).toBe(endpointsOf(a));
+    const shared = clusterOf(a);
+    if (!shared) throw new Error('unreachable');
+    expect(Buffer.from(encodedBytesOf(shared) ?? []).equals(encodeResource(shared))).toBe(true);
+  });
+
+  it('reports a refused shared cluster for each proxy group that would have served it', () => {
+    const ir = sharedClusterIR();
+    const cluster = ir.clusters.find((c) => c.name === 'default/a/80');
+    if (!cluster) throw new Error('fixture changed');
+    cluster.discovery = 'static';
+    cluster.endpoints[0].port = -1;
+    const result = buildXds(ir);
+    expect(result.rejected.map((r) => [r.type, r.name, r.proxyGroup])).toEqual([
+      ['cluster', 'default/a/80', 'team-a/gw'],
+      ['cluster', 'default/a/80', 'team-b/gw'],
+    ]);
+    for (const group of Object.values(result.groups)) expect(group.clusters.map((c) => c.name)).not.toContain('default/a/80');
   });
 });

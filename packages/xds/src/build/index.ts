@@ -13,7 +13,7 @@ import { createContext } from './context.js';
 import type { BuildContext } from './context.js';
 import { buildApiListener, buildListener } from './listener.js';
 import { memoState, recordSideEffects, replaySideEffects } from './memo.js';
-import type { BuildMemo, XdsBuildMemo } from './memo.js';
+import type { BuildMemo, SideEffects, XdsBuildMemo } from './memo.js';
 import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
 import { assembleRouteConfiguration, partsOf, splitRouteConfiguration } from './route_parts.js';
@@ -127,7 +127,14 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
   return check(resource).problem;
 }
 
-function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyResources {
+/**
+ * Clusters built in this call, by IR cluster, for the Gateways after the first that route to
+ * them (without a memo, which does this across calls). A cluster's resources do not depend on
+ * the Gateway, so each is built, encoded and checked once per call.
+ */
+type BuiltClusters = Map<IRCluster, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>;
+
+function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], memo: BuildMemo | undefined, built: BuiltClusters): EnvoyResources {
   const ctx: BuildContext = createContext(ir, gateway, memo);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
@@ -154,9 +161,9 @@ function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[
     .map((name) => ctx.clusters.get(name))
     .filter((c): c is IRCluster => c !== undefined);
   for (const cluster of clusters) {
-    const built = memo ? memoCluster(cluster, ctx, features, memo) : freshCluster(cluster, ctx, features);
-    out.clusters.push(built.cluster);
-    if (built.endpoints) out.endpoints.push(built.endpoints);
+    const resources = memo ? memoCluster(cluster, ctx, features, memo) : sharedCluster(cluster, ctx, features, built);
+    out.clusters.push(resources.cluster);
+    if (resources.endpoints) out.endpoints.push(resources.endpoints);
   }
   out.clusters.push(...ctx.featureClusters);
   for (const feature of features) feature.patchResources?.(out, ctx);
@@ -168,6 +175,17 @@ function freshCluster(cluster: IRCluster, ctx: BuildContext, features: readonly 
     cluster: { type: 'cluster', name: cluster.name, message: buildCluster(cluster, ctx, features) },
     endpoints: cluster.discovery === 'eds' ? { type: 'endpoint', name: cluster.name, message: buildEndpoints(cluster) } : undefined,
   };
+}
+
+function sharedCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[], built: BuiltClusters): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
+  const hit = built.get(cluster);
+  if (hit) {
+    replaySideEffects(ctx, hit.effects);
+    return hit;
+  }
+  const { value, effects } = recordSideEffects(ctx, (recording) => freshCluster(cluster, recording, features));
+  if (effects) built.set(cluster, { ...value, effects });
+  return value;
 }
 
 /** An unchanged IRCluster gets the same resource objects, whose bytes screen() already has. */
@@ -196,9 +214,10 @@ function screen(resources: EnvoyResources, gateway: IRGateway, rejected: Rejecte
   for (const key of Object.keys(out) as Array<keyof EnvoyResources>) {
     for (const built of resources[key]) {
       let resource = memo ? memo.unchanged(`${gateway.name}\u0000${built.type}\u0000${built.name}`, built) : built;
-      // A resource object the memo handed out again passed here before and is unchanged.
-      if (memo && checked(resource)) {
-        memo.stats.resourcesReused += 1;
+      // A resource object handed out again (by the memo, or shared by another Gateway) passed
+      // here before and is unchanged.
+      if (checked(resource)) {
+        if (memo) memo.stats.resourcesReused += 1;
         out[key].push(resource);
         continue;
       }
@@ -265,8 +284,9 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
   const gateways = [...ir.gateways].sort((a, b) =>
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
+  const clusters: BuiltClusters = new Map();
   for (const gateway of gateways) {
-    const built = buildGateway(ir, gateway, features, state);
+    const built = buildGateway(ir, gateway, features, state, clusters);
     const screened = screen(built, gateway, rejected, state);
     groups[gateway.proxyGroup] ??= emptyResources();
     mergeInto(groups[gateway.proxyGroup], screened);

@@ -22,7 +22,7 @@ export interface XdsBuildMemo {
 }
 
 /** Names a builder added to the context: replayed on a hit, in the same order. */
-interface SideEffects {
+export interface SideEffects {
   clusters: string[];
   secrets: string[];
 }
