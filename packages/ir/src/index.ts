@@ -319,3 +319,4 @@ export interface IRSecret {
   trustedCa?: string;
   source: IRSource;
 }
+export { compareStrings, sortInPlace } from './order.js';

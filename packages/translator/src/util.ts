@@ -1,31 +1,8 @@
 import { GATEWAY_GROUP, isCoreGroup } from '@portico/api';
+import { compareStrings, sortInPlace } from '@portico/ir';
 
-export { GATEWAY_GROUP, isCoreGroup };
+export { GATEWAY_GROUP, isCoreGroup, compareStrings, sortInPlace };
 export const CORE_GROUP = '';
-
-/** Plain code-unit comparison: locale-independent, so output never depends on the host. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Sorts in place, stably, like Array.prototype.sort. Short arrays (most virtual hosts and
- * endpoint lists) are sorted by insertion, which needs no scratch copy: Array.prototype.sort
- * allocates one per call, and there is one call per virtual host.
- */
-export function sortInPlace<T>(items: T[], compare: (a: T, b: T) => number): T[] {
-  if (items.length > 16) return items.sort(compare);
-  for (let i = 1; i < items.length; i++) {
-    const item = items[i] as T;
-    let j = i - 1;
-    while (j >= 0 && compare(items[j] as T, item) > 0) {
-      items[j + 1] = items[j] as T;
-      j--;
-    }
-    items[j + 1] = item;
-  }
-  return items;
-}
 
 export function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => compareStrings(key(a), key(b)));

@@ -4,7 +4,8 @@ import type { IRCluster, IREndpoint } from '@portico/ir';
 import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyMessage } from '../types.js';
 import type { BuildContext } from './context.js';
-import { adsConfigSource, goDurationToProto, porticoMetadata, sortShort } from './util.js';
+import { compareStrings, sortInPlace } from '@portico/ir';
+import { adsConfigSource, goDurationToProto, porticoMetadata } from './util.js';
 
 const DEFAULT_CONNECT_TIMEOUT = '10s';
 
@@ -35,10 +36,6 @@ function lbEndpoint(endpoint: IREndpoint): EnvoyMessage {
   return { endpoint: inner, health_status: endpoint.ready ? 'HEALTHY' : 'UNHEALTHY' };
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function compareEndpoints(a: IREndpoint, b: IREndpoint): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
   return a.port - b.port;
@@ -53,11 +50,11 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
     if (list) list.push(endpoint);
     else byZone.set(zone, [endpoint]);
   }
-  const zones = byZone.size === 1 ? [...byZone.keys()] : sortShort([...byZone.keys()], compareStrings);
+  const zones = byZone.size === 1 ? [...byZone.keys()] : sortInPlace([...byZone.keys()], compareStrings);
   const localities = zones.map((zone) => {
     // The per-zone lists are this function's own: sorted in place, not copied.
     const locality: EnvoyMessage = {
-      lb_endpoints: sortShort(byZone.get(zone) ?? [], compareEndpoints).map(lbEndpoint),
+      lb_endpoints: sortInPlace(byZone.get(zone) ?? [], compareEndpoints).map(lbEndpoint),
     };
     // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
     locality.locality = zone ? { zone } : {};

@@ -102,20 +102,3 @@ export function problemOf(error: unknown): { field: string; message: string } {
   return { field: '', message: error instanceof Error ? error.message : String(error) };
 }
 
-/**
- * Sorts a short list in place (insertion sort): endpoints of a zone, zones of a cluster.
- * Array.prototype.sort sets up state for every call, which for ~1,000 lists of one to six
- * entries per build was most of building endpoints' garbage.
- */
-export function sortShort<T>(list: T[], compare: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < list.length; i++) {
-    const item = list[i] as T;
-    let j = i - 1;
-    while (j >= 0 && compare(list[j] as T, item) > 0) {
-      list[j + 1] = list[j] as T;
-      j--;
-    }
-    list[j + 1] = item;
-  }
-  return list;
-}
