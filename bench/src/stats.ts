@@ -19,19 +19,6 @@ export function collectGarbage(): void {
   }
 }
 
-/**
- * A young-generation collection: what timeRuns does before each iteration, so garbage left by
- * the previous one is not charged to the next. Not a full collection: after one, V8 sets the
- * old generation's limit just above what survived, and the next iteration's output crosses it,
- * so that iteration runs with marking under way. On the 2-core machine that made the runs after
- * a forced full collection alternate between ~100 and ~200 ms for the same cold build (medians
- * 136-189 ms against 87-114 ms), a cost no control plane pays: it never forces collections.
- */
-export function collectYoungGarbage(): void {
-  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
-  gc?.({ type: 'minor' });
-}
-
 export function gcExposed(): boolean {
   return typeof (globalThis as { gc?: unknown }).gc === 'function';
 }
@@ -45,7 +32,7 @@ export interface TimingOptions {
    * (at least one): a slow pipeline still gets a measured figure in bounded time.
    */
   budgetMs?: number;
-  /** Collect all garbage before each iteration (collectGarbage) instead of the young generation only. */
+  /** Force a full collection before each iteration (collectGarbage), as the bench did before. */
   fullCollection?: boolean;
 }
 
@@ -77,8 +64,9 @@ export async function timeRuns(options: TimingOptions, body: () => unknown): Pro
   const durations: number[] = [];
   let plan = { warmup: options.warmup, runs: options.runs };
   for (let i = 0; i < plan.warmup + plan.runs; i++) {
+    // Back to back: each run pays for the collections its own garbage causes, when V8 decides
+    // to run them, as a control plane's builds do (see docs/bench.md, "Forced full collections").
     if (options.fullCollection) collectGarbage();
-    else collectYoungGarbage();
     const start = performance.now();
     await body();
     const elapsed = performance.now() - start;

@@ -20,7 +20,7 @@ async function timeFullTranslation(
   const { translation, xds } = runPipeline(resources, pipeline);
   const { reporter } = context;
   reporter.figure(name, median(timing.durations), 'ms');
-  reporter.note(name, `time = ${pipelineLabel(context.xds)}; ${describeTiming(timing, runs)}, each after a young-generation collection`);
+  reporter.note(name, `time = ${pipelineLabel(context.xds)}; ${describeTiming(timing, runs)}, back to back (no collection forced between runs)`);
   if (compareFullCollection) {
     const full = await timeRuns({ ...runs, fullCollection: true }, () => runPipeline(resources, pipeline));
     reporter.note(
