@@ -452,7 +452,8 @@ export class XdsSession {
     const bytes = resources.reduce((sum, any) => sum + any.value.length + any.type_url.length + 8, 64);
     if (!this.checkSize(state, bytes)) return false;
     this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
-    state.known = new Map(desired);
+    // desired was built for this call alone: it becomes what the client holds, without a copy.
+    state.known = desired;
     this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes, 'diff');
     return true;
   }
