@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { vhdsNamespaceOf } from '@portico/xds';
 import type { CachedResource, ConnectedProxy, SnapshotCache, SnapshotChange, TypeChange, ViewType } from './cache.js';
 import type { PushEvent, StreamEvent, XdsMode } from './events.js';
+import { KnownResources, sentResource } from './known.js';
 import {
   SERVED_TYPE_URLS,
   TYPE_BY_URL,
@@ -37,19 +38,10 @@ const WILDCARD_TYPES: ReadonlySet<ServedType> = new Set(['listener', 'cluster'])
 /** Pushed first on a change (and retained until listeners/routes moved off them), then listeners/routes. */
 const WARMING_TYPES: readonly ServedType[] = ['cluster', 'endpoint', 'secret'];
 const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host'];
+/** Views the cache builds anew for every snapshot and never changes after: a stream may hold one as is. */
+const SHAREABLE_VIEWS: ReadonlySet<ViewType> = new Set(['listener', 'route', 'cluster', 'endpoint', 'secret']);
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
 const REMOVAL_FALLBACK_MS = 10_000;
-
-/**
- * What a stream is believed to hold under a name: the resource sent, or only a version (Delta
- * initial_resource_versions). Sent resources are kept as themselves, not wrapped: with VHDS a
- * stream holds thousands of virtual hosts, and a wrapper per host per stream adds up.
- */
-type KnownResource = CachedResource | { readonly version: string };
-
-function sentResource(known: KnownResource): CachedResource | undefined {
-  return 'typeUrl' in known ? known : undefined;
-}
 
 interface SentResponse {
   nonce: string;
@@ -65,7 +57,7 @@ class TypeState {
   legacyWildcard = false;
   readonly subscribed = new Set<string>();
   /** What the client is believed to hold: the last SotW response, or the Delta resources sent/declared. */
-  known = new Map<string, KnownResource>();
+  readonly known = new KnownResources();
   latest: SentResponse | undefined;
   awaitingAck = false;
   ackedVersion: string | undefined;
@@ -425,11 +417,13 @@ export class XdsSession {
       return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false);
     }
     const desired = this.desired(state);
+    let retainedAdded = 0;
     if (options.retainRemoved) {
-      for (const [name, known] of state.known) {
+      for (const [name, known] of state.known.entries()) {
         const resource = sentResource(known);
         if (!desired.has(name) && resource && state.wants(name)) {
           desired.set(name, resource);
+          retainedAdded += 1;
           // Only a Delta stream withdraws retained names later (by name); SotW simply stops listing them.
           if (this.options.mode === 'delta') state.retained.add(name);
         }
@@ -437,7 +431,7 @@ export class XdsSession {
     }
     return this.options.mode === 'sotw'
       ? this.syncSotw(state, desired, options.force ?? false)
-      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false);
+      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false, retainedAdded === 0);
   }
 
   private syncSotw(state: TypeState, desired: Map<string, CachedResource>, force: boolean): boolean {
@@ -453,7 +447,7 @@ export class XdsSession {
     if (!this.checkSize(state, bytes)) return false;
     this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
     // desired was built for this call alone: it becomes what the client holds, without a copy.
-    state.known = desired;
+    state.known.replace(desired);
     this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes, 'diff');
     return true;
   }
@@ -463,6 +457,8 @@ export class XdsSession {
     desired: Map<string, CachedResource>,
     force: boolean,
     retainRemoved: boolean,
+    /** Whether `desired` holds only names of the view (none kept for retention). */
+    onlyView: boolean,
   ): boolean {
     const changed = [...desired.values()]
       .filter((resource) => state.known.get(resource.name)?.version !== resource.version)
@@ -475,12 +471,34 @@ export class XdsSession {
     }
     if (changed.length === 0 && removed.length === 0 && !force) {
       this.markSynced(state, retainRemoved);
+      this.shareViewIfHeld(state, desired, onlyView);
       return false;
     }
-    return this.sendDelta(state, changed, removed, retainRemoved, 'diff');
+    const sent = this.sendDelta(state, changed, removed, retainRemoved, 'diff');
+    if (sent) this.shareViewIfHeld(state, desired, onlyView);
+    return sent;
   }
 
-  private sendDelta(state: TypeState, changed: CachedResource[], removed: string[], retainRemoved: boolean, computed: PushEvent['computed']): boolean {
+  /**
+   * After a full diff the stream holds `desired` (plus, at most, names it retains). When that
+   * is the whole view, it is held as the view itself (see KnownResources).
+   */
+  private shareViewIfHeld(state: TypeState, desired: ReadonlyMap<string, CachedResource>, onlyView: boolean): void {
+    if (!onlyView || !SHAREABLE_VIEWS.has(state.view)) return;
+    const view = this.options.cache.group(this.proxyGroup)[state.view];
+    // desired is a subset of the view, and of what the stream holds: equal sizes make all three equal.
+    if (desired.size === view.size && state.known.size === desired.size) state.known.share(view);
+  }
+
+  private sendDelta(
+    state: TypeState,
+    changed: CachedResource[],
+    removed: string[],
+    retainRemoved: boolean,
+    computed: PushEvent['computed'],
+    /** The view the stream holds once this is sent, when it holds a whole view (see syncDeltaChanges). */
+    heldAfter?: ReadonlyMap<string, CachedResource>,
+  ): boolean {
     const version = String(this.options.cache.version);
     const nonce = this.nextNonce();
     const resources = changed.map((resource) => ({ name: resource.name, version: resource.version, resource: resource.any }));
@@ -496,8 +514,12 @@ export class XdsSession {
       removed_resources: removed,
       nonce,
     });
-    for (const resource of changed) state.known.set(resource.name, resource);
-    for (const name of removed) state.known.delete(name);
+    // Retained names stay held beside the view; with retainRemoved false they were all removed.
+    if (heldAfter) state.known.share(heldAfter, retainRemoved ? state.retained : []);
+    else {
+      for (const resource of changed) state.known.set(resource.name, resource);
+      for (const name of removed) state.known.delete(name);
+    }
     this.markSynced(state, retainRemoved);
     this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes, computed);
     return true;
@@ -511,10 +533,17 @@ export class XdsSession {
   /** Delta, in sync with the previous snapshot: send only what the snapshot's change set touches. */
   private syncDeltaChanges(state: TypeState, hint: TypeChange, retainRemoved: boolean): boolean {
     const view = this.options.cache.group(this.proxyGroup)[state.view];
+    // A stream that held the whole previous view holds the whole new one once this is sent, if
+    // it wants every name that changed and keeps none of the removed ones.
+    let holdsWholeView = state.known.view !== undefined;
     const changed: CachedResource[] = [];
     for (const name of hint.changed) {
       const resource = view.get(name);
-      if (!resource || !state.wants(name)) continue;
+      if (!resource) continue;
+      if (!state.wants(name)) {
+        holdsWholeView = false;
+        continue;
+      }
       state.retained.delete(name);
       if (state.known.get(name)?.version !== resource.version) changed.push(resource);
     }
@@ -526,11 +555,16 @@ export class XdsSession {
       else if (retainRemoved) state.retained.add(name);
       else removed.push(name);
     }
+    // A name deleted above makes what the stream holds differ from the view. Names retained stay
+    // held beside it; without retention, every name retained before goes out as a removal now.
+    const heldAfter =
+      holdsWholeView && state.known.view !== undefined && (retainRemoved || [...state.retained].every((name) => removed.includes(name))) ? view : undefined;
     if (changed.length === 0 && removed.length === 0) {
       this.markSynced(state, retainRemoved);
+      if (heldAfter) state.known.share(heldAfter, state.retained);
       return false;
     }
-    return this.sendDelta(state, changed, removed, retainRemoved, 'changes');
+    return this.sendDelta(state, changed, removed, retainRemoved, 'changes', heldAfter);
   }
 
   private checkSize(state: TypeState, bytes: number): boolean {

@@ -191,4 +191,70 @@ describe('ADS delta', () => {
     const edsRemoval = await stream.next();
     expect([edsRemoval.type_url, edsRemoval.removed_resources]).toEqual([TYPE_URLS.endpoint, ['old']]);
   });
+
+  it('keeps an Envoy-like client equal to the cache: wildcard LDS and CDS, RDS and EDS by name, removals held for route ACKs', async () => {
+    const { cache, client } = await setup();
+    // Clusters come and go; the routes follow them, so removals wait for the route ACK.
+    const namesAt = (step: number) => Array.from({ length: 8 }, (_, i) => `c${i}`).filter((_, i) => (i + step) % 4 !== 0);
+    const at = (step: number) => {
+      const names = namesAt(step);
+      return [
+        apiListener('echo:1', 'routes'),
+        routeConfiguration('routes', [{ clusters: names.map((name) => ({ name })) }]),
+        ...names.map((name) => edsCluster(name, 1 + ((step + name.length) % 3))),
+        ...names.map((name) => endpoints(name, [1000 + (step % 2)])),
+      ];
+    };
+    cache.setSnapshot(build({ 'ns/gw': at(0) }));
+    const stream = client.delta();
+    const held = new Map<string, Map<string, string>>();
+    const heldOf = (typeUrl: string) => held.get(typeUrl) ?? held.set(typeUrl, new Map()).get(typeUrl)!;
+    const edsNames = new Set<string>();
+    subscribe(stream, 'listener', [], { first: true });
+    subscribe(stream, 'cluster', []);
+    subscribe(stream, 'route', ['routes']);
+    const apply = async () => {
+      for (;;) {
+        let response: WireDeltaResponse;
+        try {
+          response = await stream.next(300);
+        } catch {
+          return;
+        }
+        const mine = heldOf(response.type_url);
+        for (const resource of response.resources) mine.set(resource.name, resource.version);
+        for (const name of response.removed_resources) mine.delete(name);
+        ack(stream, response);
+        if (response.type_url === TYPE_URLS.cluster) {
+          // Like Envoy: endpoints of every cluster held, by name.
+          const clusters = [...heldOf(TYPE_URLS.cluster).keys()];
+          const added = clusters.filter((name) => !edsNames.has(name));
+          const gone = [...edsNames].filter((name) => !clusters.includes(name));
+          for (const name of added) edsNames.add(name);
+          for (const name of gone) edsNames.delete(name);
+          if (added.length > 0 || gone.length > 0) {
+            stream.send({ type_url: TYPE_URLS.endpoint, resource_names_subscribe: added, resource_names_unsubscribe: gone });
+          }
+        }
+      }
+    };
+    const versions = (view: ReadonlyMap<string, { version: string }>, names?: Set<string>) =>
+      new Map([...view].filter(([name]) => !names || names.has(name)).map(([name, resource]) => [name, resource.version]));
+    const check = (what: string) => {
+      const group = cache.group('ns/gw');
+      expect(heldOf(TYPE_URLS.listener), what).toEqual(versions(group.listener));
+      expect(heldOf(TYPE_URLS.route), what).toEqual(versions(group.route));
+      expect(heldOf(TYPE_URLS.cluster), what).toEqual(versions(group.cluster));
+      expect(heldOf(TYPE_URLS.endpoint), what).toEqual(versions(group.endpoint, edsNames));
+      expect(edsNames, what).toEqual(new Set(group.endpoint.keys()));
+    };
+    await apply();
+    check('initial sync');
+    for (let step = 1; step <= 8; step++) {
+      cache.setSnapshot(build({ 'ns/gw': at(step) }));
+      if (step % 3 === 0) cache.setSnapshot(build({ 'ns/gw': at(step), 'other/gw': [edsCluster('x', step)] }));
+      await apply();
+      check(`after step ${step}`);
+    }
+  });
 });
