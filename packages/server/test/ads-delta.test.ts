@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TYPE_URLS, type EnvoyResource, type ResourceType } from '@portico/xds';
 import { SnapshotCache } from '../src/index.js';
-import { type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { HeldResources, type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
 import { adsHarness } from './support/ads-harness.js';
 import { encodeEnvoyResource } from './support/envoy-encoder.js';
 import { apiListener, build, edsCluster, endpoints, routeConfiguration } from './support/resources.js';
@@ -52,20 +52,9 @@ describe('ADS delta', () => {
     cache.setSnapshot(build({ 'ns/gw': clustersAt(0), 'other/gw': [edsCluster('x')] }));
     const stream = client.delta();
     subscribe(stream, 'cluster', [], { first: true });
-    const held = new Map<string, string>();
-    const apply = async () => {
-      for (;;) {
-        let response: WireDeltaResponse;
-        try {
-          response = await stream.next(300);
-        } catch {
-          return; // quiet: everything sent has been applied
-        }
-        for (const resource of response.resources) held.set(resource.name, resource.version);
-        for (const name of response.removed_resources) held.delete(name);
-        ack(stream, response);
-      }
-    };
+    const holder = new HeldResources(stream);
+    const held = holder.of(TYPE_URLS.cluster);
+    const apply = () => holder.applyUntilQuiet();
     const expected = () => new Map([...cache.group('ns/gw').cluster].map(([name, resource]) => [name, resource.version]));
     await apply();
     expect(held).toEqual(expected());
@@ -207,24 +196,14 @@ describe('ADS delta', () => {
     };
     cache.setSnapshot(build({ 'ns/gw': at(0) }));
     const stream = client.delta();
-    const held = new Map<string, Map<string, string>>();
-    const heldOf = (typeUrl: string) => held.get(typeUrl) ?? held.set(typeUrl, new Map()).get(typeUrl)!;
+    const held = new HeldResources(stream);
+    const heldOf = (typeUrl: string) => held.of(typeUrl);
     const edsNames = new Set<string>();
     subscribe(stream, 'listener', [], { first: true });
     subscribe(stream, 'cluster', []);
     subscribe(stream, 'route', ['routes']);
-    const apply = async () => {
-      for (;;) {
-        let response: WireDeltaResponse;
-        try {
-          response = await stream.next(300);
-        } catch {
-          return;
-        }
-        const mine = heldOf(response.type_url);
-        for (const resource of response.resources) mine.set(resource.name, resource.version);
-        for (const name of response.removed_resources) mine.delete(name);
-        ack(stream, response);
+    const apply = () =>
+      held.applyUntilQuiet((response) => {
         if (response.type_url === TYPE_URLS.cluster) {
           // Like Envoy: endpoints of every cluster held, by name.
           const clusters = [...heldOf(TYPE_URLS.cluster).keys()];
@@ -236,8 +215,7 @@ describe('ADS delta', () => {
             stream.send({ type_url: TYPE_URLS.endpoint, resource_names_subscribe: added, resource_names_unsubscribe: gone });
           }
         }
-      }
-    };
+      });
     const versions = (view: ReadonlyMap<string, { version: string }>, names?: Set<string>) =>
       new Map([...view].filter(([name]) => !names || names.has(name)).map(([name, resource]) => [name, resource.version]));
     const check = (what: string) => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { TYPE_URLS, VIRTUAL_HOST_TYPE_URL, decodeMessage, decodeResource, type EnvoyMessage } from '@portico/xds';
 import { SnapshotCache } from '../src/index.js';
-import { type DeltaStream, type WireDeltaResponse } from './support/ads-client.js';
+import { HeldResources, type WireDeltaResponse } from './support/ads-client.js';
 import { adsHarness } from './support/ads-harness.js';
 import { pipeline } from './support/pipeline.js';
 
@@ -32,10 +32,6 @@ function node(vhds: boolean) {
   return { id: `proxy-${vhds ? 'vhds' : 'whole'}`, cluster: 'ignored', metadata: { fields } };
 }
 
-function ack(stream: DeltaStream, response: WireDeltaResponse): void {
-  stream.send({ type_url: response.type_url, response_nonce: response.nonce });
-}
-
 const namesOf = (response: WireDeltaResponse) => response.resources.map((resource) => resource.name);
 const decodeHost = (response: WireDeltaResponse, index: number): EnvoyMessage =>
   decodeMessage('envoy.config.route.v3.VirtualHost', response.resources[index]?.resource.value as Buffer);
@@ -50,7 +46,7 @@ describe('ADS delta with VHDS', () => {
     const header = decodeResource('route', routes.resources[0]?.resource.value as Buffer);
     expect(header.vhds).toEqual({ config_source: { ads: {}, resource_api_version: 'V3' } });
     expect(header.virtual_hosts ?? []).toEqual([]);
-    ack(stream, routes);
+    stream.ack(routes);
 
     // Envoy subscribes to the route configuration's name as a namespace.
     stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
@@ -61,7 +57,7 @@ describe('ADS delta with VHDS', () => {
       expect(resource.resource.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
       expect(decodeHost(hosts, i).name).toBe(resource.name);
     });
-    ack(stream, hosts);
+    stream.ack(hosts);
     expect(await stream.quiet()).toBe(true);
 
     // 80/20 → 50/50 changes one host: only that host goes out, and the header stays.
@@ -71,7 +67,7 @@ describe('ADS delta with VHDS', () => {
     expect(namesOf(edited)).toEqual([`${routeName}/split.test`]);
     const weights = ((decodeHost(edited, 0).routes as EnvoyMessage[])[0]?.route as EnvoyMessage).weighted_clusters as EnvoyMessage;
     expect((weights.clusters as EnvoyMessage[]).map((c) => c.weight)).toEqual([50, 50]);
-    ack(stream, edited);
+    stream.ack(edited);
     expect(await stream.quiet()).toBe(true);
 
     // The split HTTPRoute goes: its host is withdrawn by name.
@@ -88,11 +84,11 @@ describe('ADS delta with VHDS', () => {
     stream.send({ type_url: TYPE_URLS.cluster, node: node(true), resource_names_subscribe: [] });
     const clusters = await stream.next();
     expect(clusters.type_url).toBe(TYPE_URLS.cluster);
-    ack(stream, clusters);
+    stream.ack(clusters);
     stream.send({ type_url: TYPE_URLS.route, resource_names_subscribe: [routeName] });
-    ack(stream, await stream.next());
+    stream.ack(await stream.next());
     stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
-    ack(stream, await stream.next());
+    stream.ack(await stream.next());
     expect(await stream.quiet()).toBe(true);
 
     // The split route moves to a Service that did not exist: its cluster must be there first.
@@ -108,7 +104,7 @@ describe('ADS delta with VHDS', () => {
     const first = await stream.next();
     expect(first.type_url).toBe(TYPE_URLS.cluster);
     expect(namesOf(first).some((name) => name.includes('echo-c'))).toBe(true);
-    ack(stream, first);
+    stream.ack(first);
     const second = await stream.next();
     expect(second.type_url).toBe(VIRTUAL_HOST_TYPE_URL);
     expect(namesOf(second)).toEqual([`${routeName}/split.test`]);
@@ -118,24 +114,11 @@ describe('ADS delta with VHDS', () => {
     const { cache, client, routeName } = await setup();
     const stream = client.delta();
     stream.send({ type_url: TYPE_URLS.route, node: node(true), resource_names_subscribe: [routeName] });
-    ack(stream, await stream.next());
+    stream.ack(await stream.next());
     stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: [routeName] });
-    const held = new Map<string, string>();
-    const apply = async () => {
-      for (;;) {
-        let response: WireDeltaResponse;
-        try {
-          response = await stream.next(300);
-        } catch {
-          return;
-        }
-        if (response.type_url === VIRTUAL_HOST_TYPE_URL) {
-          for (const resource of response.resources) held.set(resource.name, resource.version);
-          for (const name of response.removed_resources) held.delete(name);
-        }
-        ack(stream, response);
-      }
-    };
+    const holder = new HeldResources(stream);
+    const held = holder.of(VIRTUAL_HOST_TYPE_URL);
+    const apply = () => holder.applyUntilQuiet();
     const expected = () =>
       new Map([...cache.group(GROUP).virtual_host].filter(([name]) => name.startsWith(`${routeName}/`)).map(([name, host]) => [name, host.version]));
     const moreHosts = (yaml: string) => yaml.replace('hostnames: ["split.test"]', 'hostnames: ["split.test", "a.test", "z.test"]');
@@ -165,7 +148,7 @@ describe('ADS delta with VHDS', () => {
     expect(response.resources).toEqual([]);
     expect(response.removed_resources).toEqual([]);
     // A later subscription to another empty namespace is answered too.
-    ack(stream, response);
+    stream.ack(response);
     stream.send({ type_url: VIRTUAL_HOST_TYPE_URL, resource_names_subscribe: ['e2e/mesh/other'] });
     expect((await stream.next()).resources).toEqual([]);
   });
@@ -183,7 +166,7 @@ describe('ADS delta with VHDS', () => {
     expect((message.virtual_hosts as EnvoyMessage[]).map((host) => host.name)).toEqual([`${routeName}/echo.test`, `${routeName}/split.test`]);
     expect(response.resources[0]?.version).toBe(cache.group(GROUP).route.get(routeName)?.version);
     // The same edit reaches it as the whole message again.
-    ack(whole, response);
+    whole.ack(response);
     cache.setSnapshot(build((yaml) => yaml.replace('weight: 80', 'weight: 70').replace('weight: 20', 'weight: 30')));
     const edited = await whole.next();
     expect(edited.type_url).toBe(TYPE_URLS.route);

@@ -102,7 +102,49 @@ export type WireDeltaResponse = DeltaDiscoveryResponse & {
   resources: Array<{ name: string; version: string; resource: { type_url: string; value: Buffer } }>;
 };
 
-export class DeltaStream extends Stream<DeltaDiscoveryRequest, WireDeltaResponse> {}
+export class DeltaStream extends Stream<DeltaDiscoveryRequest, WireDeltaResponse> {
+  /** ACKs a response (its type and nonce, no error). */
+  ack(response: WireDeltaResponse): void {
+    this.send({ type_url: response.type_url, response_nonce: response.nonce });
+  }
+}
+
+/**
+ * What a Delta client holds, per type URL (name → version), kept as a proxy keeps it: every
+ * response applied and ACKed in turn.
+ */
+export class HeldResources {
+  private readonly types = new Map<string, Map<string, string>>();
+
+  constructor(private readonly stream: DeltaStream) {}
+
+  /** Names and versions held of one type. */
+  of(typeUrl: string): Map<string, string> {
+    let held = this.types.get(typeUrl);
+    if (!held) this.types.set(typeUrl, (held = new Map()));
+    return held;
+  }
+
+  /**
+   * Applies and ACKs responses until none arrives for `quietMs`: then everything the server
+   * sent has been applied. `after` sees each response once it is applied and ACKed.
+   */
+  async applyUntilQuiet(after?: (response: WireDeltaResponse) => void, quietMs = 300): Promise<void> {
+    for (;;) {
+      let response: WireDeltaResponse;
+      try {
+        response = await this.stream.next(quietMs);
+      } catch {
+        return;
+      }
+      const held = this.of(response.type_url);
+      for (const resource of response.resources) held.set(resource.name, resource.version);
+      for (const name of response.removed_resources) held.delete(name);
+      this.stream.ack(response);
+      after?.(response);
+    }
+  }
+}
 
 export class AdsTestClient {
   private readonly client: grpc.Client & {
