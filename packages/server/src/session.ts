@@ -101,6 +101,12 @@ export interface SessionOptions {
   maxMessageBytes: number;
 }
 
+/** Whether every retained name is in `removed` (no list is built: this runs per stream per push). */
+function everyRemoved(retained: ReadonlySet<string>, removed: readonly string[]): boolean {
+  for (const name of retained) if (!removed.includes(name)) return false;
+  return true;
+}
+
 function setsEqual(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const value of a) if (!b.has(value)) return false;
@@ -558,7 +564,7 @@ export class XdsSession {
     // A name deleted above makes what the stream holds differ from the view. Names retained stay
     // held beside it; without retention, every name retained before goes out as a removal now.
     const heldAfter =
-      holdsWholeView && state.known.view !== undefined && (retainRemoved || [...state.retained].every((name) => removed.includes(name))) ? view : undefined;
+      holdsWholeView && state.known.view !== undefined && (retainRemoved || everyRemoved(state.retained, removed)) ? view : undefined;
     if (changed.length === 0 && removed.length === 0) {
       this.markSynced(state, retainRemoved);
       if (heldAfter) state.known.share(heldAfter, state.retained);
