@@ -209,105 +209,105 @@ function codePoints(value: string): number {
   return count;
 }
 
-/** Visits only the rules a field has (usually one or two of the ~25 kinds). */
+/** One PGV string rule: whether a value passes it, and what to say when it does not. */
+interface StringRule {
+  passes: (value: string) => boolean;
+  message: (value: string) => string;
+}
+
+function stringRule(key: string, rule: unknown, rules: Rules): StringRule | undefined {
+  const text = typeof rule === 'string' ? rule : undefined;
+  const n = num(rule);
+  const says = (message: string) => () => message;
+  switch (key) {
+    case 'const':
+      return { passes: (v) => v === rule, message: says(`must equal "${String(rule)}"`) };
+    case 'len':
+      return { passes: (v) => codePoints(v) === n, message: says(`must be exactly ${n} characters`) };
+    case 'min_len':
+      // Code points lie between half the UTF-16 length and the length.
+      return {
+        passes: (v) => v.length >= n && (v.length >= 2 * n || codePoints(v) >= n),
+        message: says(n === 1 ? 'must not be empty' : `must be at least ${n} characters`),
+      };
+    case 'max_len':
+      return { passes: (v) => v.length <= n || codePoints(v) <= n, message: says(`must be at most ${n} characters`) };
+    case 'len_bytes':
+      return { passes: (v) => Buffer.byteLength(v, 'utf8') === n, message: says(`must be exactly ${n} bytes`) };
+    case 'min_bytes':
+      // UTF-8 takes at least one byte per UTF-16 unit, and at most three.
+      return { passes: (v) => v.length >= n || Buffer.byteLength(v, 'utf8') >= n, message: says(`must be at least ${n} bytes`) };
+    case 'max_bytes':
+      return { passes: (v) => v.length * 3 <= n || Buffer.byteLength(v, 'utf8') <= n, message: says(`must be at most ${n} bytes`) };
+    case 'pattern': {
+      const re = text !== undefined ? compile(text) : null;
+      return re ? { passes: (v) => re.test(v), message: says(`must match the pattern ${String(rule)}`) } : undefined;
+    }
+    case 'prefix':
+      return text !== undefined ? { passes: (v) => v.startsWith(text), message: says(`must start with "${text}"`) } : undefined;
+    case 'suffix':
+      return text !== undefined ? { passes: (v) => v.endsWith(text), message: says(`must end with "${text}"`) } : undefined;
+    case 'contains':
+      return text !== undefined ? { passes: (v) => v.includes(text), message: says(`must contain "${text}"`) } : undefined;
+    case 'not_contains':
+      return text !== undefined ? { passes: (v) => !v.includes(text), message: says(`must not contain "${text}"`) } : undefined;
+    case 'in':
+      return Array.isArray(rule) ? { passes: (v) => rule.includes(v), message: says(`must be one of ${rule.map(String).join(', ')}`) } : undefined;
+    case 'not_in':
+      return Array.isArray(rule) ? { passes: (v) => !rule.includes(v), message: (v) => `must not be "${v}"` } : undefined;
+    case 'hostname':
+      return rule === true ? { passes: (v) => HOSTNAME.test(v), message: says('must be a valid hostname') } : undefined;
+    case 'email':
+      return rule === true ? { passes: (v) => /^[^@\s]+@[^@\s]+$/.test(v), message: says('must be a valid email address') } : undefined;
+    case 'ip':
+      return rule === true ? { passes: (v) => isIPv4(v) || isIPv6(v), message: says('must be a valid IP address') } : undefined;
+    case 'ipv4':
+      return rule === true ? { passes: isIPv4, message: says('must be a valid IPv4 address') } : undefined;
+    case 'ipv6':
+      return rule === true ? { passes: isIPv6, message: says('must be a valid IPv6 address') } : undefined;
+    case 'address':
+      return rule === true
+        ? { passes: (v) => isIPv4(v) || isIPv6(v) || HOSTNAME.test(v), message: says('must be a valid hostname or IP address') }
+        : undefined;
+    case 'uuid':
+      return rule === true ? { passes: (v) => UUID.test(v), message: says('must be a valid UUID') } : undefined;
+    case 'uri':
+      return rule === true ? { passes: (v) => /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v), message: says('must be an absolute URI') } : undefined;
+    case 'well_known_regex': {
+      const strict = rules.strict !== false;
+      if (rule === 'HTTP_HEADER_NAME') {
+        const re = strict ? HEADER_NAME_STRICT : HEADER_LOOSE;
+        return { passes: (v) => re.test(v), message: says('must be a valid HTTP header name') };
+      }
+      if (rule === 'HTTP_HEADER_VALUE') {
+        const re = strict ? HEADER_VALUE_STRICT : HEADER_LOOSE;
+        return { passes: (v) => re.test(v), message: says('must be a valid HTTP header value') };
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+// A field's string rules, made once per rules object (rules are read from the protos once).
+const stringRulesCache = new WeakMap<Rules, readonly StringRule[]>();
+
+/** The rules a string field has (usually one or two of the ~25 kinds), in the order PGV lists them. */
+function stringRulesOf(rules: Rules): readonly StringRule[] {
+  let list = stringRulesCache.get(rules);
+  if (!list) {
+    list = Object.keys(rules)
+      .map((key) => stringRule(key, rules[key], rules))
+      .filter((rule): rule is StringRule => rule !== undefined);
+    stringRulesCache.set(rules, list);
+  }
+  return list;
+}
+
 function checkString(sink: Sink, rules: Rules, value: string): void {
   if (rules.ignore_empty === true && value === '') return;
-  let chars = -1;
-  let bytes = -1;
-  // for-in walks the same keys in the same order as Object.keys, without an array.
-  for (const key in rules) {
-    const rule = rules[key];
-    switch (key) {
-      case 'const':
-        if (value !== rule) report(sink, `must equal "${String(rule)}"`);
-        break;
-      case 'len':
-        if (chars < 0) chars = codePoints(value);
-        if (chars !== num(rule)) report(sink, `must be exactly ${num(rule)} characters`);
-        break;
-      case 'min_len':
-        if (chars < 0) chars = codePoints(value);
-        if (chars < num(rule)) report(sink, num(rule) === 1 ? 'must not be empty' : `must be at least ${num(rule)} characters`);
-        break;
-      case 'max_len':
-        if (chars < 0) chars = codePoints(value);
-        if (chars > num(rule)) report(sink, `must be at most ${num(rule)} characters`);
-        break;
-      case 'len_bytes':
-        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
-        if (bytes !== num(rule)) report(sink, `must be exactly ${num(rule)} bytes`);
-        break;
-      case 'min_bytes':
-        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
-        if (bytes < num(rule)) report(sink, `must be at least ${num(rule)} bytes`);
-        break;
-      case 'max_bytes':
-        if (bytes < 0) bytes = Buffer.byteLength(value, 'utf8');
-        if (bytes > num(rule)) report(sink, `must be at most ${num(rule)} bytes`);
-        break;
-      case 'pattern': {
-        const re = typeof rule === 'string' ? compile(rule) : null;
-        if (re && !re.test(value)) report(sink, `must match the pattern ${String(rule)}`);
-        break;
-      }
-      case 'prefix':
-        if (typeof rule === 'string' && !value.startsWith(rule)) report(sink, `must start with "${rule}"`);
-        break;
-      case 'suffix':
-        if (typeof rule === 'string' && !value.endsWith(rule)) report(sink, `must end with "${rule}"`);
-        break;
-      case 'contains':
-        if (typeof rule === 'string' && !value.includes(rule)) report(sink, `must contain "${rule}"`);
-        break;
-      case 'not_contains':
-        if (typeof rule === 'string' && value.includes(rule)) report(sink, `must not contain "${rule}"`);
-        break;
-      case 'in':
-        if (Array.isArray(rule) && !rule.includes(value)) report(sink, `must be one of ${rule.map(String).join(', ')}`);
-        break;
-      case 'not_in':
-        if (Array.isArray(rule) && rule.includes(value)) report(sink, `must not be "${value}"`);
-        break;
-      case 'hostname':
-        if (rule === true && !HOSTNAME.test(value)) report(sink, 'must be a valid hostname');
-        break;
-      case 'email':
-        if (rule === true && !/^[^@\s]+@[^@\s]+$/.test(value)) report(sink, 'must be a valid email address');
-        break;
-      case 'ip':
-        if (rule === true && !isIPv4(value) && !isIPv6(value)) report(sink, 'must be a valid IP address');
-        break;
-      case 'ipv4':
-        if (rule === true && !isIPv4(value)) report(sink, 'must be a valid IPv4 address');
-        break;
-      case 'ipv6':
-        if (rule === true && !isIPv6(value)) report(sink, 'must be a valid IPv6 address');
-        break;
-      case 'address':
-        if (rule === true && !isIPv4(value) && !isIPv6(value) && !HOSTNAME.test(value)) {
-          report(sink, 'must be a valid hostname or IP address');
-        }
-        break;
-      case 'uuid':
-        if (rule === true && !UUID.test(value)) report(sink, 'must be a valid UUID');
-        break;
-      case 'uri':
-        if (rule === true && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) report(sink, 'must be an absolute URI');
-        break;
-      case 'well_known_regex': {
-        const strict = rules.strict !== false;
-        if (rule === 'HTTP_HEADER_NAME' && !(strict ? HEADER_NAME_STRICT : HEADER_LOOSE).test(value)) {
-          report(sink, 'must be a valid HTTP header name');
-        }
-        if (rule === 'HTTP_HEADER_VALUE' && !(strict ? HEADER_VALUE_STRICT : HEADER_LOOSE).test(value)) {
-          report(sink, 'must be a valid HTTP header value');
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  for (const rule of stringRulesOf(rules)) if (!rule.passes(value)) report(sink, rule.message(value));
 }
 
 function checkBytes(sink: Sink, rules: Rules, value: unknown): void {
@@ -860,15 +860,15 @@ export function validateResource(resource: EnvoyResource): ValidationError[] {
 
 // ---------- checks inside the encoder's walk ----------
 
+/** A set field's own rules: its value, and the message it is in. */
+export type FieldPasses = (value: unknown, json: Record<string, unknown>) => boolean;
+
 /**
  * What the encoder needs to check a message of one type while it writes it (wire.ts,
  * encodeMessageChecked): the same rules as validateMessage, split so that the encoder's one
  * walk over the message applies them instead of a second walk here. It answers only whether
  * a message passes; the errors of one that does not come from validateEncodedMessageJson.
  */
-/** A set field's own rules: its value, and the message it is in. */
-export type FieldPasses = (value: unknown, json: Record<string, unknown>) => boolean;
-
 export interface InlineChecks {
   /** `(validate.disabled)` or `(validate.ignored)`: nothing in or below the message is checked. */
   skipped: boolean;
@@ -974,53 +974,14 @@ function compiledNumberCheck(kind: string, rules: Rules): Check | undefined {
   };
 }
 
-function compiledStringCheck(rules: Rules): ((value: unknown) => boolean) | undefined {
-  const tests: Array<(value: string) => boolean> = [];
-  const strict = rules.strict !== false;
-  for (const key of Object.keys(rules)) {
-    const rule = rules[key];
-    switch (key) {
-      case 'strict':
-        break;
-      case 'min_len': {
-        const n = num(rule);
-        // Code points lie between half the UTF-16 length and the length.
-        tests.push((v) => v.length >= n && (v.length >= 2 * n || codePoints(v) >= n));
-        break;
-      }
-      case 'max_len': {
-        const n = num(rule);
-        tests.push((v) => v.length <= n || codePoints(v) <= n);
-        break;
-      }
-      case 'max_bytes': {
-        const n = num(rule);
-        // UTF-8 takes at most three bytes per UTF-16 unit.
-        tests.push((v) => v.length * 3 <= n || Buffer.byteLength(v, 'utf8') <= n);
-        break;
-      }
-      case 'pattern': {
-        const re = typeof rule === 'string' ? compile(rule) : null;
-        if (re) tests.push((v) => re.test(v));
-        break;
-      }
-      case 'well_known_regex':
-        if (rule === 'HTTP_HEADER_NAME') {
-          const re = strict ? HEADER_NAME_STRICT : HEADER_LOOSE;
-          tests.push((v) => re.test(v));
-        } else if (rule === 'HTTP_HEADER_VALUE') {
-          const re = strict ? HEADER_VALUE_STRICT : HEADER_LOOSE;
-          tests.push((v) => re.test(v));
-        }
-        break;
-      default:
-        return undefined;
-    }
-  }
+function compiledStringCheck(rules: Rules): Check {
+  const list = stringRulesOf(rules);
+  const ignoreEmpty = rules.ignore_empty === true;
   // Indexed: these run for every checked string, and a for-of iterator is an allocation each time.
   return (value) => {
     const v = typeof value === 'string' ? value : '';
-    for (let i = 0; i < tests.length; i++) if (!(tests[i] as (value: string) => boolean)(v)) return false;
+    if (ignoreEmpty && v === '') return true;
+    for (let i = 0; i < list.length; i++) if (!(list[i] as StringRule).passes(v)) return false;
     return true;
   };
 }
@@ -1034,8 +995,8 @@ function compiledListCheck(field: FieldEntry, rules: Rules): Check | undefined {
     else if (key === 'max_items') max = num(rules.max_items);
     else if (key === 'items') {
       if (!field.itemRules || Object.keys(field.itemRules).length !== 1 || field.messageType || field.enumType) return undefined;
-      item = field.itemKindRules && field.scalarKind === 'string' ? compiledStringCheck(field.itemKindRules) : undefined;
-      if (!item) return undefined;
+      if (!field.itemKindRules || field.scalarKind !== 'string') return undefined;
+      item = compiledStringCheck(field.itemKindRules);
     } else return undefined;
   }
   return (value) => {
@@ -1047,16 +1008,10 @@ function compiledListCheck(field: FieldEntry, rules: Rules): Check | undefined {
 }
 
 function compiledMapCheck(rules: Rules): Check | undefined {
-  let key: Check | undefined;
-  for (const name of Object.keys(rules)) {
-    if (name !== 'keys' || !isObject(rules.keys)) return undefined;
-    const keyRules = rules.keys;
-    if (Object.keys(keyRules).length !== 1 || !isObject(keyRules.string)) return undefined;
-    key = compiledStringCheck(keyRules.string);
-    if (!key) return undefined;
-  }
-  if (!key) return undefined;
-  const keyPasses = key;
+  // Only `keys` with string rules; anything else (pair counts, value rules) goes through validateField.
+  const keyRules = rules.keys;
+  if (Object.keys(rules).length !== 1 || !isObject(keyRules) || Object.keys(keyRules).length !== 1 || !isObject(keyRules.string)) return undefined;
+  const keyPasses = compiledStringCheck(keyRules.string);
   return (value) => {
     if (!isObject(value)) return true;
     for (const name in value) if (!keyPasses(name)) return false;
