@@ -1,4 +1,4 @@
-import type { BackendRef, ResourceSet } from '@portico/api';
+import type { BackendRef, ResourceSet, Service, ServicePort } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
 import type { ReferenceCheck } from '../referencegrant.js';
 import { GATEWAY_GROUP, isCoreGroup } from '../util.js';
@@ -17,6 +17,14 @@ export interface BackendContext {
   clusters: ClusterRegistry;
   /** Collects the Services looked up (found or not), so a memo knows what a route depends on. */
   lookups?: Set<string>;
+}
+
+/** The Service's port numbered `port` (a loop: this runs for every backendRef of every route). */
+function portOf(service: Service, port: number): ServicePort | undefined {
+  const ports = service.spec?.ports;
+  if (!ports) return undefined;
+  for (let i = 0; i < ports.length; i++) if ((ports[i] as ServicePort).port === port) return ports[i];
+  return undefined;
 }
 
 /**
@@ -43,7 +51,10 @@ export function resolveBackendRef(
       message: `${field}: ${ref.group || 'core'}/${kind} is not a supported backend kind (only core Service)`,
     };
   }
+  // A reference inside the route's namespace needs no grant (the usual case): asked only across
+  // namespaces, so the common path builds no reference objects.
   if (
+    namespace !== from.namespace &&
     !ctx.grants.allows(
       { group: GATEWAY_GROUP, kind: from.kind, namespace: from.namespace },
       { group: '', kind: 'Service', namespace, name: ref.name },
@@ -64,9 +75,7 @@ export function resolveBackendRef(
     return { ok: false, reason: 'BackendNotFound', message: `${field}.port: a port is required for a Service backend` };
   }
   const isExternal = service.spec?.type === 'ExternalName';
-  const servicePort =
-    (service.spec?.ports ?? []).find((p) => p.port === ref.port) ??
-    (isExternal ? { port: ref.port } : undefined);
+  const servicePort = portOf(service, ref.port) ?? (isExternal ? { port: ref.port } : undefined);
   if (!servicePort) {
     return {
       ok: false,

@@ -72,11 +72,23 @@ export interface FilterContext extends BackendContext {
   prefixMatchesOnly: boolean;
 }
 
+/**
+ * What a rule without filters compiles to. Frozen and shared: most rules have no filters, and
+ * nothing downstream writes to compiled filters.
+ */
+export const NO_FILTERS: CompiledFilters = Object.freeze({
+  mirrors: Object.freeze([]) as Readonly<CompiledFilters['mirrors']> as CompiledFilters['mirrors'],
+  unresolvedExtension: false,
+  problems: Object.freeze([]) as readonly FilterProblem[] as FilterProblem[],
+});
+
 /** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
 export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
+  if (filters.length === 0) return NO_FILTERS;
   const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };
   const problems = out.problems;
-  for (const [index, filter] of filters.entries()) {
+  for (let index = 0; index < filters.length; index++) {
+    const filter = filters[index] as HTTPRouteFilter;
     const f = `${field}[${index}]`;
     switch (filter.type) {
       case 'RequestHeaderModifier':

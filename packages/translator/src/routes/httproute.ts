@@ -1,4 +1,4 @@
-import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
+import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { stamp, type PendingCondition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
@@ -9,7 +9,7 @@ import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
-import { compileFilters, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
+import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
@@ -77,6 +77,32 @@ function fieldPath(list: 'matches' | 'backendRefs', rule: number, index: number)
   return (byRule[index] ??= `spec.rules[${rule}].${list}[${index}]`);
 }
 
+/** `spec.rules[rule]`, shared like fieldPath's strings. */
+const ruleFields: string[] = [];
+
+function ruleField(rule: number): string {
+  if (rule >= SHARED_FIELD_PATHS) return `spec.rules[${rule}]`;
+  return (ruleFields[rule] ??= `spec.rules[${rule}]`);
+}
+
+/** A rule without matches matches every request (one PathPrefix "/" match). */
+const MATCH_EVERYTHING: readonly HTTPRouteMatch[] = Object.freeze([Object.freeze({})]);
+const NO_FILTER_SPECS: readonly HTTPRouteFilter[] = Object.freeze([]);
+const NO_BACKEND_REFS: readonly HTTPBackendRef[] = Object.freeze([]);
+const TIMEOUT_FIELDS = ['request', 'backendRequest'] as const;
+
+function filterContextOf(ctx: BackendContext, kind: HttpFamilyKind, namespace: string, prefixMatchesOnly: boolean): FilterContext {
+  return {
+    resources: ctx.resources,
+    grants: ctx.grants,
+    clusters: ctx.clusters,
+    lookups: ctx.lookups,
+    routeKind: kind,
+    routeNamespace: namespace,
+    prefixMatchesOnly,
+  };
+}
+
 function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[]): IRSessionPersistence | undefined {
   const spec = rule.sessionPersistence;
   if (!spec) return undefined;
@@ -112,55 +138,62 @@ function compileRule(
   kind: HttpFamilyKind,
 ): CompiledRule {
   const namespace = route.metadata.namespace ?? '';
-  const field = `spec.rules[${index}]`;
+  const field = ruleField(index);
   const invalid: FilterProblem[] = [];
   const matchProblems: string[] = [];
-  const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-  const matches: CompiledMatch[] = [];
+  const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : MATCH_EVERYTHING;
+  // Sized up front, not grown by push (which reserves room for 16 entries in every list).
+  const matches = new Array<CompiledMatch>(specMatches.length);
+  let matchCount = 0;
+  let prefixMatchesOnly = true;
   for (let m = 0; m < specMatches.length; m++) {
-    const compiled = compileMatch(specMatches[m] as HTTPRouteMatch, `${field}.matches[${m}]`, matchProblems);
-    if (compiled) matches.push(compiled);
+    const compiled = compileMatch(specMatches[m] as HTTPRouteMatch, fieldPath('matches', index, m), matchProblems);
+    if (!compiled) continue;
+    matches[matchCount++] = compiled;
+    if (compiled.match.path.type !== 'PathPrefix') prefixMatchesOnly = false;
   }
+  if (matchCount < matches.length) matches.length = matchCount;
   for (const message of matchProblems) invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message });
-  const prefixMatchesOnly = matches.every((m) => m.match.path.type === 'PathPrefix');
-  // Spelled out rather than spread from ctx: spreading the route context once per rule showed up as the
-  // single most expensive line of a cold translation.
-  const filterCtx: FilterContext = {
-    resources: ctx.resources,
-    grants: ctx.grants,
-    clusters: ctx.clusters,
-    lookups: ctx.lookups,
-    routeKind: kind,
-    routeNamespace: namespace,
-    prefixMatchesOnly,
-  };
-  const filters = compileFilters(filterCtx, rule.filters ?? [], `${field}.filters`);
+  // Made only for a rule or backendRef with filters; spelled out rather than spread from ctx:
+  // spreading the route context once per rule showed up as the single most expensive line of a
+  // cold translation.
+  let filterCtx: FilterContext | undefined;
+  const ruleFilters = rule.filters ?? NO_FILTER_SPECS;
+  const filters =
+    ruleFilters.length === 0
+      ? NO_FILTERS
+      : compileFilters((filterCtx = filterContextOf(ctx, kind, namespace, prefixMatchesOnly)), ruleFilters, `${field}.filters`);
   const refProblems: FilterProblem[] = [];
   for (const problem of filters.problems) {
     if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
     else invalid.push(problem);
   }
 
-  const backends: IRBackend[] = [];
+  const backendRefs = rule.backendRefs ?? NO_BACKEND_REFS;
+  const backends = new Array<IRBackend>(backendRefs.length);
+  let backendCount = 0;
   let invalidWeight = 0;
-  const backendRefs = rule.backendRefs ?? [];
   for (let b = 0; b < backendRefs.length; b++) {
     const ref = backendRefs[b] as HTTPBackendRef;
     const refField = fieldPath('backendRefs', index, b);
     // gRPC always speaks HTTP/2 to its backends, whatever the Service's appProtocol says.
     const resolved = resolveBackendRef(ctx, { kind, namespace }, ref, refField, kind === 'GRPCRoute' ? 'http2' : undefined);
     // Most backendRefs have no filters: nothing to compile.
-    const backendFilters = ref.filters && ref.filters.length > 0 ? compileFilters(filterCtx, ref.filters, `${refField}.filters`) : undefined;
-    for (const problem of backendFilters?.problems ?? []) {
-      if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
-      else invalid.push(problem);
-    }
-    if (backendFilters && (backendFilters.redirect || backendFilters.urlRewrite || backendFilters.cors || backendFilters.externalAuth || backendFilters.mirrors.length > 0)) {
-      invalid.push({
-        kind: 'UnsupportedValue',
-        reason: 'UnsupportedValue',
-        message: `${refField}.filters: only RequestHeaderModifier and ResponseHeaderModifier are supported on a backendRef`,
-      });
+    let backendFilters: CompiledFilters | undefined;
+    if (ref.filters && ref.filters.length > 0) {
+      filterCtx ??= filterContextOf(ctx, kind, namespace, prefixMatchesOnly);
+      backendFilters = compileFilters(filterCtx, ref.filters, `${refField}.filters`);
+      for (const problem of backendFilters.problems) {
+        if (problem.kind === 'ResolvedRefs') refProblems.push(problem);
+        else invalid.push(problem);
+      }
+      if (backendFilters.redirect || backendFilters.urlRewrite || backendFilters.cors || backendFilters.externalAuth || backendFilters.mirrors.length > 0) {
+        invalid.push({
+          kind: 'UnsupportedValue',
+          reason: 'UnsupportedValue',
+          message: `${refField}.filters: only RequestHeaderModifier and ResponseHeaderModifier are supported on a backendRef`,
+        });
+      }
     }
     const weight = ref.weight ?? 1;
     if (!resolved.ok) {
@@ -174,8 +207,9 @@ function compileRule(
     const backend: IRBackend = { cluster: resolved.cluster, weight, source };
     if (backendFilters?.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
     if (backendFilters?.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
-    backends.push(backend);
+    backends[backendCount++] = backend;
   }
+  if (backendCount < backends.length) backends.length = backendCount;
 
   const compiled: CompiledRule = {
     index,
@@ -185,12 +219,12 @@ function compileRule(
     invalidWeight,
     refProblems,
     invalid,
-    hadBackendRefs: (rule.backendRefs ?? []).length > 0,
+    hadBackendRefs: backendRefs.length > 0,
   };
   if (rule.name) compiled.name = rule.name;
   if (rule.timeouts) {
     const timeouts: { request?: string; backendRequest?: string } = {};
-    for (const key of ['request', 'backendRequest'] as const) {
+    for (const key of TIMEOUT_FIELDS) {
       const raw = rule.timeouts[key];
       if (raw === undefined) continue;
       if (parseDurationMs(raw) === undefined) {
@@ -204,7 +238,7 @@ function compileRule(
         invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.timeouts.backendRequest: must not exceed timeouts.request` });
       }
     }
-    if (Object.keys(timeouts).length > 0) compiled.timeouts = timeouts;
+    if (timeouts.request !== undefined || timeouts.backendRequest !== undefined) compiled.timeouts = timeouts;
   }
   if (rule.retry) {
     const retry: { codes: number[]; attempts: number; backoff?: string } = {
@@ -221,6 +255,12 @@ function compileRule(
   const persistence = compileSessionPersistence(rule, field, invalid);
   if (persistence) compiled.sessionPersistence = persistence;
   return compiled;
+}
+
+function compileRules(specRules: readonly HTTPRouteRule[], ctx: BackendContext, route: HTTPRoute, kind: HttpFamilyKind): CompiledRules {
+  const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index, kind));
+  const invalidRules = rules.filter((r) => r.invalid.length > 0);
+  return { rules, invalidRules, allInvalid: invalidRules.length === rules.length, refProblems: rules.flatMap((r) => r.refProblems) };
 }
 
 function finalizeRedirect(rule: CompiledRule, listener: ListenerModel): IRRedirect | undefined {
@@ -308,11 +348,12 @@ export function translateHttpRoute(
   const namespace = route.metadata.namespace ?? '';
   const generation = route.metadata.generation;
   const parents: Array<ParentAttachment & { mesh?: boolean }> = [];
-  const seen = new Set<string>();
+  // Parent keys seen so far: a list, as routes have one or two parents.
+  const seen: string[] = [];
   for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
-    if (!resolved || seen.has(resolved.key)) continue;
-    seen.add(resolved.key);
+    if (!resolved || seen.includes(resolved.key)) continue;
+    seen.push(resolved.key);
     const attached = attachToGateway(
       ctx.resources,
       {
@@ -333,21 +374,16 @@ export function translateHttpRoute(
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
   // Rules compile once per kind of parent: cross-namespace backendRefs need a ReferenceGrant
   // under a Gateway, not under a Service (mesh) parent.
-  const compiled = new Map<boolean, CompiledRules>();
-  const compiledFor = (mesh: boolean): CompiledRules => {
-    let entry = compiled.get(mesh);
-    if (!entry) {
-      const ruleCtx = mesh ? { ...ctx, grants: MESH_BACKEND_GRANTS } : ctx;
-      const rules = specRules.map((rule, index) => compileRule(ruleCtx, route, rule, index, kind));
-      const invalidRules = rules.filter((r) => r.invalid.length > 0);
-      entry = { rules, invalidRules, allInvalid: invalidRules.length === rules.length, refProblems: rules.flatMap((r) => r.refProblems) };
-      compiled.set(mesh, entry);
-    }
-    return entry;
-  };
+  let underGateway: CompiledRules | undefined;
+  let underMesh: CompiledRules | undefined;
+  const compiledFor = (mesh: boolean): CompiledRules =>
+    mesh
+      ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS }, route, kind))
+      : (underGateway ??= compileRules(specRules, ctx, route, kind));
 
   const attachments: HttpListenerRoutes[] = [];
-  const counted = new Set<ListenerModel>();
+  // Listeners this route counts towards attachedRoutes, each once.
+  const counted: ListenerModel[] = [];
   const parentStatuses = parents.map((parent) => {
     const { rules, invalidRules, allInvalid, refProblems } = compiledFor(parent.mesh === true);
     const conditions: PendingCondition[] = [];
@@ -411,7 +447,7 @@ export function translateHttpRoute(
       status: { parents: parentStatuses },
     },
     attachments,
-    counted: [...counted],
+    counted,
   };
 }
 

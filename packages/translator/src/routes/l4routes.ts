@@ -108,7 +108,7 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     }
     if (parents.length === 0) continue;
     const compiled = compileBackends(ctx, kind, route);
-    const counted = new Set<ListenerModel>();
+    const counted: ListenerModel[] = [];
     const parentStatuses = parents.map((parent) => {
       for (const attachment of parent.attachments) {
         countAttachment(counted, attachment.listener);

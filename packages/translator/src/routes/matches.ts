@@ -17,6 +17,9 @@ export interface CompiledMatch {
 const NO_HEADERS = Object.freeze([]) as readonly IRHeaderMatch[] as IRHeaderMatch[];
 const NO_QUERY_PARAMS = Object.freeze([]) as readonly IRRouteMatch['queryParams'][number][] as IRRouteMatch['queryParams'];
 
+/** An absent spec list, read like an empty one without making one per match. */
+const NO_SPEC_MATCHES: readonly never[] = Object.freeze([]);
+
 function validRegex(value: string): boolean {
   try {
     new RegExp(value);
@@ -63,8 +66,9 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   } else {
     problems.push(`${field}.path.type: unknown path match type ${pathType}`);
   }
-  let headers: IRHeaderMatch[] = [];
-  const specHeaders = match.headers ?? [];
+  // Lists made on first use: most matches have no header or query parameter match.
+  let headers: IRHeaderMatch[] | undefined;
+  const specHeaders = match.headers ?? NO_SPEC_MATCHES;
   // Most matches have no or one header match: no set to build for those.
   const seenHeaders = specHeaders.length > 1 ? new Set<string>() : undefined;
   for (let index = 0; index < specHeaders.length; index++) {
@@ -78,10 +82,10 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     if (seenHeaders?.has(name)) continue;
     seenHeaders?.add(name);
     const value = stringMatch(header, `${field}.headers[${index}]`, problems);
-    if (value) headers.push({ name, value });
+    if (value) (headers ??= []).push({ name, value });
   }
-  let queryParams: IRRouteMatch['queryParams'] = [];
-  const specParams = match.queryParams ?? [];
+  let queryParams: IRRouteMatch['queryParams'] | undefined;
+  const specParams = match.queryParams ?? NO_SPEC_MATCHES;
   const seenQuery = specParams.length > 1 ? new Set<string>() : undefined;
   for (let index = 0; index < specParams.length; index++) {
     const param = specParams[index] as (typeof specParams)[number];
@@ -92,19 +96,18 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     if (seenQuery?.has(param.name)) continue;
     seenQuery?.add(param.name);
     const value = stringMatch(param, `${field}.queryParams[${index}]`, problems);
-    if (value) queryParams.push({ name: param.name, value });
+    if (value) (queryParams ??= []).push({ name: param.name, value });
   }
-  const headerCount = headers.length;
-  if (headers.length === 0 && match.method === undefined) headers = NO_HEADERS;
-  if (queryParams.length === 0) queryParams = NO_QUERY_PARAMS;
+  const headerCount = headers?.length ?? 0;
   let hasMethod = false;
   if (match.method !== undefined) {
     if (!HTTP_METHODS.includes(match.method)) problems.push(`${field}.method: unknown method ${match.method}`);
     else {
       hasMethod = true;
-      headers.push({ name: ':method', value: { type: 'Exact', value: match.method } });
+      (headers ??= []).push({ name: ':method', value: { type: 'Exact', value: match.method } });
     }
   }
   if (problems.length > before || !path) return undefined;
-  return { match: { path, headers, queryParams }, hasMethod, headerCount, queryCount: queryParams.length };
+  const queryCount = queryParams?.length ?? 0;
+  return { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount, queryCount };
 }

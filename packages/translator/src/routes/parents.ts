@@ -236,10 +236,11 @@ function defaultGateways(gateways: ReadonlyMap<string, GatewayModel>, scope: str
 /**
  * Counts a route once per listener in `attachedRoutes`, however many of its parentRefs
  * select that listener (e.g. one by sectionName and one for the whole Gateway).
- * `counted` is per route: create one Set per route and pass it for every parentRef.
+ * `counted` is per route: create one list per route and pass it for every parentRef (a list,
+ * not a set: a route counts towards one or two listeners).
  */
-export function countAttachment(counted: Set<ListenerModel>, listener: ListenerModel): void {
-  if (counted.has(listener)) return;
-  counted.add(listener);
+export function countAttachment(counted: ListenerModel[], listener: ListenerModel): void {
+  if (counted.includes(listener)) return;
+  counted.push(listener);
   listener.attachedRoutes += 1;
 }
