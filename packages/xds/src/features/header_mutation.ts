@@ -6,19 +6,34 @@ import type { IRHeaderMutation } from '@portico/ir';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
+function headerValueOption(header: { name: string; value: string }, appendAction: string): EnvoyMessage {
+  return { header: { key: header.name, value: header.value }, append_action: appendAction };
+}
+
 export function headerValueOptions(mutation: IRHeaderMutation): EnvoyMessage[] {
-  return [
-    ...mutation.set.map((h) => ({ header: { key: h.name, value: h.value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
-    ...mutation.add.map((h) => ({ header: { key: h.name, value: h.value }, append_action: 'APPEND_IF_EXISTS_OR_ADD' })),
-  ];
+  // One list of its final size: this runs for every route with a header filter on every build.
+  const { set, add } = mutation;
+  const options = new Array<EnvoyMessage>(set.length + add.length);
+  for (let i = 0; i < set.length; i++) options[i] = headerValueOption(set[i], 'OVERWRITE_IF_EXISTS_OR_ADD');
+  for (let i = 0; i < add.length; i++) options[set.length + i] = headerValueOption(add[i], 'APPEND_IF_EXISTS_OR_ADD');
+  return options;
 }
 
 /** Writes `<prefix>_headers_to_add` / `<prefix>_headers_to_remove` onto `target`. */
 function apply(target: EnvoyMessage, prefix: 'request' | 'response', mutation: IRHeaderMutation | undefined): void {
   if (!mutation) return;
-  const options = headerValueOptions(mutation);
-  if (options.length > 0) target[`${prefix}_headers_to_add`] = options;
-  if (mutation.remove.length > 0) target[`${prefix}_headers_to_remove`] = [...mutation.remove];
+  // Field names written out rather than built from the prefix: a computed key is a new string
+  // the object has to look up on every route.
+  if (mutation.set.length + mutation.add.length > 0) {
+    const options = headerValueOptions(mutation);
+    if (prefix === 'request') target.request_headers_to_add = options;
+    else target.response_headers_to_add = options;
+  }
+  if (mutation.remove.length > 0) {
+    const remove = mutation.remove.slice();
+    if (prefix === 'request') target.request_headers_to_remove = remove;
+    else target.response_headers_to_remove = remove;
+  }
 }
 
 function hasMutation(mutation: IRHeaderMutation | undefined): boolean {
