@@ -1,6 +1,7 @@
 import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
-import { stamp, type PendingCondition } from '../conditions.js';
+import type { Condition } from '@portico/api';
+import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
 import { differingRun, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
@@ -384,20 +385,19 @@ export function translateHttpRoute(
   const attachments: HttpListenerRoutes[] = [];
   // Listeners this route counts towards attachedRoutes, each once.
   const counted: ListenerModel[] = [];
+  const { clock } = ctx;
+  // Conditions are written stamped (not as pending ones stamped afterwards): two fewer objects per condition and route.
   const parentStatuses = parents.map((parent) => {
     const { rules, invalidRules, allInvalid, refProblems } = compiledFor(parent.mesh === true);
-    const conditions: PendingCondition[] = [];
-    if (parent.rejected) conditions.push(parent.rejected);
+    const conditions: Condition[] = [];
+    const rejectedBy = parent.rejected;
+    if (rejectedBy) conditions.push(condition(clock, generation, rejectedBy.type, rejectedBy.status, rejectedBy.reason, rejectedBy.message));
     else if (allInvalid) {
       const first = invalidRules[0]?.invalid[0];
-      conditions.push({
-        type: 'Accepted',
-        status: false,
-        reason: first?.reason ?? 'UnsupportedValue',
-        message: invalidRules.flatMap((r) => r.invalid.map((p) => p.message)).join('; '),
-      });
+      const message = invalidRules.flatMap((r) => r.invalid.map((p) => p.message)).join('; ');
+      conditions.push(condition(clock, generation, 'Accepted', false, first?.reason ?? 'UnsupportedValue', message));
     } else {
-      conditions.push({ type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' });
+      conditions.push(condition(clock, generation, 'Accepted', true, 'Accepted', 'Route is accepted'));
       for (const attachment of parent.attachments) {
         countAttachment(counted, attachment.listener);
         // A second parentRef selecting the same listener adds nothing to its routes.
@@ -412,40 +412,26 @@ export function translateHttpRoute(
     const firstRef = refProblems[0];
     conditions.push(
       firstRef
-        ? {
-            type: 'ResolvedRefs',
-            status: false,
-            reason: firstRef.reason,
-            message: refProblems.map((p) => p.message).join('; '),
-          }
-        : { type: 'ResolvedRefs', status: true, reason: 'ResolvedRefs', message: 'All references are resolved' },
+        ? condition(clock, generation, 'ResolvedRefs', false, firstRef.reason, refProblems.map((p) => p.message).join('; '))
+        : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved'),
     );
-    if (!parent.rejected && !allInvalid && invalidRules.length > 0) {
-      conditions.push({
-        type: 'PartiallyInvalid',
-        status: true,
-        reason: 'UnsupportedValue',
-        message: `Dropped Rule(s) ${invalidRules.map((r) => r.index).join(', ')}: ${invalidRules
-          .flatMap((r) => r.invalid.map((p) => p.message))
-          .join('; ')}`,
-      });
+    if (!rejectedBy && !allInvalid && invalidRules.length > 0) {
+      const message = `Dropped Rule(s) ${invalidRules.map((r) => r.index).join(', ')}: ${invalidRules
+        .flatMap((r) => r.invalid.map((p) => p.message))
+        .join('; ')}`;
+      conditions.push(condition(clock, generation, 'PartiallyInvalid', true, 'UnsupportedValue', message));
     }
-    return {
-      parentRef: parent.parentRef,
-      controllerName: ctx.controllerName,
-      conditions: stamp(ctx.clock, generation, conditions),
-    };
+    return { parentRef: parent.parentRef, controllerName: ctx.controllerName, conditions };
   });
 
+  const name = route.metadata.name;
+  const body = { parents: parentStatuses };
+  const status: ObjectStatus =
+    generation !== undefined
+      ? { apiVersion: route.apiVersion, kind, namespace, name, generation, status: body }
+      : { apiVersion: route.apiVersion, kind, namespace, name, status: body };
   return {
-    status: {
-      apiVersion: route.apiVersion,
-      kind,
-      namespace,
-      name: route.metadata.name,
-      ...(generation !== undefined ? { generation } : {}),
-      status: { parents: parentStatuses },
-    },
+    status,
     attachments,
     counted,
   };
