@@ -70,15 +70,24 @@ function indexAfter(text: string | undefined, word: string): number | undefined 
 export function routeMetadata(route: IRRoute): EnvoyMessage {
   const path = route.source.path;
   // porticoMetadata's block, written directly: this runs for every route of every build.
-  const portico: Record<string, string | number> = {};
   const { kind, namespace, name, ruleName } = route.source;
+  const rule = indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule');
+  const match = indexAfter(path, 'matches') ?? indexAfter(route.name, 'match');
+  const hasRuleName = ruleName !== undefined && ruleName !== '';
+  if (kind && namespace && name && rule !== undefined && match !== undefined && route.name) {
+    // Every field set (a route of an HTTPRoute or GRPCRoute rule): one literal holds them all,
+    // where adding them one by one reallocated the object's property storage.
+    const portico = hasRuleName
+      ? { kind, namespace, name, rule, ruleName, match, route: route.name }
+      : { kind, namespace, name, rule, match, route: route.name };
+    return { filter_metadata: { portico } };
+  }
+  const portico: Record<string, string | number> = {};
   if (kind !== undefined && kind !== '') portico.kind = kind;
   if (namespace !== undefined && namespace !== '') portico.namespace = namespace;
   if (name !== undefined && name !== '') portico.name = name;
-  const rule = indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule');
   if (rule !== undefined) portico.rule = rule;
-  if (ruleName !== undefined && ruleName !== '') portico.ruleName = ruleName;
-  const match = indexAfter(path, 'matches') ?? indexAfter(route.name, 'match');
+  if (hasRuleName) portico.ruleName = ruleName;
   if (match !== undefined) portico.match = match;
   if (route.name !== undefined && route.name !== '') portico.route = route.name;
   return { filter_metadata: { portico } };
@@ -90,15 +99,27 @@ function directResponse500(): EnvoyMessage {
 
 /** The forward action before features patch it: `cluster` or `weighted_clusters`. */
 function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildContext): EnvoyMessage | undefined {
-  const total = live.reduce((sum, b) => sum + b.weight, 0);
+  let total = 0;
+  for (let i = 0; i < live.length; i++) total += (live[i] as IRBackend).weight;
   if (total === 0) return undefined;
-  for (const backend of live) ctx.referencedClusters.add(backend.cluster);
+  for (let i = 0; i < live.length; i++) ctx.referencedClusters.add((live[i] as IRBackend).cluster);
   if (live.length === 1 && invalidWeight === 0) return { cluster: live[0].cluster };
-  const clusters: EnvoyMessage[] = live.map((b) => ({ name: b.cluster, weight: b.weight }));
-  if (invalidWeight > 0) clusters.push({ name: INVALID_BACKEND_CLUSTER, weight: invalidWeight });
+  // Sized for the invalid-backend entry up front rather than grown by push.
+  const clusters = new Array<EnvoyMessage>(live.length + (invalidWeight > 0 ? 1 : 0));
+  for (let i = 0; i < live.length; i++) {
+    const backend = live[i] as IRBackend;
+    clusters[i] = { name: backend.cluster, weight: backend.weight };
+  }
+  if (invalidWeight > 0) clusters[live.length] = { name: INVALID_BACKEND_CLUSTER, weight: invalidWeight };
   const action: EnvoyMessage = { weighted_clusters: { clusters } };
   if (invalidWeight > 0) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR';
   return action;
+}
+
+/** The backends that take requests: the list itself when all do (the usual case), else a filtered copy. */
+function withWeight(backends: IRBackend[]): IRBackend[] {
+  for (let i = 0; i < backends.length; i++) if ((backends[i] as IRBackend).weight <= 0) return backends.filter((b) => b.weight > 0);
+  return backends;
 }
 
 /**
@@ -108,7 +129,7 @@ function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildConte
 export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
   const route: EnvoyMessage = { name: ir.name, match: routeMatch(ir.match), metadata: routeMetadata(ir) };
   if (ir.action.kind === 'forward') {
-    const live = ir.action.backends.filter((b) => b.weight > 0);
+    const live = withWeight(ir.action.backends);
     const invalidWeight = ir.action.invalidWeight ?? 0;
     const action = live.length > 0 ? forwardAction(live, invalidWeight, ctx) : undefined;
     // Gateway API: when every request would hit an invalid backend, answer 500.

@@ -27,6 +27,19 @@ export function typed(typeName: string, body: EnvoyMessage): EnvoyMessage {
  * Returns undefined for text that is not a duration.
  */
 export function goDurationToProto(text: string): string | undefined {
+  // The same few texts ("5s", a cluster's connect timeout) recur on every route and cluster of
+  // every build: each is parsed once.
+  if (protoDurations.has(text)) return protoDurations.get(text);
+  const converted = convertGoDuration(text);
+  if (protoDurations.size >= MAX_REMEMBERED_DURATIONS) protoDurations.clear();
+  protoDurations.set(text, converted);
+  return converted;
+}
+
+const MAX_REMEMBERED_DURATIONS = 1024;
+const protoDurations = new Map<string, string | undefined>();
+
+function convertGoDuration(text: string): string | undefined {
   const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
   let totalNanos = 0;
   let matched = 0;
