@@ -29,25 +29,34 @@ function validRegex(value: string): boolean {
   }
 }
 
+/** Whether `name` is among the first `count` entries of `names`. */
+function seenIn(names: readonly string[], count: number, name: string): boolean {
+  for (let i = 0; i < count; i++) if (names[i] === name) return true;
+  return false;
+}
+
+/** The string match of `<match>.<list>[index]`; its field is spelled out only for a problem. */
 function stringMatch(
   entry: HTTPHeaderMatch,
-  field: string,
+  matchField: string,
+  list: 'headers' | 'queryParams',
+  index: number,
   problems: string[],
 ): IRStringMatch | undefined {
   const type = entry.type ?? 'Exact';
   if (typeof entry.value !== 'string') {
-    problems.push(`${field}.value: a value is required`);
+    problems.push(`${matchField}.${list}[${index}].value: a value is required`);
     return undefined;
   }
   if (type === 'Exact') return { type: 'Exact', value: entry.value };
   if (type === 'RegularExpression') {
     if (!validRegex(entry.value)) {
-      problems.push(`${field}.value: "${entry.value}" is not a valid regular expression`);
+      problems.push(`${matchField}.${list}[${index}].value: "${entry.value}" is not a valid regular expression`);
       return undefined;
     }
     return { type: 'RegularExpression', value: entry.value };
   }
-  problems.push(`${field}.type: unknown match type ${type}`);
+  problems.push(`${matchField}.${list}[${index}].type: unknown match type ${type}`);
   return undefined;
 }
 
@@ -66,11 +75,16 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   } else {
     problems.push(`${field}.path.type: unknown path match type ${pathType}`);
   }
-  // Lists made on first use: most matches have no header or query parameter match.
+  // Lists made on first use (most matches have no header or query parameter match), at their
+  // largest possible size: they are IR, kept until the build is served, and a list grown by push
+  // reserves room for 16 entries.
+  const method = match.method;
   let headers: IRHeaderMatch[] | undefined;
+  let headerCount = 0;
   const specHeaders = match.headers ?? NO_SPEC_MATCHES;
-  // Most matches have no or one header match: no set to build for those.
-  const seenHeaders = specHeaders.length > 1 ? new Set<string>() : undefined;
+  // Most matches have no or one header match: nothing to remember names in for those.
+  const seenHeaders = specHeaders.length > 1 ? new Array<string>(specHeaders.length) : undefined;
+  let seenHeaderCount = 0;
   for (let index = 0; index < specHeaders.length; index++) {
     const header = specHeaders[index] as (typeof specHeaders)[number];
     if (typeof header.name !== 'string' || header.name === '') {
@@ -79,35 +93,47 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     }
     const name = header.name.toLowerCase();
     // The spec: only the first entry for an equivalent (case-insensitive) name counts.
-    if (seenHeaders?.has(name)) continue;
-    seenHeaders?.add(name);
-    const value = stringMatch(header, `${field}.headers[${index}]`, problems);
-    if (value) (headers ??= []).push({ name, value });
+    if (seenHeaders) {
+      if (seenIn(seenHeaders, seenHeaderCount, name)) continue;
+      seenHeaders[seenHeaderCount++] = name;
+    }
+    const value = stringMatch(header, field, 'headers', index, problems);
+    if (!value) continue;
+    headers ??= new Array<IRHeaderMatch>(specHeaders.length + (method !== undefined ? 1 : 0));
+    headers[headerCount++] = { name, value };
   }
   let queryParams: IRRouteMatch['queryParams'] | undefined;
+  let queryCount = 0;
   const specParams = match.queryParams ?? NO_SPEC_MATCHES;
-  const seenQuery = specParams.length > 1 ? new Set<string>() : undefined;
+  const seenQuery = specParams.length > 1 ? new Array<string>(specParams.length) : undefined;
+  let seenQueryCount = 0;
   for (let index = 0; index < specParams.length; index++) {
     const param = specParams[index] as (typeof specParams)[number];
     if (typeof param.name !== 'string' || param.name === '') {
       problems.push(`${field}.queryParams[${index}].name: a query parameter match needs a name`);
       continue;
     }
-    if (seenQuery?.has(param.name)) continue;
-    seenQuery?.add(param.name);
-    const value = stringMatch(param, `${field}.queryParams[${index}]`, problems);
-    if (value) (queryParams ??= []).push({ name: param.name, value });
+    if (seenQuery) {
+      if (seenIn(seenQuery, seenQueryCount, param.name)) continue;
+      seenQuery[seenQueryCount++] = param.name;
+    }
+    const value = stringMatch(param, field, 'queryParams', index, problems);
+    if (!value) continue;
+    queryParams ??= new Array<IRRouteMatch['queryParams'][number]>(specParams.length);
+    queryParams[queryCount++] = { name: param.name, value };
   }
-  const headerCount = headers?.length ?? 0;
+  const matchHeaderCount = headerCount;
   let hasMethod = false;
-  if (match.method !== undefined) {
-    if (!HTTP_METHODS.includes(match.method)) problems.push(`${field}.method: unknown method ${match.method}`);
+  if (method !== undefined) {
+    if (!HTTP_METHODS.includes(method)) problems.push(`${field}.method: unknown method ${method}`);
     else {
       hasMethod = true;
-      (headers ??= []).push({ name: ':method', value: { type: 'Exact', value: match.method } });
+      headers ??= new Array<IRHeaderMatch>(1);
+      headers[headerCount++] = { name: ':method', value: { type: 'Exact', value: method } };
     }
   }
   if (problems.length > before || !path) return undefined;
-  const queryCount = queryParams?.length ?? 0;
-  return { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount, queryCount };
+  if (headers && headerCount < headers.length) headers.length = headerCount;
+  if (queryParams && queryCount < queryParams.length) queryParams.length = queryCount;
+  return { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount: matchHeaderCount, queryCount };
 }
