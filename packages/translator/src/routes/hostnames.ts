@@ -32,14 +32,17 @@ export function intersectHostnames(listener: string | undefined, route: string |
  */
 export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): string[] {
   if (routeHostnames.length === 0) return [listenerHostname ?? '*'];
-  const result = new Set<string>();
+  // A list rather than a set: a route has one or a few hostnames, and this runs for every
+  // route and listener it attaches to.
+  const result: string[] = [];
   for (const raw of routeHostnames) {
     const hostname = raw.toLowerCase();
     const intersection = intersectHostnames(listenerHostname, hostname);
     if (intersection === null) continue;
-    result.add(intersection ?? '*');
+    const name = intersection ?? '*';
+    if (!result.includes(name)) result.push(name);
   }
-  return [...result];
+  return result;
 }
 
 /**

@@ -389,15 +389,15 @@ export function translateHttpRoute(
   // Conditions are written stamped (not as pending ones stamped afterwards): two fewer objects per condition and route.
   const parentStatuses = parents.map((parent) => {
     const { rules, invalidRules, allInvalid, refProblems } = compiledFor(parent.mesh === true);
-    const conditions: Condition[] = [];
     const rejectedBy = parent.rejected;
-    if (rejectedBy) conditions.push(condition(clock, generation, rejectedBy.type, rejectedBy.status, rejectedBy.reason, rejectedBy.message));
+    let accepted: Condition;
+    if (rejectedBy) accepted = condition(clock, generation, rejectedBy.type, rejectedBy.status, rejectedBy.reason, rejectedBy.message);
     else if (allInvalid) {
       const first = invalidRules[0]?.invalid[0];
       const message = invalidRules.flatMap((r) => r.invalid.map((p) => p.message)).join('; ');
-      conditions.push(condition(clock, generation, 'Accepted', false, first?.reason ?? 'UnsupportedValue', message));
+      accepted = condition(clock, generation, 'Accepted', false, first?.reason ?? 'UnsupportedValue', message);
     } else {
-      conditions.push(condition(clock, generation, 'Accepted', true, 'Accepted', 'Route is accepted'));
+      accepted = condition(clock, generation, 'Accepted', true, 'Accepted', 'Route is accepted');
       for (const attachment of parent.attachments) {
         countAttachment(counted, attachment.listener);
         // A second parentRef selecting the same listener adds nothing to its routes.
@@ -410,17 +410,17 @@ export function translateHttpRoute(
       }
     }
     const firstRef = refProblems[0];
-    conditions.push(
-      firstRef
-        ? condition(clock, generation, 'ResolvedRefs', false, firstRef.reason, refProblems.map((p) => p.message).join('; '))
-        : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved'),
-    );
+    const resolvedRefs = firstRef
+      ? condition(clock, generation, 'ResolvedRefs', false, firstRef.reason, refProblems.map((p) => p.message).join('; '))
+      : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
+    // Lists written as literals, of their exact size (kept in the status for as long as it is served).
+    let conditions: Condition[];
     if (!rejectedBy && !allInvalid && invalidRules.length > 0) {
       const message = `Dropped Rule(s) ${invalidRules.map((r) => r.index).join(', ')}: ${invalidRules
         .flatMap((r) => r.invalid.map((p) => p.message))
         .join('; ')}`;
-      conditions.push(condition(clock, generation, 'PartiallyInvalid', true, 'UnsupportedValue', message));
-    }
+      conditions = [accepted, resolvedRefs, condition(clock, generation, 'PartiallyInvalid', true, 'UnsupportedValue', message)];
+    } else conditions = [accepted, resolvedRefs];
     return { parentRef: parent.parentRef, controllerName: ctx.controllerName, conditions };
   });
 
