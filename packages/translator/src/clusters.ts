@@ -43,10 +43,16 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
       const ready = endpoint.conditions?.ready ?? true;
       if (!ready) continue;
       for (const address of endpoint.addresses ?? []) {
-        const entry: IREndpoint = { address, port: portNumber, ready: true };
-        if (endpoint.zone) entry.zone = endpoint.zone;
+        const zone = endpoint.zone;
         const hostname = endpoint.targetRef?.name ?? endpoint.hostname;
-        if (hostname) entry.hostname = hostname;
+        // Whole literals: a field added to an object afterwards goes to storage of its own, kept with the IR.
+        const entry: IREndpoint = zone
+          ? hostname
+            ? { address, port: portNumber, ready: true, zone, hostname }
+            : { address, port: portNumber, ready: true, zone }
+          : hostname
+            ? { address, port: portNumber, ready: true, hostname }
+            : { address, port: portNumber, ready: true };
         endpoints.set(`${address}|${portNumber}`, entry);
       }
     }

@@ -13,15 +13,12 @@ export function condition(
   reason: string,
   message: string,
 ): Condition {
-  const result: Condition = {
-    type,
-    status: status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False',
-    reason,
-    message,
-    lastTransitionTime: clock.now,
-  };
-  if (generation !== undefined) result.observedGeneration = generation;
-  return result;
+  const text = status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False';
+  // Whole literals: a field added to an object after it is made goes to storage of its own,
+  // and every object Portico reports on has a generation.
+  return generation !== undefined
+    ? { type, status: text, reason, message, lastTransitionTime: clock.now, observedGeneration: generation }
+    : { type, status: text, reason, message, lastTransitionTime: clock.now };
 }
 
 /** A condition not yet stamped with generation and time. */

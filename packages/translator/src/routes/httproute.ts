@@ -203,8 +203,9 @@ function compileRule(
       continue;
     }
     if (weight <= 0) continue;
-    const source: IRSource = { kind, namespace, name: route.metadata.name, path: refField };
-    if (rule.name) source.ruleName = rule.name;
+    // Whole literals: a field added afterwards goes to storage of its own, kept with the IR.
+    const name = route.metadata.name;
+    const source: IRSource = rule.name ? { kind, namespace, name, path: refField, ruleName: rule.name } : { kind, namespace, name, path: refField };
     const backend: IRBackend = { cluster: resolved.cluster, weight, source };
     if (backendFilters?.requestHeaders) backend.requestHeaders = backendFilters.requestHeaders;
     if (backendFilters?.responseHeaders) backend.responseHeaders = backendFilters.responseHeaders;
@@ -304,8 +305,8 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
     const action = ruleAction(rule, listener);
     for (let m = 0; m < rule.matches.length; m++) {
       const compiled = rule.matches[m] as CompiledMatch;
-      const source: IRSource = { kind, namespace, name, path: fieldPath('matches', rule.index, m) };
-      if (rule.name) source.ruleName = rule.name;
+      const path = fieldPath('matches', rule.index, m);
+      const source: IRSource = rule.name ? { kind, namespace, name, path, ruleName: rule.name } : { kind, namespace, name, path };
       const ir: IRRoute = {
         // Joined rather than concatenated: a template literal leaves a rope of four
         // concatenation nodes (32 bytes each) for as long as the IR lives; join makes one flat string.

@@ -53,14 +53,16 @@ function allowsKind(listener: ListenerModel, route: AttachableRoute): boolean {
 
 /** Default-filled parentRef: group and kind are always reported, namespace resolved. */
 export function normalizeParentRef(ref: ParentReference, routeNamespace: string): ParentReference {
-  const normalized: ParentReference = {
-    group: ref.group ?? GATEWAY_GROUP,
-    kind: ref.kind ?? 'Gateway',
-    namespace: ref.namespace ?? routeNamespace,
-    name: ref.name,
-  };
+  const group = ref.group ?? GATEWAY_GROUP;
+  const kind = ref.kind ?? 'Gateway';
+  const namespace = ref.namespace ?? routeNamespace;
+  // The usual shapes as whole literals (a field added afterwards goes to storage of its own).
+  if (ref.port === undefined) {
+    return ref.sectionName !== undefined ? { group, kind, namespace, name: ref.name, sectionName: ref.sectionName } : { group, kind, namespace, name: ref.name };
+  }
+  const normalized: ParentReference = { group, kind, namespace, name: ref.name };
   if (ref.sectionName !== undefined) normalized.sectionName = ref.sectionName;
-  if (ref.port !== undefined) normalized.port = ref.port;
+  normalized.port = ref.port;
   return normalized;
 }
 
