@@ -31,8 +31,9 @@ function socketAddress(address: string, port: number): EnvoyMessage {
 }
 
 function lbEndpoint(endpoint: IREndpoint): EnvoyMessage {
-  const inner: EnvoyMessage = { address: socketAddress(endpoint.address, endpoint.port) };
-  if (endpoint.hostname) inner.hostname = endpoint.hostname;
+  // Whole literals: a field added to an object afterwards goes to storage of its own.
+  const address = socketAddress(endpoint.address, endpoint.port);
+  const inner: EnvoyMessage = endpoint.hostname ? { address, hostname: endpoint.hostname } : { address };
   return { endpoint: inner, health_status: endpoint.ready ? 'HEALTHY' : 'UNHEALTHY' };
 }
 
@@ -53,19 +54,17 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
   const zones = byZone.size === 1 ? [...byZone.keys()] : sortInPlace([...byZone.keys()], compareStrings);
   const localities = zones.map((zone) => {
     // The per-zone lists are this function's own: sorted in place, not copied.
-    const locality: EnvoyMessage = {
-      lb_endpoints: sortInPlace(byZone.get(zone) ?? [], compareEndpoints).map(lbEndpoint),
+    const inZone = byZone.get(zone) ?? [];
+    return {
+      lb_endpoints: sortInPlace(inZone, compareEndpoints).map(lbEndpoint),
+      // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
+      locality: zone ? { zone } : {},
+      // gRPC ignores a locality without a weight (calls fail UNAVAILABLE); Envoy only reads it
+      // with locality-weighted balancing. Its endpoint count keeps traffic per endpoint even.
+      load_balancing_weight: inZone.length,
     };
-    // Always present (empty without a zone): gRPC clients reject a LocalityLbEndpoints without one.
-    locality.locality = zone ? { zone } : {};
-    // gRPC ignores a locality without a weight (calls fail UNAVAILABLE); Envoy only reads it
-    // with locality-weighted balancing. Its endpoint count keeps traffic per endpoint even.
-    locality.load_balancing_weight = (byZone.get(zone) ?? []).length;
-    return locality;
   });
-  const out: EnvoyMessage = { cluster_name: clusterName };
-  if (localities.length > 0) out.endpoints = localities;
-  return out;
+  return localities.length > 0 ? { cluster_name: clusterName, endpoints: localities } : { cluster_name: clusterName };
 }
 
 export function buildCluster(ir: IRCluster, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {

@@ -127,15 +127,17 @@ function withWeight(backends: IRBackend[]): IRBackend[] {
  * build/memo.ts): a virtual host that changed has few routes to build again.
  */
 export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
-  const route: EnvoyMessage = { name: ir.name, match: routeMatch(ir.match), metadata: routeMetadata(ir) };
+  let route: EnvoyMessage;
+  const match = routeMatch(ir.match);
+  const metadata = routeMetadata(ir);
   if (ir.action.kind === 'forward') {
     const live = withWeight(ir.action.backends);
     const invalidWeight = ir.action.invalidWeight ?? 0;
     const action = live.length > 0 ? forwardAction(live, invalidWeight, ctx) : undefined;
-    // Gateway API: when every request would hit an invalid backend, answer 500.
-    if (action) route.route = action;
-    else route.direct_response = directResponse500();
-  }
+    // Whole literals (a field added afterwards goes to storage of its own, kept as long as the
+    // route is served). Gateway API: when every request would hit an invalid backend, answer 500.
+    route = action ? { name: ir.name, match, metadata, route: action } : { name: ir.name, match, metadata, direct_response: directResponse500() };
+  } else route = { name: ir.name, match, metadata };
   for (const feature of features) feature.patchRoute?.(route, ir, ctx);
   return route;
 }

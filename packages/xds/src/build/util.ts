@@ -87,9 +87,11 @@ export function stringMatcher(match: IRStringMatch): EnvoyMessage {
 }
 
 export function headerMatcher(header: IRHeaderMatch): EnvoyMessage {
-  const out: EnvoyMessage = { name: header.name };
-  if (header.value && !matchesAnything(header.value)) out.string_match = stringMatcher(header.value);
-  else out.present_match = true;
+  // Whole literals: a field added to an object afterwards goes to storage of its own.
+  const out: EnvoyMessage =
+    header.value && !matchesAnything(header.value)
+      ? { name: header.name, string_match: stringMatcher(header.value) }
+      : { name: header.name, present_match: true };
   if (header.invert) out.invert_match = true;
   return out;
 }
