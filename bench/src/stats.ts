@@ -1,3 +1,5 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+
 /** Median of a non-empty sample. */
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
@@ -91,4 +93,43 @@ export function describeTiming(timing: Timing, requested: TimingOptions): string
 /** Wall-clock time shared by processes on this host (same-host clocks agree to well under a millisecond). */
 export function sharedClockMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Garbage collection pauses, from V8's `gc` performance entries, so that a figure can say how
+ * much of a timed window was spent collecting. Entries arrive after the pause, asynchronously:
+ * `stop()` waits for them.
+ */
+export class CollectionPauses {
+  private readonly pauses: Array<[start: number, end: number]> = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) this.pauses.push([entry.startTime, entry.startTime + entry.duration]);
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.observer.disconnect();
+  }
+
+  /** Milliseconds of pauses inside [start, end] (performance.now() times). */
+  within(start: number, end: number): number {
+    return overlapMs(this.pauses, start, end);
+  }
+}
+
+/** How much of [start, end] the intervals cover (they do not overlap one another). */
+export function overlapMs(intervals: ReadonlyArray<readonly [number, number]>, start: number, end: number): number {
+  let total = 0;
+  for (const [from, to] of intervals) total += Math.max(0, Math.min(end, to) - Math.max(start, from));
+  return total;
+}
+
+/** Arithmetic mean of a non-empty sample. */
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('mean of an empty sample');
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }

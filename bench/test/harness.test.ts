@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeProfile, type CpuProfile } from '../src/profile.js';
 import { Reporter } from '../src/report.js';
-import { fitRuns, median, percentile } from '../src/stats.js';
+import { CollectionPauses, fitRuns, median, overlapMs, percentile } from '../src/stats.js';
 
 describe('percentile', () => {
   it('uses nearest rank', () => {
@@ -24,6 +24,40 @@ describe('fitRuns', () => {
     expect(fitRuns({ warmup: 3, runs: 15, budgetMs: 1000 }, 200)).toEqual({ warmup: 1, runs: 4 });
     expect(fitRuns({ warmup: 1, runs: 5, budgetMs: 1000 }, 600)).toEqual({ warmup: 0, runs: 1 });
     expect(fitRuns({ warmup: 0, runs: 5, budgetMs: 1000 }, 5000)).toEqual({ warmup: 0, runs: 1 });
+  });
+});
+
+describe('collection pauses', () => {
+  it('counts only the part of each pause inside the window', () => {
+    const pauses: Array<[number, number]> = [
+      [0, 10],
+      [20, 30],
+      [45, 60],
+    ];
+    expect(overlapMs(pauses, 5, 50)).toBe(5 + 10 + 5);
+    expect(overlapMs(pauses, 10, 20)).toBe(0);
+    expect(overlapMs(pauses, 21, 22)).toBe(1);
+    expect(overlapMs([], 0, 100)).toBe(0);
+  });
+
+  it('sees the pauses V8 reports while it observes', async () => {
+    const pauses = new CollectionPauses();
+    const start = performance.now();
+    // Enough short-lived garbage for the young generation to be collected at least once: lists
+    // that escape into a holder dropped every thousand, so the compiler cannot elide them.
+    let holder: number[][] = [];
+    let made = 0;
+    for (let i = 0; i < 2_000_000; i++) {
+      holder.push([i, i + 1]);
+      if (holder.length === 1000) {
+        made += holder.length;
+        holder = [];
+      }
+    }
+    const end = performance.now();
+    await pauses.stop();
+    expect(made).toBe(2_000_000);
+    expect(pauses.within(start, end)).toBeGreaterThan(0);
   });
 });
 

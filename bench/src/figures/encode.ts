@@ -1,6 +1,6 @@
 import { allResources, encodedLength } from '../adapters.js';
 import { requirePipeline, resourceSetOf, runPipeline, xdsProblem, type BenchContext } from '../context.js';
-import { describeTiming, median, timeRuns } from '../stats.js';
+import { CollectionPauses, describeTiming, mean, median, timeRuns } from '../stats.js';
 
 const NAME = 'encode_floor_ratio';
 
@@ -35,9 +35,15 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
     for (const resource of built) bytes += encodedLength(encodedBytesOf?.(resource) ?? encode(resource));
     return bytes;
   };
+  // Each run's start, end of translate and end, to say where the numerator's time goes.
+  const marks: Array<[start: number, translated: number, end: number]> = [];
+  const pauses = new CollectionPauses();
   const full = await timeRuns(runs, () => {
-    const { xds } = runPipeline(resources, pipeline);
+    const start = performance.now();
+    const translated: number[] = [];
+    const { xds } = runPipeline(resources, pipeline, undefined, translated);
     if (xds) serveAll(allResources(xds));
+    marks.push([start, translated[0] ?? start, performance.now()]);
   });
 
   const output = runPipeline(resources, pipeline).xds;
@@ -47,7 +53,13 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
   // is each distinct resource once: encoding it twice would only make the floor look slower.
   const built = [...new Set(served)];
   const reused = built.filter((resource) => encodedBytesOf?.(resource) !== undefined).length;
-  const floor = await timeRuns(runs, () => encodeAll(built));
+  const floorMarks: Array<[start: number, end: number]> = [];
+  const floor = await timeRuns(runs, () => {
+    const start = performance.now();
+    encodeAll(built);
+    floorMarks.push([start, performance.now()]);
+  });
+  await pauses.stop();
   const bytes = encodeAll(built);
 
   const fullMs = median(full.durations);
@@ -59,5 +71,16 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
       `${served.length} resources served, ${built.length} distinct (${reused} with the bytes buildXds wrote while validating), ` +
       `${(bytes / 1024).toFixed(0)} KiB encoded (each distinct resource once) ` +
       `(large fixture; full: ${describeTiming(full, runs)}; encode: ${describeTiming(floor, runs)})`,
+  );
+  // The timed runs are the last ones: warm-ups come first.
+  const timed = marks.slice(marks.length - full.durations.length);
+  const timedFloor = floorMarks.slice(floorMarks.length - floor.durations.length);
+  context.reporter.note(
+    NAME,
+    `where the time goes (timed runs): translate median ${median(timed.map(([start, translated]) => translated - start)).toFixed(1)} ms, ` +
+      `collection pauses in it ${mean(timed.map(([start, translated]) => pauses.within(start, translated))).toFixed(1)} ms on average; ` +
+      `buildXds and serving median ${median(timed.map(([, translated, end]) => end - translated)).toFixed(1)} ms, ` +
+      `pauses ${mean(timed.map(([, translated, end]) => pauses.within(translated, end))).toFixed(1)} ms; ` +
+      `encode only: pauses ${mean(timedFloor.map(([start, end]) => pauses.within(start, end))).toFixed(1)} ms`,
   );
 }
