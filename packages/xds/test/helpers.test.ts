@@ -22,6 +22,12 @@ describe('goDurationToProto', () => {
   it.each(['', '10', 's', '10x', '1s junk'])('rejects %j', (input) => {
     expect(goDurationToProto(input)).toBeUndefined();
   });
+
+  it('gives the same answer for a text it has seen before', () => {
+    // Each text is converted once and remembered: asking again, in any order, must not mix answers up.
+    const texts = ['90s', 'junk', '1h', '90s', 'junk', '1h', '2m'];
+    expect(texts.map(goDurationToProto)).toEqual(['90s', undefined, '3600s', '90s', undefined, '3600s', '120s']);
+  });
 });
 
 describe('pathSpecifier (Gateway API PathPrefix is element-wise)', () => {
@@ -30,6 +36,7 @@ describe('pathSpecifier (Gateway API PathPrefix is element-wise)', () => {
     [{ type: 'PathPrefix' as const, value: '/foo' }, { path_separated_prefix: '/foo' }],
     [{ type: 'PathPrefix' as const, value: '/foo/' }, { path_separated_prefix: '/foo' }],
     [{ type: 'PathPrefix' as const, value: '//' }, { prefix: '/' }],
+    [{ type: 'PathPrefix' as const, value: '/foo//' }, { path_separated_prefix: '/foo' }],
     [{ type: 'Exact' as const, value: '/foo/' }, { path: '/foo/' }],
     [{ type: 'RegularExpression' as const, value: '/v[0-9]' }, { safe_regex: { regex: '/v[0-9]' } }],
   ])('%j → %j', (input, expected) => {
