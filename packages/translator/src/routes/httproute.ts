@@ -1,6 +1,5 @@
-import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
+import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
-import type { Condition } from '@portico/api';
 import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
 import { differingRun, type RememberedHttpRoutes } from '../memo.js';
