@@ -26,7 +26,6 @@ function infrastructureProblem(resources: ResourceSet, gateway: Gateway): string
   return resolved && !resolved.ok ? resolved.message : undefined;
 }
 
-
 /**
  * GEP-3793: a Gateway with `spec.defaultScope` set reports a DefaultGateway condition
  * (True with its scope); without it (or with `None`) the condition is not set at all.

@@ -4,7 +4,7 @@ import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import { listenerAccepted } from '../gateway/model.js';
 import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from '../gateway/defaults.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
-import { GATEWAY_GROUP } from '../util.js';
+import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { effectiveHostnames } from './hostnames.js';
 
 /** A route of any kind, as far as attachment is concerned. */
@@ -186,7 +186,6 @@ export function resolveParent(
   return undefined;
 }
 
-
 /** The route spec fields that choose parents. */
 export interface RouteParentSpec {
   parentRefs?: readonly ParentReference[];
@@ -229,7 +228,7 @@ function defaultGateways(gateways: ReadonlyMap<string, GatewayModel>, scope: str
   }
   let found = byScope.get(scope);
   if (!found) {
-    found = [...gateways.values()].filter((gateway) => isDefaultGatewayFor(gateway, scope)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    found = [...gateways.values()].filter((gateway) => isDefaultGatewayFor(gateway, scope)).sort((a, b) => compareStrings(a.key, b.key));
     byScope.set(scope, found);
   }
   return found;
