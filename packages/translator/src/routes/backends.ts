@@ -1,6 +1,6 @@
 import type { BackendRef, ResourceSet, Service, ServicePort } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
-import type { ReferenceCheck } from '../referencegrant.js';
+import { needsReferenceGrant, type ReferenceCheck } from '../referencegrant.js';
 import { GATEWAY_GROUP, isCoreGroup } from '../util.js';
 
 export type BackendResolution =
@@ -51,10 +51,8 @@ export function resolveBackendRef(
       message: `${field}: ${ref.group || 'core'}/${kind} is not a supported backend kind (only core Service)`,
     };
   }
-  // A reference inside the route's namespace needs no grant (the usual case): asked only across
-  // namespaces, so the common path builds no reference objects.
   if (
-    namespace !== from.namespace &&
+    needsReferenceGrant(from.namespace, namespace) &&
     !ctx.grants.allows(
       { group: GATEWAY_GROUP, kind: from.kind, namespace: from.namespace },
       { group: '', kind: 'Service', namespace, name: ref.name },
