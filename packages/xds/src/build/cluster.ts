@@ -51,7 +51,7 @@ export function loadAssignment(clusterName: string, endpoints: IREndpoint[]): En
     if (list) list.push(endpoint);
     else byZone.set(zone, [endpoint]);
   }
-  const zones = byZone.size === 1 ? [...byZone.keys()] : sortInPlace([...byZone.keys()], compareStrings);
+  const zones = sortInPlace([...byZone.keys()], compareStrings);
   const localities = zones.map((zone) => {
     // The per-zone lists are this function's own: sorted in place, not copied.
     const inZone = byZone.get(zone) ?? [];

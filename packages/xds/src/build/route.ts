@@ -10,7 +10,7 @@ import { recordOnly, replaySideEffects, sameJson } from './memo.js';
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 import type { BuildMemo, VirtualHostEntry } from './memo.js';
-import { headerMatcher, matchesAnything, problemOf, stringMatcher } from './util.js';
+import { headerMatcher, matchesAnything, porticoMetadata, problemOf, stringMatcher } from './util.js';
 
 /**
  * Never served: weighted cluster entries carrying the share of invalid backendRefs
@@ -72,28 +72,19 @@ function indexAfter(text: string | undefined, word: string): number | undefined 
 
 export function routeMetadata(route: IRRoute): EnvoyMessage {
   const path = route.source.path;
-  // porticoMetadata's block, written directly: this runs for every route of every build.
   const { kind, namespace, name, ruleName } = route.source;
   const rule = indexAfter(path, 'rules') ?? indexAfter(route.name, 'rule');
   const match = indexAfter(path, 'matches') ?? indexAfter(route.name, 'match');
-  const hasRuleName = ruleName !== undefined && ruleName !== '';
   if (kind && namespace && name && rule !== undefined && match !== undefined && route.name) {
-    // Every field set (a route of an HTTPRoute or GRPCRoute rule): one literal holds them all,
-    // where adding them one by one reallocated the object's property storage.
-    const portico = hasRuleName
+    // porticoMetadata's block for a route of an HTTPRoute or GRPCRoute rule (every field set), as
+    // one literal: this runs for every route of every build, and porticoMetadata adds the fields
+    // one by one, which reallocates the object's property storage.
+    const portico = ruleName
       ? { kind, namespace, name, rule, ruleName, match, route: route.name }
       : { kind, namespace, name, rule, match, route: route.name };
     return { filter_metadata: { portico } };
   }
-  const portico: Record<string, string | number> = {};
-  if (kind !== undefined && kind !== '') portico.kind = kind;
-  if (namespace !== undefined && namespace !== '') portico.namespace = namespace;
-  if (name !== undefined && name !== '') portico.name = name;
-  if (rule !== undefined) portico.rule = rule;
-  if (hasRuleName) portico.ruleName = ruleName;
-  if (match !== undefined) portico.match = match;
-  if (route.name !== undefined && route.name !== '') portico.route = route.name;
-  return { filter_metadata: { portico } };
+  return porticoMetadata({ kind, namespace, name, rule, ruleName, match, route: route.name });
 }
 
 function directResponse500(): EnvoyMessage {

@@ -116,4 +116,3 @@ export function problemOf(error: unknown): { field: string; message: string } {
   if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
   return { field: '', message: error instanceof Error ? error.message : String(error) };
 }
-
