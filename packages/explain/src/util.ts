@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 // Small readers over proto3-JSON shaped objects (snake_case fields, Any as {"@type", ...}).
+import { isIP } from 'node:net';
 
 export type Obj = Record<string, unknown>;
 
@@ -91,13 +91,13 @@ export function porticoSource(message: Obj | undefined): Obj | undefined {
   return obj(obj(obj(message?.metadata)?.filter_metadata)?.portico);
 }
 
-/** Splits `host[:port]`, handling IPv6 literals in brackets. */
 /** The address in `host` (brackets around IPv6 removed) when it is an IP literal; undefined for a name. */
 export function ipLiteral(host: string): string | undefined {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   return isIP(bare) ? bare : undefined;
 }
 
+/** Splits `host[:port]`, handling IPv6 literals in brackets. */
 export function splitHostPort(authority: string): { host: string; port?: number } {
   if (authority.startsWith('[')) {
     const end = authority.indexOf(']');
