@@ -86,12 +86,13 @@ export function translateOptions(memos?: PipelineMemos): { controllerName: strin
 
 /**
  * The control plane's pure pipeline as far as it exists: translate, then buildXds when
- * available. `marks`, when given, gets the time translate ended. With `memos` (the same on every call), a build reuses what earlier ones made,
- * as the control plane's builds do; without, every run starts from nothing.
+ * available. With `memos` (the same on every call), a build reuses what earlier ones made, as
+ * the control plane's builds do; without, every run starts from nothing. `marks`, when given,
+ * gets the time translate ended.
  */
 export function runPipeline(resources: ResourceSet, pipeline: Pipeline, memos?: PipelineMemos, marks?: number[]): PipelineOutput {
   const translation = pipeline.translate(resources, translateOptions(memos));
-  // When asked, the moment translate ended, so a figure can time the two stages apart.
+  // So a figure can time the two stages apart.
   marks?.push(performance.now());
   if (!pipeline.xds.buildXds) return { translation };
   return { translation, xds: pipeline.xds.buildXds(translation.ir, undefined, memos?.xds) };

@@ -22,7 +22,6 @@ export type ResourceEncoder = (resource: EnvoyResource) => Uint8Array;
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', 'secret', 'listener', 'route'];
 
-
 /**
  * The views a group is served from: one per served type, and `vhds_route`, the
  * RouteConfigurations a VHDS proxy gets (their virtual hosts are in `virtual_host`).
@@ -30,7 +29,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = ['cluster', 'endpoint', '
 export type ViewType = ServedType | 'vhds_route';
 
 export const VIEW_TYPES: readonly ViewType[] = [...RESOURCE_TYPES, 'vhds_route', 'virtual_host'];
-
 
 const LIST_BY_TYPE: Record<ResourceType, keyof EnvoyResources> = {
   listener: 'listeners',
