@@ -14,6 +14,7 @@ import {
   type XdsBuildResult,
 } from '@portico/xds';
 import { XdsEvents, type NackError, type XdsMode } from './events.js';
+import { LayeredMap, type LayeredMapDraft } from './layered.js';
 import type { AnyMessage, ServedType } from './protocol.js';
 
 export type { ServedType } from './protocol.js';
@@ -111,7 +112,13 @@ export interface SnapshotCacheOptions {
   vhds?: boolean;
 }
 
-function emptyGroupView(): Record<ViewType, Map<string, CachedResource>> {
+/**
+ * A group's views while a snapshot is placed. virtual_host is a LayeredMap: streams may hold it
+ * as it is (see KnownResources), so it is never changed once published, only edited into the next.
+ */
+type PlacingView = Record<Exclude<ViewType, 'virtual_host'>, Map<string, CachedResource>> & { virtual_host: LayeredMap<CachedResource> };
+
+function emptyGroupView(): PlacingView {
   return {
     listener: new Map(),
     route: new Map(),
@@ -119,7 +126,7 @@ function emptyGroupView(): Record<ViewType, Map<string, CachedResource>> {
     endpoint: new Map(),
     secret: new Map(),
     vhds_route: new Map(),
-    virtual_host: new Map(),
+    virtual_host: LayeredMap.empty(),
   };
 }
 
@@ -162,7 +169,7 @@ interface VhdsEntries {
  * in the same order (an edit) are compared position by position; otherwise by name.
  */
 function patchHosts(
-  hosts: Map<string, CachedResource>,
+  hosts: LayeredMapDraft<CachedResource>,
   before: readonly CachedResource[],
   after: readonly CachedResource[],
   changed: Set<string>,
@@ -264,7 +271,7 @@ export class SnapshotCache {
   private vhds: boolean;
   private readonly vhdsEntries = new WeakMap<CachedResource, VhdsEntries>();
   /** Per group: the VHDS form of each RouteConfiguration last placed, and the virtual_host view. */
-  private vhdsRoutes = new Map<string, { routes: Map<string, VhdsEntries>; hosts: Map<string, CachedResource> }>();
+  private vhdsRoutes = new Map<string, { routes: Map<string, VhdsEntries>; hosts: LayeredMap<CachedResource> }>();
   /** VirtualHost entries by their bytes, which the build memo hands over again while a host is unchanged. */
   private readonly hostEntries = new WeakMap<Uint8Array, CachedResource>();
   /** By RouteConfiguration name: the parts hashed last, for the next version of that table. */
@@ -449,11 +456,11 @@ export class SnapshotCache {
   enableVhds(): void {
     if (this.vhds) return;
     this.vhds = true;
-    for (const [name, view] of this.groupViews) this.placeVhds(name, view as Record<ViewType, Map<string, CachedResource>>);
+    for (const [name, view] of this.groupViews) this.placeVhds(name, view as PlacingView);
   }
 
-  private place(view: Record<ViewType, Map<string, CachedResource>>, cached: CachedResource): void {
-    view[cached.type].set(cached.name, cached);
+  private place(view: PlacingView, cached: CachedResource): void {
+    view[cached.type as ResourceType].set(cached.name, cached);
   }
 
   /**
@@ -461,9 +468,9 @@ export class SnapshotCache {
    * group kept from snapshot to snapshot and patched where a RouteConfiguration changed, so an
    * edit costs the hosts it touched, not the ~5,700 of a 10k-route table; returns what changed.
    */
-  private placeVhds(groupName: string, view: Record<ViewType, Map<string, CachedResource>>): TypeChange {
+  private placeVhds(groupName: string, view: PlacingView): TypeChange {
     const previous = this.vhdsRoutes.get(groupName);
-    const hosts = previous?.hosts ?? new Map<string, CachedResource>();
+    const hosts = (previous?.hosts ?? LayeredMap.empty<CachedResource>()).edit();
     const routes = new Map<string, VhdsEntries>();
     const changed = new Set<string>();
     const removed = new Set<string>();
@@ -482,8 +489,9 @@ export class SnapshotCache {
       if (!routes.has(name)) patchHosts(hosts, before.virtualHosts, [], changed, removed);
     }
     for (const name of changed) removed.delete(name);
-    view.virtual_host = hosts;
-    this.vhdsRoutes.set(groupName, { routes, hosts });
+    const published = hosts.publish();
+    view.virtual_host = published;
+    this.vhdsRoutes.set(groupName, { routes, hosts: published });
     return { changed, removed };
   }
 

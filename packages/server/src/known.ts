@@ -16,7 +16,8 @@ export function sentResource(known: KnownResource): CachedResource | undefined {
  * is that view rather than a copy of it: a proxy in sync then costs no map of its own (with
  * 1,000 proxies of a Gateway, one map instead of 1,001). The first change that makes the two
  * differ copies the view. Only views the cache never changes after publishing them may be
- * shared (see SnapshotCache: every snapshot builds new ones, except the VHDS views).
+ * shared (see SnapshotCache: every snapshot builds new ones, and the virtual_host view is a
+ * LayeredMap, edited into a new one).
  */
 export class KnownResources {
   private shared: ReadonlyMap<string, CachedResource> | undefined;

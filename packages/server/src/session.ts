@@ -38,8 +38,11 @@ const WILDCARD_TYPES: ReadonlySet<ServedType> = new Set(['listener', 'cluster'])
 /** Pushed first on a change (and retained until listeners/routes moved off them), then listeners/routes. */
 const WARMING_TYPES: readonly ServedType[] = ['cluster', 'endpoint', 'secret'];
 const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host'];
-/** Views the cache builds anew for every snapshot and never changes after: a stream may hold one as is. */
-const SHAREABLE_VIEWS: ReadonlySet<ViewType> = new Set(['listener', 'route', 'cluster', 'endpoint', 'secret']);
+/**
+ * Views the cache never changes once published (new Maps every snapshot; virtual_host a
+ * LayeredMap edited into the next): a stream may hold one as is.
+ */
+const SHAREABLE_VIEWS: ReadonlySet<ViewType> = new Set(['listener', 'route', 'cluster', 'endpoint', 'secret', 'virtual_host']);
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
 const REMOVAL_FALLBACK_MS = 10_000;
 
