@@ -1,4 +1,4 @@
-import { ResourceSet } from '@portico/api';
+import { ResourceSet, type KindName } from '@portico/api';
 
 // Input objects are untrusted: a manifest or a watch event may carry fields of the wrong
 // type (a string where a list belongs, a list element without its name). Rather than
@@ -215,21 +215,72 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
   return cleaned as unknown as T;
 }
 
+// What the API server changes on writes that leave an object's meaning alone. The translator
+// reads none of these (nor any input `status`).
+const BOOKKEEPING_METADATA: ReadonlySet<string> = new Set(['resourceVersion', 'managedFields']);
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  return sameFields(a as Record<string, unknown>, b as Record<string, unknown>);
+}
+
+/** Equal own fields, whatever their order; `ignored` fields may differ or be absent on either side. */
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, ignored?: ReadonlySet<string>): boolean {
+  let count = 0;
+  for (const key in a) {
+    if (!hasOwnProperty.call(a, key) || ignored?.has(key)) continue;
+    if (!hasOwnProperty.call(b, key) || !sameValue(a[key], b[key])) return false;
+    count++;
+  }
+  for (const key in b) if (hasOwnProperty.call(b, key) && !ignored?.has(key)) count--;
+  return count === 0;
+}
+
+const STATUS_AND_METADATA: ReadonlySet<string> = new Set(['status', 'metadata']);
+
+/**
+ * Whether two sanitized objects are the same input to the translator: equal except for
+ * `status` and the metadata the API server bumps on every write. Every status Portico writes
+ * comes back through the watch as a new object; without this, a Gateway's or GatewayClass's
+ * own status update made the memo forget every route (a full translation: over a second at
+ * 10k routes) and an HTTPRoute's made it translate that route again.
+ */
+export function sameTranslatorInput(first: object, second: object): boolean {
+  const a = first as Record<string, unknown>;
+  const b = second as Record<string, unknown>;
+  const metadataA = a.metadata;
+  const metadataB = b.metadata;
+  if (typeof metadataA !== 'object' || typeof metadataB !== 'object' || metadataA === null || metadataB === null) return false;
+  return (
+    sameFields(metadataA as Record<string, unknown>, metadataB as Record<string, unknown>, BOOKKEEPING_METADATA) && sameFields(a, b, STATUS_AND_METADATA)
+  );
+}
+
 /**
  * The translator's view of its input: every object sanitized (see sanitizeObject). With a
  * memo, an input object seen before gets the same sanitized object back (one at the same
- * position as last time without even a lookup), and kinds whose objects are the same names
- * as last time keep last time's order instead of being sorted.
+ * position as last time without even a lookup), and so does a new object that is the same
+ * input as the one of its kind and name last time (sameTranslatorInput). Kinds whose objects
+ * are the same names as last time keep last time's order instead of being sorted.
  */
 export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMap<object, object | null>; sanitizedSet?: ResourceSet }): ResourceSet {
+  const previous = memo?.sanitizedSet;
   const out = input.mapObjects((object) => {
     let cleaned = memo?.sanitized.get(object) as typeof object | null | undefined;
     if (cleaned === undefined) {
       cleaned = sanitizeObject(object) ?? null;
+      const before = cleaned && previous?.get(cleaned.kind as KindName, cleaned.metadata.namespace, cleaned.metadata.name);
+      if (cleaned && before && before !== cleaned && sameTranslatorInput(before, cleaned)) cleaned = before;
       memo?.sanitized.set(object, cleaned);
     }
     return cleaned ?? undefined;
-  }, memo?.sanitizedSet);
+  }, previous);
   if (memo) {
     if (memo.sanitizedSet) out.adoptOrderFrom(memo.sanitizedSet);
     memo.sanitizedSet = out;

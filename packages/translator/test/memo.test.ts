@@ -7,6 +7,7 @@ import { ResourceSet, loadManifests } from '@portico/api';
 import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
 import type { IRVirtualHost } from '@portico/ir';
 import { TranslationMemo, translate, type TranslateOptions, type TranslationResult } from '../src/index.js';
+import { sameTranslatorInput } from '../src/sanitize.js';
 
 // A memo must never change what translate returns. Each golden input is translated
 // through one memo while objects are removed, put back, edited and the clock moves;
@@ -47,6 +48,12 @@ function edited(object: AnyObject, step: number): AnyObject {
   const rules = (copy.spec as { rules?: Array<{ matches?: Array<{ path?: { type: string; value: string } }> }> } | undefined)?.rules;
   if (copy.kind === 'HTTPRoute' && rules?.[0]) rules[0].matches = [{ path: { type: 'PathPrefix', value: `/edited-${step}` } }];
   return copy;
+}
+
+/** The object as the API server hands it back after a status write: new status, new resourceVersion. */
+function statusWritten(object: AnyObject, step: number): AnyObject {
+  const metadata = { ...object.metadata, resourceVersion: String(1000 + step), managedFields: [{ manager: 'portico', operation: 'Update', subresource: 'status' }] };
+  return { ...object, metadata, status: { conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: `write ${step}`, lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as AnyObject;
 }
 
 /** The result with every lastTransitionTime replaced by a marker: what a memo may change. */
@@ -102,20 +109,27 @@ describe('TranslationMemo', () => {
       return variant === 0 ? copy : edited(copy, variant);
     };
     const services = base.filter((o) => o.kind === 'Service');
-    const step = fc.record({ op: fc.constantFrom('edit', 'remove', 'add', 'service', 'rehost'), index: fc.nat(59), variant: fc.nat(7) });
+    const step = fc.record({ op: fc.constantFrom('edit', 'remove', 'add', 'service', 'rehost', 'status'), index: fc.nat(59), variant: fc.nat(7) });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
         const routes = new Map<number, AnyObject>();
         for (let i = 0; i < 60; i += 2) routes.set(i, routeAt(i, 0));
         let serviceObjects = services;
+        let others = base.filter((o) => o.kind !== 'HTTPRoute' && o.kind !== 'Service');
         const memo = new TranslationMemo();
-        const current = (): AnyObject[] => [...base.filter((o) => o.kind !== 'HTTPRoute' && o.kind !== 'Service'), ...serviceObjects, ...routes.values()];
+        const current = (): AnyObject[] => [...others, ...serviceObjects, ...routes.values()];
         checkStep(current(), memo, { controllerName: CONTROLLER }, false);
         for (const { op, index, variant } of steps) {
           if (op === 'remove') routes.delete(index);
           else if (op === 'add' || op === 'edit') routes.set(index, routeAt(index, op === 'add' ? 0 : variant + 1));
           else if (op === 'rehost') routes.set(index, { ...routeAt(index, 0), spec: { ...(routeAt(index, 0).spec as object), hostnames: [hostnames[variant % hostnames.length]] } });
-          else serviceObjects = serviceObjects.map((o, i) => (i === variant % serviceObjects.length ? edited(o, variant) : o));
+          else if (op === 'status') {
+            // A status write coming back through the watch, to a route, a Service or anything else.
+            const route = routes.get(index);
+            if (route && variant % 3 === 0) routes.set(index, statusWritten(route, variant));
+            else if (variant % 3 === 1) serviceObjects = serviceObjects.map((o, i) => (i === index % serviceObjects.length ? statusWritten(o, variant) : o));
+            else others = others.map((o, i) => (i === index % others.length ? statusWritten(o, variant) : o));
+          } else serviceObjects = serviceObjects.map((o, i) => (i === variant % serviceObjects.length ? edited(o, variant) : o));
           checkStep(current(), memo, { controllerName: CONTROLLER }, false);
         }
       }),
@@ -261,7 +275,7 @@ describe('TranslationMemo', () => {
     expect(JSON.stringify(back.statuses.find((s) => s.kind === 'HTTPRoute'))).toContain('BackendNotFound');
   });
 
-    it('rebuilds only the cluster whose EndpointSlice changed', () => {
+  it('rebuilds only the cluster whose EndpointSlice changed', () => {
     const objects = objectsOf('httproute-basic');
     const slice = objects.find((o) => o.kind === 'EndpointSlice');
     expect(slice).toBeDefined();
@@ -276,5 +290,70 @@ describe('TranslationMemo', () => {
     const others = second.ir.clusters.filter((c) => !ofService.includes(c));
     expect(others.length).toBeGreaterThan(0);
     for (const cluster of others) expect(sameCluster(cluster.name)).toBe(true);
+  });
+
+  it('reuses every virtual host and route status when only statuses and resourceVersions changed', () => {
+    const objects = objectsOf('httproute-attachment');
+    expect(objects.some((o) => o.kind === 'Gateway')).toBe(true);
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const first = checkStep(objects, memo, options, false);
+    // Portico's own status writes (GatewayClass, Gateways, routes) coming back through the watch.
+    const second = checkStep(objects.map((o, i) => statusWritten(o, i)), memo, options, false);
+    const vhosts = (result: TranslationResult): IRVirtualHost[] =>
+      result.ir.gateways.flatMap((g) => g.listeners.flatMap((l) => l.filterChains.flatMap((c) => (c.type === 'http' ? c.routeConfig.virtualHosts : []))));
+    expect(vhosts(second).length).toBeGreaterThan(0);
+    expect(vhosts(second)).toEqual(vhosts(first));
+    vhosts(second).forEach((vhost, i) => expect(vhost).toBe(vhosts(first)[i]));
+    const routeStatuses = second.statuses.filter((status) => status.kind === 'HTTPRoute');
+    expect(routeStatuses.length).toBeGreaterThan(0);
+    for (const status of routeStatuses) expect(first.statuses).toContain(status);
+  });
+
+  it('translates a Gateway again when its spec changed along with its status', () => {
+    const objects = objectsOf('httproute-attachment');
+    const gateway = objects.find((o) => o.kind === 'Gateway' && (o.spec as { gatewayClassName?: string }).gatewayClassName === 'portico') as AnyObject & {
+      spec: { listeners: Array<{ hostname?: string }> };
+    };
+    expect(gateway).toBeDefined();
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const first = checkStep(objects, memo, options, false);
+    const respecified = statusWritten({ ...gateway, spec: { ...gateway.spec, listeners: gateway.spec.listeners.map((l) => ({ ...l, hostname: 'moved.example.net' })) } }, 1);
+    const second = checkStep(objects.map((o) => (o === gateway ? respecified : o)), memo, options, false);
+    expect(JSON.stringify(second.ir)).not.toEqual(JSON.stringify(first.ir));
+  });
+});
+
+describe('sameTranslatorInput', () => {
+  const route = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'r', namespace: 'default', generation: 2, labels: { app: 'a' }, resourceVersion: '10' },
+    spec: { hostnames: ['a.example.com'], rules: [{ backendRefs: [{ name: 's', port: 80 }] }] },
+  };
+
+  it('ignores status, resourceVersion, managedFields and the order of fields', () => {
+    const written = { status: { parents: [] }, spec: route.spec, kind: route.kind, apiVersion: route.apiVersion, metadata: { ...route.metadata, resourceVersion: '11', managedFields: [{}] } };
+    expect(sameTranslatorInput(route, written)).toBe(true);
+    expect(sameTranslatorInput(written, route)).toBe(true);
+  });
+
+  it('tells apart anything else: spec, labels, generation, list order, a field only one side has', () => {
+    const variants = [
+      { ...route, spec: { ...route.spec, hostnames: ['b.example.com'] } },
+      { ...route, spec: { ...route.spec, hostnames: ['a.example.com', 'b.example.com'] } },
+      { ...route, metadata: { ...route.metadata, labels: { app: 'b' } } },
+      { ...route, metadata: { ...route.metadata, generation: 3 } },
+      { ...route, metadata: { ...route.metadata, annotations: { note: 'x' } } },
+      { ...route, spec: { ...route.spec, rules: [{ backendRefs: [{ name: 's', port: 80, weight: 1 }] }] } },
+      { ...route, spec: { rules: route.spec.rules, hostnames: route.spec.hostnames, parentRefs: [] } },
+    ];
+    for (const variant of variants) {
+      expect(sameTranslatorInput(route, variant)).toBe(false);
+      expect(sameTranslatorInput(variant, route)).toBe(false);
+    }
+    const twoHosts = { ...route, spec: { ...route.spec, hostnames: ['a.example.com', 'b.example.com'] } };
+    expect(sameTranslatorInput(twoHosts, { ...route, spec: { ...route.spec, hostnames: ['b.example.com', 'a.example.com'] } })).toBe(false);
   });
 });
