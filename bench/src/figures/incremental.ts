@@ -138,6 +138,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const serviceEdits: number[] = [];
   const routeAdds: number[] = [];
   const routeRemovals: number[] = [];
+  const statusWrites: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
     objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
@@ -153,6 +154,14 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     serviceEdits.push(
       editOther('Service', (object, rev) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, revision: String(rev) } } })),
     );
+    // The control plane's own status write to a Gateway, back through the watch as a new object.
+    statusWrites.push(
+      editOther('Gateway', (object, rev) => ({
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: String(rev) },
+        status: { conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed', message: `write ${rev}`, lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+      })),
+    );
   }
 
   const { reporter } = context;
@@ -167,7 +176,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   reporter.note(
     NAME,
     `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
-      `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ${runs.runs} each`,
+      `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
+      `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
   reporter.note(NAME, `right after a forced full collection (first edit after a quiet spell): median ${median(afterCollection).toFixed(1)} ms of ${afterCollection.length} edits`);
   if (changed.length > 0) reporter.note(NAME, `resources changed per edit: ${Math.min(...changed)}..${Math.max(...changed)} (delta computed by setSnapshot)`);
