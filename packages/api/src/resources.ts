@@ -368,8 +368,13 @@ export class ResourceSet {
    * With `previous`, a set this method made before: an object at the same position of its
    * kind as in the set `previous` was made from gets what it got then, without calling
    * `replace` (providers hand over unchanged objects as the same objects, in the same order).
+   * Any other object is passed to `replace` with what `previous` holds at its position (an
+   * updated object usually keeps its place), or undefined; it may be of another key.
    */
-  mapObjects(replace: (object: ResourceKinds[KindName]) => ResourceKinds[KindName] | undefined, previous?: ResourceSet): ResourceSet {
+  mapObjects(
+    replace: (object: ResourceKinds[KindName], previousAtPosition: ResourceKinds[KindName] | undefined) => ResourceKinds[KindName] | undefined,
+    previous?: ResourceSet,
+  ): ResourceSet {
     const out = new ResourceSet();
     for (const [kind, bucket] of this.byKind) {
       const mapped = new Bucket();
@@ -380,7 +385,7 @@ export class ResourceSet {
       const objects = mapped.objects;
       for (let i = 0; i < source.length; i++) {
         const object = source[i] as AnyObject;
-        const replacement = reuse !== undefined && from?.[i] === object ? reuse[i] : replace(object);
+        const replacement = reuse !== undefined && from?.[i] === object ? reuse[i] : replace(object, reuse?.[i]);
         if (replacement !== undefined) objects.push(replacement);
       }
       mapped.unique = bucket.unique;

@@ -27,22 +27,30 @@ describe('ResourceSet', () => {
     const b = service('ns', 'b');
     const first = ResourceSet.from([b, a]);
     const calls: string[] = [];
-    const replace = (object: Service): Service => {
+    const atPosition: Array<string | undefined> = [];
+    const replace = (object: Service, before?: Service): Service => {
       calls.push(object.metadata.name);
+      atPosition.push(before && `${before.metadata.name}=${before.metadata.labels?.label ?? ''}`);
       return { ...object, metadata: { ...object.metadata, labels: { label: `mapped-${object.metadata.labels?.label ?? ''}` } } };
     };
-    const mapped = first.mapObjects((object) => replace(object as Service));
+    const mapped = first.mapObjects((object, before) => replace(object as Service, before as Service | undefined));
     expect(keys(mapped)).toEqual(['ns/a=mapped-', 'ns/b=mapped-']);
+    expect(atPosition).toEqual([undefined, undefined]);
     const b2 = service('ns', 'b', 'new');
     calls.length = 0;
-    const again = ResourceSet.from([b2, a]).mapObjects((object) => replace(object as Service), mapped);
+    atPosition.length = 0;
+    const again = ResourceSet.from([b2, a]).mapObjects((object, before) => replace(object as Service, before as Service | undefined), mapped);
     expect(calls).toEqual(['b']);
+    // What the earlier mapping gave at the position of the new object.
+    expect(atPosition).toEqual(['b=mapped-']);
     expect(again.get('Service', 'ns', 'a')).toBe(mapped.get('Service', 'ns', 'a'));
     expect(keys(again)).toEqual(['ns/a=mapped-', 'ns/b=mapped-new']);
     // Another order of the same objects: positions no longer match, so everything is mapped again.
     calls.length = 0;
-    ResourceSet.from([a, b2]).mapObjects((object) => replace(object as Service), again);
+    atPosition.length = 0;
+    ResourceSet.from([a, b2]).mapObjects((object, before) => replace(object as Service, before as Service | undefined), again);
     expect(calls).toEqual(['a', 'b']);
+    expect(atPosition).toEqual(['b=mapped-new', 'a=mapped-']);
   });
 
   it('takes over an earlier order only where the keys are the same at the same positions', () => {

@@ -1,4 +1,4 @@
-import { ResourceSet, type KindName } from '@portico/api';
+import { ResourceSet } from '@portico/api';
 
 // Input objects are untrusted: a manifest or a watch event may carry fields of the wrong
 // type (a string where a list belongs, a list element without its name). Rather than
@@ -270,17 +270,18 @@ export function sameTranslatorInput(first: object, second: object): boolean {
  * are the same names as last time keep last time's order instead of being sorted.
  */
 export function sanitizeResources(input: ResourceSet, memo?: { sanitized: WeakMap<object, object | null>; sanitizedSet?: ResourceSet }): ResourceSet {
-  const previous = memo?.sanitizedSet;
-  const out = input.mapObjects((object) => {
+  const out = input.mapObjects((object, before) => {
     let cleaned = memo?.sanitized.get(object) as typeof object | null | undefined;
     if (cleaned === undefined) {
       cleaned = sanitizeObject(object) ?? null;
-      const before = cleaned && previous?.get(cleaned.kind as KindName, cleaned.metadata.namespace, cleaned.metadata.name);
+      // An updated object keeps its place in the providers' lists: last time's object there is
+      // the one to compare with (no lookup by name, which would index a kind per edit). Its kind
+      // and metadata are compared with the rest, so another object there is never taken for it.
       if (cleaned && before && before !== cleaned && sameTranslatorInput(before, cleaned)) cleaned = before;
       memo?.sanitized.set(object, cleaned);
     }
     return cleaned ?? undefined;
-  }, previous);
+  }, memo?.sanitizedSet);
   if (memo) {
     if (memo.sanitizedSet) out.adoptOrderFrom(memo.sanitizedSet);
     memo.sanitizedSet = out;
