@@ -2,10 +2,10 @@
 // through the real translator, and the statuses it computes are written back
 // to FakeApiServer (a test double of the API server) and read from there.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { translate } from '@portico/translator';
+import { TranslationMemo, translate, type TranslationResult } from '@portico/translator';
 import { KubernetesProvider, type KubernetesSnapshot } from '../../src/kubernetes/provider.js';
 import { FakeApiServer } from './apiserver-double.js';
-import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, service, waitFor } from './fixtures.js';
+import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, service, sleep, waitFor } from './fixtures.js';
 
 let api: FakeApiServer;
 let provider: KubernetesProvider;
@@ -61,5 +61,41 @@ describe('provider → translator → status', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await Promise.all(builds);
     expect(api.requestsMatching('PUT', /\/status$/).length).toBe(writes);
+  });
+
+  it('takes the objects its status writes bring back through the watch for the ones it had: the memo keeps every route', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('gw'));
+    api.apply(httpRoute('r1'));
+    api.apply(httpRoute('r2'));
+    api.apply(service('echo'));
+    provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, statusBatchMs: 10 });
+    const memo = new TranslationMemo();
+    const results: TranslationResult[] = [];
+    const builds: Promise<void>[] = [];
+    await provider.start((snapshot) => {
+      const result = translate(snapshot.resources, {
+        controllerName: CONTROLLER,
+        gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
+        now: new Date().toISOString(),
+        memo,
+      });
+      results.push(result);
+      builds.push(provider.writeStatus(result.statuses));
+    });
+    await waitFor(() => builds.length > 0, 'first build');
+    await Promise.all(builds);
+    expect(api.getObject(GW, 'gateways', 'default', 'gw')?.status).toBeDefined();
+    // The GatewayClass, Gateway and HTTPRoute status writes come back as watch events: new objects.
+    await waitFor(() => results.length > 1, 'a snapshot after the status writes');
+    await sleep(200);
+    await Promise.all(builds);
+    const virtualHosts = (result: TranslationResult): unknown[] =>
+      result.ir.gateways.flatMap((g) => g.listeners.flatMap((l) => l.filterChains.flatMap((c) => (c.type === 'http' ? c.routeConfig.virtualHosts : []))));
+    const first = virtualHosts(results[0] as TranslationResult);
+    const last = virtualHosts(results[results.length - 1] as TranslationResult);
+    expect(first.length).toBeGreaterThan(0);
+    expect(last.length).toBe(first.length);
+    last.forEach((vhost, i) => expect(vhost).toBe(first[i]));
   });
 });
