@@ -53,8 +53,27 @@ export function loadManifests(text: string, source: string): LoadResult {
       });
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // The yaml library refuses aliases that expand without bound ("billion laughs").
+      result.problems.push({ source, document: index, message: `cannot load: ${(error as Error).message}` });
+      return;
+    }
     if (value === null || value === undefined) return;
+    const loop = cyclePath(value);
+    if (loop !== undefined) {
+      const object = typeof value === 'object' && !Array.isArray(value) ? describe(value as Record<string, unknown>) : undefined;
+      result.problems.push({
+        source,
+        document: index,
+        ...(object ? { object } : {}),
+        field: loop,
+        message: 'an alias inside its own anchor: the document never ends, so it is not a Kubernetes object',
+      });
+      return;
+    }
     const items =
       typeof value === 'object' && (value as Record<string, unknown>).kind === 'List'
         ? (((value as Record<string, unknown>).items as unknown[]) ?? [])
@@ -62,6 +81,33 @@ export function loadManifests(text: string, source: string): LoadResult {
     for (const item of items) validateDocument(item, source, index, result);
   });
   return result;
+}
+
+/**
+ * The path of the first value that contains itself (a YAML alias inside its own anchor, `&a
+ * {x: *a}`), or undefined. Such a document has no JSON form; every walk of it would go on
+ * forever. Aliases that only share a value between two places are fine.
+ */
+function cyclePath(root: unknown): string | undefined {
+  const open = new Set<object>();
+  // Walked to the end without meeting itself: a value shared by aliases is walked once.
+  const done = new Set<object>();
+  const walk = (value: unknown, path: string): string | undefined => {
+    if (typeof value !== 'object' || value === null || done.has(value)) return undefined;
+    if (open.has(value)) return path || '(the document)';
+    open.add(value);
+    const entries: Array<[string, unknown]> = Array.isArray(value)
+      ? value.map((item, i): [string, unknown] => [`${path}[${i}]`, item])
+      : Object.entries(value).map(([key, item]): [string, unknown] => [path ? `${path}.${key}` : key, item]);
+    for (const [childPath, child] of entries) {
+      const found = walk(child, childPath);
+      if (found !== undefined) return found;
+    }
+    open.delete(value);
+    done.add(value);
+    return undefined;
+  };
+  return walk(root, '');
 }
 
 function validateDocument(value: unknown, source: string, index: number, result: LoadResult): void {

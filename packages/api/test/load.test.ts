@@ -18,6 +18,44 @@ describe('loadManifests', () => {
     expect(result.ignored).toBe(1);
   });
 
+  it('refuses a document with an alias inside its own anchor, and keeps the others', () => {
+    const text = [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: &s\n  hostnames: [a.example.com]\n  rules: [{matches: [*s]}]',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}',
+    ].join('\n---\n');
+    const result = loadManifests(text, 'loop.yaml');
+    expect(result.objects.map((o) => o.metadata.name)).toEqual(['web']);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ source: 'loop.yaml', document: 0, object: 'HTTPRoute r', field: 'spec.rules[0].matches[0]' }),
+    ]);
+    // The objects that come out have a JSON form.
+    expect(() => JSON.stringify(result.objects)).not.toThrow();
+  });
+
+  it('accepts an alias that shares a value between two places', () => {
+    const result = loadManifests(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: &l {app: web}}\nspec: {selector: *l, ports: [{port: 80}]}',
+      'shared.yaml',
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.objects).toHaveLength(1);
+  });
+
+  it('refuses aliases that expand without bound, and keeps the other documents', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      const previous = String.fromCharCode('a'.charCodeAt(0) + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const text = [
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n${levels.map((line) => `  ${line}`).join('\n')}`,
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}',
+    ].join('\n---\n');
+    const result = loadManifests(text, 'laughs.yaml');
+    expect(result.objects.map((o) => o.metadata.name)).toEqual(['web']);
+    expect(result.problems).toEqual([expect.objectContaining({ source: 'laughs.yaml', document: 0, message: expect.stringMatching(/^cannot load: /) })]);
+  });
+
   it('reports YAML syntax errors with the source and document index', () => {
     const result = loadManifests('kind: Service\n---\nkind: [unclosed', 'bad.yaml');
     expect(result.problems.some((p) => p.source === 'bad.yaml' && p.document === 1 && /syntax/.test(p.message))).toBe(
