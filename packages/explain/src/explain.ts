@@ -2,11 +2,11 @@
 // listener → filter chain → network filter → HTTP connection manager → route table → HTTP filters
 // → router (redirect, direct response or upstream cluster). Reads Envoy resources only.
 import type { EnvoyResource, EnvoyResources } from '@portico/xds';
+import { RE2JS } from 're2js';
 import { viewCluster } from './cluster.js';
 import { evaluateCors, type CorsEvaluation } from './cors.js';
 import { applyMutationLevel, HeaderMap, parseHeaderValueOption, parseMutationLevel, toHeaderEntries } from './headers.js';
 import { evaluateDownstreamTls, selectFilterChain, selectListener, type ConnectionContext } from './listener.js';
-import { re2ToJs } from './matchers.js';
 import { selectRoute, selectVirtualHost, type RequestView } from './routing.js';
 import type {
   ClientResponse, ClusterCandidate, EndpointInfo, ExplainRequest, ExplainTrace, HeaderMutationLevel, MirrorInfo, RetryInfo, TimeoutInfo, TraceStep, UpstreamRequest,
@@ -853,11 +853,16 @@ function stripQuery(path: string): string {
   return q < 0 ? path : path.slice(0, q);
 }
 
-/** RE2::GlobalReplace with Envoy's substitution syntax (\1 for groups). */
+/** RE2::GlobalReplace with Envoy's substitution syntax (\1 for a group, \\ for a backslash), in RE2's syntax and time. */
 export function regexReplaceAll(pattern: string, substitution: string, input: string): string {
-  const re = new RegExp(re2ToJs(pattern), 'g');
-  const jsSubstitution = substitution.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1');
-  return input.replace(re, jsSubstitution);
+  let out = '';
+  let last = 0;
+  for (const match of RE2JS.compile(pattern).matchAll(input)) {
+    const start = match.index ?? 0;
+    out += input.slice(last, start) + substitution.replace(/\\(\d|\\)/g, (_, c: string) => (c === '\\' ? '\\' : (match[Number(c)] ?? '')));
+    last = start + match[0].length;
+  }
+  return out + input.slice(last);
 }
 
 function applyLevels(headers: HeaderMap, levels: HeaderMutationLevel[]): HeaderMap {

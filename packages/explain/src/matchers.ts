@@ -2,15 +2,17 @@
 // (type/matcher/v3/string.proto, route_components.proto HeaderMatcher/QueryParameterMatcher,
 // common/http/header_utility.cc matchHeaders, common/router/config_utility.cc).
 import type { HeaderMap } from './headers.js';
+import { RE2JS } from 're2js';
 import { bool, num, obj, str, type Obj } from './util.js';
 
-/** RE2 syntax Envoy accepts (google_re2) translated to a JavaScript RegExp source. */
-export function re2ToJs(pattern: string): string {
-  return pattern.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
-}
-
-export function compileFullMatch(pattern: string, ignoreCase = false): RegExp {
-  return new RegExp(`^(?:${re2ToJs(pattern)})$`, ignoreCase ? 'i' : '');
+/**
+ * RE2::FullMatch, as Envoy's safe_regex matchers run it: RE2's syntax and linear time (re2js,
+ * a port of RE2). A JavaScript RegExp differs in syntax, and a pattern such as `(a+)+$` on a
+ * long path would hold the process (and the xDS server with it) for minutes.
+ */
+export function compileFullMatch(pattern: string, ignoreCase = false): { test(value: string): boolean } {
+  const re = RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  return { test: (value) => re.matches(value) };
 }
 
 export interface MatchResult {

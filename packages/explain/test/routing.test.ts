@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainRequest } from '../src/index.js';
+import { regexReplaceAll } from '../src/explain.js';
 import { simple, toCluster, vhost } from './fixtures.js';
 
 const get = (authority: string, path = '/', headers: Record<string, string> = {}) => ({ authority, path, port: 8080, headers });
@@ -96,6 +97,23 @@ describe('route matching (route_components.proto RouteMatch)', () => {
     expect(explainRequest(res, get('x.test', '/re/123')).route?.index).toBe(3);
     expect(explainRequest(res, get('x.test', '/re/123/x')).route?.index).toBe(8);
   });
+  it('safe_regex is RE2: its syntax, not JavaScript\'s', () => {
+    const regexRes = simple([
+      vhost('re2', ['*'], [
+        toCluster('a', {}, { safe_regex: { regex: '(?i)/API/v[[:digit:]]+' } }),
+        toCluster('b', {}, { safe_regex: { regex: '/lit/\\Qa.b\\E' } }),
+        toCluster('c', {}, { safe_regex: { regex: '/named/(?P<id>[0-9]+)' } }),
+      ]),
+    ]);
+    const index = (path: string) => explainRequest(regexRes, get('x.test', path)).route?.index;
+    // (?i) and [[:digit:]]: inline flags and POSIX classes, which a JavaScript RegExp refuses or misreads.
+    expect(index('/api/V2')).toBe(0);
+    expect(index('/api/vx')).toBeUndefined();
+    // \Q...\E quotes: the dot is a dot.
+    expect(index('/lit/a.b')).toBe(1);
+    expect(index('/lit/aXb')).toBeUndefined();
+    expect(index('/named/42')).toBe(2);
+  });
   it('HeaderMatcher.string_match and invert_match of present_match', () => {
     expect(explainRequest(res, get('x.test', '/h', { 'x-env': 'canary' })).route?.index).toBe(4);
     // absent header with present_match true inverted → matches (header_utility.cc matchHeaders)
@@ -156,5 +174,14 @@ describe('header matchers (header_utility.cc matchHeaders)', () => {
   });
   it('pseudo-headers (:method) can be matched', () => {
     expect(matchWith([{ name: ':method', string_match: { exact: 'GET' } }], {})).toBe(true);
+  });
+});
+
+describe('regex_rewrite (RE2::GlobalReplace)', () => {
+  it('substitutes \\N with the group and \\\\ with a backslash, for every match, in RE2 syntax', () => {
+    expect(regexReplaceAll('^/api/(v[0-9]+)/', '/\\1/x/', '/api/v2/users')).toBe('/v2/x/users');
+    expect(regexReplaceAll('(?i)O', '0', 'fOo')).toBe('f00');
+    expect(regexReplaceAll('/', '\\\\', '/a/b')).toBe('\\a\\b');
+    expect(regexReplaceAll('x', '$1', 'axb')).toBe('a$1b');
   });
 });

@@ -1,5 +1,6 @@
 import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
 import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
+import { RE2JS } from 're2js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -20,12 +21,17 @@ const NO_QUERY_PARAMS = Object.freeze([]) as readonly IRRouteMatch['queryParams'
 /** An absent spec list, read like an empty one without making one per match. */
 const NO_SPEC_MATCHES: readonly never[] = Object.freeze([]);
 
-function validRegex(value: string): boolean {
+/**
+ * Why Envoy's regex engine (RE2) would refuse `value`, or undefined. JavaScript's RegExp is no
+ * judge of that: it takes lookarounds and backreferences, which RE2 refuses (Envoy then NACKs
+ * the whole route table), and refuses `(?i)`, `(?P<name>...)` and `\z`, which RE2 takes.
+ */
+export function re2Problem(value: string): string | undefined {
   try {
-    new RegExp(value);
-    return true;
-  } catch {
-    return false;
+    RE2JS.compile(value);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
   }
 }
 
@@ -50,8 +56,9 @@ function stringMatch(
   }
   if (type === 'Exact') return { type: 'Exact', value: entry.value };
   if (type === 'RegularExpression') {
-    if (!validRegex(entry.value)) {
-      problems.push(`${matchField}.${list}[${index}].value: "${entry.value}" is not a valid regular expression`);
+    const problem = re2Problem(entry.value);
+    if (problem !== undefined) {
+      problems.push(`${matchField}.${list}[${index}].value: "${entry.value}" is not a valid RE2 regular expression: ${problem}`);
       return undefined;
     }
     return { type: 'RegularExpression', value: entry.value };
@@ -70,7 +77,8 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     if (!pathValue.startsWith('/')) problems.push(`${field}.path.value: "${pathValue}" must start with "/"`);
     else path = { type: pathType, value: pathValue };
   } else if (pathType === 'RegularExpression') {
-    if (!validRegex(pathValue)) problems.push(`${field}.path.value: "${pathValue}" is not a valid regular expression`);
+    const problem = re2Problem(pathValue);
+    if (problem !== undefined) problems.push(`${field}.path.value: "${pathValue}" is not a valid RE2 regular expression: ${problem}`);
     else path = { type: 'RegularExpression', value: pathValue };
   } else {
     problems.push(`${field}.path.type: unknown path match type ${pathType}`);
