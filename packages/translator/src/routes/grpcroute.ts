@@ -48,7 +48,8 @@ export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch
   if (type === 'RegularExpression') {
     const service = method.service ?? SEGMENT;
     const name = method.method ?? SEGMENT;
-    return { type: 'RegularExpression', value: `/${service}/${name}` };
+    // Grouped: an alternation in either part must not take in the slash or the other part.
+    return { type: 'RegularExpression', value: `/(?:${service})/(?:${name})` };
   }
   return { type, value: '/' };
 }
