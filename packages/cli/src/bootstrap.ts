@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { ENVOY_LAYERED_RUNTIME } from '@portico/xds';
 import { stringify } from 'yaml';
 import { UsageError, parseAddress, parseGatewayRef, type Io } from './common.js';
 
@@ -89,6 +90,7 @@ export function buildBootstrap(options: BootstrapOptions): Record<string, unknow
     admin: {
       address: { socket_address: { address: '127.0.0.1', port_value: options.adminPort ?? 19901 } },
     },
+    layered_runtime: ENVOY_LAYERED_RUNTIME,
   };
 }
 

@@ -45,6 +45,14 @@ describe('portico bootstrap', () => {
         ],
       },
       admin: { address: { socket_address: { address: '127.0.0.1', port_value: 9901 } } },
+      // Envoy's default RE2 program size limit (100) would NACK whole route tables over one user
+      // regex; the admin layer keeps /runtime_modify working.
+      layered_runtime: {
+        layers: [
+          { name: 'portico', static_layer: { 're2.max_program_size.error_level': 4294967295 } },
+          { name: 'admin', admin_layer: {} },
+        ],
+      },
     });
   });
 

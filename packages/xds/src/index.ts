@@ -22,6 +22,7 @@ export { createXdsBuildMemo } from './build/memo.js';
 export type { XdsBuildMemo } from './build/memo.js';
 export { INVALID_BACKEND_CLUSTER, pathSpecifier } from './build/route.js';
 export { goDurationToProto } from './build/util.js';
+export { ENVOY_LAYERED_RUNTIME } from './runtime.js';
 export { NO_BACKEND_CLUSTER } from './features/tcp_proxy.js';
 export { FEATURES } from './features/registry.js';
 export type { XdsFeature } from './features/feature.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SERVICE_TYPES, parseQuantity, type Gateway, type GatewayParametersSpec, type KubeObject, type ListenerSet, type Service } from '@portico/api';
+import { ENVOY_LAYERED_RUNTIME } from '@portico/xds';
 import { isStatus, type KubeRest } from './rest.js';
 import type { Logger } from './logger.js';
 
@@ -132,6 +133,7 @@ export function envoyBootstrap(gateway: Gateway, options: ProvisioningOptions): 
     admin: {
       address: { socket_address: { address: '127.0.0.1', port_value: options.envoyAdminPort ?? 19000 } },
     },
+    layered_runtime: ENVOY_LAYERED_RUNTIME,
     dynamic_resources: {
       ads_config: {
         api_type: options.vhds ? 'DELTA_GRPC' : 'GRPC',

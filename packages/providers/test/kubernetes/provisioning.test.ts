@@ -68,8 +68,11 @@ describe('Envoy provisioning', () => {
       node: { cluster: string };
       static_resources: { clusters: Array<{ load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: Json } } }> }> } }> };
       dynamic_resources: { ads_config: { api_type: string } };
+      layered_runtime: { layers: Array<{ name: string; static_layer?: Json }> };
     };
     expect(bootstrap.node.cluster).toBe('apps/web');
+    // Envoy's default RE2 program size limit (100) would NACK whole route tables over one user regex.
+    expect(bootstrap.layered_runtime.layers[0]?.static_layer?.['re2.max_program_size.error_level']).toBe(4294967295);
     expect(bootstrap.dynamic_resources.ads_config.api_type).toBe('GRPC');
     expect(bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({
       address: provisioning.xdsHost,
