@@ -1,4 +1,4 @@
-import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from '@portico/api';
+import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '@portico/api';
 import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
@@ -63,6 +63,24 @@ const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
 function redirectCode(code: number | undefined): RedirectSpec['statusCode'] | undefined {
   const value = code ?? 302;
   return (REDIRECT_CODES as readonly number[]).includes(value) ? (value as RedirectSpec['statusCode']) : undefined;
+}
+
+/**
+ * The share of requests a RequestMirror copies, in percent (undefined: all of them), or what
+ * is wrong with it. The CRD bounds percent to 0–100 and a fraction to numerator ≤ denominator,
+ * denominator > 0; a file or an older CRD can hold anything.
+ */
+function mirrorPercent(spec: HTTPRequestMirrorFilter, field: string): number | string | undefined {
+  if (spec.percent !== undefined) {
+    return spec.percent >= 0 && spec.percent <= 100 ? spec.percent : `${field}.percent: ${spec.percent} is not between 0 and 100`;
+  }
+  if (!spec.fraction) return undefined;
+  const { numerator } = spec.fraction;
+  const denominator = spec.fraction.denominator ?? 100;
+  if (typeof numerator !== 'number' || numerator < 0 || !(denominator > 0) || numerator > denominator) {
+    return `${field}.fraction: ${numerator}/${denominator} is not a fraction of requests (0 ≤ numerator ≤ denominator, denominator > 0)`;
+  }
+  return (numerator / denominator) * 100;
 }
 
 export interface FilterContext extends BackendContext {
@@ -138,8 +156,13 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
       }
       case 'RequestMirror': {
         const spec = filter.requestMirror;
-        if (!spec) {
-          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestMirror: missing` });
+        if (!spec || !spec.backendRef) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestMirror${spec ? '.backendRef' : ''}: missing` });
+          break;
+        }
+        const share = mirrorPercent(spec, `${f}.requestMirror`);
+        if (typeof share === 'string') {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: share });
           break;
         }
         const resolved = resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, spec.backendRef, `${f}.requestMirror.backendRef`);
@@ -147,14 +170,8 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
           problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
           break;
         }
-        let percent: number | undefined;
-        if (spec.percent !== undefined) percent = spec.percent;
-        else if (spec.fraction) {
-          const denominator = spec.fraction.denominator ?? 100;
-          percent = denominator > 0 ? (spec.fraction.numerator / denominator) * 100 : 0;
-        }
         const mirror: { cluster: string; percent?: number } = { cluster: resolved.cluster };
-        if (percent !== undefined && percent < 100) mirror.percent = Math.max(0, percent);
+        if (share !== undefined && share < 100) mirror.percent = share;
         out.mirrors.push(mirror);
         break;
       }
