@@ -34,11 +34,13 @@ function portOf(service: Service, port: number): ServicePort | undefined {
 export function resolveBackendRef(
   ctx: BackendContext,
   from: { kind: string; namespace: string },
-  ref: BackendRef,
+  /** Absent where a filter (a mirror, an external auth) lacks the one its CRD requires. */
+  ref: BackendRef | undefined,
   field: string,
   /** Protocol dictated by the route kind (TCP/UDP/TLS routes, gRPC), overriding appProtocol. */
   forcedProtocol?: 'tcp' | 'udp' | 'http2',
 ): BackendResolution {
+  if (!ref) return { ok: false, reason: 'BackendNotFound', message: `${field}: missing (a backend reference is required here)` };
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? from.namespace;
   if (typeof ref.name !== 'string' || ref.name === '') {

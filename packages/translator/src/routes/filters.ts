@@ -156,8 +156,8 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
       }
       case 'RequestMirror': {
         const spec = filter.requestMirror;
-        if (!spec || !spec.backendRef) {
-          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestMirror${spec ? '.backendRef' : ''}: missing` });
+        if (!spec) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestMirror: missing` });
           break;
         }
         const share = mirrorPercent(spec, `${f}.requestMirror`);
