@@ -3,6 +3,7 @@ import type { IRSecret } from '@portico/ir';
 import { FEATURES } from '../features.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
+import { isValidHostname } from '../routes/hostnames.js';
 import { GATEWAY_GROUP } from '../util.js';
 import type { ListenerModel, ListenerSource } from './model.js';
 import { resolveCertificateRef } from './tls.js';
@@ -128,6 +129,11 @@ export function buildListener(
   if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
     const got = listener.port === undefined ? 'missing or not a number' : `${String(listener.port)} is not a valid port (1-65535)`;
     model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${got}` };
+    return model;
+  }
+  if (model.hostname !== undefined && !isValidHostname(model.hostname)) {
+    model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" is not a valid hostname (RFC 1123, optionally *. first)` };
+    model.supportedKinds = [];
     return model;
   }
   resolveKinds(listener, model, field);

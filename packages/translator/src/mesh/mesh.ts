@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import type { Gateway, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRApiListener, IRGateway, IRHttpFilterChain, IRListener, IRRoute, IRVirtualHost } from '@portico/ir';
 import { protocolFromAppProtocol, type ClusterProtocol, type ClusterRegistry } from '../clusters.js';
 import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import type { ReferenceCheck } from '../referencegrant.js';
+import { isDnsLabel } from '../routes/hostnames.js';
 import type { RouteKindResult } from '../routes/registry.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 
@@ -62,7 +64,10 @@ export function buildMeshParents(resources: ResourceSet): Map<string, GatewayMod
   const parents = new Map<string, GatewayModel>();
   for (const service of resources.list('Service')) {
     if (service.spec?.type === 'ExternalName') continue;
-    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+    // Reached by DNS name (<name>.<namespace>...): a name DNS cannot serve makes no mesh parent
+    // (the API server admits none; a manifest file could hold one).
+    if (!isDnsLabel(service.metadata.name) || !isDnsLabel(service.metadata.namespace ?? '')) continue;
+    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535);
     if (ports.length === 0) continue;
     const namespace = service.metadata.namespace ?? '';
     const key = `${MESH_GROUP_PREFIX}${namespace}/${service.metadata.name}`;
@@ -155,7 +160,7 @@ function serviceDomains(service: Service, port: number, clientNamespace: string)
   const hosts = [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.${CLUSTER_DOMAIN}`];
   if (namespace === clientNamespace) hosts.unshift(name);
   for (const ip of service.spec?.clusterIPs ?? (service.spec?.clusterIP ? [service.spec.clusterIP] : [])) {
-    if (ip && ip !== 'None') hosts.push(ip);
+    if (isIP(ip) !== 0) hosts.push(ip);
   }
   return hosts.flatMap((host) => [host, `${host}:${port}`]);
 }

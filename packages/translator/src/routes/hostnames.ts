@@ -2,6 +2,24 @@
 // `*.example.com` matches any name with one or more labels before `.example.com`,
 // never `example.com` itself; an absent hostname matches everything.
 
+// Gateway API's Hostname: RFC 1123 labels, lowercase, an optional leading `*.` label.
+const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Whether `hostname` is one the Gateway API CRDs would admit. The API server checks, but a
+ * manifest file is not checked by anyone else, and a name with a space or a control character
+ * becomes an Envoy domain Envoy refuses (with its whole route table).
+ */
+export function isValidHostname(hostname: string): boolean {
+  return hostname.length <= 253 && HOSTNAME.test(hostname);
+}
+
+/** An RFC 1123 label (a Kubernetes namespace or Service name, as DNS serves it). */
+export function isDnsLabel(name: string): boolean {
+  return name.length <= 63 && DNS_LABEL.test(name);
+}
+
 export function isWildcard(hostname: string): boolean {
   return hostname.startsWith('*.');
 }
