@@ -2,6 +2,7 @@ import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPR
 import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
+import { isValidHostname } from './hostnames.js';
 
 export interface FilterProblem {
   /** Condition type and reason the problem maps to. */
@@ -36,6 +37,36 @@ export interface CompiledFilters {
   /** An ExtensionRef this controller cannot run: matching requests must get an error. */
   unresolvedExtension: boolean;
   problems: FilterProblem[];
+}
+
+// Gateway API's HTTPHeaderName (the CRD pattern); a value may be anything but the control
+// characters Envoy refuses in a header value (tab aside), which the CRD does not rule out.
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE_REFUSED = /[\u0000-\u0008\u000A-\u001F\u007F]/;
+
+/** What Envoy would refuse in a header modifier (naming the field), or undefined. */
+function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
+  for (const list of ['set', 'add'] as const) {
+    const headers = filter?.[list] ?? [];
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i] as { name: string; value?: string };
+      if (!HEADER_NAME.test(header.name)) return `${field}.${list}[${i}].name: "${header.name}" is not a valid header name`;
+      if (typeof header.value !== 'string') return `${field}.${list}[${i}].value: missing`;
+      if (HEADER_VALUE_REFUSED.test(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
+    }
+  }
+  const removed = filter?.remove ?? [];
+  for (let i = 0; i < removed.length; i++) {
+    if (!HEADER_NAME.test(removed[i] as string)) return `${field}.remove[${i}]: "${removed[i]}" is not a valid header name`;
+  }
+  return undefined;
+}
+
+/** A redirect's or rewrite's hostname: a Gateway API PreciseHostname (no wildcard). */
+function preciseHostnameProblem(hostname: string | undefined, field: string): string | undefined {
+  if (hostname === undefined || (isValidHostname(hostname) && !hostname.startsWith('*'))) return undefined;
+  return `${field}: "${hostname}" is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
 }
 
 export function headerMutation(filter: HTTPHeaderFilter | undefined): IRHeaderMutation {
@@ -110,11 +141,18 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
     const f = `${field}[${index}]`;
     switch (filter.type) {
       case 'RequestHeaderModifier':
-        out.requestHeaders = headerMutation(filter.requestHeaderModifier);
+      case 'ResponseHeaderModifier': {
+        const request = filter.type === 'RequestHeaderModifier';
+        const spec = request ? filter.requestHeaderModifier : filter.responseHeaderModifier;
+        const problem = headerFilterProblem(spec, `${f}.${request ? 'requestHeaderModifier' : 'responseHeaderModifier'}`);
+        if (problem) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: problem });
+          break;
+        }
+        if (request) out.requestHeaders = headerMutation(spec);
+        else out.responseHeaders = headerMutation(spec);
         break;
-      case 'ResponseHeaderModifier':
-        out.responseHeaders = headerMutation(filter.responseHeaderModifier);
-        break;
+      }
       case 'RequestRedirect': {
         const spec = filter.requestRedirect ?? {};
         const statusCode = redirectCode(spec.statusCode);
@@ -124,6 +162,11 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
         }
         if (spec.scheme !== undefined && spec.scheme !== 'http' && spec.scheme !== 'https') {
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.scheme: ${spec.scheme} is not supported (http, https)` });
+          break;
+        }
+        const badHost = preciseHostnameProblem(spec.hostname, `${f}.requestRedirect.hostname`);
+        if (badHost) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: badHost });
           break;
         }
         const path = pathModifier(spec.path, `${f}.requestRedirect.path`, problems);
@@ -142,6 +185,11 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
       }
       case 'URLRewrite': {
         const spec = filter.urlRewrite ?? {};
+        const badHost = preciseHostnameProblem(spec.hostname, `${f}.urlRewrite.hostname`);
+        if (badHost) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: badHost });
+          break;
+        }
         const path = pathModifier(spec.path, `${f}.urlRewrite.path`, problems);
         if (path === null) break;
         if (path?.type === 'ReplacePrefixMatch' && !ctx.prefixMatchesOnly) {

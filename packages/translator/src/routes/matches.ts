@@ -35,6 +35,10 @@ export function re2Problem(value: string): string | undefined {
   }
 }
 
+// The CRD's rule for Exact and PathPrefix values: RFC 3986 path characters and %XX escapes. A
+// "?" or "#" can never be part of a request path, and Envoy refuses a prefix that holds one.
+const PATH_CHARACTERS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
+
 /** Whether `name` is among the first `count` entries of `names`. */
 function seenIn(names: readonly string[], count: number, name: string): boolean {
   for (let i = 0; i < count; i++) if (names[i] === name) return true;
@@ -75,7 +79,9 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   let path: IRRouteMatch['path'] | undefined;
   if (pathType === 'Exact' || pathType === 'PathPrefix') {
     if (!pathValue.startsWith('/')) problems.push(`${field}.path.value: "${pathValue}" must start with "/"`);
-    else path = { type: pathType, value: pathValue };
+    else if (!PATH_CHARACTERS.test(pathValue)) {
+      problems.push(`${field}.path.value: "${pathValue}" may hold only path characters and %XX escapes (no "?", "#" or spaces)`);
+    } else path = { type: pathType, value: pathValue };
   } else if (pathType === 'RegularExpression') {
     const problem = re2Problem(pathValue);
     if (problem !== undefined) problems.push(`${field}.path.value: "${pathValue}" is not a valid RE2 regular expression: ${problem}`);
