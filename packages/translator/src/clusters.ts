@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
 import { sameObjects, type RememberedCluster } from './memo.js';
@@ -28,6 +29,10 @@ export function protocolFromAppProtocol(
   }
 }
 
+function isPortNumber(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
 function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREndpoint[] {
   const endpoints = new Map<string, IREndpoint>();
   for (const slice of slices) {
@@ -38,11 +43,14 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
     const port = ports.find((p) => (p.name ?? '') === (servicePort.name ?? ''));
     const fallback = typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port;
     const portNumber = ports.length === 0 ? fallback : port?.port;
-    if (portNumber === undefined) continue;
+    if (portNumber === undefined || !isPortNumber(portNumber)) continue;
     for (const endpoint of slice.endpoints ?? []) {
       const ready = endpoint.conditions?.ready ?? true;
       if (!ready) continue;
       for (const address of endpoint.addresses ?? []) {
+        // The API server admits only IPs in an IPv4/IPv6 slice; a manifest file may hold
+        // anything, and Envoy refuses a whole load assignment over one bad address.
+        if (isIP(address) === 0) continue;
         const zone = endpoint.zone;
         const hostname = endpoint.targetRef?.name ?? endpoint.hostname;
         // Whole literals: a field added to an object afterwards goes to storage of its own, kept with the IR.
