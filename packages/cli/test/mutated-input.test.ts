@@ -78,7 +78,7 @@ describe('golden inputs with refused values', () => {
           for (const path of ['/', '/a/b', '/(']) explainRequest(resources, { authority: 'a.example.com', path, port: 80, headers: {} });
         }
       }),
-      { numRuns: 600, seed: 20261124 },
+      { numRuns: 2000, seed: 20261124 },
     );
   });
 });
