@@ -8,6 +8,7 @@ describe('re2Problem', () => {
       expect(re2Problem('/docs(?!/private)')).toBe('invalid or unsupported Perl syntax: `(?!`');
       expect(re2Problem('(a)\\1')).toBe('invalid escape sequence: `\\1`');
       expect(re2Problem('a{1001}')).toBe('invalid repeat count: `{1001}`');
+      expect(re2Problem('')).toBe('an empty pattern');
     }
   });
 
