@@ -2,6 +2,7 @@ import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPR
 import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
+import { hasRefusedHeaderCharacters, isHeaderName } from './headers.js';
 import { isValidHostname } from './hostnames.js';
 
 export interface FilterProblem {
@@ -39,26 +40,20 @@ export interface CompiledFilters {
   problems: FilterProblem[];
 }
 
-// Gateway API's HTTPHeaderName (the CRD pattern); a value may be anything but the control
-// characters Envoy refuses in a header value (tab aside), which the CRD does not rule out.
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
-// eslint-disable-next-line no-control-regex
-const HEADER_VALUE_REFUSED = /[\u0000-\u0008\u000A-\u001F\u007F]/;
-
 /** What Envoy would refuse in a header modifier (naming the field), or undefined. */
 function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
   for (const list of ['set', 'add'] as const) {
     const headers = filter?.[list] ?? [];
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as { name: string; value?: string };
-      if (!HEADER_NAME.test(header.name)) return `${field}.${list}[${i}].name: "${header.name}" is not a valid header name`;
+      if (!isHeaderName(header.name)) return `${field}.${list}[${i}].name: "${header.name}" is not a valid header name`;
       if (typeof header.value !== 'string') return `${field}.${list}[${i}].value: missing`;
-      if (HEADER_VALUE_REFUSED.test(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
+      if (hasRefusedHeaderCharacters(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
     }
   }
   const removed = filter?.remove ?? [];
   for (let i = 0; i < removed.length; i++) {
-    if (!HEADER_NAME.test(removed[i] as string)) return `${field}.remove[${i}]: "${removed[i]}" is not a valid header name`;
+    if (!isHeaderName(removed[i] as string)) return `${field}.remove[${i}]: "${removed[i]}" is not a valid header name`;
   }
   return undefined;
 }
@@ -173,6 +168,10 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
         if (path === null) break;
         if (path?.type === 'ReplacePrefixMatch' && !ctx.prefixMatchesOnly) {
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.path: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match` });
+          break;
+        }
+        if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port >= 1 && spec.port <= 65535)) {
+          problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.port: ${spec.port} is not a port number (1-65535)` });
           break;
         }
         const redirect: RedirectSpec = { statusCode };

@@ -1,6 +1,7 @@
 import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
 import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
 import { RE2JS } from 're2js';
+import { isHeaderName } from './headers.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -66,6 +67,10 @@ function stringMatch(
   problems: string[],
 ): IRStringMatch | undefined {
   const type = entry.type ?? 'Exact';
+  if (typeof entry.name !== 'string' || !isHeaderName(entry.name)) {
+    problems.push(`${matchField}.${list}[${index}].name: "${String(entry.name)}" is not a valid ${list === 'headers' ? 'header' : 'query parameter'} name`);
+    return undefined;
+  }
   if (typeof entry.value !== 'string') {
     problems.push(`${matchField}.${list}[${index}].value: a value is required`);
     return undefined;
