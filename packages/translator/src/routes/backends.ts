@@ -74,6 +74,9 @@ export function resolveBackendRef(
   if (ref.port === undefined) {
     return { ok: false, reason: 'BackendNotFound', message: `${field}.port: a port is required for a Service backend` };
   }
+  if (!Number.isInteger(ref.port) || ref.port < 1 || ref.port > 65535) {
+    return { ok: false, reason: 'BackendNotFound', message: `${field}.port: ${ref.port} is not a port number (1-65535)` };
+  }
   const isExternal = service.spec?.type === 'ExternalName';
   const servicePort = portOf(service, ref.port) ?? (isExternal ? { port: ref.port } : undefined);
   if (!servicePort) {

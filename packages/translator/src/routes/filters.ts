@@ -78,8 +78,16 @@ function pathModifier(
   problems: FilterProblem[],
 ): RedirectSpec['path'] | undefined | null {
   if (!modifier) return undefined;
-  if (modifier.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: modifier.replaceFullPath ?? '/' };
-  if (modifier.type === 'ReplacePrefixMatch') return { type: 'ReplacePrefixMatch', value: modifier.replacePrefixMatch ?? '/' };
+  if (modifier.type === 'ReplaceFullPath' || modifier.type === 'ReplacePrefixMatch') {
+    const full = modifier.type === 'ReplaceFullPath';
+    const value = (full ? modifier.replaceFullPath : modifier.replacePrefixMatch) ?? '/';
+    // Envoy writes it into the :path header: no control characters (the CRD bounds only the length).
+    if (hasRefusedHeaderCharacters(value)) {
+      problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.${full ? 'replaceFullPath' : 'replacePrefixMatch'}: control characters are not allowed in a path` });
+      return null;
+    }
+    return { type: modifier.type, value };
+  }
   problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.type: unknown path modifier ${modifier.type}` });
   return null;
 }

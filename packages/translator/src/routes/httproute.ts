@@ -14,6 +14,7 @@ import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
+import { isHeaderName } from './headers.js';
 import { isValidHostname } from './hostnames.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -112,7 +113,13 @@ function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: 
     invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.type: unknown type ${type}` });
     return undefined;
   }
-  const result: IRSessionPersistence = { type, name: spec.sessionName ?? (type === 'Cookie' ? 'session' : 'x-session') };
+  const name = spec.sessionName ?? (type === 'Cookie' ? 'session' : 'x-session');
+  // A cookie or header name: a token (RFC 9110), which also rules out the empty name Envoy refuses.
+  if (!isHeaderName(name)) {
+    invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.sessionName: "${name}" is not a valid ${type === 'Cookie' ? 'cookie' : 'header'} name` });
+    return undefined;
+  }
+  const result: IRSessionPersistence = { type, name };
   for (const [key, target] of [
     ['absoluteTimeout', 'absoluteTimeoutSeconds'],
     ['idleTimeout', 'idleTimeoutSeconds'],
@@ -197,6 +204,11 @@ function compileRule(
       }
     }
     const weight = ref.weight ?? 1;
+    // The CRD bounds a weight to an integer in 0-1,000,000; Envoy takes integers only.
+    if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) {
+      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${refField}.weight: ${weight} is not a whole number from 0 to 1000000` });
+      continue;
+    }
     if (!resolved.ok) {
       refProblems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
       invalidWeight += Math.max(0, weight);
