@@ -27,6 +27,11 @@ function portOf(service: Service, port: number): ServicePort | undefined {
   return undefined;
 }
 
+/** What is wrong with a backendRef weight (the CRD: a whole number from 0 to 1,000,000; Envoy takes integers only), or undefined. */
+export function weightProblem(weight: number, field: string): string | undefined {
+  return Number.isInteger(weight) && weight >= 0 && weight <= 1_000_000 ? undefined : `${field}.weight: ${weight} is not a whole number from 0 to 1000000`;
+}
+
 /**
  * Resolves a backendRef of a route to a cluster. Only core Services are supported;
  * everything else becomes a ResolvedRefs reason with a message naming the field.

@@ -7,7 +7,7 @@ import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
-import { resolveBackendRef, type BackendContext } from './backends.js';
+import { resolveBackendRef, weightProblem, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
@@ -204,9 +204,9 @@ function compileRule(
       }
     }
     const weight = ref.weight ?? 1;
-    // The CRD bounds a weight to an integer in 0-1,000,000; Envoy takes integers only.
-    if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) {
-      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${refField}.weight: ${weight} is not a whole number from 0 to 1000000` });
+    const badWeight = weightProblem(weight, refField);
+    if (badWeight) {
+      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: badWeight });
       continue;
     }
     if (!resolved.ok) {
@@ -259,6 +259,14 @@ function compileRule(
       codes: [...(rule.retry.codes ?? [])].sort((a, b) => a - b),
       attempts: rule.retry.attempts ?? 1,
     };
+    // Envoy counts retries in 32 bits and matches whole status codes (the CRD: codes 400-599).
+    if (!Number.isInteger(retry.attempts) || retry.attempts < 0 || retry.attempts > 0xffffffff) {
+      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.retry.attempts: ${retry.attempts} is not a whole number of attempts` });
+    }
+    const badCode = retry.codes.find((code) => !Number.isInteger(code) || code < 400 || code > 599);
+    if (badCode !== undefined) {
+      invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.retry.codes: ${badCode} is not an HTTP status code from 400 to 599` });
+    }
     if (rule.retry.backoff !== undefined) {
       if (parseDurationMs(rule.retry.backoff) === undefined) {
         invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.retry.backoff: "${rule.retry.backoff}" is not a valid duration` });

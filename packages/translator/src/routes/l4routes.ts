@@ -4,7 +4,7 @@ import { stamp, type PendingCondition } from '../conditions.js';
 import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
-import { resolveBackendRef } from './backends.js';
+import { resolveBackendRef, weightProblem } from './backends.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -21,6 +21,8 @@ interface CompiledL4Route {
   route: L4Route;
   backends: IRBackend[];
   refProblems: Array<{ reason: string; message: string }>;
+  /** Values Envoy would refuse (a weight that is not a whole number...): the route is not accepted. */
+  invalid: string[];
 }
 
 interface L4Attachment {
@@ -33,6 +35,7 @@ function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): Compi
   const namespace = route.metadata.namespace ?? '';
   const backends: IRBackend[] = [];
   const refProblems: CompiledL4Route['refProblems'] = [];
+  const invalid: string[] = [];
   const l4 = kind === 'UDPRoute' ? 'udp' : 'tcp';
   for (const [r, rule] of (route.spec?.rules ?? []).entries()) {
     for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
@@ -43,6 +46,11 @@ function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): Compi
         continue;
       }
       const weight = ref.weight ?? 1;
+      const badWeight = weightProblem(weight, field);
+      if (badWeight) {
+        invalid.push(badWeight);
+        continue;
+      }
       if (weight <= 0) continue;
       backends.push({
         cluster: resolved.cluster,
@@ -51,7 +59,7 @@ function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): Compi
       });
     }
   }
-  return { route, backends, refProblems };
+  return { route, backends, refProblems, invalid };
 }
 
 /** Oldest first, then namespace/name: the Gateway API tie-break for conflicting routes. */
@@ -64,7 +72,12 @@ function compareAge(a: L4Route, b: L4Route): number {
 
 function parentStatus(ctx: RouteContext, parent: ParentAttachment, compiled: CompiledL4Route): RouteParentStatus {
   const conditions: PendingCondition[] = [];
-  conditions.push(parent.rejected ?? { type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' });
+  conditions.push(
+    parent.rejected ??
+      (compiled.invalid.length > 0
+        ? { type: 'Accepted', status: false, reason: 'UnsupportedValue', message: compiled.invalid.join('; ') }
+        : { type: 'Accepted', status: true, reason: 'Accepted', message: 'Route is accepted' }),
+  );
   const first = compiled.refProblems[0];
   conditions.push(
     first
@@ -110,7 +123,8 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     const compiled = compileBackends(ctx, kind, route);
     const counted: ListenerModel[] = [];
     const parentStatuses = parents.map((parent) => {
-      for (const attachment of parent.attachments) {
+      // A route that is not accepted serves nothing and counts towards no listener.
+      for (const attachment of compiled.invalid.length > 0 ? [] : parent.attachments) {
         countAttachment(counted, attachment.listener);
         if (attachments.some((a) => a.compiled === compiled && a.listener === attachment.listener)) continue;
         attachments.push({ compiled, listener: attachment.listener, hostnames: attachment.hostnames });
