@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
 import { sameObjects, type RememberedCluster } from './memo.js';
-import { compareStrings, sortInPlace } from './util.js';
+import { compareStrings, isPortNumber, sortInPlace } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
 
@@ -27,10 +27,6 @@ export function protocolFromAppProtocol(
       // Other names (https, kubernetes.io/wss, ...) need upstream TLS this route cannot set up.
       return appProtocol.startsWith('kubernetes.io/') || appProtocol === 'https' ? undefined : 'http1';
   }
-}
-
-function isPortNumber(port: number): boolean {
-  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREndpoint[] {

@@ -4,6 +4,11 @@ import { compareStrings, sortInPlace } from '@portico/ir';
 export { GATEWAY_GROUP, isCoreGroup, compareStrings, sortInPlace };
 export const CORE_GROUP = '';
 
+/** A TCP/UDP port number (1-65535). */
+export function isPortNumber(port: unknown): port is number {
+  return Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535;
+}
+
 export function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => compareStrings(key(a), key(b)));
 }

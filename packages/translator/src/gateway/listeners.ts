@@ -4,7 +4,7 @@ import { FEATURES } from '../features.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
 import { isValidHostname } from '../routes/hostnames.js';
-import { GATEWAY_GROUP } from '../util.js';
+import { GATEWAY_GROUP, isPortNumber } from '../util.js';
 import type { ListenerModel, ListenerSource } from './model.js';
 import { resolveCertificateRef } from './tls.js';
 
@@ -126,7 +126,7 @@ export function buildListener(
     };
     return model;
   }
-  if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
+  if (!isPortNumber(listener.port)) {
     const got = listener.port === undefined ? 'missing or not a number' : `${String(listener.port)} is not a valid port (1-65535)`;
     model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${got}` };
     return model;

@@ -6,7 +6,7 @@ import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import type { ReferenceCheck } from '../referencegrant.js';
 import { isDnsLabel } from '../routes/hostnames.js';
 import type { RouteKindResult } from '../routes/registry.js';
-import { compareStrings, GATEWAY_GROUP } from '../util.js';
+import { compareStrings, GATEWAY_GROUP, isPortNumber } from '../util.js';
 
 // Service mesh (GAMMA, GEP-1426): routes whose parentRef is a Service configure the
 // traffic that mesh clients send to that Service. A route in the Service's namespace is
@@ -67,7 +67,7 @@ export function buildMeshParents(resources: ResourceSet): Map<string, GatewayMod
     // Reached by DNS name (<name>.<namespace>...): a name DNS cannot serve makes no mesh parent
     // (the API server admits none; a manifest file could hold one).
     if (!isDnsLabel(service.metadata.name) || !isDnsLabel(service.metadata.namespace ?? '')) continue;
-    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535);
+    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && isPortNumber(p.port));
     if (ports.length === 0) continue;
     const namespace = service.metadata.namespace ?? '';
     const key = `${MESH_GROUP_PREFIX}${namespace}/${service.metadata.name}`;

@@ -1,7 +1,7 @@
 import type { BackendRef, ResourceSet, Service, ServicePort } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
 import { needsReferenceGrant, type ReferenceCheck } from '../referencegrant.js';
-import { GATEWAY_GROUP, isCoreGroup } from '../util.js';
+import { GATEWAY_GROUP, isCoreGroup, isPortNumber } from '../util.js';
 
 export type BackendResolution =
   | { ok: true; cluster: string }
@@ -79,7 +79,7 @@ export function resolveBackendRef(
   if (ref.port === undefined) {
     return { ok: false, reason: 'BackendNotFound', message: `${field}.port: a port is required for a Service backend` };
   }
-  if (!Number.isInteger(ref.port) || ref.port < 1 || ref.port > 65535) {
+  if (!isPortNumber(ref.port)) {
     return { ok: false, reason: 'BackendNotFound', message: `${field}.port: ${ref.port} is not a port number (1-65535)` };
   }
   const isExternal = service.spec?.type === 'ExternalName';

@@ -4,6 +4,7 @@ import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
 import { hasRefusedHeaderCharacters, isHeaderName } from './headers.js';
 import { isValidHostname } from './hostnames.js';
+import { isPortNumber } from '../util.js';
 
 export interface FilterProblem {
   /** Condition type and reason the problem maps to. */
@@ -178,7 +179,7 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.path: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match` });
           break;
         }
-        if (spec.port !== undefined && !(Number.isInteger(spec.port) && spec.port >= 1 && spec.port <= 65535)) {
+        if (spec.port !== undefined && !isPortNumber(spec.port)) {
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.requestRedirect.port: ${spec.port} is not a port number (1-65535)` });
           break;
         }
