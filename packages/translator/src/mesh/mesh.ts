@@ -67,7 +67,11 @@ export function buildMeshParents(resources: ResourceSet): Map<string, GatewayMod
     // Reached by DNS name (<name>.<namespace>...): a name DNS cannot serve makes no mesh parent
     // (the API server admits none; a manifest file could hold one).
     if (!isDnsLabel(service.metadata.name) || !isDnsLabel(service.metadata.namespace ?? '')) continue;
-    const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && isPortNumber(p.port));
+    // One listener per port number: the API server refuses a Service that lists a port twice, and
+    // two would make two virtual hosts with the same domains, which Envoy refuses with the table.
+    const ports = (service.spec?.ports ?? []).filter(
+      (p, i, all) => (p.protocol ?? 'TCP') === 'TCP' && isPortNumber(p.port) && all.findIndex((q) => (q.protocol ?? 'TCP') === 'TCP' && q.port === p.port) === i,
+    );
     if (ports.length === 0) continue;
     const namespace = service.metadata.namespace ?? '';
     const key = `${MESH_GROUP_PREFIX}${namespace}/${service.metadata.name}`;
@@ -179,6 +183,7 @@ export function buildMeshGateways(
   for (const clientNamespace of [...namespaces].sort(compareStrings)) {
     const group = `${MESH_GROUP_PREFIX}${clientNamespace}`;
     const byPort = new Map<number, IRVirtualHost[]>();
+    const domainsByPort = new Map<number, Set<string>>();
     const apiListeners: IRApiListener[] = [];
     for (const entry of portRoutes) {
       const routes = entry.consumers.get(clientNamespace) ?? entry.producer;
@@ -186,7 +191,14 @@ export function buildMeshGateways(
       const service = entry.service;
       const vhostName = `${group}/${entry.port.port}/${service.metadata.namespace}/${service.metadata.name}`;
       const vhosts = byPort.get(entry.port.port) ?? [];
-      vhosts.push({ name: vhostName, domains: serviceDomains(service, entry.port.port, clientNamespace), routes: effective });
+      // A domain belongs to the first Service (in key order) that claims it on this port: two
+      // Services with one clusterIP (the API server allows none; a manifest file can) would
+      // otherwise give Envoy one domain twice, and it refuses the whole table.
+      const claimed = domainsByPort.get(entry.port.port) ?? new Set<string>();
+      const domains = serviceDomains(service, entry.port.port, clientNamespace).filter((domain) => !claimed.has(domain));
+      for (const domain of domains) claimed.add(domain);
+      domainsByPort.set(entry.port.port, claimed);
+      vhosts.push({ name: vhostName, domains, routes: effective });
       byPort.set(entry.port.port, vhosts);
       if (!wantsApiListener(entry.port, routes.length > 0)) continue;
       for (const domain of serviceDomains(service, entry.port.port, clientNamespace)) {
