@@ -2,8 +2,9 @@
 // refuse (wrong types, out-of-range numbers, control characters, malformed names, missing
 // fields): what a manifest file, or a cluster without the CRDs' validation, can hold. Each is
 // translated (cold and through a memo), built and explained. Nothing may throw, and screening
-// must refuse nothing: anything Envoy would refuse has to be caught by the translator and
-// reported on its object, because a refused RouteConfiguration takes every route of its port.
+// must refuse nothing, and nothing that must be unique in Envoy's eyes may repeat: anything Envoy
+// would refuse has to be caught by the translator and reported on its object, because a refused
+// RouteConfiguration takes every route of its port.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -35,6 +36,8 @@ function mutate(value: unknown, random: () => number, rate: number, depth = 0): 
   if (Array.isArray(value)) {
     const out = value.map((item) => mutate(item, random, rate, depth + 1));
     if (random() < rate / 2) out.push(pick());
+    // An entry twice (a port, a listener, a hostname): what must be unique is then not.
+    if (out.length > 0 && random() < rate / 2) out.push(structuredClone(out[Math.floor(random() * out.length)]));
     return out;
   }
   if (value !== null && typeof value === 'object') {
@@ -60,6 +63,37 @@ function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * What Envoy refuses beyond its protos' rules, which screening cannot see: resources of one type
+ * with one name, a domain twice in a route table, two filter chains with one match, two bound
+ * listeners on one address.
+ */
+function envoyWouldRefuse(resources: EnvoyResources): string[] {
+  const problems: string[] = [];
+  const unique = (values: readonly string[], what: string): void => {
+    const seen = new Set<string>();
+    for (const value of values) {
+      if (seen.has(value)) problems.push(`${what} ${value} twice`);
+      seen.add(value);
+    }
+  };
+  for (const [type, list] of Object.entries(resources)) unique((list as Array<{ name: string }>).map((r) => r.name), `${type} name`);
+  for (const route of resources.routes) {
+    const hosts = (route.message.virtual_hosts ?? []) as Array<{ name: string; domains?: string[] }>;
+    unique(hosts.map((host) => host.name), `${route.name}: virtual host`);
+    unique(hosts.flatMap((host) => (host.domains ?? []).map((domain) => domain.toLowerCase())), `${route.name}: domain`);
+  }
+  const addresses: string[] = [];
+  for (const listener of resources.listeners) {
+    const chains = (listener.message.filter_chains ?? []) as Array<{ filter_chain_match?: unknown }>;
+    unique(chains.map((chain) => JSON.stringify(chain.filter_chain_match ?? {})), `${listener.name}: filter chain match`);
+    const socket = (listener.message.address as { socket_address?: { address: string; port_value: number; protocol?: string } } | undefined)?.socket_address;
+    if (socket) addresses.push(`${socket.protocol ?? 'TCP'} ${socket.address}:${socket.port_value}`);
+  }
+  unique(addresses, 'listener address');
+  return problems;
+}
+
 describe('golden inputs with refused values', () => {
   it('never throw, and every resource built passes screening', () => {
     fc.assert(
@@ -74,6 +108,7 @@ describe('golden inputs with refused values', () => {
         expect(JSON.stringify(result.ir)).toEqual(JSON.stringify(cold.ir));
         const built = buildXds(result.ir);
         expect(built.rejected, JSON.stringify(built.rejected).slice(0, 600)).toEqual([]);
+        for (const resources of Object.values(built.groups) as EnvoyResources[]) expect(envoyWouldRefuse(resources)).toEqual([]);
         for (const resources of Object.values(built.groups) as EnvoyResources[]) {
           for (const path of ['/', '/a/b', '/(']) explainRequest(resources, { authority: 'a.example.com', path, port: 80, headers: {} });
         }
