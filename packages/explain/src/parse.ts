@@ -100,6 +100,8 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
   } else if (scheme === 'http' || scheme === 'https') request.scheme = scheme;
   else throw new ExplainArgsError(`unsupported scheme ${scheme}`);
   if (!m[2]) throw new ExplainArgsError(`URL ${url} has no host`);
+  const urlPort = splitHostPort(m[2]).port;
+  if (urlPort !== undefined && (urlPort < 1 || urlPort > 65535)) throw new ExplainArgsError(`URL ${url}: port ${urlPort} is not a port number (1-65535)`);
   request.authority = m[2];
   let path = m[3] || '/';
   if (path.startsWith('?')) path = `/${path}`;

@@ -39,6 +39,8 @@ describe('parseExplainArgs', () => {
     expect(() => parseExplainArgs(['http://x/', '-H', 'novalue'])).toThrow(/name: value/);
     expect(() => parseExplainArgs(['http://x/', '--bogus'])).toThrow(/--bogus/);
     expect(() => parseExplainArgs(['ftp://x/'])).toThrow(/scheme ftp/);
+    expect(() => parseExplainArgs(['http://x:99999/'])).toThrow(/port 99999 is not a port number/);
+    expect(() => parseExplainArgs(['http://[::1]:0/'])).toThrow(/port 0 is not a port number/);
   });
 });
 
