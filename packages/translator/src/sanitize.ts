@@ -218,6 +218,10 @@ export function sanitizeObject<T extends { kind: string }>(object: T): T | undef
 // What the API server changes on writes that leave an object's meaning alone. The translator
 // reads none of these (nor any input `status`).
 const BOOKKEEPING_METADATA: ReadonlySet<string> = new Set(['resourceVersion', 'managedFields']);
+// A Service is read for its name and spec: its labels and annotations (which tools such as Helm
+// and Argo CD rewrite on every release) change nothing the translator makes. Other kinds' labels
+// matter (Namespaces for selectors, EndpointSlices for their Service).
+const SERVICE_METADATA_UNREAD: ReadonlySet<string> = new Set([...BOOKKEEPING_METADATA, 'labels', 'annotations']);
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -246,7 +250,8 @@ const STATUS_AND_METADATA: ReadonlySet<string> = new Set(['status', 'metadata'])
 
 /**
  * Whether two sanitized objects are the same input to the translator: equal except for
- * `status` and the metadata the API server bumps on every write. Every status Portico writes
+ * `status` and the metadata the API server bumps on every write (and a Service's labels and
+ * annotations). Every status Portico writes
  * comes back through the watch as a new object; without this, a Gateway's or GatewayClass's
  * own status update made the memo forget every route (a full translation: over a second at
  * 10k routes) and an HTTPRoute's made it translate that route again.
@@ -258,7 +263,11 @@ export function sameTranslatorInput(first: object, second: object): boolean {
   const metadataB = b.metadata;
   if (typeof metadataA !== 'object' || typeof metadataB !== 'object' || metadataA === null || metadataB === null) return false;
   return (
-    sameFields(metadataA as Record<string, unknown>, metadataB as Record<string, unknown>, BOOKKEEPING_METADATA) && sameFields(a, b, STATUS_AND_METADATA)
+    sameFields(
+      metadataA as Record<string, unknown>,
+      metadataB as Record<string, unknown>,
+      a.kind === 'Service' && b.kind === 'Service' ? SERVICE_METADATA_UNREAD : BOOKKEEPING_METADATA,
+    ) && sameFields(a, b, STATUS_AND_METADATA)
   );
 }
 

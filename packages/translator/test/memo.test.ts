@@ -310,6 +310,18 @@ describe('TranslationMemo', () => {
     for (const status of routeStatuses) expect(first.statuses).toContain(status);
   });
 
+  it('translates no route again when only a Service\'s labels changed', () => {
+    const objects = objectsOf('httproute-basic');
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const first = checkStep(objects, memo, options, false);
+    const relabelled = objects.map((o) => (o.kind === 'Service' ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, release: 'r2' } } } : o));
+    const second = checkStep(relabelled, memo, options, false);
+    const routeStatuses = second.statuses.filter((status) => status.kind === 'HTTPRoute');
+    expect(routeStatuses.length).toBeGreaterThan(0);
+    for (const status of routeStatuses) expect(first.statuses).toContain(status);
+  });
+
   it('translates a Gateway again when its spec changed along with its status', () => {
     const objects = objectsOf('httproute-attachment');
     const gateway = objects.find((o) => o.kind === 'Gateway' && (o.spec as { gatewayClassName?: string }).gatewayClassName === 'portico') as AnyObject & {
@@ -337,6 +349,15 @@ describe('sameTranslatorInput', () => {
     const written = { status: { parents: [] }, spec: route.spec, kind: route.kind, apiVersion: route.apiVersion, metadata: { ...route.metadata, resourceVersion: '11', managedFields: [{}] } };
     expect(sameTranslatorInput(route, written)).toBe(true);
     expect(sameTranslatorInput(written, route)).toBe(true);
+  });
+
+  it('ignores a Service\'s labels and annotations, which the translator does not read, and no other kind\'s', () => {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default', labels: { app: 'a' } }, spec: { ports: [{ port: 80 }] } };
+    const relabelled = { ...service, metadata: { ...service.metadata, labels: { app: 'a', release: '2' }, annotations: { 'argocd.argoproj.io/tracking-id': 'x' } } };
+    expect(sameTranslatorInput(service, relabelled)).toBe(true);
+    expect(sameTranslatorInput(service, { ...service, spec: { ports: [{ port: 81 }] } })).toBe(false);
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { team: 'a' } } };
+    expect(sameTranslatorInput(namespace, { ...namespace, metadata: { name: 'n', labels: { team: 'b' } } })).toBe(false);
   });
 
   it('tells apart anything else: spec, labels, generation, list order, a field only one side has', () => {
