@@ -139,6 +139,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const routeAdds: number[] = [];
   const routeRemovals: number[] = [];
   const statusWrites: number[] = [];
+  const serviceLabelEdits: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
     objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
@@ -151,7 +152,16 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
         return { ...object, endpoints: [...(slice.endpoints ?? []), { addresses: [`10.255.${rev % 250}.${(rev >> 8) % 250}`] }] } as FixtureObject;
       }),
     );
+    // A port added: the translator reads a Service's ports, so the routes that use it are translated again.
     serviceEdits.push(
+      editOther('Service', (object, rev) => {
+        const service = object as { spec?: { ports?: Array<{ name?: string; port: number }> } };
+        const ports = [...(service.spec?.ports ?? []), { name: `extra-${rev}`, port: 20000 + (rev % 10000) }];
+        return { ...object, spec: { ...service.spec, ports } } as FixtureObject;
+      }),
+    );
+    // Labels only (a release by Helm or Argo CD rewrites them): nothing the translator reads.
+    serviceLabelEdits.push(
       editOther('Service', (object, rev) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, revision: String(rev) } } })),
     );
     // The control plane's own status write to a Gateway, back through the watch as a new object.
@@ -175,7 +185,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   );
   reporter.note(
     NAME,
-    `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
+    `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service port added (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
+      `one Service's labels median ${median(serviceLabelEdits).toFixed(1)} ms, ` +
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
