@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Gateway } from '@portico/api';
+import { isPreciseHostname } from '../routes/hostnames.js';
 
 export interface AddressResult {
   addresses: Array<{ type: string; value: string }>;
@@ -13,8 +14,6 @@ export interface AddressResult {
   /** Programmed=False/AddressNotAssigned message: the provider has no address for the Gateway yet. */
   unassigned?: string;
 }
-
-const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * status.addresses: what the provider reports for this Gateway, else the valid
@@ -38,7 +37,7 @@ export function resolveAddresses(
       else fromSpec.push({ type, value: address.value });
     } else if (type === 'Hostname') {
       if (address.value === undefined || address.value === '') continue;
-      if (!HOSTNAME.test(address.value)) problems.push(`${field}: "${address.value}" is not a valid hostname`);
+      if (!isPreciseHostname(address.value)) problems.push(`${field}: "${address.value}" is not a valid hostname`);
       else fromSpec.push({ type, value: address.value });
     } else {
       problems.push(`${field}: address type ${type} is not supported (IPAddress, Hostname)`);

@@ -3,7 +3,7 @@ import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
 import { hasRefusedHeaderCharacters, isHeaderName } from './headers.js';
-import { isValidHostname } from './hostnames.js';
+import { isPreciseHostname } from './hostnames.js';
 import { isPortNumber } from '../util.js';
 
 export interface FilterProblem {
@@ -61,7 +61,7 @@ function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string
 
 /** A redirect's or rewrite's hostname: a Gateway API PreciseHostname (no wildcard). */
 function preciseHostnameProblem(hostname: string | undefined, field: string): string | undefined {
-  if (hostname === undefined || (isValidHostname(hostname) && !hostname.startsWith('*'))) return undefined;
+  if (hostname === undefined || isPreciseHostname(hostname)) return undefined;
   return `${field}: "${hostname}" is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
 }
 

@@ -15,6 +15,20 @@ export function isValidHostname(hostname: string): boolean {
   return hostname.length <= 253 && HOSTNAME.test(hostname);
 }
 
+/** A Gateway API PreciseHostname: a Hostname without a wildcard (redirects, rewrites, Gateway addresses). */
+export function isPreciseHostname(hostname: string): boolean {
+  return isValidHostname(hostname) && !isWildcard(hostname);
+}
+
+/** A problem per route hostname (spec.hostnames) that is not a Gateway API Hostname. */
+export function routeHostnameProblems(hostnames: readonly string[] | undefined): string[] {
+  const problems: string[] = [];
+  for (const [i, hostname] of (hostnames ?? []).entries()) {
+    if (!isValidHostname(hostname)) problems.push(`spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`);
+  }
+  return problems;
+}
+
 /** An RFC 1123 label (a Kubernetes namespace or Service name, as DNS serves it). */
 export function isDnsLabel(name: string): boolean {
   return name.length <= 63 && DNS_LABEL.test(name);

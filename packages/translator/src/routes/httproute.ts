@@ -15,7 +15,7 @@ import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type 
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import { isHeaderName } from './headers.js';
-import { isValidHostname } from './hostnames.js';
+import { routeHostnameProblems } from './hostnames.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
 /** Route kinds translated by this file: GRPCRoute is an HTTPRoute with gRPC matches. */
@@ -314,17 +314,6 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
   return action;
 }
 
-/** What is wrong with a route's hostnames (each must be a Gateway API Hostname), or undefined. */
-function invalidHostnames(hostnames: readonly string[] | undefined): string | undefined {
-  if (!hostnames) return undefined;
-  const bad: string[] = [];
-  for (let i = 0; i < hostnames.length; i++) {
-    const hostname = hostnames[i] as string;
-    if (!isValidHostname(hostname)) bad.push(`spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`);
-  }
-  return bad.length > 0 ? bad.join('; ') : undefined;
-}
-
 function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
@@ -403,7 +392,8 @@ export function translateHttpRoute(
     parents.push(resolved.mesh ? { ...attached, mesh: true } : attached);
   }
   if (parents.length === 0) return { attachments: [], counted: [] };
-  const badHostname = invalidHostnames(route.spec?.hostnames);
+  const hostnameProblems = route.spec?.hostnames ? routeHostnameProblems(route.spec.hostnames) : [];
+  const badHostname = hostnameProblems.length > 0 ? hostnameProblems.join('; ') : undefined;
 
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
   // Rules compile once per kind of parent: cross-namespace backendRefs need a ReferenceGrant

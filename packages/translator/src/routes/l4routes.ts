@@ -5,7 +5,7 @@ import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, weightProblem } from './backends.js';
-import { isValidHostname } from './hostnames.js';
+import { routeHostnameProblems } from './hostnames.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -122,12 +122,8 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     }
     if (parents.length === 0) continue;
     const compiled = compileBackends(ctx, kind, route);
-    if (kind === 'TLSRoute') {
-      // SNI names: Gateway API Hostnames, as for HTTPRoutes.
-      for (const [i, hostname] of (route.spec?.hostnames ?? []).entries()) {
-        if (!isValidHostname(hostname)) compiled.invalid.push(`spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`);
-      }
-    }
+    // SNI names: Gateway API Hostnames, as for HTTPRoutes.
+    if (kind === 'TLSRoute') compiled.invalid.push(...routeHostnameProblems(route.spec?.hostnames));
     const counted: ListenerModel[] = [];
     const parentStatuses = parents.map((parent) => {
       // A route that is not accepted serves nothing and counts towards no listener.
