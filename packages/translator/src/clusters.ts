@@ -39,7 +39,7 @@ function sliceEndpoints(slices: EndpointSlice[], servicePort: ServicePort): IREn
     const port = ports.find((p) => (p.name ?? '') === (servicePort.name ?? ''));
     const fallback = typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port;
     const portNumber = ports.length === 0 ? fallback : port?.port;
-    if (portNumber === undefined || !isPortNumber(portNumber)) continue;
+    if (!isPortNumber(portNumber)) continue;
     for (const endpoint of slice.endpoints ?? []) {
       const ready = endpoint.conditions?.ready ?? true;
       if (!ready) continue;

@@ -201,7 +201,7 @@ export function buildMeshGateways(
       vhosts.push({ name: vhostName, domains, routes: effective });
       byPort.set(entry.port.port, vhosts);
       if (!wantsApiListener(entry.port, routes.length > 0)) continue;
-      for (const domain of serviceDomains(service, entry.port.port, clientNamespace)) {
+      for (const domain of domains) {
         if (!domain.includes(':') || /^\d+\.\d+\.\d+\.\d+:/.test(domain)) continue;
         apiListeners.push({
           name: domain,
