@@ -27,24 +27,37 @@ interface Condition {
   observedGeneration?: number;
 }
 
+/**
+ * What the control plane does with each snapshot: translate it (with `memo`, when given) and
+ * write the statuses back. Resolves once the first build's statuses are written.
+ */
+async function runControlLoop(memo?: TranslationMemo): Promise<{ builds: Promise<void>[]; results: TranslationResult[] }> {
+  provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, statusBatchMs: 10 });
+  const started = provider;
+  const builds: Promise<void>[] = [];
+  const results: TranslationResult[] = [];
+  await started.start((snapshot) => {
+    const result = translate(snapshot.resources, {
+      controllerName: CONTROLLER,
+      gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
+      now: new Date().toISOString(), // a moving clock, as in production
+      ...(memo ? { memo } : {}),
+    });
+    results.push(result);
+    builds.push(started.writeStatus(result.statuses));
+  });
+  await waitFor(() => builds.length > 0, 'first build');
+  await Promise.all(builds);
+  return { builds, results };
+}
+
 describe('provider → translator → status', () => {
   it('writes the translator’s Gateway, GatewayClass and HTTPRoute status to the status subresource', async () => {
     api.apply(gatewayClass());
     api.apply(gateway('gw'));
     api.apply(httpRoute('r1'));
     api.apply(service('echo'));
-    provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, statusBatchMs: 10 });
-    const builds: Promise<void>[] = [];
-    await provider.start((snapshot) => {
-      const result = translate(snapshot.resources, {
-        controllerName: CONTROLLER,
-        gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
-        now: new Date().toISOString(), // a moving clock, as in production
-      });
-      builds.push(provider.writeStatus(result.statuses));
-    });
-    await waitFor(() => builds.length > 0, 'first build');
-    await Promise.all(builds);
+    const { builds } = await runControlLoop();
 
     const gatewayClassStatus = api.getObject(GW, 'gatewayclasses', undefined, 'portico')?.status as { conditions?: Condition[] } | undefined;
     expect(gatewayClassStatus?.conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
@@ -69,22 +82,7 @@ describe('provider → translator → status', () => {
     api.apply(httpRoute('r1'));
     api.apply(httpRoute('r2'));
     api.apply(service('echo'));
-    provider = new KubernetesProvider({ kubeConfig: api.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20, statusBatchMs: 10 });
-    const memo = new TranslationMemo();
-    const results: TranslationResult[] = [];
-    const builds: Promise<void>[] = [];
-    await provider.start((snapshot) => {
-      const result = translate(snapshot.resources, {
-        controllerName: CONTROLLER,
-        gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
-        now: new Date().toISOString(),
-        memo,
-      });
-      results.push(result);
-      builds.push(provider.writeStatus(result.statuses));
-    });
-    await waitFor(() => builds.length > 0, 'first build');
-    await Promise.all(builds);
+    const { builds, results } = await runControlLoop(new TranslationMemo());
     expect(api.getObject(GW, 'gateways', 'default', 'gw')?.status).toBeDefined();
     // The GatewayClass, Gateway and HTTPRoute status writes come back as watch events: new objects.
     await waitFor(() => results.length > 1, 'a snapshot after the status writes');
