@@ -40,7 +40,8 @@ const WARMING_TYPES: readonly ServedType[] = ['cluster', 'endpoint', 'secret'];
 const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host'];
 /**
  * Views the cache never changes once published (new Maps every snapshot; virtual_host a
- * LayeredMap edited into the next): a stream may hold one as is.
+ * LayeredMap edited into the next): a stream may hold one as is. That is every view but
+ * vhds_route, which enableVhds fills in place when the first VHDS stream arrives.
  */
 const SHAREABLE_VIEWS: ReadonlySet<ViewType> = new Set(['listener', 'route', 'cluster', 'endpoint', 'secret', 'virtual_host']);
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
