@@ -9,10 +9,20 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * Kinds whose objects may change without invalidating the remembered translation of
  * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
  * and EndpointSlices (they only shape clusters, which are remembered per Service port).
- * Services are followed per route (see enterContext). Any change to another kind, or to
- * the options, translates every route again.
+ * Services are followed per route (see enterContext), Secrets and ConfigMaps through the
+ * Gateway models (GATEWAY_INPUT_KINDS). Any change to another kind, or to the options,
+ * translates every route again.
  */
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
+
+/**
+ * Kinds the route translations do not read: Secrets and ConfigMaps are read by the Gateway
+ * models (certificates, CA bundles, parameters) and by BackendTLSPolicy, which are built on
+ * every translation. A change to them keeps the remembered routes while the Gateway models
+ * built again come out the same (see translate.ts), so a certificate renewal does not
+ * translate every route again.
+ */
+const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap']);
 
 /** Gateway models and what building them added, reused while the context is unchanged. */
 export interface RememberedGateways {
@@ -44,7 +54,8 @@ export interface RememberedCluster {
  * handed over are never modified afterwards.
  *
  * Remembered: the sanitized copy of each input object, each route's translation while
- * nothing but routes, EndpointSlices and Services it did not look up changed, each chain's
+ * nothing but routes, EndpointSlices, Services it did not look up, and Secrets and
+ * ConfigMaps that leave the Gateway models as they were changed, each chain's
  * virtual hosts, and each cluster while its Service and EndpointSlices are the same objects.
  * The fields are the translator's own; callers only create a memo and pass it along.
  */
@@ -79,6 +90,8 @@ export class TranslationMemo {
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
   /** Set by enterContext: some Service changed since the previous translation (routes were kept). */
   servicesChanged = false;
+  /** Set by enterContext: some Secret or ConfigMap changed while the context stayed stable. */
+  gatewayInputsChanged = false;
 
   /**
    * Forgets every remembered route unless the objects routes depend on are the same
@@ -93,6 +106,7 @@ export class TranslationMemo {
     const previous = this.context;
     this.stable = previous !== undefined && previous.options === optionsKey;
     this.servicesChanged = false;
+    this.gatewayInputsChanged = false;
     if (previous && this.stable) {
       for (const [kind, list] of lists) {
         const before = previous.lists.get(kind) ?? [];
@@ -100,20 +114,34 @@ export class TranslationMemo {
         if (kind === 'Service' && servicesPerRoute) {
           this.noteServiceChanges(before as readonly Service[], list as readonly Service[]);
           this.servicesChanged = true;
+        } else if (GATEWAY_INPUT_KINDS.has(kind)) {
+          this.gatewayInputsChanged = true;
         } else {
           this.stable = false;
         }
       }
     }
-    if (!this.stable) {
-      this.routes = new WeakMap();
+    if (!this.stable) this.forgetRoutes();
+    else {
+      this.previousChains = this.currentChains;
       this.currentChains = new Map();
-      this.gateways = undefined;
-      this.httpRoutes = undefined;
     }
-    this.previousChains = this.currentChains;
-    this.currentChains = new Map();
     this.context = { options: optionsKey, lists };
+  }
+
+  /**
+   * Forgets every remembered route, Gateway model and chain, as a change of context does.
+   * Called by enterContext, and by the translation when a change of Secrets or ConfigMaps
+   * turned out to change the Gateway models (before the clusters are set up, which follow
+   * `stable`).
+   */
+  forgetRoutes(): void {
+    this.stable = false;
+    this.routes = new WeakMap();
+    this.previousChains = new Map();
+    this.currentChains = new Map();
+    this.gateways = undefined;
+    this.httpRoutes = undefined;
   }
 
   private noteServiceChanges(before: readonly Service[], after: readonly Service[]): void {

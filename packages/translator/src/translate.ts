@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
 import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
 import { addClustersOfVirtualHost } from './build/http.js';
@@ -158,7 +159,6 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   memo?.enterContext(resources, optionsKey(options), options.mesh !== true);
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
-  const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true, memo);
   const secrets = new Map<string, IRSecret>();
   const statuses = new StatusCollector();
 
@@ -172,8 +172,26 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   }
 
   const remembered = memo?.stable ? memo.gateways : undefined;
-  const { gateways, meshParents } = remembered ? reuseGateways(remembered, secrets) : buildGateways();
-  if (memo && !remembered) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
+  const rebuild = remembered !== undefined && memo?.gatewayInputsChanged === true;
+  const { gateways, meshParents } = remembered ? (rebuild ? rebuildGateways(remembered) : reuseGateways(remembered, secrets)) : buildGateways();
+  if (memo && (!remembered || rebuild)) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
+  // After the Gateway models: rebuilding them may have made the memo forget its routes.
+  const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true, memo);
+
+  /**
+   * A Secret or ConfigMap changed: the Gateway models are built again, since certificates
+   * and parameters are read there. When they come out equal to the remembered ones (a
+   * certificate renewed: secret names stay, only the secret table changes), the remembered
+   * models are kept, and with them every remembered route, which points at them. Otherwise
+   * the routes are translated again against the new models.
+   */
+  function rebuildGateways(before: RememberedGateways): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
+    const rebuilt = buildGateways();
+    const kept = reuseGateways(before, new Map());
+    if (isDeepStrictEqual(rebuilt, kept)) return kept;
+    memo?.forgetRoutes();
+    return rebuilt;
+  }
 
   function buildGateways(): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
     const built = new Map<string, GatewayModel>();

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatesForPlaceholders, fillCertificatePlaceholders, type TestCertificate } from '@portico/test-support';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, selfSignedCertificate, type TestCertificate } from '@portico/test-support';
 import type { IRVirtualHost } from '@portico/ir';
-import { TranslationMemo, translate, type TranslateOptions, type TranslationResult } from '../src/index.js';
+import { TranslationMemo, translate, type ObjectStatus, type TranslateOptions, type TranslationResult } from '../src/index.js';
 import { sameTranslatorInput } from '../src/sanitize.js';
 
 // A memo must never change what translate returns. Each golden input is translated
@@ -320,6 +320,104 @@ describe('TranslationMemo', () => {
     const routeStatuses = second.statuses.filter((status) => status.kind === 'HTTPRoute');
     expect(routeStatuses.length).toBeGreaterThan(0);
     for (const status of routeStatuses) expect(first.statuses).toContain(status);
+  });
+
+  it('translates no route again when a certificate is renewed or a CA bundle rotated, and all of them when one stops resolving', async () => {
+    const [site, renewed, clientCa, clientCa2, backendCa, backendCa2] = await Promise.all(
+      ['site', 'site-renewed', 'client-ca', 'client-ca-2', 'backend-ca', 'backend-ca-2'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])),
+    );
+    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+    const secret = (certificate: TestCertificate): AnyObject =>
+      ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'site', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(certificate.certificatePem), 'tls.key': b64(certificate.privateKeyPem) } }) as AnyObject;
+    const configMap = (name: string, certificate: TestCertificate): AnyObject =>
+      ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'infra' }, data: { 'ca.crt': certificate.certificatePem } }) as AnyObject;
+    const fixed = loadManifests(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners:
+    - {name: http, port: 80, protocol: HTTP}
+    - {name: https, port: 443, protocol: HTTPS, hostname: www.example.com, tls: {certificateRefs: [{name: site}]}}
+  tls:
+    frontend:
+      default:
+        validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: infra}
+spec: {ports: [{name: https, port: 443}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: app-1, namespace: infra, labels: {kubernetes.io/service-name: app}}
+addressType: IPv4
+ports: [{name: https, port: 8443}]
+endpoints: [{addresses: [10.0.0.9]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: app, namespace: infra}
+spec:
+  targetRefs: [{group: "", kind: Service, name: app}]
+  validation: {hostname: app.example.com, caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [www.example.com]
+  rules: [{backendRefs: [{name: app, port: 443}]}]
+`,
+      'renewal.yaml',
+    ).objects as AnyObject[];
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const step = (siteCertificate: TestCertificate | undefined, client: TestCertificate, backend: TestCertificate): TranslationResult =>
+      checkStep(
+        [...fixed, ...(siteCertificate ? [secret(siteCertificate)] : []), configMap('client-ca', client), configMap('backend-ca', backend)],
+        memo,
+        options,
+        false,
+      );
+    const routeStatus = (result: TranslationResult): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === 'web');
+    const secretsOf = (result: TranslationResult): string => JSON.stringify(result.ir.secrets);
+    const first = step(site, clientCa, backendCa);
+    expect(first.ir.secrets.map((s) => s.name)).toEqual(['backendtlspolicy/infra/app/ca', 'ca/infra/client-ca', 'infra/site']);
+    expect(first.ir.clusters.some((c) => c.tls !== undefined)).toBe(true);
+
+    // Each is served anew while the route is the one translated at the start (the same status object).
+    const renewedStep = step(renewed, clientCa, backendCa);
+    expect(secretsOf(renewedStep)).not.toEqual(secretsOf(first));
+    expect(routeStatus(renewedStep)).toBe(routeStatus(first));
+    const clientRotated = step(renewed, clientCa2, backendCa);
+    expect(secretsOf(clientRotated)).not.toEqual(secretsOf(renewedStep));
+    expect(routeStatus(clientRotated)).toBe(routeStatus(first));
+    const backendRotated = step(renewed, clientCa2, backendCa2);
+    expect(secretsOf(backendRotated)).not.toEqual(secretsOf(clientRotated));
+    expect(routeStatus(backendRotated)).toBe(routeStatus(first));
+
+    // The certificate gone: the HTTPS listener no longer resolves, and the routes are translated again.
+    const withoutCertificate = step(undefined, clientCa2, backendCa2);
+    expect(routeStatus(withoutCertificate)).not.toBe(routeStatus(first));
+    expect(withoutCertificate.ir.secrets.map((s) => s.name)).toEqual(['backendtlspolicy/infra/app/ca']);
+    // A CA bundle that is not one: the HTTPS listener is not accepted, and the route is translated again.
+    const restored = step(site, clientCa2, backendCa2);
+    const broken = step(site, { certificatePem: 'not a certificate', privateKeyPem: '' }, backendCa2);
+    const gatewayStatus = broken.statuses.find((s) => s.kind === 'Gateway')?.status as { listeners: Array<{ name: string; conditions: Array<{ type: string; status: string }> }> };
+    const https = gatewayStatus.listeners.find((l) => l.name === 'https');
+    expect(https?.conditions.find((c) => c.type === 'Accepted')?.status).toBe('False');
+    expect(routeStatus(broken)).not.toBe(routeStatus(restored));
+    step(site, clientCa, backendCa);
   });
 
   it('translates a Gateway again when its spec changed along with its status', () => {
