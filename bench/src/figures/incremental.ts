@@ -1,7 +1,8 @@
-import { ResourceSet } from '@portico/api';
+import { ResourceSet, type Gateway } from '@portico/api';
 import { createMemos, requirePipeline, translateOptions, xdsProblem, type BenchContext } from '../context.js';
 import { editHttpRoute, type FixtureObject } from '../fixture.js';
 import { Prng } from '../prng.js';
+import { selfSignedCertificate, type TestCertificate } from '@portico/test-support';
 import { loadServerStage } from '../server-stage.js';
 import { collectGarbage, describeTiming, fitRuns, median, type TimingOptions } from '../stats.js';
 
@@ -174,6 +175,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     );
   }
 
+  const renewals = await certificateRenewals(objects, rebuild, runs.runs);
+
   const { reporter } = context;
   reporter.figure(NAME, median(totals), 'ms');
   reporter.note(
@@ -190,6 +193,12 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
+  if (renewals.length > 0) {
+    reporter.note(
+      NAME,
+      `a certificate renewed (an HTTPS listener's Secret replaced by one with a new key pair, as cert-manager does): median ${median(renewals).toFixed(1)} ms of ${renewals.length}`,
+    );
+  }
   reporter.note(NAME, `right after a forced full collection (first edit after a quiet spell): median ${median(afterCollection).toFixed(1)} ms of ${afterCollection.length} edits`);
   if (changed.length > 0) reporter.note(NAME, `resources changed per edit: ${Math.min(...changed)}..${Math.max(...changed)} (delta computed by setSnapshot)`);
   if (wholeRoutes.length > 0) {
@@ -199,4 +208,39 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     );
   }
   reporter.note(NAME, 'not included: the provider debounce before a rebuild (100 ms by default in the Kubernetes provider)');
+}
+
+const CERTIFICATE_SECRET = 'edge-certificate';
+
+/**
+ * Times certificate renewals: an HTTPS listener is added to the first Gateway with HTTP
+ * listeners (one full translation, not timed; the fixture itself has no TLS, so that its
+ * objects stay the same for a seed), then its Secret is replaced by one holding another
+ * key pair, `runs` times. Key pairs are generated here, never kept in the repository.
+ */
+async function certificateRenewals(objects: FixtureObject[], rebuild: () => { total: number }, runs: number): Promise<number[]> {
+  const isHttpGateway = (object: FixtureObject): object is Gateway => object.kind === 'Gateway' && (object as Gateway).spec?.listeners?.some((l) => l.protocol === 'HTTP') === true;
+  const position = objects.findIndex(isHttpGateway);
+  const gateway = objects[position];
+  if (!gateway || !isHttpGateway(gateway) || !gateway.spec) return [];
+  const keyPairs = await Promise.all(['a', 'b'].map((name) => selfSignedCertificate(`renewal-${name}.example.com`, ['*.example.com'])));
+  const base64 = (pem: string): string => Buffer.from(pem).toString('base64');
+  const secretWith = (certificate: TestCertificate, revision: number): FixtureObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: CERTIFICATE_SECRET, namespace: gateway.metadata.namespace ?? 'default', resourceVersion: String(revision) },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': base64(certificate.certificatePem), 'tls.key': base64(certificate.privateKeyPem) },
+  });
+  const listeners = [...(gateway.spec.listeners ?? []), { name: 'https', port: 443, protocol: 'HTTPS', hostname: '*.example.com', tls: { certificateRefs: [{ name: CERTIFICATE_SECRET }] } }];
+  objects[position] = { ...gateway, spec: { ...gateway.spec, listeners } };
+  objects.push(secretWith(keyPairs[0] as TestCertificate, 0));
+  const secretPosition = objects.length - 1;
+  rebuild();
+  const durations: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    objects[secretPosition] = secretWith(keyPairs[i % 2] as TestCertificate, i);
+    durations.push(rebuild().total);
+  }
+  return durations;
 }
