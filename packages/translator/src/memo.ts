@@ -1,4 +1,4 @@
-import { KNOWN_KINDS, type KindName, type ResourceSet, type Service, type ServicePort } from '@portico/api';
+import { KNOWN_KINDS, type KindName, type ReferenceGrant, type ResourceSet, type Service, type ServicePort } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
@@ -9,10 +9,12 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * Kinds whose objects may change without invalidating the remembered translation of
  * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
  * and EndpointSlices (they only shape clusters, which are remembered per Service port).
- * Services are followed per route (see enterContext), Secrets and ConfigMaps through the
- * Gateway models (GATEWAY_INPUT_KINDS). Any change to another kind, or to the options,
- * translates every route again.
+ * Services and ReferenceGrants are followed per route (see enterContext and isStale),
+ * Secrets, ConfigMaps and ReferenceGrants through the Gateway models (GATEWAY_INPUT_KINDS).
+ * Any change to another kind, or to the options, translates every route again.
  */
+const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
+
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
 
 /**
@@ -23,6 +25,15 @@ const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 
  * translate every route again.
  */
 const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap']);
+
+/**
+ * What a route records when it makes a reference into `namespace` that needs a ReferenceGrant
+ * (grants live in the namespace they grant access to). Cannot be a Service key, which has a
+ * slash and no NUL.
+ */
+export function referenceGrantLookup(namespace: string): string {
+  return `\u0000ReferenceGrant\u0000${namespace}`;
+}
 
 /** Gateway models and what building them added, reused while the context is unchanged. */
 export interface RememberedGateways {
@@ -54,8 +65,9 @@ export interface RememberedCluster {
  * handed over are never modified afterwards.
  *
  * Remembered: the sanitized copy of each input object, each route's translation while
- * nothing but routes, EndpointSlices, Services it did not look up, and Secrets and
- * ConfigMaps that leave the Gateway models as they were changed, each chain's
+ * nothing but routes, EndpointSlices, Services it did not look up, ReferenceGrants of
+ * namespaces it did not reach into, and Secrets and ConfigMaps changed (the last two, and
+ * ReferenceGrants, as long as they leave the Gateway models as they were), each chain's
  * virtual hosts, and each cluster while its Service and EndpointSlices are the same objects.
  * The fields are the translator's own; callers only create a memo and pass it along.
  */
@@ -79,18 +91,19 @@ export class TranslationMemo {
   private currentChains = new Map<string, RememberedChain>();
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
   /**
-   * Translations that changed some Service while routes were kept are numbered; per Service
-   * key (`namespace/name`), the number of the last one that changed it. A remembered route is
-   * valid while no Service it looked up changed after the translation it was made in.
+   * Translations that changed some Service or ReferenceGrant while routes were kept are
+   * numbered; per lookup key (a Service's `namespace/name`, or referenceGrantLookup of a
+   * namespace), the number of the last one that changed it. A remembered route is valid while
+   * nothing it looked up changed after the translation it was made in.
    */
-  private serviceEpoch = 0;
-  private readonly serviceChangedAt = new Map<string, number>();
-  /** One shared string per Service key: every remembered route holds its lookups. */
-  private readonly serviceKeys = new Map<string, string>();
+  private lookupEpoch = 0;
+  private readonly lookupChangedAt = new Map<string, number>();
+  /** One shared string per lookup key: every remembered route holds its lookups. */
+  private readonly lookupKeys = new Map<string, string>();
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
-  /** Set by enterContext: some Service changed since the previous translation (routes were kept). */
-  servicesChanged = false;
-  /** Set by enterContext: some Secret or ConfigMap changed while the context stayed stable. */
+  /** Set by enterContext: some Service or ReferenceGrant changed since the previous translation (routes were kept). */
+  lookupsChanged = false;
+  /** Set by enterContext: some Secret, ConfigMap or ReferenceGrant changed while the context stayed stable. */
   gatewayInputsChanged = false;
 
   /**
@@ -105,15 +118,20 @@ export class TranslationMemo {
     for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
     const previous = this.context;
     this.stable = previous !== undefined && previous.options === optionsKey;
-    this.servicesChanged = false;
+    this.lookupsChanged = false;
     this.gatewayInputsChanged = false;
     if (previous && this.stable) {
       for (const [kind, list] of lists) {
         const before = previous.lists.get(kind) ?? [];
         if (sameObjects(before, list)) continue;
         if (kind === 'Service' && servicesPerRoute) {
-          this.noteServiceChanges(before as readonly Service[], list as readonly Service[]);
-          this.servicesChanged = true;
+          this.noteChanges(before as readonly Service[], list as readonly Service[], serviceLookup);
+          this.lookupsChanged = true;
+        } else if (kind === 'ReferenceGrant') {
+          // Routes follow them like Services; the Gateway models read them too (certificates in other namespaces).
+          this.noteChanges(before as readonly ReferenceGrant[], list as readonly ReferenceGrant[], (grant) => referenceGrantLookup(grant.metadata.namespace ?? ''));
+          this.lookupsChanged = true;
+          this.gatewayInputsChanged = true;
         } else if (GATEWAY_INPUT_KINDS.has(kind)) {
           this.gatewayInputsChanged = true;
         } else {
@@ -144,38 +162,43 @@ export class TranslationMemo {
     this.httpRoutes = undefined;
   }
 
-  private noteServiceChanges(before: readonly Service[], after: readonly Service[]): void {
-    const keyOf = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
-    const previous = new Map(before.map((service) => [keyOf(service), service]));
-    const epoch = ++this.serviceEpoch;
-    for (const service of after) {
-      const key = keyOf(service);
-      if (previous.get(key) !== service) this.serviceChangedAt.set(key, epoch);
+  /** Marks the lookup key of every object added, removed or replaced between the two lists. */
+  private noteChanges<T extends { metadata: { namespace?: string; name: string } }>(before: readonly T[], after: readonly T[], lookupOf: (object: T) => string): void {
+    const keyOf = (object: T): string => `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const previous = new Map(before.map((object) => [keyOf(object), object]));
+    const epoch = ++this.lookupEpoch;
+    for (const object of after) {
+      const key = keyOf(object);
+      const was = previous.get(key);
+      if (was !== object) {
+        this.lookupChangedAt.set(lookupOf(object), epoch);
+        if (was) this.lookupChangedAt.set(lookupOf(was), epoch);
+      }
       previous.delete(key);
     }
-    for (const key of previous.keys()) this.serviceChangedAt.set(key, epoch);
+    for (const object of previous.values()) this.lookupChangedAt.set(lookupOf(object), epoch);
   }
 
-  /** Records the Services (`namespace/name`, found or not) translating `route` looked up. */
-  rememberLookups(route: object, services: Iterable<string>): void {
+  /** Records what translating `route` looked up: Services (`namespace/name`, found or not) and referenceGrantLookup keys. */
+  rememberLookups(route: object, lookups: Iterable<string>): void {
     const keys: string[] = [];
-    for (const key of services) {
-      let shared = this.serviceKeys.get(key);
+    for (const key of lookups) {
+      let shared = this.lookupKeys.get(key);
       if (shared === undefined) {
         shared = key;
-        this.serviceKeys.set(key, key);
+        this.lookupKeys.set(key, key);
       }
       keys.push(shared);
     }
-    this.routeLookups.set(route, { epoch: this.serviceEpoch, keys });
+    this.routeLookups.set(route, { epoch: this.lookupEpoch, keys });
   }
 
-  /** A remembered route that looked up a Service which has changed since. */
+  /** A remembered route that looked up something which has changed since. */
   isStale(route: object): boolean {
     const lookups = this.routeLookups.get(route);
-    // Made in the latest translation that changed a Service (or later): nothing it saw changed since.
-    if (!lookups || lookups.epoch >= this.serviceEpoch) return false;
-    for (const key of lookups.keys) if ((this.serviceChangedAt.get(key) ?? 0) > lookups.epoch) return true;
+    // Made in the latest translation that changed a lookup (or later): nothing it saw changed since.
+    if (!lookups || lookups.epoch >= this.lookupEpoch) return false;
+    for (const key of lookups.keys) if ((this.lookupChangedAt.get(key) ?? 0) > lookups.epoch) return true;
     return false;
   }
 

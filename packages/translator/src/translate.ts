@@ -179,8 +179,8 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true, memo);
 
   /**
-   * A Secret or ConfigMap changed: the Gateway models are built again, since certificates
-   * and parameters are read there. When they come out equal to the remembered ones (a
+   * A Secret, ConfigMap or ReferenceGrant changed: the Gateway models are built again, since
+   * certificates, parameters and the grants for certificates in other namespaces are read there. When they come out equal to the remembered ones (a
    * certificate renewed: secret names stay, only the secret table changes), the remembered
    * models are kept, and with them every remembered route, which points at them. Otherwise
    * the routes are translated again against the new models.

@@ -259,6 +259,41 @@ describe('TranslationMemo', () => {
     }
   });
 
+  it('translates again only the routes that reach into a namespace whose ReferenceGrants changed', () => {
+    const objects = objectsOf('httproute-backends');
+    const local = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'local', namespace: 'infra' },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] },
+    } as AnyObject;
+    const grantElsewhere = (to: string): AnyObject =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1beta1',
+        kind: 'ReferenceGrant',
+        metadata: { name: 'elsewhere', namespace: 'elsewhere' },
+        spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'infra' }], to: [{ group: '', kind: 'Service', name: to }] },
+      }) as AnyObject;
+    const granting = objects.find((o) => o.kind === 'ReferenceGrant' && o.metadata.namespace === 'other');
+    expect(granting).toBeDefined();
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const statusOf = (result: TranslationResult, name: string): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === name);
+    const first = checkStep([...objects, local, grantElsewhere('a')], memo, options, false);
+    // A grant in a namespace no route reaches into: every route is the one translated before.
+    const second = checkStep([...objects, local, grantElsewhere('b')], memo, options, false);
+    for (const name of ['valid', 'invalid', 'local']) expect(statusOf(second, name)).toBe(statusOf(first, name));
+    // The grant into `other` gone: the two routes that reach into it are translated again, the local one is not.
+    const third = checkStep([...objects.filter((o) => o !== granting), local, grantElsewhere('b')], memo, options, false);
+    expect(statusOf(third, 'local')).toBe(statusOf(first, 'local'));
+    expect(statusOf(third, 'valid')).not.toBe(statusOf(first, 'valid'));
+    expect(statusOf(third, 'invalid')).not.toBe(statusOf(first, 'invalid'));
+    expect(JSON.stringify(statusOf(third, 'valid'))).toContain('RefNotPermitted');
+    const fourth = checkStep([...objects, local, grantElsewhere('b')], memo, options, false);
+    expect(statusOf(fourth, 'local')).toBe(statusOf(first, 'local'));
+    expect(JSON.stringify(statusOf(fourth, 'valid'))).toEqual(JSON.stringify(statusOf(first, 'valid')));
+  });
+
   it('translates a route again when it comes back after a Service it uses changed while it was away', () => {
     const objects = objectsOf('httproute-basic');
     const route = objects.find((o) => o.kind === 'HTTPRoute');

@@ -1,5 +1,6 @@
 import type { BackendRef, ResourceSet, Service, ServicePort } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
+import { referenceGrantLookup } from '../memo.js';
 import { needsReferenceGrant, type ReferenceCheck } from '../referencegrant.js';
 import { GATEWAY_GROUP, isCoreGroup, isPortNumber } from '../util.js';
 
@@ -58,8 +59,10 @@ export function resolveBackendRef(
       message: `${field}: ${ref.group || 'core'}/${kind} is not a supported backend kind (only core Service)`,
     };
   }
+  const crossNamespace = needsReferenceGrant(from.namespace, namespace);
+  if (crossNamespace) ctx.lookups?.add(referenceGrantLookup(namespace));
   if (
-    needsReferenceGrant(from.namespace, namespace) &&
+    crossNamespace &&
     !ctx.grants.allows(
       { group: GATEWAY_GROUP, kind: from.kind, namespace: from.namespace },
       { group: '', kind: 'Service', namespace, name: ref.name },

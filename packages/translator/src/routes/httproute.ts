@@ -758,7 +758,7 @@ function translateHttpFamily(ctx: RouteContext): RememberedHttpRoutes {
   const previous = ctx.memo?.httpRoutes;
   if (previous) {
     const memo = ctx.memo;
-    const stale = (route: object): boolean => memo?.servicesChanged === true && memo.isStale(route);
+    const stale = (route: object): boolean => memo?.lookupsChanged === true && memo.isStale(route);
     // Attachment counts of unchanged routes are added up front; translating a route adds its own.
     for (const [listener, count] of previous.counts) listener.attachedRoutes += count;
     if (previous.routes.length === routes.length) {
