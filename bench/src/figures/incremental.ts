@@ -141,6 +141,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const routeRemovals: number[] = [];
   const statusWrites: number[] = [];
   const serviceLabelEdits: number[] = [];
+  const grantEdits: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
     objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
@@ -164,6 +165,13 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     // Labels only (a release by Helm or Argo CD rewrites them): nothing the translator reads.
     serviceLabelEdits.push(
       editOther('Service', (object, rev) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, revision: String(rev) } } })),
+    );
+    // A ReferenceGrant that grants one more Service: the routes that reach into its namespace are translated again.
+    grantEdits.push(
+      editOther('ReferenceGrant', (object, rev) => {
+        const grant = object as { spec?: { from?: unknown[]; to?: Array<{ group: string; kind: string; name?: string }> } };
+        return { ...object, spec: { ...grant.spec, to: [...(grant.spec?.to ?? []), { group: '', kind: 'Service', name: `granted-${rev}` }] } } as FixtureObject;
+      }),
     );
     // The control plane's own status write to a Gateway, back through the watch as a new object.
     statusWrites.push(
@@ -190,6 +198,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     NAME,
     `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service port added (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
       `one Service's labels median ${median(serviceLabelEdits).toFixed(1)} ms, ` +
+      `one ReferenceGrant (the routes that reach into its namespace translated again) median ${median(grantEdits).toFixed(1)} ms, ` +
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
