@@ -9,9 +9,10 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * Kinds whose objects may change without invalidating the remembered translation of
  * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
  * and EndpointSlices (they only shape clusters, which are remembered per Service port).
- * Services and ReferenceGrants are followed per route (see enterContext and isStale),
- * Secrets, ConfigMaps and ReferenceGrants through the Gateway models (GATEWAY_INPUT_KINDS).
- * Any change to another kind, or to the options, translates every route again.
+ * Services and ReferenceGrants are followed per route (see enterContext and isStale), and
+ * so are the Gateway models, which GatewayClasses, Gateways, ListenerSets, Secrets, ConfigMaps
+ * and ReferenceGrants are read into (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). Any change to
+ * another kind, or to the options, translates every route again.
  */
 const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
 
@@ -19,12 +20,29 @@ const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 
 
 /**
  * Kinds the route translations do not read: Secrets and ConfigMaps are read by the Gateway
- * models (certificates, CA bundles, parameters) and by BackendTLSPolicy, which are built on
- * every translation. A change to them keeps the remembered routes while the Gateway models
- * built again come out the same (see translate.ts), so a certificate renewal does not
- * translate every route again.
+ * models (certificates, CA bundles, parameters) and by BackendTLSPolicy, which is applied on
+ * every translation. A change to them builds the Gateway models again, as a change to
+ * GATEWAY_MODEL_KINDS does, so a certificate renewal does not translate every route again.
  */
 const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap']);
+
+/**
+ * Kinds the Gateway models are built from. A change to them builds the models again; each
+ * Gateway whose model comes out different translates again the routes that looked it up
+ * (parentLookup), and the others keep theirs (see translate.ts).
+ */
+const GATEWAY_MODEL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['GatewayClass', 'Gateway', 'ListenerSet']);
+
+/**
+ * What a route records for a parentRef it resolved or tried to (kind Gateway or ListenerSet,
+ * `namespace/name`), and for the Gateway model a parentRef led to (`Gateway`, its key).
+ */
+export function parentLookup(kind: string, namespacedName: string): string {
+  return `\u0000${kind}\u0000${namespacedName}`;
+}
+
+/** What a route that asks for default Gateways (GEP-3793) records: any Gateway change may change them. */
+export const DEFAULT_GATEWAYS_LOOKUP = parentLookup('Gateway', '*');
 
 /**
  * What a route records when it makes a reference into `namespace` that needs a ReferenceGrant
@@ -66,8 +84,8 @@ export interface RememberedCluster {
  *
  * Remembered: the sanitized copy of each input object, each route's translation while
  * nothing but routes, EndpointSlices, Services it did not look up, ReferenceGrants of
- * namespaces it did not reach into, and Secrets and ConfigMaps changed (the last two, and
- * ReferenceGrants, as long as they leave the Gateway models as they were), each chain's
+ * namespaces it did not reach into, and what the Gateway models are built from changed (as
+ * long as the models of the Gateways it looked up came out as they were), each chain's
  * virtual hosts, and each cluster while its Service and EndpointSlices are the same objects.
  * The fields are the translator's own; callers only create a memo and pass it along.
  */
@@ -103,7 +121,7 @@ export class TranslationMemo {
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
   /** Set by enterContext: some Service or ReferenceGrant changed since the previous translation (routes were kept). */
   lookupsChanged = false;
-  /** Set by enterContext: some Secret, ConfigMap or ReferenceGrant changed while the context stayed stable. */
+  /** Set by enterContext: some Secret, ConfigMap, ReferenceGrant or object of GATEWAY_MODEL_KINDS changed while the context stayed stable. */
   gatewayInputsChanged = false;
 
   /**
@@ -133,6 +151,8 @@ export class TranslationMemo {
           this.lookupsChanged = true;
           this.gatewayInputsChanged = true;
         } else if (GATEWAY_INPUT_KINDS.has(kind)) {
+          this.gatewayInputsChanged = true;
+        } else if (GATEWAY_MODEL_KINDS.has(kind)) {
           this.gatewayInputsChanged = true;
         } else {
           this.stable = false;
@@ -177,6 +197,16 @@ export class TranslationMemo {
       previous.delete(key);
     }
     for (const object of previous.values()) this.lookupChangedAt.set(lookupOf(object), epoch);
+  }
+
+  /**
+   * Marks lookup keys changed in this translation (the Gateways whose models the translation
+   * built again differently): the remembered routes that looked them up are translated again.
+   */
+  noteLookupsChanged(keys: Iterable<string>): void {
+    const epoch = ++this.lookupEpoch;
+    for (const key of keys) this.lookupChangedAt.set(key, epoch);
+    this.lookupsChanged = true;
   }
 
   /** Records what translating `route` looked up: Services (`namespace/name`, found or not) and referenceGrantLookup keys. */
@@ -275,6 +305,8 @@ export class TranslationMemo {
 export interface RememberedChain {
   /** The route attachments the chain was built from, in order. */
   attachments: readonly HttpListenerRoutes[];
+  /** The listeners dispatched on the chain's port when it was built (the objects). */
+  peers: readonly ListenerModel[];
   /** The chain's virtual hosts, in output order. */
   hosts: readonly IRVirtualHost[];
   /** Per hostname with routes: the entry lists (one per attachment serving it) and its index in `hosts`. */

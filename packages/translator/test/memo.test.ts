@@ -357,7 +357,7 @@ describe('TranslationMemo', () => {
     for (const status of routeStatuses) expect(first.statuses).toContain(status);
   });
 
-  it('translates no route again when a certificate is renewed or a CA bundle rotated, and all of them when one stops resolving', async () => {
+  it('translates no route again when a certificate is renewed or a CA bundle rotated, and the Gateway\'s routes when one stops resolving', async () => {
     const [site, renewed, clientCa, clientCa2, backendCa, backendCa2] = await Promise.all(
       ['site', 'site-renewed', 'client-ca', 'client-ca-2', 'backend-ca', 'backend-ca-2'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])),
     );
@@ -453,6 +453,109 @@ spec:
     expect(https?.conditions.find((c) => c.type === 'Accepted')?.status).toBe('False');
     expect(routeStatus(broken)).not.toBe(routeStatus(restored));
     step(site, clientCa, backendCa);
+  });
+
+  it('translates again only the routes of a Gateway whose model changed, including through its ListenerSets and as a default Gateway', () => {
+    const objects = loadManifests(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: a, namespace: infra}
+spec:
+  gatewayClassName: portico
+  allowedListeners: {namespaces: {from: Same}}
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: team, namespace: infra}
+spec:
+  parentRef: {name: a}
+  listeners: [{name: extra, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: b, namespace: infra}
+spec:
+  gatewayClassName: portico
+  defaultScope: All
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: apps}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-a, namespace: apps}
+spec: {parentRefs: [{name: a, namespace: infra}], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-set, namespace: apps}
+spec: {parentRefs: [{kind: ListenerSet, name: team, namespace: infra}], hostnames: [set.example.com], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-b, namespace: apps}
+spec: {parentRefs: [{name: b, namespace: infra}], hostnames: [b.example.com], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-default, namespace: apps}
+spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+`,
+      'gateways.yaml',
+    ).objects as AnyObject[];
+    type Listeners = { listeners: Array<Record<string, unknown>> } & Record<string, unknown>;
+    const withSpec = (kind: string, name: string, change: (spec: Listeners) => Listeners) => (o: AnyObject): AnyObject =>
+      o.kind === kind && o.metadata.name === name ? ({ ...o, spec: change(o.spec as Listeners) } as AnyObject) : o;
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const statusOf = (result: TranslationResult, name: string): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === name);
+    const routes = ['on-a', 'on-set', 'on-b', 'on-default'];
+    const expectRetranslated = (before: TranslationResult, after: TranslationResult, again: readonly string[]): void => {
+      for (const name of routes) {
+        if (again.includes(name)) expect(statusOf(after, name), name).not.toBe(statusOf(before, name));
+        else expect(statusOf(after, name), name).toBe(statusOf(before, name));
+      }
+    };
+    const first = checkStep(objects, memo, options, false);
+    expect(JSON.stringify(statusOf(first, 'on-set'))).toContain('"Accepted","status":"True"');
+
+    // Gateway b gains a listener: its routes, and the route asking for default Gateways, are translated again.
+    let current = objects.map(withSpec('Gateway', 'b', (spec) => ({ ...spec, listeners: [...spec.listeners, { name: 'other', port: 81, protocol: 'HTTP' }] })));
+    const second = checkStep(current, memo, options, false);
+    expectRetranslated(first, second, ['on-b', 'on-default']);
+
+    // Gateway a becomes a default Gateway too: the route asking for them now attaches to it as well.
+    current = current.map(withSpec('Gateway', 'a', (spec) => ({ ...spec, defaultScope: 'All' })));
+    const third = checkStep(current, memo, options, false);
+    expectRetranslated(second, third, ['on-a', 'on-set', 'on-default']);
+    expect(JSON.stringify(statusOf(third, 'on-default'))).toContain('"name":"a"');
+
+    // The ListenerSet changes: Gateway a's model with it, so every route through a.
+    current = current.map(withSpec('ListenerSet', 'team', (spec) => ({ ...spec, listeners: spec.listeners.map((l) => ({ ...l, port: 8081 })) })));
+    const fourth = checkStep(current, memo, options, false);
+    expectRetranslated(third, fourth, ['on-a', 'on-set', 'on-default']);
+
+    // The GatewayClass relabelled: no model changes, no route is translated again.
+    current = current.map((o) => (o.kind === 'GatewayClass' ? ({ ...o, metadata: { ...o.metadata, labels: { tier: 'edge' } } } as AnyObject) : o));
+    const fifth = checkStep(current, memo, options, false);
+    expectRetranslated(fourth, fifth, []);
+
+    // Gateway a removed, then put back.
+    const withoutA = current.filter((o) => !(o.kind === 'Gateway' && o.metadata.name === 'a'));
+    const sixth = checkStep(withoutA, memo, options, false);
+    expectRetranslated(fifth, sixth, ['on-a', 'on-set', 'on-default']);
+    const seventh = checkStep(current, memo, options, false);
+    expectRetranslated(sixth, seventh, ['on-a', 'on-set', 'on-default']);
   });
 
   it('translates a Gateway again when its spec changed along with its status', () => {

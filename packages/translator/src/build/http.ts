@@ -141,7 +141,7 @@ function buildChain(
   }
   const clusters = new Map<string, number>();
   if (memo) for (const vhost of hosts) countClusters(clusters, memo.clustersOf(vhost, clustersOfVirtualHost), 1);
-  return { attachments: routes, hosts, byHost, clusters };
+  return { attachments: routes, peers, hosts, byHost, clusters };
 }
 
 function countClusters(counts: Map<string, number>, names: readonly string[], delta: 1 | -1): void {
@@ -285,7 +285,7 @@ function patchChain(
     hosts[host.index] = virtualHost(chainName, hostname, host.lists);
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
-  return { attachments: routes, hosts, byHost: byHost.commit(), clusters };
+  return { attachments: routes, peers, hosts, byHost: byHost.commit(), clusters };
 }
 
 /** The chain with attachments replaced in place (see replacedInPlace): only the hosts they serve are rebuilt. */
@@ -318,7 +318,7 @@ function patchReplaced(
     hosts[host.index] = virtualHost(chainName, hostname, host.lists);
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
-  return { attachments: routes, hosts, byHost, clusters };
+  return { attachments: routes, peers, hosts, byHost, clusters };
 }
 
 /**
@@ -362,8 +362,11 @@ export function buildVirtualHosts(
   if (!memo) return [...buildChain(chainName, members, peers, routes, misdirected, undefined, undefined).hosts];
   const key = `${chainName}\u0000${members.map(listenerId).join(',')}\u0000${peers.map(listenerId).join(',')}\u0000${String(misdirected)}`;
   const previous = memo.takeChain(key);
+  // A chain made with other listener objects (a Gateway whose model was built again) is built
+  // again rather than patched: its attachments name those listeners.
+  const patchable = previous && sameObjects(previous.peers, peers) ? previous : undefined;
   const chain =
-    (previous && patchChain(chainName, members, peers, routes, misdirected, previous, memo)) ??
+    (patchable && patchChain(chainName, members, peers, routes, misdirected, patchable, memo)) ??
     buildChain(chainName, members, peers, routes, misdirected, previous, memo);
   memo.rememberChain(key, chain);
   // The remembered array itself: the IR is never modified, and the memo finds the chain's clusters by it.

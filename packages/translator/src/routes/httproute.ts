@@ -2,7 +2,7 @@ import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, 
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
-import { differingRun, type RememberedHttpRoutes } from '../memo.js';
+import { DEFAULT_GATEWAYS_LOOKUP, differingRun, parentLookup, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
@@ -372,8 +372,15 @@ export function translateHttpRoute(
   const parents: Array<ParentAttachment & { mesh?: boolean }> = [];
   // Parent keys seen so far: a list, as routes have one or two parents.
   const seen: string[] = [];
+  const lookups = ctx.lookups;
+  if (lookups && route.spec?.useDefaultGateways !== undefined) lookups.add(DEFAULT_GATEWAYS_LOOKUP);
   for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
+    if (lookups) {
+      // Found or not: the Gateway (or ListenerSet) may come, go or change, and this route with it.
+      lookups.add(parentLookup(ref.kind ?? 'Gateway', `${ref.namespace ?? namespace}/${ref.name}`));
+      if (resolved && !resolved.mesh) lookups.add(parentLookup('Gateway', resolved.gateway.key));
+    }
     if (!resolved || seen.includes(resolved.key)) continue;
     seen.push(resolved.key);
     const attached = attachToGateway(
