@@ -142,6 +142,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const statusWrites: number[] = [];
   const serviceLabelEdits: number[] = [];
   const grantEdits: number[] = [];
+  const gatewayEdits: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
     objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
@@ -173,6 +174,15 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
         return { ...object, spec: { ...grant.spec, to: [...(grant.spec?.to ?? []), { group: '', kind: 'Service', name: `granted-${rev}` }] } } as FixtureObject;
       }),
     );
+    // A listener added to a Gateway (or taken away again): the routes attached to that Gateway are translated again.
+    gatewayEdits.push(
+      editOther('Gateway', (object, rev) => {
+        const gateway = object as Gateway;
+        const listeners = (gateway.spec?.listeners ?? []).filter((listener) => !listener.name.startsWith('added-'));
+        if (rev % 2 === 1) listeners.push({ name: `added-${rev}`, port: 30000 + (rev % 1000), protocol: 'HTTP' });
+        return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners } };
+      }),
+    );
     // The control plane's own status write to a Gateway, back through the watch as a new object.
     statusWrites.push(
       editOther('Gateway', (object, rev) => ({
@@ -199,6 +209,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service port added (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
       `one Service's labels median ${median(serviceLabelEdits).toFixed(1)} ms, ` +
       `one ReferenceGrant (the routes that reach into its namespace translated again) median ${median(grantEdits).toFixed(1)} ms, ` +
+      `one Gateway's listeners (the routes attached to it translated again) median ${median(gatewayEdits).toFixed(1)} ms, ` +
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
