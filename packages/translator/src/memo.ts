@@ -1,4 +1,4 @@
-import { KNOWN_KINDS, type KindName, type ReferenceGrant, type ResourceSet, type Service, type ServicePort } from '@portico/api';
+import { KNOWN_KINDS, type KindName, type Namespace, type ReferenceGrant, type ResourceSet, type Service, type ServicePort } from '@portico/api';
 import type { IRCluster, IRSecret, IRVirtualHost } from '@portico/ir';
 import type { GatewayModel, ListenerModel } from './gateway/model.js';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
@@ -9,10 +9,12 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * Kinds whose objects may change without invalidating the remembered translation of
  * every HTTPRoute and GRPCRoute: the routes themselves (each is remembered on its own)
  * and EndpointSlices (they only shape clusters, which are remembered per Service port).
- * Services and ReferenceGrants are followed per route (see enterContext and isStale), and
- * so are the Gateway models, which GatewayClasses, Gateways, ListenerSets, Secrets, ConfigMaps
- * and ReferenceGrants are read into (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). Any change to
- * another kind, or to the options, translates every route again.
+ * Services, ReferenceGrants and Namespaces are followed per route (see enterContext and
+ * isStale), and so are the Gateway models, which GatewayClasses, Gateways, ListenerSets,
+ * Secrets, ConfigMaps, GatewayParameters, ReferenceGrants and Namespaces are read into
+ * (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). UNREMEMBERED_KINDS do not touch what is
+ * remembered. A change to the options translates every route again, and so does a change to
+ * Services with the mesh on (they are mesh parents).
  */
 const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
 
@@ -24,7 +26,15 @@ const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 
  * every translation. A change to them builds the Gateway models again, as a change to
  * GATEWAY_MODEL_KINDS does, so a certificate renewal does not translate every route again.
  */
-const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap']);
+const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap', 'GatewayParameters']);
+
+/**
+ * Kinds read only by stages that run on every translation: TLSRoutes, TCPRoutes and UDPRoutes
+ * are translated every time (they are not remembered), and BackendTLSPolicies are applied
+ * every time to copies of the clusters they target. A change to them leaves every remembered
+ * route valid.
+ */
+const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
 
 /**
  * Kinds the Gateway models are built from. A change to them builds the models again; each
@@ -150,8 +160,15 @@ export class TranslationMemo {
           this.noteChanges(before as readonly ReferenceGrant[], list as readonly ReferenceGrant[], (grant) => referenceGrantLookup(grant.metadata.namespace ?? ''));
           this.lookupsChanged = true;
           this.gatewayInputsChanged = true;
+        } else if (kind === 'Namespace') {
+          // A route reads the labels of its own namespace (allowedRoutes selectors); the Gateway models read them for ListenerSets.
+          this.noteChanges(before as readonly Namespace[], list as readonly Namespace[], (namespace) => parentLookup('Namespace', namespace.metadata.name));
+          this.lookupsChanged = true;
+          this.gatewayInputsChanged = true;
         } else if (GATEWAY_INPUT_KINDS.has(kind)) {
           this.gatewayInputsChanged = true;
+        } else if (UNREMEMBERED_KINDS.has(kind)) {
+          continue;
         } else if (GATEWAY_MODEL_KINDS.has(kind)) {
           this.gatewayInputsChanged = true;
         } else {

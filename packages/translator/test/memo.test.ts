@@ -441,6 +441,21 @@ spec:
     expect(secretsOf(backendRotated)).not.toEqual(secretsOf(clientRotated));
     expect(routeStatus(backendRotated)).toBe(routeStatus(first));
 
+    // The BackendTLSPolicy itself changes: clusters are served anew, no route is translated again.
+    const policyChanged = checkStep(
+      [
+        ...fixed.map((o) => (o.kind === 'BackendTLSPolicy' ? ({ ...o, spec: { ...(o.spec as object), validation: { hostname: 'other.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }] } } } as AnyObject) : o)),
+        secret(renewed),
+        configMap('client-ca', clientCa2),
+        configMap('backend-ca', backendCa2),
+      ],
+      memo,
+      options,
+      false,
+    );
+    expect(JSON.stringify(policyChanged.ir.clusters)).toContain('other.example.com');
+    expect(routeStatus(policyChanged)).toBe(routeStatus(first));
+
     // The certificate gone: the HTTPS listener no longer resolves, and the routes are translated again.
     const withoutCertificate = step(undefined, clientCa2, backendCa2);
     expect(routeStatus(withoutCertificate)).not.toBe(routeStatus(first));
@@ -556,6 +571,104 @@ spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backe
     expectRetranslated(fifth, sixth, ['on-a', 'on-set', 'on-default']);
     const seventh = checkStep(current, memo, options, false);
     expectRetranslated(sixth, seventh, ['on-a', 'on-set', 'on-default']);
+  });
+
+  it('translates again only the routes of a namespace whose labels changed, and none for a new namespace', () => {
+    const objects = objectsOf('httproute-attachment');
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const routeStatuses = (result: TranslationResult): Map<string, ObjectStatus> =>
+      new Map(result.statuses.filter((s) => s.kind === 'HTTPRoute').map((s) => [`${s.namespace}/${s.name}`, s] as const));
+    const first = routeStatuses(checkStep(objects, memo, options, false));
+    expect([...first.keys()].filter((key) => key.startsWith('team-b/')).length).toBeGreaterThan(0);
+    // A namespace created: no route is in it yet.
+    const created = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-c' } } as AnyObject;
+    const second = routeStatuses(checkStep([...objects, created], memo, options, false));
+    for (const [key, status] of second) expect(status, key).toBe(first.get(key));
+    // team-b gains the label the Selector listener asks for: its routes are translated again and now attach there.
+    const relabelled = [...objects, created].map((o) =>
+      o.kind === 'Namespace' && o.metadata.name === 'team-b' ? ({ ...o, metadata: { ...o.metadata, labels: { 'gateway-access': 'true' } } } as AnyObject) : o,
+    );
+    const third = routeStatuses(checkStep(relabelled, memo, options, false));
+    for (const [key, status] of third) {
+      if (key.startsWith('team-b/')) expect(status, key).not.toBe(second.get(key));
+      else expect(status, key).toBe(second.get(key));
+    }
+    expect(JSON.stringify([...third.entries()].filter(([key]) => key.startsWith('team-b/')))).not.toEqual(JSON.stringify([...second.entries()].filter(([key]) => key.startsWith('team-b/'))));
+  });
+
+  it('builds the Gateway models again when a namespace label admits a ListenerSet', () => {
+    const objects = loadManifests(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: tenant}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: portico
+  allowedListeners: {namespaces: {from: Selector, selector: {matchLabels: {listeners: allowed}}}}
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: tenant, namespace: tenant}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: extra, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: apps}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: through-set, namespace: apps}
+spec: {parentRefs: [{kind: ListenerSet, name: tenant, namespace: tenant}], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+`,
+      'selector.yaml',
+    ).objects as AnyObject[];
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const listenerSetStatus = (result: TranslationResult): string => JSON.stringify(result.statuses.find((s) => s.kind === 'ListenerSet'));
+    const first = checkStep(objects, memo, options, false);
+    const labelled = objects.map((o) => (o.kind === 'Namespace' ? ({ ...o, metadata: { ...o.metadata, labels: { listeners: 'allowed' } } } as AnyObject) : o));
+    const second = checkStep(labelled, memo, options, false);
+    expect(listenerSetStatus(second)).not.toEqual(listenerSetStatus(first));
+    expect(JSON.stringify(second.ir)).not.toEqual(JSON.stringify(first.ir));
+    checkStep(objects, memo, options, false);
+  });
+
+  it('translates no route again when a TLSRoute, TCPRoute or UDPRoute changed', () => {
+    const objects = objectsOf('l4-routes');
+    const l4 = objects.filter((o) => o.kind === 'TLSRoute' || o.kind === 'TCPRoute' || o.kind === 'UDPRoute');
+    expect(l4.length).toBeGreaterThan(0);
+    const route: AnyObject = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: 'infra' },
+      spec: { parentRefs: [{ name: 'l4', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'tcp-a', port: 3000 }] }] },
+    } as AnyObject;
+    const memo = new TranslationMemo();
+    const options = { controllerName: CONTROLLER };
+    const statusOf = (result: TranslationResult): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute');
+    expect(JSON.stringify(statusOf(checkStep([...objects, route], new TranslationMemo(), options, false)))).toContain('"Accepted","status":"True"');
+    const first = checkStep([...objects, route], memo, options, false);
+    let previous = first;
+    for (const removed of l4) {
+      const without = checkStep([...objects.filter((o) => o !== removed), route], memo, options, false);
+      expect(JSON.stringify(without.statuses)).not.toEqual(JSON.stringify(previous.statuses));
+      expect(statusOf(without)).toBe(statusOf(first));
+      previous = checkStep([...objects, route], memo, options, false);
+    }
   });
 
   it('translates a Gateway again when its spec changed along with its status', () => {

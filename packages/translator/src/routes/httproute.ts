@@ -373,7 +373,11 @@ export function translateHttpRoute(
   // Parent keys seen so far: a list, as routes have one or two parents.
   const seen: string[] = [];
   const lookups = ctx.lookups;
-  if (lookups && route.spec?.useDefaultGateways !== undefined) lookups.add(DEFAULT_GATEWAYS_LOOKUP);
+  if (lookups) {
+    // Listeners that select routes by namespace labels read the labels of this one.
+    lookups.add(parentLookup('Namespace', namespace));
+    if (route.spec?.useDefaultGateways !== undefined) lookups.add(DEFAULT_GATEWAYS_LOOKUP);
+  }
   for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (lookups) {
