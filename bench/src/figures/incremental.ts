@@ -143,6 +143,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const serviceLabelEdits: number[] = [];
   const grantEdits: number[] = [];
   const gatewayEdits: number[] = [];
+  const namespacesCreated: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
     objects.push(editHttpRoute({ ...template, metadata: { ...template.metadata, name: `${template.metadata.name}-added-${++revision}` } } as typeof fixture.httpRoutes[number], revision));
@@ -183,6 +184,9 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
         return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners } };
       }),
     );
+    // A namespace created (a team onboarded): no route is in it yet.
+    objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `onboarded-${++revision}` } });
+    namespacesCreated.push(rebuild().total);
     // The control plane's own status write to a Gateway, back through the watch as a new object.
     statusWrites.push(
       editOther('Gateway', (object, rev) => ({
@@ -210,6 +214,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
       `one Service's labels median ${median(serviceLabelEdits).toFixed(1)} ms, ` +
       `one ReferenceGrant (the routes that reach into its namespace translated again) median ${median(grantEdits).toFixed(1)} ms, ` +
       `one Gateway's listeners (the routes attached to it translated again) median ${median(gatewayEdits).toFixed(1)} ms, ` +
+      `one Namespace created median ${median(namespacesCreated).toFixed(1)} ms, ` +
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,
   );
