@@ -143,6 +143,7 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
   const serviceLabelEdits: number[] = [];
   const grantEdits: number[] = [];
   const gatewayEdits: number[] = [];
+  const listenerEdits: number[] = [];
   const namespacesCreated: number[] = [];
   for (let i = 0; i < runs.runs; i++) {
     const template = fixture.httpRoutes[prng.int(0, fixture.httpRoutes.length - 1)] as FixtureObject;
@@ -175,7 +176,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
         return { ...object, spec: { ...grant.spec, to: [...(grant.spec?.to ?? []), { group: '', kind: 'Service', name: `granted-${rev}` }] } } as FixtureObject;
       }),
     );
-    // A listener added to a Gateway (or taken away again): the routes attached to that Gateway are translated again.
+    // A listener added to a Gateway (or taken away again). The fixture's routes name their listener by
+    // sectionName, so no route can attach to it: none is translated again.
     gatewayEdits.push(
       editOther('Gateway', (object, rev) => {
         const gateway = object as Gateway;
@@ -187,6 +189,21 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     // A namespace created (a team onboarded): no route is in it yet.
     objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `onboarded-${++revision}` } });
     namespacesCreated.push(rebuild().total);
+    // The allowed route kinds of a Gateway's first listener spelled out (or left to their default again):
+    // the listener is another object, so the routes attached to it are translated again (to the same result).
+    listenerEdits.push(
+      editOther('Gateway', (object, rev) => {
+        const gateway = object as Gateway;
+        const listeners = (gateway.spec?.listeners ?? []).map((listener, index) => {
+          if (index !== 0) return listener;
+          const { allowedRoutes, ...rest } = listener;
+          const namespaces = allowedRoutes?.namespaces;
+          const kinds = rev % 2 === 1 ? [{ kind: 'HTTPRoute' }, { kind: 'GRPCRoute' }] : undefined;
+          return { ...rest, allowedRoutes: { ...(namespaces ? { namespaces } : {}), ...(kinds ? { kinds } : {}) } };
+        });
+        return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners } };
+      }),
+    );
     // The control plane's own status write to a Gateway, back through the watch as a new object.
     statusWrites.push(
       editOther('Gateway', (object, rev) => ({
@@ -213,7 +230,8 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     `other edits, back to back: one EndpointSlice median ${median(sliceEdits).toFixed(1)} ms, one Service port added (its routes translated again) median ${median(serviceEdits).toFixed(1)} ms, ` +
       `one Service's labels median ${median(serviceLabelEdits).toFixed(1)} ms, ` +
       `one ReferenceGrant (the routes that reach into its namespace translated again) median ${median(grantEdits).toFixed(1)} ms, ` +
-      `one Gateway's listeners (the routes attached to it translated again) median ${median(gatewayEdits).toFixed(1)} ms, ` +
+      `a listener added to a Gateway or taken away (routes name their listener: none translated again) median ${median(gatewayEdits).toFixed(1)} ms, ` +
+      `one listener's allowed kinds spelled out or not (the routes attached to it translated again) median ${median(listenerEdits).toFixed(1)} ms, ` +
       `one Namespace created median ${median(namespacesCreated).toFixed(1)} ms, ` +
       `one HTTPRoute added median ${median(routeAdds).toFixed(1)} ms, removed ${median(routeRemovals).toFixed(1)} ms, ` +
       `a Gateway's status written back (its own write, through the watch) median ${median(statusWrites).toFixed(1)} ms, ${runs.runs} each`,

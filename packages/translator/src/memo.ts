@@ -37,31 +37,33 @@ const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 
 const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
 
 /**
- * Kinds the Gateway models are built from. A change to them builds the models again; each
- * Gateway whose model comes out different translates again the routes that looked it up
- * (parentLookup), and the others keep theirs (see translate.ts).
+ * Kinds the Gateway models are built from. A change to them builds the models again and
+ * compares them with the remembered ones (gateway/reuse.ts): only the routes that looked up
+ * what changed are translated again.
  */
 const GATEWAY_MODEL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['GatewayClass', 'Gateway', 'ListenerSet']);
 
 /**
- * What a route records for a parentRef it resolved or tried to (kind Gateway or ListenerSet,
- * `namespace/name`), and for the Gateway model a parentRef led to (`Gateway`, its key).
+ * A lookup key other than a Service's (`namespace/name`, which has no NUL). What routes record:
+ *
+ * - `lookupKey('ReferenceGrant', namespace)`: a reference into `namespace` that needs a grant
+ *   (grants live in the namespace they grant access to);
+ * - `lookupKey('Namespace', namespace)`: the route's own namespace, whose labels listener
+ *   selectors read;
+ * - `lookupKey('ParentPresence', kind, namespace/name)`: a parentRef's target, found or not;
+ *   marked when it comes, goes, or changes as a whole (a Gateway's acceptance, a ListenerSet's
+ *   admission);
+ * - `lookupKey('Parent', kind, namespace/name)` for a parentRef without sectionName, or with the
+ *   sectionName as a fourth part: marked when a listener of that object (with that name)
+ *   changes, comes or goes;
+ * - `DEFAULT_GATEWAYS_LOOKUP`, for a route that asks for default Gateways.
  */
-export function parentLookup(kind: string, namespacedName: string): string {
-  return `\u0000${kind}\u0000${namespacedName}`;
+export function lookupKey(kind: string, ...parts: string[]): string {
+  return `\u0000${kind}\u0000${parts.join('\u0000')}`;
 }
 
-/** What a route that asks for default Gateways (GEP-3793) records: any Gateway change may change them. */
-export const DEFAULT_GATEWAYS_LOOKUP = parentLookup('Gateway', '*');
-
-/**
- * What a route records when it makes a reference into `namespace` that needs a ReferenceGrant
- * (grants live in the namespace they grant access to). Cannot be a Service key, which has a
- * slash and no NUL.
- */
-export function referenceGrantLookup(namespace: string): string {
-  return `\u0000ReferenceGrant\u0000${namespace}`;
-}
+/** What a route that asks for default Gateways (GEP-3793) records: marked when the set of default Gateways may change. */
+export const DEFAULT_GATEWAYS_LOOKUP = lookupKey('DefaultGateways');
 
 /** Gateway models and what building them added, reused while the context is unchanged. */
 export interface RememberedGateways {
@@ -120,8 +122,7 @@ export class TranslationMemo {
   private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
   /**
    * Translations that changed some Service or ReferenceGrant while routes were kept are
-   * numbered; per lookup key (a Service's `namespace/name`, or referenceGrantLookup of a
-   * namespace), the number of the last one that changed it. A remembered route is valid while
+   * numbered; per lookup key (a Service's `namespace/name`, or a lookupKey), the number of the last one that changed it. A remembered route is valid while
    * nothing it looked up changed after the translation it was made in.
    */
   private lookupEpoch = 0;
@@ -157,12 +158,12 @@ export class TranslationMemo {
           this.lookupsChanged = true;
         } else if (kind === 'ReferenceGrant') {
           // Routes follow them like Services; the Gateway models read them too (certificates in other namespaces).
-          this.noteChanges(before as readonly ReferenceGrant[], list as readonly ReferenceGrant[], (grant) => referenceGrantLookup(grant.metadata.namespace ?? ''));
+          this.noteChanges(before as readonly ReferenceGrant[], list as readonly ReferenceGrant[], (grant) => lookupKey('ReferenceGrant', grant.metadata.namespace ?? ''));
           this.lookupsChanged = true;
           this.gatewayInputsChanged = true;
         } else if (kind === 'Namespace') {
           // A route reads the labels of its own namespace (allowedRoutes selectors); the Gateway models read them for ListenerSets.
-          this.noteChanges(before as readonly Namespace[], list as readonly Namespace[], (namespace) => parentLookup('Namespace', namespace.metadata.name));
+          this.noteChanges(before as readonly Namespace[], list as readonly Namespace[], (namespace) => lookupKey('Namespace', namespace.metadata.name));
           this.lookupsChanged = true;
           this.gatewayInputsChanged = true;
         } else if (GATEWAY_INPUT_KINDS.has(kind)) {
@@ -226,7 +227,7 @@ export class TranslationMemo {
     this.lookupsChanged = true;
   }
 
-  /** Records what translating `route` looked up: Services (`namespace/name`, found or not) and referenceGrantLookup keys. */
+  /** Records what translating `route` looked up: Services (`namespace/name`, found or not) and lookupKeys. */
   rememberLookups(route: object, lookups: Iterable<string>): void {
     const keys: string[] = [];
     for (const key of lookups) {

@@ -12,7 +12,8 @@ import { buildGatewayModel, gatewayAccepted, gatewayStatus, listenerSetStatuses 
 import { listenerProgrammed, type GatewayModel } from './gateway/model.js';
 import { translateGatewayClass } from './gatewayclass.js';
 import { ReferenceGrants } from './referencegrant.js';
-import { DEFAULT_GATEWAYS_LOOKUP, parentLookup, type RememberedGateways, type TranslationMemo } from './memo.js';
+import type { RememberedGateways, TranslationMemo } from './memo.js';
+import { mergeGatewayModels } from './gateway/reuse.js';
 import { sanitizeResources } from './sanitize.js';
 import type { ObjectStatus, TranslateOptions, TranslationResult } from './result.js';
 import { httpRouteTranslator } from './routes/httproute.js';
@@ -180,12 +181,10 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
 
   /**
    * Something the Gateway models are built from changed (a GatewayClass, Gateway, ListenerSet,
-   * Secret, ConfigMap or ReferenceGrant): the models are built again and compared, Gateway by
-   * Gateway, with the remembered ones. A Gateway whose model comes out equal keeps its
-   * remembered model, and so the remembered routes attached to it stay valid (a certificate
-   * renewed leaves every model equal: secrets are named after their references, only the
-   * secret table changes). A Gateway whose model differs, or that came or went, takes the new
-   * model, and the routes that looked it up are translated again (see parentLookup). Mesh
+   * Secret, ConfigMap, GatewayParameters, ReferenceGrant or Namespace): the models are built
+   * again and merged with the remembered ones (gateway/reuse.ts), and the remembered routes
+   * that looked up what changed are translated again. A certificate renewed leaves every model
+   * equal (secrets are named after their references): only the secret table is new. Mesh
    * parents are built from Services alone; should they differ, every route is translated again.
    */
   function rebuildGateways(before: RememberedGateways): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
@@ -195,25 +194,9 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
       memo?.forgetRoutes();
       return rebuilt;
     }
-    const merged = new Map<string, GatewayModel>();
-    const changed: string[] = [];
-    const noteChanged = (model: GatewayModel): void => {
-      changed.push(parentLookup('Gateway', model.key));
-      for (const set of model.listenerSets) changed.push(parentLookup('ListenerSet', `${set.namespace}/${set.name}`));
-    };
-    for (const [key, model] of rebuilt.gateways) {
-      const previous = kept.gateways.get(key);
-      if (previous && isDeepStrictEqual(model, previous)) {
-        merged.set(key, previous);
-        continue;
-      }
-      merged.set(key, model);
-      noteChanged(model);
-      if (previous) noteChanged(previous);
-    }
-    for (const [key, previous] of kept.gateways) if (!rebuilt.gateways.has(key)) noteChanged(previous);
-    if (changed.length > 0) memo?.noteLookupsChanged([...changed, DEFAULT_GATEWAYS_LOOKUP]);
-    return { gateways: merged, meshParents: kept.meshParents };
+    const merged = mergeGatewayModels(rebuilt.gateways, kept.gateways);
+    if (merged.changed.length > 0) memo?.noteLookupsChanged(merged.changed);
+    return { gateways: merged.gateways, meshParents: kept.meshParents };
   }
 
   function buildGateways(): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {

@@ -470,7 +470,7 @@ spec:
     step(site, clientCa, backendCa);
   });
 
-  it('translates again only the routes of a Gateway whose model changed, including through its ListenerSets and as a default Gateway', () => {
+  it('translates again only the routes that can select a listener that changed, a Gateway that changed as a whole, or default Gateways that changed', () => {
     const objects = loadManifests(
       `
 apiVersion: gateway.networking.k8s.io/v1
@@ -513,6 +513,11 @@ spec: {parentRefs: [{name: a, namespace: infra}], rules: [{backendRefs: [{name: 
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
+metadata: {name: on-a-http, namespace: apps}
+spec: {parentRefs: [{name: a, namespace: infra, sectionName: http}], hostnames: [http.example.com], rules: [{backendRefs: [{name: web, port: 8080}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
 metadata: {name: on-set, namespace: apps}
 spec: {parentRefs: [{kind: ListenerSet, name: team, namespace: infra}], hostnames: [set.example.com], rules: [{backendRefs: [{name: web, port: 8080}]}]}
 ---
@@ -534,7 +539,7 @@ spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backe
     const memo = new TranslationMemo();
     const options = { controllerName: CONTROLLER };
     const statusOf = (result: TranslationResult, name: string): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === name);
-    const routes = ['on-a', 'on-set', 'on-b', 'on-default'];
+    const routes = ['on-a', 'on-a-http', 'on-set', 'on-b', 'on-default'];
     const expectRetranslated = (before: TranslationResult, after: TranslationResult, again: readonly string[]): void => {
       for (const name of routes) {
         if (again.includes(name)) expect(statusOf(after, name), name).not.toBe(statusOf(before, name));
@@ -552,25 +557,52 @@ spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backe
     // Gateway a becomes a default Gateway too: the route asking for them now attaches to it as well.
     current = current.map(withSpec('Gateway', 'a', (spec) => ({ ...spec, defaultScope: 'All' })));
     const third = checkStep(current, memo, options, false);
-    expectRetranslated(second, third, ['on-a', 'on-set', 'on-default']);
+    expectRetranslated(second, third, ['on-a', 'on-a-http', 'on-set', 'on-default']);
     expect(JSON.stringify(statusOf(third, 'on-default'))).toContain('"name":"a"');
 
-    // The ListenerSet changes: Gateway a's model with it, so every route through a.
+    // The ListenerSet's listener changes: only the route through the ListenerSet is translated again.
     current = current.map(withSpec('ListenerSet', 'team', (spec) => ({ ...spec, listeners: spec.listeners.map((l) => ({ ...l, port: 8081 })) })));
     const fourth = checkStep(current, memo, options, false);
-    expectRetranslated(third, fourth, ['on-a', 'on-set', 'on-default']);
+    expectRetranslated(third, fourth, ['on-set']);
+
+    // Gateway a gains a listener: the routes that name a without a sectionName (the default one
+    // included) may attach to it; the one that names its http listener and the one through the
+    // ListenerSet cannot.
+    current = current.map(withSpec('Gateway', 'a', (spec) => ({ ...spec, listeners: [...spec.listeners, { name: 'more', port: 82, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] })));
+    const fourthAndAHalf = checkStep(current, memo, options, false);
+    expectRetranslated(fourth, fourthAndAHalf, ['on-a', 'on-default']);
+    const servedAt = (result: TranslationResult, name: string): number => JSON.stringify(result.ir).split(`"httproute/apps/${name}/`).length - 1;
+    expect(servedAt(fourthAndAHalf, 'on-a')).toBeGreaterThan(servedAt(fourth, 'on-a'));
+    expect(servedAt(fourthAndAHalf, 'on-a-http')).toBe(servedAt(fourth, 'on-a-http'));
+
+    // And loses it again: the same routes.
+    current = current.map(withSpec('Gateway', 'a', (spec) => ({ ...spec, listeners: spec.listeners.filter((l) => l.name !== 'more') })));
+    const fourthAndThreeQuarters = checkStep(current, memo, options, false);
+    expectRetranslated(fourthAndAHalf, fourthAndThreeQuarters, ['on-a', 'on-default']);
+    expect(servedAt(fourthAndThreeQuarters, 'on-a')).toBe(servedAt(fourth, 'on-a'));
+
+    // Gateway a points at parameters that do not exist: it is not accepted, and every route through it
+    // is translated again; then they appear.
+    current = current.map(withSpec('Gateway', 'a', (spec) => ({ ...spec, infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'a-parameters' } } })));
+    const rejected = checkStep(current, memo, options, false);
+    expectRetranslated(fourthAndThreeQuarters, rejected, ['on-a', 'on-a-http', 'on-set', 'on-default']);
+    expect(JSON.stringify(statusOf(rejected, 'on-a-http'))).toContain('NoMatchingParent');
+    current = [...current, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a-parameters', namespace: 'infra' }, data: {} } as AnyObject];
+    const accepted = checkStep(current, memo, options, false);
+    expectRetranslated(rejected, accepted, ['on-a', 'on-a-http', 'on-set', 'on-default']);
+    expect(JSON.stringify(statusOf(accepted, 'on-a-http'))).toEqual(JSON.stringify(statusOf(fourthAndThreeQuarters, 'on-a-http')));
 
     // The GatewayClass relabelled: no model changes, no route is translated again.
     current = current.map((o) => (o.kind === 'GatewayClass' ? ({ ...o, metadata: { ...o.metadata, labels: { tier: 'edge' } } } as AnyObject) : o));
     const fifth = checkStep(current, memo, options, false);
-    expectRetranslated(fourth, fifth, []);
+    expectRetranslated(accepted, fifth, []);
 
     // Gateway a removed, then put back.
     const withoutA = current.filter((o) => !(o.kind === 'Gateway' && o.metadata.name === 'a'));
     const sixth = checkStep(withoutA, memo, options, false);
-    expectRetranslated(fifth, sixth, ['on-a', 'on-set', 'on-default']);
+    expectRetranslated(fifth, sixth, ['on-a', 'on-a-http', 'on-set', 'on-default']);
     const seventh = checkStep(current, memo, options, false);
-    expectRetranslated(sixth, seventh, ['on-a', 'on-set', 'on-default']);
+    expectRetranslated(sixth, seventh, ['on-a', 'on-a-http', 'on-set', 'on-default']);
   });
 
   it('translates again only the routes of a namespace whose labels changed, and none for a new namespace', () => {

@@ -1,6 +1,6 @@
 import type { BackendRef, ResourceSet, Service, ServicePort } from '@portico/api';
 import { ClusterRegistry, protocolFromAppProtocol } from '../clusters.js';
-import { referenceGrantLookup } from '../memo.js';
+import { lookupKey } from '../memo.js';
 import { needsReferenceGrant, type ReferenceCheck } from '../referencegrant.js';
 import { GATEWAY_GROUP, isCoreGroup, isPortNumber } from '../util.js';
 
@@ -60,7 +60,7 @@ export function resolveBackendRef(
     };
   }
   const crossNamespace = needsReferenceGrant(from.namespace, namespace);
-  if (crossNamespace) ctx.lookups?.add(referenceGrantLookup(namespace));
+  if (crossNamespace) ctx.lookups?.add(lookupKey('ReferenceGrant', namespace));
   if (
     crossNamespace &&
     !ctx.grants.allows(

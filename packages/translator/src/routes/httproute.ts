@@ -2,7 +2,7 @@ import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, 
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
-import { DEFAULT_GATEWAYS_LOOKUP, differingRun, parentLookup, type RememberedHttpRoutes } from '../memo.js';
+import { DEFAULT_GATEWAYS_LOOKUP, differingRun, lookupKey, type RememberedHttpRoutes } from '../memo.js';
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
@@ -375,15 +375,17 @@ export function translateHttpRoute(
   const lookups = ctx.lookups;
   if (lookups) {
     // Listeners that select routes by namespace labels read the labels of this one.
-    lookups.add(parentLookup('Namespace', namespace));
+    lookups.add(lookupKey('Namespace', namespace));
     if (route.spec?.useDefaultGateways !== undefined) lookups.add(DEFAULT_GATEWAYS_LOOKUP);
   }
   for (const ref of routeParentRefs(ctx.gateways, route.spec)) {
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (lookups) {
       // Found or not: the Gateway (or ListenerSet) may come, go or change, and this route with it.
-      lookups.add(parentLookup(ref.kind ?? 'Gateway', `${ref.namespace ?? namespace}/${ref.name}`));
-      if (resolved && !resolved.mesh) lookups.add(parentLookup('Gateway', resolved.gateway.key));
+      const kind = ref.kind ?? 'Gateway';
+      const target = `${ref.namespace ?? namespace}/${ref.name}`;
+      lookups.add(lookupKey('ParentPresence', kind, target));
+      lookups.add(ref.sectionName === undefined ? lookupKey('Parent', kind, target) : lookupKey('Parent', kind, target, ref.sectionName));
     }
     if (!resolved || seen.includes(resolved.key)) continue;
     seen.push(resolved.key);
