@@ -137,6 +137,138 @@ describe('TranslationMemo', () => {
     );
   });
 
+  it('equals a translation without it over arbitrary edits to Gateways, ListenerSets, Namespaces, ReferenceGrants, Secrets and routes', async () => {
+    const [valid, other] = await Promise.all(['valid', 'other'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])));
+    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+    type Obj = AnyObject & { spec?: Record<string, unknown> };
+    const hostnames = [undefined, '*.example.com', 'a.example.com', 'b.example.com'];
+    const listenerAt = (name: string, variant: number): Record<string, unknown> => {
+      const hostname = hostnames[variant % hostnames.length];
+      const from = ['All', 'Same', 'Selector'][Math.floor(variant / 4) % 3];
+      const https = variant % 5 === 4;
+      return {
+        name,
+        port: https ? 443 : 80 + (variant % 2),
+        protocol: https ? 'HTTPS' : 'HTTP',
+        ...(hostname ? { hostname } : {}),
+        ...(https ? { tls: { certificateRefs: [{ name: 'cert' }] } } : {}),
+        allowedRoutes: { namespaces: from === 'Selector' ? { from, selector: { matchLabels: { team: 'yes' } } } : { from } },
+      };
+    };
+    const gateway = (name: string, listeners: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Obj =>
+      ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'infra' }, spec: { gatewayClassName: 'portico', allowedListeners: { namespaces: { from: 'All' } }, listeners, ...extra } }) as Obj;
+    const listenerSet = (name: string, parent: string, listeners: Array<Record<string, unknown>>): Obj =>
+      ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: { name, namespace: 'team' }, spec: { parentRef: { name: parent, namespace: 'infra' }, listeners } }) as Obj;
+    const parentChoices: Array<Record<string, unknown>> = [
+      { name: 'a', namespace: 'infra' },
+      { name: 'a', namespace: 'infra', sectionName: 'l0' },
+      { name: 'a', namespace: 'infra', sectionName: 'l1' },
+      { name: 'b', namespace: 'infra' },
+      { name: 'b', namespace: 'infra', sectionName: 'l0' },
+      { kind: 'ListenerSet', name: 's1', namespace: 'team' },
+      { kind: 'ListenerSet', name: 's1', namespace: 'team', sectionName: 'x0' },
+      { kind: 'ListenerSet', name: 's2', namespace: 'team' },
+      // Listeners that do not exist (yet): NoMatchingParent once the parent is ours.
+      { kind: 'ListenerSet', name: 's2', namespace: 'team', sectionName: 'y1' },
+      { name: 'b', namespace: 'infra', sectionName: 'l2' },
+    ];
+    const route = (index: number, variant: number): Obj => {
+      const namespace = index % 2 === 0 ? 'apps' : 'team';
+      const parent = parentChoices[(index + variant) % parentChoices.length] as Record<string, unknown>;
+      const hostname = hostnames[(index + variant) % hostnames.length];
+      const crossNamespace = (index + variant) % 3 === 0;
+      return {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: `r${index}`, namespace },
+        spec: {
+          parentRefs: [parent],
+          ...(hostname ? { hostnames: [hostname] } : {}),
+          ...((index + variant) % 4 === 3 ? { useDefaultGateways: 'All' } : {}),
+          rules: [{ backendRefs: [crossNamespace ? { name: 'shared', namespace: 'shared', port: 80 } : { name: 'web', port: 80 }] }],
+        },
+      } as Obj;
+    };
+    const step = fc.record({
+      op: fc.constantFrom('gatewayListener', 'setListener', 'setParent', 'allowedListeners', 'defaultScope', 'namespaceLabel', 'grant', 'secret', 'route', 'parameters', 'removeGateway'),
+      target: fc.nat(1),
+      index: fc.nat(2),
+      variant: fc.nat(11),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
+        const state = {
+          gateways: [gateway('a', [listenerAt('l0', 0), listenerAt('l1', 4)]), gateway('b', [listenerAt('l0', 1)])] as Array<Obj | undefined>,
+          sets: [listenerSet('s1', 'a', [listenerAt('x0', 2)]), listenerSet('s2', 'b', [listenerAt('y0', 3)])],
+          teamLabels: { team: 'yes' } as Record<string, string>,
+          grant: true,
+          certificate: valid as TestCertificate | undefined,
+          routes: Array.from({ length: 8 }, (_, i) => route(i, 0)),
+        };
+        const objects = (): AnyObject[] => [
+          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'portico' }, spec: { controllerName: CONTROLLER } } as AnyObject,
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: state.teamLabels } } as AnyObject,
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } } as AnyObject,
+          ...(['apps', 'team'] as const).map((namespace) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { ports: [{ port: 80 }] } }) as AnyObject),
+          { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shared', namespace: 'shared' }, spec: { ports: [{ port: 80 }] } } as AnyObject,
+          ...(state.grant
+            ? [
+                {
+                  apiVersion: 'gateway.networking.k8s.io/v1beta1',
+                  kind: 'ReferenceGrant',
+                  metadata: { name: 'to-shared', namespace: 'shared' },
+                  spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps' }], to: [{ group: '', kind: 'Service' }] },
+                } as AnyObject,
+              ]
+            : []),
+          ...(state.certificate
+            ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(state.certificate.certificatePem), 'tls.key': b64(state.certificate.privateKeyPem) } } as AnyObject]
+            : []),
+          ...state.gateways.filter((g): g is Obj => g !== undefined),
+          ...state.sets,
+          ...state.routes,
+        ];
+        const memo = new TranslationMemo();
+        const options = { controllerName: CONTROLLER };
+        checkStep(objects(), memo, options, false);
+        for (const { op, target, index, variant } of steps) {
+          const name = target === 0 ? 'a' : 'b';
+          const current = state.gateways[target] ?? gateway(name, [listenerAt('l0', 0)]);
+          const listeners = (current.spec?.listeners as Array<Record<string, unknown>>) ?? [];
+          if (op === 'gatewayListener') {
+            const next = [...listeners];
+            if (variant === 11 && next.length > 1) next.splice(index % next.length, 1);
+            else next[index % (next.length + 1)] = listenerAt(`l${index % (next.length + 1)}`, variant);
+            state.gateways[target] = { ...current, spec: { ...current.spec, listeners: next } };
+          } else if (op === 'setListener') {
+            const set = state.sets[target] as Obj;
+            const own = set.spec?.listeners as Array<Record<string, unknown>>;
+            const next = [...own];
+            next[index % (next.length + 1)] = listenerAt(`${target === 0 ? 'x' : 'y'}${index % (next.length + 1)}`, variant);
+            state.sets[target] = { ...set, spec: { ...set.spec, listeners: next } };
+          } else if (op === 'setParent') {
+            const set = state.sets[target] as Obj;
+            state.sets[target] = { ...set, spec: { ...set.spec, parentRef: { name: ['a', 'b', 'missing'][variant % 3], namespace: 'infra' } } };
+          } else if (op === 'allowedListeners') {
+            state.gateways[target] = { ...current, spec: { ...current.spec, allowedListeners: { namespaces: { from: ['All', 'None', 'Same'][variant % 3] } } } };
+          } else if (op === 'defaultScope') {
+            const { defaultScope: _dropped, ...spec } = current.spec ?? {};
+            state.gateways[target] = { ...current, spec: variant % 2 === 0 ? { ...spec, defaultScope: 'All' } : spec };
+          } else if (op === 'namespaceLabel') state.teamLabels = variant % 2 === 0 ? { team: 'yes' } : { team: 'no' };
+          else if (op === 'grant') state.grant = !state.grant;
+          else if (op === 'secret') state.certificate = [valid, other, undefined][variant % 3];
+          else if (op === 'route') state.routes[(index * 3 + variant) % state.routes.length] = route((index * 3 + variant) % state.routes.length, variant + 1);
+          else if (op === 'parameters') {
+            const { infrastructure: _dropped, ...spec } = current.spec ?? {};
+            state.gateways[target] = { ...current, spec: variant % 2 === 0 ? { ...spec, infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'missing' } } } : spec };
+          } else state.gateways[target] = state.gateways[target] ? undefined : current;
+          checkStep(objects(), memo, options, false);
+        }
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+  });
+
   it('keeps statuses in namespace-then-name order where that differs from the namespace/name key order', () => {
     // `a-b/r` sorts before `a/r` as a key, but namespace `a` comes before `a-b` in status order.
     const route = (namespace: string, name: string, path: string): AnyObject =>
@@ -603,6 +735,29 @@ spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backe
     expectRetranslated(fifth, sixth, ['on-a', 'on-a-http', 'on-set', 'on-default']);
     const seventh = checkStep(current, memo, options, false);
     expectRetranslated(sixth, seventh, ['on-a', 'on-a-http', 'on-set', 'on-default']);
+
+    // A route naming a ListenerSet that does not exist yet, by a listener it will not have: no parent
+    // of ours, so no status; once the ListenerSet names Gateway a, the route has a parent of ours.
+    const early = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'early', namespace: 'apps' },
+      spec: { parentRefs: [{ kind: 'ListenerSet', name: 'late', namespace: 'infra', sectionName: 'nope' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] },
+    } as AnyObject;
+    const eighth = checkStep([...current, early], memo, options, false);
+    expect(statusOf(eighth, 'early')).toBeUndefined();
+    const late = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: { name: 'late', namespace: 'infra' },
+      spec: { parentRef: { name: 'a' }, listeners: [{ name: 'other', port: 9090, protocol: 'HTTP' }] },
+    } as AnyObject;
+    const ninth = checkStep([...current, early, late], memo, options, false);
+    expect(JSON.stringify(statusOf(ninth, 'early'))).toContain('NoMatchingParent');
+    // The Gateway's own listeners did not change: the routes naming it are kept. ListenerSets merge
+    // in name order (same age), so team's listeners now come after late's: their merge rank changed,
+    // and the route through team is translated again.
+    expectRetranslated(eighth, ninth, ['on-set']);
   });
 
   it('translates again only the routes of a namespace whose labels changed, and none for a new namespace', () => {

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_GATEWAYS_LOOKUP, lookupKey } from '../memo.js';
-import type { ListenerSetModel } from './listenerset.js';
 import { listenerId, type GatewayModel, type ListenerModel, type ListenerSource } from './model.js';
 
 // After a change to what the Gateway models are built from, the models are built again and
@@ -33,7 +32,7 @@ function sourceName(source: ListenerSource): string {
  * - otherwise, listener by listener: a listener equal to the remembered one of the same
  *   identity is that remembered object; one that differs, came or went changes the parentRefs
  *   that can select it (Parent, with and without its name as sectionName); a ListenerSet that
- *   came, went, or whose admission or object changed changes the parentRefs to it.
+ *   came or went changes the parentRefs to it.
  */
 export function mergeGatewayModels(rebuilt: ReadonlyMap<string, GatewayModel>, kept: ReadonlyMap<string, GatewayModel>): MergedGatewayModels {
   const gateways = new Map<string, GatewayModel>();
@@ -75,16 +74,14 @@ export function mergeGatewayModels(rebuilt: ReadonlyMap<string, GatewayModel>, k
     model.listeners = model.listeners.map(swap);
     for (const set of model.listenerSets) set.listeners = set.listeners.map(swap);
 
-    const setsBefore = new Map<string, ListenerSetModel>(previous.listenerSets.map((set) => [`${set.namespace}/${set.name}`, set]));
-    for (const set of model.listenerSets) {
-      const name = `${set.namespace}/${set.name}`;
-      const old = setsBefore.get(name);
-      setsBefore.delete(name);
-      if (!old || old.notAllowed !== set.notAllowed || !isDeepStrictEqual(old.set, set.set) || !isDeepStrictEqual(old.source, set.source)) {
-        changed.add(lookupKey('ParentPresence', 'ListenerSet', name));
-      }
-    }
-    for (const name of setsBefore.keys()) changed.add(lookupKey('ParentPresence', 'ListenerSet', name));
+    // A ListenerSet that names this Gateway now, or no longer, is found, or no longer, by the
+    // parentRefs to it (even to a sectionName it lacks). Its admission and listeners reach
+    // routes through the listeners alone, compared above.
+    const setNames = (of: GatewayModel): Set<string> => new Set(of.listenerSets.map((set) => `${set.namespace}/${set.name}`));
+    const setsBefore = setNames(previous);
+    const setsAfter = setNames(model);
+    for (const name of setsAfter) if (!setsBefore.has(name)) changed.add(lookupKey('ParentPresence', 'ListenerSet', name));
+    for (const name of setsBefore) if (!setsAfter.has(name)) changed.add(lookupKey('ParentPresence', 'ListenerSet', name));
   }
   for (const [key, previous] of kept) if (!rebuilt.has(key)) presence(previous);
   return { gateways, changed: [...changed] };
