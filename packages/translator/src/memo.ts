@@ -13,8 +13,9 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * isStale), and so are the Gateway models, which GatewayClasses, Gateways, ListenerSets,
  * Secrets, ConfigMaps, GatewayParameters, ReferenceGrants and Namespaces are read into
  * (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). UNREMEMBERED_KINDS do not touch what is
- * remembered. A change to the options translates every route again, and so does a change to
- * Services with the mesh on (they are mesh parents).
+ * remembered. A change to the options (but the Gateway addresses, read by the models alone)
+ * translates every route again, and so does a change to Services with the mesh on (they are
+ * mesh parents).
  */
 const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
 
@@ -119,7 +120,7 @@ export class TranslationMemo {
   /** Virtual hosts of each chain built by the previous translation (see build/http.ts). */
   private previousChains = new Map<string, RememberedChain>();
   private currentChains = new Map<string, RememberedChain>();
-  private context: { options: string; lists: Map<KindName, readonly object[]> } | undefined;
+  private context: { options: string; addresses: string; lists: Map<KindName, readonly object[]> } | undefined;
   /**
    * Translations that changed some Service or ReferenceGrant while routes were kept are
    * numbered; per lookup key (a Service's `namespace/name`, or a lookupKey), the number of the last one that changed it. A remembered route is valid while
@@ -132,7 +133,7 @@ export class TranslationMemo {
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
   /** Set by enterContext: some Service or ReferenceGrant changed since the previous translation (routes were kept). */
   lookupsChanged = false;
-  /** Set by enterContext: some Secret, ConfigMap, ReferenceGrant or object of GATEWAY_MODEL_KINDS changed while the context stayed stable. */
+  /** Set by enterContext: something the Gateway models are built from changed (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS, ReferenceGrants, Namespaces, assigned addresses) while the context stayed stable. */
   gatewayInputsChanged = false;
 
   /**
@@ -140,15 +141,17 @@ export class TranslationMemo {
    * objects as last time and the options are equal. `optionsKey` leaves out `now`: a
    * remembered route's conditions keep the time they were stamped with. With
    * `servicesPerRoute`, a change to Services alone keeps remembered routes: only those that
-   * looked up a changed Service are translated again (see isStale).
+   * looked up a changed Service are translated again (see isStale). `addressesKey` stands
+   * for the options only the Gateway models read (the addresses assigned to Gateways): a
+   * change builds the models again, as a change to their input objects does.
    */
-  enterContext(resources: ResourceSet, optionsKey: string, servicesPerRoute: boolean): void {
+  enterContext(resources: ResourceSet, optionsKey: string, servicesPerRoute: boolean, addressesKey = ''): void {
     const lists = new Map<KindName, readonly object[]>();
     for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
     const previous = this.context;
     this.stable = previous !== undefined && previous.options === optionsKey;
     this.lookupsChanged = false;
-    this.gatewayInputsChanged = false;
+    this.gatewayInputsChanged = this.stable && previous?.addresses !== addressesKey;
     if (previous && this.stable) {
       for (const [kind, list] of lists) {
         const before = previous.lists.get(kind) ?? [];
@@ -182,7 +185,7 @@ export class TranslationMemo {
       this.previousChains = this.currentChains;
       this.currentChains = new Map();
     }
-    this.context = { options: optionsKey, lists };
+    this.context = { options: optionsKey, addresses: addressesKey, lists };
   }
 
   /**

@@ -149,7 +149,12 @@ class StatusCollector {
 
 /** Every option that shapes a route's translation, except the clock (see TranslationMemo.enterContext). */
 function optionsKey(options: TranslateOptions): string {
-  return JSON.stringify([options.controllerName, options.mesh === true, options.defaultAddress ?? null, options.gatewayAddresses ?? null]);
+  return JSON.stringify([options.controllerName, options.mesh === true]);
+}
+
+/** The options only the Gateway models read: the addresses they get. */
+function addressesKey(options: TranslateOptions): string {
+  return JSON.stringify([options.defaultAddress ?? null, options.gatewayAddresses ?? null]);
 }
 
 /** Gateway API → IR + status. Pure and deterministic: no I/O, no clock, no randomness. */
@@ -157,7 +162,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   const { memo } = options;
   const resources = sanitizeResources(input, memo);
   // Mesh parents are built from Services, so with the mesh on a Service change is a change of context.
-  memo?.enterContext(resources, optionsKey(options), options.mesh !== true);
+  memo?.enterContext(resources, optionsKey(options), options.mesh !== true, addressesKey(options));
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
   const secrets = new Map<string, IRSecret>();

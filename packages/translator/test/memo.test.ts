@@ -834,6 +834,24 @@ spec: {parentRefs: [{kind: ListenerSet, name: tenant, namespace: tenant}], rules
     checkStep(objects, memo, options, false);
   });
 
+  it('translates no route again when the addresses assigned to a Gateway change', () => {
+    const objects = objectsOf('httproute-basic');
+    const gateway = objects.find((o) => o.kind === 'Gateway') as AnyObject;
+    const key = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
+    const memo = new TranslationMemo();
+    const routeStatuses = (result: TranslationResult): ObjectStatus[] => result.statuses.filter((s) => s.kind === 'HTTPRoute');
+    const first = checkStep(objects, memo, { controllerName: CONTROLLER }, false);
+    expect(routeStatuses(first).length).toBeGreaterThan(0);
+    // The load balancer in front of the Gateway gets its address, then another one.
+    for (const value of ['203.0.113.7', '203.0.113.8']) {
+      const assigned = checkStep(objects, memo, { controllerName: CONTROLLER, gatewayAddresses: { [key]: [{ type: 'IPAddress', value }] } }, false);
+      expect(JSON.stringify(assigned.statuses.find((s) => s.kind === 'Gateway'))).toContain(value);
+      routeStatuses(assigned).forEach((status, i) => expect(status).toBe(routeStatuses(first)[i]));
+    }
+    const moved = checkStep(objects, memo, { controllerName: CONTROLLER, defaultAddress: '198.51.100.1' }, false);
+    routeStatuses(moved).forEach((status, i) => expect(status).toBe(routeStatuses(first)[i]));
+  });
+
   it('translates no route again when a TLSRoute, TCPRoute or UDPRoute changed', () => {
     const objects = objectsOf('l4-routes');
     const l4 = objects.filter((o) => o.kind === 'TLSRoute' || o.kind === 'TCPRoute' || o.kind === 'UDPRoute');
