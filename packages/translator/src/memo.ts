@@ -13,9 +13,9 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * isStale), and so are the Gateway models, which GatewayClasses, Gateways, ListenerSets,
  * Secrets, ConfigMaps, GatewayParameters, ReferenceGrants and Namespaces are read into
  * (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). UNREMEMBERED_KINDS do not touch what is
- * remembered. A change to the options (but the Gateway addresses, read by the models alone)
- * translates every route again, and so does a change to Services with the mesh on (they are
- * mesh parents).
+ * remembered. With the mesh on, Services are parents too, merged like the Gateway models.
+ * A change to the options (but the Gateway addresses, read by the models alone) translates
+ * every route again.
  */
 const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
 
@@ -139,13 +139,14 @@ export class TranslationMemo {
   /**
    * Forgets every remembered route unless the objects routes depend on are the same
    * objects as last time and the options are equal. `optionsKey` leaves out `now`: a
-   * remembered route's conditions keep the time they were stamped with. With
-   * `servicesPerRoute`, a change to Services alone keeps remembered routes: only those that
-   * looked up a changed Service are translated again (see isStale). `addressesKey` stands
+   * remembered route's conditions keep the time they were stamped with. A change to Services
+   * keeps remembered routes: only those that looked up a changed Service are translated again
+   * (see isStale). With `meshParents`, Services are also parents (mesh), and a change to them
+   * builds the parent models again too. `addressesKey` stands
    * for the options only the Gateway models read (the addresses assigned to Gateways): a
    * change builds the models again, as a change to their input objects does.
    */
-  enterContext(resources: ResourceSet, optionsKey: string, servicesPerRoute: boolean, addressesKey = ''): void {
+  enterContext(resources: ResourceSet, optionsKey: string, meshParents: boolean, addressesKey = ''): void {
     const lists = new Map<KindName, readonly object[]>();
     for (const kind of KNOWN_KINDS) if (!PER_OBJECT_KINDS.has(kind)) lists.set(kind, resources.list(kind));
     const previous = this.context;
@@ -156,9 +157,10 @@ export class TranslationMemo {
       for (const [kind, list] of lists) {
         const before = previous.lists.get(kind) ?? [];
         if (sameObjects(before, list)) continue;
-        if (kind === 'Service' && servicesPerRoute) {
+        if (kind === 'Service') {
           this.noteChanges(before as readonly Service[], list as readonly Service[], serviceLookup);
           this.lookupsChanged = true;
+          if (meshParents) this.gatewayInputsChanged = true;
         } else if (kind === 'ReferenceGrant') {
           // Routes follow them like Services; the Gateway models read them too (certificates in other namespaces).
           this.noteChanges(before as readonly ReferenceGrant[], list as readonly ReferenceGrant[], (grant) => lookupKey('ReferenceGrant', grant.metadata.namespace ?? ''));

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { STATUS_KINDS, type ResourceSet } from '@portico/api';
 import type { IR, IRGateway, IRListener, IRSecret } from '@portico/ir';
 import { addClustersOfVirtualHost } from './build/http.js';
@@ -161,8 +160,7 @@ function addressesKey(options: TranslateOptions): string {
 export function translate(input: ResourceSet, options: TranslateOptions): TranslationResult {
   const { memo } = options;
   const resources = sanitizeResources(input, memo);
-  // Mesh parents are built from Services, so with the mesh on a Service change is a change of context.
-  memo?.enterContext(resources, optionsKey(options), options.mesh !== true, addressesKey(options));
+  memo?.enterContext(resources, optionsKey(options), options.mesh === true, addressesKey(options));
   const clock: ConditionClock = { now: options.now ?? EPOCH };
   const grants = new ReferenceGrants(resources);
   const secrets = new Map<string, IRSecret>();
@@ -190,18 +188,16 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
    * again and merged with the remembered ones (gateway/reuse.ts), and the remembered routes
    * that looked up what changed are translated again. A certificate renewed leaves every model
    * equal (secrets are named after their references): only the secret table is new. Mesh
-   * parents are built from Services alone; should they differ, every route is translated again.
+   * parents (built from Services, with the mesh on) are merged the same way.
    */
   function rebuildGateways(before: RememberedGateways): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {
     const rebuilt = buildGateways();
     const kept = reuseGateways(before, new Map());
-    if (!isDeepStrictEqual(rebuilt.meshParents, kept.meshParents)) {
-      memo?.forgetRoutes();
-      return rebuilt;
-    }
     const merged = mergeGatewayModels(rebuilt.gateways, kept.gateways);
-    if (merged.changed.length > 0) memo?.noteLookupsChanged(merged.changed);
-    return { gateways: merged.gateways, meshParents: kept.meshParents };
+    const mesh = mergeGatewayModels(rebuilt.meshParents, kept.meshParents, 'Service');
+    const changed = [...merged.changed, ...mesh.changed];
+    if (changed.length > 0) memo?.noteLookupsChanged(changed);
+    return { gateways: merged.gateways, meshParents: mesh.gateways };
   }
 
   function buildGateways(): { gateways: Map<string, GatewayModel>; meshParents: Map<string, GatewayModel> } {

@@ -852,6 +852,26 @@ spec: {parentRefs: [{kind: ListenerSet, name: tenant, namespace: tenant}], rules
     routeStatuses(moved).forEach((status, i) => expect(status).toBe(routeStatuses(first)[i]));
   });
 
+  it('with the mesh on, translates again only the routes whose parent Service or backends changed', () => {
+    const objects = objectsOf('mesh-routes');
+    const memo = new TranslationMemo();
+    const options: TranslateOptions = { controllerName: CONTROLLER, mesh: true };
+    const routeStatuses = (result: TranslationResult): Map<string, ObjectStatus> =>
+      new Map(result.statuses.filter((s) => s.kind === 'HTTPRoute').map((s) => [`${s.namespace}/${s.name}`, s] as const));
+    const first = routeStatuses(checkStep(objects, memo, options, false));
+    expect([...first.keys()].sort()).toEqual(['shop/cart-canary', 'web/cart-from-web']);
+    // A Service no route names (a new app): a new mesh parent, no route translated again.
+    const unrelated = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'search', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 80 }] } } as AnyObject;
+    const second = checkStep([...objects, unrelated], memo, options, false);
+    expect(JSON.stringify(second.ir)).toContain('search.shop');
+    for (const [key, status] of routeStatuses(second)) expect(status, key).toBe(first.get(key));
+    // The parent Service gains a port: the routes naming it without a port may attach to it.
+    const cart = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'cart') as AnyObject & { spec: { ports: Array<Record<string, unknown>> } };
+    const widened = { ...cart, spec: { ...cart.spec, ports: [...cart.spec.ports, { name: 'admin', port: 9090 }] } } as AnyObject;
+    const third = routeStatuses(checkStep([...objects.map((o) => (o === cart ? widened : o)), unrelated], memo, options, false));
+    expect(third.get('web/cart-from-web')).not.toBe(first.get('web/cart-from-web'));
+  });
+
   it('translates no route again when a TLSRoute, TCPRoute or UDPRoute changed', () => {
     const objects = objectsOf('l4-routes');
     const l4 = objects.filter((o) => o.kind === 'TLSRoute' || o.kind === 'TCPRoute' || o.kind === 'UDPRoute');

@@ -34,11 +34,16 @@ function sourceName(source: ListenerSource): string {
  *   that can select it (Parent, with and without its name as sectionName); a ListenerSet that
  *   came or went changes the parentRefs to it.
  */
-export function mergeGatewayModels(rebuilt: ReadonlyMap<string, GatewayModel>, kept: ReadonlyMap<string, GatewayModel>): MergedGatewayModels {
+export function mergeGatewayModels(
+  rebuilt: ReadonlyMap<string, GatewayModel>,
+  kept: ReadonlyMap<string, GatewayModel>,
+  /** The kind parentRefs name these models by: Gateway, or Service for mesh parents. */
+  parentKind: 'Gateway' | 'Service' = 'Gateway',
+): MergedGatewayModels {
   const gateways = new Map<string, GatewayModel>();
   const changed = new Set<string>();
   const presence = (model: GatewayModel): void => {
-    changed.add(lookupKey('ParentPresence', 'Gateway', model.key));
+    changed.add(lookupKey('ParentPresence', parentKind, `${model.namespace}/${model.name}`));
     for (const set of model.listenerSets) changed.add(lookupKey('ParentPresence', 'ListenerSet', `${set.namespace}/${set.name}`));
     changed.add(DEFAULT_GATEWAYS_LOOKUP);
   };
