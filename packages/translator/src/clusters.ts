@@ -107,8 +107,12 @@ export class ClusterRegistry {
   /** The Service port each cluster was made for (policies attach by Service and port name). */
   private readonly servicePorts = new Map<string, ClusterServicePort>();
   private slicesByService: Map<string, Map<string, EndpointSlice[]>> | undefined;
-  /** Names handed out, per Service port object (see ensure). */
-  private readonly byPort = new Map<ServicePort, Array<{ protocol: ClusterProtocol; name: string }>>();
+  /**
+   * Names handed out, per Service port object (see ensure), with the Service they were handed
+   * out for: one port object can belong to two Services (a YAML alias shares it between two
+   * items of a List).
+   */
+  private readonly byPort = new Map<ServicePort, Array<{ service: Service; protocol: ClusterProtocol; name: string }>>();
   /** Clusters replaced by a private copy during this translation (see writable). */
   private readonly copied = new Set<string>();
 
@@ -138,7 +142,7 @@ export class ClusterRegistry {
         const { cluster } = entry;
         this.clusters.set(cluster.name, cluster);
         this.servicePorts.set(cluster.name, entry.port);
-        this.rememberName(entry.servicePort, entry.protocol, cluster.name);
+        this.rememberName(service, entry.servicePort, entry.protocol, cluster.name);
       } else this.ensure(service, entry.servicePort, entry.protocol);
     }
   }
@@ -180,12 +184,12 @@ export class ClusterRegistry {
    */
   ensure(service: Service, servicePort: ServicePort, protocol: ClusterProtocol): string {
     const known = this.byPort.get(servicePort);
-    if (known) for (const entry of known) if (entry.protocol === protocol) return entry.name;
+    if (known) for (const entry of known) if (entry.protocol === protocol && entry.service === service) return entry.name;
     const namespace = service.metadata.namespace ?? '';
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
     const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
     const existing = this.clusters.get(name);
-    if (existing) return this.rememberName(servicePort, protocol, existing.name);
+    if (existing) return this.rememberName(service, servicePort, protocol, existing.name);
     const slices = this.slicesOf(service);
     const previous = this.remembered?.get(name);
     let cluster: IRCluster;
@@ -206,13 +210,13 @@ export class ClusterRegistry {
     }
     this.servicePorts.set(cluster.name, port);
     this.clusters.set(cluster.name, cluster);
-    return this.rememberName(servicePort, protocol, cluster.name);
+    return this.rememberName(service, servicePort, protocol, cluster.name);
   }
 
-  private rememberName(servicePort: ServicePort, protocol: ClusterProtocol, name: string): string {
+  private rememberName(service: Service, servicePort: ServicePort, protocol: ClusterProtocol, name: string): string {
     const known = this.byPort.get(servicePort);
-    if (known) known.push({ protocol, name });
-    else this.byPort.set(servicePort, [{ protocol, name }]);
+    if (known) known.push({ service, protocol, name });
+    else this.byPort.set(servicePort, [{ service, protocol, name }]);
     return name;
   }
 
