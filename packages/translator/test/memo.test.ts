@@ -269,6 +269,61 @@ describe('TranslationMemo', () => {
     );
   });
 
+  it('equals a translation without it over arbitrary Service and route edits with the mesh on', () => {
+    type Obj = AnyObject & { spec?: Record<string, unknown> };
+    const serviceNames = ['cart', 'cart-v2', 'search'];
+    const portSets: Array<Array<Record<string, unknown>>> = [
+      [{ name: 'http', port: 80 }],
+      [{ name: 'http', port: 80 }, { name: 'admin', port: 9090 }],
+      [{ name: 'grpc', port: 50051, appProtocol: 'grpc' }],
+      [],
+    ];
+    const service = (name: string, ports: number): Obj =>
+      ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec: { ports: portSets[ports % portSets.length] } }) as Obj;
+    const parentChoices: Array<Record<string, unknown>> = [
+      { group: '', kind: 'Service', name: 'cart', namespace: 'shop' },
+      { group: '', kind: 'Service', name: 'cart', namespace: 'shop', port: 80 },
+      { group: '', kind: 'Service', name: 'cart-v2', namespace: 'shop', port: 9090 },
+      { group: '', kind: 'Service', name: 'search', namespace: 'shop', sectionName: 'http' },
+    ];
+    const route = (index: number, variant: number): Obj =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: `r${index}`, namespace: index % 2 === 0 ? 'shop' : 'web' },
+        spec: {
+          parentRefs: [parentChoices[(index + variant) % parentChoices.length]],
+          rules: [{ backendRefs: [{ name: serviceNames[(index + variant) % serviceNames.length], namespace: 'shop', port: 80 }] }],
+        },
+      }) as Obj;
+    const step = fc.record({ op: fc.constantFrom('service', 'removeService', 'route', 'namespace'), index: fc.nat(5), variant: fc.nat(7) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
+        const services = new Map<string, Obj>(serviceNames.slice(0, 2).map((name) => [name, service(name, 0)]));
+        const routes = Array.from({ length: 6 }, (_, i) => route(i, 0));
+        let webLabels: Record<string, string> = {};
+        const objects = (): AnyObject[] => [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } as AnyObject,
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: webLabels } } as AnyObject,
+          ...services.values(),
+          ...routes,
+        ];
+        const memo = new TranslationMemo();
+        const options: TranslateOptions = { controllerName: CONTROLLER, mesh: true };
+        checkStep(objects(), memo, options, false);
+        for (const { op, index, variant } of steps) {
+          const name = serviceNames[index % serviceNames.length] as string;
+          if (op === 'service') services.set(name, service(name, variant));
+          else if (op === 'removeService') services.delete(name);
+          else if (op === 'route') routes[index] = route(index, variant + 1);
+          else webLabels = variant % 2 === 0 ? { tier: 'front' } : {};
+          checkStep(objects(), memo, options, false);
+        }
+      }),
+      { numRuns: 40, seed: 13 },
+    );
+  });
+
   it('keeps statuses in namespace-then-name order where that differs from the namespace/name key order', () => {
     // `a-b/r` sorts before `a/r` as a key, but namespace `a` comes before `a-b` in status order.
     const route = (namespace: string, name: string, path: string): AnyObject =>
