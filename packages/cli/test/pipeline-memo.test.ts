@@ -1,0 +1,62 @@
+// The memos the control plane keeps (TranslationMemo, the xds build memo) must never change
+// what is served. Every golden input goes through one pair of memos while each object in turn
+// is removed, put back, edited and put back again; after every step the statuses, IR and Envoy
+// resources must equal a build without memos. Edits reach what the memos follow apart: a
+// route's match, a Gateway's listeners, a ListenerSet's ports, a Service's ports, anything
+// else's labels.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import { TranslationMemo, translate, type TranslateOptions } from '@portico/translator';
+import { buildXds, createXdsBuildMemo } from '@portico/xds';
+
+const goldenDir = fileURLToPath(new URL('../../translator/test/golden/', import.meta.url));
+const CONTROLLER = 'portico.dev/gateway-controller';
+
+type AnyObject = { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: Record<string, unknown> };
+
+const cases = readdirSync(goldenDir)
+  .filter((file) => file.endsWith('.in.yaml'))
+  .sort()
+  .map((file) => ({ file, objects: loadManifests(readFileSync(`${goldenDir}${file}`, 'utf8'), file).objects as unknown as AnyObject[] }));
+
+function edited(object: AnyObject, step: number): AnyObject {
+  const copy = structuredClone(object);
+  copy.metadata.labels = { ...copy.metadata.labels, edit: String(step) };
+  const spec = copy.spec;
+  if (!spec) return copy;
+  const listeners = spec.listeners as Array<Record<string, unknown>> | undefined;
+  if (copy.kind === 'Gateway' && listeners) spec.listeners = [...listeners, { name: `added-${step}`, port: 30000 + step, protocol: 'HTTP' }];
+  if (copy.kind === 'ListenerSet' && listeners) spec.listeners = listeners.map((listener) => ({ ...listener, port: 31000 + step }));
+  const ports = spec.ports as Array<Record<string, unknown>> | undefined;
+  if (copy.kind === 'Service' && ports) spec.ports = [...ports, { name: `added-${step}`, port: 32000 + step }];
+  const rules = spec.rules as Array<{ matches?: unknown[] }> | undefined;
+  if (copy.kind === 'HTTPRoute' && rules?.[0]) rules[0].matches = [{ path: { type: 'PathPrefix', value: `/edited-${step}` } }];
+  return copy;
+}
+
+function served(objects: readonly AnyObject[], options: TranslateOptions, memos?: { translation: TranslationMemo; xds: ReturnType<typeof createXdsBuildMemo> }): string {
+  const translation = translate(ResourceSet.from(objects as never), memos ? { ...options, memo: memos.translation } : options);
+  const xds = buildXds(translation.ir, undefined, memos?.xds);
+  return JSON.stringify({ statuses: translation.statuses, ir: translation.ir, groups: xds.groups, rejected: xds.rejected });
+}
+
+describe('pipeline memos', () => {
+  it.each(cases.map(({ file }) => [file]))('%s: every step through the memos equals a build without them', (file) => {
+    const { objects } = cases.find((c) => c.file === file) as (typeof cases)[number];
+    const options: TranslateOptions = { controllerName: CONTROLLER, ...(file.startsWith('mesh-') ? { mesh: true } : {}) };
+    const memos = { translation: new TranslationMemo(), xds: createXdsBuildMemo() };
+    const check = (set: AnyObject[], what: string): void => {
+      expect(served(set, options, memos), what).toEqual(served(set, options));
+    };
+    check(objects, 'first build');
+    objects.forEach((object, i) => {
+      const what = `${object.kind} ${object.metadata.name}`;
+      check(objects.filter((_, j) => j !== i), `${what} removed`);
+      check(objects, `${what} put back`);
+      check(objects.map((o, j) => (j === i ? edited(o, i) : o)), `${what} edited`);
+      check(objects, `${what} as it was`);
+    });
+  });
+});
