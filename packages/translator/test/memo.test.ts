@@ -33,6 +33,9 @@ function objectsOf(name: string): AnyObject[] {
   return loaded.objects as AnyObject[];
 }
 
+/** A PEM as a Secret's `data` carries it. */
+const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -139,7 +142,6 @@ describe('TranslationMemo', () => {
 
   it('equals a translation without it over arbitrary edits to Gateways, ListenerSets, Namespaces, ReferenceGrants, Secrets and routes', async () => {
     const [valid, other] = await Promise.all(['valid', 'other'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])));
-    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
     type Obj = AnyObject & { spec?: Record<string, unknown> };
     const hostnames = [undefined, '*.example.com', 'a.example.com', 'b.example.com'];
     const listenerAt = (name: string, variant: number): Record<string, unknown> => {
@@ -548,7 +550,6 @@ describe('TranslationMemo', () => {
     const [site, renewed, clientCa, clientCa2, backendCa, backendCa2] = await Promise.all(
       ['site', 'site-renewed', 'client-ca', 'client-ca-2', 'backend-ca', 'backend-ca-2'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])),
     );
-    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
     const secret = (certificate: TestCertificate): AnyObject =>
       ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'site', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(certificate.certificatePem), 'tls.key': b64(certificate.privateKeyPem) } }) as AnyObject;
     const configMap = (name: string, certificate: TestCertificate): AnyObject =>
