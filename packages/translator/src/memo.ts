@@ -22,10 +22,11 @@ const serviceLookup = (service: Service): string => `${service.metadata.namespac
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
 
 /**
- * Kinds the route translations do not read: Secrets and ConfigMaps are read by the Gateway
- * models (certificates, CA bundles, parameters) and by BackendTLSPolicy, which is applied on
- * every translation. A change to them builds the Gateway models again, as a change to
- * GATEWAY_MODEL_KINDS does, so a certificate renewal does not translate every route again.
+ * Kinds the route translations do not read: Secrets, ConfigMaps and GatewayParameters are
+ * read by the Gateway models (certificates, CA bundles, parameters), and ConfigMaps by
+ * BackendTLSPolicy, which is applied on every translation. A change to them builds the
+ * Gateway models again, as a change to GATEWAY_MODEL_KINDS does, so a certificate renewal
+ * does not translate every route again.
  */
 const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap', 'GatewayParameters']);
 
@@ -52,8 +53,8 @@ const GATEWAY_MODEL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['GatewayCl
  * - `lookupKey('Namespace', namespace)`: the route's own namespace, whose labels listener
  *   selectors read;
  * - `lookupKey('ParentPresence', kind, namespace/name)`: a parentRef's target, found or not;
- *   marked when it comes, goes, or changes as a whole (a Gateway's acceptance, a ListenerSet's
- *   admission);
+ *   marked when it comes, goes, or changes as a whole (a Gateway's acceptance or default
+ *   scope; a ListenerSet that starts or stops naming a Gateway);
  * - `lookupKey('Parent', kind, namespace/name)` for a parentRef without sectionName, or with the
  *   sectionName as a fourth part: marked when a listener of that object (with that name)
  *   changes, comes or goes;
@@ -122,16 +123,17 @@ export class TranslationMemo {
   private currentChains = new Map<string, RememberedChain>();
   private context: { options: string; addresses: string; lists: Map<KindName, readonly object[]> } | undefined;
   /**
-   * Translations that changed some Service or ReferenceGrant while routes were kept are
-   * numbered; per lookup key (a Service's `namespace/name`, or a lookupKey), the number of the last one that changed it. A remembered route is valid while
-   * nothing it looked up changed after the translation it was made in.
+   * Translations that changed something routes look up while routes were kept are numbered;
+   * per lookup key (a Service's `namespace/name`, or a lookupKey), the number of the last one
+   * that changed it. A remembered route is valid while nothing it looked up changed after the
+   * translation it was made in.
    */
   private lookupEpoch = 0;
   private readonly lookupChangedAt = new Map<string, number>();
   /** One shared string per lookup key: every remembered route holds its lookups. */
   private readonly lookupKeys = new Map<string, string>();
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
-  /** Set by enterContext: some Service or ReferenceGrant changed since the previous translation (routes were kept). */
+  /** Set when something routes look up changed in this translation while routes were kept (see isStale). */
   lookupsChanged = false;
   /** Set by enterContext: something the Gateway models are built from changed (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS, ReferenceGrants, Namespaces, assigned addresses) while the context stayed stable. */
   gatewayInputsChanged = false;
@@ -142,9 +144,9 @@ export class TranslationMemo {
    * remembered route's conditions keep the time they were stamped with. A change to Services
    * keeps remembered routes: only those that looked up a changed Service are translated again
    * (see isStale). With `meshParents`, Services are also parents (mesh), and a change to them
-   * builds the parent models again too. `addressesKey` stands
-   * for the options only the Gateway models read (the addresses assigned to Gateways): a
-   * change builds the models again, as a change to their input objects does.
+   * builds the parent models again too. `addressesKey` stands for the options only the Gateway
+   * models read (the addresses assigned to Gateways): a change builds the models again, as a
+   * change to their input objects does.
    */
   enterContext(resources: ResourceSet, optionsKey: string, meshParents: boolean, addressesKey = ''): void {
     const lists = new Map<KindName, readonly object[]>();
@@ -190,13 +192,8 @@ export class TranslationMemo {
     this.context = { options: optionsKey, addresses: addressesKey, lists };
   }
 
-  /**
-   * Forgets every remembered route, Gateway model and chain, as a change of context does.
-   * Called by enterContext, and by the translation when a change of Secrets or ConfigMaps
-   * turned out to change the Gateway models (before the clusters are set up, which follow
-   * `stable`).
-   */
-  forgetRoutes(): void {
+  /** Forgets every remembered route, Gateway model and chain: a change of context. */
+  private forgetRoutes(): void {
     this.stable = false;
     this.routes = new WeakMap();
     this.previousChains = new Map();

@@ -179,7 +179,6 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   const rebuild = remembered !== undefined && memo?.gatewayInputsChanged === true;
   const { gateways, meshParents } = remembered ? (rebuild ? rebuildGateways(remembered) : reuseGateways(remembered, secrets)) : buildGateways();
   if (memo && (!remembered || rebuild)) memo.gateways = { gateways, meshParents, secrets: new Map(secrets) };
-  // After the Gateway models: rebuilding them may have made the memo forget its routes.
   const clusters = new ClusterRegistry(resources, memo?.clusters, memo?.stable === true, memo);
 
   /**
