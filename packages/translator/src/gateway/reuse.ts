@@ -70,8 +70,8 @@ export function mergeGatewayModels(
       const id = listenerId(listener);
       const old = before.get(id);
       before.delete(id);
-      // Same identity, same source and name: the new listener names what the old one did.
       if (old && isDeepStrictEqual(listener, old)) same.set(listener, old);
+      // One identity is one source and name: the old listener's keys are the new one's.
       else listenerChanged(listener);
     }
     for (const gone of before.values()) listenerChanged(gone);
