@@ -63,6 +63,10 @@ class TypeState {
   /** What the client is believed to hold: the last SotW response, or the Delta resources sent/declared. */
   readonly known = new KnownResources();
   latest: SentResponse | undefined;
+  /** Delta: the responses a push was split into, by nonce, but the last one (`latest`). */
+  readonly earlierParts = new Map<string, SentResponse>();
+  /** Delta: an earlier part of the latest push was NACKed, so the last part's ACK does not clear it. */
+  partNacked = false;
   awaitingAck = false;
   ackedVersion: string | undefined;
   nackedVersion: string | undefined;
@@ -227,6 +231,10 @@ export class XdsSession {
     const nonce = request.response_nonce ?? '';
     if (nonce !== '' && state.latest !== undefined && nonce === state.latest.nonce) {
       this.acknowledge(state, request.error_detail, '');
+    } else if (nonce !== '' && isNack(request.error_detail)) {
+      // An earlier part of a push split for size: its rejection counts, its ACK alone does not.
+      const part = state.earlierParts.get(nonce);
+      if (part) this.acknowledge(state, request.error_detail, '', part);
     }
     const subscribe = request.resource_names_subscribe ?? [];
     const unsubscribe = request.resource_names_unsubscribe ?? [];
@@ -312,36 +320,38 @@ export class XdsSession {
     return wasWildcard !== state.wildcard || !setsEqual(before, state.subscribed);
   }
 
-  private acknowledge(state: TypeState, detail: StatusMessage | null | undefined, clientVersion: string): void {
-    const latest = state.latest;
-    if (!latest) return;
-    state.awaitingAck = false;
+  private acknowledge(state: TypeState, detail: StatusMessage | null | undefined, clientVersion: string, part?: SentResponse): void {
+    const answered = part ?? state.latest;
+    if (!answered) return;
+    // Answers to the last part of a push end the wait; an earlier part's NACK is recorded only.
+    if (!part) state.awaitingAck = false;
     const { cache } = this.options;
     if (isNack(detail)) {
-      state.nackedVersion = latest.version;
+      if (part) state.partNacked = true;
+      state.nackedVersion = answered.version;
       const nack = {
         node: this.nodeId,
         proxyGroup: this.proxyGroup,
         type: state.type,
         typeUrl: state.typeUrl,
-        version: latest.version,
+        version: answered.version,
         clientVersion,
-        nonce: latest.nonce,
-        resourceNames: latest.names,
+        nonce: answered.nonce,
+        resourceNames: answered.names,
         message: detail.message ?? `code ${detail.code ?? 0}`,
         time: new Date().toISOString(),
       };
       cache.recordNack(nack);
       cache.events.emit('nack', { ...nack, streamId: this.options.streamId, mode: this.options.mode });
       this.options.logger?.warn(
-        { ...this.streamEvent, typeUrl: state.typeUrl, version: latest.version, resources: latest.names, error: nack.message },
+        { ...this.streamEvent, typeUrl: state.typeUrl, version: answered.version, resources: answered.names, error: nack.message },
         'proxy rejected xDS response; it keeps its last accepted configuration',
       );
-    } else {
-      state.ackedVersion = latest.version;
+    } else if (!state.partNacked) {
+      state.ackedVersion = answered.version;
       state.nackedVersion = undefined;
       cache.clearNack(this.nodeId, this.proxyGroup, state.typeUrl);
-      cache.events.emit('ack', { ...this.streamEvent, typeUrl: state.typeUrl, version: latest.version, nonce: latest.nonce });
+      cache.events.emit('ack', { ...this.streamEvent, typeUrl: state.typeUrl, version: answered.version, nonce: answered.nonce });
     }
   }
 
@@ -510,20 +520,24 @@ export class XdsSession {
     heldAfter?: ReadonlyMap<string, CachedResource>,
   ): boolean {
     const version = String(this.options.cache.version);
-    const nonce = this.nextNonce();
-    const resources = changed.map((resource) => ({ name: resource.name, version: resource.version, resource: resource.any }));
-    const bytes = changed.reduce(
-      (sum, resource) => sum + resource.any.value.length + resource.typeUrl.length + resource.name.length * 2 + 40,
-      64 + removed.reduce((sum, name) => sum + name.length + 2, 0),
-    );
-    if (!this.checkSize(state, bytes)) return false;
-    this.options.send({
-      system_version_info: version,
-      resources,
-      type_url: state.typeUrl,
-      removed_resources: removed,
-      nonce,
-    });
+    const parts = this.splitForSize(changed, removed);
+    // All or nothing: what the stream is believed to hold must be what was sent.
+    for (const part of parts) if (!this.checkSize(state, part.bytes)) return false;
+    state.earlierParts.clear();
+    state.partNacked = false;
+    for (const [index, part] of parts.entries()) {
+      const nonce = this.nextNonce();
+      this.options.send({
+        system_version_info: version,
+        resources: part.changed.map((resource) => ({ name: resource.name, version: resource.version, resource: resource.any })),
+        type_url: state.typeUrl,
+        removed_resources: part.removed,
+        nonce,
+      });
+      const sent = { nonce, version, names: part.changed.map((r) => r.name) };
+      if (index < parts.length - 1) state.earlierParts.set(nonce, sent);
+      this.recordPush(state, sent, part.changed.length, part.removed.length, part.bytes, computed);
+    }
     // Retained names stay held beside the view; with retainRemoved false they were all removed.
     if (heldAfter) state.known.share(heldAfter, retainRemoved ? state.retained : []);
     else {
@@ -531,8 +545,40 @@ export class XdsSession {
       for (const name of removed) state.known.delete(name);
     }
     this.markSynced(state, retainRemoved);
-    this.recordPush(state, { nonce, version, names: changed.map((r) => r.name) }, changed.length, removed.length, bytes, computed);
     return true;
+  }
+
+  /**
+   * One Delta response, or, when it would reach the size that warns, several: each under it
+   * (or one resource that alone is not), the removals in the last. A Delta client applies each
+   * response as it comes (the xDS protocol lets a server send an update in several), so a large
+   * first sync reaches a client that keeps gRPC's 4 MiB default limit.
+   */
+  private splitForSize(changed: readonly CachedResource[], removed: string[]): Array<{ changed: CachedResource[]; removed: string[]; bytes: number }> {
+    const sizeOf = (resource: CachedResource): number => resource.any.value.length + resource.typeUrl.length + resource.name.length * 2 + 40;
+    const removedBytes = removed.reduce((sum, name) => sum + name.length + 2, 0);
+    const total = changed.reduce((sum, resource) => sum + sizeOf(resource), 64 + removedBytes);
+    const limit = this.options.warnMessageBytes;
+    if (total < limit || changed.length <= 1) return [{ changed: [...changed], removed, bytes: total }];
+    const parts: Array<{ changed: CachedResource[]; removed: string[]; bytes: number }> = [];
+    let current = { changed: [] as CachedResource[], removed: [] as string[], bytes: 64 };
+    for (const resource of changed) {
+      const size = sizeOf(resource);
+      if (current.changed.length > 0 && current.bytes + size >= limit) {
+        parts.push(current);
+        current = { changed: [], removed: [], bytes: 64 };
+      }
+      current.changed.push(resource);
+      current.bytes += size;
+    }
+    if (current.changed.length > 0 && current.bytes + removedBytes >= limit && removed.length > 0) {
+      parts.push(current);
+      current = { changed: [], removed: [], bytes: 64 };
+    }
+    current.removed = removed;
+    current.bytes += removedBytes;
+    parts.push(current);
+    return parts;
   }
 
   private markSynced(state: TypeState, retainRemoved: boolean): void {

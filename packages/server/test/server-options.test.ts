@@ -106,6 +106,48 @@ describe('ADS server options', () => {
     expect(warnings.some((message) => /maximum message size/.test(message))).toBe(true);
   });
 
+  it('splits a Delta response that would reach the warning size into parts under it, and records a NACK of any part', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_details: object, message: string) => warnings.push(message) };
+    const { cache, server } = await serve({ logger, limits: { warnMessageBytes: 400 } });
+    const events: LargeMessageEvent[] = [];
+    cache.events.on('large_message', (event) => events.push(event));
+    const many = (count: number, timeoutSeconds = 2) => Array.from({ length: count }, (_, i) => edsCluster(`cluster-with-a-long-name-${String(i).padStart(3, '0')}`, timeoutSeconds));
+    cache.setSnapshot(build({ 'ns/gw': many(12) }));
+    const stream = adsClient(server.port).delta();
+    stream.send({ type_url: TYPE_URLS.cluster, node: NODE, resource_names_subscribe: [] });
+    const parts = [];
+    for (;;) {
+      const part = await stream.next(1_000).catch(() => undefined);
+      if (!part) break;
+      parts.push(part);
+      stream.ack(part);
+    }
+    expect(parts.length).toBeGreaterThan(1);
+    const names = parts.flatMap((part) => part.resources.map((resource) => resource.name));
+    expect(names).toEqual(many(12).map((resource) => resource.name));
+    for (const part of parts) expect(part.resources.reduce((sum, resource) => sum + resource.resource.value.length, 0)).toBeLessThan(400);
+    expect(new Set(parts.map((part) => part.system_version_info)).size).toBe(1);
+    expect(events).toEqual([]);
+    expect(warnings).toEqual([]);
+    await expect.poll(() => cache.connectedProxies()[0]?.types[0]?.ackedVersion).toBe(parts[0]?.system_version_info);
+
+    // Every cluster changes: the client rejects the first part and accepts the others.
+    cache.setSnapshot(build({ 'ns/gw': many(12, 3) }));
+    const next = [];
+    for (;;) {
+      const part = await stream.next(1_000).catch(() => undefined);
+      if (!part) break;
+      next.push(part);
+      if (next.length === 1) stream.send({ type_url: part.type_url, response_nonce: part.nonce, error_detail: { code: 3, message: 'first part refused' } });
+      else stream.ack(part);
+    }
+    expect(next.length).toBeGreaterThan(1);
+    const refused = next[0]?.resources.map((resource) => resource.name);
+    await expect.poll(() => cache.nackErrors()).toEqual([expect.objectContaining({ type: 'cluster', message: 'first part refused', resourceNames: refused })]);
+    expect(cache.connectedProxies()[0]?.types[0]).toMatchObject({ nackedVersion: next[0]?.system_version_info });
+  });
+
   it('requires a client certificate from the configured CA (mTLS)', async () => {
     const pki = await testPki();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-xds-tls-'));
