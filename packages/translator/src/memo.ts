@@ -31,12 +31,15 @@ const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 
 const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap', 'GatewayParameters']);
 
 /**
- * Kinds read only by stages that run on every translation: TLSRoutes, TCPRoutes and UDPRoutes
- * are translated every time (they are not remembered), and BackendTLSPolicies are applied
- * every time to copies of the clusters they target. A change to them leaves every remembered
- * route valid.
+ * Kinds read only by stages that run on every translation: UDPRoutes are translated every time
+ * (they are not remembered), and BackendTLSPolicies are applied every time to copies of the
+ * clusters they target. A change to them leaves every remembered route valid. TLSRoutes and
+ * TCPRoutes are translated every time too, but stay in the context: a TCP backend's cluster
+ * has the name of the HTTP cluster of the same Service port, and whichever asks first decides
+ * its protocol, so clusters remembered from HTTPRoutes would decide it where a translation
+ * without the memo lets the L4 route decide.
  */
-const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
+const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['UDPRoute', 'BackendTLSPolicy']);
 
 /**
  * Kinds the Gateway models are built from. A change to them builds the models again and

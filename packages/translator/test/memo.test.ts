@@ -928,28 +928,34 @@ spec: {parentRefs: [{kind: ListenerSet, name: tenant, namespace: tenant}], rules
     expect(third.get('web/cart-from-web')).not.toBe(first.get('web/cart-from-web'));
   });
 
-  it('translates no route again when a TLSRoute, TCPRoute or UDPRoute changed', () => {
+  it('translates no route again when a UDPRoute changed, and every route when a TLSRoute or TCPRoute did', () => {
     const objects = objectsOf('l4-routes');
     const l4 = objects.filter((o) => o.kind === 'TLSRoute' || o.kind === 'TCPRoute' || o.kind === 'UDPRoute');
-    expect(l4.length).toBeGreaterThan(0);
-    const route: AnyObject = {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name: 'web', namespace: 'infra' },
-      spec: { parentRefs: [{ name: 'l4', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'tcp-a', port: 3000 }] }] },
-    } as AnyObject;
+    expect(new Set(l4.map((o) => o.kind))).toEqual(new Set(['TLSRoute', 'TCPRoute', 'UDPRoute']));
+    // An HTTPRoute to the Service port the TCPRoutes use: their clusters have one name.
+    const route = (backend: string): AnyObject =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web', namespace: 'infra' },
+        spec: { parentRefs: [{ name: 'l4', sectionName: 'http' }], rules: [{ backendRefs: [{ name: backend, port: 3000 }] }] },
+      }) as AnyObject;
     const memo = new TranslationMemo();
     const options = { controllerName: CONTROLLER };
     const statusOf = (result: TranslationResult): ObjectStatus | undefined => result.statuses.find((s) => s.kind === 'HTTPRoute');
-    expect(JSON.stringify(statusOf(checkStep([...objects, route], new TranslationMemo(), options, false)))).toContain('"Accepted","status":"True"');
-    const first = checkStep([...objects, route], memo, options, false);
-    let previous = first;
+    expect(JSON.stringify(statusOf(checkStep([...objects, route('tcp-a')], new TranslationMemo(), options, false)))).toContain('"Accepted","status":"True"');
+    let previous = checkStep([...objects, route('tcp-a')], memo, options, false);
     for (const removed of l4) {
-      const without = checkStep([...objects.filter((o) => o !== removed), route], memo, options, false);
+      const without = checkStep([...objects.filter((o) => o !== removed), route('tcp-a')], memo, options, false);
       expect(JSON.stringify(without.statuses)).not.toEqual(JSON.stringify(previous.statuses));
-      expect(statusOf(without)).toBe(statusOf(first));
-      previous = checkStep([...objects, route], memo, options, false);
+      if (removed.kind === 'UDPRoute') expect(statusOf(without)).toBe(statusOf(previous));
+      else expect(statusOf(without)).not.toBe(statusOf(previous));
+      previous = checkStep([...objects, route('tcp-a')], memo, options, false);
     }
+    // The HTTPRoute leaves the shared Service port while a TCPRoute to it changes: the cluster is the
+    // TCPRoute's alone now, as a translation without the memo makes it.
+    const tcp = objects.find((o) => o.kind === 'TCPRoute') as AnyObject;
+    checkStep([...objects.map((o) => (o === tcp ? edited(o, 1) : o)), route('tcp-b')], memo, options, false);
   });
 
   it('translates a Gateway again when its spec changed along with its status', () => {
