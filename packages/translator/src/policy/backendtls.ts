@@ -5,6 +5,7 @@ import type { ClusterRegistry } from '../clusters.js';
 import { condition, type ConditionClock } from '../conditions.js';
 import type { GatewayModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
+import { isPreciseHostname, isValidHostname } from '../routes/hostnames.js';
 import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
 
 // BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
@@ -30,6 +31,8 @@ interface Validation {
   system?: boolean;
   /** ResolvedRefs=False reason and Accepted=False reason. */
   problem?: { resolvedReason: string; acceptedReason: string; message: string };
+  /** Accepted=False/Invalid: a value the CRD would refuse (the hostname, a subjectAltName), naming the field. */
+  invalid?: string;
 }
 
 const CA_KEY = 'ca.crt';
@@ -45,7 +48,38 @@ function validPemBundle(pem: string): boolean {
   }
 }
 
+/**
+ * What the CRD requires of the values TLS is set up with: a precise hostname (the SNI, and the
+ * name the certificate must carry without subjectAltNames), and subjectAltNames each with the
+ * value of its type. The API server checks; a manifest file is checked by no one else, and Envoy
+ * refuses a cluster whose certificate matcher is empty.
+ */
+function invalidValue(policy: BackendTLSPolicy): string | undefined {
+  const spec = policy.spec?.validation;
+  const hostname = spec?.hostname;
+  if (typeof hostname !== 'string' || !isPreciseHostname(hostname)) {
+    return hostname === undefined
+      ? 'spec.validation.hostname: required'
+      : `spec.validation.hostname: ${JSON.stringify(hostname)} is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
+  }
+  for (const [index, san] of (spec?.subjectAltNames ?? []).entries()) {
+    const field = `spec.validation.subjectAltNames[${index}]`;
+    if (san.type === 'Hostname') {
+      if (typeof san.hostname !== 'string' || !isValidHostname(san.hostname)) return `${field}.hostname: a valid hostname is required for type Hostname`;
+    } else if (san.type === 'URI') {
+      if (typeof san.uri !== 'string' || !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(san.uri)) return `${field}.uri: an absolute URI is required for type URI`;
+    } else return `${field}.type: ${JSON.stringify(san.type)} is not a subjectAltName type (Hostname, URI)`;
+  }
+  return undefined;
+}
+
 function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
+  const invalid = invalidValue(policy);
+  const refs = validateRefs(resources, policy);
+  return invalid ? { ...refs, invalid } : refs;
+}
+
+function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
   const namespace = policy.metadata.namespace ?? '';
   const spec = policy.spec?.validation;
   const refs = spec?.caCertificateRefs ?? [];
@@ -162,7 +196,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
           set.add(gatewayKey);
           ancestors.set(state, set);
           if (state.conflict) continue;
-          if (state.validation.problem) {
+          if (state.validation.problem || state.validation.invalid) {
             invalid.add(clusterName);
             continue;
           }
@@ -248,9 +282,11 @@ function policyConditions(clock: ConditionClock, generation: number | undefined,
   const problem = state.validation.problem;
   const accepted = state.conflict
     ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
-    : problem
-      ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
-      : condition(clock, generation, 'Accepted', true, 'Accepted', 'Policy is accepted');
+    : state.validation.invalid
+      ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
+      : problem
+        ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
+        : condition(clock, generation, 'Accepted', true, 'Accepted', 'Policy is accepted');
   const resolved = problem
     ? condition(clock, generation, 'ResolvedRefs', false, problem.resolvedReason, problem.message)
     : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
