@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
+import { certificatesForPlaceholders, fillCertificatePlaceholders } from '@portico/test-support';
 import { TranslationMemo, translate, type TranslateOptions } from '@portico/translator';
 import { buildXds, createXdsBuildMemo } from '@portico/xds';
 
@@ -16,10 +17,13 @@ const CONTROLLER = 'portico.dev/gateway-controller';
 
 type AnyObject = { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: Record<string, unknown> };
 
-const cases = readdirSync(goldenDir)
+const texts = readdirSync(goldenDir)
   .filter((file) => file.endsWith('.in.yaml'))
   .sort()
-  .map((file) => ({ file, objects: loadManifests(readFileSync(`${goldenDir}${file}`, 'utf8'), file).objects as unknown as AnyObject[] }));
+  .map((file) => ({ file, text: readFileSync(`${goldenDir}${file}`, 'utf8') }));
+// Key pairs for the inputs' certificate placeholders, so TLS listeners are served too.
+const certificates = await certificatesForPlaceholders(...texts.map(({ text }) => text));
+const cases = texts.map(({ file, text }) => ({ file, objects: loadManifests(fillCertificatePlaceholders(text, certificates), file).objects as unknown as AnyObject[] }));
 
 function edited(object: AnyObject, step: number): AnyObject {
   const copy = structuredClone(object);
