@@ -10,19 +10,24 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
+import { certificatePlaceholderNames, certificatesForPlaceholders, fillCertificatePlaceholders } from '@portico/test-support';
 import { explainRequest } from '@portico/explain';
 import { TranslationMemo, translate } from '@portico/translator';
 import { buildXds, type EnvoyResources } from '@portico/xds';
 
 const goldenDir = fileURLToPath(new URL('../../translator/test/golden/', import.meta.url));
-const inputs = readdirSync(goldenDir)
+const texts = readdirSync(goldenDir)
   .filter((file) => file.endsWith('.in.yaml'))
   .sort()
-  .map((file) => ({
-    file,
-    // Certificate placeholders stay unfilled: a PEM that is not one is bad input too.
-    objects: loadManifests(readFileSync(`${goldenDir}${file}`, 'utf8'), file).objects,
-  }));
+  .map((file) => ({ file, text: readFileSync(`${goldenDir}${file}`, 'utf8') }));
+const certificates = await certificatesForPlaceholders(...texts.map(({ text }) => text));
+// Each input twice: certificate placeholders unfilled (a PEM that is not one is bad input too)
+// and filled with generated key pairs (so TLS listeners, client validation and backend TLS are built).
+const inputs = texts.flatMap(({ file, text }) => {
+  const unfilled = { file, objects: loadManifests(text, file).objects };
+  if (certificatePlaceholderNames(text).length === 0) return [unfilled];
+  return [unfilled, { file: `${file} (with key pairs)`, objects: loadManifests(fillCertificatePlaceholders(text, certificates), file).objects }];
+});
 
 const REFUSED_VALUES: readonly unknown[] = [
   null, -1, 0, 65536, 1e20, 1.5, '', '\u0000', 'a'.repeat(5000), [], {}, true, '*', '::1', '/', '%', '(', '[', '\\',
