@@ -7,7 +7,7 @@ import { resolveAddresses } from './addresses.js';
 import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from './defaults.js';
 import { markConflicts } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
-import { buildListener } from './listeners.js';
+import { buildListener, refuseRepeatedNames } from './listeners.js';
 import { listenerSetAccepted, listenerSetsFor, listenerSetStatus } from './listenerset.js';
 import { listenerAccepted, listenerProgrammed, ownListeners, type GatewayModel, type ListenerModel } from './model.js';
 import { resolveCertificateRef } from './tls.js';
@@ -54,12 +54,14 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   const listeners = (gateway.spec?.listeners ?? []).map((listener, index) =>
     buildListener({ ...ctx, secrets: listenerSecrets }, key, source, listener, `spec.listeners[${index}]`),
   );
+  refuseRepeatedNames(listeners, 'spec.listeners');
   const listenerSets = listenerSetsFor(ctx.resources, gateway);
   for (const set of listenerSets) {
     if (set.notAllowed) continue;
     set.listeners = (set.set.spec?.listeners ?? []).map((listener, index) =>
       buildListener({ ...ctx, secrets: listenerSecrets }, key, set.source, listener, `spec.listeners[${index}]`),
     );
+    refuseRepeatedNames(set.listeners, 'spec.listeners');
     listeners.push(...set.listeners);
   }
   markConflicts(listeners);

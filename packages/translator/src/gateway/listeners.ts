@@ -142,3 +142,27 @@ export function buildListener(
   if (model.notAccepted) model.supportedKinds = [];
   return model;
 }
+
+/**
+ * Listener names are unique within a Gateway and within each ListenerSet (the CRDs key the
+ * lists by name). The API server enforces it; a manifest file can repeat one, and two
+ * listeners of one name would make two filter chains and two RouteConfigurations of one name,
+ * which Envoy refuses (or one would take the other's place). A repeat is not accepted.
+ */
+export function refuseRepeatedNames(listeners: readonly ListenerModel[], field: string): void {
+  const first = new Map<string, number>();
+  listeners.forEach((listener, index) => {
+    const earlier = first.get(listener.name);
+    if (earlier === undefined) {
+      first.set(listener.name, index);
+      return;
+    }
+    listener.notAccepted = {
+      reason: 'UnsupportedValue',
+      message: `${field}[${index}].name: "${listener.name}" is already the name of ${field}[${earlier}]; listener names must be unique`,
+    };
+    listener.supportedKinds = [];
+    delete listener.tls;
+  });
+}
+
