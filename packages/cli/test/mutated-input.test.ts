@@ -41,8 +41,12 @@ function mutate(value: unknown, random: () => number, rate: number, depth = 0): 
   if (Array.isArray(value)) {
     const out = value.map((item) => mutate(item, random, rate, depth + 1));
     if (random() < rate / 2) out.push(pick());
-    // An entry twice (a port, a listener, a hostname): what must be unique is then not.
-    if (out.length > 0 && random() < rate / 2) out.push(structuredClone(out[Math.floor(random() * out.length)]));
+    // An entry twice (a port, a listener, a hostname): what must be unique is then not. Half the
+    // time the copy differs elsewhere (a listener of one name on another hostname).
+    if (out.length > 0 && random() < rate / 2) {
+      const copy = structuredClone(out[Math.floor(random() * out.length)]);
+      out.push(random() < 0.5 ? copy : mutate(copy, random, rate, depth + 1));
+    }
     return out;
   }
   if (value !== null && typeof value === 'object') {
