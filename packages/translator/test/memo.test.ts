@@ -33,6 +33,14 @@ function objectsOf(name: string): AnyObject[] {
   return loaded.objects as AnyObject[];
 }
 
+/** The GatewayClass of the inline manifests below, and the document separator after it. */
+const GATEWAY_CLASS_YAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+`;
+
 /** A PEM as a Secret's `data` carries it. */
 const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
 
@@ -556,12 +564,7 @@ describe('TranslationMemo', () => {
       ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'infra' }, data: { 'ca.crt': certificate.certificatePem } }) as AnyObject;
     const fixed = loadManifests(
       `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: ${CONTROLLER}}
----
-apiVersion: gateway.networking.k8s.io/v1
+${GATEWAY_CLASS_YAML}apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
 spec:
@@ -661,12 +664,7 @@ spec:
   it('translates again only the routes that can select a listener that changed, a Gateway that changed as a whole, or default Gateways that changed', () => {
     const objects = loadManifests(
       `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: ${CONTROLLER}}
----
-apiVersion: gateway.networking.k8s.io/v1
+${GATEWAY_CLASS_YAML}apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: a, namespace: infra}
 spec:
@@ -843,12 +841,7 @@ spec: {useDefaultGateways: All, hostnames: [default.example.com], rules: [{backe
   it('builds the Gateway models again when a namespace label admits a ListenerSet', () => {
     const objects = loadManifests(
       `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: ${CONTROLLER}}
----
-apiVersion: v1
+${GATEWAY_CLASS_YAML}apiVersion: v1
 kind: Namespace
 metadata: {name: tenant}
 ---
