@@ -181,13 +181,16 @@ export class ClusterRegistry {
    * Always the same string object for a cluster (the one its IRCluster carries, kept across
    * translations while the cluster is reused): every backend shares it, and a string whose
    * hash is known is cheaper to look up again here and downstream than a fresh concatenation.
+   * One name per protocol: HTTP/1 clusters are `ns/name/port`, the others carry the protocol
+   * (`/http2`, `/websocket`, `/tcp`, `/udp`), so that no cluster's protocol depends on which of
+   * its users asked first.
    */
   ensure(service: Service, servicePort: ServicePort, protocol: ClusterProtocol): string {
     const known = this.byPort.get(servicePort);
     if (known) for (const entry of known) if (entry.protocol === protocol && entry.service === service) return entry.name;
     const namespace = service.metadata.namespace ?? '';
     const base = `${namespace}/${service.metadata.name}/${servicePort.port}`;
-    const name = protocol === 'http1' || protocol === 'tcp' ? base : `${base}/${protocol}`;
+    const name = protocol === 'http1' ? base : `${base}/${protocol}`;
     const existing = this.clusters.get(name);
     if (existing) return this.rememberName(service, servicePort, protocol, existing.name);
     const slices = this.slicesOf(service);

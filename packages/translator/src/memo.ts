@@ -31,15 +31,14 @@ const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 
 const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap', 'GatewayParameters']);
 
 /**
- * Kinds read only by stages that run on every translation: UDPRoutes are translated every time
+ * Kinds read only by stages that run on every translation: L4 routes are translated every time
  * (they are not remembered), and BackendTLSPolicies are applied every time to copies of the
- * clusters they target. A change to them leaves every remembered route valid. TLSRoutes and
- * TCPRoutes are translated every time too, but stay in the context: a TCP backend's cluster
- * has the name of the HTTP cluster of the same Service port, and whichever asks first decides
- * its protocol, so clusters remembered from HTTPRoutes would decide it where a translation
- * without the memo lets the L4 route decide.
+ * clusters they target. A change to them leaves every remembered route valid. The clusters of
+ * L4 backends have names of their own (`/tcp`, `/udp`; see ClusterRegistry.ensure): a name
+ * shared with an HTTP cluster would let a cluster remembered for an HTTPRoute decide the
+ * protocol where a translation without the memo lets the L4 route decide.
  */
-const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['UDPRoute', 'BackendTLSPolicy']);
+const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
 
 /**
  * Kinds the Gateway models are built from. A change to them builds the models again and
