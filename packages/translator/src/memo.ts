@@ -12,7 +12,7 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
  * Services, ReferenceGrants and Namespaces are followed per route (see enterContext and
  * isStale), and so are the Gateway models, which GatewayClasses, Gateways, ListenerSets,
  * Secrets, ConfigMaps, GatewayParameters, ReferenceGrants and Namespaces are read into
- * (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS). UNREMEMBERED_KINDS do not touch what is
+ * (GATEWAY_MODEL_KINDS). UNREMEMBERED_KINDS do not touch what is
  * remembered. With the mesh on, Services are parents too, merged like the Gateway models.
  * A change to the options (but the Gateway addresses, read by the models alone) translates
  * every route again.
@@ -20,15 +20,6 @@ import type { ClusterProtocol, ClusterServicePort, RememberedSlices } from './cl
 const serviceLookup = (service: Service): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
 
 const PER_OBJECT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['HTTPRoute', 'GRPCRoute', 'EndpointSlice']);
-
-/**
- * Kinds the route translations do not read: Secrets, ConfigMaps and GatewayParameters are
- * read by the Gateway models (certificates, CA bundles, parameters), and ConfigMaps by
- * BackendTLSPolicy, which is applied on every translation. A change to them builds the
- * Gateway models again, as a change to GATEWAY_MODEL_KINDS does, so a certificate renewal
- * does not translate every route again.
- */
-const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 'ConfigMap', 'GatewayParameters']);
 
 /**
  * Kinds read only by stages that run on every translation: L4 routes are translated every time
@@ -41,11 +32,13 @@ const GATEWAY_INPUT_KINDS: ReadonlySet<KindName> = new Set<KindName>(['Secret', 
 const UNREMEMBERED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
 
 /**
- * Kinds the Gateway models are built from. A change to them builds the models again and
- * compares them with the remembered ones (gateway/reuse.ts): only the routes that looked up
- * what changed are translated again.
+ * Kinds the route translations do not read but the Gateway models are built from (listeners,
+ * certificates, CA bundles, parameters; ConfigMaps are also read by BackendTLSPolicy, applied on
+ * every translation). A change to them builds the models again and compares them with the
+ * remembered ones (gateway/reuse.ts): only the routes that looked up what changed are translated
+ * again, so a certificate renewal translates none.
  */
-const GATEWAY_MODEL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['GatewayClass', 'Gateway', 'ListenerSet']);
+const GATEWAY_MODEL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['GatewayClass', 'Gateway', 'ListenerSet', 'Secret', 'ConfigMap', 'GatewayParameters']);
 
 /**
  * A lookup key other than a Service's (`namespace/name`, which has no NUL). What routes record:
@@ -137,7 +130,7 @@ export class TranslationMemo {
   private readonly routeLookups = new WeakMap<object, { epoch: number; keys: readonly string[] }>();
   /** Set when something routes look up changed in this translation while routes were kept (see isStale). */
   lookupsChanged = false;
-  /** Set by enterContext: something the Gateway models are built from changed (GATEWAY_MODEL_KINDS, GATEWAY_INPUT_KINDS, ReferenceGrants, Namespaces, assigned addresses) while the context stayed stable. */
+  /** Set by enterContext: something the Gateway models are built from changed (GATEWAY_MODEL_KINDS, ReferenceGrants, Namespaces, assigned addresses) while the context stayed stable. */
   gatewayInputsChanged = false;
 
   /**
@@ -175,13 +168,9 @@ export class TranslationMemo {
           this.noteChanges(before as readonly Namespace[], list as readonly Namespace[], (namespace) => lookupKey('Namespace', namespace.metadata.name));
           this.lookupsChanged = true;
           this.gatewayInputsChanged = true;
-        } else if (GATEWAY_INPUT_KINDS.has(kind)) {
-          this.gatewayInputsChanged = true;
-        } else if (UNREMEMBERED_KINDS.has(kind)) {
-          continue;
         } else if (GATEWAY_MODEL_KINDS.has(kind)) {
           this.gatewayInputsChanged = true;
-        } else {
+        } else if (!UNREMEMBERED_KINDS.has(kind)) {
           this.stable = false;
         }
       }
