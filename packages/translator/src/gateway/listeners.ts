@@ -161,8 +161,7 @@ export function refuseRepeatedNames(listeners: readonly ListenerModel[], field: 
       reason: 'UnsupportedValue',
       message: `${field}[${index}].name: "${listener.name}" is already the name of ${field}[${earlier}]; listener names must be unique`,
     };
+    // As buildListener leaves every listener it does not accept.
     listener.supportedKinds = [];
-    delete listener.tls;
   });
 }
-
