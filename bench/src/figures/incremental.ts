@@ -2,7 +2,7 @@ import { ResourceSet, type Gateway } from '@portico/api';
 import { createMemos, requirePipeline, translateOptions, xdsProblem, type BenchContext } from '../context.js';
 import { editHttpRoute, type FixtureObject } from '../fixture.js';
 import { Prng } from '../prng.js';
-import { selfSignedCertificate, type TestCertificate } from '@portico/test-support';
+import { selfSignedCertificate, tlsSecret, type TestCertificate } from '@portico/test-support';
 import { loadServerStage } from '../server-stage.js';
 import { collectGarbage, describeTiming, fitRuns, median, type TimingOptions } from '../stats.js';
 
@@ -267,14 +267,8 @@ async function certificateRenewals(objects: FixtureObject[], rebuild: () => { to
   const gateway = objects[position];
   if (!gateway || !isHttpGateway(gateway) || !gateway.spec) return [];
   const keyPairs = await Promise.all(['a', 'b'].map((name) => selfSignedCertificate(`renewal-${name}.example.com`, ['*.example.com'])));
-  const base64 = (pem: string): string => Buffer.from(pem).toString('base64');
-  const secretWith = (certificate: TestCertificate, revision: number): FixtureObject => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: CERTIFICATE_SECRET, namespace: gateway.metadata.namespace ?? 'default', resourceVersion: String(revision) },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': base64(certificate.certificatePem), 'tls.key': base64(certificate.privateKeyPem) },
-  });
+  const secretWith = (certificate: TestCertificate, revision: number): FixtureObject =>
+    tlsSecret(certificate, CERTIFICATE_SECRET, gateway.metadata.namespace ?? 'default', String(revision));
   const listeners = [...(gateway.spec.listeners ?? []), { name: 'https', port: 443, protocol: 'HTTPS', hostname: '*.example.com', tls: { certificateRefs: [{ name: CERTIFICATE_SECRET }] } }];
   objects[position] = { ...gateway, spec: { ...gateway.spec, listeners } };
   objects.push(secretWith(keyPairs[0] as TestCertificate, 0));

@@ -70,3 +70,17 @@ export function privateKeyTraces(certificate: TestCertificate): string[] {
   const body = certificate.privateKeyPem.split('\n').filter((line) => line && !line.startsWith('-----'));
   return [body[0] as string, Buffer.from(certificate.privateKeyPem).toString('base64').slice(0, 64)];
 }
+
+/** A `kubernetes.io/tls` Secret holding `certificate` (base64 PEM in `data`, as the API server keeps it). */
+export function tlsSecret(certificate: TestCertificate, name: string, namespace: string, resourceVersion?: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret' as const,
+    type: 'kubernetes.io/tls',
+    metadata: resourceVersion === undefined ? { name, namespace } : { name, namespace, resourceVersion },
+    data: {
+      'tls.crt': Buffer.from(certificate.certificatePem).toString('base64'),
+      'tls.key': Buffer.from(certificate.privateKeyPem).toString('base64'),
+    },
+  };
+}

@@ -4,6 +4,7 @@ export {
   fillCertificatePlaceholders,
   privateKeyTraces,
   selfSignedCertificate,
+  tlsSecret,
   type TestCertificate,
 } from './certs.js';
 export { loadFixture, type Fixture } from './fixtures.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatesForPlaceholders, fillCertificatePlaceholders, selfSignedCertificate, type TestCertificate } from '@portico/test-support';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, selfSignedCertificate, tlsSecret, type TestCertificate } from '@portico/test-support';
 import type { IRVirtualHost } from '@portico/ir';
 import { TranslationMemo, translate, type ObjectStatus, type TranslateOptions, type TranslationResult } from '../src/index.js';
 import { sameTranslatorInput } from '../src/sanitize.js';
@@ -40,9 +40,6 @@ metadata: {name: portico}
 spec: {controllerName: ${CONTROLLER}}
 ---
 `;
-
-/** A PEM as a Secret's `data` carries it. */
-const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -232,7 +229,7 @@ describe('TranslationMemo', () => {
               ]
             : []),
           ...(state.certificate
-            ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(state.certificate.certificatePem), 'tls.key': b64(state.certificate.privateKeyPem) } } as AnyObject]
+            ? [tlsSecret(state.certificate, 'cert', 'infra') as AnyObject]
             : []),
           ...state.gateways.filter((g): g is Obj => g !== undefined),
           ...state.sets,
@@ -558,8 +555,7 @@ describe('TranslationMemo', () => {
     const [site, renewed, clientCa, clientCa2, backendCa, backendCa2] = await Promise.all(
       ['site', 'site-renewed', 'client-ca', 'client-ca-2', 'backend-ca', 'backend-ca-2'].map((name) => selfSignedCertificate(`${name}.example.com`, ['*.example.com'])),
     );
-    const secret = (certificate: TestCertificate): AnyObject =>
-      ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'site', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(certificate.certificatePem), 'tls.key': b64(certificate.privateKeyPem) } }) as AnyObject;
+    const secret = (certificate: TestCertificate): AnyObject => tlsSecret(certificate, 'site', 'infra') as AnyObject;
     const configMap = (name: string, certificate: TestCertificate): AnyObject =>
       ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'infra' }, data: { 'ca.crt': certificate.certificatePem } }) as AnyObject;
     const fixed = loadManifests(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
-import { selfSignedCertificate } from '@portico/test-support';
+import { selfSignedCertificate, tlsSecret } from '@portico/test-support';
 import { translate } from '../src/index.js';
 import { irProblems } from './wellformed.js';
 
@@ -115,17 +115,7 @@ function strip<T extends object>(value: T): T {
 // A key pair generated before the properties run (never checked in), as Secret `a/cert`.
 let validCertificate: { kind: string } = { kind: 'Secret' };
 beforeAll(async () => {
-  const pair = await selfSignedCertificate('cert.example.com', ['cert.example.com', '*.example.com']);
-  validCertificate = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: { name: 'cert', namespace: 'a' },
-    data: {
-      'tls.crt': Buffer.from(pair.certificatePem).toString('base64'),
-      'tls.key': Buffer.from(pair.privateKeyPem).toString('base64'),
-    },
-  } as { kind: string };
+  validCertificate = tlsSecret(await selfSignedCertificate('cert.example.com', ['cert.example.com', '*.example.com']), 'cert', 'a');
 });
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer U> ? U : never;
