@@ -1,4 +1,4 @@
-import { ResourceSet, type Gateway } from '@portico/api';
+import { ResourceSet, type Gateway, type Listener } from '@portico/api';
 import { createMemos, requirePipeline, translateOptions, xdsProblem, type BenchContext } from '../context.js';
 import { editHttpRoute, type FixtureObject } from '../fixture.js';
 import { Prng } from '../prng.js';
@@ -104,6 +104,12 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     objects[position] = change(objects[position] as FixtureObject, ++revision);
     return rebuild().total;
   };
+  /** Replaces the listeners of one Gateway (picked as editOther picks) with `change(listeners)` and rebuilds. */
+  const editListeners = (change: (listeners: Listener[], revision: number) => Listener[]): number =>
+    editOther('Gateway', (object, rev) => {
+      const gateway = object as Gateway;
+      return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners: change(gateway.spec?.listeners ?? [], rev) } };
+    });
   // Edits back to back, as a control plane applies a burst of changes: garbage collection that
   // the edits cause is part of each figure, but none is forced between them.
   collectGarbage();
@@ -179,11 +185,9 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     // A listener added to a Gateway (or taken away again). The fixture's routes name their listener by
     // sectionName, so no route can attach to it: none is translated again.
     gatewayEdits.push(
-      editOther('Gateway', (object, rev) => {
-        const gateway = object as Gateway;
-        const listeners = (gateway.spec?.listeners ?? []).filter((listener) => !listener.name.startsWith('added-'));
-        if (rev % 2 === 1) listeners.push({ name: `added-${rev}`, port: 30000 + (rev % 1000), protocol: 'HTTP' });
-        return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners } };
+      editListeners((listeners, rev) => {
+        const kept = listeners.filter((listener) => !listener.name.startsWith('added-'));
+        return rev % 2 === 1 ? [...kept, { name: `added-${rev}`, port: 30000 + (rev % 1000), protocol: 'HTTP' }] : kept;
       }),
     );
     // A namespace created (a team onboarded): no route is in it yet.
@@ -192,17 +196,15 @@ export async function incrementalOneRoute(context: BenchContext): Promise<void> 
     // The allowed route kinds of a Gateway's first listener spelled out (or left to their default again):
     // the listener is another object, so the routes attached to it are translated again (to the same result).
     listenerEdits.push(
-      editOther('Gateway', (object, rev) => {
-        const gateway = object as Gateway;
-        const listeners = (gateway.spec?.listeners ?? []).map((listener, index) => {
+      editListeners((listeners, rev) =>
+        listeners.map((listener, index) => {
           if (index !== 0) return listener;
           const { allowedRoutes, ...rest } = listener;
           const namespaces = allowedRoutes?.namespaces;
           const kinds = rev % 2 === 1 ? [{ kind: 'HTTPRoute' }, { kind: 'GRPCRoute' }] : undefined;
           return { ...rest, allowedRoutes: { ...(namespaces ? { namespaces } : {}), ...(kinds ? { kinds } : {}) } };
-        });
-        return { ...gateway, spec: { ...gateway.spec, gatewayClassName: gateway.spec?.gatewayClassName ?? '', listeners } };
-      }),
+        }),
+      ),
     );
     // The control plane's own status write to a Gateway, back through the watch as a new object.
     statusWrites.push(
