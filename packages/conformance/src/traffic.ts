@@ -252,7 +252,8 @@ export function echoAttempt(path: string, attempt: number): EchoAttempt {
 
 function retriable(policy: RetryPolicy, status: number | undefined, timedOut: boolean): boolean {
   const on = new Set(policy.retryOn);
-  if (timedOut) return on.has('5xx') || on.has('gateway-error');
+  // Envoy retries a per-try timeout as a reset of the upstream request.
+  if (timedOut) return on.has('5xx') || on.has('gateway-error') || on.has('reset');
   if (status === undefined) return on.has('5xx') || on.has('reset') || on.has('connect-failure') || on.has('gateway-error');
   if (on.has('retriable-status-codes') && policy.retriableStatusCodes.includes(status)) return true;
   if (on.has('5xx') && status >= 500) return true;

@@ -122,6 +122,20 @@ describe('http traffic', () => {
     expect(observe(answer(2), backendCluster(), request).status).toBe(200);
     expect(observe(answer(1), backendCluster(), request).status).toBe(500);
   });
+  it('retries an attempt that runs past the per-try timeout only when retry_on covers it', () => {
+    const path = '/t?delay=1s';
+    const request = { method: 'GET', path } as DataPathRequest;
+    const answer = (retryOn: string[]) =>
+      forward({ method: 'GET', authority: 'h', path, headers: {} } as DataPathRequest, [['infra-backend-v1', 1]], {
+        retry: { retryOn, numRetries: 2, retriableStatusCodes: [], perTryTimeoutMs: 500 },
+      });
+    const reset = observe(answer(['connect-failure', 'reset']), backendCluster(), request);
+    expect(reset.status).toBe(504);
+    expect(reset.reason).toContain('attempt 3/3: per-try timeout 500ms');
+    const connectOnly = observe(answer(['connect-failure']), backendCluster(), request);
+    expect(connectOnly.status).toBe(504);
+    expect(connectOnly.reason).toContain('attempt 1/3: per-try timeout 500ms');
+  });
   it('times out when the backend delay reaches the route timeout', () => {
     const path = '/t?delay=1s';
     const answer = (timeoutMs: number) => forward({ method: 'GET', authority: 'h', path, headers: {} } as DataPathRequest, [['infra-backend-v1', 1]], { timeoutMs });
