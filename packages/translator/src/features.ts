@@ -1,9 +1,18 @@
 // Features advertised in GatewayClass status.supportedFeatures. A name appears here only
-// when the translator implements it end to end (status and IR); names follow the
-// upstream pkg/features constants of Gateway API v1.6.
+// when Portico implements it end to end (status, IR and Envoy config; for
+// GatewayInfrastructurePropagation, the objects the Kubernetes provider provisions); names
+// follow the upstream pkg/features constants of Gateway API v1.6.
+//
+// Not advertised: GatewayStaticAddresses. Status handles spec.addresses (AddressNotUsable
+// when the data plane has other addresses), but the provisioned Service does not ask its
+// load balancer for the requested addresses, so a Gateway on Kubernetes would not get them.
 const IMPLEMENTED = [
   'BackendTLSPolicy',
   'BackendTLSPolicySANValidation',
+  'GatewayBackendClientCertificate',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
+  'GatewayInfrastructurePropagation',
   'GRPCRoute',
   'GRPCRouteNamedRouteRule',
   'Gateway',
@@ -20,6 +29,7 @@ const IMPLEMENTED = [
   'HTTPRouteBackendRequestHeaderModification',
   'HTTPRouteBackendTimeout',
   'HTTPRouteCORS',
+  'HTTPRouteDestinationPortMatching',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRouteNamedRouteRule',
@@ -34,6 +44,8 @@ const IMPLEMENTED = [
   'HTTPRouteRequestTimeout',
   'HTTPRouteResponseHeaderModification',
   'HTTPRouteRetry',
+  'HTTPRouteRetryBackendTimeout',
+  'HTTPRouteRetryConnectionError',
   'HTTPRouteSchemeRedirect',
   'ListenerSet',
   'ReferenceGrant',
@@ -47,4 +59,15 @@ const IMPLEMENTED = [
 export const FEATURES: readonly string[] = Object.freeze([...IMPLEMENTED].sort());
 
 /** Advertised in addition when the mesh (GAMMA) is enabled. */
-export const MESH_FEATURES: readonly string[] = Object.freeze(['Mesh', 'MeshClusterIPMatching', 'MeshConsumerRoute']);
+export const MESH_FEATURES: readonly string[] = Object.freeze([
+  'Mesh',
+  'MeshClusterIPMatching',
+  'MeshConsumerRoute',
+  'MeshHTTPRouteBackendRequestHeaderModification',
+  'MeshHTTPRouteNamedRouteRule',
+  'MeshHTTPRouteQueryParamMatching',
+  'MeshHTTPRouteRedirectPath',
+  'MeshHTTPRouteRedirectPort',
+  'MeshHTTPRouteRewritePath',
+  'MeshHTTPRouteSchemeRedirect',
+]);
