@@ -13,6 +13,7 @@ import {
   type GatewayParameters,
   type GatewayParametersSpec,
 } from '../src/index.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const PARAMETERS = `
 apiVersion: gateway.portico.dev/v1alpha1
@@ -203,7 +204,7 @@ describe('GatewayParameters properties', () => {
           expect(mergeGatewayParameters({}, accepted)).toEqual(accepted);
         }
       }),
-      { numRuns: 300 },
+      fuzzParameters(300, 20261124),
     );
   });
 
@@ -220,7 +221,7 @@ describe('GatewayParameters properties', () => {
         const resolved = resolveParametersRef(resources, { group: 'gateway.portico.dev', kind: 'GatewayParameters', name: 'p' }, 'ns', 'f');
         expect(resolved.ok).toBe(gatewayParametersProblems(spec).length === 0);
       }),
-      { numRuns: 200 },
+      fuzzParameters(200, 20261124),
     );
   });
 });

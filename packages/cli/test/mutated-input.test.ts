@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatePlaceholderNames, certificatesForPlaceholders, fillCertificatePlaceholders } from '@portico/test-support';
+import { certificatePlaceholderNames, certificatesForPlaceholders, fillCertificatePlaceholders, fuzzParameters } from '@portico/test-support';
 import { explainRequest } from '@portico/explain';
 import { TranslationMemo, translate } from '@portico/translator';
 import { buildXds, type EnvoyResources } from '@portico/xds';
@@ -74,8 +74,8 @@ function seeded(seed: number): () => number {
 
 /**
  * What Envoy refuses beyond its protos' rules, which screening cannot see: resources of one type
- * with one name, a domain twice in a route table, two filter chains with one match, two bound
- * listeners on one address.
+ * with one name, a domain twice in a route table, two filter chains with one match or one name,
+ * two bound listeners on one address.
  */
 function envoyWouldRefuse(resources: EnvoyResources): string[] {
   const problems: string[] = [];
@@ -94,8 +94,9 @@ function envoyWouldRefuse(resources: EnvoyResources): string[] {
   }
   const addresses: string[] = [];
   for (const listener of resources.listeners) {
-    const chains = (listener.message.filter_chains ?? []) as Array<{ filter_chain_match?: unknown }>;
+    const chains = (listener.message.filter_chains ?? []) as Array<{ name?: string; filter_chain_match?: unknown }>;
     unique(chains.map((chain) => JSON.stringify(chain.filter_chain_match ?? {})), `${listener.name}: filter chain match`);
+    unique(chains.flatMap((chain) => (chain.name ? [chain.name] : [])), `${listener.name}: filter chain name`);
     const socket = (listener.message.address as { socket_address?: { address: string; port_value: number; protocol?: string } } | undefined)?.socket_address;
     if (socket) addresses.push(`${socket.protocol ?? 'TCP'} ${socket.address}:${socket.port_value}`);
   }
@@ -122,7 +123,7 @@ describe('golden inputs with refused values', () => {
           for (const path of ['/', '/a/b', '/(']) explainRequest(resources, { authority: 'a.example.com', path, port: 80, headers: {} });
         }
       }),
-      { numRuns: 2000, seed: 20261124 },
+      fuzzParameters(2000, 20261124),
     );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EnvoyResources } from '@portico/xds';
 import { explainRequest, formatExplainTrace } from '../src/index.js';
 import { CORS_FILTER, ROUTER, simple, toCluster, vhost } from './fixtures.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const OUTCOMES = ['forwarded', 'redirect', 'direct_response', 'local_reply', 'tcp_proxy', 'udp_proxy', 'connection_rejected', 'unsupported'];
 
@@ -37,7 +38,7 @@ describe('robustness (bad input never crashes)', () => {
         expect(typeof formatExplainTrace(trace)).toBe('string');
         JSON.stringify(trace);
       }),
-      { numRuns: 300 },
+      fuzzParameters(300, 20261124),
     );
   });
 
@@ -58,7 +59,7 @@ describe('robustness (bad input never crashes)', () => {
         expect(OUTCOMES).toContain(trace.outcome);
         formatExplainTrace(trace);
       }),
-      { numRuns: 300 },
+      fuzzParameters(300, 20261124),
     );
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CachedResource } from '../src/cache.js';
 import { KnownResources, type KnownResource } from '../src/known.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e'];
 
@@ -72,7 +73,7 @@ describe('KnownResources', () => {
         // A shared view is never written to: it holds what it held when it was shared.
         for (const [view, versions] of views) expect([...view].map(([n, value]) => [n, value.version])).toEqual(versions);
       }),
-      { numRuns: 500, seed: 20261123 },
+      fuzzParameters(500, 20261123),
     );
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import { translate } from '../src/index.js';
 import { irProblems } from './wellformed.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 const inputs = readdirSync(goldenDir)
@@ -22,7 +23,7 @@ describe('determinism', () => {
         fc.property(fc.shuffledSubarray(input.objects, { minLength: input.objects.length }), (shuffled) => {
           expect(JSON.stringify(translate(ResourceSet.from(shuffled), options))).toBe(expected);
         }),
-        { numRuns: 20, seed: 7 },
+        fuzzParameters(20, 7),
       );
     });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
 import { translate } from '../src/index.js';
+import { fuzzParameters } from '@portico/test-support';
 
 // Input is untrusted: fields may be missing, null, or of the wrong type. Whatever the
 // shape, translate must not throw (problems become status, never a crash).
@@ -82,7 +83,7 @@ describe('translate on malformed input', () => {
         const result = translate(ResourceSet.from(objects), { controllerName: CONTROLLER });
         expect(result.statuses.length).toBeGreaterThan(0);
       }),
-      { numRuns: 400, seed: 11 },
+      fuzzParameters(400, 11),
     );
   });
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatesForPlaceholders, fillCertificatePlaceholders, selfSignedCertificate, tlsSecret, type TestCertificate } from '@portico/test-support';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, fuzzParameters, selfSignedCertificate, type TestCertificate, tlsSecret } from '@portico/test-support';
 import type { IRVirtualHost } from '@portico/ir';
 import { TranslationMemo, translate, type ObjectStatus, type TranslateOptions, type TranslationResult } from '../src/index.js';
 import { sameTranslatorInput } from '../src/sanitize.js';
@@ -141,7 +141,7 @@ describe('TranslationMemo', () => {
           checkStep(current(), memo, { controllerName: CONTROLLER }, false);
         }
       }),
-      { numRuns: 40, seed: 5 },
+      fuzzParameters(40, 5),
     );
   });
 
@@ -272,7 +272,7 @@ describe('TranslationMemo', () => {
           checkStep(objects(), memo, options, false);
         }
       }),
-      { numRuns: 60, seed: 11 },
+      fuzzParameters(60, 11),
     );
   });
 
@@ -327,7 +327,7 @@ describe('TranslationMemo', () => {
           checkStep(objects(), memo, options, false);
         }
       }),
-      { numRuns: 40, seed: 13 },
+      fuzzParameters(40, 13),
     );
   });
 

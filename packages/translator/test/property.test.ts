@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
-import { selfSignedCertificate, tlsSecret } from '@portico/test-support';
+import { fuzzParameters, selfSignedCertificate, tlsSecret } from '@portico/test-support';
 import { translate } from '../src/index.js';
 import { irProblems } from './wellformed.js';
 
@@ -155,7 +155,7 @@ describe('translate on arbitrary input', () => {
         expect(irProblems(result)).toEqual([]);
         expect(JSON.stringify(translate(build(s), { controllerName: CONTROLLER }))).toBe(JSON.stringify(result));
       }),
-      { numRuns: 300, seed: 42 },
+      fuzzParameters(300, 42),
     );
     // The generator must actually reach the interesting paths, or the property says little.
     expect(withRoutes).toBeGreaterThan(20);

@@ -13,6 +13,7 @@ import { envoyProtos } from '../src/protos.js';
 import type { EnvoyMessage, EnvoyResource, XdsBuildResult } from '../src/index.js';
 import { validateEncodedMessageJson, validateMessageJson } from '../src/validate.js';
 import { encodeMessageChecked } from '../src/wire.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 
@@ -141,7 +142,7 @@ describe('PGV applied while encoding (encodeMessageChecked)', () => {
           expect(result.inline).toBe(result.walk);
         },
       ),
-      { numRuns: 1000, seed: 20261123 },
+      fuzzParameters(1000, 20261123),
     );
     // The breaks reach rules: a good share of the encodable messages fail them.
     expect(failures).toBeGreaterThan(30);

@@ -13,6 +13,7 @@ import { FEATURES, buildXds, createXdsBuildMemo, decodeResource, encodeResource,
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, XdsBuildMemo, XdsBuildResult } from '../src/index.js';
 import { arbitraryIR, oneGatewayIR } from './arbitrary.js';
 import { loadIR } from './helpers.js';
+import { fuzzParameters } from '@portico/test-support';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const LISTS: Array<keyof EnvoyResources> = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'];
@@ -377,7 +378,7 @@ describe('buildXds with a memo', () => {
           previous = ir;
         }
       }),
-      { numRuns: 30, seed: 20261123 },
+      fuzzParameters(30, 20261123),
     );
   });
 

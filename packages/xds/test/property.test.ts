@@ -7,6 +7,7 @@ import { encodeMessageViaProtobufjs, typeNameOf } from '../src/codec.js';
 import { buildXds, encodeResource, validateResource } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { arbitraryIR } from './arbitrary.js';
+import { fuzzParameters } from '@portico/test-support';
 
 describe('buildXds on arbitrary IR', () => {
   it('never throws, serves only valid resources, and accounts for every route', () => {
@@ -34,7 +35,7 @@ describe('buildXds on arbitrary IR', () => {
           });
         });
       }),
-      { numRuns: 40, seed: 20261123 },
+      fuzzParameters(40, 20261123),
     );
   });
 });
