@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { PORTICO_GROUP, isKnownKind } from './resources.js';
 
 /** A problem with one input document, located by source and object so a user can find it. */
@@ -38,7 +38,9 @@ export function loadManifests(text: string, source: string): LoadResult {
   const result: LoadResult = { objects: [], problems: [], ignored: 0 };
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { prettyErrors: true });
+    // The library would write its warnings (a collection used as a mapping key, for one) to
+    // the process's stderr, outside the logs; what matters of them is reported below instead.
+    docs = parseAllDocuments(text, { prettyErrors: true, logLevel: 'error' });
   } catch (error) {
     result.problems.push({ source, document: 0, message: `cannot parse: ${(error as Error).message}` });
     return result;
@@ -50,6 +52,18 @@ export function loadManifests(text: string, source: string): LoadResult {
         source,
         document: index,
         message: `YAML syntax error: ${doc.errors.map((e) => e.message).join('; ')}`,
+      });
+      return;
+    }
+    const collectionKey = collectionKeyPath(doc);
+    if (collectionKey !== undefined) {
+      const object = describeUnloaded(doc);
+      result.problems.push({
+        source,
+        document: index,
+        ...(object ? { object } : {}),
+        field: collectionKey,
+        message: 'a mapping key is itself a mapping or a list: a Kubernetes object has only string keys',
       });
       return;
     }
@@ -81,6 +95,38 @@ export function loadManifests(text: string, source: string): LoadResult {
     for (const item of items) validateDocument(item, source, index, result);
   });
   return result;
+}
+
+/** `Kind namespace/name` read from a document not turned into JS, as describe() gives it. */
+function describeUnloaded(doc: Document): string | undefined {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const meta = { name: text(doc.getIn(['metadata', 'name'])), namespace: text(doc.getIn(['metadata', 'namespace'])) };
+  return describe({ kind: text(doc.get('kind')), metadata: meta });
+}
+
+/**
+ * Where the document first uses a mapping or a list (or an alias of one) as a mapping key, as
+ * `spec.rules[0]`, or undefined. Such a key has no JSON form: the library would turn it into a
+ * string no field is named, so the document cannot be what its author meant.
+ */
+function collectionKeyPath(doc: Document): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (!isCollection(key)) return undefined;
+      const steps: string[] = [];
+      const chain = [...ancestors, pair];
+      for (let i = 0; i < chain.length; i++) {
+        const node = chain[i];
+        if (isPair(node) && node !== pair && isScalar(node.key)) steps.push(`${steps.length > 0 ? '.' : ''}${String(node.key.value)}`);
+        else if (isSeq(node)) steps.push(`[${node.items.indexOf(chain[i + 1] as never)}]`);
+      }
+      found = steps.join('') || '(the document)';
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /**

@@ -32,6 +32,28 @@ describe('loadManifests', () => {
     expect(() => JSON.stringify(result.objects)).not.toThrow();
   });
 
+  it('refuses a document with a mapping or list as a key, naming where, without a process warning', () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const text = [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: team}\nspec:\n  rules:\n  - matches: [{path: {value: /}}]\n    ? [a, b]\n    : c',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: other, labels: &l {app: x}}\nspec:\n  ? *l\n  : y',
+      ].join('\n---\n');
+      const result = loadManifests(text, 'keys.yaml');
+      expect(result.objects.map((o) => o.metadata.name)).toEqual(['web']);
+      expect(result.problems).toEqual([
+        expect.objectContaining({ source: 'keys.yaml', document: 0, object: 'HTTPRoute team/r', field: 'spec.rules[0]', message: expect.stringContaining('only string keys') }),
+        expect.objectContaining({ source: 'keys.yaml', document: 2, object: 'Service other', field: 'spec' }),
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('accepts an alias that shares a value between two places', () => {
     const result = loadManifests(
       'apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: &l {app: web}}\nspec: {selector: *l, ports: [{port: 80}]}',
