@@ -2,7 +2,7 @@ import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPR
 import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
-import { hasRefusedHeaderCharacters, isHeaderName } from './headers.js';
+import { hasRefusedHeaderCharacters, headerNameProblem } from './headers.js';
 import { isPreciseHostname } from './hostnames.js';
 import { isPortNumber } from '../util.js';
 
@@ -47,14 +47,16 @@ function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string
     const headers = filter?.[list] ?? [];
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as { name: string; value?: string };
-      if (!isHeaderName(header.name)) return `${field}.${list}[${i}].name: "${header.name}" is not a valid header name`;
+      const badName = headerNameProblem(header.name, 'header');
+      if (badName !== undefined) return `${field}.${list}[${i}].name: ${badName}`;
       if (typeof header.value !== 'string') return `${field}.${list}[${i}].value: missing`;
       if (hasRefusedHeaderCharacters(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
     }
   }
   const removed = filter?.remove ?? [];
   for (let i = 0; i < removed.length; i++) {
-    if (!isHeaderName(removed[i] as string)) return `${field}.remove[${i}]: "${removed[i]}" is not a valid header name`;
+    const badName = headerNameProblem(removed[i], 'header');
+    if (badName !== undefined) return `${field}.remove[${i}]: ${badName}`;
   }
   return undefined;
 }

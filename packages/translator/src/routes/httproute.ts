@@ -14,7 +14,7 @@ import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
-import { isHeaderName } from './headers.js';
+import { headerNameProblem } from './headers.js';
 import { routeHostnameProblems } from './hostnames.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -115,8 +115,9 @@ function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: 
   }
   const name = spec.sessionName ?? (type === 'Cookie' ? 'session' : 'x-session');
   // A cookie or header name: a token (RFC 9110), which also rules out the empty name Envoy refuses.
-  if (!isHeaderName(name)) {
-    invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.sessionName: "${name}" is not a valid ${type === 'Cookie' ? 'cookie' : 'header'} name` });
+  const badName = headerNameProblem(name, type === 'Cookie' ? 'cookie' : 'header');
+  if (badName !== undefined) {
+    invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.sessionName: ${badName}` });
     return undefined;
   }
   const result: IRSessionPersistence = { type, name };

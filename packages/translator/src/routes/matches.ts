@@ -1,7 +1,7 @@
 import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
 import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
 import { RE2JS } from 're2js';
-import { isHeaderName } from './headers.js';
+import { headerNameProblem } from './headers.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -67,8 +67,9 @@ function stringMatch(
   problems: string[],
 ): IRStringMatch | undefined {
   const type = entry.type ?? 'Exact';
-  if (typeof entry.name !== 'string' || !isHeaderName(entry.name)) {
-    problems.push(`${matchField}.${list}[${index}].name: "${String(entry.name)}" is not a valid ${list === 'headers' ? 'header' : 'query parameter'} name`);
+  const badName = headerNameProblem(entry.name, list === 'headers' ? 'header' : 'query parameter');
+  if (badName !== undefined) {
+    problems.push(`${matchField}.${list}[${index}].name: ${badName}`);
     return undefined;
   }
   if (typeof entry.value !== 'string') {
