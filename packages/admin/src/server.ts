@@ -71,11 +71,24 @@ function statusObjects(snapshot: ControlPlaneSnapshot) {
   });
 }
 
+/** Every endpoint of the admin API, as `GET /` lists them (docs/admin.md has the details). */
+export const ADMIN_ENDPOINTS: ReadonlyArray<{ path: string; description: string }> = [
+  { path: '/healthz', description: 'the process is up' },
+  { path: '/readyz', description: '200 once the first full build is served, 503 before' },
+  { path: '/config_dump?gateway=ns/name', description: "Envoy admin ConfigDump of one proxy group (or all), private keys redacted" },
+  { path: '/status', description: 'every input object with its computed status, input problems, rejected resources, NACKs, proxies' },
+  { path: '/explain?gateway=ns/name&method=GET&url=http://host/path&header=name:value', description: 'a request traced through the live configuration' },
+  { path: '/metrics', description: 'Prometheus metrics' },
+];
+
 /** Builds the admin app without listening, for tests (fastify.inject) and for startAdminServer. */
 export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): FastifyInstance {
   const { state } = options;
   const metrics = options.metrics ?? new PorticoMetrics({ connectedProxies: () => state.connectedProxies?.().length ?? 0 });
   const app = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+
+  // The index, as Envoy's admin has one: what a developer who opens the admin address can ask.
+  app.get('/', async () => ({ endpoints: ADMIN_ENDPOINTS }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

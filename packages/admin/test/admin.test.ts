@@ -79,6 +79,25 @@ afterEach(async () => {
 });
 
 describe('admin server', () => {
+  it('lists its endpoints at /: each one it answers, and every one it answers', async () => {
+    const app = buildAdminApp({ state: new TestState(), metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    await app.ready();
+    const index = await app.inject('/');
+    expect(index.statusCode).toBe(200);
+    const listed = (index.json() as { endpoints: Array<{ path: string; description: string }> }).endpoints.map((e) => e.path.split('?')[0] as string);
+    for (const path of listed) expect(app.hasRoute({ method: 'GET', url: path }), path).toBe(true);
+    // The routes the app has, from fastify's tree (one segment below / per line).
+    const answered = app
+      .printRoutes({ commonPrefix: false, method: 'GET' })
+      .split('\n')
+      .map((line) => /([\w/]+) \(GET\)$/.exec(line)?.[1])
+      .filter((segment): segment is string => segment !== undefined && segment !== '/')
+      .map((segment) => `/${segment}`);
+    expect(answered.length).toBeGreaterThan(5);
+    expect([...listed].sort()).toEqual([...answered].sort());
+  });
+
   it('is healthy at once and ready only after the first build', async () => {
     const state = new TestState();
     const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
