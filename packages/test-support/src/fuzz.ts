@@ -2,7 +2,8 @@
 // count and the fixed seed its test gives, so a run is the same every time. A longer run
 // (`npm run fuzz`) finds what those counts do not reach:
 //
-//   PORTICO_FUZZ_SCALE=N   runs N times as many cases (and allows N times as long per test)
+//   PORTICO_FUZZ_SCALE=N   runs N times as many cases (vitest.config.ts gives each test N
+//                          times as long)
 //   PORTICO_FUZZ_SEED=S    starts from seed S instead of each test's own; `random` lets
 //                          fast-check draw one, which it prints with any failure
 //
@@ -22,11 +23,6 @@ function readScale(): number {
   return scale;
 }
 
-/** The factor PORTICO_FUZZ_SCALE asks for (1 when unset). */
-export function fuzzScale(): number {
-  return readScale();
-}
-
 /** fast-check parameters: the test's own count and seed, unless the environment asks for others. */
 export function fuzzParameters(numRuns: number, seed: number): FuzzParameters {
   const runs = Math.max(1, Math.round(numRuns * readScale()));
@@ -36,9 +32,4 @@ export function fuzzParameters(numRuns: number, seed: number): FuzzParameters {
   const chosen = Number(raw);
   if (!Number.isInteger(chosen)) throw new Error(`PORTICO_FUZZ_SEED: "${raw}" is not an integer or "random"`);
   return { numRuns: runs, seed: chosen };
-}
-
-/** A test's time limit (ms) scaled with the number of cases. */
-export function fuzzTimeout(milliseconds: number): number {
-  return Math.round(milliseconds * Math.max(1, readScale()));
 }
