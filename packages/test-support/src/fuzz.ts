@@ -7,8 +7,8 @@
 //   PORTICO_FUZZ_SEED=S    starts from seed S instead of each test's own; `random` lets
 //                          fast-check draw one, which it prints with any failure
 //
-// A failure prints the seed and path that reproduce it; give them back through
-// PORTICO_FUZZ_SEED (and the same scale) to replay it.
+// A failure prints its seed: the same seed through PORTICO_FUZZ_SEED, at the same scale, draws
+// the same cases and fails at the same one.
 
 export interface FuzzParameters {
   numRuns: number;
