@@ -39,6 +39,19 @@ const SUFFIX_SCALE: Record<string, number> = {
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
 
+/**
+ * A value from input, as a message shows it: a string quoted, anything else as JSON. Never
+ * throws: String() does on a mapping whose `toString` key YAML or JSON set to a value.
+ */
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'a value that cannot be shown';
+  }
+}
+
 /** A non-negative Kubernetes resource quantity (`100m`, `128Mi`, `1.5`, `2e3`) as a number; undefined when malformed. */
 export function parseQuantity(value: unknown): number | undefined {
   const text = typeof value === 'number' ? String(value) : value;
@@ -105,7 +118,7 @@ function resourcesProblems(value: unknown, field: string): string[] {
         continue;
       }
       const quantity = parseQuantity(list[name]);
-      if (quantity === undefined) problems.push(`${field}.${key}.${name}: "${String(list[name])}" is not a valid quantity`);
+      if (quantity === undefined) problems.push(`${field}.${key}.${name}: ${shownValue(list[name])} is not a valid quantity`);
       else parsed[key][name] = quantity;
     }
   }

@@ -82,6 +82,14 @@ describe('GatewayParameters validation', () => {
     expect(gatewayParametersProblems(undefined)).toEqual([]);
   });
 
+  it('shows any value in a message, a mapping whose toString is not a function too', () => {
+    // YAML `memory: {toString: x}` (or the same in JSON) made String() throw out of validation.
+    expect(gatewayParametersProblems({ resources: { requests: { memory: { toString: 'x' } }, limits: { cpu: -1 } } })).toEqual([
+      'spec.resources.limits.cpu: -1 is not a valid quantity',
+      'spec.resources.requests.memory: {"toString":"x"} is not a valid quantity',
+    ]);
+  });
+
   it('names the field of every problem', () => {
     expect(
       gatewayParametersProblems({

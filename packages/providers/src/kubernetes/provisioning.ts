@@ -410,7 +410,7 @@ function sameManagedFields(existing: Json, desired: Json): boolean {
 function comparableResources(resources: unknown): unknown {
   const value = (resources ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const byValue = (list: Record<string, unknown> | undefined) =>
-    Object.fromEntries(Object.keys(list ?? {}).sort().map((name) => [name, parseQuantity(list?.[name]) ?? String(list?.[name])]));
+    Object.fromEntries(Object.keys(list ?? {}).sort().map((name) => [name, parseQuantity(list?.[name]) ?? JSON.stringify(list?.[name])]));
   return { requests: byValue(value.requests), limits: byValue(value.limits) };
 }
 
