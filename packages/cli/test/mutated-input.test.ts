@@ -33,6 +33,8 @@ const REFUSED_VALUES: readonly unknown[] = [
   null, -1, 0, 65536, 1e20, 1.5, '', '\u0000', 'a'.repeat(5000), [], {}, true, '*', '::1', '/', '%', '(', '[', '\\',
   'ünï', '-1', '0x10', '..', '/../', 'a b', 'A'.repeat(300), [null], [''], { '': 1 }, '*.', '*.*', '.', 'https://', 'x:y',
   '999999999999999999999',
+  // A mapping whose toString is not a function: String() and template literals throw on it.
+  { toString: 'x' },
 ];
 
 /** A copy of `value` with fields swapped, dropped or added at the rate given, by a seeded generator. */

@@ -130,11 +130,9 @@ function expectedType(context: Map<string, Expect | 'any'> | undefined, key: str
 const DROP = Symbol('drop');
 
 function cleanEntry(key: string, entry: unknown, scalar: 'string' | 'number' | undefined, required: readonly string[] | undefined): unknown {
-  if (key === 'addresses' || key === 'endpoints.addresses') {
-    // Gateway addresses are objects; EndpointSlice endpoint addresses are strings.
-    if (typeof entry === 'string') return entry;
-    return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : DROP;
-  }
+  // EndpointSlice endpoint addresses are strings; Gateway addresses are objects.
+  if (key === 'endpoints.addresses') return typeof entry === 'string' ? entry : DROP;
+  if (key === 'addresses') return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : DROP;
   if (scalar) return fits(entry, scalar) ? entry : DROP;
   if (!fits(entry, 'object')) return DROP;
   const cleaned = cleanObject(key, entry as Record<string, unknown>);

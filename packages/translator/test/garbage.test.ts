@@ -17,7 +17,9 @@ const junk = fc.oneof(
   fc.boolean(),
   fc.constant([]),
   fc.constant({}),
-  fc.array(fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.integer(), fc.constant({})), { maxLength: 2 }),
+  // A mapping whose toString is not a function (YAML or JSON can say so): String() throws on it.
+  fc.constant({ toString: 'x' }),
+  fc.array(fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.integer(), fc.constant({}), fc.constant({ toString: 'x' })), { maxLength: 2 }),
 );
 
 /** A plausible object whose fields are randomly replaced by junk. */
