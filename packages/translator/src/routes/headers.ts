@@ -13,7 +13,8 @@ const HEADER_NAME_MAX = 256;
  * header name`, or undefined. `what` names it: header, query parameter, cookie.
  */
 export function headerNameProblem(name: unknown, what: string): string | undefined {
-  if (typeof name !== 'string' || !HEADER_NAME.test(name)) return `"${String(name)}" is not a valid ${what} name`;
+  if (typeof name !== 'string') return `a ${what} name must be a string`;
+  if (!HEADER_NAME.test(name)) return `"${name}" is not a valid ${what} name`;
   if (name.length > HEADER_NAME_MAX) return `${name.length} characters, more than the ${HEADER_NAME_MAX} a ${what} name may have`;
   return undefined;
 }
