@@ -157,7 +157,9 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   const matchHeaderCount = headerCount;
   let hasMethod = false;
   if (method !== undefined) {
-    if (!HTTP_METHODS.includes(method)) problems.push(`${field}.method: unknown method ${method}`);
+    // Sanitizing keeps a mapping here (a GRPCRoute's method match is one); an HTTPRoute's is a name.
+    if (typeof method !== 'string') problems.push(`${field}.method: must be an HTTP method name`);
+    else if (!HTTP_METHODS.includes(method)) problems.push(`${field}.method: unknown method ${method}`);
     else {
       hasMethod = true;
       headers ??= new Array<IRHeaderMatch>(1);
