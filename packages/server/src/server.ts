@@ -124,6 +124,11 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
         send: (response) => {
           if (!ended) (call as grpc.ServerDuplexStream<unknown, unknown>).write(response);
         },
+        refuse: (details) => {
+          if (ended) return;
+          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details });
+          finish();
+        },
       });
       const finish = () => {
         if (ended) return;

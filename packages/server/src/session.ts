@@ -102,6 +102,8 @@ export interface SessionOptions {
   /** Single-type services (LDS, RDS, ...) accept only this type. */
   onlyType?: ServedType;
   send(response: DiscoveryResponse | DeltaDiscoveryResponse): void;
+  /** Ends the stream with INVALID_ARGUMENT: the client broke the protocol (`details` says how). */
+  refuse(details: string): void;
   logger?: XdsLogger;
   /** Warn when a response is at least this large. */
   warnMessageBytes: number;
@@ -204,7 +206,7 @@ export class XdsSession {
 
   handleSotw(request: DiscoveryRequest): void {
     if (this.closed) return;
-    this.identify(request.node);
+    if (!this.identify(request.node)) return;
     const state = this.stateFor(request.type_url);
     if (!state) return;
     const nonce = request.response_nonce ?? '';
@@ -225,7 +227,7 @@ export class XdsSession {
 
   handleDelta(request: DeltaDiscoveryRequest): void {
     if (this.closed) return;
-    this.identify(request.node);
+    if (!this.identify(request.node)) return;
     const state = this.stateFor(request.type_url);
     if (!state) return;
     const nonce = request.response_nonce ?? '';
@@ -267,8 +269,19 @@ export class XdsSession {
     this.maybeFlushRemovals();
   }
 
-  private identify(node: NodeMessage | null | undefined): void {
-    if (this.identified || !node) return;
+  /**
+   * Takes the proxy's identity from the first request, which must carry `node`: only that one is
+   * sure to (the xDS protocol). A stream that starts without it could only be answered as no proxy
+   * group, with empty listeners, so it is refused instead. False when refused.
+   */
+  private identify(node: NodeMessage | null | undefined): boolean {
+    if (this.identified) return true;
+    if (!node) {
+      this.options.logger?.warn({ ...this.streamEvent, peer: this.options.peer }, 'refusing xDS stream: its first request has no node');
+      this.options.refuse('the first request of an xDS stream must carry node (which proxy is asking)');
+      this.close();
+      return false;
+    }
     this.identified = true;
     this.nodeId = node.id ?? '';
     this.nodeCluster = node.cluster ?? '';
@@ -285,6 +298,7 @@ export class XdsSession {
         'xDS node matches no proxy group yet; it is served nothing until its Gateway exists',
       );
     }
+    return true;
   }
 
   private stateFor(typeUrl: string | undefined): TypeState | undefined {

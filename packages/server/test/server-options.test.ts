@@ -84,6 +84,28 @@ describe('ADS server options', () => {
     await expect.poll(() => server.streams()).toBe(0);
   });
 
+  it('refuses a stream whose first request has no node (INVALID_ARGUMENT) instead of serving it empty listeners', async () => {
+    const { cache, server } = await serve();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a')] }));
+    const client = adsClient(server.port);
+    const anonymous = client.sotw(NODE);
+    anonymous.request('cluster', []);
+    expect(await waitForStatus(anonymous)).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(anonymous.pending()).toBe(0);
+    const delta = client.delta();
+    delta.send({ type_url: TYPE_URLS.cluster, resource_names_subscribe: [] });
+    await expect.poll(() => delta.ended !== undefined).toBe(true);
+    expect(delta.ended && 'code' in delta.ended ? delta.ended.code : undefined).toBe(grpc.status.INVALID_ARGUMENT);
+    await expect.poll(() => server.streams()).toBe(0);
+    // Only the first request must carry it: later ones on an identified stream may leave it out.
+    const identified = client.sotw(NODE);
+    identified.request('cluster', [], undefined, true);
+    const first = await identified.next();
+    identified.request('cluster', [], { response: first });
+    expect(await identified.quiet()).toBe(true);
+    expect(identified.ended).toBeUndefined();
+  });
+
   it('warns about large responses and never sends one over the hard limit', async () => {
     const warnings: string[] = [];
     const logger = { warn: (_details: object, message: string) => warnings.push(message), error: (_d: object, message: string) => warnings.push(message) };
