@@ -57,6 +57,12 @@ function mutate(value: unknown, random: () => number, rate: number, depth = 0): 
       if (random() < rate / 3) continue;
       out[key] = depth > 0 && random() < rate ? pick() : mutate(item, random, rate, depth + 1);
     }
+    // A `__proto__` key, as YAML and JSON make it: an own field (not the prototype) holding the
+    // object's own fields with refused values, which nothing may read.
+    if (random() < rate / 4) {
+      const shadow = Object.fromEntries(Object.keys(value).map((key) => [key, pick()]));
+      Object.defineProperty(out, '__proto__', { value: shadow, enumerable: true, configurable: true, writable: true });
+    }
     return out;
   }
   return value;

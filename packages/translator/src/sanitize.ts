@@ -187,7 +187,10 @@ function cleanObject(parent: string, object: Record<string, unknown>): Record<st
   for (const key in object) {
     if (!hasOwnProperty.call(object, key)) continue;
     const value = object[key];
-    const cleaned = cleanValue(parent, context, key, value);
+    // YAML and JSON make `__proto__` an ordinary key. Copied by assignment it would set the
+    // copy's prototype, and the fields under it would be read unsanitized: it is dropped (always
+    // at or before the first change, so never copied).
+    const cleaned = key === '__proto__' ? DROP : cleanValue(parent, context, key, value);
     if (!out) {
       if (cleaned === value) continue;
       out = {};
