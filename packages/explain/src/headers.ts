@@ -57,12 +57,16 @@ export class HeaderMap {
   }
 
   toRecord(options: { pseudo: boolean } = { pseudo: false }): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
+    // Grouped in a Map: a request may carry any header name, `__proto__` or `constructor` too,
+    // which a plain object would take for its own machinery.
+    const grouped = new Map<string, string[]>();
     for (const [n, v] of this.entries) {
       if (!options.pseudo && n.startsWith(':')) continue;
-      (out[n] ??= []).push(v);
+      const values = grouped.get(n);
+      if (values) values.push(v);
+      else grouped.set(n, [v]);
     }
-    return out;
+    return Object.fromEntries(grouped);
   }
 }
 

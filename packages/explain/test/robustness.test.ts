@@ -14,7 +14,8 @@ const requestArb = fc.record(
     authority: fc.oneof(fc.string(), fc.constantFrom('www.example.com', 'a.b.example.com:8080', '[::1]:8080', 'x.test.')),
     port: fc.constantFrom(80, 443, 8080, 9000),
     path: fc.oneof(fc.string(), fc.constantFrom('/', '/api/x?y=1&y=2', '/a/../b', '?q', '/%zz?%zz=1')),
-    headers: fc.dictionary(fc.constantFrom('origin', 'x-env', 'content-type', 'cookie', 'access-control-request-method', 'x-forwarded-proto', 'host'), fc.string()),
+    // Any name a client sends, `__proto__` and `constructor` too.
+    headers: fc.dictionary(fc.constantFrom('origin', 'x-env', 'content-type', 'cookie', 'access-control-request-method', 'x-forwarded-proto', 'host', '__proto__', 'constructor'), fc.string()),
     sni: fc.option(fc.string(), { nil: undefined }),
     transport: fc.constantFrom('tcp' as const, 'udp' as const),
   },
