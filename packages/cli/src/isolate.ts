@@ -1,0 +1,74 @@
+// A build that throws is a bug of ours that some input sets off. Until that input changes, every
+// build would throw the same way, and no other edit would reach the proxies. So when a build
+// throws, the control plane looks for the objects without which it succeeds, leaves them out
+// (reporting each one), and serves the rest.
+
+/**
+ * Which objects are blamed first when several together set a failure off: the one latest in this
+ * order. Data a listener or a backend only refers to (Secrets, EndpointSlices) comes last, then
+ * routes and policies, so that a Gateway, which every route behind it needs, is blamed last.
+ */
+const BLAME_ORDER: readonly string[] = [
+  'GatewayClass',
+  'Gateway',
+  'ListenerSet',
+  'Namespace',
+  'Service',
+  'ReferenceGrant',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'UDPRoute',
+  'BackendTLSPolicy',
+  'GatewayParameters',
+  'ConfigMap',
+  'Secret',
+  'EndpointSlice',
+];
+
+function blameRank(kind: string): number {
+  const rank = BLAME_ORDER.indexOf(kind);
+  return rank === -1 ? BLAME_ORDER.length : rank;
+}
+
+export interface IsolationLimits {
+  /** Give up (and leave nothing out) when more than this many objects would have to go. */
+  maxLeftOut: number;
+  /** Give up when this performance.now() time has passed. */
+  deadline: number;
+}
+
+/**
+ * The objects to leave out so that `fails` is false for the rest, or undefined when there are
+ * none to find within the limits, or when the build fails with no object at all (then no input
+ * sets it off). Each object left out is the last one, in blame order, of the shortest prefix that
+ * still fails: found by bisection, so one culprit among n objects costs about log2(n) builds.
+ */
+export function isolateFailingObjects<T extends { kind: string }>(
+  objects: readonly T[],
+  fails: (objects: readonly T[]) => boolean,
+  limits: IsolationLimits,
+): T[] | undefined {
+  let kept = objects
+    .map((object, index) => ({ object, index }))
+    .sort((a, b) => blameRank(a.object.kind) - blameRank(b.object.kind) || a.index - b.index)
+    .map(({ object }) => object);
+  if (fails([])) return undefined;
+  const leftOut: T[] = [];
+  while (fails(kept)) {
+    if (leftOut.length >= limits.maxLeftOut || performance.now() > limits.deadline) return undefined;
+    // The empty prefix passes and the whole list fails: narrow down to the first prefix that fails.
+    let passing = 0;
+    let failing = kept.length;
+    while (failing - passing > 1) {
+      if (performance.now() > limits.deadline) return undefined;
+      const middle = (passing + failing) >> 1;
+      if (fails(kept.slice(0, middle))) failing = middle;
+      else passing = middle;
+    }
+    leftOut.push(kept[failing - 1] as T);
+    kept = [...kept.slice(0, failing - 1), ...kept.slice(failing)];
+  }
+  return leftOut;
+}
