@@ -174,11 +174,14 @@ export class ControlPlane implements AdminState {
     const { logger, metrics } = this.options;
     const started = performance.now();
     const builtAt = this.clock().toISOString();
+    // Whether translate and buildXds got through: only their failures come from the input.
+    let built = false;
     try {
       const result = translate(snapshot.resources, { ...this.translateOptions(snapshot, builtAt), memo: this.translationMemo });
       const carried = { last: this.carried, next: new Map<ObjectStatus, ObjectStatus>() };
       const statuses = carryTransitionTimes(this.latest?.statuses ?? [], result.statuses, carried);
       const xds = buildXds(result.ir, FEATURES, this.xdsMemo);
+      built = true;
       this.options.sink?.setSnapshot(xds);
       this.carried = carried.next;
       this.version += 1;
@@ -233,9 +236,17 @@ export class ControlPlane implements AdminState {
       await this.options.onStatus?.(statuses);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.translationMemo = new TranslationMemo();
-      this.xdsMemo = createXdsBuildMemo();
-      const leftOut = isolate ? this.objectsToLeaveOut(snapshot, builtAt, message) : undefined;
+      if (!built) {
+        this.translationMemo = new TranslationMemo();
+        this.xdsMemo = createXdsBuildMemo();
+      }
+      const leftOut = isolate && !built ? this.objectsToLeaveOut(snapshot, builtAt, message) : undefined;
+      if (leftOut?.length === 0) {
+        // Built from scratch it succeeds: the memos were at fault, and they are new now.
+        logger.error({ err: message }, 'build failed with the memos of earlier builds; building again from scratch');
+        await this.build(snapshot, false);
+        return;
+      }
       if (leftOut) {
         const entries = leftOut.map((object) => {
           const name = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;

@@ -9,25 +9,26 @@ import { QUICKSTART } from './helpers.js';
 
 // A stand-in for a translator bug: translate throws whenever its input holds the object the test
 // names. Everything else is the real translator.
-const fault = vi.hoisted(() => ({ when: (_resources: ResourceSet): boolean => false, calls: 0 }));
+const fault = vi.hoisted(() => ({ when: (_resources: ResourceSet, _options: { memo?: unknown }): boolean => false, calls: 0 }));
 vi.mock('@portico/translator', async (importOriginal) => {
   const original = await importOriginal<typeof import('@portico/translator')>();
   return {
     ...original,
     translate: (resources: ResourceSet, options: Parameters<typeof original.translate>[1]) => {
       fault.calls++;
-      if (fault.when(resources)) throw new Error('simulated translator bug');
+      if (fault.when(resources, options)) throw new Error('simulated translator bug');
       return original.translate(resources, options);
     },
   };
 });
 
-function controlPlane(served: XdsBuildResult[]): ControlPlane {
+function controlPlane(served: XdsBuildResult[], onStatus?: () => Promise<void>): ControlPlane {
   return new ControlPlane({
     controllerName: 'portico.dev/gateway-controller',
     logger: pino({ level: 'silent' }),
     metrics: new PorticoMetrics({ defaultMetrics: false }),
     sink: { setSnapshot: (result) => void served.push(result) },
+    ...(onStatus ? { onStatus } : {}),
   });
 }
 
@@ -72,6 +73,37 @@ describe('ControlPlane: a build that throws', () => {
     await plane.apply({ resources: fixed, problems: [] });
     expect(routeNames(plane)).toEqual(['poison', 'redirect-old', 'web']);
     expect(plane.current()?.problems).toEqual([]);
+  });
+
+  it('builds again from scratch when only the memos of earlier builds make it fail', async () => {
+    // A memo that fails once it has been through a build, as one left inconsistent would.
+    const used = new WeakSet<object>();
+    fault.when = (_resources, { memo }) => {
+      if (!memo || typeof memo !== 'object') return false;
+      if (used.has(memo)) return true;
+      used.add(memo);
+      return false;
+    };
+    const served: XdsBuildResult[] = [];
+    const plane = controlPlane(served);
+    const snapshot = await quickstartWithPoison();
+    await plane.apply(snapshot);
+    await plane.apply(snapshot);
+    expect(plane.lastBuildError()).toBeUndefined();
+    expect(served).toHaveLength(2);
+    expect(routeNames(plane)).toEqual(['poison', 'redirect-old', 'web']);
+    expect(plane.current()?.problems).toEqual([]);
+  });
+
+  it('does not look for objects to blame when writing status fails: the build itself got through', async () => {
+    fault.when = () => false;
+    const served: XdsBuildResult[] = [];
+    const plane = controlPlane(served, () => Promise.reject(new Error('status write refused')));
+    fault.calls = 0;
+    await plane.apply(await quickstartWithPoison());
+    expect(fault.calls).toBe(1);
+    expect(served).toHaveLength(1);
+    expect(plane.lastBuildError()).toBe('status write refused');
   });
 
   it('keeps the last configuration served when the build fails whatever the input', async () => {
