@@ -240,7 +240,7 @@ export class ControlPlane implements AdminState {
         this.translationMemo = new TranslationMemo();
         this.xdsMemo = createXdsBuildMemo();
       }
-      const leftOut = isolate && !built ? this.objectsToLeaveOut(snapshot, builtAt, message) : undefined;
+      const leftOut = isolate && !built ? await this.objectsToLeaveOut(snapshot, builtAt, message) : undefined;
       if (leftOut?.length === 0) {
         // Built from scratch it succeeds: the memos were at fault, and they are new now.
         logger.error({ err: message }, 'build failed with the memos of earlier builds; building again from scratch');
@@ -272,11 +272,14 @@ export class ControlPlane implements AdminState {
    * After a build threw: the objects without which it succeeds (see isolate.ts), found with cold
    * builds (no memo) of parts of the input, or undefined when there are none to find in time.
    */
-  private objectsToLeaveOut(snapshot: ProviderSnapshot, now: string, message: string): ReturnType<ResourceSet['all']> | undefined {
+  private objectsToLeaveOut(snapshot: ProviderSnapshot, now: string, message: string): Promise<ReturnType<ResourceSet['all']> | undefined> {
     const { logger } = this.options;
     logger.error({ err: message }, 'build failed; looking for the objects that set it off');
     const options = this.translateOptions(snapshot, now);
-    const fails = (objects: readonly object[]): boolean => {
+    // Each trial is a cold build; the servers (ADS keepalives, the admin API) get their turn
+    // between them.
+    const fails = async (objects: readonly object[]): Promise<boolean> => {
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         buildXds(translate(ResourceSet.from(objects as Array<{ kind: string }>), options).ir, FEATURES);
         return false;

@@ -44,19 +44,20 @@ export interface IsolationLimits {
  * none to find within the limits, or when the build fails with no object at all (then no input
  * sets it off). Each object left out is the last one, in blame order, of the shortest prefix that
  * still fails: found by bisection, so one culprit among n objects costs about log2(n) builds.
+ * `fails` may be asynchronous, so that a caller can let its other work run between builds.
  */
-export function isolateFailingObjects<T extends { kind: string }>(
+export async function isolateFailingObjects<T extends { kind: string }>(
   objects: readonly T[],
-  fails: (objects: readonly T[]) => boolean,
+  fails: (objects: readonly T[]) => boolean | Promise<boolean>,
   limits: IsolationLimits,
-): T[] | undefined {
+): Promise<T[] | undefined> {
   let kept = objects
     .map((object, index) => ({ object, index }))
     .sort((a, b) => blameRank(a.object.kind) - blameRank(b.object.kind) || a.index - b.index)
     .map(({ object }) => object);
-  if (fails([])) return undefined;
+  if (await fails([])) return undefined;
   const leftOut: T[] = [];
-  while (fails(kept)) {
+  while (await fails(kept)) {
     if (leftOut.length >= limits.maxLeftOut || performance.now() > limits.deadline) return undefined;
     // The empty prefix passes and the whole list fails: narrow down to the first prefix that fails.
     let passing = 0;
@@ -64,7 +65,7 @@ export function isolateFailingObjects<T extends { kind: string }>(
     while (failing - passing > 1) {
       if (performance.now() > limits.deadline) return undefined;
       const middle = (passing + failing) >> 1;
-      if (fails(kept.slice(0, middle))) failing = middle;
+      if (await fails(kept.slice(0, middle))) failing = middle;
       else passing = middle;
     }
     leftOut.push(kept[failing - 1] as T);

@@ -23,27 +23,27 @@ function failsWhen(groups: string[][]): { fails: (objects: readonly Item[]) => b
 }
 
 describe('isolateFailingObjects', () => {
-  it('finds one culprit among a thousand objects in about log2(n) builds', () => {
+  it('finds one culprit among a thousand objects in about log2(n) builds', async () => {
     const build = failsWhen([['r613']]);
-    expect(isolateFailingObjects(items(1000), build.fails, noLimits)?.map((o) => o.name)).toEqual(['r613']);
+    expect((await isolateFailingObjects(items(1000), build.fails, noLimits))?.map((o) => o.name)).toEqual(['r613']);
     expect(build.calls()).toBeLessThanOrEqual(14);
   });
 
-  it('leaves out one object of each failing group, the latest in blame order', () => {
+  it('leaves out one object of each failing group, the latest in blame order', async () => {
     // A Gateway and a route fail only together: the route goes, the Gateway (every route's) stays.
     const objects = [{ kind: 'HTTPRoute', name: 'route' }, { kind: 'Gateway', name: 'gateway' }, ...items(50, 'Service'), { kind: 'EndpointSlice', name: 'slice' }];
     const build = failsWhen([['gateway', 'route'], ['slice']]);
-    expect(isolateFailingObjects(objects, build.fails, noLimits)?.map((o) => o.name).sort()).toEqual(['route', 'slice']);
+    expect((await isolateFailingObjects(objects, build.fails, noLimits))?.map((o) => o.name).sort()).toEqual(['route', 'slice']);
   });
 
-  it('gives up when the build fails with no object at all, or when too many would have to go', () => {
-    expect(isolateFailingObjects(items(10), () => true, noLimits)).toBeUndefined();
+  it('gives up when the build fails with no object at all, or when too many would have to go', async () => {
+    expect(await isolateFailingObjects(items(10), () => true, noLimits)).toBeUndefined();
     const many = failsWhen(items(10).map((o) => [o.name]));
-    expect(isolateFailingObjects(items(10), many.fails, { ...noLimits, maxLeftOut: 3 })).toBeUndefined();
-    expect(isolateFailingObjects(items(10), failsWhen([['r1']]).fails, { ...noLimits, deadline: 0 })).toBeUndefined();
+    expect(await isolateFailingObjects(items(10), many.fails, { ...noLimits, maxLeftOut: 3 })).toBeUndefined();
+    expect(await isolateFailingObjects(items(10), failsWhen([['r1']]).fails, { ...noLimits, deadline: 0 })).toBeUndefined();
   });
 
-  it('leaves nothing out when the build does not fail', () => {
-    expect(isolateFailingObjects(items(10), () => false, noLimits)).toEqual([]);
+  it('leaves nothing out when the build does not fail', async () => {
+    expect(await isolateFailingObjects(items(10), () => false, noLimits)).toEqual([]);
   });
 });
