@@ -37,17 +37,35 @@ const REFUSED_VALUES: readonly unknown[] = [
   { toString: 'x' },
 ];
 
+/** `value` with every number one higher: the same entry, valid still, but not equal. */
+function numbersShifted(value: unknown): unknown {
+  if (typeof value === 'number') return value + 1;
+  if (Array.isArray(value)) return value.map(numbersShifted);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, numbersShifted(item)]));
+  return value;
+}
+
+/** An object with a `hostname` under another valid one; anything else as it is. */
+function otherHostname(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('hostname' in value)) return value;
+  const hostname = (value as { hostname: unknown }).hostname;
+  const other = typeof hostname !== 'string' ? 'other.example.com' : hostname.startsWith('*.') ? `*.other-${hostname.slice(2)}` : `other.${hostname}`;
+  return { ...value, hostname: other };
+}
+
 /** A copy of `value` with fields swapped, dropped or added at the rate given, by a seeded generator. */
 function mutate(value: unknown, random: () => number, rate: number, depth = 0): unknown {
   const pick = (): unknown => REFUSED_VALUES[Math.floor(random() * REFUSED_VALUES.length)];
   if (Array.isArray(value)) {
     const out = value.map((item) => mutate(item, random, rate, depth + 1));
     if (random() < rate / 2) out.push(pick());
-    // An entry twice (a port, a listener, a hostname): what must be unique is then not. Half the
-    // time the copy differs elsewhere (a listener of one name on another hostname).
+    // An entry twice (a port, a listener, a hostname): what must be unique is then not. The copy
+    // is the same, or differs elsewhere at random, or is the same entry under the same name with
+    // another valid value (the next port, another hostname): a listener of one name twice.
     if (out.length > 0 && random() < rate / 2) {
       const copy = structuredClone(out[Math.floor(random() * out.length)]);
-      out.push(random() < 0.5 ? copy : mutate(copy, random, rate, depth + 1));
+      const draw = random();
+      out.push(draw < 0.25 ? copy : draw < 0.5 ? mutate(copy, random, rate, depth + 1) : draw < 0.75 ? numbersShifted(copy) : otherHostname(copy));
     }
     return out;
   }
@@ -55,7 +73,9 @@ function mutate(value: unknown, random: () => number, rate: number, depth = 0): 
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       if (random() < rate / 3) continue;
-      out[key] = depth > 0 && random() < rate ? pick() : mutate(item, random, rate, depth + 1);
+      // Defined, not assigned: a `__proto__` key (below) stays an own field, as YAML and JSON make it.
+      const field = depth > 0 && random() < rate ? pick() : mutate(item, random, rate, depth + 1);
+      Object.defineProperty(out, key, { value: field, enumerable: true, configurable: true, writable: true });
     }
     // A `__proto__` key, as YAML and JSON make it: an own field (not the prototype) holding the
     // object's own fields with refused values, which nothing may read.
