@@ -241,6 +241,10 @@ export class ControlPlane implements AdminState {
         this.xdsMemo = createXdsBuildMemo();
       }
       const leftOut = isolate && !built ? await this.objectsToLeaveOut(snapshot, builtAt, message) : undefined;
+      if (leftOut) {
+        // The failed attempt and its search count as a failed build; the build that follows is recorded on its own.
+        metrics.recordBuild({ seconds: (performance.now() - started) / 1000, errors: 1, problems: snapshot.problems.length });
+      }
       if (leftOut?.length === 0) {
         // Built from scratch it succeeds: the memos were at fault, and they are new now.
         logger.error({ err: message }, 'build failed with the memos of earlier builds; building again from scratch');

@@ -22,11 +22,11 @@ vi.mock('@portico/translator', async (importOriginal) => {
   };
 });
 
-function controlPlane(served: XdsBuildResult[], onStatus?: () => Promise<void>): ControlPlane {
+function controlPlane(served: XdsBuildResult[], onStatus?: () => Promise<void>, metrics = new PorticoMetrics({ defaultMetrics: false })): ControlPlane {
   return new ControlPlane({
     controllerName: 'portico.dev/gateway-controller',
     logger: pino({ level: 'silent' }),
-    metrics: new PorticoMetrics({ defaultMetrics: false }),
+    metrics,
     sink: { setSnapshot: (result) => void served.push(result) },
     ...(onStatus ? { onStatus } : {}),
   });
@@ -48,13 +48,18 @@ describe('ControlPlane: a build that throws', () => {
   it('leaves out the object that sets it off, reports it, and serves everything else', async () => {
     fault.when = holdsPoison;
     const served: XdsBuildResult[] = [];
-    const plane = controlPlane(served);
+    const metrics = new PorticoMetrics({ defaultMetrics: false });
+    const plane = controlPlane(served, undefined, metrics);
     const snapshot = await quickstartWithPoison();
     // The search lets other work (the servers') run between its builds.
     let otherWorkRan = false;
     setImmediate(() => (otherWorkRan = true));
     await plane.apply(snapshot);
     expect(otherWorkRan).toBe(true);
+    // The failed attempt counts as a failed build, and the input problem is counted.
+    const exposition = await metrics.registry.metrics();
+    expect(exposition).toMatch(/^portico_translate_errors_total 1$/m);
+    expect(exposition).toMatch(/^portico_input_problems 1$/m);
     expect(plane.lastBuildError()).toBeUndefined();
     expect(served).toHaveLength(1);
     expect(routeNames(plane)).toEqual(['redirect-old', 'web']);
