@@ -2,34 +2,35 @@
 // build would throw the same way, and no other edit would reach the proxies. So when a build
 // throws, the control plane looks for the objects without which it succeeds, leaves them out
 // (reporting each one), and serves the rest.
+import { isKnownKind, type KindName } from '@portico/api';
 
 /**
- * Which objects are blamed first when several together set a failure off: the one latest in this
- * order. Data a listener or a backend only refers to (Secrets, EndpointSlices) comes last, then
- * routes and policies, so that a Gateway, which every route behind it needs, is blamed last.
+ * Which objects are blamed first when several together set a failure off: the one with the
+ * highest rank. Data a listener or a backend only refers to (Secrets, EndpointSlices) ranks
+ * highest, then routes and policies, so that a Gateway, which every route behind it needs, is
+ * blamed last. A rank per kind the ResourceSet knows: a kind added there must be ranked here.
  */
-const BLAME_ORDER: readonly string[] = [
-  'GatewayClass',
-  'Gateway',
-  'ListenerSet',
-  'Namespace',
-  'Service',
-  'ReferenceGrant',
-  'HTTPRoute',
-  'GRPCRoute',
-  'TLSRoute',
-  'TCPRoute',
-  'UDPRoute',
-  'BackendTLSPolicy',
-  'GatewayParameters',
-  'ConfigMap',
-  'Secret',
-  'EndpointSlice',
-];
+const BLAME_RANK: Readonly<Record<KindName, number>> = {
+  GatewayClass: 0,
+  Gateway: 1,
+  ListenerSet: 2,
+  Namespace: 3,
+  Service: 4,
+  ReferenceGrant: 5,
+  HTTPRoute: 6,
+  GRPCRoute: 7,
+  TLSRoute: 8,
+  TCPRoute: 9,
+  UDPRoute: 10,
+  BackendTLSPolicy: 11,
+  GatewayParameters: 12,
+  ConfigMap: 13,
+  Secret: 14,
+  EndpointSlice: 15,
+};
 
 function blameRank(kind: string): number {
-  const rank = BLAME_ORDER.indexOf(kind);
-  return rank === -1 ? BLAME_ORDER.length : rank;
+  return isKnownKind(kind) ? BLAME_RANK[kind] : Number.MAX_SAFE_INTEGER;
 }
 
 export interface IsolationLimits {
