@@ -15,7 +15,8 @@ export interface FuzzParameters {
   seed?: number;
 }
 
-function readScale(): number {
+/** The factor PORTICO_FUZZ_SCALE asks for (1 when unset); vitest.config.ts scales the time limits with it. */
+export function fuzzScale(): number {
   const raw = process.env.PORTICO_FUZZ_SCALE;
   if (raw === undefined || raw === '') return 1;
   const scale = Number(raw);
@@ -25,7 +26,7 @@ function readScale(): number {
 
 /** fast-check parameters: the test's own count and seed, unless the environment asks for others. */
 export function fuzzParameters(numRuns: number, seed: number): FuzzParameters {
-  const runs = Math.max(1, Math.round(numRuns * readScale()));
+  const runs = Math.max(1, Math.round(numRuns * fuzzScale()));
   const raw = process.env.PORTICO_FUZZ_SEED;
   if (raw === undefined || raw === '') return { numRuns: runs, seed };
   if (raw === 'random') return { numRuns: runs };

@@ -9,4 +9,4 @@ export {
 } from './certs.js';
 export { loadFixture, type Fixture } from './fixtures.js';
 export { testPki, type Pem } from './pki.js';
-export { fuzzParameters, type FuzzParameters } from './fuzz.js';
+export { fuzzParameters, fuzzScale, type FuzzParameters } from './fuzz.js';
