@@ -55,16 +55,13 @@ export function loadManifests(text: string, source: string): LoadResult {
       });
       return;
     }
+    // A document that is no Kubernetes object at all, named where possible, with where it fails.
+    const refuse = (object: string | undefined, field: string, message: string): void => {
+      result.problems.push({ source, document: index, ...(object ? { object } : {}), field, message });
+    };
     const collectionKey = collectionKeyPath(doc);
     if (collectionKey !== undefined) {
-      const object = describeUnloaded(doc);
-      result.problems.push({
-        source,
-        document: index,
-        ...(object ? { object } : {}),
-        field: collectionKey,
-        message: 'a mapping key is itself a mapping or a list: a Kubernetes object has only string keys',
-      });
+      refuse(describeUnloaded(doc), collectionKey, 'a mapping key is itself a mapping or a list: a Kubernetes object has only string keys');
       return;
     }
     let value: unknown;
@@ -79,13 +76,7 @@ export function loadManifests(text: string, source: string): LoadResult {
     const loop = cyclePath(value);
     if (loop !== undefined) {
       const object = typeof value === 'object' && !Array.isArray(value) ? describe(value as Record<string, unknown>) : undefined;
-      result.problems.push({
-        source,
-        document: index,
-        ...(object ? { object } : {}),
-        field: loop,
-        message: 'an alias inside its own anchor: the document never ends, so it is not a Kubernetes object',
-      });
+      refuse(object, loop, 'an alias inside its own anchor: the document never ends, so it is not a Kubernetes object');
       return;
     }
     const items =
