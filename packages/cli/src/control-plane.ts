@@ -6,7 +6,7 @@ import {
   type NackError,
   type PorticoMetrics,
 } from '@portico/admin';
-import { ResourceSet, type KindName } from '@portico/api';
+import { ResourceSet, objectKey, type KindName } from '@portico/api';
 import type { ProviderProblem, ProviderSnapshot } from '@portico/providers';
 import { TranslationMemo, translate, type ObjectStatus, type TranslateOptions } from '@portico/translator';
 import { FEATURES, buildXds, createXdsBuildMemo, type XdsBuildResult } from '@portico/xds';
@@ -244,16 +244,14 @@ export class ControlPlane implements AdminState {
       if (leftOut) {
         // The failed attempt and its search count as a failed build; the build that follows is recorded on its own.
         metrics.recordBuild({ seconds: (performance.now() - started) / 1000, errors: 1, problems: snapshot.problems.length });
-      }
-      if (leftOut?.length === 0) {
-        // Built from scratch it succeeds: the memos were at fault, and they are new now.
-        logger.error({ err: message }, 'build failed with the memos of earlier builds; building again from scratch');
-        await this.build(snapshot, false);
-        return;
-      }
-      if (leftOut) {
+        if (leftOut.length === 0) {
+          // Built from scratch it succeeds: the memos were at fault, and they are new now.
+          logger.error({ err: message }, 'build failed with the memos of earlier builds; building again from scratch');
+          await this.build(snapshot, false);
+          return;
+        }
         const entries = leftOut.map((object) => {
-          const name = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+          const name = `${object.kind} ${objectKey(object.metadata.namespace, object.metadata.name)}`;
           const problem: ProviderProblem = { source: name, object: name, message: `left out of the configuration: building with it failed (${message}); everything else is served` };
           logger.error({ object: name }, problem.message);
           return { object, problem };
