@@ -315,6 +315,16 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
   return action;
 }
 
+/**
+ * What of a listener a rule's action depends on: only a redirect reads it (its scheme and port
+ * default to the listener's). Listeners with the same key get the same IRRoute objects, so a
+ * route attached to several Gateways is built and encoded once by buildXds.
+ */
+function actionKeyOf(rules: readonly CompiledRule[], listener: ListenerModel): string {
+  for (const rule of rules) if (rule.filters.redirect) return `${listener.protocol === 'HTTPS' ? 'https' : 'http'}:${listener.port}`;
+  return '';
+}
+
 function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
@@ -420,6 +430,17 @@ export function translateHttpRoute(
       : (underGateway ??= compileRules(specRules, ctx, route, kind));
 
   const attachments: HttpListenerRoutes[] = [];
+  // Entries by compiled rules and action key (see actionKeyOf). Each attachment gets its own
+  // list: the incremental paths find an attachment's lists by identity.
+  let entriesMade: Array<{ rules: CompiledRule[]; key: string; entries: RouteEntry[] }> | undefined;
+  const entriesFor = (rules: CompiledRule[], listener: ListenerModel): RouteEntry[] => {
+    const key = actionKeyOf(rules, listener);
+    const made = entriesMade?.find((e) => e.rules === rules && e.key === key);
+    if (made) return made.entries.slice();
+    const entries = routeEntries(route, rules, listener, kind);
+    (entriesMade ??= []).push({ rules, key, entries });
+    return entries;
+  };
   // Listeners this route counts towards attachedRoutes, each once.
   const counted: ListenerModel[] = [];
   const { clock } = ctx;
@@ -443,7 +464,7 @@ export function translateHttpRoute(
         attachments.push({
           listener: attachment.listener,
           hostnames: attachment.hostnames,
-          entries: routeEntries(route, rules, attachment.listener, kind),
+          entries: entriesFor(rules, attachment.listener),
         });
       }
     }
