@@ -264,10 +264,48 @@ function enumNumber(enumType: Enum, value: unknown): number {
   return enumNumberOf(enumType, value, here);
 }
 
+/**
+ * Message objects that appear more than once in what one build serves (the same route JSON in
+ * the virtual hosts of several Gateways), with their bytes once written: the first occurrence
+ * is written and checked as usual, and the others take its bytes. Keys must be messages of the
+ * named type, never mutated.
+ */
+export interface RepeatedMessages {
+  readonly typeName: string;
+  /** Message object → its fields' bytes (undefined until the first occurrence is written). */
+  readonly bytes: Map<object, Uint8Array | undefined>;
+}
+
+// The repeated messages of the encodeMessageChecked call under way, and their table.
+let repeated: RepeatedMessages | undefined;
+let repeatedTable: WireTable | undefined;
+
+/** A repeated message: its bytes when written before, else written now and kept when it passed. */
+function writeRepeated(w: Writer, field: WireField, table: WireTable, value: object, known: Map<object, Uint8Array | undefined>): void {
+  const bytes = known.get(value);
+  w.uint32(field.tag);
+  if (bytes) {
+    w.bytes(bytes);
+    return;
+  }
+  const failedBefore = checkFailed;
+  const checked = checking;
+  w.fork();
+  const start = w.position;
+  writeBody(w, table, value, false);
+  // Kept only when its rules were applied here and passed: a later occurrence is not checked.
+  if (checked && !failedBefore && !checkFailed) known.set(value, w.copyFrom(start));
+  w.ldelim();
+}
+
 /** One element of a field (not a list, not a map): tag included. */
 function writeElement(w: Writer, field: WireField, value: unknown): void {
   if (field.message) {
     const table = (field.messageTable ??= tableOf(field.message));
+    if (table === repeatedTable && repeated && repeated.bytes.has(value as object)) {
+      writeRepeated(w, field, table, value as object, repeated.bytes);
+      return;
+    }
     w.uint32(field.tag).fork();
     writeBody(w, table, value, false);
     w.ldelim();
@@ -529,9 +567,16 @@ export function encodeMessageDirect(typeName: string, json: EnvoyMessage): Uint8
  * encodeMessageDirect that also applies the PGV rules (validate.ts) as it writes, in the same
  * walk: `passed` is false when any rule fails (validateEncodedMessageJson then says which).
  */
-export function encodeMessageChecked(typeName: string, json: EnvoyMessage): { bytes: Uint8Array; passed: boolean } {
-  const bytes = encodeWith(typeName, json, true);
-  return { bytes, passed: !checkFailed };
+export function encodeMessageChecked(typeName: string, json: EnvoyMessage, repeatedMessages?: RepeatedMessages): { bytes: Uint8Array; passed: boolean } {
+  repeated = repeatedMessages;
+  repeatedTable = repeatedMessages ? tableOf(messageType(repeatedMessages.typeName)) : undefined;
+  try {
+    const bytes = encodeWith(typeName, json, true);
+    return { bytes, passed: !checkFailed };
+  } finally {
+    repeated = undefined;
+    repeatedTable = undefined;
+  }
 }
 
 function encodeWith(typeName: string, json: EnvoyMessage, check: boolean): Uint8Array {

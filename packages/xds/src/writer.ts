@@ -205,6 +205,16 @@ export class ByteWriter {
     return this;
   }
 
+  /** Where the next byte goes (right after fork(): where the content starts). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** A copy of what was written from `start` on (content not yet closed by ldelim). */
+  copyFrom(start: number): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
+  }
+
   /** Starts a length-delimited field's content (after its tag). */
   fork(): this {
     this.ensure(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { IR } from '@portico/ir';
-import { buildXds, encodedBytesOf, encodeResource } from '../src/index.js';
+import type { IR, IRRoute, IRVirtualHost } from '@portico/ir';
+import { buildXds, createXdsBuildMemo, encodedBytesOf, encodeResource } from '../src/index.js';
+import type { EnvoyMessage, EnvoyResources } from '../src/index.js';
 import { loadIR, loadYaml } from './helpers.js';
 
 /** proxy_groups.in.yaml with both Gateways routing to default/a/80. */
@@ -80,5 +81,69 @@ describe('buildXds across proxy groups', () => {
       ['cluster', 'default/a/80', 'team-b/gw'],
     ]);
     for (const group of Object.values(result.groups)) expect(group.clusters.map((c) => c.name)).not.toContain('default/a/80');
+  });
+});
+
+/** The only virtual host of a proxy_groups.in.yaml Gateway. */
+function hostOf(ir: IR, gateway: string): IRVirtualHost {
+  const chain = ir.gateways.find((g) => g.name === gateway)?.listeners[0]?.filterChains[0];
+  if (chain?.type !== 'http') throw new Error('fixture changed');
+  return chain.routeConfig.virtualHosts[0] as IRVirtualHost;
+}
+
+/**
+ * proxy_groups.in.yaml with both Gateways serving team-a's route as the same IRRoute object (as
+ * the translator hands over a route attached to both), `change` applied to it.
+ */
+function sharedRouteIR(change: (route: IRRoute) => void = () => {}): IR {
+  const ir = loadYaml<IR>('../golden/proxy_groups.in.yaml');
+  const route = hostOf(ir, 'team-a/gw').routes[0] as IRRoute;
+  change(route);
+  hostOf(ir, 'team-b/gw').routes = [route, ...hostOf(ir, 'team-b/gw').routes];
+  return ir;
+}
+
+function routesOf(group: EnvoyResources | undefined): EnvoyMessage[] {
+  const hosts = (group?.routes[0]?.message.virtual_hosts ?? []) as EnvoyMessage[];
+  return hosts.flatMap((host) => host.routes as EnvoyMessage[]);
+}
+
+describe('buildXds with a route two Gateways serve', () => {
+  for (const memo of [false, true]) {
+    it(`builds it once, adds its clusters to both groups and serves each the bytes Envoy's encoding gives${memo ? ' (with a memo)' : ''}`, () => {
+      const ir = sharedRouteIR((route) => {
+        if (route.action.kind === 'forward') route.action.mirrors = [{ cluster: 'default/b/80' }];
+      });
+      const result = buildXds(ir, undefined, memo ? createXdsBuildMemo() : undefined);
+      expect(result.rejected).toEqual([]);
+      const [a, b] = ['team-a/gw', 'team-b/gw'].map((group) => result.groups[group]);
+      const [fromA] = routesOf(a);
+      const [fromB] = routesOf(b);
+      expect(fromA?.name).toBe('httproute/team-a/r/rule/0/match/0');
+      expect(fromB).toBe(fromA);
+      // team-b's own route goes to default/b/80: default/a/80 is served to it only for the shared route.
+      expect(b?.clusters.map((c) => c.name)).toEqual(['default/a/80', 'default/b/80']);
+      expect(a?.clusters.map((c) => c.name)).toEqual(['default/a/80', 'default/b/80']);
+      for (const group of [a, b]) {
+        const [routeConfiguration] = group?.routes ?? [];
+        if (!routeConfiguration) throw new Error('no RouteConfiguration');
+        expect(Buffer.from(encodedBytesOf(routeConfiguration) ?? []).equals(encodeResource(routeConfiguration))).toBe(true);
+      }
+    });
+  }
+
+  it('a shared route Envoy would refuse is replaced in each RouteConfiguration and reported for each', () => {
+    const ir = sharedRouteIR((route) => {
+      route.requestHeaders = { set: [{ name: 'bad header\r\nx', value: 'v' }], add: [], remove: [] };
+    });
+    const result = buildXds(ir);
+    expect(result.rejected.map((r) => [r.proxyGroup, r.name, r.field])).toEqual([
+      ['team-a/gw', 'team-a/gw/80', 'virtual_hosts[0].routes[0].request_headers_to_add[0].header.key'],
+      ['team-b/gw', 'team-b/gw/8080', 'virtual_hosts[0].routes[0].request_headers_to_add[0].header.key'],
+    ]);
+    for (const group of ['team-a/gw', 'team-b/gw']) {
+      const [replaced] = routesOf(result.groups[group]);
+      expect(replaced).toMatchObject({ name: 'httproute/team-a/r/rule/0/match/0', direct_response: { status: 500 } });
+    }
   });
 });

@@ -11,6 +11,8 @@ import type { IR } from '@portico/ir';
 import { StrictEncodeError, encodeMessageViaProtobufjs, typeNameOf } from '../src/codec.js';
 import { buildXds, decodeMessage, encodeMessage } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
+import { encodeMessageChecked } from '../src/wire.js';
+import type { RepeatedMessages } from '../src/wire.js';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 
@@ -129,5 +131,42 @@ describe('direct wire encoder', () => {
     const bad: EnvoyMessage = { name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/', path: '/a' } }] }] };
     expect(refusal(() => encodeMessage(typeName, bad))).toBe('virtual_hosts[0].routes[0].match.path: oneof path_specifier already set by "prefix"');
     expect(hex(encodeMessage(typeName, good))).toBe(hex(encodeMessageViaProtobufjs(typeName, good)));
+  });
+});
+
+describe('repeated messages (one route JSON object in several places)', () => {
+  const good: EnvoyMessage = { name: 'good', match: { prefix: '/' }, direct_response: { status: 200 } };
+  // PGV: a direct response status must be 200..599.
+  const bad: EnvoyMessage = { name: 'bad', match: { prefix: '/' }, direct_response: { status: 99 } };
+  const repeatedRoutes = (...routes: EnvoyMessage[]): RepeatedMessages => ({
+    typeName: 'envoy.config.route.v3.Route',
+    bytes: new Map(routes.map((route) => [route, undefined])),
+  });
+  const host = (...routes: EnvoyMessage[]): EnvoyMessage => ({ name: 'h', domains: ['*'], routes });
+  const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';
+
+  it('writes every occurrence as the plain encoder does, in one message and across messages', () => {
+    const repeated = repeatedRoutes(good);
+    for (let round = 0; round < 2; round++) {
+      const { bytes, passed } = encodeMessageChecked(VIRTUAL_HOST, host(good, good), repeated);
+      expect(passed).toBe(true);
+      expect(hex(bytes)).toBe(hex(encodeMessage(VIRTUAL_HOST, host(good, good))));
+    }
+    expect(repeated.bytes.get(good)).toBeDefined();
+  });
+
+  it('a repeated message that fails its rules fails every message it is in', () => {
+    const repeated = repeatedRoutes(bad);
+    expect(encodeMessageChecked(VIRTUAL_HOST, host(bad), repeated).passed).toBe(false);
+    expect(encodeMessageChecked(VIRTUAL_HOST, host(bad), repeated).passed).toBe(false);
+    expect(repeated.bytes.get(bad)).toBeUndefined();
+  });
+
+  it('a repeated message written after a failure is checked again where it recurs', () => {
+    const repeated = repeatedRoutes(good);
+    // The route after a failing one is written, but not known to pass: not kept.
+    expect(encodeMessageChecked(VIRTUAL_HOST, host(bad, good), repeated).passed).toBe(false);
+    expect(repeated.bytes.get(good)).toBeUndefined();
+    expect(encodeMessageChecked(VIRTUAL_HOST, host(good), repeated).passed).toBe(true);
   });
 });

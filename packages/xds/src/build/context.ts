@@ -2,6 +2,7 @@
 import type { IR, IRCluster, IRGateway, IRSecret } from '@portico/ir';
 import type { EnvoyResource } from '../types.js';
 import type { BuildMemo } from './memo.js';
+import type { SharedRoutes } from './shared_routes.js';
 
 export interface BuildContext {
   ir: IR;
@@ -14,6 +15,8 @@ export interface BuildContext {
   referencedClusters: Set<string>;
   /** Secret names referenced by what has been built so far. */
   referencedSecrets: Set<string>;
+  /** Routes built so far in this buildXds call, shared with every Gateway that serves the same IRRoute. */
+  routes: SharedRoutes;
   /** Clusters synthesized by features (not IR clusters), served to this group and screened like the rest. */
   featureClusters: EnvoyResource[];
   /**
@@ -29,7 +32,7 @@ function computeEachNow<T extends object, R, V>(each: (item: T) => R, combine: (
   return combine(list.map(each));
 }
 
-export function createContext(ir: IR, gateway: IRGateway, memo?: BuildMemo): BuildContext {
+export function createContext(ir: IR, gateway: IRGateway, routes: SharedRoutes, memo?: BuildMemo): BuildContext {
   return {
     ir,
     gateway,
@@ -38,6 +41,7 @@ export function createContext(ir: IR, gateway: IRGateway, memo?: BuildMemo): Bui
     proxyless: false,
     referencedClusters: new Set(),
     referencedSecrets: new Set(),
+    routes,
     featureClusters: [],
     rememberEach: memo ? (each, combine, key, list) => memo.rememberEach(each, combine, `${gateway.name}\u0000${key}`, list) : computeEachNow,
   };

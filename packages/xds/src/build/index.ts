@@ -18,7 +18,9 @@ import { buildRouteConfiguration, repairRouteConfiguration } from './route.js';
 import type { RouteProblem } from './route.js';
 import { assembleRouteConfiguration, partsOf, splitRouteConfiguration } from './route_parts.js';
 import type { RouteParts } from './route_parts.js';
+import { SharedRoutes } from './shared_routes.js';
 import { byName, problemOf } from './util.js';
+import type { RepeatedMessages } from '../wire.js';
 
 export function emptyResources(): EnvoyResources {
   return { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [] };
@@ -80,20 +82,20 @@ const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
  * message accepts. Undefined when something fails: the caller checks the whole message then,
  * for the error paths and the repair.
  */
-function checkRouteParts(resource: EnvoyResource, known: KnownMessages): RouteParts | undefined {
+function checkRouteParts(resource: EnvoyResource, known: KnownMessages, repeated: RepeatedMessages): RouteParts | undefined {
   const { virtual_hosts: hosts, ...rest } = resource.message;
   if (hosts !== undefined && !Array.isArray(hosts)) return undefined;
   const fresh: Array<[EnvoyMessage, Uint8Array]> = [];
   const virtualHosts: Uint8Array[] = [];
   let header: Uint8Array;
   try {
-    const checkedHeader = encodeAndValidate(ROUTE_CONFIGURATION_TYPE, rest);
+    const checkedHeader = encodeAndValidate(ROUTE_CONFIGURATION_TYPE, rest, repeated);
     if (checkedHeader.errors.length > 0) return undefined;
     header = checkedHeader.bytes;
     for (const host of (hosts ?? []) as EnvoyMessage[]) {
       let bytes = known.bytes.get(host);
       if (!bytes) {
-        const checkedHost = encodeAndValidate(VIRTUAL_HOST_TYPE, host);
+        const checkedHost = encodeAndValidate(VIRTUAL_HOST_TYPE, host, repeated);
         if (checkedHost.errors.length > 0) return undefined;
         bytes = checkedHost.bytes;
         fresh.push([host, bytes]);
@@ -110,10 +112,10 @@ function checkRouteParts(resource: EnvoyResource, known: KnownMessages): RoutePa
 type Screened = { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: { field: string; message: string } };
 
 /** Strict encoding, then PGV. */
-function check(resource: EnvoyResource): Screened {
+function check(resource: EnvoyResource, repeated?: RepeatedMessages): Screened {
   let checked: ReturnType<typeof encodeAndValidate>;
   try {
-    checked = encodeAndValidate(typeNameOf(resource.type), resource.message);
+    checked = encodeAndValidate(typeNameOf(resource.type), resource.message, repeated);
   } catch (error) {
     return { problem: problemOf(error) };
   }
@@ -134,8 +136,15 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
  */
 type BuiltClusters = Map<IRCluster, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>;
 
-function buildGateway(ir: IR, gateway: IRGateway, features: readonly XdsFeature[], memo: BuildMemo | undefined, built: BuiltClusters): EnvoyResources {
-  const ctx: BuildContext = createContext(ir, gateway, memo);
+function buildGateway(
+  ir: IR,
+  gateway: IRGateway,
+  features: readonly XdsFeature[],
+  memo: BuildMemo | undefined,
+  built: BuiltClusters,
+  routes: SharedRoutes,
+): EnvoyResources {
+  const ctx: BuildContext = createContext(ir, gateway, routes, memo);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
 
@@ -207,7 +216,13 @@ function memoCluster(cluster: IRCluster, ctx: BuildContext, features: readonly X
  * encoded and validated once; only a RouteConfiguration that fails is walked route by route, so
  * that one bad route is replaced (or dropped) and the rest of the configuration keeps serving.
  */
-function screen(resources: EnvoyResources, gateway: IRGateway, rejected: RejectedResource[], memo: BuildMemo | undefined): EnvoyResources {
+function screen(
+  resources: EnvoyResources,
+  gateway: IRGateway,
+  rejected: RejectedResource[],
+  memo: BuildMemo | undefined,
+  repeated: RepeatedMessages,
+): EnvoyResources {
   const proxyGroup = gateway.proxyGroup;
   const out = emptyResources();
   const rejectedClusters = new Set<string>();
@@ -224,24 +239,24 @@ function screen(resources: EnvoyResources, gateway: IRGateway, rejected: Rejecte
       const known = memo && resource.type === 'route' ? memo.known : undefined;
       // With a memo, a RouteConfiguration is checked as parts (and written whole only on demand);
       // checking the parts accepts exactly what checking the whole message accepts.
-      let parts = known ? checkRouteParts(resource, known) : undefined;
-      let result: Screened | undefined = parts ? undefined : check(resource);
+      let parts = known ? checkRouteParts(resource, known, repeated) : undefined;
+      let result: Screened | undefined = parts ? undefined : check(resource, repeated);
       if (result?.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
         resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known) };
         for (const problem of problems) {
           rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
         }
-        parts = known ? checkRouteParts(resource, known) : undefined;
+        parts = known ? checkRouteParts(resource, known, repeated) : undefined;
         // Still refused: the whole message says why.
-        result = parts ? undefined : check(resource);
+        result = parts ? undefined : check(resource, repeated);
       }
       if (parts) {
         routeParts.set(resource, parts);
         out[key].push(resource);
         continue;
       }
-      result ??= check(resource);
+      result ??= check(resource, repeated);
       if (result.bytes) {
         encodedBytes.set(resource, result.bytes);
         out[key].push(resource);
@@ -285,12 +300,15 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   const clusters: BuiltClusters = new Map();
-  for (const gateway of gateways) {
-    const built = buildGateway(ir, gateway, features, state, clusters);
-    const screened = screen(built, gateway, rejected, state);
+  const routes = new SharedRoutes();
+  // Every Gateway is built before any is screened, so that screening knows which routes are
+  // served more than once and writes each of those once.
+  const built = gateways.map((gateway) => buildGateway(ir, gateway, features, state, clusters, routes));
+  gateways.forEach((gateway, index) => {
+    const screened = screen(built[index] as EnvoyResources, gateway, rejected, state, routes.repeated);
     groups[gateway.proxyGroup] ??= emptyResources();
     mergeInto(groups[gateway.proxyGroup], screened);
-  }
+  });
   for (const group of Object.values(groups)) {
     for (const key of Object.keys(LIST_OF) as ResourceType[]) group[LIST_OF[key]].sort(byName);
   }

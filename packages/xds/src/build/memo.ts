@@ -364,11 +364,11 @@ export function recordOnly<T>(ctx: BuildContext, build: (ctx: BuildContext) => T
 // Kept for every route and virtual host built: most add no secrets, and share one empty list.
 const NO_NAMES = Object.freeze([]) as unknown as string[];
 
-function namesOf(names: Set<string>): string[] {
+export function namesOf(names: ReadonlySet<string>): string[] {
   return names.size === 0 ? NO_NAMES : [...names];
 }
 
-export function replaySideEffects(ctx: BuildContext, effects: SideEffects): void {
+export function replaySideEffects(ctx: BuildContext, effects: { readonly clusters: readonly string[]; readonly secrets: readonly string[] }): void {
   for (const name of effects.clusters) ctx.referencedClusters.add(name);
   for (const name of effects.secrets) ctx.referencedSecrets.add(name);
 }

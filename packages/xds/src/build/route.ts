@@ -6,7 +6,7 @@ import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage } from '../types.js';
 import { encodeAndValidate } from '../screen.js';
 import type { BuildContext } from './context.js';
-import { recordOnly, replaySideEffects, sameJson } from './memo.js';
+import { namesOf, recordOnly, replaySideEffects, sameJson } from './memo.js';
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
 import type { BuildMemo, VirtualHostEntry } from './memo.js';
@@ -185,7 +185,27 @@ export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features:
 
 function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
   if (memo) memo.stats.routesBuilt += ir.routes.length;
-  const routes = ir.routes.map((irRoute) => buildRoute(irRoute, ctx, features));
+  const routes = new Array<EnvoyMessage>(ir.routes.length);
+  // Names a route adds are recorded (so a Gateway that gets the same route adds them too) in
+  // one pair of sets for the whole host, emptied before each route.
+  let recording: BuildContext | undefined;
+  for (let i = 0; i < routes.length; i++) {
+    const irRoute = ir.routes[i] as IRRoute;
+    const shared = ctx.routes.reuse(irRoute, ctx.proxyless);
+    if (shared) {
+      replaySideEffects(ctx, shared);
+      routes[i] = shared.route;
+      continue;
+    }
+    recording ??= { ...ctx, referencedClusters: new Set(), referencedSecrets: new Set() };
+    recording.referencedClusters.clear();
+    recording.referencedSecrets.clear();
+    const route = buildRoute(irRoute, recording, features);
+    const built = { route, clusters: namesOf(recording.referencedClusters), secrets: namesOf(recording.referencedSecrets) };
+    replaySideEffects(ctx, built);
+    ctx.routes.remember(irRoute, ctx.proxyless, built);
+    routes[i] = route;
+  }
   const virtualHost: EnvoyMessage = { name: ir.name, domains: [...ir.domains], routes };
   for (const feature of features) feature.patchVirtualHost?.(virtualHost, ir, ctx);
   return virtualHost;

@@ -1,0 +1,34 @@
+// The translator hands the Gateways that serve the same route rule the same IRRoute objects
+// (a route attached to two Gateways, or to two listeners of one). Within one buildXds call each
+// is built once, and encoded and checked once (see RepeatedMessages in wire.ts): a route's JSON
+// depends only on its IRRoute and ctx.proxyless (see XdsFeature).
+import type { IRRoute } from '@portico/ir';
+import type { EnvoyMessage } from '../types.js';
+import type { RepeatedMessages } from '../wire.js';
+
+export interface SharedRoute {
+  readonly route: EnvoyMessage;
+  /** Names building it added to referencedClusters and referencedSecrets. */
+  readonly clusters: readonly string[];
+  readonly secrets: readonly string[];
+}
+
+const ROUTE_TYPE = 'envoy.config.route.v3.Route';
+
+export class SharedRoutes {
+  private readonly forEnvoy = new Map<IRRoute, SharedRoute>();
+  private readonly forProxyless = new Map<IRRoute, SharedRoute>();
+  /** Route JSON handed out more than once in this call, for the encoder to write once. */
+  readonly repeated: RepeatedMessages = { typeName: ROUTE_TYPE, bytes: new Map() };
+
+  /** The route built before for `ir`, now handed out again. */
+  reuse(ir: IRRoute, proxyless: boolean): SharedRoute | undefined {
+    const hit = (proxyless ? this.forProxyless : this.forEnvoy).get(ir);
+    if (hit && !this.repeated.bytes.has(hit.route)) this.repeated.bytes.set(hit.route, undefined);
+    return hit;
+  }
+
+  remember(ir: IRRoute, proxyless: boolean, built: SharedRoute): void {
+    (proxyless ? this.forProxyless : this.forEnvoy).set(ir, built);
+  }
+}
