@@ -212,7 +212,10 @@ export class ByteWriter {
 
   /** A copy of what was written from `start` on (content not yet closed by ldelim). */
   copyFrom(start: number): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
+    // allocUnsafe takes small sizes from Node's shared pool: no buffer of its own per copy.
+    const out = Buffer.allocUnsafe(this.pos - start);
+    this.buf.copy(out, 0, start, this.pos);
+    return out;
   }
 
   /** Starts a length-delimited field's content (after its tag). */

@@ -201,7 +201,7 @@ function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: r
     recording.referencedClusters.clear();
     recording.referencedSecrets.clear();
     const route = buildRoute(irRoute, recording, features);
-    const built = { route, clusters: namesOf(recording.referencedClusters), secrets: namesOf(recording.referencedSecrets) };
+    const built = { route, clusters: namesOf(recording.referencedClusters), secrets: namesOf(recording.referencedSecrets), again: false };
     replaySideEffects(ctx, built);
     ctx.routes.remember(irRoute, ctx.proxyless, built);
     routes[i] = route;

@@ -11,6 +11,8 @@ export interface SharedRoute {
   /** Names building it added to referencedClusters and referencedSecrets. */
   readonly clusters: readonly string[];
   readonly secrets: readonly string[];
+  /** Handed out more than once (and listed in `repeated`). */
+  again: boolean;
 }
 
 const ROUTE_TYPE = 'envoy.config.route.v3.Route';
@@ -24,7 +26,10 @@ export class SharedRoutes {
   /** The route built before for `ir`, now handed out again. */
   reuse(ir: IRRoute, proxyless: boolean): SharedRoute | undefined {
     const hit = (proxyless ? this.forProxyless : this.forEnvoy).get(ir);
-    if (hit && !this.repeated.bytes.has(hit.route)) this.repeated.bytes.set(hit.route, undefined);
+    if (hit && !hit.again) {
+      hit.again = true;
+      this.repeated.bytes.set(hit.route, undefined);
+    }
     return hit;
   }
 
