@@ -325,6 +325,25 @@ function actionKeyOf(rules: readonly CompiledRule[], listener: ListenerModel): s
   return '';
 }
 
+interface EntriesMade {
+  rules: CompiledRule[];
+  key: string;
+  entries: RouteEntry[];
+}
+
+/**
+ * A route's entries for one attachment: the IRRoute objects made for an earlier listener with
+ * the same compiled rules and action key, in a list of the attachment's own (the incremental
+ * paths find an attachment's lists by identity).
+ */
+function sharedEntries(made: EntriesMade[], route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
+  const key = actionKeyOf(rules, listener);
+  for (const earlier of made) if (earlier.rules === rules && earlier.key === key) return earlier.entries.slice();
+  const entries = routeEntries(route, rules, listener, kind);
+  made.push({ rules, key, entries });
+  return entries;
+}
+
 function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name;
@@ -421,32 +440,24 @@ export function translateHttpRoute(
 
   const specRules = route.spec?.rules && route.spec.rules.length > 0 ? route.spec.rules : [DEFAULT_RULE];
   // Rules compile once per kind of parent: cross-namespace backendRefs need a ReferenceGrant
-  // under a Gateway, not under a Service (mesh) parent.
+  // under a Gateway, not under a Service (mesh) parent. Plain variables rather than named
+  // closures: this runs per route, and the loader names every named closure as it is made
+  // (esbuild's keepNames), a property definition each time.
   let underGateway: CompiledRules | undefined;
   let underMesh: CompiledRules | undefined;
-  const compiledFor = (mesh: boolean): CompiledRules =>
-    mesh
-      ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS }, route, kind))
-      : (underGateway ??= compileRules(specRules, ctx, route, kind));
-
   const attachments: HttpListenerRoutes[] = [];
-  // Entries by compiled rules and action key (see actionKeyOf). Each attachment gets its own
-  // list: the incremental paths find an attachment's lists by identity.
-  let entriesMade: Array<{ rules: CompiledRule[]; key: string; entries: RouteEntry[] }> | undefined;
-  const entriesFor = (rules: CompiledRule[], listener: ListenerModel): RouteEntry[] => {
-    const key = actionKeyOf(rules, listener);
-    const made = entriesMade?.find((e) => e.rules === rules && e.key === key);
-    if (made) return made.entries.slice();
-    const entries = routeEntries(route, rules, listener, kind);
-    (entriesMade ??= []).push({ rules, key, entries });
-    return entries;
-  };
+  // Entries by compiled rules and action key (see sharedEntries).
+  let entriesMade: EntriesMade[] | undefined;
   // Listeners this route counts towards attachedRoutes, each once.
   const counted: ListenerModel[] = [];
   const { clock } = ctx;
   // Conditions are written stamped (not as pending ones stamped afterwards): two fewer objects per condition and route.
   const parentStatuses = parents.map((parent) => {
-    const { rules, invalidRules, allInvalid, refProblems } = compiledFor(parent.mesh === true);
+    const compiled =
+      parent.mesh === true
+        ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS }, route, kind))
+        : (underGateway ??= compileRules(specRules, ctx, route, kind));
+    const { rules, invalidRules, allInvalid, refProblems } = compiled;
     const rejectedBy = parent.rejected;
     let accepted: Condition;
     if (rejectedBy) accepted = condition(clock, generation, rejectedBy.type, rejectedBy.status, rejectedBy.reason, rejectedBy.message);
@@ -464,7 +475,7 @@ export function translateHttpRoute(
         attachments.push({
           listener: attachment.listener,
           hostnames: attachment.hostnames,
-          entries: entriesFor(rules, attachment.listener),
+          entries: sharedEntries((entriesMade ??= []), route, rules, attachment.listener, kind),
         });
       }
     }

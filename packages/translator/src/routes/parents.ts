@@ -88,9 +88,11 @@ export function attachToGateway(
   const parentNamespace = parent?.namespace ?? gateway.namespace;
   const parentName = parent?.name ?? gateway.name;
   const parentRef = normalizeParentRef(ref, route.namespace);
-  const where = (): string => `${parentKind} ${parentNamespace}/${parentName}`;
+  // A template, not a closure: this runs per route and parentRef, and the loader names every
+  // named closure as it is made (esbuild's keepNames), a property definition each time.
+  const where = `${parentKind} ${parentNamespace}/${parentName}`;
   if (gateway.rejected) {
-    return rejected(parentRef, gateway, 'NoMatchingParent', `${where()} is not accepted: ${gateway.rejected.message}`);
+    return rejected(parentRef, gateway, 'NoMatchingParent', `${where} is not accepted: ${gateway.rejected.message}`);
   }
   let selected = 0;
   const allowed: ListenerModel[] = [];
@@ -107,14 +109,14 @@ export function attachToGateway(
     ]
       .filter(Boolean)
       .join(' and ');
-    return rejected(parentRef, gateway, 'NoMatchingParent', `${where()} has no listener matching ${what || 'this parentRef'}`);
+    return rejected(parentRef, gateway, 'NoMatchingParent', `${where} has no listener matching ${what || 'this parentRef'}`);
   }
   if (allowed.length === 0) {
     return rejected(
       parentRef,
       gateway,
       'NotAllowedByListeners',
-      `no listener of ${where()} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
+      `no listener of ${where} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
     );
   }
   const attachments: ListenerAttachment[] = [];
@@ -131,7 +133,7 @@ export function attachToGateway(
       parentRef,
       gateway,
       'NoMatchingListenerHostname',
-      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where()}`,
+      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where}`,
     );
   }
   return { parentRef, gateway, attachments };
