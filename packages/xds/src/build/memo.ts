@@ -365,10 +365,24 @@ export function recordOnly<T>(ctx: BuildContext, build: (ctx: BuildContext) => T
 const NO_NAMES = Object.freeze([]) as unknown as string[];
 
 export function namesOf(names: ReadonlySet<string>): string[] {
-  return names.size === 0 ? NO_NAMES : [...names];
+  if (names.size === 0) return NO_NAMES;
+  // Set.forEach with a module-level callback: a for-of over the set (or a spread) allocated an
+  // iterator result per name, and this runs for every route built.
+  collected = new Array<string>(names.size);
+  collectedCount = 0;
+  names.forEach(collectName);
+  return collected;
+}
+
+let collected: string[] = NO_NAMES;
+let collectedCount = 0;
+
+function collectName(name: string): void {
+  collected[collectedCount++] = name;
 }
 
 export function replaySideEffects(ctx: BuildContext, effects: { readonly clusters: readonly string[]; readonly secrets: readonly string[] }): void {
-  for (const name of effects.clusters) ctx.referencedClusters.add(name);
-  for (const name of effects.secrets) ctx.referencedSecrets.add(name);
+  const { clusters, secrets } = effects;
+  for (let i = 0; i < clusters.length; i++) ctx.referencedClusters.add(clusters[i] as string);
+  for (let i = 0; i < secrets.length; i++) ctx.referencedSecrets.add(secrets[i] as string);
 }

@@ -186,9 +186,7 @@ export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features:
 function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo | undefined): EnvoyMessage {
   if (memo) memo.stats.routesBuilt += ir.routes.length;
   const routes = new Array<EnvoyMessage>(ir.routes.length);
-  // Names a route adds are recorded (so a Gateway that gets the same route adds them too) in
-  // one pair of sets for the whole host, emptied before each route.
-  let recording: BuildContext | undefined;
+  // Names a route adds are recorded, so that a Gateway that gets the same route adds them too.
   for (let i = 0; i < routes.length; i++) {
     const irRoute = ir.routes[i] as IRRoute;
     const shared = ctx.routes.reuse(irRoute, ctx.proxyless);
@@ -197,9 +195,7 @@ function buildVirtualHostFresh(ir: IRVirtualHost, ctx: BuildContext, features: r
       routes[i] = shared.route;
       continue;
     }
-    recording ??= { ...ctx, referencedClusters: new Set(), referencedSecrets: new Set() };
-    recording.referencedClusters.clear();
-    recording.referencedSecrets.clear();
+    const recording = ctx.routes.recorderFor(ctx);
     const route = buildRoute(irRoute, recording, features);
     const built = { route, clusters: namesOf(recording.referencedClusters), secrets: namesOf(recording.referencedSecrets), again: false };
     replaySideEffects(ctx, built);

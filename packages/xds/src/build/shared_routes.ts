@@ -4,6 +4,7 @@
 // depends only on its IRRoute and ctx.proxyless (see XdsFeature).
 import type { IRRoute } from '@portico/ir';
 import type { EnvoyMessage } from '../types.js';
+import type { BuildContext } from './context.js';
 import type { RepeatedMessages } from '../wire.js';
 
 export interface SharedRoute {
@@ -31,6 +32,23 @@ export class SharedRoutes {
       this.repeated.bytes.set(hit.route, undefined);
     }
     return hit;
+  }
+
+  private recorded: BuildContext | undefined;
+  private recorder: BuildContext | undefined;
+
+  /**
+   * `ctx` with empty sets of its own for the names a route adds. The virtual hosts of a table
+   * are built with one context: the recorder is made once for them.
+   */
+  recorderFor(ctx: BuildContext): BuildContext {
+    if (this.recorded !== ctx || !this.recorder) {
+      this.recorded = ctx;
+      this.recorder = { ...ctx, referencedClusters: new Set(), referencedSecrets: new Set() };
+    }
+    this.recorder.referencedClusters.clear();
+    this.recorder.referencedSecrets.clear();
+    return this.recorder;
   }
 
   remember(ir: IRRoute, proxyless: boolean, built: SharedRoute): void {
