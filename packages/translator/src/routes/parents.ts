@@ -66,6 +66,11 @@ export function normalizeParentRef(ref: ParentReference, routeNamespace: string)
   return normalized;
 }
 
+/** How a rejection names the parent. Made only when rejecting: attaching runs per route and parentRef. */
+function parentText(kind: string, namespace: string, name: string): string {
+  return `${kind} ${namespace}/${name}`;
+}
+
 /**
  * Attaches a route to the listeners one parentRef selects, following the Gateway API
  * rules: sectionName and port narrow the listeners (NoMatchingParent when nothing is
@@ -88,11 +93,9 @@ export function attachToGateway(
   const parentNamespace = parent?.namespace ?? gateway.namespace;
   const parentName = parent?.name ?? gateway.name;
   const parentRef = normalizeParentRef(ref, route.namespace);
-  // A template, not a closure: this runs per route and parentRef, and the loader names every
-  // named closure as it is made (esbuild's keepNames), a property definition each time.
-  const where = `${parentKind} ${parentNamespace}/${parentName}`;
   if (gateway.rejected) {
-    return rejected(parentRef, gateway, 'NoMatchingParent', `${where} is not accepted: ${gateway.rejected.message}`);
+    const message = `${parentText(parentKind, parentNamespace, parentName)} is not accepted: ${gateway.rejected.message}`;
+    return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   let selected = 0;
   const allowed: ListenerModel[] = [];
@@ -109,14 +112,15 @@ export function attachToGateway(
     ]
       .filter(Boolean)
       .join(' and ');
-    return rejected(parentRef, gateway, 'NoMatchingParent', `${where} has no listener matching ${what || 'this parentRef'}`);
+    const message = `${parentText(parentKind, parentNamespace, parentName)} has no listener matching ${what || 'this parentRef'}`;
+    return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   if (allowed.length === 0) {
     return rejected(
       parentRef,
       gateway,
       'NotAllowedByListeners',
-      `no listener of ${where} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
+      `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
     );
   }
   const attachments: ListenerAttachment[] = [];
@@ -133,7 +137,7 @@ export function attachToGateway(
       parentRef,
       gateway,
       'NoMatchingListenerHostname',
-      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${where}`,
+      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${parentText(parentKind, parentNamespace, parentName)}`,
     );
   }
   return { parentRef, gateway, attachments };
