@@ -320,3 +320,4 @@ export interface IRSecret {
   source: IRSource;
 }
 export { compareStrings, sortInPlace } from './order.js';
+export { escapeRegex } from './regex.js';

@@ -7,6 +7,7 @@ import type {
   HTTPRouteMatch,
   HTTPRouteRule,
 } from '@portico/api';
+import { escapeRegex } from '@portico/ir';
 
 // A gRPC call is an HTTP/2 POST to `/<package.Service>/<Method>`, so every GRPCRoute has
 // an equivalent HTTPRoute: method matches become path matches, header matches stay
@@ -16,10 +17,6 @@ import type {
 
 /** Characters of a gRPC service or method name (RE2/JS compatible). */
 const SEGMENT = '[^/]+';
-
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /**
  * The path match equivalent to a GRPCMethodMatch. An invalid match (Exact with neither

@@ -57,10 +57,6 @@ function convertGoDuration(text: string): string | undefined {
   return rest === 0 ? `${seconds}s` : `${seconds}.${String(rest).padStart(9, '0').replace(/0+$/, '')}s`;
 }
 
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
  * True when the match accepts any value: Envoy refuses empty prefix/suffix/contains/regex
  * matchers, so these become presence matches.

@@ -3,7 +3,8 @@
 // typed_per_filter_config (the filter's own type; route.v3.CorsPolicy is refused there).
 import type { IRCors, IRRouteConfig, IRVirtualHost } from '@portico/ir';
 import type { BuildContext } from '../build/context.js';
-import { anyTrue, escapeRegex, typed } from '../build/util.js';
+import { escapeRegex } from '@portico/ir';
+import { anyTrue, typed } from '../build/util.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 

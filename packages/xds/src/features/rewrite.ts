@@ -2,7 +2,7 @@
 // regex_rewrite of the whole path; ReplacePrefixMatch → prefix_rewrite, or a
 // regex when the replacement is `/` (Envoy would otherwise produce `//rest`).
 import type { IRRouteMatch } from '@portico/ir';
-import { escapeRegex } from '../build/util.js';
+import { escapeRegex } from '@portico/ir';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
