@@ -23,6 +23,9 @@ export class SharedRoutes {
   private readonly forProxyless = new Map<IRRoute, SharedRoute>();
   /** Route JSON handed out more than once in this call, for the encoder to write once. */
   readonly repeated: RepeatedMessages = { typeName: ROUTE_TYPE, bytes: new Map() };
+  // The context recorderFor was last asked for, and the recorder made for it.
+  private recorded: BuildContext | undefined;
+  private recorder: BuildContext | undefined;
 
   /** The route built before for `ir`, now handed out again. */
   reuse(ir: IRRoute, proxyless: boolean): SharedRoute | undefined {
@@ -33,9 +36,6 @@ export class SharedRoutes {
     }
     return hit;
   }
-
-  private recorded: BuildContext | undefined;
-  private recorder: BuildContext | undefined;
 
   /**
    * `ctx` with empty sets of its own for the names a route adds. The virtual hosts of a table
