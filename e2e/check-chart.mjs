@@ -11,6 +11,8 @@
 //   --vhds   rendered with `--set envoy.vhds=true`: the controller runs with --envoy-vhds
 //            (without it, it must not)
 import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
@@ -18,6 +20,12 @@ const { values: rendered } = parseArgs({
   options: { mesh: { type: 'boolean', default: false }, crds: { type: 'boolean', default: false }, vhds: { type: 'boolean', default: false } },
 });
 const PARAMETERS_CRD = 'gatewayparameters.gateway.portico.dev';
+// The chart's default controllerName is the one the bundled examples (and `portico serve`) use,
+// so that applying an example on a chart install is handled by the chart's controller.
+const EXAMPLE = new URL('../docs/examples/quickstart.yaml', import.meta.url);
+const exampleControllerName = parseAllDocuments(readFileSync(EXAMPLE, 'utf8'))
+  .map((doc) => doc.toJS())
+  .find((doc) => doc?.kind === 'GatewayClass')?.spec?.controllerName;
 
 const MODELS = {
   'v1/ServiceAccount': 'V1ServiceAccount',
@@ -124,6 +132,8 @@ function checkParametersCrd(doc, where) {
 }
 
 const containerPorts = new Set();
+const gatewayClassControllers = [];
+let controllerArg;
 const crds = [];
 let deployments = 0;
 for (const [index, doc] of docs.entries()) {
@@ -137,6 +147,7 @@ for (const [index, doc] of docs.entries()) {
   else if (doc.kind === 'GatewayClass') {
     if (doc.apiVersion !== 'gateway.networking.k8s.io/v1') fail(where, 'GatewayClass must be gateway.networking.k8s.io/v1');
     if (!doc.spec?.controllerName) fail(where, 'spec.controllerName is required');
+    gatewayClassControllers.push(doc.spec?.controllerName);
   } else fail(where, `unexpected kind ${doc.apiVersion} ${doc.kind}`);
   if (doc.kind === 'ClusterRole' || doc.kind === 'Role') checkRbac(doc, where);
   if (doc.kind === 'CustomResourceDefinition') {
@@ -152,6 +163,7 @@ for (const [index, doc] of docs.entries()) {
     if (rendered.mesh && !args.includes('--mesh')) fail(where, 'rendered with mesh=true, but the controller args lack --mesh');
     if (!rendered.mesh && args.includes('--mesh')) fail(where, 'the controller runs with --mesh although mesh is not enabled');
     if (rendered.vhds !== args.includes('--envoy-vhds')) fail(where, `envoy.vhds=${rendered.vhds} but the controller args ${rendered.vhds ? 'lack' : 'have'} --envoy-vhds`);
+    controllerArg = args.find((arg) => arg.startsWith('--controller-name='))?.slice('--controller-name='.length);
     for (const port of container?.ports ?? []) containerPorts.add(port.name);
     const selector = doc.spec?.selector?.matchLabels ?? {};
     const labels = doc.spec?.template?.metadata?.labels ?? {};
@@ -166,6 +178,12 @@ for (const doc of docs.filter((d) => d.kind === 'Service')) {
   }
 }
 if (deployments !== 1) fail('chart', `expected one controller Deployment, found ${deployments}`);
+if (controllerArg !== exampleControllerName) {
+  fail('chart', `the controller runs with --controller-name=${controllerArg}, but docs/examples/quickstart.yaml's GatewayClass names ${exampleControllerName}`);
+}
+for (const name of gatewayClassControllers) {
+  if (name !== controllerArg) fail('chart', `the chart's GatewayClass names controller ${name}, but the controller runs as ${controllerArg}`);
+}
 if (rendered.crds && !crds.includes(PARAMETERS_CRD)) fail('chart', `rendered with --include-crds, but CustomResourceDefinition ${PARAMETERS_CRD} is missing`);
 if (!rendered.crds && crds.length > 0) fail('chart', `CRDs rendered without --include-crds: ${crds.join(', ')}`);
 
