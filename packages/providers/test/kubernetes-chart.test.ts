@@ -182,7 +182,7 @@ spec:
       containers:
         - name: portico
           image: portico:dev
-          args: [serve, --provider=kubernetes]
+          args: [serve, --provider=kubernetes, --controller-name=portico.dev/gateway-controller]
           ports: [{ name: xds, containerPort: 18000 }]
 ---
 apiVersion: v1
@@ -212,5 +212,18 @@ rules:
     const result = run(role);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/only \*\/status may be written/);
+  });
+
+  it("rejects a controller name other than the bundled examples' GatewayClass names", () => {
+    const other = run(deployment('securityContext').replace('portico.dev/gateway-controller', 'portico.io/gateway-controller'));
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/--controller-name=portico\.io\/gateway-controller, but docs\/examples\/quickstart\.yaml's GatewayClass names portico\.dev\/gateway-controller/);
+    const gatewayClass = `${deployment('securityContext')}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: example.com/other }
+`;
+    expect(run(gatewayClass).stderr).toMatch(/GatewayClass names controller example\.com\/other, but the controller runs as portico\.dev\/gateway-controller/);
   });
 });
