@@ -1,7 +1,9 @@
 // Checks `helm template` output (YAML on stdin): every document parses, every
 // field of a built-in kind exists in the Kubernetes OpenAPI models shipped with
-// @kubernetes/client-node (so a misspelt or misplaced field fails), and the
-// RBAC rules stay least-privilege.
+// @kubernetes/client-node (so a misspelt or misplaced field fails), the
+// RBAC rules stay least-privilege, `portico serve` accepts the controller's
+// args (its own parser), and the controller name is the one the bundled
+// examples' GatewayClass names.
 //
 // Options say how the chart was rendered, so what depends on it is checked too:
 //   --mesh   rendered with `--set mesh=true`: the controller runs with --mesh
@@ -11,8 +13,9 @@
 //   --vhds   rendered with `--set envoy.vhds=true`: the controller runs with --envoy-vhds
 //            (without it, it must not)
 import * as k8s from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { URL } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
@@ -23,6 +26,7 @@ const PARAMETERS_CRD = 'gatewayparameters.gateway.portico.dev';
 // The chart's default controllerName is the one the bundled examples (and `portico serve`) use,
 // so that applying an example on a chart install is handled by the chart's controller.
 const EXAMPLE = new URL('../docs/examples/quickstart.yaml', import.meta.url);
+const CLI = fileURLToPath(new URL('../packages/cli/bin/portico.js', import.meta.url));
 const exampleControllerName = parseAllDocuments(readFileSync(EXAMPLE, 'utf8'))
   .map((doc) => doc.toJS())
   .find((doc) => doc?.kind === 'GatewayClass')?.spec?.controllerName;
@@ -164,6 +168,10 @@ for (const [index, doc] of docs.entries()) {
     if (!rendered.mesh && args.includes('--mesh')) fail(where, 'the controller runs with --mesh although mesh is not enabled');
     if (rendered.vhds !== args.includes('--envoy-vhds')) fail(where, `envoy.vhds=${rendered.vhds} but the controller args ${rendered.vhds ? 'lack' : 'have'} --envoy-vhds`);
     controllerArg = args.find((arg) => arg.startsWith('--controller-name='))?.slice('--controller-name='.length);
+    // The CLI's own parser: every flag the chart passes must exist and take the value it is given
+    // (with --help it stops after parsing, before acting on any value).
+    const parsed = spawnSync(process.execPath, [CLI, ...args, '--help'], { encoding: 'utf8' });
+    if (parsed.status !== 0) fail(where, `portico refuses the controller's args: ${(parsed.stderr || parsed.stdout).trim().split('\n')[0]}`);
     for (const port of container?.ports ?? []) containerPorts.add(port.name);
     const selector = doc.spec?.selector?.matchLabels ?? {};
     const labels = doc.spec?.template?.metadata?.labels ?? {};

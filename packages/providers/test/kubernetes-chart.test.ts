@@ -214,6 +214,12 @@ rules:
     expect(result.stderr).toMatch(/only \*\/status may be written/);
   });
 
+  it('rejects controller args portico serve does not take', () => {
+    const result = run(deployment('securityContext').replace('args: [serve,', 'args: [serve, --leader-elect=yes,'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/portico refuses the controller's args: portico serve: Option '--leader-elect' does not take an argument/);
+  });
+
   it("rejects a controller name other than the bundled examples' GatewayClass names", () => {
     const other = run(deployment('securityContext').replace('portico.dev/gateway-controller', 'portico.io/gateway-controller'));
     expect(other.status).toBe(1);
