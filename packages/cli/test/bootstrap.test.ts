@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { decodeMessage, encodeMessage, envoyProtos, validateMessageJson } from '@portico/xds';
+import { decodeMessage, encodeMessage, loadEnvoyProtoFile, validateMessageJson } from '@portico/xds';
 import { buildBootstrap } from '../src/bootstrap.js';
 import { runInProcess, runPortico } from './helpers.js';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
-/** Envoy's Bootstrap message from the real protos (it is not among the xds stage's resource protos). */
+/** Envoy's Bootstrap message (not among the xds stage's resource protos). */
 function loadBootstrapProto(): void {
-  const root = envoyProtos();
-  if (!root.lookup(BOOTSTRAP)) {
-    root.loadSync('envoy/config/bootstrap/v3/bootstrap.proto', { keepCase: true });
-    root.resolveAll();
-  }
+  loadEnvoyProtoFile('envoy/config/bootstrap/v3/bootstrap.proto');
 }
 
 describe('portico bootstrap', () => {

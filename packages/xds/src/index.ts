@@ -1,5 +1,5 @@
 export * from './types.js';
-export { envoyProtos, envoyProtoIncludeDirs, messageType, findMessageType, typeUrlOf, ENVOY_PROTO_FILES } from './protos.js';
+export { envoyProtos, envoyProtoIncludeDirs, loadEnvoyProtoFile, messageType, findMessageType, typeUrlOf, ENVOY_PROTO_FILES } from './protos.js';
 export {
   encodeResource,
   decodeResource,

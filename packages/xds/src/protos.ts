@@ -86,6 +86,21 @@ export function envoyProtos(): Root {
   return root;
 }
 
+const moreFiles = new Set<string>();
+
+/**
+ * Adds one more of Envoy's proto files (relative to the include dirs) to the Root, on demand:
+ * for messages no served resource needs, such as `envoy/config/bootstrap/v3/bootstrap.proto`,
+ * which would only slow every start if loaded with the rest.
+ */
+export function loadEnvoyProtoFile(file: string): void {
+  if (moreFiles.has(file)) return;
+  const loaded = envoyProtos();
+  loaded.loadSync(file, { keepCase: true });
+  loaded.resolveAll();
+  moreFiles.add(file);
+}
+
 const typeCache = new Map<string, Type>();
 
 /** Looks up a message type by full name (`envoy.config.route.v3.Route`) or type URL. */
