@@ -12,12 +12,12 @@
 //            (without it, no CRD may be)
 //   --vhds   rendered with `--set envoy.vhds=true`: the controller runs with --envoy-vhds
 //            (without it, it must not)
-import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { MODELS, modelProblems } from './k8s-models.mjs';
 
 const { values: rendered } = parseArgs({
   options: { mesh: { type: 'boolean', default: false }, crds: { type: 'boolean', default: false }, vhds: { type: 'boolean', default: false } },
@@ -31,18 +31,6 @@ const exampleControllerName = parseAllDocuments(readFileSync(EXAMPLE, 'utf8'))
   .map((doc) => doc.toJS())
   .find((doc) => doc?.kind === 'GatewayClass')?.spec?.controllerName;
 
-const MODELS = {
-  'v1/ServiceAccount': 'V1ServiceAccount',
-  'v1/Service': 'V1Service',
-  'v1/ConfigMap': 'V1ConfigMap',
-  'v1/Secret': 'V1Secret',
-  'apps/v1/Deployment': 'V1Deployment',
-  'rbac.authorization.k8s.io/v1/ClusterRole': 'V1ClusterRole',
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'V1ClusterRoleBinding',
-  'rbac.authorization.k8s.io/v1/Role': 'V1Role',
-  'rbac.authorization.k8s.io/v1/RoleBinding': 'V1RoleBinding',
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': 'V1CustomResourceDefinition',
-};
 const GATEWAY_GROUPS = new Set(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', '*']);
 const PROVISIONED = new Set(['services', 'configmaps', 'serviceaccounts', 'deployments']);
@@ -50,45 +38,6 @@ const PROVISIONED = new Set(['services', 'configmaps', 'serviceaccounts', 'deplo
 const errors = [];
 const fail = (where, message) => errors.push(`${where}: ${message}`);
 
-function checkAgainstModel(value, type, where) {
-  if (value === null || value === undefined) return;
-  const array = /^Array<(.+)>$/.exec(type);
-  if (array) {
-    if (!Array.isArray(value)) return fail(where, `expected a list (${type})`);
-    value.forEach((item, index) => checkAgainstModel(item, array[1], `${where}[${index}]`));
-    return;
-  }
-  if (type.startsWith('{ [key: string]:')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return fail(where, 'expected a map');
-    const inner = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1] ?? 'any';
-    for (const [key, item] of Object.entries(value)) checkAgainstModel(item, inner, `${where}.${key}`);
-    return;
-  }
-  if (type === 'string' || type === 'Date') {
-    if (typeof value !== 'string') fail(where, `expected a string, got ${JSON.stringify(value)}`);
-    return;
-  }
-  if (type === 'number') {
-    if (typeof value !== 'number') fail(where, `expected a number, got ${JSON.stringify(value)}`);
-    return;
-  }
-  if (type === 'boolean') {
-    if (typeof value !== 'boolean') fail(where, `expected a boolean, got ${JSON.stringify(value)}`);
-    return;
-  }
-  if (type === 'IntOrString') {
-    if (typeof value !== 'string' && typeof value !== 'number') fail(where, 'expected an int or string');
-    return;
-  }
-  const model = k8s[type];
-  if (!model || typeof model.getAttributeTypeMap !== 'function') return; // free-form (any, object)
-  if (typeof value !== 'object' || Array.isArray(value)) return fail(where, `expected an object (${type})`);
-  const fields = new Map(model.getAttributeTypeMap().map((attribute) => [attribute.baseName, attribute.type]));
-  for (const [key, item] of Object.entries(value)) {
-    if (!fields.has(key)) fail(where, `unknown field "${key}" for ${type}`);
-    else checkAgainstModel(item, fields.get(key), `${where}.${key}`);
-  }
-}
 
 function checkRbac(doc, where) {
   for (const [index, rule] of (doc.rules ?? []).entries()) {
@@ -147,7 +96,7 @@ for (const [index, doc] of docs.entries()) {
     continue;
   }
   const model = MODELS[`${doc.apiVersion}/${doc.kind}`];
-  if (model) checkAgainstModel(doc, model, where);
+  if (model) errors.push(...modelProblems(doc, model, where));
   else if (doc.kind === 'GatewayClass') {
     if (doc.apiVersion !== 'gateway.networking.k8s.io/v1') fail(where, 'GatewayClass must be gateway.networking.k8s.io/v1');
     if (!doc.spec?.controllerName) fail(where, 'spec.controllerName is required');
