@@ -25,6 +25,8 @@ export interface RunOptions {
   unusableAddress?: StaticAddress;
   /** Replaces the translate → xds → explain chain (tests). */
   dataPathFactory?: DataPathFactory;
+  /** Sees every translation a case makes, with the case's name (tests: what the statuses hold). */
+  onTranslation?: (caseName: string, result: TranslationResult) => void;
 }
 
 export const DEFAULT_CONTROLLER_NAME = 'portico.dev/gateway-controller';
@@ -42,6 +44,7 @@ interface CaseContext {
   fixtures: FixtureObject[];
   supportedOverride?: string[];
   dataPathFactory: DataPathFactory;
+  onTranslation?: RunOptions['onTranslation'];
   translation?: { result?: TranslationResult; error?: string; dataPath?: DataPath | string };
 }
 
@@ -120,6 +123,7 @@ function translation(context: CaseContext): NonNullable<CaseContext['translation
       gatewayAddresses: assignedAddresses(context.cluster.list('Gateway'), context.values.usableAddress),
     });
     context.translation = { result };
+    context.onTranslation?.(context.testCase.shortName, result);
   } catch (error) {
     context.translation = { error: `translate() threw: ${(error as Error).message}` };
   }
@@ -274,6 +278,7 @@ function setupCase(
     fixtures,
     ...(options.supportedFeatures ? { supportedOverride: options.supportedFeatures } : {}),
     dataPathFactory,
+    ...(options.onTranslation ? { onTranslation: options.onTranslation } : {}),
   };
   cluster.apply({
     apiVersion: 'gateway.networking.k8s.io/v1',

@@ -8,6 +8,8 @@ import { fixturesOnce } from '../src/certificates.js';
 import { runConformanceCommand } from '../src/command.js';
 import { loadSetup, resolveSuite } from '../src/data.js';
 import { runConformance } from '../src/runner.js';
+import { STATUS_SCHEMA_KINDS, statusSchemaProblem } from '@portico/test-support';
+import type { TranslationResult } from '@portico/translator';
 
 // The suite data lives next to the repository (../shared/conformance from the repo root);
 // these tests skip when it is absent.
@@ -40,11 +42,26 @@ describe.skipIf(!available)('replaying the shared conformance data', { timeout: 
     expect(lines.at(-1)).toMatch(/^conformance: status \d+\/\d+, traffic \d+\/\d+, not-expressible \d+, cases fully passing \d+\/1$/);
   });
 
-  it('advertises the features of every case that passes in full, static addresses aside', async () => {
+  it('advertises the features of every case that passes in full, static addresses aside, and writes only statuses the API server takes', async () => {
+    // Every status of every case against the Gateway API's schemas: one the API server refuses
+    // is not written at all, so the object would keep its old status.
+    const refused = new Set<string>();
+    const kinds = new Set<string>();
+    const onTranslation = (caseName: string, result: TranslationResult): void => {
+      for (const entry of result.statuses) {
+        kinds.add(entry.kind);
+        if (!STATUS_SCHEMA_KINDS.includes(entry.kind)) continue;
+        const problem = statusSchemaProblem(entry.kind, entry.status);
+        if (problem) refused.add(`${caseName}: ${entry.kind} ${entry.namespace ?? ''}/${entry.name}: ${problem}`);
+      }
+    };
     // A feature Portico implements but does not advertise is one the upstream suite never
     // runs, and users reading supportedFeatures never learn of. GatewayStaticAddresses stays
     // out on purpose (packages/translator/src/features.ts says why).
-    const report = await runConformance({ dataDir: join(suite, 'cases') });
+    const report = await runConformance({ dataDir: join(suite, 'cases'), onTranslation });
+    expect([...refused]).toEqual([]);
+    // Every kind Portico writes status for has its schema checked.
+    expect([...kinds].filter((kind) => !STATUS_SCHEMA_KINDS.includes(kind))).toEqual([]);
     const unadvertised = report.cases
       .filter((c) => c.outcome === 'ran' && c.fullyPassing && !c.featuresAdvertised)
       .map((c) => c.shortName);

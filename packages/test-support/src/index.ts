@@ -10,3 +10,4 @@ export {
 export { loadFixture, type Fixture } from './fixtures.js';
 export { testPki, type Pem } from './pki.js';
 export { fuzzParameters, fuzzScale, type FuzzParameters } from './fuzz.js';
+export { statusSchemaProblem, STATUS_SCHEMA_KINDS } from './status-schema.js';

@@ -1,4 +1,5 @@
 import type { IR } from '@portico/ir';
+import { STATUS_SCHEMA_KINDS, statusSchemaProblem } from '@portico/test-support';
 import type { TranslationResult } from '../src/index.js';
 
 /**
@@ -81,6 +82,11 @@ export function irProblems(result: TranslationResult): string[] {
     ];
     for (const condition of all) {
       if (condition.observedGeneration !== status.generation) problems.push(`${status.kind} ${status.name}: observedGeneration mismatch`);
+    }
+    // What the API server would refuse to write (see statusSchemaProblem).
+    if (STATUS_SCHEMA_KINDS.includes(status.kind)) {
+      const problem = statusSchemaProblem(status.kind, status.status);
+      if (problem) problems.push(`${status.kind} ${status.namespace ?? ''}/${status.name}: status refused by the ${status.kind} schema: ${problem}`);
     }
   }
   return problems;
