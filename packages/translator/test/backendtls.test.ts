@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import type { IRCluster } from '@portico/ir';
-import { selfSignedCertificate } from '@portico/test-support';
+import { selfSignedCertificate, statusSchemaProblem } from '@portico/test-support';
 import { translate, type ObjectStatus } from '../src/index.js';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
@@ -111,6 +111,37 @@ describe('BackendTLSPolicy', () => {
         ],
       });
     }
+  });
+
+  it('lists at most 16 ancestors, the first by name, and still sets up TLS for every Gateway', () => {
+    // 20 more Gateways, each with a route to the policy's Service: 21 ancestors in all.
+    const more = Array.from({ length: 20 }, (_, i) => {
+      const name = `gw-${String(i).padStart(2, '0')}`;
+      return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: infra}
+spec: {gatewayClassName: portico, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: route-${name}, namespace: infra}
+spec:
+  parentRefs: [{name: ${name}}]
+  rules: [{backendRefs: [{name: secure, port: 443}]}]
+---
+`;
+    }).join('');
+    const { statuses, clusters } = run(
+      base(`${more}${policy('valid', '2026-01-01T00:00:00Z', `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]
+    hostname: secure.example.com`)}`),
+    );
+    const status = statuses.find((s) => s.kind === 'BackendTLSPolicy' && s.name === 'valid');
+    const ancestors = (status?.status as { ancestors: Array<{ ancestorRef: { name: string } }> }).ancestors;
+    expect(ancestors.map((a) => a.ancestorRef.name)).toEqual(['gw', ...Array.from({ length: 15 }, (_, i) => `gw-${String(i).padStart(2, '0')}`)]);
+    expect(statusSchemaProblem('BackendTLSPolicy', status?.status)).toBeUndefined();
+    expect(clusters.find((c) => c.name === 'infra/secure/443')?.tls?.sni).toBe('secure.example.com');
   });
 
   it('the older of two policies for the same Service wins; the newer is Conflicted', () => {

@@ -8,6 +8,9 @@ import type { ObjectStatus } from '../result.js';
 import { isPreciseHostname, isValidHostname } from '../routes/hostnames.js';
 import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
 
+/** PolicyStatus.ancestors' maxItems. */
+const MAX_ANCESTORS = 16;
+
 // BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
 // Services (optionally one named port via sectionName); its ancestors are the Gateways
 // whose routes reach those Services, and it is reported once per ancestor. Two policies
@@ -253,7 +256,9 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
 
   const statuses: ObjectStatus[] = [];
   for (const state of states) {
-    const gatewayKeys = [...(ancestors.get(state) ?? [])].sort(compareStrings);
+    // PolicyStatus holds at most 16 ancestors, and the API server refuses a longer list (the
+    // whole status would go unwritten): the first 16 Gateways by namespace/name are listed.
+    const gatewayKeys = [...(ancestors.get(state) ?? [])].sort(compareStrings).slice(0, MAX_ANCESTORS);
     if (gatewayKeys.length === 0) continue;
     const generation = state.policy.metadata.generation;
     const conditions = policyConditions(ctx.clock, generation, state);
