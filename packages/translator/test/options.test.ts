@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, type Condition } from '@portico/api';
 import { translate } from '../src/index.js';
+import { statusSchemaProblem } from '@portico/test-support';
 
 const objects = [
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'portico', generation: 2 }, spec: { controllerName: 'example.com/ctrl' } },
@@ -24,6 +25,14 @@ describe('translate options', () => {
       gatewayAddresses: { 'ns/gw': [{ type: 'Hostname', value: 'lb.example.com' }] },
     });
     expect(gatewayStatus(result).addresses).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
+  });
+
+  it('reports at most 16 provider addresses, the status schema limit', () => {
+    const provided = Array.from({ length: 20 }, (_, i) => ({ type: 'IPAddress', value: `10.0.1.${i}` }));
+    const result = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', gatewayAddresses: { 'ns/gw': provided } });
+    const status = gatewayStatus(result);
+    expect(status.addresses).toEqual(provided.slice(0, 16));
+    expect(statusSchemaProblem('Gateway', status)).toBeUndefined();
   });
 
   it('reports a requested static address the provider could not assign as AddressNotUsable', () => {

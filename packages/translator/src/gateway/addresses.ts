@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import type { Gateway } from '@portico/api';
 import { isPreciseHostname } from '../routes/hostnames.js';
 
+/** GatewayStatus.addresses' maxItems. */
+const MAX_STATUS_ADDRESSES = 16;
+
 export interface AddressResult {
   addresses: Array<{ type: string; value: string }>;
   /** Accepted=False/UnsupportedAddress message when spec.addresses holds something unusable. */
@@ -53,7 +56,9 @@ export function resolveAddresses(
     return result;
   }
   if (provided && provided.length > 0) {
-    addresses = provided.map((a) => ({ type: a.type, value: a.value }));
+    // GatewayStatus.addresses holds at most 16: a longer list (a load balancer with many
+    // ingress points) would have the API server refuse the whole status.
+    addresses = provided.slice(0, MAX_STATUS_ADDRESSES).map((a) => ({ type: a.type, value: a.value }));
     const missing = fromSpec.filter((wanted) => !provided.some((p) => p.value === wanted.value));
     if (missing.length > 0) {
       unusable = `spec.addresses: ${missing.map((a) => a.value).join(', ')} could not be assigned (the data plane has ${provided.map((a) => a.value).join(', ')})`;
