@@ -62,6 +62,8 @@ interface CompiledRules {
   invalidRules: CompiledRule[];
   allInvalid: boolean;
   refProblems: FilterProblem[];
+  /** Some rule redirects: its action reads the listener (see actionKeyOf). */
+  redirects: boolean;
 }
 
 const DEFAULT_RULE: HTTPRouteRule = { matches: [{ path: { type: 'PathPrefix', value: '/' } }] };
@@ -283,7 +285,13 @@ function compileRule(
 function compileRules(specRules: readonly HTTPRouteRule[], ctx: BackendContext, route: HTTPRoute, kind: HttpFamilyKind): CompiledRules {
   const rules = specRules.map((rule, index) => compileRule(ctx, route, rule, index, kind));
   const invalidRules = rules.filter((r) => r.invalid.length > 0);
-  return { rules, invalidRules, allInvalid: invalidRules.length === rules.length, refProblems: rules.flatMap((r) => r.refProblems) };
+  return {
+    rules,
+    invalidRules,
+    allInvalid: invalidRules.length === rules.length,
+    refProblems: rules.flatMap((r) => r.refProblems),
+    redirects: rules.some((r) => Boolean(r.filters.redirect)),
+  };
 }
 
 function finalizeRedirect(rule: CompiledRule, listener: ListenerModel): IRRedirect | undefined {
@@ -320,13 +328,12 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction 
  * default to the listener's). Listeners with the same key get the same IRRoute objects, so a
  * route attached to several Gateways is built and encoded once by buildXds.
  */
-function actionKeyOf(rules: readonly CompiledRule[], listener: ListenerModel): string {
-  for (const rule of rules) if (rule.filters.redirect) return `${listener.protocol === 'HTTPS' ? 'https' : 'http'}:${listener.port}`;
-  return '';
+function actionKeyOf(compiled: CompiledRules, listener: ListenerModel): string {
+  return compiled.redirects ? `${listener.protocol === 'HTTPS' ? 'https' : 'http'}:${listener.port}` : '';
 }
 
 interface EntriesMade {
-  rules: CompiledRule[];
+  compiled: CompiledRules;
   key: string;
   entries: RouteEntry[];
 }
@@ -336,11 +343,11 @@ interface EntriesMade {
  * the same compiled rules and action key, in a list of the attachment's own (the incremental
  * paths find an attachment's lists by identity).
  */
-function sharedEntries(made: EntriesMade[], route: HTTPRoute, rules: CompiledRule[], listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
-  const key = actionKeyOf(rules, listener);
-  for (const earlier of made) if (earlier.rules === rules && earlier.key === key) return earlier.entries.slice();
-  const entries = routeEntries(route, rules, listener, kind);
-  made.push({ rules, key, entries });
+function sharedEntries(made: EntriesMade[], route: HTTPRoute, compiled: CompiledRules, listener: ListenerModel, kind: HttpFamilyKind): RouteEntry[] {
+  const key = actionKeyOf(compiled, listener);
+  for (const earlier of made) if (earlier.compiled === compiled && earlier.key === key) return earlier.entries.slice();
+  const entries = routeEntries(route, compiled.rules, listener, kind);
+  made.push({ compiled, key, entries });
   return entries;
 }
 
@@ -457,7 +464,7 @@ export function translateHttpRoute(
       parent.mesh === true
         ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS }, route, kind))
         : (underGateway ??= compileRules(specRules, ctx, route, kind));
-    const { rules, invalidRules, allInvalid, refProblems } = compiled;
+    const { invalidRules, allInvalid, refProblems } = compiled;
     const rejectedBy = parent.rejected;
     let accepted: Condition;
     if (rejectedBy) accepted = condition(clock, generation, rejectedBy.type, rejectedBy.status, rejectedBy.reason, rejectedBy.message);
@@ -475,7 +482,7 @@ export function translateHttpRoute(
         attachments.push({
           listener: attachment.listener,
           hostnames: attachment.hostnames,
-          entries: sharedEntries((entriesMade ??= []), route, rules, attachment.listener, kind),
+          entries: sharedEntries((entriesMade ??= []), route, compiled, attachment.listener, kind),
         });
       }
     }
