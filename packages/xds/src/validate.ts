@@ -902,7 +902,14 @@ const ALWAYS_PASSES: Check = () => true;
 /** A set value's check for the field's rules, or undefined when validateField must do it. */
 function compiledCheck(field: FieldEntry): Check | undefined {
   const rules = field.rules;
-  if (!rules || field.partOf) return undefined;
+  if (!rules) return undefined;
+  const check = compiledFieldCheck(field, rules);
+  // A oneof member is checked only when set, and null is not set (validateField).
+  if (!check || !field.partOf) return check;
+  return (value) => value === null || check(value);
+}
+
+function compiledFieldCheck(field: FieldEntry, rules: Rules): Check | undefined {
   const keys = Object.keys(rules);
   if (keys.length !== 1) return undefined;
   if (field.map) {
@@ -923,6 +930,8 @@ function compiledValueCheck(field: FieldEntry, rules: Rules): Check | undefined 
   if (field.messageType) {
     // A set message field: `required` holds, and the walk below is the encoder's.
     const table = (field.messageTable ??= tableOf(field.messageType));
+    if (table.kind === 'wrapper') return compiledWrapperCheck(table.wrapperKind, rules);
+    if (table.kind === 'duration') return compiledDurationCheck(rules);
     const messageRules = rules.message;
     if (table.kind !== 'message' || !isObject(messageRules)) return undefined;
     if (Object.keys(messageRules).some((key) => key !== 'required')) return undefined;
@@ -932,6 +941,35 @@ function compiledValueCheck(field: FieldEntry, rules: Rules): Check | undefined 
   if (!kindRules) return undefined;
   if (field.scalarKind === 'string') return compiledStringCheck(kindRules);
   return compiledNumberCheck(field.scalarKind, kindRules);
+}
+
+/** A wrapper's rules are its scalar's, applied only when it is set (validateMessageField). */
+function compiledWrapperCheck(kind: string, rules: Rules): Check | undefined {
+  const kindRules = rules[kind];
+  if (!isObject(kindRules)) return undefined;
+  const scalar = kind === 'string' ? compiledStringCheck(kindRules) : compiledNumberCheck(kind, kindRules);
+  if (!scalar) return undefined;
+  return (value) => value === null || scalar(value);
+}
+
+/** `duration` rules with bounds and `required` only; `const`, `in` and `not_in` take validateField. */
+function compiledDurationCheck(rules: Rules): Check | undefined {
+  const d = rules.duration;
+  if (!isObject(d)) return undefined;
+  const bounds: Rules = {};
+  for (const key of Object.keys(d)) {
+    if (key === 'required') continue;
+    if (key !== 'gt' && key !== 'gte' && key !== 'lt' && key !== 'lte') return undefined;
+    bounds[key] = durationRuleNanos(d[key]);
+  }
+  const inRange = compiledNumberCheck('int64', bounds);
+  if (!inRange) return undefined;
+  const required = d.required === true;
+  return (value) => {
+    if (value === null) return !required;
+    const n = durationNanos(value);
+    return n !== undefined && inRange(n);
+  };
 }
 
 function compiledEnumCheck(enumType: Enum, rules: Rules): Check | undefined {
