@@ -9,8 +9,8 @@ import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, Res
 import type { KnownMessages } from '../known.js';
 import { encodeAndValidate } from '../screen.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
-import { createContext } from './context.js';
-import type { BuildContext } from './context.js';
+import { createContext, lookupsOf } from './context.js';
+import type { BuildContext, IrLookups } from './context.js';
 import { buildApiListener, buildListener } from './listener.js';
 import { memoState, recordSideEffects, replaySideEffects } from './memo.js';
 import type { BuildMemo, SideEffects, XdsBuildMemo } from './memo.js';
@@ -143,8 +143,9 @@ function buildGateway(
   memo: BuildMemo | undefined,
   built: BuiltClusters,
   routes: SharedRoutes,
+  lookups: IrLookups,
 ): EnvoyResources {
-  const ctx: BuildContext = createContext(ir, gateway, routes, memo);
+  const ctx: BuildContext = createContext(ir, gateway, lookups, routes, memo);
   const out = emptyResources();
   const routeConfigs = new Map<string, { config: IRRouteConfig; proxyless: boolean }>();
 
@@ -303,11 +304,14 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
   const routes = new SharedRoutes();
   // Every Gateway is built before any is screened, so that screening knows which routes are
   // served more than once and writes each of those once.
-  const built = gateways.map((gateway) => buildGateway(ir, gateway, features, state, clusters, routes));
+  const lookups = lookupsOf(ir);
+  const built = gateways.map((gateway) => buildGateway(ir, gateway, features, state, clusters, routes, lookups));
   gateways.forEach((gateway, index) => {
     const screened = screen(built[index] as EnvoyResources, gateway, rejected, state, routes.repeated);
-    groups[gateway.proxyGroup] ??= emptyResources();
-    mergeInto(groups[gateway.proxyGroup], screened);
+    // screen() returns lists of its own: the first Gateway of a group needs no merging.
+    const group = groups[gateway.proxyGroup];
+    if (group) mergeInto(group, screened);
+    else groups[gateway.proxyGroup] = screened;
   });
   for (const group of Object.values(groups)) {
     for (const key of Object.keys(LIST_OF) as ResourceType[]) group[LIST_OF[key]].sort(byName);

@@ -14,7 +14,7 @@ import type { IRCluster, IRRoute, IRVirtualHost } from '@portico/ir';
 import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage, EnvoyResource } from '../types.js';
-import type { BuildContext } from './context.js';
+import type { BuildContext, NameSet } from './context.js';
 
 /** State carried between buildXds calls; create one with createXdsBuildMemo() and pass it to every call. */
 export interface XdsBuildMemo {
@@ -364,7 +364,7 @@ export function recordOnly<T>(ctx: BuildContext, build: (ctx: BuildContext) => T
 // Kept for every route and virtual host built: most add no secrets, and share one empty list.
 const NO_NAMES = Object.freeze([]) as unknown as string[];
 
-export function namesOf(names: ReadonlySet<string>): string[] {
+export function namesOf(names: NameSet): string[] {
   if (names.size === 0) return NO_NAMES;
   // Set.forEach with a module-level callback instead of a spread, which left iterator results
   // behind in a sampling heap profile: this runs for every route built.

@@ -4,6 +4,7 @@
 // depends only on its IRRoute and ctx.proxyless (see XdsFeature).
 import type { IRRoute } from '@portico/ir';
 import type { EnvoyMessage } from '../types.js';
+import { NameList } from './context.js';
 import type { BuildContext } from './context.js';
 import type { RepeatedMessages } from '../wire.js';
 
@@ -26,6 +27,8 @@ export class SharedRoutes {
   // The context recorderFor was last asked for, and the recorder made for it.
   private recorded: BuildContext | undefined;
   private recorder: BuildContext | undefined;
+  private readonly recordedClusters = new NameList();
+  private readonly recordedSecrets = new NameList();
 
   /** The route built before for `ir`, now handed out again. */
   reuse(ir: IRRoute, proxyless: boolean): SharedRoute | undefined {
@@ -44,10 +47,10 @@ export class SharedRoutes {
   recorderFor(ctx: BuildContext): BuildContext {
     if (this.recorded !== ctx || !this.recorder) {
       this.recorded = ctx;
-      this.recorder = { ...ctx, referencedClusters: new Set(), referencedSecrets: new Set() };
+      this.recorder = { ...ctx, referencedClusters: this.recordedClusters, referencedSecrets: this.recordedSecrets };
     }
-    this.recorder.referencedClusters.clear();
-    this.recorder.referencedSecrets.clear();
+    this.recordedClusters.clear();
+    this.recordedSecrets.clear();
     return this.recorder;
   }
 
