@@ -582,7 +582,9 @@ export function encodeMessageChecked(typeName: string, json: EnvoyMessage, repea
 function encodeWith(typeName: string, json: EnvoyMessage, check: boolean): Uint8Array {
   // One writer for every message: encoding is synchronous and never re-enters itself.
   shared.reset();
-  segments.length = 0;
+  // Only after a throw is anything left. Setting an array's length drops its storage, and the
+  // next message's first push would allocate it again.
+  if (segments.length !== 0) segments.length = 0;
   pendingTop = 0;
   checking = check;
   checkFailed = false;

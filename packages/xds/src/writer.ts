@@ -22,7 +22,9 @@ export class ByteWriter {
   /** Starts over (the buffer is kept for the next message). */
   reset(): void {
     this.pos = 0;
-    this.starts.length = 0;
+    // Empty unless a message was abandoned; truncating an array drops its storage, which the
+    // next message's first fork() would allocate again.
+    if (this.starts.length !== 0) this.starts.length = 0;
   }
 
   private ensure(extra: number): void {
