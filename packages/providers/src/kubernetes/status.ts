@@ -93,9 +93,16 @@ function refIdentity(ref: unknown): string {
 }
 
 /**
+ * The CRDs' maxItems for route `parents` and policy `ancestors`. The API server refuses a
+ * longer list, and the whole status would then go unwritten.
+ */
+const SHARED_ENTRY_LIMITS = { parentRef: 32, ancestorRef: 16 } as const;
+
+/**
  * Route `parents` and policy `ancestors` are shared by every controller that
  * handles the object: only entries with our controllerName are ours to
- * replace or remove; everyone else's stay exactly where they were.
+ * replace or remove; everyone else's stay exactly where they were. When ours and
+ * theirs together pass the list's limit, ours give way, the last ones first.
  */
 function mergeSharedEntries(
   previous: unknown,
@@ -134,6 +141,10 @@ function mergeSharedEntries(
       result.push(withTimes(entry, undefined));
       placed.add(identity);
     }
+  }
+  const limit = SHARED_ENTRY_LIMITS[refField];
+  for (let i = result.length - 1; i >= 0 && result.length > limit; i--) {
+    if (asRecord(result[i])?.controllerName === controllerName) result.splice(i, 1);
   }
   return result;
 }

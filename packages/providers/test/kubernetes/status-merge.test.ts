@@ -43,6 +43,35 @@ describe('mergeStatus', () => {
     expect(merged.addresses).toEqual([{ type: 'IPAddress', value: '10.0.0.1' }]);
   });
 
+  it('gives way to other controllers\' entries rather than pass the CRDs\' list limits', () => {
+    const entry = (controllerName: string, name: string, refField: 'parentRef' | 'ancestorRef') => ({
+      [refField]: { name },
+      controllerName,
+      conditions: [accepted('2021-01-01T00:00:00Z')],
+    });
+    const theirs = (refField: 'parentRef' | 'ancestorRef', count: number) =>
+      Array.from({ length: count }, (_, i) => entry('example.com/other', `theirs-${i}`, refField));
+    const ours = (refField: 'parentRef' | 'ancestorRef', count: number) => Array.from({ length: count }, (_, i) => entry(CONTROLLER, `ours-${i}`, refField));
+    const namesOf = (list: unknown) => (list as Array<Record<string, { name: string }>>).map((e) => (e.parentRef ?? e.ancestorRef)!.name);
+
+    // HTTPRoute parents: at most 32. Ours already there keep their place; the new ones come last and go first.
+    const parents = mergeStatus(
+      'HTTPRoute',
+      { parents: [...theirs('parentRef', 30), ours('parentRef', 1)[0]] },
+      { parents: ours('parentRef', 4) },
+      CONTROLLER,
+      1,
+    ).parents;
+    expect(namesOf(parents)).toEqual([...Array.from({ length: 30 }, (_, i) => `theirs-${i}`), 'ours-0', 'ours-1']);
+
+    // BackendTLSPolicy ancestors: at most 16.
+    const ancestors = mergeStatus('BackendTLSPolicy', { ancestors: theirs('ancestorRef', 15) }, { ancestors: ours('ancestorRef', 3) }, CONTROLLER, 1).ancestors;
+    expect(namesOf(ancestors)).toEqual([...Array.from({ length: 15 }, (_, i) => `theirs-${i}`), 'ours-0']);
+
+    // Within the limits nothing is dropped.
+    expect(namesOf(mergeStatus('GRPCRoute', { parents: theirs('parentRef', 2) }, { parents: ours('parentRef', 3) }, CONTROLLER, 1).parents)).toHaveLength(5);
+  });
+
   it('removes our parent entries for parents we no longer report', () => {
     const stale = { parentRef: { name: 'old' }, controllerName: CONTROLLER, conditions: [accepted('2021-01-01T00:00:00Z')] };
     expect(mergeStatus('HTTPRoute', { parents: [stale] }, { parents: [] }, CONTROLLER, 1).parents).toEqual([]);
