@@ -1,5 +1,5 @@
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '@portico/api';
-import type { IRCors, IRHeaderMutation, IRUrlRewrite } from '@portico/ir';
+import type { IRCors, IRHeaderMutation, IRRedirect, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
 import { hasRefusedHeaderCharacters, headerNameProblem } from './headers.js';
@@ -13,13 +13,8 @@ export interface FilterProblem {
   message: string;
 }
 
-export interface RedirectSpec {
-  scheme?: string;
-  hostname?: string;
-  port?: number;
-  path?: { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
-  statusCode: 301 | 302 | 303 | 307 | 308;
-}
+/** A RequestRedirect filter as written: finalizeRedirect fills in the listener's scheme and port. */
+export type RedirectSpec = IRRedirect;
 
 export interface CompiledFilters {
   requestHeaders?: IRHeaderMutation;
