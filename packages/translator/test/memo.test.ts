@@ -113,11 +113,13 @@ describe('TranslationMemo', () => {
       const template = templates[index % templates.length];
       const copy = structuredClone(template) as AnyObject & { spec: { hostnames?: string[] } };
       copy.metadata.name = `r${String(index).padStart(3, '0')}`;
-      copy.spec.hostnames = [hostnames[(index + variant) % hostnames.length]];
+      // Neighbours share a hostname (four routes in each run of eight indices), so that one
+      // virtual host holds several routes in a row.
+      copy.spec.hostnames = [hostnames[(Math.floor(index / 8) + variant) % hostnames.length]];
       return variant === 0 ? copy : edited(copy, variant);
     };
     const services = base.filter((o) => o.kind === 'Service');
-    const step = fc.record({ op: fc.constantFrom('edit', 'remove', 'add', 'service', 'rehost', 'status'), index: fc.nat(59), variant: fc.nat(7) });
+    const step = fc.record({ op: fc.constantFrom('edit', 'remove', 'add', 'move', 'service', 'rehost', 'status'), index: fc.nat(59), variant: fc.nat(7) });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
         const routes = new Map<number, AnyObject>();
@@ -129,6 +131,14 @@ describe('TranslationMemo', () => {
         checkStep(current(), memo, { controllerName: CONTROLLER }, false);
         for (const { op, index, variant } of steps) {
           if (op === 'remove') routes.delete(index);
+          else if (op === 'move') {
+            // A rename: one route goes and another comes in the same snapshot, and the routes
+            // sorted between the two shift by one place while their count stays the same.
+            const from = [...routes.keys()][index % Math.max(routes.size, 1)];
+            if (from !== undefined) routes.delete(from);
+            const to = (index + 1 + variant * 7) % 60;
+            routes.set(to, routeAt(to, variant));
+          }
           else if (op === 'add' || op === 'edit') routes.set(index, routeAt(index, op === 'add' ? 0 : variant + 1));
           else if (op === 'rehost') routes.set(index, { ...routeAt(index, 0), spec: { ...(routeAt(index, 0).spec as object), hostnames: [hostnames[variant % hostnames.length]] } });
           else if (op === 'status') {
@@ -143,6 +153,22 @@ describe('TranslationMemo', () => {
       }),
       fuzzParameters(40, 5),
     );
+  });
+
+  it('equals a translation without it when one snapshot removes a route and adds another, shifting the routes between', () => {
+    // A route moved to another namespace comes as a removal and an addition. In one snapshot the
+    // routes sorted between the two move up by one place, and the count stays the same: each
+    // position then holds another route, as if every one of them had been replaced in place.
+    const objects = deepFreeze(objectsOf('httproute-precedence'));
+    const memo = new TranslationMemo();
+    const options: TranslateOptions = { controllerName: CONTROLLER };
+    checkStep(objects, memo, options, false);
+    const moved = objects.map((o) => (o.kind === 'HTTPRoute' && o.metadata.namespace === 'alpha' ? deepFreeze({ ...o, metadata: { ...o.metadata, namespace: 'zzz' } }) : o));
+    const result = checkStep(moved, memo, options, false);
+    const routeNames = result.ir.gateways.flatMap((g) => g.listeners.flatMap((l) => l.filterChains.flatMap((c) => (c.type === 'http' ? c.routeConfig.virtualHosts.flatMap((v) => v.routes.map((r) => r.name)) : []))));
+    expect(routeNames.some((name) => name.startsWith('httproute/infra/newer/'))).toBe(true);
+    expect(routeNames.some((name) => name.startsWith('httproute/zzz/same-age-b/'))).toBe(true);
+    checkStep(objects, memo, options, false);
   });
 
   it('equals a translation without it over arbitrary edits to Gateways, ListenerSets, Namespaces, ReferenceGrants, Secrets and routes', async () => {

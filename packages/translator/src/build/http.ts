@@ -214,7 +214,7 @@ function patchChain(
   if (before.length === routes.length) {
     const replaced = replacedInPlace(members, peers, routes, previous);
     if (replaced?.length === 0) return { ...previous, attachments: routes };
-    if (replaced) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
+    if (replaced && swappable(before, routes, replaced)) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
   }
   // The run that differs, between a common beginning and a common end.
   const { start, endBefore, endAfter } = differingRun(before, routes);
@@ -319,6 +319,29 @@ function patchReplaced(
     countClusters(clusters, memo.clustersOf(hosts[host.index], clustersOfVirtualHost), 1);
   }
   return { attachments: routes, peers, hosts, byHost, clusters };
+}
+
+/**
+ * Whether patchReplaced may swap the entry lists at `replaced` by identity, one position after
+ * another: each old list must become one new list, and no new list may be in the chain already.
+ * When attachments moved instead (a route removed and another added in one snapshot, so that
+ * those between shift by one place), a swap would put a moved route's list where the replaced
+ * one was, and then replace it too, dropping routes; the caller patches by the run that differs.
+ */
+function swappable(before: readonly HttpListenerRoutes[], after: readonly HttpListenerRoutes[], replaced: readonly number[]): boolean {
+  const swaps = new Map<readonly RouteEntry[], readonly RouteEntry[]>();
+  for (const i of replaced) {
+    const from = before[i].entries;
+    const to = after[i].entries;
+    if (from === to) continue;
+    const earlier = swaps.get(from);
+    if (earlier !== undefined && earlier !== to) return false;
+    swaps.set(from, to);
+  }
+  if (swaps.size === 0) return true;
+  const incoming = new Set(swaps.values());
+  for (const attachment of before) if (incoming.has(attachment.entries)) return false;
+  return true;
 }
 
 /**
