@@ -1,7 +1,7 @@
 // The memos the control plane keeps (TranslationMemo, the xds build memo) must never change
 // what is served. Every golden input goes through one pair of memos while each object in turn
-// is removed, put back, edited and put back again; after every step the statuses, IR and Envoy
-// resources must equal a build without memos. Edits reach what the memos follow apart: a
+// is removed, put back, edited, put back, renamed and put back again; after every step the
+// statuses, IR and Envoy resources must equal a build without memos. Edits reach what the memos follow apart: a
 // route's match, a Gateway's listeners, a ListenerSet's ports, a Service's ports, anything
 // else's labels.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -40,6 +40,10 @@ function edited(object: AnyObject, step: number): AnyObject {
   return copy;
 }
 
+function renamed(object: AnyObject): AnyObject {
+  return { ...object, metadata: { ...object.metadata, name: `zz-${object.metadata.name}` } };
+}
+
 function served(objects: readonly AnyObject[], options: TranslateOptions, memos?: { translation: TranslationMemo; xds: ReturnType<typeof createXdsBuildMemo> }): string {
   const translation = translate(ResourceSet.from(objects as never), memos ? { ...options, memo: memos.translation } : options);
   const xds = buildXds(translation.ir, undefined, memos?.xds);
@@ -61,6 +65,10 @@ describe('pipeline memos', () => {
       check(objects, `${what} put back`);
       check(objects.map((o, j) => (j === i ? edited(o, i) : o)), `${what} edited`);
       check(objects, `${what} as it was`);
+      // Renamed: one object goes and another comes in the same build, and the objects of its
+      // kind sorted between the two names move by one place while their count stays the same.
+      check(objects.map((o, j) => (j === i ? renamed(o) : o)), `${what} renamed`);
+      check(objects, `${what} named as it was`);
     });
   });
 });
