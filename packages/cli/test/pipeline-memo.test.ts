@@ -1,9 +1,9 @@
 // The memos the control plane keeps (TranslationMemo, the xds build memo) must never change
 // what is served. Every golden input goes through one pair of memos while each object in turn
 // is removed, put back, edited, put back, renamed and put back again; after every step the
-// statuses, IR and Envoy resources must equal a build without memos. Edits reach what the memos follow apart: a
-// route's match, a Gateway's listeners, a ListenerSet's ports, a Service's ports, anything
-// else's labels.
+// statuses, IR and Envoy resources must equal a build without memos. Edits reach what the
+// memos follow apart: a route's match, a Gateway's listeners, a ListenerSet's ports, a
+// Service's ports, anything else's labels.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
