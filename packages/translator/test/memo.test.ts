@@ -229,6 +229,8 @@ describe('TranslationMemo', () => {
       target: fc.nat(1),
       index: fc.nat(2),
       variant: fc.nat(11),
+      // The next step lands in the same snapshot.
+      together: fc.boolean(),
     });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
@@ -266,7 +268,7 @@ describe('TranslationMemo', () => {
         const memo = new TranslationMemo();
         const options = { controllerName: CONTROLLER };
         checkStep(objects(), memo, options, false);
-        for (const { op, target, index, variant } of steps) {
+        for (const { op, target, index, variant, together } of steps) {
           const name = target === 0 ? 'a' : 'b';
           const current = state.gateways[target] ?? gateway(name, [listenerAt('l0', 0)]);
           const listeners = (current.spec?.listeners as Array<Record<string, unknown>>) ?? [];
@@ -297,8 +299,9 @@ describe('TranslationMemo', () => {
             const { infrastructure: _dropped, ...spec } = current.spec ?? {};
             state.gateways[target] = { ...current, spec: variant % 2 === 0 ? { ...spec, infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'missing' } } } : spec };
           } else state.gateways[target] = state.gateways[target] ? undefined : current;
-          checkStep(objects(), memo, options, false);
+          if (!together) checkStep(objects(), memo, options, false);
         }
+        checkStep(objects(), memo, options, false);
       }),
       fuzzParameters(60, 11),
     );
@@ -331,7 +334,8 @@ describe('TranslationMemo', () => {
           rules: [{ backendRefs: [{ name: serviceNames[(index + variant) % serviceNames.length], namespace: 'shop', port: 80 }] }],
         },
       }) as Obj;
-    const step = fc.record({ op: fc.constantFrom('service', 'removeService', 'route', 'namespace'), index: fc.nat(5), variant: fc.nat(7) });
+    // `together`: the next step lands in the same snapshot.
+    const step = fc.record({ op: fc.constantFrom('service', 'removeService', 'route', 'namespace'), index: fc.nat(5), variant: fc.nat(7), together: fc.boolean() });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
         const services = new Map<string, Obj>(serviceNames.slice(0, 2).map((name) => [name, service(name, 0)]));
@@ -346,14 +350,15 @@ describe('TranslationMemo', () => {
         const memo = new TranslationMemo();
         const options: TranslateOptions = { controllerName: CONTROLLER, mesh: true };
         checkStep(objects(), memo, options, false);
-        for (const { op, index, variant } of steps) {
+        for (const { op, index, variant, together } of steps) {
           const name = serviceNames[index % serviceNames.length] as string;
           if (op === 'service') services.set(name, service(name, variant));
           else if (op === 'removeService') services.delete(name);
           else if (op === 'route') routes[index] = route(index, variant + 1);
           else webLabels = variant % 2 === 0 ? { tier: 'front' } : {};
-          checkStep(objects(), memo, options, false);
+          if (!together) checkStep(objects(), memo, options, false);
         }
+        checkStep(objects(), memo, options, false);
       }),
       fuzzParameters(40, 13),
     );
