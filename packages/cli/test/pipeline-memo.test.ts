@@ -6,9 +6,10 @@
 // Service's ports, anything else's labels.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatesForPlaceholders, fillCertificatePlaceholders } from '@portico/test-support';
+import { certificatesForPlaceholders, fillCertificatePlaceholders, fuzzParameters } from '@portico/test-support';
 import { TranslationMemo, translate, type TranslateOptions } from '@portico/translator';
 import { buildXds, createXdsBuildMemo } from '@portico/xds';
 
@@ -70,5 +71,55 @@ describe('pipeline memos', () => {
       check(objects.map((o, j) => (j === i ? renamed(o) : o)), `${what} renamed`);
       check(objects, `${what} named as it was`);
     });
+  });
+
+  it('equals builds without them over arbitrary route and Service edits, several to a snapshot', () => {
+    const base = (cases.find((c) => c.file === 'httproute-filters.in.yaml') as (typeof cases)[number]).objects;
+    const templates = base.filter((o) => o.kind === 'HTTPRoute');
+    const services = base.filter((o) => o.kind === 'Service');
+    const others = base.filter((o) => o.kind !== 'HTTPRoute' && o.kind !== 'Service');
+    const hostnames = ['a.example.com', 'b.example.com', '*.example.com'];
+    // Routes in runs of twelve share a hostname, so a virtual host holds several in a row.
+    const routeAt = (index: number, variant: number): AnyObject => {
+      const copy = structuredClone(templates[index % templates.length]) as AnyObject;
+      copy.metadata.name = `r${String(index).padStart(2, '0')}`;
+      (copy.spec as Record<string, unknown>).hostnames = [hostnames[(Math.floor(index / 12) + variant) % hostnames.length]];
+      return variant === 0 ? copy : edited(copy, variant);
+    };
+    const step = fc.record({
+      op: fc.constantFrom('edit', 'remove', 'add', 'move', 'service'),
+      index: fc.nat(23),
+      variant: fc.nat(5),
+      // The next step lands in the same snapshot.
+      together: fc.boolean(),
+    });
+    const options: TranslateOptions = { controllerName: CONTROLLER };
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
+        const routes = new Map<number, AnyObject>();
+        for (let i = 0; i < 24; i += 2) routes.set(i, routeAt(i, 0));
+        let serviceObjects = services;
+        const memos = { translation: new TranslationMemo(), xds: createXdsBuildMemo() };
+        const check = (): void => {
+          const set = [...others, ...serviceObjects, ...routes.values()];
+          expect(served(set, options, memos)).toEqual(served(set, options));
+        };
+        check();
+        for (const { op, index, variant, together } of steps) {
+          if (op === 'remove') routes.delete(index);
+          else if (op === 'add' || op === 'edit') routes.set(index, routeAt(index, op === 'add' ? 0 : variant + 1));
+          else if (op === 'move') {
+            const from = [...routes.keys()][index % Math.max(routes.size, 1)];
+            if (from !== undefined) routes.delete(from);
+            // Near where it was, among routes of the same hostname.
+            const to = ((from ?? index) + 1 + variant) % 24;
+            routes.set(to, routeAt(to, variant));
+          } else serviceObjects = serviceObjects.map((o, i) => (i === variant % serviceObjects.length ? edited(o, variant + index) : o));
+          if (!together) check();
+        }
+        check();
+      }),
+      fuzzParameters(25, 20261124),
+    );
   });
 });
