@@ -214,7 +214,7 @@ function patchChain(
   if (before.length === routes.length) {
     const replaced = replacedInPlace(members, peers, routes, previous);
     if (replaced?.length === 0) return { ...previous, attachments: routes };
-    if (replaced && swappable(before, routes, replaced)) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
+    if (replaced) return patchReplaced(chainName, routes, previous, replaced, members, peers, memo);
   }
   // The run that differs, between a common beginning and a common end.
   const { start, endBefore, endAfter } = differingRun(before, routes);
@@ -322,11 +322,11 @@ function patchReplaced(
 }
 
 /**
- * Whether patchReplaced may swap the entry lists at `replaced` by identity, one position after
- * another: each old list must become one new list, and no new list may be in the chain already.
- * When attachments moved instead (a route removed and another added in one snapshot, so that
- * those between shift by one place), a swap would put a moved route's list where the replaced
- * one was, and then replace it too, dropping routes; the caller patches by the run that differs.
+ * Whether the entry lists at `replaced` were replaced in place, so that patchReplaced may swap
+ * them by identity, one position after another: each old list must become one new list, and no
+ * new list may be in the chain already. When attachments moved instead (a route removed and
+ * another added in one snapshot, so that those between shift by one place), a swap would put a
+ * moved route's list where the replaced one was, and then replace it too, dropping routes.
  */
 function swappable(before: readonly HttpListenerRoutes[], after: readonly HttpListenerRoutes[], replaced: readonly number[]): boolean {
   const swaps = new Map<readonly RouteEntry[], readonly RouteEntry[]>();
@@ -346,7 +346,8 @@ function swappable(before: readonly HttpListenerRoutes[], after: readonly HttpLi
 
 /**
  * Positions whose attachment was replaced by one with the same listener and hostnames,
- * or undefined when some replacement has another shape.
+ * or undefined when some replacement has another shape or attachments moved (see swappable):
+ * the chain is then patched by the run that differs.
  */
 function replacedInPlace(
   members: readonly ListenerModel[],
@@ -364,7 +365,7 @@ function replacedInPlace(
     for (const hostname of servedHostnames(after, members, peers)) if (!previous.byHost.has(hostname)) return undefined;
     changed.push(i);
   }
-  return changed;
+  return swappable(previous.attachments, routes, changed) ? changed : undefined;
 }
 
 /**
