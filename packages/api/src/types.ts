@@ -194,6 +194,9 @@ export interface RouteStatus {
   parents: RouteParentStatus[];
 }
 
+/** RouteStatus.parents' maxItems: the API server refuses a status with more. */
+export const MAX_ROUTE_PARENTS = 32;
+
 export interface HTTPPathMatch {
   type?: 'Exact' | 'PathPrefix' | 'RegularExpression' | string;
   value?: string;
@@ -394,6 +397,9 @@ export interface PolicyAncestorStatus {
 export interface PolicyStatus {
   ancestors: PolicyAncestorStatus[];
 }
+
+/** PolicyStatus.ancestors' maxItems: the API server refuses a status with more. */
+export const MAX_POLICY_ANCESTORS = 16;
 
 export type BackendTLSPolicy = KubeObject<BackendTLSPolicySpec, PolicyStatus>;
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@portico/api';
+import { MAX_POLICY_ANCESTORS, MAX_ROUTE_PARENTS, type KubeObject } from '@portico/api';
 import type { ObjectStatus } from '@portico/translator';
 import type { ServedVersion } from './kinds.js';
 import { apiVersionOf, objectPath } from './kinds.js';
@@ -92,11 +92,8 @@ function refIdentity(ref: unknown): string {
   });
 }
 
-/**
- * The CRDs' maxItems for route `parents` and policy `ancestors`. The API server refuses a
- * longer list, and the whole status would then go unwritten.
- */
-const SHARED_ENTRY_LIMITS = { parentRef: 32, ancestorRef: 16 } as const;
+/** The lists' maxItems: the API server refuses a longer one, and the whole status would go unwritten. */
+const SHARED_ENTRY_LIMITS = { parentRef: MAX_ROUTE_PARENTS, ancestorRef: MAX_POLICY_ANCESTORS } as const;
 
 /**
  * Route `parents` and policy `ancestors` are shared by every controller that

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import type { BackendTLSPolicy, Condition, ResourceSet } from '@portico/api';
+import { MAX_POLICY_ANCESTORS, type BackendTLSPolicy, type Condition, type ResourceSet } from '@portico/api';
 import type { IRSecret, IRUpstreamTLS } from '@portico/ir';
 import type { ClusterRegistry } from '../clusters.js';
 import { condition, type ConditionClock } from '../conditions.js';
@@ -7,9 +7,6 @@ import type { GatewayModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { isPreciseHostname, isValidHostname } from '../routes/hostnames.js';
 import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
-
-/** PolicyStatus.ancestors' maxItems. */
-const MAX_ANCESTORS = 16;
 
 // BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
 // Services (optionally one named port via sectionName); its ancestors are the Gateways
@@ -258,7 +255,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
   for (const state of states) {
     // PolicyStatus holds at most 16 ancestors, and the API server refuses a longer list (the
     // whole status would go unwritten): the first 16 Gateways by namespace/name are listed.
-    const gatewayKeys = [...(ancestors.get(state) ?? [])].sort(compareStrings).slice(0, MAX_ANCESTORS);
+    const gatewayKeys = [...(ancestors.get(state) ?? [])].sort(compareStrings).slice(0, MAX_POLICY_ANCESTORS);
     if (gatewayKeys.length === 0) continue;
     const generation = state.policy.metadata.generation;
     const conditions = policyConditions(ctx.clock, generation, state);
