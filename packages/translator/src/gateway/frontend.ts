@@ -3,7 +3,7 @@ import type { FrontendTLSValidation, Gateway, ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { GATEWAY_GROUP, decodeBase64, isCoreGroup } from '../util.js';
-import type { ListenerModel } from './model.js';
+import { addUnresolved, type ListenerModel } from './model.js';
 
 function validationFor(gateway: Gateway, port: number): { validation: FrontendTLSValidation; field: string } | undefined {
   const frontend = gateway.spec?.tls?.frontend;
@@ -91,9 +91,11 @@ export function applyFrontendValidation(
     if ((validation.caCertificateRefs ?? []).length === 0) {
       problem = { reason: 'InvalidCACertificateRef', message: `${field}.caCertificateRefs: at least one CA is required` };
     }
-    if (problem) {
-      listener.unresolved = problem;
-      listener.notAccepted = { reason: 'NoValidCACertificate', message: problem.message };
+    // Some references invalid: ResolvedRefs says so and the valid CAs are used. All of them
+    // invalid: the listener is not accepted either (NoValidCACertificate).
+    if (problem) addUnresolved(listener, problem, bundles.length > 0);
+    if (bundles.length === 0) {
+      listener.notAccepted = { reason: 'NoValidCACertificate', message: problem?.message ?? `${field}.caCertificateRefs: no valid CA` };
       listener.tls = undefined;
       continue;
     }

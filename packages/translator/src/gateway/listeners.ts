@@ -5,7 +5,7 @@ import type { ReferenceGrants } from '../referencegrant.js';
 import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
 import { isValidHostname } from '../routes/hostnames.js';
 import { GATEWAY_GROUP, isPortNumber } from '../util.js';
-import type { ListenerModel, ListenerSource } from './model.js';
+import { addUnresolved, type ListenerModel, type ListenerSource } from './model.js';
 import { resolveCertificateRef } from './tls.js';
 
 export interface ListenerBuildContext {
@@ -36,10 +36,8 @@ function resolveKinds(listener: Listener, model: ListenerModel, field: string): 
     }
   }
   if (invalid.length > 0) {
-    model.unresolved = {
-      reason: 'InvalidRouteKinds',
-      message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot be attached to a ${model.protocol} listener`,
-    };
+    const message = `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot be attached to a ${model.protocol} listener`;
+    addUnresolved(model, { reason: 'InvalidRouteKinds', message }, model.supportedKinds.length > 0);
   }
 }
 
@@ -67,14 +65,14 @@ function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: Listen
   }
   const refs = tls?.certificateRefs ?? [];
   if (refs.length === 0) {
-    model.unresolved = {
-      reason: 'InvalidCertificateRef',
-      message: `${field}.tls.certificateRefs: a ${model.protocol} listener terminating TLS needs at least one certificate`,
-    };
+    const message = `${field}.tls.certificateRefs: a ${model.protocol} listener terminating TLS needs at least one certificate`;
+    addUnresolved(model, { reason: 'InvalidCertificateRef', message }, false);
     return;
   }
   const certificates: string[] = [];
   const pending: IRSecret[] = [];
+  // Apart from a route kinds problem, which leaves the listener serving its supported kinds.
+  let refused: { reason: string; message: string } | undefined;
   for (const [index, ref] of refs.entries()) {
     const result = resolveCertificateRef(
       ctx.resources,
@@ -86,15 +84,18 @@ function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: Listen
     );
     if (!result.ok) {
       // RefNotPermitted is the more specific answer: report it over a plain invalid ref.
-      if (!model.unresolved || (result.reason === 'RefNotPermitted' && model.unresolved.reason !== 'RefNotPermitted')) {
-        model.unresolved = { reason: result.reason, message: result.message };
+      if (!refused || (result.reason === 'RefNotPermitted' && refused.reason !== 'RefNotPermitted')) {
+        refused = { reason: result.reason, message: result.message };
       }
       continue;
     }
     certificates.push(result.secret.name);
     pending.push(result.secret);
   }
-  if (model.unresolved) return;
+  if (refused) {
+    addUnresolved(model, refused, false);
+    return;
+  }
   for (const secret of pending) ctx.secrets.set(secret.name, secret);
   // HTTPS serves HTTP/2 and HTTP/1.1; ALPN lets clients pick.
   model.tls = model.protocol === 'HTTPS' ? { certificates, alpn: ['h2', 'http/1.1'] } : { certificates };

@@ -27,8 +27,8 @@ export interface ListenerModel {
   supportedKinds: Array<{ group: string; kind: string }>;
   /** Accepted=False reason, when the listener is not accepted. */
   notAccepted?: { reason: string; message: string };
-  /** ResolvedRefs=False reason. */
-  unresolved?: { reason: string; message: string };
+  /** ResolvedRefs=False reason (see addUnresolved). */
+  unresolved?: ListenerProblem;
   conflict?: { reason: 'HostnameConflict' | 'ProtocolConflict'; message: string };
   /** Downstream TLS when the listener terminates TLS and its certificates resolved. */
   tls?: IRDownstreamTLS;
@@ -51,6 +51,28 @@ export function listenerId(listener: ListenerModel): string {
   return `${listener.gatewayKey}\u0000${listenerKey(listener)}`;
 }
 
+/** A listener's ResolvedRefs=False reason, and whether the listener still serves despite it. */
+export interface ListenerProblem {
+  reason: string;
+  message: string;
+  /**
+   * The listener serves what did resolve: unsupported route kinds next to supported ones, or
+   * some of several client CA certificates.
+   */
+  servable?: boolean;
+}
+
+/**
+ * Records a reference problem of a listener. ResolvedRefs has one reason: a problem that stops
+ * the listener from serving is the one it names, and the message keeps every problem.
+ */
+export function addUnresolved(listener: ListenerModel, problem: { reason: string; message: string }, servable: boolean): void {
+  const current = listener.unresolved;
+  if (!current) listener.unresolved = servable ? { ...problem, servable } : { ...problem };
+  else if (current.servable && !servable) listener.unresolved = { reason: problem.reason, message: `${problem.message}; ${current.message}` };
+  else listener.unresolved = { ...current, message: `${current.message}; ${problem.message}` };
+}
+
 export function listenerAccepted(listener: ListenerModel): boolean {
   return !listener.notAccepted && !listener.conflict;
 }
@@ -61,8 +83,7 @@ export function listenerAccepted(listener: ListenerModel): boolean {
  */
 export function listenerProgrammed(listener: ListenerModel): boolean {
   if (!listenerAccepted(listener)) return false;
-  if (!listener.unresolved) return true;
-  return listener.unresolved.reason === 'InvalidRouteKinds' && listener.supportedKinds.length > 0;
+  return !listener.unresolved || listener.unresolved.servable === true;
 }
 
 export interface GatewayModel {

@@ -70,23 +70,26 @@ export function resolveCertificateRef(
   const namespace = ref.namespace ?? gatewayNamespace;
   const kind = ref.kind ?? 'Secret';
   const label = `${field} ${namespace}/${ref.name}`;
-  if (!isCoreGroup(ref.group) || kind !== 'Secret') {
-    return {
-      ok: false,
-      reason: 'InvalidCertificateRef',
-      message: `${field}: unsupported reference ${ref.group || 'core'}/${kind} (only core Secret is supported)`,
-    };
-  }
+  // Whether the reference is allowed comes first: InvalidCertificateRef is only for references
+  // that are (Gateway API: "If the reference is not allowed, the reason RefNotPermitted must be
+  // used instead"), whatever kind they name.
   if (
     !grants.allows(
       { group: GATEWAY_GROUP, kind: fromKind, namespace: gatewayNamespace },
-      { group: '', kind: 'Secret', namespace, name: ref.name },
+      { group: ref.group ?? '', kind, namespace, name: ref.name },
     )
   ) {
     return {
       ok: false,
       reason: 'RefNotPermitted',
       message: `${label}: reference to another namespace is not allowed by any ReferenceGrant`,
+    };
+  }
+  if (!isCoreGroup(ref.group) || kind !== 'Secret') {
+    return {
+      ok: false,
+      reason: 'InvalidCertificateRef',
+      message: `${field}: unsupported reference ${ref.group || 'core'}/${kind} (only core Secret is supported)`,
     };
   }
   const secret = resources.get('Secret', namespace, ref.name);
