@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hostnamesOverlap } from '../src/gateway/conflicts.js';
 import { effectiveHostnames, hostnameCovers, intersectHostnames, moreSpecific } from '../src/routes/hostnames.js';
 
 describe('hostname intersection', () => {
@@ -39,5 +40,18 @@ describe('hostname intersection', () => {
     expect(moreSpecific('*.example.com', undefined)).toBe(true);
     expect(moreSpecific(undefined, '*.example.com')).toBe(false);
     expect(moreSpecific('a.com', 'b.com')).toBe(false);
+  });
+});
+
+describe('hostnamesOverlap (OverlappingTLSConfig)', () => {
+  it('matches Gateway API listener semantics', () => {
+    expect(hostnamesOverlap('foo.example.com', '*.example.com')).toBe(true);
+    expect(hostnamesOverlap('*.example.com', 'a.b.example.com')).toBe(true);
+    expect(hostnamesOverlap('*.example.com', '*.foo.example.com')).toBe(true);
+    expect(hostnamesOverlap(undefined, 'foo.example.org')).toBe(true);
+    expect(hostnamesOverlap('foo.example.com', 'foo.example.org')).toBe(false);
+    expect(hostnamesOverlap('*.example.com', 'example.com')).toBe(false);
+    expect(hostnamesOverlap('*.example.com', '*.example.org')).toBe(false);
+    expect(hostnamesOverlap('*.example.com', 'fooexample.com')).toBe(false);
   });
 });

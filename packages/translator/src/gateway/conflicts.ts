@@ -1,5 +1,6 @@
 import { FEATURES } from '../features.js';
-import type { ListenerModel } from './model.js';
+import { intersectHostnames } from '../routes/hostnames.js';
+import { listenerProgrammed, type ListenerModel } from './model.js';
 
 function tlsMode(listener: ListenerModel): string {
   return listener.spec.tls?.mode ?? 'Terminate';
@@ -90,5 +91,42 @@ export function markConflicts(listeners: ListenerModel[]): void {
       }
     }
     admitted.push(...remaining.filter((l) => !l.conflict));
+  }
+}
+
+/** Whether a listener terminates TLS with certificates of its own (HTTPS, TLS in Terminate mode). */
+function terminatesTls(listener: ListenerModel): boolean {
+  return listener.protocol === 'HTTPS' || (listener.protocol === 'TLS' && tlsMode(listener) === 'Terminate');
+}
+
+/**
+ * Whether some hostname matches both listener hostnames (Gateway API listener semantics: no
+ * hostname matches every name, `*.example.com` every name under example.com).
+ */
+export function hostnamesOverlap(a: string | undefined, b: string | undefined): boolean {
+  return intersectHostnames(a, b) !== null;
+}
+
+/**
+ * OverlappingTLSConfig (Gateway API: "Controllers MUST detect the presence of overlapping
+ * hostnames ... This condition MUST be set on all Listeners with overlapping TLS config"):
+ * every pair of served listeners terminating TLS on one port whose hostnames overlap, such as
+ * `*.example.com` and `foo.example.com`, or a listener without a hostname and any other. A
+ * client reusing a connection (HTTP/2 coalescing) can then reach one listener over another's
+ * TLS configuration. Overlapping certificates are not looked for (a MAY).
+ */
+export function markOverlappingTls(listeners: readonly ListenerModel[]): void {
+  const candidates = listeners.filter((l) => terminatesTls(l) && listenerProgrammed(l));
+  for (const listener of candidates) {
+    const others = candidates.filter((other) => other !== listener && other.port === listener.port && hostnamesOverlap(listener.hostname, other.hostname));
+    if (others.length === 0) continue;
+    // Named only within the listener's own Gateway or ListenerSet: another source may belong to another team.
+    const named = others.map((other) =>
+      other.source === listener.source ? `listener ${other.name} (${other.hostname ?? 'no hostname'})` : `a listener of another ${other.source.kind}`,
+    );
+    const unique = [...new Set(named)];
+    listener.overlappingTls = {
+      message: `hostname ${listener.hostname ?? '(none: every hostname)'} on port ${listener.port} overlaps with ${unique.join(', ')}`,
+    };
   }
 }

@@ -5,7 +5,7 @@ import type { ReferenceGrants } from '../referencegrant.js';
 import type { ObjectStatus } from '../result.js';
 import { resolveAddresses } from './addresses.js';
 import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from './defaults.js';
-import { markConflicts } from './conflicts.js';
+import { markConflicts, markOverlappingTls } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
 import { buildListener, refuseRepeatedNames } from './listeners.js';
 import { listenerSetAccepted, listenerSetsFor, listenerSetStatus } from './listenerset.js';
@@ -66,6 +66,7 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   }
   markConflicts(listeners);
   const insecure = applyFrontendValidation(ctx.resources, ctx.grants, gateway, listeners, listenerSecrets);
+  markOverlappingTls(listeners);
   // Only secrets of listeners that will actually be served reach the IR.
   const used = new Set<string>();
   for (const listener of listeners) {
@@ -150,7 +151,10 @@ export function listenerConditions(
   const conflicted = l.conflict
     ? condition(clock, generation, 'Conflicted', true, l.conflict.reason, l.conflict.message)
     : condition(clock, generation, 'Conflicted', false, 'NoConflicts', 'No conflicts');
-  return [accepted, programmed, resolved, conflicted];
+  // Negative polarity: present only when true.
+  if (!l.overlappingTls) return [accepted, programmed, resolved, conflicted];
+  const overlapping = condition(clock, generation, 'OverlappingTLSConfig', true, 'OverlappingHostnames', l.overlappingTls.message);
+  return [accepted, programmed, resolved, conflicted, overlapping];
 }
 
 export function gatewayStatus(clock: ConditionClock, model: GatewayModel): ObjectStatus {

@@ -30,6 +30,8 @@ export interface ListenerModel {
   /** ResolvedRefs=False reason (see addUnresolved). */
   unresolved?: ListenerProblem;
   conflict?: { reason: 'HostnameConflict' | 'ProtocolConflict'; message: string };
+  /** OverlappingTLSConfig=True: another listener terminating TLS on the port matches some of the same hostnames. */
+  overlappingTls?: { message: string };
   /** Downstream TLS when the listener terminates TLS and its certificates resolved. */
   tls?: IRDownstreamTLS;
   /** Routes with Accepted=True attached here. */
