@@ -5,7 +5,7 @@ import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, weightProblem } from './backends.js';
-import { routeHostnameProblems } from './hostnames.js';
+import { hostnameSpecificity, routeHostnameProblems } from './hostnames.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -181,7 +181,13 @@ function tlsChains(
 ): IRFilterChain[] {
   const chains: IRTcpFilterChain[] = [];
   const claimed = new Set<string>();
-  for (const listener of [...listeners.filter((l) => l.protocol === 'TLS')].sort((a, b) => compareStrings(a.name, b.name))) {
+  // Most specific listener hostname first (Gateway API: "Exact matches MUST be processed before
+  // wildcard matches"), so an SNI name both an exact and a wildcard listener accept goes to the
+  // exact one; names only break ties.
+  const tlsListeners = listeners
+    .filter((l) => l.protocol === 'TLS')
+    .sort((a, b) => hostnameSpecificity(b.hostname) - hostnameSpecificity(a.hostname) || compareStrings(a.name, b.name));
+  for (const listener of tlsListeners) {
     const terminate = (listener.spec.tls?.mode ?? 'Terminate') === 'Terminate';
     if (terminate && !listener.tls) continue;
     for (const attachment of attachments.filter((a) => a.listener === listener)) {
