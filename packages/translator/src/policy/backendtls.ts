@@ -33,6 +33,8 @@ interface Validation {
   problem?: { resolvedReason: string; acceptedReason: string; message: string };
   /** Accepted=False/Invalid: a value the CRD would refuse (the hostname, a subjectAltName), naming the field. */
   invalid?: string;
+  /** Said in Accepted=True's message: UDP ports of a targeted Service, which get no TLS. */
+  warning?: string;
 }
 
 const CA_KEY = 'ca.crt';
@@ -73,10 +75,43 @@ function invalidValue(policy: BackendTLSPolicy): string | undefined {
   return undefined;
 }
 
+/**
+ * GEP-1897: "BackendTLSPolicy applies only to TCP traffic. If a policy explicitly attaches to a
+ * UDP port of a Service (that is, the targetRef has a sectionName specifying a single port or
+ * the service has only 1 port), the Accepted: False Condition with Reason: Invalid MUST be set."
+ */
+function udpTargets(resources: ResourceSet, policy: BackendTLSPolicy): { invalid?: string; warning?: string } {
+  const namespace = policy.metadata.namespace ?? '';
+  const skipped: string[] = [];
+  for (const [index, ref] of (policy.spec?.targetRefs ?? []).entries()) {
+    if (!isCoreGroup(ref.group) || ref.kind !== 'Service') continue;
+    const ports = resources.get('Service', namespace, ref.name)?.spec?.ports ?? [];
+    const targeted = ref.sectionName !== undefined ? ports.filter((p) => p.name === ref.sectionName) : ports;
+    if (targeted.length === 1 && targeted[0]?.protocol === 'UDP') {
+      const port = ref.sectionName !== undefined ? `port ${ref.sectionName}` : 'only port';
+      return { invalid: `spec.targetRefs[${index}]: Service ${namespace}/${ref.name} ${port} is UDP; BackendTLSPolicy applies to TCP only` };
+    }
+    // "If the policy attaches to a mix of TCP and UDP ports, implementations SHOULD include a warning in the Accepted condition message."
+    for (const port of targeted) if (port.protocol === 'UDP') skipped.push(`Service ${namespace}/${ref.name} port ${port.name ?? port.port}`);
+  }
+  return skipped.length > 0 ? { warning: `${skipped.join(', ')} ${skipped.length === 1 ? 'is' : 'are'} UDP and get${skipped.length === 1 ? 's' : ''} no TLS` } : {};
+}
+
+/** A wellKnownCACertificates value other than System (implementation-specific names are allowed by the CRD). */
+function unrecognizedWellKnown(policy: BackendTLSPolicy): string | undefined {
+  const value = policy.spec?.validation?.wellKnownCACertificates;
+  if (value === undefined || value === 'System') return undefined;
+  // The field docs: "If an implementation does not support the WellKnownCACertificates field, or the
+  // supplied value is not recognized, the implementation MUST ensure the Accepted Condition ... Invalid".
+  return `spec.validation.wellKnownCACertificates: ${JSON.stringify(value)} is not recognized (supported: System)`;
+}
+
 function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
-  const invalid = invalidValue(policy);
+  const udp = udpTargets(resources, policy);
+  const invalid = invalidValue(policy) ?? unrecognizedWellKnown(policy) ?? udp.invalid;
   const refs = validateRefs(resources, policy);
-  return invalid ? { ...refs, invalid } : refs;
+  if (invalid) return { ...refs, invalid };
+  return udp.warning ? { ...refs, warning: udp.warning } : refs;
 }
 
 function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
@@ -85,6 +120,8 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
   const refs = spec?.caCertificateRefs ?? [];
   if (refs.length === 0) {
     if (spec?.wellKnownCACertificates === 'System') return { system: true };
+    // Another value: Accepted=False/Invalid (unrecognizedWellKnown), with no reference to resolve.
+    if (spec?.wellKnownCACertificates !== undefined) return {};
     return {
       problem: {
         resolvedReason: 'InvalidCACertificateRef',
@@ -184,6 +221,9 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     for (const clusterName of clusterNames) {
       const port = ctx.clusters.servicePortOf(clusterName);
       if (!port) continue;
+      // TLS is for TCP: a policy naming a UDP port is refused (udpTarget), and a UDP port it
+      // covers with the rest of its Service is left as it is either way.
+      const udp = ctx.clusters.get(clusterName)?.protocol === 'udp';
       const service = `${port.namespace}/${port.service}`;
       let best: PolicyState | undefined;
       let bestSpecific = false;
@@ -195,7 +235,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
           const set = ancestors.get(state) ?? new Set<string>();
           set.add(gatewayKey);
           ancestors.set(state, set);
-          if (state.conflict) continue;
+          if (state.conflict || udp) continue;
           if (state.validation.problem || state.validation.invalid) {
             invalid.add(clusterName);
             continue;
@@ -288,7 +328,7 @@ function policyConditions(clock: ConditionClock, generation: number | undefined,
       ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
       : problem
         ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
-        : condition(clock, generation, 'Accepted', true, 'Accepted', 'Policy is accepted');
+        : condition(clock, generation, 'Accepted', true, 'Accepted', state.validation.warning ? `Policy is accepted; ${state.validation.warning}` : 'Policy is accepted');
   const resolved = problem
     ? condition(clock, generation, 'ResolvedRefs', false, problem.resolvedReason, problem.message)
     : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
