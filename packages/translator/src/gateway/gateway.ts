@@ -221,7 +221,9 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
         ...stamp(clock, generation, model.extraConditions),
       ],
       ...(model.listenerSets.length > 0
-        ? { attachedListenerSets: model.listenerSets.filter((set) => listenerSetAccepted(set)).length }
+        ? // Gateway API: attached means selected, with a valid parentRef, and with "Accepted: true"
+          // in the ListenerSet's status, which a Gateway that is not accepted gives none.
+          { attachedListenerSets: accepted ? model.listenerSets.filter((set) => listenerSetAccepted(set)).length : 0 }
         : {}),
       listeners: own.map((l) => ({
         name: l.name,

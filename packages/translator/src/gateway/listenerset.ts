@@ -112,21 +112,9 @@ export function listenerSetStatus(
     conditions.push(condition(clock, generation, 'Accepted', true, 'Accepted', 'ListenerSet is accepted'));
     conditions.push(condition(clock, generation, 'Programmed', true, 'Programmed', 'ListenerSet is programmed'));
   }
-  if (!model.notAllowed) {
-    const unresolved = model.listeners.filter((l) => l.unresolved).map((l) => l.name);
-    conditions.push(
-      unresolved.length > 0
-        ? condition(
-            clock,
-            generation,
-            'ResolvedRefs',
-            false,
-            'ListenersNotResolved',
-            `listeners with unresolved references: ${unresolved.join(', ')}`,
-          )
-        : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved'),
-    );
-  }
+  // No ResolvedRefs here: ListenerSet conditions are Accepted and Programmed only ("MUST express
+  // ListenerSet conditions using the ListenerSetConditionType ... constants"). Each listener's
+  // entry in status.listeners says which references did not resolve.
   return {
     apiVersion: model.set.apiVersion,
     kind: 'ListenerSet',
