@@ -11,6 +11,11 @@ export function protocolFromAppProtocol(
   appProtocol: string | undefined,
   forced: 'tcp' | 'udp' | 'http2' | undefined,
 ): ClusterProtocol | undefined {
+  // gRPC speaks HTTP/2 whatever the port says, except over what this route cannot set up: TLS
+  // (https, kubernetes.io/wss) or WebSocket. Such a backend is UnsupportedProtocol, as for an
+  // HTTPRoute ("If a Route is not able to send traffic to the backend using the specified
+  // protocol then the backend is considered invalid").
+  if (forced === 'http2') return appProtocol === 'kubernetes.io/ws' || appProtocol === 'kubernetes.io/wss' || appProtocol === 'https' ? undefined : 'http2';
   if (forced) return forced;
   switch (appProtocol) {
     case undefined:

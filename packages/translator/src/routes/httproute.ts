@@ -492,7 +492,8 @@ export function translateHttpRoute(
       : condition(clock, generation, 'ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
     // Lists written as literals, of their exact size (kept in the status for as long as it is served).
     let conditions: Condition[];
-    if (!rejectedBy && !allInvalid && invalidRules.length > 0) {
+    // PartiallyInvalid "MUST NOT be set if a Route is ... not accepted" (here: a hostname that is not one).
+    if (!rejectedBy && badHostname === undefined && !allInvalid && invalidRules.length > 0) {
       const message = `Dropped Rule(s) ${invalidRules.map((r) => r.index).join(', ')}: ${invalidRules
         .flatMap((r) => r.invalid.map((p) => p.message))
         .join('; ')}`;
