@@ -34,25 +34,46 @@ function asArray(value: unknown): unknown[] {
 }
 
 /**
- * Conditions whose status, reason and message are unchanged keep their old
- * lastTransitionTime: the time says when the condition last *changed*, and
- * rewriting it every translation would make every status write a real change.
+ * Condition types another component owns: domain-prefixed ones (`special.io/SomeField`).
+ * Gateway API: "Implementations MUST NOT remove or reorder Conditions that they are not
+ * directly responsible for". Every unprefixed type on an object (or status entry) of ours is
+ * Gateway API's, and ours to set or remove.
+ */
+function foreignCondition(type: string): boolean {
+  return type.includes('/');
+}
+
+function numberOr(value: unknown, fallback: number | undefined): number | undefined {
+  return typeof value === 'number' ? value : fallback;
+}
+
+/**
+ * The conditions to write: the computed ones, each where the same type stood before (new
+ * types after), and every foreign condition left as and where it was. A condition whose
+ * status, reason and message are unchanged keeps its old lastTransitionTime: the time says
+ * when the condition last *changed*, and rewriting it every translation would make every
+ * status write a real change. One written for a newer generation than the computed one
+ * stays as it is (Gateway API: "If the observedGeneration of a Condition is greater than the
+ * value the implementation knows about, then it MUST NOT perform the update on that
+ * Condition"), as when a retry after a conflict meets an object that changed meanwhile.
  */
 function mergeConditions(previous: unknown, next: unknown, generation: number | undefined): unknown {
   if (!Array.isArray(next)) return next;
-  const old = new Map<string, Json>();
-  for (const entry of asArray(previous)) {
+  const computed = new Map<string, Json>();
+  const unnamed: unknown[] = [];
+  for (const entry of next) {
     const condition = asRecord(entry);
-    if (condition && typeof condition.type === 'string') old.set(condition.type, condition);
+    if (condition && typeof condition.type === 'string') computed.set(condition.type, condition);
+    else unnamed.push(entry);
   }
-  return next.map((entry) => {
-    const condition = asRecord(entry);
-    if (!condition) return entry;
+  const merge = (condition: Json, before: Json | undefined): Json => {
     const merged: Json = { ...condition };
     if (merged.observedGeneration === undefined && generation !== undefined) merged.observedGeneration = generation;
-    const before = typeof condition.type === 'string' ? old.get(condition.type) : undefined;
+    if (!before) return merged;
+    const known = numberOr(merged.observedGeneration, generation);
+    const theirs = numberOr(before.observedGeneration, undefined);
+    if (known !== undefined && theirs !== undefined && theirs > known) return before;
     if (
-      before &&
       before.status === condition.status &&
       before.reason === condition.reason &&
       before.message === condition.message &&
@@ -61,7 +82,24 @@ function mergeConditions(previous: unknown, next: unknown, generation: number | 
       merged.lastTransitionTime = before.lastTransitionTime;
     }
     return merged;
-  });
+  };
+  const result: unknown[] = [];
+  const placed = new Set<string>();
+  for (const entry of asArray(previous)) {
+    const before = asRecord(entry);
+    const type = before?.type;
+    if (!before || typeof type !== 'string') continue;
+    if (foreignCondition(type) && !computed.has(type)) {
+      result.push(entry);
+      continue;
+    }
+    const condition = computed.get(type);
+    if (!condition || placed.has(type)) continue;
+    result.push(merge(condition, before));
+    placed.add(type);
+  }
+  for (const [type, condition] of computed) if (!placed.has(type)) result.push(merge(condition, undefined));
+  return [...result, ...unnamed];
 }
 
 /** Listener entries (Gateway, ListenerSet) keep condition times per listener name. */

@@ -43,6 +43,46 @@ describe('mergeStatus', () => {
     expect(merged.addresses).toEqual([{ type: 'IPAddress', value: '10.0.0.1' }]);
   });
 
+  it('leaves conditions of other components where they are, in objects and entries of ours', () => {
+    const foreign = { type: 'special.io/SomeField', status: 'True', reason: 'Theirs', message: 'x', lastTransitionTime: '2020-01-01T00:00:00Z' };
+    const programmed = { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'ok', lastTransitionTime: '2021-01-01T00:00:00Z' };
+    const resolved = { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const stale = { type: 'PartiallyInvalid', status: 'True', reason: 'UnsupportedValue', message: 'old', lastTransitionTime: '2021-01-01T00:00:00Z' };
+    const gateway = mergeStatus(
+      'Gateway',
+      { conditions: [accepted('2021-01-01T00:00:00Z'), foreign, programmed], listeners: [{ name: 'http', conditions: [foreign, accepted('2021-01-01T00:00:00Z')] }] },
+      { conditions: [accepted('2026-01-01T00:00:00Z'), programmed, resolved], listeners: [{ name: 'http', conditions: [accepted('2026-01-01T00:00:00Z')] }] },
+      CONTROLLER,
+      3,
+    );
+    const types = (list: unknown) => (list as Array<{ type: string }>).map((c) => c.type);
+    expect(types(gateway.conditions)).toEqual(['Accepted', 'special.io/SomeField', 'Programmed', 'ResolvedRefs']);
+    expect((gateway.conditions as unknown[])[1]).toBe(foreign);
+    expect(types((gateway.listeners as Array<{ conditions: unknown }>)[0]!.conditions)).toEqual(['special.io/SomeField', 'Accepted']);
+
+    // Within our entry of a route's parents: theirs stays, ours that we no longer compute goes.
+    const route = mergeStatus(
+      'HTTPRoute',
+      { parents: [{ parentRef: { name: 'gw' }, controllerName: CONTROLLER, conditions: [accepted('2021-01-01T00:00:00Z'), stale, foreign] }] },
+      { parents: [{ parentRef: { name: 'gw' }, controllerName: CONTROLLER, conditions: [accepted('2026-01-01T00:00:00Z'), resolved] }] },
+      CONTROLLER,
+      3,
+    );
+    expect(types((route.parents as Array<{ conditions: unknown }>)[0]!.conditions)).toEqual(['Accepted', 'special.io/SomeField', 'ResolvedRefs']);
+  });
+
+  it('does not overwrite a condition written for a newer generation', () => {
+    const newer = { ...accepted('2026-02-01T00:00:00Z', 'seen generation 7'), observedGeneration: 7 };
+    const merged = mergeStatus(
+      'Gateway',
+      { conditions: [newer] },
+      { conditions: [{ ...accepted('2026-01-01T00:00:00Z', 'computed for generation 6'), observedGeneration: 6 }] },
+      CONTROLLER,
+      6,
+    );
+    expect(merged.conditions).toEqual([newer]);
+  });
+
   it('gives way to other controllers\' entries rather than pass the CRDs\' list limits', () => {
     const entry = (controllerName: string, name: string, refField: 'parentRef' | 'ancestorRef') => ({
       [refField]: { name },
