@@ -232,9 +232,12 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
           if (target.service !== service) continue;
           const specific = target.sectionName !== '';
           if (specific && target.sectionName !== port.portName) continue;
-          const set = ancestors.get(state) ?? new Set<string>();
-          set.add(gatewayKey);
-          ancestors.set(state, set);
+          // Ancestors are Gateways of ours; a mesh proxy group (`mesh/<namespace>`) is not one.
+          if (ctx.gateways.has(gatewayKey)) {
+            const set = ancestors.get(state) ?? new Set<string>();
+            set.add(gatewayKey);
+            ancestors.set(state, set);
+          }
           if (state.conflict || udp) continue;
           if (state.validation.problem || state.validation.invalid) {
             invalid.add(clusterName);
