@@ -57,6 +57,30 @@ describe('translate options', () => {
     expect(status.conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'False', reason: 'AddressNotAssigned' });
   });
 
+  it('says ParentNotProgrammed on a ListenerSet whose Gateway has no address yet', () => {
+    const withSet = [
+      objects[0],
+      { ...objects[1], spec: { ...(objects[1] as { spec: object }).spec, allowedListeners: { namespaces: { from: 'Same' } } } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'ListenerSet',
+        metadata: { name: 'team', namespace: 'ns', generation: 1 },
+        spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'team', port: 8080, protocol: 'HTTP' }] },
+      },
+    ];
+    const setConditions = (gatewayAddresses: Record<string, Array<{ type: string; value: string }>>): Condition[] => {
+      const result = translate(ResourceSet.from(withSet), { controllerName: 'example.com/ctrl', gatewayAddresses });
+      return (result.statuses.find((s) => s.kind === 'ListenerSet')?.status as { conditions: Condition[] }).conditions;
+    };
+    const waiting = setConditions({ 'ns/gw': [] });
+    expect(waiting.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    expect(waiting.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'False', reason: 'ParentNotProgrammed' });
+    expect(setConditions({ 'ns/gw': [{ type: 'IPAddress', value: '192.0.2.1' }] }).find((c) => c.type === 'Programmed')).toMatchObject({
+      status: 'True',
+      reason: 'Programmed',
+    });
+  });
+
   it('falls back to spec addresses, then to defaultAddress', () => {
     const withSpec = translate(ResourceSet.from(objects), { controllerName: 'example.com/ctrl', defaultAddress: '10.9.9.9' });
     expect(gatewayStatus(withSpec).addresses).toEqual([{ type: 'IPAddress', value: '192.0.2.1' }]);

@@ -238,7 +238,8 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
 /** Status of every ListenerSet that names this Gateway as its parent. */
 export function listenerSetStatuses(clock: ConditionClock, model: GatewayModel): ObjectStatus[] {
   const accepted = gatewayAccepted(model);
+  const notProgrammed = model.unusableAddress ?? model.unassignedAddress;
   return model.listenerSets.map((set) =>
-    listenerSetStatus(clock, set, accepted, (l, generation) => listenerConditions(clock, generation, l, !accepted)),
+    listenerSetStatus(clock, set, accepted, (l, generation) => listenerConditions(clock, generation, l, !accepted), notProgrammed),
   );
 }

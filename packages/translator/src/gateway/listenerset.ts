@@ -3,7 +3,7 @@ import { condition, type ConditionClock } from '../conditions.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
-import { listenerProgrammed, type ListenerModel, type ListenerSource } from './model.js';
+import { listenerAccepted, listenerProgrammed, type ListenerModel, type ListenerSource } from './model.js';
 
 // ListenerSet (GEP-1713): listeners declared outside the Gateway and merged into it when
 // the Gateway's spec.allowedListeners admits the ListenerSet's namespace (default: none).
@@ -93,6 +93,8 @@ export function listenerSetStatus(
   model: ListenerSetModel,
   gatewayAccepted: boolean,
   listenerConditions: (l: ListenerModel, generation: number | undefined) => Condition[],
+  /** Why the accepted parent Gateway is not programmed (its addresses), if it is not. */
+  parentNotProgrammed?: string,
 ): ObjectStatus {
   const generation = model.set.metadata.generation;
   const conditions: Condition[] = [];
@@ -109,8 +111,20 @@ export function listenerSetStatus(
     conditions.push(condition(clock, generation, 'Accepted', false, 'ListenersNotValid', message));
     conditions.push(condition(clock, generation, 'Programmed', false, 'ListenersNotValid', message));
   } else {
-    conditions.push(condition(clock, generation, 'Accepted', true, 'Accepted', 'ListenerSet is accepted'));
-    conditions.push(condition(clock, generation, 'Programmed', true, 'Programmed', 'ListenerSet is programmed'));
+    // As for a Gateway: some listeners not accepted is Accepted=True/ListenersNotValid ("This can be
+    // the reason when Accepted is True or False, depending on whether the listener being invalid
+    // causes the entire ListenerSet to not be accepted").
+    const invalid = model.listeners.filter((l) => !listenerAccepted(l)).map((l) => l.name);
+    conditions.push(
+      invalid.length > 0
+        ? condition(clock, generation, 'Accepted', true, 'ListenersNotValid', `ListenerSet is accepted; listeners not accepted: ${invalid.join(', ')}`)
+        : condition(clock, generation, 'Accepted', true, 'Accepted', 'ListenerSet is accepted'),
+    );
+    conditions.push(
+      parentNotProgrammed !== undefined
+        ? condition(clock, generation, 'Programmed', false, 'ParentNotProgrammed', `the parent Gateway is not programmed: ${parentNotProgrammed}`)
+        : condition(clock, generation, 'Programmed', true, 'Programmed', 'ListenerSet is programmed'),
+    );
   }
   // No ResolvedRefs here: ListenerSet conditions are Accepted and Programmed only ("MUST express
   // ListenerSet conditions using the ListenerSetConditionType ... constants"). Each listener's
