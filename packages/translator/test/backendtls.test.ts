@@ -158,6 +158,81 @@ spec:
     expect(clusters.map((c) => c.tls?.sni)).toEqual(['older.example.com', 'older.example.com']);
   });
 
+  it('uses the valid CA references when only some are invalid, and names every invalid one', () => {
+    const { statuses, clusters } = run(
+      base(
+        policy(
+          'partial',
+          '2026-01-01T00:00:00Z',
+          `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: missing}, {group: "", kind: ConfigMap, name: ca}, {group: "", kind: Secret, name: ca}]
+    hostname: secure.example.com`,
+        ),
+      ),
+    );
+    // "If ALL CACertificateRefs are invalid ... Accepted ... NoValidCACertificate": here one is valid.
+    expect(ancestorConditions(statuses, 'partial')).toEqual([
+      ['Accepted', 'True', 'Accepted'],
+      ['ResolvedRefs', 'False', 'InvalidCACertificateRef'],
+    ]);
+    const status = statuses.find((st) => st.kind === 'BackendTLSPolicy' && st.name === 'partial');
+    const message = (status?.status as { ancestors: Array<{ conditions: Array<{ type: string; message: string }> }> }).ancestors[0]!.conditions[1]!.message;
+    expect(message).toContain('caCertificateRefs[0]: ConfigMap infra/missing not found');
+    expect(message).toContain('caCertificateRefs[2]: core/Secret is not supported');
+    const secure = clusters.find((c) => c.name === 'infra/secure/443');
+    expect(secure?.tls?.caSecret).toBe('backendtlspolicy/infra/partial/ca');
+    expect(secure?.endpoints.length).toBe(1);
+  });
+
+  it('refuses an IP address as the SNI hostname', () => {
+    const { statuses } = run(
+      base(
+        policy('by-ip', '2026-01-01T00:00:00Z', `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {wellKnownCACertificates: System, hostname: 10.0.0.1}`),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'by-ip')[0]).toEqual(['Accepted', 'False', 'Invalid']);
+  });
+
+  it('never sends a conflicted policy\'s other targets in plaintext', () => {
+    const extra = `apiVersion: v1
+kind: Service
+metadata: {name: second, namespace: infra}
+spec: {ports: [{name: https, port: 443}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: second-1, namespace: infra, labels: {kubernetes.io/service-name: second}}
+addressType: IPv4
+ports: [{name: https, port: 443}]
+endpoints: [{addresses: [10.0.0.10]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-second, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /second}}], backendRefs: [{name: second, port: 443}]}]
+---
+`;
+    const { statuses, clusters } = run(
+      base(
+        extra +
+          policy('older', '2026-01-01T00:00:00Z', `  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {wellKnownCACertificates: System, hostname: older.example.com}`) +
+          policy('newer', '2026-01-02T00:00:00Z', `  targetRefs: [{group: "", kind: Service, name: secure}, {group: "", kind: Service, name: second}]
+  validation: {wellKnownCACertificates: System, hostname: newer.example.com}`),
+      ),
+    );
+    expect(ancestorConditions(statuses, 'newer')[0]).toEqual(['Accepted', 'False', 'Conflicted']);
+    const second = clusters.find((c) => c.name === 'infra/second/443');
+    // No TLS settings to use, and no plaintext: no endpoint (the proxy answers 503).
+    expect(second?.tls).toBeUndefined();
+    expect(second?.endpoints).toEqual([]);
+    expect(clusters.find((c) => c.name === 'infra/secure/443')?.tls?.sni).toBe('older.example.com');
+  });
+
   it('a sectionName policy governs its port without conflicting with a whole-Service policy', () => {
     const { statuses, clusters } = run(
       base(

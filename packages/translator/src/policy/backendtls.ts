@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { MAX_POLICY_ANCESTORS, type BackendTLSPolicy, type Condition, type ResourceSet } from '@portico/api';
 import type { IRSecret, IRUpstreamTLS } from '@portico/ir';
 import type { ClusterRegistry } from '../clusters.js';
@@ -29,8 +30,13 @@ interface Validation {
   /** IRSecret with the CA bundle; absent with `system`. */
   caSecret?: IRSecret;
   system?: boolean;
-  /** ResolvedRefs=False reason and Accepted=False reason. */
-  problem?: { resolvedReason: string; acceptedReason: string; message: string };
+  /**
+   * ResolvedRefs=False reason, and the Accepted=False reason when no CA is usable. With
+   * `acceptedReason` absent, some CA references are invalid and the valid ones are used
+   * ("If ALL CACertificateRefs are invalid, the implementation MUST also ensure the Accepted
+   * Condition ... NoValidCACertificate").
+   */
+  problem?: { resolvedReason: string; acceptedReason?: string; message: string };
   /** Accepted=False/Invalid: a value the CRD would refuse (the hostname, a subjectAltName), naming the field. */
   invalid?: string;
   /** Said in Accepted=True's message: UDP ports of a targeted Service, which get no TLS. */
@@ -64,10 +70,12 @@ function invalidValue(policy: BackendTLSPolicy): string | undefined {
       ? 'spec.validation.hostname: required'
       : `spec.validation.hostname: ${JSON.stringify(hostname)} is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
   }
+  // PreciseHostname: "numeric IP addresses are not allowed", and an SNI (RFC 6066) is never one.
+  if (isIP(hostname) !== 0) return `spec.validation.hostname: ${JSON.stringify(hostname)} is an IP address, not a hostname (the SNI must be a name)`;
   for (const [index, san] of (spec?.subjectAltNames ?? []).entries()) {
     const field = `spec.validation.subjectAltNames[${index}]`;
     if (san.type === 'Hostname') {
-      if (typeof san.hostname !== 'string' || !isValidHostname(san.hostname)) return `${field}.hostname: a valid hostname is required for type Hostname`;
+      if (typeof san.hostname !== 'string' || !isValidHostname(san.hostname) || isIP(san.hostname) !== 0) return `${field}.hostname: a valid hostname is required for type Hostname`;
     } else if (san.type === 'URI') {
       if (typeof san.uri !== 'string' || !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(san.uri)) return `${field}.uri: an absolute URI is required for type URI`;
     } else return `${field}.type: ${JSON.stringify(san.type)} is not a subjectAltName type (Hostname, URI)`;
@@ -131,40 +139,45 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
     };
   }
   const bundles: string[] = [];
+  const names: string[] = [];
+  // Every invalid reference is named (the message "must indicate which reference is invalid and
+  // why"); the reason is the first one's.
+  const problems: Array<{ reason: string; message: string }> = [];
   for (const [index, ref] of refs.entries()) {
     const field = `spec.validation.caCertificateRefs[${index}]`;
     if (!isCoreGroup(ref.group) || ref.kind !== 'ConfigMap') {
-      return {
-        problem: {
-          resolvedReason: 'InvalidKind',
-          acceptedReason: 'NoValidCACertificate',
-          message: `${field}: ${ref.group || 'core'}/${ref.kind} is not supported (only core ConfigMap)`,
-        },
-      };
+      problems.push({ reason: 'InvalidKind', message: `${field}: ${ref.group || 'core'}/${ref.kind} is not supported (only core ConfigMap)` });
+      continue;
     }
     const configMap = resources.get('ConfigMap', namespace, ref.name);
     const pem = configMap?.data?.[CA_KEY];
     if (!configMap || pem === undefined || !validPemBundle(pem)) {
-      return {
-        problem: {
-          resolvedReason: 'InvalidCACertificateRef',
-          acceptedReason: 'NoValidCACertificate',
-          message: !configMap
-            ? `${field}: ConfigMap ${namespace}/${ref.name} not found`
-            : `${field}: ConfigMap ${namespace}/${ref.name} key ${CA_KEY} does not hold a PEM certificate`,
-        },
-      };
+      problems.push({
+        reason: 'InvalidCACertificateRef',
+        message: !configMap
+          ? `${field}: ConfigMap ${namespace}/${ref.name} not found`
+          : `${field}: ConfigMap ${namespace}/${ref.name} key ${CA_KEY} does not hold a PEM certificate`,
+      });
+      continue;
     }
     bundles.push(pem.trim());
+    names.push(ref.name);
   }
-  const names = refs.map((r) => r.name).join(',');
-  return {
-    caSecret: {
-      name: `backendtlspolicy/${namespace}/${policy.metadata.name}/ca`,
-      trustedCa: `${bundles.join('\n')}\n`,
-      source: { kind: 'ConfigMap', namespace, name: names },
-    },
+  const first = problems[0];
+  const problem = first
+    ? {
+        resolvedReason: first.reason,
+        message: problems.map((p) => p.message).join('; '),
+        ...(bundles.length === 0 ? { acceptedReason: 'NoValidCACertificate' } : {}),
+      }
+    : undefined;
+  if (bundles.length === 0) return problem ? { problem } : {};
+  const caSecret: IRSecret = {
+    name: `backendtlspolicy/${namespace}/${policy.metadata.name}/ca`,
+    trustedCa: `${bundles.join('\n')}\n`,
+    source: { kind: 'ConfigMap', namespace, name: names.join(',') },
   };
+  return problem ? { caSecret, problem } : { caSecret };
 }
 
 function compareAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
@@ -214,7 +227,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
 
   // Which policy governs each cluster: a sectionName match beats a whole-Service one.
   const governing = new Map<string, PolicyState>();
-  // Clusters only an invalid policy targets: TLS is required but cannot be set up.
+  // Clusters only invalid or conflicted policies target: TLS is required but cannot be set up.
   const invalid = new Set<string>();
   const ancestors = new Map<PolicyState, Set<string>>();
   for (const [gatewayKey, clusterNames] of ctx.clustersByGateway) {
@@ -238,8 +251,14 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
             set.add(gatewayKey);
             ancestors.set(state, set);
           }
-          if (state.conflict || udp) continue;
-          if (state.validation.problem || state.validation.invalid) {
+          if (udp) continue;
+          // A target only a conflicted policy names asked for TLS all the same: it gets none of
+          // that policy's settings, and never plaintext either (see the invalid clusters below).
+          if (state.conflict) {
+            invalid.add(clusterName);
+            continue;
+          }
+          if (state.validation.problem?.acceptedReason !== undefined || state.validation.invalid) {
             invalid.add(clusterName);
             continue;
           }
@@ -329,7 +348,7 @@ function policyConditions(clock: ConditionClock, generation: number | undefined,
     ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
     : state.validation.invalid
       ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
-      : problem
+      : problem?.acceptedReason !== undefined
         ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
         : condition(clock, generation, 'Accepted', true, 'Accepted', state.validation.warning ? `Policy is accepted; ${state.validation.warning}` : 'Policy is accepted');
   const resolved = problem
