@@ -256,6 +256,12 @@ export interface IRTcpFilterChain {
   tls?: IRDownstreamTLS;
   /** Weighted upstream clusters; empty backends = connection is closed. */
   backends: IRBackend[];
+  /**
+   * Weight of the route's invalid backendRefs: that share of connections is closed ("if an
+   * invalid backend is requested to have 80% of connections, then 80% of connections must be
+   * rejected instead").
+   */
+  invalidWeight?: number;
   source?: IRSource;
 }
 

@@ -24,6 +24,8 @@ interface CompiledL4Route {
   refProblems: Array<{ reason: string; message: string }>;
   /** Values Envoy would refuse (a weight that is not a whole number...): the route is not accepted. */
   invalid: string[];
+  /** Weight of the backendRefs that did not resolve: their share of connections is refused. */
+  invalidWeight: number;
 }
 
 interface L4Attachment {
@@ -37,17 +39,19 @@ function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): Compi
   const backends: IRBackend[] = [];
   const refProblems: CompiledL4Route['refProblems'] = [];
   const invalid: string[] = [];
+  let invalidWeight = 0;
   const l4 = kind === 'UDPRoute' ? 'udp' : 'tcp';
   for (const [r, rule] of (route.spec?.rules ?? []).entries()) {
     for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
       const field = `spec.rules[${r}].backendRefs[${b}]`;
       const resolved = resolveBackendRef(ctx, { kind, namespace }, ref as BackendRef, field, l4);
-      if (!resolved.ok) {
-        refProblems.push({ reason: resolved.reason, message: resolved.message });
-        continue;
-      }
       const weight = ref.weight ?? 1;
       const badWeight = weightProblem(weight, field);
+      if (!resolved.ok) {
+        refProblems.push({ reason: resolved.reason, message: resolved.message });
+        if (!badWeight) invalidWeight += weight;
+        continue;
+      }
       if (badWeight) {
         invalid.push(badWeight);
         continue;
@@ -60,7 +64,7 @@ function compileBackends(ctx: RouteContext, kind: L4Kind, route: L4Route): Compi
       });
     }
   }
-  return { route, backends, refProblems, invalid };
+  return { route, backends, refProblems, invalid, invalidWeight };
 }
 
 /** Oldest first, then namespace/name: the Gateway API tie-break for conflicting routes. */
@@ -168,6 +172,8 @@ function streamChains(
       backends: winner.compiled.backends,
       source: { kind, namespace: route.metadata.namespace ?? '', name: route.metadata.name },
     } as IRTcpFilterChain | IRUdpFilterChain;
+    // Envoy's udp_proxy has no weighted clusters to refuse a share with (docs/translator.md).
+    if (chain.type === 'tcp' && winner.compiled.invalidWeight > 0) chain.invalidWeight = winner.compiled.invalidWeight;
     chains.push(chain);
   }
   return chains;
@@ -205,6 +211,7 @@ function tlsChains(
         source: { kind: 'TLSRoute', namespace: route.metadata.namespace ?? '', name: route.metadata.name },
       };
       if (terminate && listener.tls) chain.tls = listener.tls;
+      if (attachment.compiled.invalidWeight > 0) chain.invalidWeight = attachment.compiled.invalidWeight;
       chains.push(chain);
     }
   }
