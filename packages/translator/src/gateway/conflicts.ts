@@ -25,8 +25,16 @@ function transport(protocol: string): 'udp' | 'tcp' {
   return protocol === 'UDP' ? 'udp' : 'tcp';
 }
 
-function describe(listener: ListenerModel): string {
-  return `${listener.source.kind} ${listener.source.namespace}/${listener.source.name} listener ${listener.name}`;
+/**
+ * The other listener of a conflict, as `listener`'s owner may be told of it: by name within
+ * its own Gateway or ListenerSet, and otherwise without naming another team's objects
+ * (GEP-1713: "The controller should avoid setting any condition that exposes information from
+ * other users").
+ */
+function describe(other: ListenerModel, listener: ListenerModel): string {
+  if (other.source === listener.source) return `listener ${other.name}`;
+  if (other.source.kind === 'Gateway') return `listener ${other.name} of the parent Gateway`;
+  return 'a listener of another ListenerSet attached to the same Gateway';
 }
 
 function conflictBetween(a: ListenerModel, b: ListenerModel): 'HostnameConflict' | 'ProtocolConflict' | undefined {
@@ -52,8 +60,10 @@ function conflictWith(listener: ListenerModel, other: ListenerModel, reason: 'Ho
     reason,
     message:
       reason === 'ProtocolConflict'
-        ? `port ${listener.port} is also used by ${describe(other)} with incompatible protocol ${other.protocol}`
-        : `port ${listener.port} and hostname "${listener.hostname ?? ''}" are also used by ${describe(other)}`,
+        ? `port ${listener.port} is also used by ${describe(other, listener)} with incompatible protocol ${other.protocol}`
+        : listener.hostname === undefined
+          ? `port ${listener.port} without a hostname is also used by ${describe(other, listener)}`
+          : `port ${listener.port} and hostname "${listener.hostname}" are also used by ${describe(other, listener)}`,
   };
 }
 
@@ -90,7 +100,10 @@ export function markConflicts(listeners: ListenerModel[]): void {
         if (reason) conflictWith(listener, other, reason);
       }
     }
-    admitted.push(...remaining.filter((l) => !l.conflict));
+    // Every listener of an earlier source counts, conflicted or not: the merged list is validated
+    // "the same as if the list were part of a single Gateway" (GEP-1713), where a listener that
+    // clashes with a conflicted one is conflicted too.
+    admitted.push(...remaining);
   }
 }
 
