@@ -119,11 +119,14 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   return model;
 }
 
-/** Whether the Gateway as a whole is accepted (some data plane config is produced for it). */
+/**
+ * Whether the Gateway as a whole is accepted (some data plane config is produced for it): some
+ * listener of the merged list, its own or an admitted ListenerSet's, is accepted. GEP-1713:
+ * the Gateway is treated "as having the merged list of all listeners".
+ */
 export function gatewayAccepted(model: GatewayModel): boolean {
   if (model.rejected) return false;
-  const own = ownListeners(model);
-  return own.length === 0 || own.some(listenerAccepted);
+  return ownListeners(model).length === 0 || model.listeners.some(listenerAccepted);
 }
 
 export function listenerConditions(
