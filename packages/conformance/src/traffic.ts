@@ -579,12 +579,15 @@ function meshRoute(a: Assertion, context: TrafficContext, grpc: boolean): MeshRo
   const target: Target = { kind: 'Service', namespace: from.namespace ?? 'default', name: host, port };
   const hostOnly = explicitPort ? host.slice(0, -explicitPort[0].length) : host;
   const destinationAddress = isIP(hostOnly.replace(/^\[(.*)\]$/, '$1')) ? hostOnly.replace(/^\[(.*)\]$/, '$1') : undefined;
+  // The client connects to `host` (curl in the client pod); a Host header it sends is the
+  // request's authority, which is what the sidecar's virtual hosts see.
+  const hostHeader = Object.entries(spec.headers ?? {}).find(([name]) => name.toLowerCase() === 'host')?.[1];
   const request: DataPathRequest = grpc
     ? {
         protocol: 'gRPC',
         scheme: 'http',
         method: 'POST',
-        authority: host,
+        authority: hostHeader ?? host,
         port,
         path: spec.path && spec.path.startsWith('/') && spec.path.length > 1 ? spec.path : MESH_GRPC_METHOD,
         headers: { ...lower(spec.headers ?? {}), 'content-type': 'application/grpc', te: 'trailers' },
@@ -593,7 +596,7 @@ function meshRoute(a: Assertion, context: TrafficContext, grpc: boolean): MeshRo
         protocol: spec.protocol ?? 'HTTP',
         scheme,
         method: spec.method ?? null,
-        host,
+        host: hostHeader ?? host,
         path: spec.path ?? '/',
         query: spec.query ?? null,
         headers: spec.headers ?? {},

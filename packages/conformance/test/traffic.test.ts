@@ -345,3 +345,19 @@ describe('helpers', () => {
     expect(missing.kind === 'forward' && missing.backends[0].localReplyStatus).toBe(503);
   });
 });
+
+describe('mesh client traffic', () => {
+  it('sends to the Service the host names, with a Host header as the authority the sidecar routes on', () => {
+    const ctx = context((r) => forward(r, [['infra-backend-v1', 1]]));
+    const mesh: Assertion = {
+      ...httpAssertion({ client: 'mesh', from: { selector: 'app=echo', namespace: NS } }),
+      target: undefined,
+      request: { protocol: 'HTTP', scheme: 'http', method: 'GET', host: 'echo-v2', path: '/', query: null, headers: { Host: 'echo-v1' }, followRedirects: true },
+    } as Assertion;
+    evaluateTraffic(mesh, ctx);
+    expect(ctx.sent[0]).toMatchObject({ authority: 'echo-v1', port: 80 });
+    const plain: Assertion = { ...mesh, request: { ...(mesh.request as object), headers: {} } } as Assertion;
+    evaluateTraffic(plain, ctx);
+    expect(ctx.sent[1]).toMatchObject({ authority: 'echo-v2' });
+  });
+});

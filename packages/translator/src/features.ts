@@ -58,10 +58,15 @@ const IMPLEMENTED = [
 
 export const FEATURES: readonly string[] = Object.freeze([...IMPLEMENTED].sort());
 
-/** Advertised in addition when the mesh (GAMMA) is enabled. */
+/**
+ * Advertised in addition when the mesh (GAMMA) is enabled. Not advertised:
+ * MeshClusterIPMatching. A sidecar picks a Service's routes by the request's authority (the
+ * Service's names and cluster IPs are its virtual host's domains), not by the cluster IP the
+ * client connected to, so a request to one Service with another's name in its Host header
+ * gets the other's routes (docs/mesh.md).
+ */
 export const MESH_FEATURES: readonly string[] = Object.freeze([
   'Mesh',
-  'MeshClusterIPMatching',
   'MeshConsumerRoute',
   'MeshHTTPRouteBackendRequestHeaderModification',
   'MeshHTTPRouteNamedRouteRule',
