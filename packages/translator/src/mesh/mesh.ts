@@ -59,11 +59,16 @@ function portListener(key: string, service: Service, port: ServicePort): Listene
   };
 }
 
-/** One parent model per (non-ExternalName) Service with TCP ports, keyed `mesh/<ns>/<name>`. */
+/**
+ * One parent model per Service with TCP ports and a cluster IP, keyed `mesh/<ns>/<name>`.
+ * GEP-1294: "Headless" Services and ExternalName ones "SHOULD NOT be supported as a
+ * parentRef" (they have no frontend for routes to apply to); clients reach a headless
+ * Service's pods by their own addresses.
+ */
 export function buildMeshParents(resources: ResourceSet): Map<string, GatewayModel> {
   const parents = new Map<string, GatewayModel>();
   for (const service of resources.list('Service')) {
-    if (service.spec?.type === 'ExternalName') continue;
+    if (service.spec?.type === 'ExternalName' || service.spec?.clusterIP === 'None') continue;
     // Reached by DNS name (<name>.<namespace>...): a name DNS cannot serve makes no mesh parent
     // (the API server admits none; a manifest file could hold one).
     if (!isDnsLabel(service.metadata.name) || !isDnsLabel(service.metadata.namespace ?? '')) continue;

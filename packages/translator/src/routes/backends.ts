@@ -18,6 +18,12 @@ export interface BackendContext {
   clusters: ClusterRegistry;
   /** Collects the Services looked up (found or not), so a memo knows what a route depends on. */
   lookups?: Set<string>;
+  /**
+   * The route's parent is a Service (mesh): an ExternalName Service is refused as a backend
+   * (GEP-1294: ExternalName Services "SHOULD NOT be allowed as parentRefs or backendRefs due to
+   * security concerns"; mesh routes need no ReferenceGrant, so one would reach any name).
+   */
+  meshParent?: boolean;
 }
 
 /** The Service's port numbered `port` (a loop: this runs for every backendRef of every route). */
@@ -86,6 +92,13 @@ export function resolveBackendRef(
     return { ok: false, reason: 'BackendNotFound', message: `${field}.port: ${ref.port} is not a port number (1-65535)` };
   }
   const isExternal = service.spec?.type === 'ExternalName';
+  if (isExternal && ctx.meshParent) {
+    return {
+      ok: false,
+      reason: 'RefNotPermitted',
+      message: `${field}: Service ${namespace}/${ref.name} is an ExternalName Service, which a route with a Service parent (mesh) may not send to`,
+    };
+  }
   const servicePort = portOf(service, ref.port) ?? (isExternal ? { port: ref.port } : undefined);
   if (!servicePort) {
     return {

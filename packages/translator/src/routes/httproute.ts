@@ -96,7 +96,7 @@ const NO_BACKEND_REFS: readonly HTTPBackendRef[] = Object.freeze([]);
 const TIMEOUT_FIELDS = ['request', 'backendRequest'] as const;
 
 function filterContextOf(ctx: BackendContext, kind: HttpFamilyKind, namespace: string, prefixMatchesOnly: boolean): FilterContext {
-  return {
+  const filterCtx: FilterContext = {
     resources: ctx.resources,
     grants: ctx.grants,
     clusters: ctx.clusters,
@@ -105,6 +105,8 @@ function filterContextOf(ctx: BackendContext, kind: HttpFamilyKind, namespace: s
     routeNamespace: namespace,
     prefixMatchesOnly,
   };
+  if (ctx.meshParent) filterCtx.meshParent = true;
+  return filterCtx;
 }
 
 function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[]): IRSessionPersistence | undefined {
@@ -462,7 +464,7 @@ export function translateHttpRoute(
   const parentStatuses = parents.map((parent) => {
     const compiled =
       parent.mesh === true
-        ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS }, route, kind))
+        ? (underMesh ??= compileRules(specRules, { ...ctx, grants: MESH_BACKEND_GRANTS, meshParent: true }, route, kind))
         : (underGateway ??= compileRules(specRules, ctx, route, kind));
     const { invalidRules, allInvalid, refProblems } = compiled;
     const rejectedBy = parent.rejected;
