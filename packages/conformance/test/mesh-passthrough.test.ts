@@ -77,4 +77,22 @@ describe('mesh passthrough (sidecar outbound traffic to uncovered destinations)'
     const toService = dataPath.send('mesh/mesh', { ...request, authority: 'echo:8080' });
     expect(toService).toMatchObject({ kind: 'forward', backends: [{ cluster: 'mesh/echo/8080', service: { namespace: 'mesh', name: 'echo' } }] });
   });
+  it('leaves TLS and other non-HTTP traffic on a Service port to the original destination (http_inspector, default chain)', () => {
+    const { xds } = build();
+    const listener = xds.groups['mesh/mesh']!.listeners.find((l) => l.name === 'mesh/mesh/8080')?.message as Record<string, unknown>;
+    expect((listener.listener_filters as Array<{ name: string }>).map((f) => f.name)).toContain('envoy.filters.listener.http_inspector');
+    expect(listener).toMatchObject({ continue_on_listener_filters_timeout: true, default_filter_chain: { name: 'mesh/mesh/8080/passthrough' } });
+    expect(JSON.stringify(listener.default_filter_chain)).toContain('"cluster":"passthrough"');
+    const resources = xds.groups['mesh/mesh']!;
+    // TLS to the Service port: no plaintext-HTTP chain matches, the default chain passes it through.
+    const tls = explainRequest(resources, { scheme: 'https', authority: 'echo.mesh:8080', destinationAddress: '10.244.0.4', stream: true });
+    expect(tls.outcome).toBe('tcp_proxy');
+    expect(tls.clusters.map((c) => c.name)).toEqual(['passthrough']);
+    // A byte stream that is not HTTP (a database protocol): the same.
+    const raw = explainRequest(resources, { transport: 'tcp', stream: true, authority: 'echo.mesh:8080', destinationAddress: '10.244.0.4' });
+    expect(raw.outcome).toBe('tcp_proxy');
+    // Plain HTTP still meets the routes.
+    const http = explainRequest(resources, { scheme: 'http', method: 'GET', authority: 'echo.mesh:8080', path: '/' });
+    expect(http.clusters.map((c) => c.name)).toEqual(['mesh/echo/8080']);
+  });
 });

@@ -69,6 +69,7 @@ export function explainRequest(resources: EnvoyResources, request: ExplainReques
     sni: req.sni,
     alpn: req.alpn,
     clientCertificate: req.clientCertificate,
+    http: !req.stream,
   };
   if (request.listener !== undefined) return explainNamedListener(ctx, request.listener, conn);
   const listener = selectListener(resources, conn, steps);

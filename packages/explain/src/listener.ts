@@ -11,6 +11,8 @@ export interface ConnectionContext {
   sni: string | null;
   alpn: string[];
   clientCertificate: 'none' | 'valid' | 'invalid';
+  /** The client speaks HTTP (http, https); false for a raw byte stream (tcp), which http_inspector does not recognise. */
+  http?: boolean;
 }
 
 function socketAddress(address: unknown): { address?: string; port?: number; protocol: string } | undefined {
@@ -143,7 +145,7 @@ export function selectFilterChain(listenerResource: EnvoyResource, ctx: Connecti
   const sni = ctx.tls && tlsInspector ? ctx.sni : null;
   let alpn: string[] = [];
   if (ctx.tls && tlsInspector) alpn = ctx.alpn;
-  else if (!ctx.tls && httpInspector) alpn = [ctx.alpn.includes('h2c') ? 'h2c' : 'http/1.1'];
+  else if (!ctx.tls && httpInspector && ctx.http !== false) alpn = [ctx.alpn.includes('h2c') ? 'h2c' : 'http/1.1'];
   if (ctx.tls && !tlsInspector) notes.push('no tls_inspector listener filter: SNI and ALPN are not read, transport protocol stays raw_buffer');
   notes.push(`connection: destination port ${ctx.port}, transport_protocol ${transportProtocol}, server name ${sni ?? '(none)'}, application protocols [${alpn.join(', ')}]`);
 
