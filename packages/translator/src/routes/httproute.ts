@@ -15,6 +15,7 @@ import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type 
 import type { PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
+import { settleKindConflicts } from './kind-conflicts.js';
 import { routeHostnameProblems } from './hostnames.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -857,7 +858,8 @@ export const httpRouteTranslator: RouteKindTranslator = {
   translateAll(ctx) {
     const phase = translateHttpFamily(ctx);
     if (ctx.memo) ctx.memo.httpRoutes = phase;
-    const { statuses, groups } = phase;
+    // The remembered phase stays as translated; each translation settles it again.
+    const { statuses, groups } = settleKindConflicts(phase, ctx.clock);
     return {
       statuses,
       ...(phase.inOrder ? { sortedRuns: [statuses.slice(0, phase.httpStatuses), statuses.slice(phase.httpStatuses)] } : {}),
