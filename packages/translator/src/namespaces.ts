@@ -9,14 +9,23 @@ export function namespaceLabels(resources: ResourceSet, namespace: string): Reco
   return { ...(object?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': namespace };
 }
 
+/**
+ * Kubernetes label selector semantics: an empty selector matches everything, an absent one
+ * nothing ("A null label selector matches no objects"; `from: Selector` without a selector
+ * admits no namespace). A requirement Kubernetes would refuse (In or NotIn without values,
+ * Exists or DoesNotExist with values, an unknown operator) selects nothing rather than
+ * everything.
+ */
 export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
+  if (!selector) return false;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
   }
   for (const expr of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, expr.key);
     const values = expr.values ?? [];
+    const needsValues = expr.operator === 'In' || expr.operator === 'NotIn';
+    if (needsValues !== values.length > 0) return false;
     switch (expr.operator) {
       case 'In':
         if (!has || !values.includes(labels[expr.key] ?? '')) return false;
@@ -31,7 +40,6 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Rec
         if (has) return false;
         break;
       default:
-        // An operator Kubernetes does not know selects nothing rather than everything.
         return false;
     }
   }

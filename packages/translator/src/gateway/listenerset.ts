@@ -47,7 +47,7 @@ function admission(resources: ResourceSet, gateway: Gateway, set: ListenerSet): 
         ? undefined
         : `${where} spec.allowedListeners.namespaces.from is Same and this ListenerSet is in namespace ${namespace}`;
     case 'Selector':
-      return selectorMatches(gateway.spec?.allowedListeners?.namespaces?.selector ?? {}, namespaceLabels(resources, namespace))
+      return selectorMatches(gateway.spec?.allowedListeners?.namespaces?.selector, namespaceLabels(resources, namespace))
         ? undefined
         : `${where} spec.allowedListeners.namespaces.selector does not select namespace ${namespace}`;
     case 'None':

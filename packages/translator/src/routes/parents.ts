@@ -41,7 +41,7 @@ function allowsNamespace(resources: ResourceSet, listener: ListenerModel, routeN
     case 'Same':
       return routeNamespace === listener.source.namespace;
     case 'Selector':
-      return selectorMatches(listener.spec.allowedRoutes?.namespaces?.selector ?? {}, namespaceLabels(resources, routeNamespace));
+      return selectorMatches(listener.spec.allowedRoutes?.namespaces?.selector, namespaceLabels(resources, routeNamespace));
     default:
       return false;
   }
