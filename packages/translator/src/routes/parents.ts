@@ -98,12 +98,15 @@ export function attachToGateway(
     return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   let selected = 0;
+  // Selected listeners that are not accepted themselves (a conflict, an unsupported value).
+  let refused = 0;
   const allowed: ListenerModel[] = [];
   for (const l of gateway.listeners) {
     if (l.source.kind !== parentKind || l.source.namespace !== parentNamespace || l.source.name !== parentName) continue;
     if ((ref.sectionName !== undefined && l.name !== ref.sectionName) || (ref.port !== undefined && l.port !== ref.port)) continue;
     selected++;
-    if (listenerAccepted(l) && allowsKind(l, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
+    if (!listenerAccepted(l)) refused++;
+    else if (allowsKind(l, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
   }
   if (selected === 0) {
     const what = [
@@ -116,12 +119,12 @@ export function attachToGateway(
     return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   if (allowed.length === 0) {
-    return rejected(
-      parentRef,
-      gateway,
-      'NotAllowedByListeners',
-      `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`,
-    );
+    // Said as it is when every selected listener is itself refused: its allowedRoutes may well admit the route.
+    const message =
+      refused === selected
+        ? `every listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef is not accepted (see its status), so none takes routes`
+        : `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`;
+    return rejected(parentRef, gateway, 'NotAllowedByListeners', message);
   }
   const attachments: ListenerAttachment[] = [];
   for (const listener of allowed) {
