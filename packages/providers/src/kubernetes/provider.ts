@@ -32,6 +32,16 @@ import { referencedObjects, refKey, type ObjectRef } from './references.js';
 import { KubeRest, isStatus } from './rest.js';
 import { StatusWriter, canonicalJson } from './status.js';
 
+/** Kinds whose status lists are shared between controllers, entry by entry, and the list. */
+const SHARED_STATUS_LISTS: ReadonlyArray<readonly [KindName, 'parents' | 'ancestors']> = [
+  ['HTTPRoute', 'parents'],
+  ['GRPCRoute', 'parents'],
+  ['TLSRoute', 'parents'],
+  ['TCPRoute', 'parents'],
+  ['UDPRoute', 'parents'],
+  ['BackendTLSPolicy', 'ancestors'],
+];
+
 export interface KubernetesProviderOptions {
   /** Defaults to the in-cluster config or $KUBECONFIG (KubeConfig.loadFromDefault). */
   kubeConfig?: KubeConfig;
@@ -161,7 +171,40 @@ export class KubernetesProvider implements Provider {
   async writeStatus(statuses: readonly ObjectStatus[]): Promise<void> {
     this.latestStatuses = statuses;
     if (!this.isLeader) return;
-    await this.statusWriter.enqueue(this.ownedStatuses(statuses));
+    await this.statusWriter.enqueue(this.withReleasedEntries(this.ownedStatuses(statuses)));
+  }
+
+  /**
+   * `statuses` plus, for every route or policy whose stored status still holds entries of ours
+   * but which got no status from this build (it no longer names a parent of ours, or its
+   * Gateway is gone), a status with no entries: the merge removes ours and keeps everyone
+   * else's. RouteParentStatus.controllerName: "Controllers should ensure that entries to status
+   * populated with their ControllerName are cleaned up when they are no longer necessary."
+   */
+  private withReleasedEntries(statuses: ObjectStatus[]): ObjectStatus[] {
+    const resources = this.latestResources;
+    if (!resources) return statuses;
+    let computed: Set<string> | undefined;
+    const released: ObjectStatus[] = [];
+    for (const [kind, field] of SHARED_STATUS_LISTS) {
+      for (const object of resources.list(kind)) {
+        const stored = (object as { status?: Record<string, unknown> }).status?.[field];
+        if (!Array.isArray(stored) || !stored.some((entry) => (entry as { controllerName?: unknown } | null)?.controllerName === this.options.controllerName)) continue;
+        computed ??= new Set(statuses.map((s) => `${s.kind}/${s.namespace ?? ''}/${s.name}`));
+        const namespace = object.metadata.namespace ?? '';
+        if (computed.has(`${kind}/${namespace}/${object.metadata.name}`)) continue;
+        const generation = object.metadata.generation;
+        released.push({
+          apiVersion: object.apiVersion,
+          kind,
+          namespace,
+          name: object.metadata.name,
+          ...(generation !== undefined ? { generation } : {}),
+          status: { [field]: [] },
+        } as ObjectStatus);
+      }
+    }
+    return released.length > 0 ? [...statuses, ...released] : statuses;
   }
 
   /**
@@ -477,7 +520,7 @@ export class KubernetesProvider implements Provider {
 
   private onLeading(): void {
     if (this.stopped) return;
-    if (this.latestStatuses.length > 0) void this.statusWriter.enqueue(this.ownedStatuses(this.latestStatuses));
+    if (this.latestStatuses.length > 0) void this.statusWriter.enqueue(this.withReleasedEntries(this.ownedStatuses(this.latestStatuses)));
     if (this.latestResources) this.maybeProvision(this.latestResources, true);
   }
 

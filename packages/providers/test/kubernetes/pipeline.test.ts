@@ -96,4 +96,20 @@ describe('provider → translator → status', () => {
     expect(last.length).toBe(first.length);
     last.forEach((vhost, i) => expect(vhost).toBe(first[i]));
   });
+  it('removes its parent entries from a route that no longer names a Gateway of its own, and keeps other controllers\' entries', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('gw'));
+    api.apply(service('echo'));
+    const theirs = { parentRef: { name: 'elsewhere' }, controllerName: 'example.com/other', conditions: [] };
+    api.apply(httpRoute('r1', 'default', { parents: [theirs] }));
+    const { builds } = await runControlLoop();
+    type Parents = { parents?: Array<{ controllerName: string }> } | undefined;
+    const controllers = (): string[] => ((api.getObject(GW, 'httproutes', 'default', 'r1')?.status as Parents)?.parents ?? []).map((p) => p.controllerName);
+    expect(controllers()).toEqual(['example.com/other', CONTROLLER]);
+    // The Gateway goes: the route gets no status from the next build, and ours must not linger.
+    api.remove(GW, 'gateways', 'default', 'gw');
+    await waitFor(() => controllers().length === 1, 'our parent entry removed');
+    await Promise.all(builds);
+    expect(controllers()).toEqual(['example.com/other']);
+  });
 });
