@@ -133,6 +133,8 @@ export const NO_FILTERS: CompiledFilters = Object.freeze({
 });
 
 /** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
+const GRPC_FILTER_TYPES: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef']);
+
 export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
   if (filters.length === 0) return NO_FILTERS;
   const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };
@@ -140,6 +142,12 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
   for (let index = 0; index < filters.length; index++) {
     const filter = filters[index] as HTTPRouteFilter;
     const f = `${field}[${index}]`;
+    // A GRPCRoute's filters are a subset of an HTTPRoute's (GRPCRouteFilterType): the others are
+    // unknown to it, as any unknown type is to an HTTPRoute.
+    if (ctx.routeKind === 'GRPCRoute' && typeof filter.type === 'string' && !GRPC_FILTER_TYPES.has(filter.type)) {
+      problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.type: ${filter.type} is not a GRPCRoute filter type (${[...GRPC_FILTER_TYPES].join(', ')})` });
+      continue;
+    }
     switch (filter.type) {
       case 'RequestHeaderModifier':
       case 'ResponseHeaderModifier': {
