@@ -37,12 +37,23 @@ export interface CompiledFilters {
 }
 
 /** What Envoy would refuse in a header modifier (naming the field), or undefined. */
+/**
+ * Envoy refuses a route table whose header additions or removals name Host (HeaderParser: "host
+ * headers may not be modified"), so one such filter would take every route of the listener
+ * down with it. It is refused here, with its rule; URLRewrite's hostname rewrites Host.
+ */
+function hostHeaderProblem(name: unknown): string | undefined {
+  return typeof name === 'string' && name.toLowerCase() === 'host'
+    ? 'Host cannot be set, added or removed by a header filter (Envoy refuses it); URLRewrite hostname rewrites it'
+    : undefined;
+}
+
 function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
   for (const list of ['set', 'add'] as const) {
     const headers = filter?.[list] ?? [];
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as { name: string; value?: string };
-      const badName = headerNameProblem(header.name, 'header');
+      const badName = headerNameProblem(header.name, 'header') ?? hostHeaderProblem(header.name);
       if (badName !== undefined) return `${field}.${list}[${i}].name: ${badName}`;
       if (typeof header.value !== 'string') return `${field}.${list}[${i}].value: missing`;
       if (hasRefusedHeaderCharacters(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
@@ -50,7 +61,7 @@ function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string
   }
   const removed = filter?.remove ?? [];
   for (let i = 0; i < removed.length; i++) {
-    const badName = headerNameProblem(removed[i], 'header');
+    const badName = headerNameProblem(removed[i], 'header') ?? hostHeaderProblem(removed[i]);
     if (badName !== undefined) return `${field}.remove[${i}]: ${badName}`;
   }
   return undefined;
