@@ -161,6 +161,7 @@ export interface IRBackend {
 export interface IRRedirect {
   scheme?: string;
   hostname?: string;
+  /** Absent: Location carries no port (it is the scheme's default, and the host it keeps has none). */
   port?: number;
   /** Gateway API semantics: ReplaceFullPath replaces the path, ReplacePrefixMatch replaces the matched prefix. */
   path?: { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };

@@ -67,7 +67,8 @@ describe('IRRoute objects shared between listeners', () => {
     const routes = routesByListener([gateway('one', [80, 8080]), gateway('two', [8080]), route(redirect)]);
     const portsOf = (listener: string) =>
       routes.get(listener)?.map((r) => (r.action.kind === 'redirect' ? r.action.redirect.port : undefined));
-    expect(portsOf('ns/one/80')).toEqual([80, 80]);
+    // Port 80 for http is the scheme's default: left out of Location.
+    expect(portsOf('ns/one/80')).toEqual([undefined, undefined]);
     expect(portsOf('ns/one/8080')).toEqual([8080, 8080]);
     expect(portsOf('ns/two/8080')).toEqual([8080, 8080]);
     expect(routes.get('ns/one/80')?.[0]).not.toBe(routes.get('ns/one/8080')?.[0]);

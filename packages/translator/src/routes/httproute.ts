@@ -304,8 +304,16 @@ function finalizeRedirect(rule: CompiledRule, listener: ListenerModel): IRRedire
   // Port defaulting per HTTPRequestRedirectFilter: the scheme's well-known port when a
   // scheme is given, else the listener's port.
   const port = spec.port ?? (spec.scheme ? (spec.scheme === 'https' ? 443 : 80) : listener.port);
-  const redirect: IRRedirect = { statusCode: spec.statusCode, port };
-  redirect.scheme = spec.scheme ?? listenerScheme;
+  const scheme = spec.scheme ?? listenerScheme;
+  const redirect: IRRedirect = { statusCode: spec.statusCode };
+  // Gateway API: implementations "SHOULD NOT add the port number in the 'Location' header" for
+  // http on 80 and https on 443. The port is left out when Location can then do without it: the
+  // redirect names its host, or the request came to the scheme's default port, where clients
+  // send a Host without a port (Envoy keeps the request's host, port included, otherwise).
+  const defaultPort = port === (scheme === 'https' ? 443 : scheme === 'http' ? 80 : -1);
+  const listenerDefault = listener.port === (listenerScheme === 'https' ? 443 : 80);
+  if (!(defaultPort && (spec.hostname !== undefined || listenerDefault))) redirect.port = port;
+  redirect.scheme = scheme;
   if (spec.hostname) redirect.hostname = spec.hostname;
   if (spec.path) redirect.path = spec.path;
   return redirect;
