@@ -31,7 +31,11 @@ export function corsPolicy(cors: IRCors): EnvoyMessage {
   const policy: EnvoyMessage = { allow_origin_string_match: cors.allowOrigins.map(originMatcher) };
   if (cors.allowMethods.length > 0) policy.allow_methods = cors.allowMethods.join(',');
   if (cors.allowHeaders.length > 0) policy.allow_headers = cors.allowHeaders.join(',');
-  if (cors.exposeHeaders.length > 0) policy.expose_headers = cors.exposeHeaders.join(',');
+  // Gateway API: with allowCredentials, "the gateway cannot use the * in the
+  // Access-Control-Expose-Headers response header" (browsers read it as a header named "*"
+  // then): the named headers only.
+  const exposed = cors.allowCredentials ? cors.exposeHeaders.filter((h) => h !== '*') : cors.exposeHeaders;
+  if (exposed.length > 0) policy.expose_headers = exposed.join(',');
   if (cors.maxAgeSeconds !== undefined) policy.max_age = String(cors.maxAgeSeconds);
   if (cors.allowCredentials) policy.allow_credentials = true;
   // Gateway API: a preflight from an origin that is not allowed is answered by the
