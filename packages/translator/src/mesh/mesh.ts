@@ -169,9 +169,14 @@ function serviceDomains(service: Service, port: number, clientNamespace: string)
   const hosts = [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.${CLUSTER_DOMAIN}`];
   if (namespace === clientNamespace) hosts.unshift(name);
   for (const ip of service.spec?.clusterIPs ?? (service.spec?.clusterIP ? [service.spec.clusterIP] : [])) {
-    if (isIP(ip) !== 0) hosts.push(ip);
+    // An IPv6 address is bracketed in a Host header ([fd00::1]:80), as in a URL.
+    const family = isIP(ip);
+    if (family === 4) hosts.push(ip);
+    else if (family === 6) hosts.push(`[${ip}]`);
   }
-  return hosts.flatMap((host) => [host, `${host}:${port}`]);
+  // Once each: a clusterIPs list can repeat an address (a manifest file can), and Envoy refuses
+  // a route table that lists a domain twice.
+  return [...new Set(hosts.flatMap((host) => [host, `${host}:${port}`]))];
 }
 
 /** The mesh configuration served to clients in each namespace, as IR gateways `mesh/<ns>`. */
@@ -207,7 +212,11 @@ export function buildMeshGateways(
       byPort.set(entry.port.port, vhosts);
       if (!wantsApiListener(entry.port, routes.length > 0)) continue;
       for (const domain of domains) {
-        if (!domain.includes(':') || /^\d+\.\d+\.\d+\.\d+:/.test(domain)) continue;
+        // Proxyless clients name a target `host:port` (xds:///echo.shop:80); an address is no target name.
+        const portAt = domain.lastIndexOf(':');
+        if (portAt < 0 || !/^\d+$/.test(domain.slice(portAt + 1))) continue;
+        const host = domain.slice(0, portAt);
+        if (host.startsWith('[') || isIP(host) !== 0) continue;
         apiListeners.push({
           name: domain,
           routeConfig: {
