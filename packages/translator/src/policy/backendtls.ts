@@ -114,12 +114,31 @@ function unrecognizedWellKnown(policy: BackendTLSPolicy): string | undefined {
   return `spec.validation.wellKnownCACertificates: ${JSON.stringify(value)} is not recognized (supported: System)`;
 }
 
+/**
+ * targetRefs naming a port the Service does not have. LocalPolicyTargetReferenceWithSectionName:
+ * "the Policy must fail to attach, and the policy implementation should record a ResolvedRefs or
+ * similar Condition": it does not attach there, and Accepted's message says so.
+ */
+function missingSections(resources: ResourceSet, policy: BackendTLSPolicy): string | undefined {
+  const namespace = policy.metadata.namespace ?? '';
+  const missing: string[] = [];
+  for (const [index, ref] of (policy.spec?.targetRefs ?? []).entries()) {
+    if (!isCoreGroup(ref.group) || ref.kind !== 'Service' || ref.sectionName === undefined) continue;
+    const service = resources.get('Service', namespace, ref.name);
+    if (service && !(service.spec?.ports ?? []).some((port) => port.name === ref.sectionName)) {
+      missing.push(`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName}, so the policy does not apply there`);
+    }
+  }
+  return missing.length > 0 ? missing.join('; ') : undefined;
+}
+
 function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
   const udp = udpTargets(resources, policy);
   const invalid = invalidValue(policy) ?? unrecognizedWellKnown(policy) ?? udp.invalid;
   const refs = validateRefs(resources, policy);
   if (invalid) return { ...refs, invalid };
-  return udp.warning ? { ...refs, warning: udp.warning } : refs;
+  const warnings = [udp.warning, missingSections(resources, policy)].filter((w): w is string => w !== undefined);
+  return warnings.length > 0 ? { ...refs, warning: warnings.join('; ') } : refs;
 }
 
 function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
