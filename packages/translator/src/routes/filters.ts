@@ -36,7 +36,6 @@ export interface CompiledFilters {
   problems: FilterProblem[];
 }
 
-/** What Envoy would refuse in a header modifier (naming the field), or undefined. */
 /**
  * Envoy refuses a route table whose header additions or removals name Host (HeaderParser: "host
  * headers may not be modified"), so one such filter would take every route of the listener
@@ -48,6 +47,7 @@ function hostHeaderProblem(name: unknown): string | undefined {
     : undefined;
 }
 
+/** What Envoy would refuse in a header modifier (naming the field), or undefined. */
 function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
   for (const list of ['set', 'add'] as const) {
     const headers = filter?.[list] ?? [];
@@ -143,9 +143,10 @@ export const NO_FILTERS: CompiledFilters = Object.freeze({
   problems: Object.freeze([]) as readonly FilterProblem[] as FilterProblem[],
 });
 
-/** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
+/** GRPCRouteFilterType: the filter types a GRPCRoute has. */
 const GRPC_FILTER_TYPES: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef']);
 
+/** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
 export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
   if (filters.length === 0) return NO_FILTERS;
   const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };
