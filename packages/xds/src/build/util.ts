@@ -51,6 +51,11 @@ function convertGoDuration(text: string): string | undefined {
     matched = re.lastIndex;
   }
   if (matched === 0 || matched !== text.length) return undefined;
+  return nanosToProtoDuration(totalNanos);
+}
+
+/** Nanoseconds as a google.protobuf.Duration in JSON form ("1.5s"). */
+export function nanosToProtoDuration(totalNanos: number): string {
   const nanos = Math.round(totalNanos);
   const seconds = Math.floor(nanos / 1e9);
   const rest = nanos % 1e9;

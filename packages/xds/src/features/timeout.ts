@@ -3,17 +3,14 @@
 // attempt's worth, or with retries every attempt's and the backoffs between them, so that an
 // attempt that runs past backendRequest is retried (HTTPRouteRetryBackendTimeout) rather than
 // ending the request.
-import { goDurationToProto } from '../build/util.js';
+import { goDurationToProto, nanosToProtoDuration } from '../build/util.js';
 import { durationNanos } from '../codec.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
 /** `per` for each of `attempts` attempts plus `backoff` before each retry, as a proto duration. */
 function allAttempts(per: string, attempts: number, backoff: string | undefined): string {
-  const nanos = (durationNanos(per) ?? 0) * (attempts + 1) + (backoff ? (durationNanos(backoff) ?? 0) * attempts : 0);
-  const seconds = Math.floor(nanos / 1e9);
-  const rest = Math.round(nanos % 1e9);
-  return rest === 0 ? `${seconds}s` : `${seconds}.${String(rest).padStart(9, '0').replace(/0+$/, '')}s`;
+  return nanosToProtoDuration((durationNanos(per) ?? 0) * (attempts + 1) + (backoff ? (durationNanos(backoff) ?? 0) * attempts : 0));
 }
 
 export const timeoutFeature: XdsFeature = {
