@@ -39,7 +39,7 @@ interface Validation {
   problem?: { resolvedReason: string; acceptedReason?: string; message: string };
   /** Accepted=False/Invalid: a value the CRD would refuse (the hostname, a subjectAltName), naming the field. */
   invalid?: string;
-  /** Said in Accepted=True's message: UDP ports of a targeted Service, which get no TLS. */
+  /** Said in Accepted=True's message: targeted ports that get no TLS (UDP, or not there; see targetPortProblems). */
   warning?: string;
 }
 
@@ -83,28 +83,6 @@ function invalidValue(policy: BackendTLSPolicy): string | undefined {
   return undefined;
 }
 
-/**
- * GEP-1897: "BackendTLSPolicy applies only to TCP traffic. If a policy explicitly attaches to a
- * UDP port of a Service (that is, the targetRef has a sectionName specifying a single port or
- * the service has only 1 port), the Accepted: False Condition with Reason: Invalid MUST be set."
- */
-function udpTargets(resources: ResourceSet, policy: BackendTLSPolicy): { invalid?: string; warning?: string } {
-  const namespace = policy.metadata.namespace ?? '';
-  const skipped: string[] = [];
-  for (const [index, ref] of (policy.spec?.targetRefs ?? []).entries()) {
-    if (!isCoreGroup(ref.group) || ref.kind !== 'Service') continue;
-    const ports = resources.get('Service', namespace, ref.name)?.spec?.ports ?? [];
-    const targeted = ref.sectionName !== undefined ? ports.filter((p) => p.name === ref.sectionName) : ports;
-    if (targeted.length === 1 && targeted[0]?.protocol === 'UDP') {
-      const port = ref.sectionName !== undefined ? `port ${ref.sectionName}` : 'only port';
-      return { invalid: `spec.targetRefs[${index}]: Service ${namespace}/${ref.name} ${port} is UDP; BackendTLSPolicy applies to TCP only` };
-    }
-    // "If the policy attaches to a mix of TCP and UDP ports, implementations SHOULD include a warning in the Accepted condition message."
-    for (const port of targeted) if (port.protocol === 'UDP') skipped.push(`Service ${namespace}/${ref.name} port ${port.name ?? port.port}`);
-  }
-  return skipped.length > 0 ? { warning: `${skipped.join(', ')} ${skipped.length === 1 ? 'is' : 'are'} UDP and get${skipped.length === 1 ? 's' : ''} no TLS` } : {};
-}
-
 /** A wellKnownCACertificates value other than System (implementation-specific names are allowed by the CRD). */
 function unrecognizedWellKnown(policy: BackendTLSPolicy): string | undefined {
   const value = policy.spec?.validation?.wellKnownCACertificates;
@@ -115,30 +93,46 @@ function unrecognizedWellKnown(policy: BackendTLSPolicy): string | undefined {
 }
 
 /**
- * targetRefs naming a port the Service does not have. LocalPolicyTargetReferenceWithSectionName:
- * "the Policy must fail to attach, and the policy implementation should record a ResolvedRefs or
- * similar Condition": it does not attach there, and Accepted's message says so.
+ * What the targeted Service ports say of the policy, from one walk of its targetRefs:
+ * - a UDP port (named by sectionName, or the Service's only port) refuses it. GEP-1897:
+ *   "BackendTLSPolicy applies only to TCP traffic. If a policy explicitly attaches to a UDP port
+ *   of a Service ... the Accepted: False Condition with Reason: Invalid MUST be set";
+ * - UDP ports among a whole Service's are named in Accepted's message ("implementations SHOULD
+ *   include a warning in the Accepted condition message");
+ * - a sectionName that names no port: LocalPolicyTargetReferenceWithSectionName: "the Policy
+ *   must fail to attach, and the policy implementation should record a ResolvedRefs or similar
+ *   Condition": it does not attach there, and Accepted's message says so.
  */
-function missingSections(resources: ResourceSet, policy: BackendTLSPolicy): string | undefined {
+function targetPortProblems(resources: ResourceSet, policy: BackendTLSPolicy): { invalid?: string; warning?: string } {
   const namespace = policy.metadata.namespace ?? '';
+  const udp: string[] = [];
   const missing: string[] = [];
   for (const [index, ref] of (policy.spec?.targetRefs ?? []).entries()) {
-    if (!isCoreGroup(ref.group) || ref.kind !== 'Service' || ref.sectionName === undefined) continue;
+    if (!isCoreGroup(ref.group) || ref.kind !== 'Service') continue;
     const service = resources.get('Service', namespace, ref.name);
-    if (service && !(service.spec?.ports ?? []).some((port) => port.name === ref.sectionName)) {
+    const ports = service?.spec?.ports ?? [];
+    const targeted = ref.sectionName !== undefined ? ports.filter((p) => p.name === ref.sectionName) : ports;
+    if (targeted.length === 1 && targeted[0]?.protocol === 'UDP') {
+      const port = ref.sectionName !== undefined ? `port ${ref.sectionName}` : 'only port';
+      return { invalid: `spec.targetRefs[${index}]: Service ${namespace}/${ref.name} ${port} is UDP; BackendTLSPolicy applies to TCP only` };
+    }
+    for (const port of targeted) if (port.protocol === 'UDP') udp.push(`Service ${namespace}/${ref.name} port ${port.name ?? port.port}`);
+    if (service && ref.sectionName !== undefined && targeted.length === 0) {
       missing.push(`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName}, so the policy does not apply there`);
     }
   }
-  return missing.length > 0 ? missing.join('; ') : undefined;
+  const warnings: string[] = [];
+  if (udp.length > 0) warnings.push(`${udp.join(', ')} ${udp.length === 1 ? 'is' : 'are'} UDP and get${udp.length === 1 ? 's' : ''} no TLS`);
+  if (missing.length > 0) warnings.push(missing.join('; '));
+  return warnings.length > 0 ? { warning: warnings.join('; ') } : {};
 }
 
 function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
-  const udp = udpTargets(resources, policy);
-  const invalid = invalidValue(policy) ?? unrecognizedWellKnown(policy) ?? udp.invalid;
+  const ports = targetPortProblems(resources, policy);
+  const invalid = invalidValue(policy) ?? unrecognizedWellKnown(policy) ?? ports.invalid;
   const refs = validateRefs(resources, policy);
   if (invalid) return { ...refs, invalid };
-  const warnings = [udp.warning, missingSections(resources, policy)].filter((w): w is string => w !== undefined);
-  return warnings.length > 0 ? { ...refs, warning: warnings.join('; ') } : refs;
+  return ports.warning ? { ...refs, warning: ports.warning } : refs;
 }
 
 function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validation {
@@ -253,7 +247,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     for (const clusterName of clusterNames) {
       const port = ctx.clusters.servicePortOf(clusterName);
       if (!port) continue;
-      // TLS is for TCP: a policy naming a UDP port is refused (udpTarget), and a UDP port it
+      // TLS is for TCP: a policy naming a UDP port is refused (targetPortProblems), and a UDP port it
       // covers with the rest of its Service is left as it is either way.
       const udp = ctx.clusters.get(clusterName)?.protocol === 'udp';
       const service = `${port.namespace}/${port.service}`;
