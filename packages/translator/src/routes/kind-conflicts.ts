@@ -88,35 +88,62 @@ function refusedStatus(clock: ConditionClock, status: ObjectStatus, refusals: re
   return { ...status, status: { ...body, parents } };
 }
 
+/** The attachments of one group that a route of the other kind keeps out, with who keeps them out. */
+function groupRefusals(group: readonly HttpListenerRoutes[]): ReadonlyMap<HttpListenerRoutes, Refusal> | undefined {
+  let http = false;
+  let grpc = false;
+  for (const attachment of group) {
+    const kind = attachment.entries[0]?.route.source.kind;
+    if (kind === 'HTTPRoute') http = true;
+    else if (kind === 'GRPCRoute') grpc = true;
+  }
+  if (!http || !grpc) return undefined;
+  const byListener = new Map<ListenerModel, Attached[]>();
+  for (const attachment of group) {
+    const attached = attachedOf(attachment);
+    if (!attached) continue;
+    const list = byListener.get(attachment.listener);
+    if (list) list.push(attached);
+    else byListener.set(attachment.listener, [attached]);
+  }
+  const refused = new Map<HttpListenerRoutes, Refusal>();
+  for (const [listener, list] of byListener) {
+    if (!list.some((a) => a.kind === 'HTTPRoute') || !list.some((a) => a.kind === 'GRPCRoute')) continue;
+    const kept: Attached[] = [];
+    for (const candidate of [...list].sort((a, b) => precedes(a, b, listener))) {
+      const winner = kept.find((k) => k.kind !== candidate.kind && hostnamesMeet(k.attachment.hostnames, candidate.attachment.hostnames));
+      if (winner) refused.set(candidate.attachment, { listener, by: winner });
+      else kept.push(candidate);
+    }
+  }
+  return refused.size > 0 ? refused : undefined;
+}
+
+// Per group array: the phase hands over the same array for a group no route of it changed in
+// (the memo copies only groups an edit touches), so an edit settles only its own groups.
+const refusalsByGroup = new WeakMap<readonly HttpListenerRoutes[], ReadonlyMap<HttpListenerRoutes, Refusal> | null>();
+
+/** Whether a GRPCRoute of the phase is attached anywhere: without one, there is nothing to settle. */
+function grpcAttached(phase: RememberedHttpRoutes): boolean {
+  // GRPCRoutes come after the HTTPRoutes in the phase's route list.
+  for (let i = phase.routes.length - 1; i >= 0; i--) {
+    if ((phase.routes[i] as { kind?: unknown }).kind !== 'GRPCRoute') return false;
+    if ((phase.results[i]?.attachments.length ?? 0) > 0) return true;
+  }
+  return false;
+}
+
 /** The phase's statuses and attachment groups with the conflicts between route kinds settled. */
 export function settleKindConflicts(phase: RememberedHttpRoutes, clock: ConditionClock): SettledHttpRoutes {
+  if (!grpcAttached(phase)) return { statuses: phase.statuses, groups: phase.groups };
   const refused = new Map<HttpListenerRoutes, Refusal>();
   for (const group of phase.groups.values()) {
-    let http = false;
-    let grpc = false;
-    for (const attachment of group) {
-      const kind = attachment.entries[0]?.route.source.kind;
-      if (kind === 'HTTPRoute') http = true;
-      else if (kind === 'GRPCRoute') grpc = true;
+    let refusals = refusalsByGroup.get(group);
+    if (refusals === undefined) {
+      refusals = groupRefusals(group) ?? null;
+      refusalsByGroup.set(group, refusals);
     }
-    if (!http || !grpc) continue;
-    const byListener = new Map<ListenerModel, Attached[]>();
-    for (const attachment of group) {
-      const attached = attachedOf(attachment);
-      if (!attached) continue;
-      const list = byListener.get(attachment.listener);
-      if (list) list.push(attached);
-      else byListener.set(attachment.listener, [attached]);
-    }
-    for (const [listener, list] of byListener) {
-      if (!list.some((a) => a.kind === 'HTTPRoute') || !list.some((a) => a.kind === 'GRPCRoute')) continue;
-      const kept: Attached[] = [];
-      for (const candidate of [...list].sort((a, b) => precedes(a, b, listener))) {
-        const winner = kept.find((k) => k.kind !== candidate.kind && hostnamesMeet(k.attachment.hostnames, candidate.attachment.hostnames));
-        if (winner) refused.set(candidate.attachment, { listener, by: winner });
-        else kept.push(candidate);
-      }
-    }
+    if (refusals) for (const [attachment, refusal] of refusals) refused.set(attachment, refusal);
   }
   if (refused.size === 0) return { statuses: phase.statuses, groups: phase.groups };
 
