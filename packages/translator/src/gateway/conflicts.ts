@@ -34,6 +34,7 @@ function transport(protocol: string): 'udp' | 'tcp' {
 function describe(other: ListenerModel, listener: ListenerModel): string {
   if (other.source === listener.source) return `listener ${other.name}`;
   if (other.source.kind === 'Gateway') return `listener ${other.name} of the parent Gateway`;
+  if (listener.source.kind === 'Gateway') return 'a listener of a ListenerSet attached to this Gateway';
   return 'a listener of another ListenerSet attached to the same Gateway';
 }
 
@@ -135,7 +136,7 @@ export function markOverlappingTls(listeners: readonly ListenerModel[]): void {
     if (others.length === 0) continue;
     // Named only within the listener's own Gateway or ListenerSet: another source may belong to another team.
     const named = others.map((other) =>
-      other.source === listener.source ? `listener ${other.name} (${other.hostname ?? 'no hostname'})` : `a listener of another ${other.source.kind}`,
+      other.source === listener.source ? `listener ${other.name} (${other.hostname ?? 'no hostname'})` : describe(other, listener),
     );
     const unique = [...new Set(named)];
     listener.overlappingTls = {
