@@ -241,31 +241,53 @@ export class XdsSession {
     const subscribe = request.resource_names_subscribe ?? [];
     const unsubscribe = request.resource_names_unsubscribe ?? [];
     const first = !state.started;
+    const declared = first ? (request.initial_resource_versions ?? {}) : {};
     if (first) {
       state.started = true;
-      for (const [name, version] of Object.entries(request.initial_resource_versions ?? {})) {
-        state.known.set(name, { version });
-      }
+      for (const [name, version] of Object.entries(declared)) state.known.set(name, { version });
       if (WILDCARD_TYPES.has(state.type) && subscribe.length === 0) state.wildcard = true;
     }
+    // Names the response must name, as a resource or as removed (see syncDelta).
+    const answer: string[] = [];
     for (const name of subscribe) {
-      if (name === '*') state.wildcard = true;
-      else state.subscribed.add(name);
+      if (name === '*') {
+        state.wildcard = true;
+        continue;
+      }
+      state.subscribed.add(name);
+      // xDS: a subscription is answered with the resource even when the server believes the client
+      // holds it ("the client may have forgotten"), unless the client declared it on this stream's start.
+      if (!Object.hasOwn(declared, name)) {
+        state.known.delete(name);
+        if (state.type !== 'virtual_host') answer.push(name);
+      }
     }
     for (const name of unsubscribe) {
-      if (name === '*') state.wildcard = false;
-      else state.subscribed.delete(name);
-      // The client drops it: forget it so a later subscription sends it again.
-      if (!state.wants(name)) state.known.delete(name);
+      if (name === '*') {
+        state.wildcard = false;
+        continue;
+      }
+      state.subscribed.delete(name);
+      // xDS: still covered by the wildcard, the client cannot tell whether to keep the resource,
+      // so the response says (the resource if the wildcard includes it, else its removal).
+      if (state.wants(name)) {
+        state.known.delete(name);
+        answer.push(name);
+      }
     }
-    // A namespace dropped takes its virtual hosts with it.
-    if (state.type === 'virtual_host' && unsubscribe.length > 0) {
-      for (const name of [...state.known.keys()]) if (!state.wants(name)) state.known.delete(name);
+    // What the client no longer subscribes to (a name, a wildcard, or a VHDS namespace with its
+    // virtual hosts) it drops: forgotten, so that a later subscription sends it again.
+    if (unsubscribe.length > 0) {
+      for (const name of [...state.known.keys()]) {
+        if (state.wants(name)) continue;
+        state.known.delete(name);
+        state.retained.delete(name);
+      }
     }
     const retainRemoved = this.retainsRemoved(state);
-    if (first) this.sync(state, { force: true, retainRemoved });
+    if (first) this.sync(state, { force: true, retainRemoved, answer });
     // Envoy's route configuration waits for the first answer to a VHDS subscription, even an empty one.
-    else if (subscribe.length > 0) this.sync(state, { retainRemoved, force: state.type === 'virtual_host' });
+    else if (subscribe.length > 0 || answer.length > 0) this.sync(state, { retainRemoved, force: state.type === 'virtual_host', answer });
     this.maybeFlushRemovals();
   }
 
@@ -398,15 +420,29 @@ export class XdsSession {
   /** Sends the removals of clusters/endpoints/secrets once listeners and routes no longer need them. */
   private maybeFlushRemovals(): void {
     if (!this.removalsPending || this.closed) return;
+    if (this.routingRejected()) {
+      // Until listeners and routes are accepted again, however long that takes.
+      if (this.removalTimer) clearTimeout(this.removalTimer);
+      this.removalTimer = undefined;
+      return;
+    }
     const waiting = ROUTING_TYPES.some((type) => this.states.get(type)?.awaitingAck);
     if (waiting) {
       this.removalTimer ??= setTimeout(() => {
         this.removalTimer = undefined;
-        this.flushRemovals();
+        if (!this.routingRejected()) this.flushRemovals();
       }, REMOVAL_FALLBACK_MS).unref();
       return;
     }
     this.flushRemovals();
+  }
+
+  /**
+   * Whether the proxy rejected its latest listeners or routes: it keeps the ones it had, which
+   * may still use the clusters, endpoints and secrets held back, so they stay.
+   */
+  private routingRejected(): boolean {
+    return ROUTING_TYPES.some((type) => this.states.get(type)?.nackedVersion !== undefined);
   }
 
   private flushRemovals(): void {
@@ -445,7 +481,7 @@ export class XdsSession {
    * stream that was in sync with the previous snapshot applies the snapshot's change set
    * (`hint`) instead of diffing every resource: with 1,000 streams that diff was most of a push.
    */
-  private sync(state: TypeState, options: { force?: boolean; retainRemoved?: boolean; hint?: TypeChange }): boolean {
+  private sync(state: TypeState, options: { force?: boolean; retainRemoved?: boolean; hint?: TypeChange; answer?: readonly string[] }): boolean {
     if (!this.options.cache.ready || this.closed) return false;
     if (this.options.mode === 'delta' && options.hint && !options.force && state.syncedVersion === this.options.cache.version - 1) {
       return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false);
@@ -465,7 +501,7 @@ export class XdsSession {
     }
     return this.options.mode === 'sotw'
       ? this.syncSotw(state, desired, options.force ?? false)
-      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false, retainedAdded === 0);
+      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false, retainedAdded === 0, options.answer);
   }
 
   private syncSotw(state: TypeState, desired: Map<string, CachedResource>, force: boolean): boolean {
@@ -493,6 +529,8 @@ export class XdsSession {
     retainRemoved: boolean,
     /** Whether `desired` holds only names of the view (none kept for retention). */
     onlyView: boolean,
+    /** Names the response must name: those the client does not get are listed as removed. */
+    answer: readonly string[] = [],
   ): boolean {
     const changed = [...desired.values()]
       .filter((resource) => state.known.get(resource.name)?.version !== resource.version)
@@ -502,7 +540,18 @@ export class XdsSession {
       if (desired.has(name)) continue;
       if (!state.wants(name)) state.known.delete(name);
       else if (!retainRemoved) removed.push(name);
+      // Declared on reconnect, gone since: withdrawn with the removals held back (see flushRemovals).
+      else state.retained.add(name);
     }
+    // xDS: a subscribed resource that does not exist is named in removed_resources, so that the
+    // client need not wait for its fetch timeout to know.
+    let absent = false;
+    for (const name of answer) {
+      if (desired.has(name) || state.known.has(name) || removed.includes(name)) continue;
+      removed.push(name);
+      absent = true;
+    }
+    if (absent) removed.sort();
     if (changed.length === 0 && removed.length === 0 && !force) {
       this.markSynced(state, retainRemoved);
       this.shareViewIfHeld(state, desired, onlyView);

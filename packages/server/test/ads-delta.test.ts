@@ -110,6 +110,34 @@ describe('ADS delta', () => {
     expect(response.removed_resources).toEqual(['gone']);
   });
 
+  it('withdraws a declared resource that no longer exists even while removals are held back', async () => {
+    const { cache, client } = await setup();
+    const at = (routeTo: string) => [
+      apiListener('echo:1', 'routes'),
+      routeConfiguration('routes', [{ clusters: [{ name: routeTo }] }]),
+      edsCluster('a'),
+      edsCluster('b'),
+    ];
+    cache.setSnapshot(build({ 'ns/gw': at('a') }));
+    const stream = client.delta();
+    subscribe(stream, 'listener', [], { first: true });
+    ack(stream, await stream.next());
+    subscribe(stream, 'route', ['routes']);
+    ack(stream, await stream.next());
+    // A route push waits for its ACK, so removals are held back when the client (reconnected)
+    // first asks for clusters and declares one that is gone.
+    cache.setSnapshot(build({ 'ns/gw': at('b') }));
+    const rds = await stream.next();
+    const versionOf = (name: string) => cache.group('ns/gw').cluster.get(name)?.version ?? '';
+    subscribe(stream, 'cluster', ['*'], { initial: { a: versionOf('a'), b: versionOf('b'), gone: 'v0' } });
+    const cds = await stream.next();
+    expect([namesOf(cds), cds.removed_resources]).toEqual([[], []]);
+    ack(stream, cds);
+    ack(stream, rds);
+    const removal = await stream.next();
+    expect([removal.type_url, removal.removed_resources]).toEqual([TYPE_URLS.cluster, ['gone']]);
+  });
+
   it('subscribes and unsubscribes by name', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': gateway() }));
@@ -125,10 +153,64 @@ describe('ADS delta', () => {
     subscribe(stream, 'route', ['routes']);
     const again = await stream.next();
     expect(namesOf(again)).toEqual(['routes']);
-    // Names nobody serves are not invented.
+    // A name nobody serves is answered as removed (xDS: "Knowing When a Requested Resource Does
+    // Not Exist"), so the client need not wait for its fetch timeout; nothing is invented.
     ack(stream, again);
     subscribe(stream, 'route', ['unknown']);
+    const missing = await stream.next();
+    expect([namesOf(missing), missing.removed_resources]).toEqual([[], ['unknown']]);
+    ack(stream, missing);
     expect(await stream.quiet()).toBe(true);
+  });
+
+  it('resends a resource subscribed to again, even one the client is believed to hold', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway() }));
+    const stream = client.delta();
+    subscribe(stream, 'endpoint', ['backend-a'], { first: true });
+    const first = await stream.next();
+    expect(namesOf(first)).toEqual(['backend-a']);
+    ack(stream, first);
+    expect(await stream.quiet()).toBe(true);
+    // xDS: "the client may have forgotten those resources despite apparently remaining subscribed".
+    subscribe(stream, 'endpoint', ['backend-a']);
+    const again = await stream.next();
+    expect([namesOf(again), again.removed_resources]).toEqual([['backend-a'], []]);
+  });
+
+  it('answers a name unsubscribed under a wildcard: the resource when the wildcard has it, else its removal', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));
+    const stream = client.delta();
+    subscribe(stream, 'cluster', ['*', 'a', 'elsewhere'], { first: true });
+    const first = await stream.next();
+    expect([namesOf(first), first.removed_resources]).toEqual([['a', 'b'], ['elsewhere']]);
+    ack(stream, first);
+    stream.send({ type_url: TYPE_URLS.cluster, resource_names_unsubscribe: ['a'] });
+    const kept = await stream.next();
+    expect([namesOf(kept), kept.removed_resources]).toEqual([['a'], []]);
+    ack(stream, kept);
+    subscribe(stream, 'cluster', ['gone-later']);
+    const absent = await stream.next();
+    expect(absent.removed_resources).toEqual(['gone-later']);
+    ack(stream, absent);
+    stream.send({ type_url: TYPE_URLS.cluster, resource_names_unsubscribe: ['gone-later'] });
+    const dropped = await stream.next();
+    expect([namesOf(dropped), dropped.removed_resources]).toEqual([[], ['gone-later']]);
+  });
+
+  it('sends everything again after the wildcard is dropped and taken up again', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));
+    const stream = client.delta();
+    subscribe(stream, 'cluster', ['*'], { first: true });
+    ack(stream, await stream.next());
+    stream.send({ type_url: TYPE_URLS.cluster, resource_names_unsubscribe: ['*'] });
+    // Dropping a subscription needs no answer: the client forgets what it no longer wants.
+    expect(await stream.quiet()).toBe(true);
+    subscribe(stream, 'cluster', ['*']);
+    const again = await stream.next();
+    expect(namesOf(again)).toEqual(['a', 'b']);
   });
 
   it('records a NACK and does not resend the rejected resource', async () => {

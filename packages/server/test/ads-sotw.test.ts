@@ -281,6 +281,38 @@ describe('ADS state of the world', () => {
     expect(names(edsRemoval)).toEqual(['new']);
   });
 
+  it('keeps serving old clusters while the proxy rejects the routes that moved off them', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'old' }) }));
+    const stream = client.sotw(NODE);
+    await subscribeAll(stream);
+    expect(await stream.quiet()).toBe(true);
+
+    cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'new' }) }));
+    const cds = await stream.next();
+    expect(names(cds)).toEqual(['new', 'old']);
+    stream.request('cluster', [], { response: cds });
+    const rds = await stream.next();
+    expect(rds.type_url).toBe(TYPE_URLS.route);
+    stream.request('endpoint', ['new', 'old']);
+    const eds = await stream.next();
+    stream.request('endpoint', ['new', 'old'], { response: eds });
+    // The proxy keeps its old routes, which send to "old": "old" must stay.
+    stream.request('route', ['routes'], { response: rds, error: 'rejected' });
+    expect(await stream.quiet(300)).toBe(true);
+
+    // Routes it accepts (now to "newer") end the wait.
+    cache.setSnapshot(build({ 'ns/gw': [...gateway({ cluster: 'new', routeCluster: 'newer' }), edsCluster('newer'), endpoints('newer', [1001])] }));
+    const cds2 = await stream.next();
+    expect(names(cds2)).toEqual(['new', 'newer', 'old']);
+    stream.request('cluster', [], { response: cds2 });
+    const rds2 = await stream.next();
+    expect(rds2.type_url).toBe(TYPE_URLS.route);
+    stream.request('route', ['routes'], { response: rds2 });
+    const removal = await stream.next();
+    expect([removal.type_url, names(removal)]).toEqual([TYPE_URLS.cluster, ['new', 'newer']]);
+  });
+
   it('serves secrets by name over SDS and only the ones asked for', async () => {
     const { cache, client } = await setup();
     const secret = (name: string): EnvoyResource => ({
