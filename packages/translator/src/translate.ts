@@ -66,8 +66,12 @@ function buildIrGateway(model: GatewayModel, routeResults: readonly RouteKindRes
     for (const port of ports) {
       const onPort = model.listeners.filter((l) => l.port === port && listenerProgrammed(l));
       const chains = routeResults.flatMap((result) => result.chainsFor(model.key, port, onPort));
-      if (chains.length === 0) continue;
-      listeners.push({ name: `${model.key}/${port}`, address: '0.0.0.0', port, filterChains: chains });
+      // TCP and UDP listeners may share a port (distinct sockets): an Envoy listener has one
+      // socket protocol, so the UDP chain gets a listener of its own, named apart.
+      const stream = chains.filter((chain) => chain.type !== 'udp');
+      const datagram = chains.filter((chain) => chain.type === 'udp');
+      if (stream.length > 0) listeners.push({ name: `${model.key}/${port}`, address: '0.0.0.0', port, filterChains: stream });
+      if (datagram.length > 0) listeners.push({ name: `${model.key}/${port}/udp`, address: '0.0.0.0', port, filterChains: datagram });
     }
   }
   return { name: model.key, namespace: model.namespace, proxyGroup: model.key, listeners };
