@@ -26,8 +26,13 @@ export function irProblems(result: TranslationResult): string[] {
   };
   for (const gateway of ir.gateways) {
     if (gateway.proxyGroup !== gateway.name) problems.push(`${gateway.name}: proxyGroup ${gateway.proxyGroup}`);
-    const ports = gateway.listeners.map((l) => l.port);
-    for (let i = 1; i < ports.length; i++) if ((ports[i - 1] ?? 0) >= (ports[i] ?? 0)) problems.push(`${gateway.name}: listeners not sorted by port`);
+    // By port; a port's TCP and UDP listeners (one each at most) by name.
+    const listeners = gateway.listeners;
+    for (let i = 1; i < listeners.length; i++) {
+      const [before, after] = [listeners[i - 1], listeners[i]];
+      if (!before || !after) continue;
+      if (before.port > after.port || (before.port === after.port && before.name >= after.name)) problems.push(`${gateway.name}: listeners not sorted by port`);
+    }
     for (const listener of gateway.listeners) {
       if (listener.filterChains.length === 0) problems.push(`${listener.name}: no filter chains`);
       const chainNames = new Set<string>();
