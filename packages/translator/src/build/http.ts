@@ -1,27 +1,10 @@
 import type { IRBackend, IRHttpFilterChain, IRRoute, IRVirtualHost } from '@portico/ir';
 import { listenerId, listenerKey, type ListenerModel } from '../gateway/model.js';
 import { differingRun, sameObjects, type RememberedChain, type TranslationMemo } from '../memo.js';
-import { hostnameCovers, moreSpecific } from '../routes/hostnames.js';
+import { shadowedByMoreSpecificListener } from '../routes/hostnames.js';
 import type { HttpListenerRoutes, RouteEntry } from '../routes/httproute.js';
 import { comparePrecedence } from '../routes/precedence.js';
 import { compareStrings, sortInPlace } from '../util.js';
-
-/**
- * Listener isolation: requests are dispatched to the most specific listener whose
- * hostname matches. A hostname served through listener `owner` is dropped when another
- * listener of the same chain is more specific and covers it, so its requests never
- * reach routes attached only to the less specific listener.
- */
-function shadowedByMoreSpecificListener(owner: ListenerModel, hostname: string, group: readonly ListenerModel[]): boolean {
-  if (hostname === '*') return false;
-  return group.some(
-    (other) =>
-      other !== owner &&
-      other.hostname !== undefined &&
-      moreSpecific(other.hostname, owner.hostname) &&
-      hostnameCovers(other.hostname, hostname),
-  );
-}
 
 function misdirectedRoute(chainName: string, peer: ListenerModel, hostname: string): IRRoute {
   return {

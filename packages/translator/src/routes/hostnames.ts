@@ -94,3 +94,20 @@ export function moreSpecific(a: string | undefined, b: string | undefined): bool
   if (sa !== sb) return sa > sb;
   return false;
 }
+
+/**
+ * Listener isolation: a listener is chosen by hostname, most specific first, before any of its
+ * routes. True when `hostname`, served through a listener whose hostname is `owner.hostname`,
+ * belongs to another, more specific listener of `peers` (those dispatched on the same port)
+ * that covers it: its requests or connections never reach the routes of `owner`.
+ */
+export function shadowedByMoreSpecificListener<T extends { readonly hostname?: string | undefined }>(
+  owner: T,
+  hostname: string,
+  peers: readonly T[],
+): boolean {
+  if (hostname === '*') return false;
+  return peers.some(
+    (other) => other !== owner && other.hostname !== undefined && moreSpecific(other.hostname, owner.hostname) && hostnameCovers(other.hostname, hostname),
+  );
+}

@@ -5,7 +5,7 @@ import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, weightProblem } from './backends.js';
-import { hostnameSpecificity, routeHostnameProblems } from './hostnames.js';
+import { hostnameCovers, hostnameSpecificity, moreSpecific, routeHostnameProblems, shadowedByMoreSpecificListener } from './hostnames.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { RouteContext, RouteKindTranslator } from './registry.js';
 
@@ -193,14 +193,20 @@ function tlsChains(
   const tlsListeners = listeners
     .filter((l) => l.protocol === 'TLS')
     .sort((a, b) => hostnameSpecificity(b.hostname) - hostnameSpecificity(a.hostname) || compareStrings(a.name, b.name));
+  // Listeners chosen by SNI on this port: a connection goes to the most specific one whose
+  // hostname matches, then to one of its routes (listener isolation, as for HTTP).
+  const sniListeners = listeners.filter((l) => l.protocol === 'TLS' || l.protocol === 'HTTPS');
+  const claimedBy = new Set<L4Attachment>();
   for (const listener of tlsListeners) {
     const terminate = (listener.spec.tls?.mode ?? 'Terminate') === 'Terminate';
     if (terminate && !listener.tls) continue;
     for (const attachment of attachments.filter((a) => a.listener === listener)) {
-      // An SNI name already served by an older route stays with it.
-      const hostnames = attachment.hostnames.filter((h) => !claimed.has(h));
+      // An SNI name already served by an older route stays with it; one a more specific listener
+      // takes is not this listener's to serve.
+      const hostnames = attachment.hostnames.filter((h) => !claimed.has(h) && !shadowedByMoreSpecificListener(listener, h, sniListeners));
       if (hostnames.length === 0) continue;
       for (const hostname of hostnames) claimed.add(hostname);
+      claimedBy.add(attachment);
       const route = attachment.compiled.route;
       const serverNames = hostnames.includes('*') ? [] : [...hostnames].sort(compareStrings);
       const chain: IRTcpFilterChain = {
@@ -215,7 +221,42 @@ function tlsChains(
       chains.push(chain);
     }
   }
+  // HTTPS listeners always have a chain of their own; TLS listeners, one per route served.
+  const withChains = new Set<ListenerModel>(sniListeners.filter((l) => l.protocol === 'HTTPS'));
+  for (const attachment of attachments) if (claimedBy.has(attachment)) withChains.add(attachment.listener);
+  for (const listener of tlsListeners) {
+    if ((listener.spec.tls?.mode ?? 'Terminate') === 'Terminate' && !listener.tls) continue;
+    const unrouted = unroutedChain(gatewayKey, port, listener, withChains, claimed);
+    if (unrouted) chains.push(unrouted);
+  }
   return chains;
+}
+
+/**
+ * A chain that closes connections for the SNI names of `listener` no route of it serves, when
+ * a less specific listener on the port (one of `withChains`) would otherwise take them: Envoy
+ * picks the most specific server name among all chains, whichever listener they came from.
+ */
+function unroutedChain(
+  gatewayKey: string,
+  port: number,
+  listener: ListenerModel,
+  withChains: ReadonlySet<ListenerModel>,
+  claimed: ReadonlySet<string>,
+): IRTcpFilterChain | undefined {
+  const hostname = listener.hostname;
+  if (hostname === undefined || claimed.has(hostname)) return undefined;
+  const takenElsewhere = [...withChains].some(
+    (other) => other !== listener && moreSpecific(hostname, other.hostname) && (other.hostname === undefined || hostnameCovers(other.hostname, hostname)),
+  );
+  if (!takenElsewhere) return undefined;
+  return {
+    type: 'tcp',
+    name: `${gatewayKey}/${port}/tls/${listenerKey(listener)}/unrouted`,
+    match: { transport: 'tls', serverNames: [hostname] },
+    backends: [],
+    source: { kind: listener.source.kind, namespace: listener.source.namespace, name: listener.source.name, path: `listener ${listener.name}` },
+  };
 }
 
 function l4Translator(kind: L4Kind): RouteKindTranslator {
@@ -227,7 +268,8 @@ function l4Translator(kind: L4Kind): RouteKindTranslator {
         statuses,
         chainsFor(gatewayKey, port, listeners) {
           const own = attachments.filter((a) => a.listener.gatewayKey === gatewayKey && a.listener.port === port);
-          if (own.length === 0) return [];
+          // TLS listeners without routes may still need chains that keep their names from others.
+          if (own.length === 0 && kind !== 'TLSRoute') return [];
           return kind === 'TLSRoute'
             ? tlsChains(gatewayKey, port, listeners, own)
             : streamChains(kind, gatewayKey, port, listeners, own);
