@@ -7,11 +7,12 @@ const MAX_STATUS_ADDRESSES = 16;
 
 export interface AddressResult {
   addresses: Array<{ type: string; value: string }>;
-  /** Accepted=False/UnsupportedAddress message when spec.addresses holds something unusable. */
+  /** Accepted=False/UnsupportedAddress message when spec.addresses holds an address type Portico does not support. */
   unsupported?: string;
   /**
-   * Programmed=False/AddressNotUsable message: the provider reported the addresses the
-   * data plane really has, and some requested static address is not among them.
+   * Programmed=False/AddressNotUsable message: a requested static address of a supported type
+   * cannot be used (its value is not one, or the provider reported the addresses the data
+   * plane really has, and it is not among them).
    */
   unusable?: string;
   /** Programmed=False/AddressNotAssigned message: the provider has no address for the Gateway yet. */
@@ -30,17 +31,20 @@ export function resolveAddresses(
 ): AddressResult {
   const requested = gateway.spec?.addresses ?? [];
   const problems: string[] = [];
+  // Values of a supported type that cannot be used: the Gateway is still accepted (UnsupportedAddress
+  // is for an address *type* not supported), but not programmed.
+  const badValues: string[] = [];
   const fromSpec: Array<{ type: string; value: string }> = [];
   for (const [index, address] of requested.entries()) {
     const type = address.type ?? 'IPAddress';
     const field = `spec.addresses[${index}]`;
     if (type === 'IPAddress') {
       if (address.value === undefined || address.value === '') continue;
-      if (isIP(address.value) === 0) problems.push(`${field}: "${address.value}" is not an IP address`);
+      if (isIP(address.value) === 0) badValues.push(`${field}: "${address.value}" is not an IP address`);
       else fromSpec.push({ type, value: address.value });
     } else if (type === 'Hostname') {
       if (address.value === undefined || address.value === '') continue;
-      if (!isPreciseHostname(address.value)) problems.push(`${field}: "${address.value}" is not a valid hostname`);
+      if (!isPreciseHostname(address.value)) badValues.push(`${field}: "${address.value}" is not a hostname an address can have (wildcards cannot be assigned)`);
       else fromSpec.push({ type, value: address.value });
     } else {
       problems.push(`${field}: address type ${type} is not supported (IPAddress, Hostname)`);
@@ -53,6 +57,7 @@ export function resolveAddresses(
     // Service still pending): report none rather than a default that is not reachable.
     const result: AddressResult = { addresses: [], unassigned: 'the data plane has no address yet (waiting for the provisioned Service)' };
     if (problems.length > 0) result.unsupported = problems.join('; ');
+    if (badValues.length > 0) result.unusable = badValues.join('; ');
     return result;
   }
   if (provided && provided.length > 0) {
@@ -68,6 +73,7 @@ export function resolveAddresses(
   else addresses = [{ type: isIP(defaultAddress) === 0 ? 'Hostname' : 'IPAddress', value: defaultAddress }];
   const result: AddressResult = { addresses };
   if (problems.length > 0) result.unsupported = problems.join('; ');
-  if (unusable) result.unusable = unusable;
+  const notUsable = [...badValues, ...(unusable ? [unusable] : [])];
+  if (notUsable.length > 0) result.unusable = notUsable.join('; ');
   return result;
 }
