@@ -8,6 +8,7 @@ import type {
   HTTPRouteRule,
 } from '@portico/api';
 import { escapeRegex } from '@portico/ir';
+import type { GrpcMatchCharacters } from './precedence.js';
 
 // A gRPC call is an HTTP/2 POST to `/<package.Service>/<Method>`, so every GRPCRoute has
 // an equivalent HTTPRoute: method matches become path matches, header matches stay
@@ -51,10 +52,20 @@ export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch
   return { type, value: '/' };
 }
 
+/**
+ * The service and method characters of the GRPCRoute match each converted match came from, for
+ * GRPCRoute's own precedence (see comparePrecedence), which the path alone cannot give.
+ * Keyed by the converted match object, which compileMatch receives.
+ */
+export const grpcMatchCharacters = new WeakMap<HTTPRouteMatch, GrpcMatchCharacters>();
+
 function convertRule(rule: GRPCRouteRule): HTTPRouteRule {
   const matches: HTTPRouteMatch[] = (rule.matches ?? []).map((match) => {
     const converted: HTTPRouteMatch = { path: methodToPath(match.method) };
     if (match.headers) converted.headers = match.headers;
+    // The characters of the fields as written, a RegularExpression's included (the spec counts
+    // the characters of the service and method a match gives, whatever its type).
+    grpcMatchCharacters.set(converted, { service: match.method?.service?.length ?? 0, method: match.method?.method?.length ?? 0 });
     return converted;
   });
   const result: HTTPRouteRule = {};

@@ -12,7 +12,7 @@ import { parseDurationMs } from './duration.js';
 import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
-import type { PrecedenceKey } from './precedence.js';
+import type { GrpcMatchCharacters, PrecedenceKey } from './precedence.js';
 import { grpcRouteAsHttpRoute } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
 import { settleKindConflicts } from './kind-conflicts.js';
@@ -92,6 +92,7 @@ function ruleField(rule: number): string {
 
 /** A rule without matches matches every request (one PathPrefix "/" match). */
 const MATCH_EVERYTHING: readonly HTTPRouteMatch[] = Object.freeze([Object.freeze({})]);
+const NO_GRPC_CHARACTERS: GrpcMatchCharacters = Object.freeze({ service: 0, method: 0 });
 const NO_FILTER_SPECS: readonly HTTPRouteFilter[] = Object.freeze([]);
 const NO_BACKEND_REFS: readonly HTTPBackendRef[] = Object.freeze([]);
 const TIMEOUT_FIELDS = ['request', 'backendRequest'] as const;
@@ -398,6 +399,8 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
         matchIndex: m,
       };
       if (route.metadata.creationTimestamp) entry.creationTimestamp = route.metadata.creationTimestamp;
+      // Every GRPCRoute entry takes GRPCRoute's order; a rule without matches names no service or method.
+      if (kind === 'GRPCRoute') entry.grpc = compiled.grpc ?? NO_GRPC_CHARACTERS;
       entries.push(entry);
     }
   }

@@ -1,7 +1,9 @@
 import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
 import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
 import { RE2JS } from 're2js';
+import { grpcMatchCharacters } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
+import type { GrpcMatchCharacters } from './precedence.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -10,6 +12,8 @@ export interface CompiledMatch {
   hasMethod: boolean;
   headerCount: number;
   queryCount: number;
+  /** A GRPCRoute match's service and method characters (see grpcMatchCharacters). */
+  grpc?: GrpcMatchCharacters;
 }
 
 /**
@@ -169,5 +173,8 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   if (problems.length > before || !path) return undefined;
   if (headers && headerCount < headers.length) headers.length = headerCount;
   if (queryParams && queryCount < queryParams.length) queryParams.length = queryCount;
-  return { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount: matchHeaderCount, queryCount };
+  const compiled: CompiledMatch = { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount: matchHeaderCount, queryCount };
+  const grpc = grpcMatchCharacters.get(match);
+  if (grpc) compiled.grpc = grpc;
+  return compiled;
 }

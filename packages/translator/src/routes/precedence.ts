@@ -1,6 +1,11 @@
 import type { IRRouteMatch } from '@portico/ir';
 import { compareStrings } from '../util.js';
 
+export interface GrpcMatchCharacters {
+  service: number;
+  method: number;
+}
+
 /** What Gateway API precedence looks at for one (route, rule, match). */
 export interface PrecedenceKey {
   match: IRRouteMatch;
@@ -10,6 +15,11 @@ export interface PrecedenceKey {
   queryCount: number;
   /** metadata.creationTimestamp; absent sorts as newest. */
   creationTimestamp?: string;
+  /**
+   * GRPCRoute only: characters of the service and method the match names (GRPCRoute has an
+   * order of its own: service, then method, then header matches).
+   */
+  grpc?: GrpcMatchCharacters;
   /** `namespace/name` of the route. */
   routeKey: string;
   ruleIndex: number;
@@ -35,6 +45,15 @@ function pathRank(match: IRRouteMatch): number {
  * matches > oldest route > route namespace/name > rule order (then match order).
  */
 export function comparePrecedence(a: PrecedenceKey, b: PrecedenceKey): number {
+  if (a.grpc && b.grpc) {
+    // GRPCRoute: "the largest number of characters in a matching service, characters in a
+    // matching method, header matches". Its method matches are paths (see grpcroute.ts), which
+    // the HTTPRoute order would rank by path type instead.
+    if (a.grpc.service !== b.grpc.service) return b.grpc.service - a.grpc.service;
+    if (a.grpc.method !== b.grpc.method) return b.grpc.method - a.grpc.method;
+    if (a.headerCount !== b.headerCount) return b.headerCount - a.headerCount;
+    return compareRouteOrder(a, b);
+  }
   const rank = pathRank(a.match) - pathRank(b.match);
   if (rank !== 0) return rank;
   const length = b.match.path.value.length - a.match.path.value.length;
@@ -42,6 +61,11 @@ export function comparePrecedence(a: PrecedenceKey, b: PrecedenceKey): number {
   if (a.hasMethod !== b.hasMethod) return a.hasMethod ? -1 : 1;
   if (a.headerCount !== b.headerCount) return b.headerCount - a.headerCount;
   if (a.queryCount !== b.queryCount) return b.queryCount - a.queryCount;
+  return compareRouteOrder(a, b);
+}
+
+/** Ties left: oldest route, then route namespace/name, then rule order, then match order. */
+function compareRouteOrder(a: PrecedenceKey, b: PrecedenceKey): number {
   const ta = a.creationTimestamp ?? '\uffff';
   const tb = b.creationTimestamp ?? '\uffff';
   if (ta !== tb) return compareStrings(ta, tb);
