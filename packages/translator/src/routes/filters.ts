@@ -49,20 +49,39 @@ function hostHeaderProblem(name: unknown): string | undefined {
 
 /** What Envoy would refuse in a header modifier (naming the field), or undefined. */
 function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
+  // Gateway API: "Only one action for a given header name is permitted" (names are
+  // case-insensitive; the CRD's list keys are not, so X-Foo and x-foo both get through).
+  // Lowercased names, and where each was given: a filter has a few.
+  const names: string[] = [];
+  const places: string[] = [];
+  const oneAction = (name: string, at: string): string | undefined => {
+    const key = name.toLowerCase();
+    const index = names.indexOf(key);
+    if (index !== -1) return `${at}: header ${name} already has an action at ${places[index]} (one action per header name)`;
+    names.push(key);
+    places.push(at);
+    return undefined;
+  };
   for (const list of ['set', 'add'] as const) {
     const headers = filter?.[list] ?? [];
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as { name: string; value?: string };
+      const at = `${field}.${list}[${i}]`;
       const badName = headerNameProblem(header.name, 'header') ?? hostHeaderProblem(header.name);
-      if (badName !== undefined) return `${field}.${list}[${i}].name: ${badName}`;
-      if (typeof header.value !== 'string') return `${field}.${list}[${i}].value: missing`;
-      if (hasRefusedHeaderCharacters(header.value)) return `${field}.${list}[${i}].value: control characters are not allowed in a header value`;
+      if (badName !== undefined) return `${at}.name: ${badName}`;
+      if (typeof header.value !== 'string') return `${at}.value: missing`;
+      if (hasRefusedHeaderCharacters(header.value)) return `${at}.value: control characters are not allowed in a header value`;
+      const repeated = oneAction(header.name, at);
+      if (repeated !== undefined) return repeated;
     }
   }
   const removed = filter?.remove ?? [];
   for (let i = 0; i < removed.length; i++) {
+    const at = `${field}.remove[${i}]`;
     const badName = headerNameProblem(removed[i], 'header') ?? hostHeaderProblem(removed[i]);
-    if (badName !== undefined) return `${field}.remove[${i}]: ${badName}`;
+    if (badName !== undefined) return `${at}: ${badName}`;
+    const repeated = oneAction(removed[i] as string, at);
+    if (repeated !== undefined) return repeated;
   }
   return undefined;
 }
