@@ -56,6 +56,17 @@ describe('CORS origins', () => {
     expect(re.test('https://a.example.com.evil.net')).toBe(false);
     expect(re.test('http://a.example.com')).toBe(false);
   });
+
+  it("matches an origin written with its scheme's default port as browsers send it (without)", () => {
+    // Gateway API: "port 80 is assumed for http scheme origins, and port 443 for https origins".
+    expect(originMatcher('http://x.com:80')).toEqual({ exact: 'http://x.com' });
+    expect(originMatcher('https://x.com:443')).toEqual({ exact: 'https://x.com' });
+    // Another port, or a default port of the other scheme, is part of the origin.
+    expect(originMatcher('http://x.com:443')).toEqual({ exact: 'http://x.com:443' });
+    expect(originMatcher('https://x.com:8443')).toEqual({ exact: 'https://x.com:8443' });
+    const wildcard = originMatcher('https://*.example.com:443') as { safe_regex: { regex: string } };
+    expect(new RegExp(wildcard.safe_regex.regex).test('https://a.example.com')).toBe(true);
+  });
 });
 
 describe('ReplacePrefixMatch', () => {

@@ -19,9 +19,21 @@ function usesCors(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
   return ctx.rememberEach(hostUsesCors, anyTrue, routeConfig.name, routeConfig.virtualHosts);
 }
 
+/**
+ * The origin as a browser sends it: without the scheme's default port (RFC 6454 leaves it
+ * out), which Gateway API says is assumed when absent ("port 80 is assumed for http scheme
+ * origins, and port 443 is assumed for https origins").
+ */
+function withoutDefaultPort(origin: string): string {
+  if (origin.startsWith('http://') && origin.endsWith(':80')) return origin.slice(0, -':80'.length);
+  if (origin.startsWith('https://') && origin.endsWith(':443')) return origin.slice(0, -':443'.length);
+  return origin;
+}
+
 /** Gateway API origin (`https://*.example.com`, `*`, exact) → StringMatcher. */
-export function originMatcher(origin: string): EnvoyMessage {
-  if (origin === '*') return { safe_regex: { regex: '.*' } };
+export function originMatcher(allowed: string): EnvoyMessage {
+  if (allowed === '*') return { safe_regex: { regex: '.*' } };
+  const origin = withoutDefaultPort(allowed);
   if (!origin.includes('*')) return { exact: origin };
   const pattern = origin.split('*').map(escapeRegex).join('[^/]+');
   return { safe_regex: { regex: `^${pattern}$` } };
