@@ -108,7 +108,10 @@ function pathModifier(
   if (!modifier) return undefined;
   if (modifier.type === 'ReplaceFullPath' || modifier.type === 'ReplacePrefixMatch') {
     const full = modifier.type === 'ReplaceFullPath';
-    const value = (full ? modifier.replaceFullPath : modifier.replacePrefixMatch) ?? '/';
+    const given = full ? modifier.replaceFullPath : modifier.replacePrefixMatch;
+    // An empty full path (the CRD sets no minimum length) is no request path: the root is the
+    // only one it can mean. Envoy would leave the path as it was for an empty rewrite result.
+    const value = given === undefined || (full && given === '') ? '/' : given;
     // Envoy writes it into the :path header: no control characters (the CRD bounds only the length).
     if (hasRefusedHeaderCharacters(value)) {
       problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.${full ? 'replaceFullPath' : 'replacePrefixMatch'}: control characters are not allowed in a path` });
