@@ -46,6 +46,8 @@ const ROUTING_TYPES: readonly ServedType[] = ['listener', 'route', 'virtual_host
 const SHAREABLE_VIEWS: ReadonlySet<ViewType> = new Set(['listener', 'route', 'cluster', 'endpoint', 'secret', 'virtual_host']);
 /** If a proxy never answers a listener/route push, removals still go out after this long. */
 const REMOVAL_FALLBACK_MS = 10_000;
+/** If a proxy never ACKs new clusters or asks for their endpoints, the routes to them still go out after this long. */
+const WARMING_FALLBACK_MS = 5_000;
 
 interface SentResponse {
   nonce: string;
@@ -158,6 +160,12 @@ export class XdsSession {
   private nonceCounter = 0;
   private removalsPending = false;
   private removalTimer: NodeJS.Timeout | undefined;
+  /**
+   * Clusters just sent for the first time whose endpoints the proxy has yet to get: listeners and
+   * routes wait for them (see holdsRouting), as a route to a cluster still warming fails.
+   */
+  private warming: Set<string> | undefined;
+  private warmingTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly unsubscribe: () => void;
   private readonly unregister: () => void;
@@ -179,6 +187,7 @@ export class XdsSession {
     if (this.closed) return;
     this.closed = true;
     if (this.removalTimer) clearTimeout(this.removalTimer);
+    if (this.warmingTimer) clearTimeout(this.warmingTimer);
     this.unsubscribe();
     this.unregister();
     if (this.identified) this.options.cache.events.emit('stream_close', this.streamEvent);
@@ -222,6 +231,7 @@ export class XdsSession {
     if (initial) this.sync(state, { force: true, retainRemoved });
     // LDS/CDS responses are the full state: a new subscription always gets an answer, even if nothing exists.
     else if (subscriptionChanged) this.sync(state, { force: WILDCARD_TYPES.has(state.type), retainRemoved });
+    if (this.warming && !this.holdsRouting()) this.releaseRouting();
     this.maybeFlushRemovals();
   }
 
@@ -288,6 +298,7 @@ export class XdsSession {
     if (first) this.sync(state, { force: true, retainRemoved, answer });
     // Envoy's route configuration waits for the first answer to a VHDS subscription, even an empty one.
     else if (subscribe.length > 0 || answer.length > 0) this.sync(state, { retainRemoved, force: state.type === 'virtual_host', answer });
+    if (this.warming && !this.holdsRouting()) this.releaseRouting();
     this.maybeFlushRemovals();
   }
 
@@ -400,15 +411,72 @@ export class XdsSession {
       for (const state of this.states.values()) if (state.syncedVersion === change.version - 1) state.syncedVersion = change.version;
       return;
     }
+    const added = firstServe ? [] : this.clustersNew(groupChange?.cluster);
     for (const type of WARMING_TYPES) {
       const state = this.states.get(type);
       if (state?.started) this.sync(state, { force: !state.responded, retainRemoved: true, hint: groupChange?.[state.view] });
     }
-    for (const type of ROUTING_TYPES) {
-      const state = this.states.get(type);
-      if (state?.started) this.sync(state, { force: !state.responded, hint: groupChange?.[state.view] });
+    if (added.length > 0) {
+      const endpoints = this.options.cache.group(this.proxyGroup).endpoint;
+      for (const name of added) if (endpoints.has(name)) (this.warming ??= new Set()).add(name);
+    }
+    if (this.holdsRouting()) {
+      // xDS: "the management plane must ensure that clusters referenced by a route are in place,
+      // before pushing the updates for a route" (make before break).
+      this.warmingTimer ??= setTimeout(() => {
+        this.warmingTimer = undefined;
+        this.releaseRouting();
+      }, WARMING_FALLBACK_MS).unref();
+    } else {
+      for (const type of ROUTING_TYPES) {
+        const state = this.states.get(type);
+        if (state?.started) this.sync(state, { force: !state.responded, hint: groupChange?.[state.view] });
+      }
     }
     this.removalsPending = true;
+    this.maybeFlushRemovals();
+  }
+
+  /** Clusters of this change the stream wants and has never been sent. */
+  private clustersNew(change: TypeChange | undefined): string[] {
+    const state = this.states.get('cluster');
+    if (!change || !state?.started || !state.responded) return [];
+    const added: string[] = [];
+    for (const name of change.changed) if (state.wants(name) && !state.known.has(name)) added.push(name);
+    return added;
+  }
+
+  /**
+   * Whether listeners and routes wait: new clusters were pushed and the proxy has not yet
+   * accepted them (ACK) or been sent their endpoints. A proxy that refused them (NACK) is not
+   * waited for: it never will have them.
+   */
+  private holdsRouting(): boolean {
+    if (!this.warming) return false;
+    const clusters = this.states.get('cluster');
+    if (clusters?.awaitingAck) return true;
+    if (clusters?.nackedVersion !== undefined) return false;
+    // A stream that takes no endpoints (a proxy without EDS clusters so far) has none to wait for.
+    const endpoints = this.states.get('endpoint');
+    if (!endpoints?.started) return false;
+    const view = this.options.cache.group(this.proxyGroup).endpoint;
+    for (const name of this.warming) {
+      const resource = view.get(name);
+      if (resource && endpoints.known.get(name)?.version !== resource.version) return true;
+    }
+    return false;
+  }
+
+  /** Sends the listeners and routes held for new clusters, once those are in place (or the wait ran out). */
+  private releaseRouting(): void {
+    if (!this.warming || this.closed) return;
+    this.warming = undefined;
+    if (this.warmingTimer) clearTimeout(this.warmingTimer);
+    this.warmingTimer = undefined;
+    for (const type of ROUTING_TYPES) {
+      const state = this.states.get(type);
+      if (state?.started) this.sync(state, { force: !state.responded });
+    }
     this.maybeFlushRemovals();
   }
 
@@ -420,6 +488,8 @@ export class XdsSession {
   /** Sends the removals of clusters/endpoints/secrets once listeners and routes no longer need them. */
   private maybeFlushRemovals(): void {
     if (!this.removalsPending || this.closed) return;
+    // Listeners and routes not sent yet still use what the removals would take away.
+    if (this.warming) return;
     if (this.routingRejected()) {
       // Until listeners and routes are accepted again, however long that takes.
       if (this.removalTimer) clearTimeout(this.removalTimer);

@@ -235,7 +235,7 @@ describe('ADS delta', () => {
     await expect.poll(() => cache.nackErrors().length).toBe(0);
   });
 
-  it('orders a cluster swap: new cluster, routes, then removal after the routes are acknowledged', async () => {
+  it('orders a cluster swap: new cluster and its endpoints, routes, then removal after the routes are acknowledged', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
     const stream = client.delta();
@@ -252,10 +252,18 @@ describe('ADS delta', () => {
     cache.setSnapshot(build({ 'ns/gw': gateway('new') }));
     const cds = await stream.next();
     expect([cds.type_url, namesOf(cds), cds.removed_resources]).toEqual([TYPE_URLS.cluster, ['new'], []]);
+    // Make before break: no route to "new" until the proxy has it and its endpoints.
+    expect(await stream.quiet(300)).toBe(true);
+    ack(stream, cds);
+    expect(await stream.quiet(300)).toBe(true);
+    // Like Envoy: a new EDS cluster subscribes to its endpoints.
+    subscribe(stream, 'endpoint', ['new']);
+    const eds = await stream.next();
+    expect([eds.type_url, namesOf(eds)]).toEqual([TYPE_URLS.endpoint, ['new']]);
     const rds = await stream.next();
     expect(rds.type_url).toBe(TYPE_URLS.route);
     expect(await stream.quiet(300)).toBe(true);
-    ack(stream, cds);
+    ack(stream, eds);
     ack(stream, rds);
     const cdsRemoval = await stream.next();
     expect([cdsRemoval.type_url, cdsRemoval.removed_resources]).toEqual([TYPE_URLS.cluster, ['old']]);

@@ -262,15 +262,18 @@ describe('ADS state of the world', () => {
     expect(cds.type_url).toBe(TYPE_URLS.cluster);
     // The old cluster is still served while routes point at it.
     expect(names(cds)).toEqual(['new', 'old']);
-    stream.request('cluster', [], { response: cds });
-    const rds = await stream.next();
-    expect(rds.type_url).toBe(TYPE_URLS.route);
+    // Make before break: the routes to "new" wait until the proxy has it and its endpoints.
     expect(await stream.quiet(300)).toBe(true);
-    // Like a real client: subscribe to the new cluster's endpoints, then ACK the routes.
+    stream.request('cluster', [], { response: cds });
+    expect(await stream.quiet(300)).toBe(true);
+    // Like a real client: subscribe to the new cluster's endpoints; the routes follow them.
     stream.request('endpoint', ['new', 'old']);
     const eds = await stream.next();
     expect(eds.type_url).toBe(TYPE_URLS.endpoint);
     expect(names(eds)).toEqual(['new', 'old']);
+    const rds = await stream.next();
+    expect(rds.type_url).toBe(TYPE_URLS.route);
+    expect(await stream.quiet(300)).toBe(true);
     stream.request('endpoint', ['new', 'old'], { response: eds });
     stream.request('route', ['routes'], { response: rds });
     const removal = await stream.next();
@@ -292,10 +295,10 @@ describe('ADS state of the world', () => {
     const cds = await stream.next();
     expect(names(cds)).toEqual(['new', 'old']);
     stream.request('cluster', [], { response: cds });
-    const rds = await stream.next();
-    expect(rds.type_url).toBe(TYPE_URLS.route);
     stream.request('endpoint', ['new', 'old']);
     const eds = await stream.next();
+    const rds = await stream.next();
+    expect(rds.type_url).toBe(TYPE_URLS.route);
     stream.request('endpoint', ['new', 'old'], { response: eds });
     // The proxy keeps its old routes, which send to "old": "old" must stay.
     stream.request('route', ['routes'], { response: rds, error: 'rejected' });
@@ -306,6 +309,8 @@ describe('ADS state of the world', () => {
     const cds2 = await stream.next();
     expect(names(cds2)).toEqual(['new', 'newer', 'old']);
     stream.request('cluster', [], { response: cds2 });
+    stream.request('endpoint', ['new', 'newer', 'old']);
+    stream.request('endpoint', ['new', 'newer', 'old'], { response: await stream.next() });
     const rds2 = await stream.next();
     expect(rds2.type_url).toBe(TYPE_URLS.route);
     stream.request('route', ['routes'], { response: rds2 });
