@@ -1,6 +1,6 @@
 // Gateway API HTTPRouteTimeouts: `request` → route timeout (0s disables it);
 // `backendRequest` → per_try_timeout, and the route timeout when `request` is unset: one
-// attempt's worth, or with retries every attempt's and the backoffs between them, so that an
+// attempt's worth, or with retries every attempt's and the longest backoffs between them, so that an
 // attempt that runs past backendRequest is retried (HTTPRouteRetryBackendTimeout) rather than
 // ending the request.
 import { goDurationToProto, nanosToProtoDuration } from '../build/util.js';
@@ -8,9 +8,22 @@ import { durationNanos } from '../codec.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
-/** `per` for each of `attempts` attempts plus `backoff` before each retry, as a proto duration. */
-function allAttempts(per: string, attempts: number, backoff: string | undefined): string {
-  return nanosToProtoDuration((durationNanos(per) ?? 0) * (attempts + 1) + (backoff ? (durationNanos(backoff) ?? 0) * attempts : 0));
+/** Envoy's retry base interval when the route sets none (router filter docs: 25ms). */
+const ENVOY_DEFAULT_BACKOFF_NANOS = 25_000_000;
+
+/**
+ * `per` for the first attempt and each of `retries` retries, plus the longest wait Envoy may
+ * take before each retry, as a proto duration. Envoy's backoff is fully jittered exponential:
+ * the wait before retry N is below (2^N - 1) times the base interval, capped at its default
+ * max_interval of 10 times the base. Taking one base interval per retry undercounted it, so the
+ * route timeout could end the request before its last retry.
+ */
+function allAttempts(per: string, retries: number, backoff: string | undefined): string {
+  const configured = backoff ? (durationNanos(backoff) ?? 0) : 0;
+  const base = configured > 0 ? configured : ENVOY_DEFAULT_BACKOFF_NANOS;
+  let waits = 0;
+  for (let retry = 1; retry <= retries; retry++) waits += Math.min((2 ** retry - 1) * base, 10 * base);
+  return nanosToProtoDuration((durationNanos(per) ?? 0) * (retries + 1) + waits);
 }
 
 export const timeoutFeature: XdsFeature = {
