@@ -1,4 +1,5 @@
-// Gateway API HTTPRouteTimeouts: `request` → route timeout (0s disables it);
+// Gateway API HTTPRouteTimeouts: `request` → route timeout (0s disables it); a GRPCRoute's
+// calls are bounded by their gRPC deadline instead of Envoy's 15s default;
 // `backendRequest` → per_try_timeout, and the route timeout when `request` is unset: one
 // attempt's worth, or with retries every attempt's and the longest backoffs between them, so that an
 // attempt that runs past backendRequest is retried (HTTPRouteRetryBackendTimeout) rather than
@@ -29,9 +30,19 @@ function allAttempts(per: string, retries: number, backoff: string | undefined):
 export const timeoutFeature: XdsFeature = {
   name: 'timeout',
   patchRoute(route, ir) {
-    if (ir.action.kind !== 'forward' || !ir.action.timeouts) return;
+    if (ir.action.kind !== 'forward') return;
     const action = route.route as EnvoyMessage | undefined;
     if (!action) return;
+    if (!ir.action.timeouts) {
+      // GRPCRoute has no timeouts field. Envoy's default route timeout (15s) would end every
+      // streaming call after 15 seconds: calls end when the client's deadline (grpc-timeout)
+      // says, which is how gRPC bounds them.
+      if (ir.source.kind === 'GRPCRoute') {
+        action.timeout = '0s';
+        action.max_stream_duration = { grpc_timeout_header_max: '0s' };
+      }
+      return;
+    }
     const request = ir.action.timeouts.request ? goDurationToProto(ir.action.timeouts.request) : undefined;
     const backend = ir.action.timeouts.backendRequest ? goDurationToProto(ir.action.timeouts.backendRequest) : undefined;
     const retries = ir.action.retry?.attempts ?? 0;
