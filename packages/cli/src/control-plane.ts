@@ -97,13 +97,14 @@ export function carryTransitionTimes(
   });
 }
 
-type GatewayAddresses = NonNullable<TranslateOptions['gatewayAddresses']>;
-
-/** Addresses a provider knows for its Gateways (the Kubernetes provider's KubernetesSnapshot carries them). */
-function gatewayAddressesOf(snapshot: ProviderSnapshot): GatewayAddresses | undefined {
-  if (!('gatewayAddresses' in snapshot)) return undefined;
-  const addresses = (snapshot as ProviderSnapshot & { gatewayAddresses?: GatewayAddresses }).gatewayAddresses;
-  return addresses && Object.keys(addresses).length > 0 ? addresses : undefined;
+/**
+ * What a provider knows beside the resources, for the translator (the Kubernetes provider's
+ * KubernetesSnapshot carries the Gateways' addresses and the CRDs' bundle versions); undefined
+ * when the snapshot has none.
+ */
+function providerOption<K extends 'gatewayAddresses' | 'crdBundleVersions'>(snapshot: ProviderSnapshot, key: K): TranslateOptions[K] | undefined {
+  const value = (snapshot as ProviderSnapshot & Partial<Pick<TranslateOptions, K>>)[key];
+  return value && Object.keys(value).length > 0 ? value : undefined;
 }
 
 /**
@@ -160,8 +161,10 @@ export class ControlPlane implements AdminState {
 
   private translateOptions(snapshot: ProviderSnapshot, now: string): TranslateOptions {
     const options: TranslateOptions = { controllerName: this.options.controllerName, now };
-    const gatewayAddresses = gatewayAddressesOf(snapshot);
+    const gatewayAddresses = providerOption(snapshot, 'gatewayAddresses');
     if (gatewayAddresses) options.gatewayAddresses = gatewayAddresses;
+    const crdBundleVersions = providerOption(snapshot, 'crdBundleVersions');
+    if (crdBundleVersions) options.crdBundleVersions = crdBundleVersions;
     if (this.options.mesh) options.mesh = true;
     return options;
   }

@@ -11,6 +11,12 @@ export interface TranslateOptions {
    * Gateways without an entry get their valid spec.addresses, else `defaultAddress`.
    */
   gatewayAddresses?: Record<string, Array<{ type: string; value: string }>>;
+  /**
+   * The Gateway API CRDs installed, by name (`gateways.gateway.networking.k8s.io`), with their
+   * `gateway.networking.k8s.io/bundle-version` annotation (null: the CRD has none). Absent:
+   * nothing is known of the CRDs (file mode), and GatewayClasses say SupportedVersion=True.
+   */
+  crdBundleVersions?: Record<string, string | null>;
   /** Address reported for Gateways with nothing better (file mode). Default 127.0.0.1. */
   defaultAddress?: string;
   /**

@@ -174,7 +174,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
   for (const gatewayClass of resources.list('GatewayClass')) {
     if (gatewayClass.spec?.controllerName !== options.controllerName) continue;
     const features = options.mesh ? [...SUPPORTED_FEATURES, ...MESH_FEATURES].sort() : SUPPORTED_FEATURES;
-    const result = translateGatewayClass(resources, gatewayClass, clock, features);
+    const result = translateGatewayClass(resources, gatewayClass, clock, features, options.crdBundleVersions);
     statuses.add([result.status]);
     if (result.accepted) acceptedClasses.add(gatewayClass.metadata.name);
   }

@@ -18,7 +18,32 @@ function gatewayStatus(result: ReturnType<typeof translate>): { addresses: unkno
   return status as { addresses: unknown; conditions: Condition[] };
 }
 
+function supportedVersion(result: ReturnType<typeof translate>): Condition | undefined {
+  const status = result.statuses.find((s) => s.kind === 'GatewayClass')?.status as { conditions: Condition[] } | undefined;
+  return status?.conditions.find((condition) => condition.type === 'SupportedVersion');
+}
+
 describe('translate options', () => {
+  it('says SupportedVersion=False when installed Gateway API CRDs are of another bundle version or carry none', () => {
+    const options = { controllerName: 'example.com/ctrl' };
+    // Nothing known of the CRDs (file mode): supported.
+    expect(supportedVersion(translate(ResourceSet.from(objects), options))).toMatchObject({ status: 'True', reason: 'SupportedVersion' });
+    const current = { 'gateways.gateway.networking.k8s.io': 'v1.6.1', 'httproutes.gateway.networking.k8s.io': 'v1.6.0' };
+    expect(supportedVersion(translate(ResourceSet.from(objects), { ...options, crdBundleVersions: current }))).toMatchObject({ status: 'True' });
+    const mixed = { ...current, 'tcproutes.gateway.networking.k8s.io': 'v1.5.0', 'udproutes.gateway.networking.k8s.io': null };
+    const result = translate(ResourceSet.from(objects), { ...options, crdBundleVersions: mixed });
+    expect(supportedVersion(result)).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedVersion',
+      message:
+        'installed Gateway API CRDs are v1.5.0 (tcproutes.gateway.networking.k8s.io); no bundle-version annotation (udproutes.gateway.networking.k8s.io); this controller supports v1.6.x (implements v1.6.1)',
+    });
+    // Best effort: the class is still accepted, and its Gateways served.
+    const classConditions = (result.statuses.find((s) => s.kind === 'GatewayClass')?.status as { conditions: Condition[] }).conditions;
+    expect(classConditions.find((condition) => condition.type === 'Accepted')?.status).toBe('True');
+    expect(result.ir.gateways.map((gateway) => gateway.name)).toEqual(['ns/gw']);
+  });
+
   it('reports provider addresses over spec addresses', () => {
     const result = translate(ResourceSet.from(objects), {
       controllerName: 'example.com/ctrl',

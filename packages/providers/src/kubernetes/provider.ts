@@ -1,5 +1,7 @@
 import { KubeConfig, ListWatch, Watch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
 import {
+  GATEWAY_EXPERIMENTAL_GROUP,
+  GATEWAY_GROUP,
   ResourceSet,
   effectiveGatewayParameters,
   type Gateway,
@@ -68,7 +70,15 @@ export type GatewayAddresses = Record<string, Array<{ type: string; value: strin
 export interface KubernetesSnapshot extends ProviderSnapshot {
   /** Pass to the translator as TranslateOptions.gatewayAddresses. */
   gatewayAddresses: GatewayAddresses;
+  /**
+   * Pass to the translator as TranslateOptions.crdBundleVersions: the Gateway API CRDs served,
+   * with their bundle-version annotation (null: none). Those that could not be read are left out.
+   */
+  crdBundleVersions?: Record<string, string | null>;
 }
+
+/** The annotation that gives a Gateway API CRD's release (GatewayClass SupportedVersion). */
+const BUNDLE_VERSION_ANNOTATION = 'gateway.networking.k8s.io/bundle-version';
 
 interface KindWatch {
   spec: WatchedKind;
@@ -78,6 +88,8 @@ interface KindWatch {
   missing: boolean;
   /** Listing it was refused (403); cleared by the next successful list. */
   forbidden?: boolean;
+  /** Its Gateway API CRD's bundle-version annotation (null: none; undefined: not read). */
+  bundleVersion?: string | null;
   failures: number;
   retryTimer?: NodeJS.Timeout;
 }
@@ -291,6 +303,23 @@ export class KubernetesProvider implements Provider {
     return undefined;
   }
 
+  /**
+   * The bundle-version annotation of the CRD that serves `served`. A CRD that cannot be read
+   * (RBAC without customresourcedefinitions, say) is left out: nothing was detected.
+   */
+  private async readBundleVersion(state: KindWatch, served: ServedVersion): Promise<void> {
+    const name = `${served.plural}.${served.group}`;
+    try {
+      const crd = await this.rest.get<{ metadata?: { annotations?: Record<string, string> } }>(
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      );
+      state.bundleVersion = crd.metadata?.annotations?.[BUNDLE_VERSION_ANNOTATION] ?? null;
+    } catch (error) {
+      state.bundleVersion = undefined;
+      this.logger.debug({ crd: name, error: String(error) }, 'could not read the CRD; its bundle version is not checked');
+    }
+  }
+
   private async startKind(state: KindWatch): Promise<void> {
     if (this.stopped) return;
     try {
@@ -313,6 +342,7 @@ export class KubernetesProvider implements Provider {
       return;
     }
     state.missing = false;
+    if (served.group === GATEWAY_GROUP || served.group === GATEWAY_EXPERIMENTAL_GROUP) await this.readBundleVersion(state, served);
     const path = collectionPath(served);
     const listWatch = new ListWatch<KubernetesObject>(
       path,
@@ -481,7 +511,13 @@ export class KubernetesProvider implements Provider {
       }
     }
     this.latestResources = resources;
-    const snapshot: KubernetesSnapshot = { resources, problems, gatewayAddresses: this.gatewayAddresses(resources) };
+    const crdBundleVersions: Record<string, string | null> = {};
+    for (const state of this.kinds.values()) {
+      if (state.served && !state.missing && state.bundleVersion !== undefined) {
+        crdBundleVersions[`${state.served.plural}.${state.served.group}`] = state.bundleVersion;
+      }
+    }
+    const snapshot: KubernetesSnapshot = { resources, problems, gatewayAddresses: this.gatewayAddresses(resources), crdBundleVersions };
     this.snapshotCount++;
     this.logger.debug({ objects: resources.size, snapshot: this.snapshotCount }, 'snapshot');
     try {

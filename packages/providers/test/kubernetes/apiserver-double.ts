@@ -86,6 +86,7 @@ export class FakeApiServer {
     this.register('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true, false);
     this.register('apps', 'v1', 'deployments', 'Deployment', true, true);
     this.register('coordination.k8s.io', 'v1', 'leases', 'Lease', true, false);
+    this.register('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, true);
   }
 
   register(group: string, version: string, plural: string, kind: string, namespaced: boolean, hasStatus: boolean): void {
@@ -97,10 +98,23 @@ export class FakeApiServer {
   /**
    * The v1.6 standard-channel CRDs (plus TCPRoute/UDPRoute), all served at v1, and (as
    * the chart installs it alongside) Portico's GatewayParameters unless `portico: false`.
+   * Each Gateway API CRD is also a CustomResourceDefinition object carrying
+   * `bundleVersion` (default v1.6.1; null: no annotation) as gateway.networking.k8s.io/bundle-version.
    */
-  installGatewayApi(options: { portico?: boolean } = {}): void {
+  installGatewayApi(options: { portico?: boolean; bundleVersion?: string | null } = {}): void {
     if (options.portico !== false) this.installPorticoApi();
     const g = 'gateway.networking.k8s.io';
+    const bundleVersion = options.bundleVersion === undefined ? 'v1.6.1' : options.bundleVersion;
+    const crd = (plural: string): void => {
+      const annotations = bundleVersion === null ? undefined : { 'gateway.networking.k8s.io/bundle-version': bundleVersion };
+      this.apply({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${plural}.${g}`, ...(annotations ? { annotations } : {}) },
+        spec: { group: g, names: { plural } },
+      });
+    };
+    crd('gatewayclasses');
     this.register(g, 'v1', 'gatewayclasses', 'GatewayClass', false, true);
     for (const [plural, kind] of [
       ['gateways', 'Gateway'],
@@ -114,6 +128,7 @@ export class FakeApiServer {
       ['backendtlspolicies', 'BackendTLSPolicy'],
     ] as const) {
       this.register(g, 'v1', plural, kind, true, kind !== 'ReferenceGrant');
+      crd(plural);
     }
   }
 

@@ -40,6 +40,7 @@ async function runControlLoop(memo?: TranslationMemo): Promise<{ builds: Promise
     const result = translate(snapshot.resources, {
       controllerName: CONTROLLER,
       gatewayAddresses: (snapshot as KubernetesSnapshot).gatewayAddresses,
+      crdBundleVersions: (snapshot as KubernetesSnapshot).crdBundleVersions,
       now: new Date().toISOString(), // a moving clock, as in production
       ...(memo ? { memo } : {}),
     });
@@ -74,6 +75,25 @@ describe('provider → translator → status', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await Promise.all(builds);
     expect(api.requestsMatching('PUT', /\/status$/).length).toBe(writes);
+  });
+
+  it('reads the Gateway API CRDs’ bundle versions: one of another release makes the GatewayClass SupportedVersion=False', async () => {
+    api.apply(gatewayClass());
+    // One CRD of an older release (as a partly upgraded cluster has).
+    api.apply({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'tcproutes.gateway.networking.k8s.io', annotations: { 'gateway.networking.k8s.io/bundle-version': 'v1.5.0' } },
+      spec: { group: 'gateway.networking.k8s.io', names: { plural: 'tcproutes' } },
+    });
+    const { results } = await runControlLoop();
+    const supported = (results.at(-1)?.statuses.find((s) => s.kind === 'GatewayClass')?.status as { conditions: Array<Condition & { reason: string; message: string }> })
+      .conditions.find((c) => c.type === 'SupportedVersion');
+    expect(supported).toMatchObject({ status: 'False', reason: 'UnsupportedVersion' });
+    expect(supported?.message).toContain('v1.5.0 (tcproutes.gateway.networking.k8s.io)');
+    const written = api.getObject(GW, 'gatewayclasses', undefined, 'portico')?.status as { conditions?: Condition[] } | undefined;
+    expect(written?.conditions?.find((c) => c.type === 'SupportedVersion')?.status).toBe('False');
+    expect(written?.conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
   });
 
   it('takes the objects its status writes bring back through the watch for the ones it had: the memo keeps every route', async () => {
