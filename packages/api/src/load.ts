@@ -34,6 +34,15 @@ function describe(doc: Record<string, unknown>): string | undefined {
  * are still returned, so one bad document never hides the good ones.
  * A `List` kind is flattened into its items.
  */
+/**
+ * A YAML error's message with where it is (line, column) but without the lines of the source
+ * that the library quotes after it: those may be a Secret's private key.
+ */
+function errorWithoutSource(error: { message: string }): string {
+  const [first = ''] = error.message.split('\n');
+  return first.endsWith(':') ? first.slice(0, -1) : first;
+}
+
 export function loadManifests(text: string, source: string): LoadResult {
   const result: LoadResult = { objects: [], problems: [], ignored: 0 };
   let docs: ReturnType<typeof parseAllDocuments>;
@@ -42,7 +51,7 @@ export function loadManifests(text: string, source: string): LoadResult {
     // the process's stderr, outside the logs; what matters of them is reported below instead.
     docs = parseAllDocuments(text, { prettyErrors: true, logLevel: 'error' });
   } catch (error) {
-    result.problems.push({ source, document: 0, message: `cannot parse: ${(error as Error).message}` });
+    result.problems.push({ source, document: 0, message: `cannot parse: ${errorWithoutSource(error as Error)}` });
     return result;
   }
   const list = Array.isArray(docs) ? docs : [docs];
@@ -51,7 +60,7 @@ export function loadManifests(text: string, source: string): LoadResult {
       result.problems.push({
         source,
         document: index,
-        message: `YAML syntax error: ${doc.errors.map((e) => e.message).join('; ')}`,
+        message: `YAML syntax error: ${doc.errors.map(errorWithoutSource).join('; ')}`,
       });
       return;
     }

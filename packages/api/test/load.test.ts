@@ -85,6 +85,24 @@ describe('loadManifests', () => {
     );
   });
 
+  it('says where a YAML syntax error is without quoting the source, which may be a private key', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata: {name: broken, namespace: infra}',
+      'stringData:',
+      '  tls.key: |',
+      '    -----BEGIN PRIVATE KEY-----',
+      '    MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCuQvMI2PaQbwyO',
+      'SECRETLINEOUTOFPLACEqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCuQvMI2Pa',
+      '    -----END PRIVATE KEY-----',
+    ].join('\n');
+    const [problem] = loadManifests(text, 'secret.yaml').problems;
+    expect(problem?.message).toMatch(/^YAML syntax error: .* at line 8, column 1/);
+    expect(problem?.message).not.toContain('SECRETLINE');
+    expect(problem?.message).not.toContain('MIIE');
+  });
+
   it('defaults namespace and generation as the API server would, but not for cluster-scoped kinds', () => {
     const result = loadManifests(
       'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: portico\nspec:\n  controllerName: x',
