@@ -1,9 +1,9 @@
-import { X509Certificate } from 'node:crypto';
 import type { FrontendTLSValidation, Gateway, ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { GATEWAY_GROUP, decodeBase64, isCoreGroup } from '../util.js';
 import { addUnresolved, type ListenerModel } from './model.js';
+import { certificatesOf } from './tls.js';
 
 function validationFor(gateway: Gateway, port: number): { validation: FrontendTLSValidation; field: string } | undefined {
   const frontend = gateway.spec?.tls?.frontend;
@@ -15,15 +15,6 @@ function validationFor(gateway: Gateway, port: number): { validation: FrontendTL
   return fallback ? { validation: fallback, field: 'spec.tls.frontend.default.validation' } : undefined;
 }
 
-function validCa(pem: string | undefined): boolean {
-  if (!pem) return false;
-  try {
-    new X509Certificate(pem);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Frontend client-certificate validation (spec.tls.frontend): resolves the CA bundles
@@ -78,14 +69,15 @@ export function applyFrontendValidation(
         const secret = resources.get('Secret', refNamespace, ref.name);
         pem = secret?.stringData?.['ca.crt'] ?? decodeBase64(secret?.data?.['ca.crt']);
       }
-      if (!validCa(pem)) {
+      const certificates = certificatesOf(pem);
+      if (!certificates) {
         problem ??= {
           reason: 'InvalidCACertificateRef',
           message: `${refField}: ${kind} ${refNamespace}/${ref.name} not found or has no valid PEM ca.crt`,
         };
         continue;
       }
-      bundles.push(pem ?? '');
+      bundles.push(certificates);
       names.push(`${refNamespace}/${ref.name}`);
     }
     if ((validation.caCertificateRefs ?? []).length === 0) {

@@ -4,6 +4,25 @@ import type { IRSecret } from '@portico/ir';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { GATEWAY_GROUP, decodeBase64, isCoreGroup } from '../util.js';
 
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The certificates of a PEM bundle, and nothing else: a bundle may also hold a private key (a
+ * `cat ca.crt ca.key`, or a chain pasted with its key), which must not go into configuration
+ * that is served, dumped and explained. Undefined when it holds no certificate, or one that
+ * does not parse.
+ */
+export function certificatesOf(pem: string | undefined): string | undefined {
+  const blocks = pem?.match(CERTIFICATE_BLOCK);
+  if (!blocks || blocks.length === 0) return undefined;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+  } catch {
+    return undefined;
+  }
+  return blocks.join('\n');
+}
+
 export interface KeyPair {
   certificateChain: string;
   privateKey: string;
@@ -29,9 +48,12 @@ export function readKeyPair(secret: Secret): KeyPair | string {
   if (secret.type !== 'kubernetes.io/tls') {
     return `has type ${secret.type ?? 'Opaque'}, expected kubernetes.io/tls`;
   }
-  const certificateChain = secretValue(secret, 'tls.crt');
+  const crt = secretValue(secret, 'tls.crt');
   const privateKey = secretValue(secret, 'tls.key');
-  if (!certificateChain) return 'has no tls.crt';
+  if (!crt) return 'has no tls.crt';
+  // The chain is served as it is: its certificates only (see certificatesOf).
+  const certificateChain = certificatesOf(crt);
+  if (!certificateChain) return 'tls.crt is not a valid PEM certificate';
   if (!privateKey) return 'has no tls.key';
   let certificate: X509Certificate;
   try {

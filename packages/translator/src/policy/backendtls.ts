@@ -1,10 +1,10 @@
-import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { MAX_POLICY_ANCESTORS, type BackendTLSPolicy, type Condition, type ResourceSet } from '@portico/api';
 import type { IRSecret, IRUpstreamTLS } from '@portico/ir';
 import type { ClusterRegistry } from '../clusters.js';
 import { condition, type ConditionClock } from '../conditions.js';
 import type { GatewayModel } from '../gateway/model.js';
+import { certificatesOf } from '../gateway/tls.js';
 import type { ObjectStatus } from '../result.js';
 import { isPreciseHostname, isValidHostname } from '../routes/hostnames.js';
 import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
@@ -45,16 +45,6 @@ interface Validation {
 
 const CA_KEY = 'ca.crt';
 
-function validPemBundle(pem: string): boolean {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!blocks || blocks.length === 0) return false;
-  try {
-    for (const block of blocks) new X509Certificate(block);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * What the CRD requires of the values TLS is set up with: a precise hostname (the SNI, and the
@@ -163,8 +153,8 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
       continue;
     }
     const configMap = resources.get('ConfigMap', namespace, ref.name);
-    const pem = configMap?.data?.[CA_KEY];
-    if (!configMap || pem === undefined || !validPemBundle(pem)) {
+    const certificates = certificatesOf(configMap?.data?.[CA_KEY]);
+    if (!configMap || !certificates) {
       problems.push({
         reason: 'InvalidCACertificateRef',
         message: !configMap
@@ -173,7 +163,7 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
       });
       continue;
     }
-    bundles.push(pem.trim());
+    bundles.push(certificates);
     names.push(ref.name);
   }
   const first = problems[0];

@@ -1,0 +1,98 @@
+// A private key pasted into a certificate field (a CA bundle made with `cat ca.crt ca.key`, a
+// tls.crt holding its key) must not reach the IR's certificate fields: those are served to
+// every proxy, dumped and explained. Only the key pair's own tls.key may carry a key.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResourceSet, loadManifests } from '@portico/api';
+import { selfSignedCertificate, type TestCertificate } from '@portico/test-support';
+import { translate } from '../src/index.js';
+
+const CONTROLLER = 'portico.dev/gateway-controller';
+let ca: TestCertificate;
+let site: TestCertificate;
+
+beforeAll(async () => {
+  ca = await selfSignedCertificate('a CA');
+  site = await selfSignedCertificate('site.example.com');
+});
+
+function manifest(): string {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const withKey = `${ca.certificatePem}\n${ca.privateKeyPem}`;
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: site, namespace: infra}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(`${site.certificatePem}\n${site.privateKeyPem}`)}
+  tls.key: ${b64(site.privateKeyPem)}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: infra}
+data:
+  ca.crt: ${JSON.stringify(withKey)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: portico
+  tls:
+    frontend:
+      default:
+        validation:
+          caCertificateRefs: [{kind: ConfigMap, group: "", name: ca}]
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: site}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: infra}
+spec:
+  ports: [{name: https, port: 443}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: route, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: secure, port: 443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tls, namespace: infra}
+spec:
+  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]
+    hostname: secure.example.com
+`;
+}
+
+describe('key material in certificate fields', () => {
+  it('keeps only the certificates of a CA bundle or a tls.crt that also holds a private key', () => {
+    const loaded = loadManifests(manifest(), 'keys.yaml');
+    expect(loaded.problems).toEqual([]);
+    const result = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER });
+    const secrets = result.ir.secrets;
+    const trusted = secrets.filter((secret) => secret.trustedCa !== undefined);
+    const chains = secrets.filter((secret) => secret.certificateChain !== undefined);
+    // The frontend validation CA and the BackendTLSPolicy CA; the listener's key pair.
+    expect(trusted.length).toBe(2);
+    expect(chains.length).toBe(1);
+    for (const secret of trusted) expect(secret.trustedCa?.trim()).toBe(ca.certificatePem.trim());
+    expect(chains[0]?.certificateChain?.trim()).toBe(site.certificatePem.trim());
+    // The key pair's own key is where a key belongs, and the only place.
+    const keyBody = (certificate: TestCertificate) => certificate.privateKeyPem.split('\n')[1] as string;
+    const withoutKeyField = JSON.stringify(secrets.map(({ privateKey: _key, ...rest }) => rest));
+    expect(withoutKeyField).not.toContain('PRIVATE KEY');
+    expect(withoutKeyField).not.toContain(keyBody(ca));
+    expect(withoutKeyField).not.toContain(keyBody(site));
+  });
+});
