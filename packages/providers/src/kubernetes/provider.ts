@@ -80,8 +80,29 @@ export interface KubernetesSnapshot extends ProviderSnapshot {
 /** The annotation that gives a Gateway API CRD's release (GatewayClass SupportedVersion). */
 const BUNDLE_VERSION_ANNOTATION = 'gateway.networking.k8s.io/bundle-version';
 
+/** A watch that stayed up this long had recovered: its next failure starts the backoff again. */
+const HEALTHY_WATCH_MS = 60_000;
+
+/**
+ * Whether `name` can be the name of a Secret or ConfigMap (a DNS-1123 subdomain). A reference
+ * to any other name cannot resolve, and its field selector might not parse (`,` and `=`).
+ */
+function isObjectName(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
+}
+
+/**
+ * Whether a failed request will fail the same way when tried again: the request itself is
+ * refused (400 bad request, 404 not found, 422 invalid), so its object is treated as absent.
+ */
+function refusedForGood(error: unknown): boolean {
+  return isStatus(error, 400) || isStatus(error, 404) || isStatus(error, 422);
+}
+
 interface KindWatch {
   spec: WatchedKind;
+  /** When its watch last (re)connected (see HEALTHY_WATCH_MS). */
+  connectedAt?: number;
   served?: ServedVersion;
   listWatch?: ListWatch<KubernetesObject>;
   synced: boolean;
@@ -96,6 +117,8 @@ interface KindWatch {
 
 interface RefWatch {
   ref: ObjectRef;
+  /** When its watch last (re)connected (see HEALTHY_WATCH_MS). */
+  connectedAt?: number;
   listWatch: ListWatch<KubernetesObject>;
   synced: boolean;
   failures: number;
@@ -352,6 +375,9 @@ export class KubernetesProvider implements Provider {
         state.synced = true;
         state.forbidden = false;
         state.failures = 0;
+        // A list that succeeds after failing may change nothing (an empty kind): the snapshot
+        // it held back is still due.
+        this.scheduleSnapshot();
         return list;
       },
       false,
@@ -361,8 +387,12 @@ export class KubernetesProvider implements Provider {
     listWatch.on('add', changed);
     listWatch.on('update', changed);
     listWatch.on('delete', changed);
+    listWatch.on('connect', () => {
+      state.connectedAt = Date.now();
+    });
     listWatch.on('error', (error?: unknown) => {
       if (this.stopped) return;
+      if (state.connectedAt !== undefined && Date.now() - state.connectedAt > HEALTHY_WATCH_MS) state.failures = 0;
       if (state.spec.optional && isStatus(error, 404)) {
         // The CRD went away under us: drop the kind, look again later.
         void listWatch.stop();
@@ -425,6 +455,8 @@ export class KubernetesProvider implements Provider {
     for (const ref of wanted) {
       const key = refKey(ref);
       if (this.refs.has(key)) continue;
+      // No such object can exist: it resolves as absent, without a watch.
+      if (!isObjectName(ref.name)) continue;
       const plural = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
       const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}`;
       const fieldSelector = `metadata.name=${ref.name}`;
@@ -440,6 +472,7 @@ export class KubernetesProvider implements Provider {
             const list = await this.rest.get<KubernetesListObject<KubernetesObject>>(path + query);
             watch.synced = true;
             watch.failures = 0;
+            this.scheduleSnapshot();
             return list;
           },
           false,
@@ -452,12 +485,17 @@ export class KubernetesProvider implements Provider {
       watch.listWatch.on('add', changed);
       watch.listWatch.on('update', changed);
       watch.listWatch.on('delete', changed);
+      watch.listWatch.on('connect', () => {
+        watch.connectedAt = Date.now();
+      });
       watch.listWatch.on('error', (error?: unknown) => {
         if (this.stopped || this.refs.get(key) !== watch) return;
-        if (isStatus(error, 403)) {
-          // Not allowed to read it: report it as absent rather than holding back every snapshot.
+        if (watch.connectedAt !== undefined && Date.now() - watch.connectedAt > HEALTHY_WATCH_MS) watch.failures = 0;
+        if (isStatus(error, 403) || (refusedForGood(error) && !watch.synced)) {
+          // Not allowed to read it, or a request the server refuses: report it as absent rather
+          // than holding back every snapshot.
           watch.synced = true;
-          this.logger.warn({ object: `${ref.kind} ${ref.namespace}/${ref.name}` }, 'forbidden to read referenced object');
+          this.logger.warn({ object: `${ref.kind} ${ref.namespace}/${ref.name}`, err: String(error) }, 'cannot read referenced object; treating it as absent');
           this.scheduleSnapshot();
         }
         watch.failures++;

@@ -174,6 +174,46 @@ describe('KubernetesProvider: caches and snapshots', () => {
     expect(api.requests.some((r) => r.query.get('fieldSelector') === 'metadata.name=unrelated')).toBe(false);
   });
 
+  it('keeps taking snapshots when a reference names an object that cannot exist, or one the server refuses to list', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('gw'));
+    const log = new SnapshotLog();
+    await provider().start(log.push);
+    await waitFor(() => log.latest, 'first snapshot');
+    // A name with "," (no Kubernetes object has one; the CRD takes it) would not even parse as
+    // a field selector; a well-formed name the server answers 400 for is treated as absent too.
+    api.failNext('GET', /\/configmaps$/, 400, 1_000);
+    api.apply({
+      apiVersion: GW,
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'btls', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'echo' }],
+        validation: {
+          hostname: 'echo.example.com',
+          caCertificateRefs: [
+            { group: '', kind: 'ConfigMap', name: 'ca,bundle' },
+            { group: '', kind: 'ConfigMap', name: 'refused' },
+          ],
+        },
+      },
+    });
+    api.apply(httpRoute('after'));
+    await waitFor(() => log.latest?.resources.get('HTTPRoute', 'default', 'after'), 'snapshot after the bad references');
+    expect(api.requests.some((r) => r.query.get('fieldSelector')?.includes('ca,bundle'))).toBe(false);
+  });
+
+  it('takes the snapshot a failed first list held back once the list succeeds, with no other event', async () => {
+    api.apply(gatewayClass());
+    api.apply(gateway('gw'));
+    // UDPRoute: a kind with no objects, so the retried list brings no watch event.
+    api.failNext('GET', /\/udproutes$/, 500, 1);
+    const log = new SnapshotLog();
+    await provider().start(log.push);
+    await waitFor(() => log.latest, 'snapshot after the retried list');
+    expect(api.requestsMatching('GET', /\/udproutes$/).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('tolerates missing CRDs and picks them up once installed', async () => {
     const bare = new FakeApiServer();
     await bare.start();
