@@ -172,7 +172,9 @@ export class KubernetesProvider implements Provider {
       lookup: (kind, namespace, name) => this.cached(kind, namespace, name),
     });
     if (options.leaderElection) {
-      this.elector = new LeaderElector(this.rest, options.leaderElection, this.logger);
+      // A renewal that hangs must fail in time for the renew deadline to be checked.
+      const leaseTimeoutMs = Math.max(1_000, (options.leaderElection.renewDeadlineMs ?? 10_000) / 2);
+      this.elector = new LeaderElector(this.rest.withTimeout(leaseTimeoutMs), options.leaderElection, this.logger);
       this.elector.on('leading', () => this.onLeading());
       this.elector.on('lost', () => this.statusWriter.cancel());
     }

@@ -40,7 +40,20 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
  * classes, no Date conversion), so list results and watch events have one shape.
  */
 export class KubeRest {
-  constructor(private readonly kubeConfig: KubeConfig) {}
+  /**
+   * `timeoutMs`: how long a request may go unanswered before it fails. An API server instance
+   * that dies without closing its connections would otherwise hang the caller for good (a
+   * status write holding back the next build, a lease renewal keeping a leader that lost).
+   */
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  /** The same client with another request timeout. */
+  withTimeout(timeoutMs: number): KubeRest {
+    return new KubeRest(this.kubeConfig, timeoutMs);
+  }
 
   get<T = JsonObject>(path: string): Promise<T> {
     return this.request<T>('GET', path);
@@ -96,6 +109,9 @@ export class KubeRest {
         });
       });
       request.on('error', reject);
+      request.setTimeout(this.timeoutMs, () => {
+        request.destroy(new Error(`${method} ${url.pathname}: no answer within ${this.timeoutMs} ms`));
+      });
       if (payload) request.write(payload);
       request.end();
     });

@@ -12,7 +12,8 @@
  * - get / create (POST) / replace (PUT) / merge patch / delete, with
  *   resourceVersion preconditions answered by 409 Conflict;
  * - the `/status` subresource (status-only updates, generation untouched);
- * - coordination.k8s.io/v1 Leases like any other namespaced object.
+ * - coordination.k8s.io/v1 Leases like any other namespaced object;
+ * - requests left unanswered on purpose (`hang`), as from a dying server.
  * It also records every request and can inject failures, which is what tests
  * assert on.
  */
@@ -71,6 +72,9 @@ export class FakeApiServer {
   private readonly events: StoredEvent[] = [];
   private readonly watches = new Set<OpenWatch>();
   private readonly faults: Fault[] = [];
+  /** Requests matching these get no answer at all, as from a server that died holding the connection. */
+  private readonly hanging: Array<{ method: string; path: RegExp }> = [];
+  private readonly unanswered = new Set<http.ServerResponse>();
   private rv = 100;
   private compactedThrough = 0;
   private uidCounter = 0;
@@ -145,6 +149,8 @@ export class FakeApiServer {
   async close(): Promise<void> {
     for (const watch of this.watches) watch.response.end();
     this.watches.clear();
+    for (const response of this.unanswered) response.destroy();
+    this.unanswered.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -163,6 +169,16 @@ export class FakeApiServer {
   /** Makes the next `times` requests matching method+path fail with `status`. */
   failNext(method: string, path: RegExp, status: number, times = 1): void {
     this.faults.push({ method, path, status, remaining: times });
+  }
+
+  /** Leaves matching requests unanswered until the returned function is called. */
+  hang(method: string, path: RegExp): () => void {
+    const entry = { method, path };
+    this.hanging.push(entry);
+    return () => {
+      const index = this.hanging.indexOf(entry);
+      if (index !== -1) this.hanging.splice(index, 1);
+    };
   }
 
   clearFaults(): void {
@@ -322,6 +338,10 @@ export class FakeApiServer {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
     if (req.headers.authorization !== 'Bearer test-token') return this.status(res, 401, 'Unauthorized', 'no token');
+    if (this.hanging.some((h) => h.method === method && h.path.test(url.pathname))) {
+      this.unanswered.add(res);
+      return;
+    }
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(url.pathname));
     if (fault) {
       fault.remaining--;

@@ -495,6 +495,20 @@ describe('KubernetesProvider: leader election', () => {
     await waitFor(() => api.requestsMatching('PUT', /httproutes\/r1\/status$/).length === 1, 'new leader writes status');
   });
 
+  it('steps down when its lease renewals go unanswered (a server that died holding the connection)', async () => {
+    const a = provider({ leaderElection: { ...lease, identity: 'replica-a' } });
+    await a.start(() => undefined);
+    await waitFor(() => a.isLeader, 'a leads');
+    const answerAgain = api.hang('PUT', /\/leases\//);
+    const stopHangingGets = api.hang('GET', /\/leases\//);
+    // A renewal that never returns must not keep it leader past the renew deadline: another
+    // replica may have the lease by then.
+    await waitFor(() => !a.isLeader, 'a steps down', 5_000);
+    answerAgain();
+    stopHangingGets();
+    await waitFor(() => a.isLeader, 'a leads again once answered', 5_000);
+  });
+
   it('releases the lease on shutdown so a successor takes over at once', async () => {
     const a = provider({ leaderElection: { ...lease, leaseDurationMs: 10_000, identity: 'replica-a' } });
     await a.start(() => undefined);
