@@ -185,14 +185,51 @@ function mergeSharedEntries(
 }
 
 /** The `.status` to write: the computed one merged with what is there now. */
+/**
+ * `conditions` with the observedGeneration of those that claim a generation the object has not
+ * reached taken off: they were written for another object of the same name (deleted and created
+ * again), and must not win over what is computed for this one.
+ */
+function withoutFutureGenerations(conditions: unknown, objectGeneration: number): unknown {
+  if (!Array.isArray(conditions)) return conditions;
+  let changed = false;
+  const out = conditions.map((entry) => {
+    const condition = asRecord(entry);
+    const claimed = condition ? numberOr(condition.observedGeneration, undefined) : undefined;
+    if (!condition || claimed === undefined || claimed <= objectGeneration) return entry;
+    changed = true;
+    const { observedGeneration: _stale, ...rest } = condition;
+    return rest;
+  });
+  return changed ? out : conditions;
+}
+
+/** The stored status with every condition's claim past `objectGeneration` taken off (see withoutFutureGenerations). */
+function fromThisObject(previous: Json, objectGeneration: number | undefined): Json {
+  if (objectGeneration === undefined) return previous;
+  const clean = (entries: unknown): unknown =>
+    Array.isArray(entries)
+      ? entries.map((entry) => {
+          const record = asRecord(entry);
+          return record && 'conditions' in record ? { ...record, conditions: withoutFutureGenerations(record.conditions, objectGeneration) } : entry;
+        })
+      : entries;
+  const out: Json = { ...previous };
+  if ('conditions' in previous) out.conditions = withoutFutureGenerations(previous.conditions, objectGeneration);
+  for (const list of ['listeners', 'parents', 'ancestors'] as const) if (list in previous) out[list] = clean(previous[list]);
+  return out;
+}
+
 export function mergeStatus(
   kind: string,
   current: unknown,
   computed: Json,
   controllerName: string,
   generation: number | undefined,
+  /** metadata.generation of the object written to (see fromThisObject). */
+  objectGeneration?: number,
 ): Json {
-  const previous = asRecord(current) ?? {};
+  const previous = fromThisObject(asRecord(current) ?? {}, objectGeneration);
   if (ROUTE_KINDS.has(kind)) {
     return {
       ...previous,
@@ -347,8 +384,15 @@ export class StatusWriter {
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (!current) return; // deleted since translation: nothing to report on
-      const generation = computed.generation ?? current.metadata.generation;
-      const desired = mergeStatus(computed.kind, current.status, computed.status, this.options.controllerName, generation);
+      // Computed for a generation this object never had: for another object of the same name,
+      // since deleted and created again. The next build computes this one's.
+      const objectGeneration = current.metadata.generation;
+      if (computed.generation !== undefined && objectGeneration !== undefined && computed.generation > objectGeneration) {
+        this.stats.skipped++;
+        return;
+      }
+      const generation = computed.generation ?? objectGeneration;
+      const desired = mergeStatus(computed.kind, current.status, computed.status, this.options.controllerName, generation, objectGeneration);
       if (canonicalJson(desired) === canonicalJson(current.status ?? {})) {
         this.stats.skipped++;
         this.settled.set(computed, current);

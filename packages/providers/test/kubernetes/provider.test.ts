@@ -324,6 +324,16 @@ describe('KubernetesProvider: status', () => {
 
   const statusPuts = (): number => api.requestsMatching('PUT', /\/status$/).length + api.requestsMatching('PATCH', /\/status$/).length;
 
+  it('does not write a status computed for a generation the object never had (a deleted namesake)', async () => {
+    api.apply(httpRoute('r1'));
+    const { p } = await started();
+    // r1 is at generation 1: a status for generation 3 was its namesake's, deleted and created again.
+    await p.writeStatus([{ ...routeStatus('r1', '2026-01-01T00:00:00Z'), generation: 3 }]);
+    expect(statusPuts()).toBe(0);
+    await p.writeStatus([{ ...routeStatus('r1', '2026-01-01T00:00:00Z'), generation: 1 }]);
+    expect(statusPuts()).toBe(1);
+  });
+
   it('writes status only when it changed, keeping lastTransitionTime for unchanged conditions', async () => {
     api.apply(httpRoute('r1'));
     const { p } = await started();

@@ -43,6 +43,19 @@ describe('mergeStatus', () => {
     expect(merged.addresses).toEqual([{ type: 'IPAddress', value: '10.0.0.1' }]);
   });
 
+  it('does not let conditions of a deleted namesake (a generation this object never had) win over what is computed', () => {
+    const rejected = { type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners', message: 'old spec', lastTransitionTime: '2021-01-01T00:00:00Z', observedGeneration: 3 };
+    const parent = (conditions: unknown[]) => ({ parentRef: { name: 'gw' }, controllerName: CONTROLLER, conditions });
+    // The object now at generation 1 carries conditions written for generation 3 (its namesake's).
+    const route = mergeStatus('HTTPRoute', { parents: [parent([rejected])] }, { parents: [parent([accepted('2026-01-01T00:00:00Z')])] }, CONTROLLER, 1, 1);
+    expect((route.parents as Array<{ conditions: unknown[] }>)[0]?.conditions).toEqual([{ ...accepted('2026-01-01T00:00:00Z'), observedGeneration: 1 }]);
+    const gateway = mergeStatus('Gateway', { conditions: [rejected] }, { conditions: [accepted('2026-01-01T00:00:00Z')] }, CONTROLLER, 1, 1);
+    expect(gateway.conditions).toEqual([{ ...accepted('2026-01-01T00:00:00Z'), observedGeneration: 1 }]);
+    // The same claim on an object that did reach generation 3 is a newer writer's: kept.
+    const newer = mergeStatus('Gateway', { conditions: [rejected] }, { conditions: [accepted('2026-01-01T00:00:00Z')] }, CONTROLLER, 1, 3);
+    expect(newer.conditions).toEqual([rejected]);
+  });
+
   it('leaves conditions of other components where they are, in objects and entries of ours', () => {
     const foreign = { type: 'special.io/SomeField', status: 'True', reason: 'Theirs', message: 'x', lastTransitionTime: '2020-01-01T00:00:00Z' };
     const programmed = { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'ok', lastTransitionTime: '2021-01-01T00:00:00Z' };
