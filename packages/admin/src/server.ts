@@ -37,7 +37,8 @@ function selectResources(
 ): EnvoyResources | { status: number; body: { error: string } } {
   const groups = snapshot.xds.groups;
   if (gateway === undefined || gateway === '') return mergeGroups(groups);
-  const group = groups[gateway];
+  // An own entry only: `__proto__`, `constructor` and the like are no proxy group.
+  const group = Object.hasOwn(groups, gateway) ? groups[gateway] : undefined;
   if (!group) {
     const known = Object.keys(groups).sort();
     return problemResponse(

@@ -148,6 +148,13 @@ describe('admin server', () => {
     const response = await app.inject('/config_dump?gateway=default/missing');
     expect(response.statusCode).toBe(404);
     expect(response.json().error).toBe("no proxy group for gateway 'default/missing'; known: default/web, other/gw");
+    // Names every plain object has are no proxy group either.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      for (const path of ['/config_dump', '/explain']) {
+        const inherited = await app.inject(`${path}?gateway=${name}`);
+        expect(inherited.statusCode, `${path} ${name}`).toBe(404);
+      }
+    }
   });
 
   it('/metrics exposes Portico and process metrics in Prometheus text format', async () => {

@@ -34,14 +34,29 @@ type OutputKind = 'status' | 'xds' | 'all';
 
 type InputObject = ReturnType<ResourceSet['all']>[number];
 
+/** The annotation kubectl apply keeps the whole applied object in: for a Secret, its data too. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /** Secret values never leave the process, not even when echoing input back. */
 function redactInput(object: InputObject): Record<string, unknown> {
   const copy = structuredClone(object) as unknown as Record<string, unknown>;
-  if (object.kind === 'Secret') {
-    for (const field of ['data', 'stringData']) {
-      const values = copy[field];
-      if (typeof values !== 'object' || values === null) continue;
-      for (const key of Object.keys(values)) (values as Record<string, unknown>)[key] = '<redacted>';
+  if (object.kind !== 'Secret') return copy;
+  const values: string[] = [];
+  for (const field of ['data', 'stringData']) {
+    const entries = copy[field];
+    if (typeof entries !== 'object' || entries === null) continue;
+    for (const [key, value] of Object.entries(entries)) {
+      if (typeof value === 'string' && value.length >= 8) values.push(value);
+      (entries as Record<string, unknown>)[key] = '<redacted>';
+    }
+  }
+  // Annotations can hold the values again: kubectl's last applied configuration of a Secret
+  // exported from a cluster does, and so may any annotation that quotes them.
+  const annotations = (copy.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    const text = String(value);
+    if (key === LAST_APPLIED || text.includes('PRIVATE KEY') || values.some((secret) => text.includes(secret))) {
+      (annotations as Record<string, unknown>)[key] = '<redacted>';
     }
   }
   return copy;

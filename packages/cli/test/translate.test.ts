@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { ResourceSet } from '@portico/api';
+import { translate } from '@portico/translator';
 import { loadFixture, privateKeyTraces, type TestCertificate } from '@portico/test-support';
+import { objectsWithStatus } from '../src/translate.js';
 import { QUICKSTART, runInProcess as runPortico, runPortico as spawnPortico } from './helpers.js';
 
 // An HTTPS Gateway whose Secret carries a key pair generated for this run (written to `dir`).
@@ -120,6 +123,34 @@ describe('portico translate', () => {
     expect(Object.keys(body.xds.groups)).toEqual(['default/secure']);
     expect(result.stdout).not.toMatch(/PRIVATE KEY/);
     for (const trace of privateKeyTraces(httpsCertificate)) expect(result.stdout).not.toContain(trace);
+  });
+
+  it('--output all redacts a Secret\'s values where annotations repeat them (kubectl\'s last applied configuration)', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj\n-----END PRIVATE KEY-----\n';
+    const data = { 'tls.key': Buffer.from(key).toString('base64'), 'tls.crt': Buffer.from('a certificate').toString('base64') };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: 'site',
+        namespace: 'default',
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data }),
+          'example.com/copy': `value ${data['tls.key']}`,
+          'cert-manager.io/issuer-name': 'letsencrypt',
+        },
+      },
+      data,
+    };
+    const resources = ResourceSet.from([secret]);
+    const [item] = objectsWithStatus(resources, translate(resources, { controllerName: 'portico.dev/gateway-controller' }), 'all');
+    expect((item?.metadata as { annotations: Record<string, string> }).annotations).toEqual({
+      'kubectl.kubernetes.io/last-applied-configuration': '<redacted>',
+      'example.com/copy': '<redacted>',
+      'cert-manager.io/issuer-name': 'letsencrypt',
+    });
+    expect(JSON.stringify(item)).not.toContain(data['tls.key'].slice(0, 24));
   });
 
   it('fails with a message naming an unreadable file (the real binary)', async () => {
