@@ -108,7 +108,8 @@ export async function runConformanceCommand(argv: string[], io: CommandIO): Prom
       expected = parseExpectedPassing(readFileSync(values['expected-passing'], 'utf8'));
     } catch (error) {
       io.stderr.write(`portico conformance: --expected-passing: ${(error as Error).message}\n`);
-      return 2;
+      // Unusable input (a file that cannot be read) is exit 1, as for every command; 2 is usage.
+      return 1;
     }
   }
   let report: Report;
@@ -120,14 +121,14 @@ export async function runConformanceCommand(argv: string[], io: CommandIO): Prom
     });
   } catch (error) {
     io.stderr.write(`portico conformance: ${(error as Error).message}\n`);
-    return 2;
+    return 1;
   }
   if (values.json) {
     try {
       writeFileSync(values.json, `${JSON.stringify({ ...report, topFailureReasons: topFailureReasons(report.cases) }, null, 2)}\n`);
     } catch (error) {
       io.stderr.write(`portico conformance: --json: ${(error as Error).message}\n`);
-      return 2;
+      return 1;
     }
   }
   const lines = formatReport(report, values.verbose === true);

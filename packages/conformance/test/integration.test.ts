@@ -80,6 +80,14 @@ describe.skipIf(!available)('replaying the shared conformance data', { timeout: 
     expect(err.join('')).toContain('NoSuchCase: case not found');
   });
 
+  it('exits 1 for data it cannot read and 2 for a bad command line, as every command does', async () => {
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    const missing = join(tmpdir(), 'portico-no-such-conformance-data');
+    expect(await runConformanceCommand(['--cases', missing], io)).toBe(1);
+    expect(await runConformanceCommand(['--cases', suite, '--expected-passing', join(missing, 'list.txt')], io)).toBe(1);
+    expect(await runConformanceCommand(['--no-such-flag'], io)).toBe(2);
+  });
+
   it('generates real certificates signed by the named CA with the listed SANs', async () => {
     const fixtures = await fixturesOnce(loadSetup(resolveSuite(suite)).generatedFixtures.objects);
     const find = (kind: string, name: string) => fixtures.find((f) => f.kind === kind && f.metadata.name === name && f.metadata.namespace === 'gateway-conformance-infra');
