@@ -129,30 +129,24 @@ export function describeStringMatcher(m: Obj): string {
   return JSON.stringify(m);
 }
 
-/** Parses a query string the way Envoy's QueryParamsMulti does: split on '&', first '=' splits key and value, %-decoding. */
+/** Parses a query string the way Envoy's route matching does: split on '&', the first '=' splits key and value, no decoding. */
 export function parseQuery(path: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const q = path.indexOf('?');
   if (q < 0) return out;
   const query = path.slice(q + 1).split('#')[0];
+  // As written: Envoy's route matching parses the query without decoding it
+  // (Http::Utility::QueryParamsMulti::parseQueryString), so `a%20b` and `a+b` are not `a b`.
   for (const part of query.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const key = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decodeQueryComponent(part.slice(eq + 1));
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
     const list = out.get(key) ?? [];
     list.push(value);
     out.set(key, list);
   }
   return out;
-}
-
-function decodeQueryComponent(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
 }
 
 /** config.route.v3.QueryParameterMatcher: the first value of a repeated parameter is used. */

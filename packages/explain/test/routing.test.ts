@@ -124,6 +124,10 @@ describe('route matching (route_components.proto RouteMatch)', () => {
     expect(explainRequest(res, get('x.test', '/q?v=two')).route?.index).toBe(6);
     expect(explainRequest(res, get('x.test', '/q?v=one&v=two')).route?.index).toBe(8);
   });
+  it('QueryParameterMatcher: names and values are compared as written, not decoded (parseQueryString)', () => {
+    expect(explainRequest(res, get('x.test', '/q?v=%74wo')).route?.index).toBe(8);
+    expect(explainRequest(res, get('x.test', '/q?%76=two')).route?.index).toBe(8);
+  });
   it('RouteMatch.grpc: content-type must be application/grpc', () => {
     expect(explainRequest(res, get('x.test', '/g', { 'content-type': 'application/grpc+proto' })).route?.index).toBe(7);
     expect(explainRequest(res, get('x.test', '/g', { 'content-type': 'application/json' })).route?.index).toBe(8);
