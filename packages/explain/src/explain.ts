@@ -839,9 +839,9 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
 
   trace.response = { from: 'upstream', headers: {}, reason: 'forwarded' };
   if (chosen?.localReplyStatus) {
-    // A local reply from the router does not go through the route's response header parsers
-    // (those run for upstream and direct responses only); encoder filters and the HCM still apply.
-    const finalHeaders = applyLevels(new HeaderMap(), encodeLevels([]));
+    // Envoy applies the route's response header rules to every local reply once a route is
+    // chosen (filter_manager.cc, since envoyproxy/envoy#13204), then encoder filters and the HCM.
+    const finalHeaders = applyLevels(new HeaderMap(), chosen.responseHeaderMutations ?? encodeLevels([]));
     trace.response = { from: 'envoy', status: chosen.localReplyStatus, headers: finalHeaders.toRecord(), reason: chosen.localReplyReason };
     return finish(trace, 'local_reply', `${chosen.localReplyStatus}: ${chosen.localReplyReason}`);
   }

@@ -219,12 +219,18 @@ describe('header mutations (route_components.proto request_headers_to_add, heade
 });
 
 describe('local replies', () => {
-  it('router local reply (cluster not found) does not get the route response_headers_to_add', () => {
+  it('router local reply (cluster not found) gets the route response_headers_to_add (filter_manager.cc, envoy#13204)', () => {
     const r = simple([vhost('vh', ['*'], [{ ...toCluster('missing'), response_headers_to_add: [hv('x-r', '1')] }])]);
     const t = explainRequest(r, at());
     expect(t.response?.status).toBe(503);
-    expect(t.response?.headers['x-r']).toBeUndefined();
+    expect(t.response?.headers['x-r']).toEqual(['1']);
     expect(t.response?.headers.server).toEqual(['envoy']);
+  });
+  it('a 404 for no route gets no route response_headers_to_add', () => {
+    const r = simple([vhost('vh', ['*'], [{ ...toCluster('a'), match: { prefix: '/only' }, response_headers_to_add: [hv('x-r', '1')] }])]);
+    const t = explainRequest(r, at());
+    expect(t.response?.status).toBe(404);
+    expect(t.response?.headers['x-r']).toBeUndefined();
   });
   it('HttpConnectionManager.server_header_transformation PASS_THROUGH adds no server header', () => {
     const r = simple([vhost('vh', ['*'], [{ match: { prefix: '/' }, direct_response: { status: 204 } }])], { hcmExtra: { server_header_transformation: 'PASS_THROUGH' } });
