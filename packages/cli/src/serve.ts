@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
@@ -86,7 +87,40 @@ async function xdsTls(values: { 'xds-tls-cert'?: string; 'xds-tls-key'?: string;
   await checkReadable(certFile, '--xds-tls-cert');
   await checkReadable(keyFile, '--xds-tls-key');
   if (caFile) await checkReadable(caFile, '--xds-tls-ca');
+  await checkTlsFiles(certFile, keyFile, caFile);
   return caFile ? { certFile, keyFile, caFile, requireClientCert: true } : { certFile, keyFile };
+}
+
+/**
+ * What the TLS files hold, checked before the server starts: OpenSSL's own errors
+ * ("PEM routines::no start line") name neither the flag nor the file. Messages never quote
+ * the files' contents.
+ */
+async function checkTlsFiles(certFile: string, keyFile: string, caFile: string | undefined): Promise<void> {
+  const [certPem, keyPem, caPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8'), caFile ? readFile(caFile, 'utf8') : undefined]);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch {
+    throw new InputError(`--xds-tls-cert: ${resolvePath(certFile)} holds no PEM certificate`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new InputError(`--xds-tls-key: ${resolvePath(keyFile)} holds no PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(key)) {
+    throw new InputError(`--xds-tls-key: ${resolvePath(keyFile)} is not the key of the certificate in ${resolvePath(certFile)}`);
+  }
+  if (caFile && caPem !== undefined) {
+    if (caPem.includes('PRIVATE KEY')) throw new InputError(`--xds-tls-ca: ${resolvePath(caFile)} holds a private key; give the CA certificates only`);
+    try {
+      new X509Certificate(caPem);
+    } catch {
+      throw new InputError(`--xds-tls-ca: ${resolvePath(caFile)} holds no PEM certificate`);
+    }
+  }
 }
 
 export async function runServe(argv: string[], io: Io): Promise<number> {

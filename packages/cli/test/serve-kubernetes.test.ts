@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KUBERNETES_FLAGS } from '@portico/providers';
+import { selfSignedCertificate } from '@portico/test-support';
 import { PORTICO_BIN, REPO_ROOT, runInProcess } from './helpers.js';
 
 /** A loopback port nothing listens on: bound once by us, then closed. */
@@ -68,8 +69,12 @@ describe('portico serve --provider kubernetes', { timeout: 90_000 }, () => {
   });
 
   it('accepts every flag the Helm chart passes (parsing only: a missing kubeconfig is the first error)', async () => {
-    // Only their existence is checked before the kubeconfig loads; the contents are never read here.
-    for (const name of ['tls.crt', 'tls.key', 'ca.crt']) await writeFile(join(dir, name), 'placeholder\n');
+    // The TLS files are checked before the kubeconfig loads: real ones, so that it is the first error.
+    const server = await selfSignedCertificate('portico.portico-system.svc');
+    const ca = await selfSignedCertificate('xds client CA');
+    await writeFile(join(dir, 'tls.crt'), server.certificatePem);
+    await writeFile(join(dir, 'tls.key'), server.privateKeyPem);
+    await writeFile(join(dir, 'ca.crt'), ca.certificatePem);
     const result = await runInProcess([
       'serve',
       '--provider=kubernetes',
@@ -117,6 +122,28 @@ describe('portico serve --provider kubernetes', { timeout: 90_000 }, () => {
     const missing = await runInProcess(['serve', '--xds-tls-cert', join(dir, 'no.crt'), '--xds-tls-key', join(dir, 'no.key')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--xds-tls-cert: cannot read');
+  });
+
+  it('checks what the TLS files hold, naming the flag and file and never quoting them', async () => {
+    const server = await selfSignedCertificate('portico');
+    const other = await selfSignedCertificate('other');
+    const file = async (name: string, text: string) => {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      return path;
+    };
+    const cert = await file('x.crt', server.certificatePem);
+    const key = await file('x.key', server.privateKeyPem);
+    const run = (args: string[]) => runInProcess(['serve', '--xds-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args]);
+    const notPem = await run(['--xds-tls-cert', await file('junk.crt', 'placeholder\n'), '--xds-tls-key', key]);
+    expect([notPem.code, notPem.stderr]).toEqual([1, expect.stringContaining(`--xds-tls-cert: ${join(dir, 'junk.crt')} holds no PEM certificate`)]);
+    const noKey = await run(['--xds-tls-cert', cert, '--xds-tls-key', await file('junk.key', 'placeholder\n')]);
+    expect([noKey.code, noKey.stderr]).toEqual([1, expect.stringContaining('--xds-tls-key:')]);
+    const wrongKey = await run(['--xds-tls-cert', cert, '--xds-tls-key', await file('other.key', other.privateKeyPem)]);
+    expect([wrongKey.code, wrongKey.stderr]).toEqual([1, expect.stringContaining('is not the key of the certificate')]);
+    const caWithKey = await run(['--xds-tls-cert', cert, '--xds-tls-key', key, '--xds-tls-ca', await file('ca.pem', `${other.certificatePem}${other.privateKeyPem}`)]);
+    expect([caWithKey.code, caWithKey.stderr]).toEqual([1, expect.stringContaining('--xds-tls-ca:')]);
+    for (const result of [notPem, noKey, wrongKey, caWithKey]) expect(result.stderr).not.toContain('PRIVATE KEY-----');
   });
 
   it('with an unreachable API server keeps both servers up, retries discovery, and exits 0 on SIGTERM', async () => {
