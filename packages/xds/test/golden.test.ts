@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import type { IR } from '@portico/ir';
 import { buildXds, encodeResource, validateResource } from '../src/index.js';
 import type { EnvoyResource } from '../src/index.js';
+import { envoyLoadProblems } from './envoy-load.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const update = process.env.PORTICO_UPDATE_GOLDEN === '1';
@@ -39,6 +40,7 @@ describe('golden IR → Envoy resources', () => {
         for (const resource of Object.values(group).flat() as EnvoyResource[]) {
           expect(() => encodeResource(resource)).not.toThrow();
           expect(validateResource(resource), `${resource.type} ${resource.name}`).toEqual([]);
+          expect(envoyLoadProblems(resource.message), `${resource.type} ${resource.name}`).toEqual([]);
         }
       }
       // Deterministic: the same input builds byte-identical output.

@@ -8,6 +8,7 @@ import type { IR, IRGateway, IRRouteConfig } from '@portico/ir';
 import { buildXds, encodedBytesOf, encodeResource, validateResource } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { arbitraryIR } from './arbitrary.js';
+import { envoyLoadProblems } from './envoy-load.js';
 import { fuzzParameters } from '@portico/test-support';
 
 describe('buildXds on arbitrary IR', () => {
@@ -21,6 +22,8 @@ describe('buildXds on arbitrary IR', () => {
           // The direct encoder writes what protobufjs' own encoder writes.
           expect(Buffer.from(bytes).equals(encodeMessageViaProtobufjs(typeNameOf(resource.type), resource.message))).toBe(true);
           expect(validateResource(resource)).toEqual([]);
+          // Nor anything Envoy checks only when it loads the resource.
+          expect(envoyLoadProblems(resource.message), `${resource.type} ${resource.name}`).toEqual([]);
         }
         const served = new Set(
           group.routes.flatMap((rc) =>

@@ -35,7 +35,9 @@ export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMe
     const service: EnvoyMessage = {
       server_uri: { uri: serviceUri(auth, ctx), cluster: auth.cluster, timeout: DEFAULT_TIMEOUT },
     };
-    if (auth.path) service.path_prefix = auth.path;
+    // Envoy takes only a prefix that starts with "/" and refuses the whole listener otherwise;
+    // Gateway API's path does not have to.
+    if (auth.path) service.path_prefix = auth.path.startsWith('/') ? auth.path : `/${auth.path}`;
     if (auth.allowedResponseHeaders?.length) {
       service.authorization_response = { allowed_upstream_headers: headerList(auth.allowedResponseHeaders) };
     }
@@ -83,7 +85,13 @@ export const extAuthzFeature: XdsFeature = {
   patchRoute(route, ir) {
     if (!ir.externalAuth) return;
     const perFilter = (route.typed_per_filter_config as EnvoyMessage | undefined) ?? {};
-    perFilter[extAuthzFilterName(ir.externalAuth)] = typed('envoy.config.route.v3.FilterConfig', {});
+    // FilterConfig turns the filter (disabled in the HCM) on for this route. Its config must be
+    // set: Envoy refuses a FilterConfig without one ("Empty route/virtual host per filter
+    // configuration", per_filter_config.cc), and with it the whole route table. The filter's own
+    // per-route type with default check settings changes nothing else.
+    perFilter[extAuthzFilterName(ir.externalAuth)] = typed('envoy.config.route.v3.FilterConfig', {
+      config: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', { check_settings: {} }),
+    });
     route.typed_per_filter_config = perFilter;
   },
 };
