@@ -11,9 +11,12 @@ describe('parseDurationMs', () => {
     ['1m1ms', 60_001],
     ['0s', 0],
     ['1s500ms', 1500],
+    ['99999h', 99_999 * 3_600_000],
+    ['1h1m1s1ms', 3_661_001],
   ])('%s is %d ms', (value, ms) => expect(parseDurationMs(value)).toBe(ms));
 
-  it.each(['', 's', '1', '1d', '1.5s', '-1s', ' 1s', '1s ', '1mss', '1S', '1m s'])('%j is not a duration', (value) => {
+  // Past the CRD's ^([0-9]{1,5}(h|m|s|ms)){1,4}$: six digits, five parts.
+  it.each(['', 's', '1', '1d', '1.5s', '-1s', ' 1s', '1s ', '1mss', '1S', '1m s', '3000000h', '1h1m1s1ms1h'])('%j is not a duration', (value) => {
     expect(parseDurationMs(value)).toBeUndefined();
   });
 });

@@ -6,8 +6,17 @@ import type { IRHeaderMutation } from '@portico/ir';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
+/**
+ * Envoy reads a header value as a format string (`%DOWNSTREAM_REMOTE_ADDRESS%`): a Gateway API
+ * value is literal, so each `%` is written `%%`. Unescaped, `50%` made Envoy refuse the whole
+ * route table, and `%HOSTNAME%` was expanded.
+ */
+function literal(value: string): string {
+  return value.includes('%') ? value.replaceAll('%', '%%') : value;
+}
+
 function headerValueOption(header: { name: string; value: string }, appendAction: string): EnvoyMessage {
-  return { header: { key: header.name, value: header.value }, append_action: appendAction };
+  return { header: { key: header.name, value: literal(header.value) }, append_action: appendAction };
 }
 
 export function headerValueOptions(mutation: IRHeaderMutation): EnvoyMessage[] {

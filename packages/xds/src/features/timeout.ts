@@ -9,6 +9,9 @@ import { durationNanos } from '../codec.js';
 import type { EnvoyMessage } from '../types.js';
 import type { XdsFeature } from './feature.js';
 
+/** About 285 years: the longest duration Envoy converts without overflow (int64 nanoseconds). */
+const MAX_ENVOY_DURATION_NANOS = 9_000_000_000 * 1e9;
+
 /** Envoy's retry base interval when the route sets none (router filter docs: 25ms). */
 const ENVOY_DEFAULT_BACKOFF_NANOS = 25_000_000;
 
@@ -24,8 +27,12 @@ function allAttempts(per: string, retries: number, backoff: string | undefined):
   const base = configured > 0 ? configured : ENVOY_DEFAULT_BACKOFF_NANOS;
   let waits = 0;
   for (let retry = 1; retry <= retries; retry++) waits += Math.min((2 ** retry - 1) * base, 10 * base);
-  return nanosToProtoDuration((durationNanos(per) ?? 0) * (retries + 1) + waits);
+  const total = (durationNanos(per) ?? 0) * (retries + 1) + waits;
+  // Envoy refuses a duration whose nanoseconds pass a signed 64-bit integer (and with it the
+  // route table); one that long bounds nothing anyway: no timeout then (each attempt keeps its own).
+  return total >= MAX_ENVOY_DURATION_NANOS ? '0s' : nanosToProtoDuration(total);
 }
+
 
 export const timeoutFeature: XdsFeature = {
   name: 'timeout',
