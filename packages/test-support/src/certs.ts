@@ -1,5 +1,6 @@
 // Certificates for tests, generated when the tests run (never checked in). EC P-256
 // keeps generation in the millisecond range.
+import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { EC, generatorKeys, keyPair, privateKeyPem } from './keys.js';
 
@@ -28,6 +29,26 @@ export async function selfSignedCertificate(commonName: string, dnsNames: string
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
       new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
     ],
+  });
+  return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
+}
+
+/**
+ * A self-signed certificate with an RSA key of `modulusLength` bits (signed with it), for the
+ * key sizes a proxy refuses; the other helpers use EC P-256, which is faster to generate.
+ */
+export async function selfSignedRsaCertificate(commonName: string, modulusLength: number): Promise<TestCertificate> {
+  const algorithm = { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '02',
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 24 * 3600 * 1000),
+    keys: generatorKeys(keys),
+    signingAlgorithm: algorithm,
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }])],
   });
   return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
 }

@@ -4,6 +4,7 @@ export {
   fillCertificatePlaceholders,
   privateKeyTraces,
   selfSignedCertificate,
+  selfSignedRsaCertificate,
   tlsSecret,
   type TestCertificate,
 } from './certs.js';

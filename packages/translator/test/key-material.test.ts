@@ -3,7 +3,7 @@
 // every proxy, dumped and explained. Only the key pair's own tls.key may carry a key.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { selfSignedCertificate, type TestCertificate } from '@portico/test-support';
+import { selfSignedCertificate, selfSignedRsaCertificate, type TestCertificate } from '@portico/test-support';
 import { translate } from '../src/index.js';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
@@ -94,5 +94,43 @@ describe('key material in certificate fields', () => {
     expect(withoutKeyField).not.toContain('PRIVATE KEY');
     expect(withoutKeyField).not.toContain(keyBody(ca));
     expect(withoutKeyField).not.toContain(keyBody(site));
+  });
+});
+
+describe('keys Envoy refuses', () => {
+  it('a listener certificate with an RSA key under 2048 bits is an invalid certificate reference, not served', async () => {
+    const weak = await selfSignedRsaCertificate('weak.example.com', 1024);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const loaded = loadManifests(
+      `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: weak, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: ${b64(weak.certificatePem)}, tls.key: ${b64(weak.privateKeyPem)}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: weak}]}}]
+`,
+      'weak.yaml',
+    );
+    expect(loaded.problems).toEqual([]);
+    const result = translate(ResourceSet.from(loaded.objects), { controllerName: CONTROLLER });
+    const gateway = result.statuses.find((s) => s.kind === 'Gateway')?.status as {
+      listeners: Array<{ conditions: Array<{ type: string; status: string; reason: string; message: string }> }>;
+    };
+    const resolved = gateway.listeners[0]?.conditions.find((c) => c.type === 'ResolvedRefs');
+    expect(resolved).toMatchObject({ status: 'False', reason: 'InvalidCertificateRef' });
+    expect(resolved?.message).toContain('an RSA key of 1024 bits; Envoy requires at least 2048');
+    expect(result.ir.secrets.filter((secret) => secret.privateKey !== undefined)).toEqual([]);
   });
 });

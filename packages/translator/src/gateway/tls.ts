@@ -72,7 +72,29 @@ export function readKeyPair(secret: Secret): KeyPair | string {
   } catch {
     return 'tls.key does not match the certificate in tls.crt';
   }
+  const weak = keyEnvoyRefuses(certificate);
+  if (weak) return `tls.crt: ${weak}`;
   return { certificateChain, privateKey };
+}
+
+/** ECDSA curves Envoy takes for a certificate (BoringSSL names them P-256, P-384, P-521). */
+const ENVOY_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+
+/**
+ * What Envoy refuses in a certificate's key when it loads the Secret (context_impl.cc): RSA
+ * keys under 2048 bits, and ECDSA curves outside P-256/P-384/P-521. The listener would say
+ * Programmed while its handshakes fail.
+ */
+function keyEnvoyRefuses(certificate: X509Certificate): string | undefined {
+  const key = certificate.publicKey;
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa' && details?.modulusLength !== undefined && details.modulusLength < 2048) {
+    return `an RSA key of ${details.modulusLength} bits; Envoy requires at least 2048`;
+  }
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve !== undefined && !ENVOY_CURVES.has(details.namedCurve)) {
+    return `an ECDSA key on curve ${details.namedCurve}; Envoy takes P-256, P-384 or P-521`;
+  }
+  return undefined;
 }
 
 export type CertificateResolution =
