@@ -50,7 +50,10 @@ function checkRbac(doc, where) {
     if (writes.length === 0) continue;
     for (const group of groups) {
       for (const resource of resources) {
-        if (GATEWAY_GROUPS.has(group) && !resource.endsWith('/status')) fail(at, `writes ${group} ${resource}: only */status may be written`);
+        // gateways/finalizers: needed to own provisioned objects with blockOwnerDeletion (the
+        // OwnerReferencesPermissionEnforcement admission plugin); no finalizer is ever set.
+        const ownerOnly = resource === 'gateways/finalizers' && writes.every((verb) => verb === 'update');
+        if (GATEWAY_GROUPS.has(group) && !resource.endsWith('/status') && !ownerOnly) fail(at, `writes ${group} ${resource}: only */status (and gateways/finalizers update) may be written`);
         if (group === '' && resource === 'secrets') fail(at, 'Secrets must never be written');
         if (group === 'coordination.k8s.io' && doc.kind === 'ClusterRole') fail(at, 'leases belong in a namespaced Role');
         if (doc.kind === 'ClusterRole' && !GATEWAY_GROUPS.has(group) && !PROVISIONED.has(resource)) fail(at, `writes ${resource}, which Portico does not provision`);
