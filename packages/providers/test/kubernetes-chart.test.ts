@@ -211,7 +211,12 @@ rules:
 `;
     const result = run(role);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/only \*\/status may be written/);
+    expect(result.stderr).toMatch(/only \*\/status \(and gateways\/finalizers update\) may be written/);
+    // Owning provisioned objects with blockOwnerDeletion needs update on gateways/finalizers: that
+    // verb only.
+    const finalizers = (verbs: string) => role.replace('resources: [httproutes]', 'resources: [gateways/finalizers]').replace('verbs: [update]', `verbs: [${verbs}]`);
+    expect(run(finalizers('update')).status).toBe(0);
+    expect(run(finalizers('update, patch')).stderr).toMatch(/writes gateway.networking.k8s.io gateways\/finalizers/);
   });
 
   it('rejects controller args portico serve does not take', () => {
