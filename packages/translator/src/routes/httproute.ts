@@ -13,7 +13,7 @@ import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, t
 import { compileMatch, type CompiledMatch } from './matches.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { GrpcMatchCharacters, PrecedenceKey } from './precedence.js';
-import { grpcRouteAsHttpRoute } from './grpcroute.js';
+import { grpcMatchCharacters, grpcRouteAsHttpRoute } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
 import { settleKindConflicts } from './kind-conflicts.js';
 import { routeHostnameProblems } from './hostnames.js';
@@ -162,8 +162,13 @@ function compileRule(
   let matchCount = 0;
   let prefixMatchesOnly = true;
   for (let m = 0; m < specMatches.length; m++) {
-    const compiled = compileMatch(specMatches[m] as HTTPRouteMatch, fieldPath('matches', index, m), matchProblems);
+    const spec = specMatches[m] as HTTPRouteMatch;
+    const compiled = compileMatch(spec, fieldPath('matches', index, m), matchProblems);
     if (!compiled) continue;
+    if (kind === 'GRPCRoute') {
+      const grpc = grpcMatchCharacters.get(spec);
+      if (grpc) compiled.grpc = grpc;
+    }
     matches[matchCount++] = compiled;
     if (compiled.match.path.type !== 'PathPrefix') prefixMatchesOnly = false;
   }

@@ -1,7 +1,6 @@
 import type { HTTPHeaderMatch, HTTPRouteMatch } from '@portico/api';
 import type { IRHeaderMatch, IRRouteMatch, IRStringMatch } from '@portico/ir';
 import { RE2JS } from 're2js';
-import { grpcMatchCharacters } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
 import type { GrpcMatchCharacters } from './precedence.js';
 
@@ -12,7 +11,7 @@ export interface CompiledMatch {
   hasMethod: boolean;
   headerCount: number;
   queryCount: number;
-  /** A GRPCRoute match's service and method characters (see grpcMatchCharacters). */
+  /** A GRPCRoute match's service and method characters (see grpcMatchCharacters; set by compileRule). */
   grpc?: GrpcMatchCharacters;
 }
 
@@ -173,8 +172,5 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
   if (problems.length > before || !path) return undefined;
   if (headers && headerCount < headers.length) headers.length = headerCount;
   if (queryParams && queryCount < queryParams.length) queryParams.length = queryCount;
-  const compiled: CompiledMatch = { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount: matchHeaderCount, queryCount };
-  const grpc = grpcMatchCharacters.get(match);
-  if (grpc) compiled.grpc = grpc;
-  return compiled;
+  return { match: { path, headers: headers ?? NO_HEADERS, queryParams: queryParams ?? NO_QUERY_PARAMS }, hasMethod, headerCount: matchHeaderCount, queryCount };
 }
