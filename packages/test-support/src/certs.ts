@@ -9,12 +9,13 @@ export interface TestCertificate {
   privateKeyPem: string;
 }
 
-/**
- * A self-signed certificate for `dnsNames` (default: the common name). It is a CA as well and
- * allows server and client auth, so one certificate is enough for a one-CA mTLS test.
- */
-export async function selfSignedCertificate(commonName: string, dnsNames: string[] = [commonName]): Promise<TestCertificate> {
-  const keys = await keyPair();
+/** A day-long self-signed certificate for `keys`, signed with `algorithm`. */
+async function selfSigned(
+  keys: webcrypto.CryptoKeyPair,
+  algorithm: Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['signingAlgorithm'],
+  commonName: string,
+  extensions: x509.Extension[],
+): Promise<TestCertificate> {
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
@@ -22,15 +23,23 @@ export async function selfSignedCertificate(commonName: string, dnsNames: string
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + 24 * 3600 * 1000),
     keys: generatorKeys(keys),
-    signingAlgorithm: EC,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
-    ],
+    signingAlgorithm: algorithm,
+    extensions,
   });
   return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
+}
+
+/**
+ * A self-signed certificate for `dnsNames` (default: the common name). It is a CA as well and
+ * allows server and client auth, so one certificate is enough for a one-CA mTLS test.
+ */
+export async function selfSignedCertificate(commonName: string, dnsNames: string[] = [commonName]): Promise<TestCertificate> {
+  return selfSigned(await keyPair(), EC, commonName, [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+  ]);
 }
 
 /**
@@ -40,17 +49,7 @@ export async function selfSignedCertificate(commonName: string, dnsNames: string
 export async function selfSignedRsaCertificate(commonName: string, modulusLength: number): Promise<TestCertificate> {
   const algorithm = { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '02',
-    name: `CN=${commonName}`,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 24 * 3600 * 1000),
-    keys: generatorKeys(keys),
-    signingAlgorithm: algorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }])],
-  });
-  return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
+  return selfSigned(keys, algorithm, commonName, [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }])]);
 }
 
 /**
