@@ -305,8 +305,12 @@ interface RouteLevels {
 }
 
 /** typed_per_filter_config for one HTTP filter, most specific first (weighted cluster, route, virtual host, route configuration). */
-function perFilterConfigs(levels: RouteLevels, filterName: string, weightedCluster?: Obj): Array<{ level: string; config: Obj; disabled: boolean }> {
-  const out: Array<{ level: string; config: Obj; disabled: boolean }> = [];
+function perFilterConfigs(
+  levels: RouteLevels,
+  filterName: string,
+  weightedCluster?: Obj,
+): Array<{ level: string; config: Obj; disabled: boolean; withoutConfig?: boolean }> {
+  const out: Array<{ level: string; config: Obj; disabled: boolean; withoutConfig?: boolean }> = [];
   const holders: Array<[string, Obj | undefined]> = [
     ['weighted_cluster', weightedCluster],
     ['route', levels.route],
@@ -317,7 +321,8 @@ function perFilterConfigs(levels: RouteLevels, filterName: string, weightedClust
     const raw = obj(obj(holder?.typed_per_filter_config)?.[filterName]);
     if (!raw) continue;
     if (typeName(raw) === 'envoy.config.route.v3.FilterConfig') {
-      out.push({ level, config: obj(raw.config) ?? {}, disabled: bool(raw.disabled) ?? false });
+      const disabled = bool(raw.disabled) ?? false;
+      out.push({ level, config: obj(raw.config) ?? {}, disabled, ...(!disabled && raw.config === undefined ? { withoutConfig: true } : {}) });
     } else out.push({ level, config: raw, disabled: false });
   }
   return out;
@@ -486,6 +491,10 @@ function explainHttp(ctx: Ctx, hcm: Obj, conn: ConnectionContext): ExplainTrace 
     const config = obj(filter.typed_config) ?? {};
     const type = typeName(config) ?? '';
     const perRoute = perFilterConfigs(levels, name);
+    for (const entry of perRoute) {
+      // per_filter_config.cc: "Empty route/virtual host per filter configuration" refuses the route table.
+      if (entry.withoutConfig) trace.unsupported.push(`typed_per_filter_config ${name} at ${entry.level}: a FilterConfig without config (Envoy refuses the route configuration)`);
+    }
     const disabledByDefault = bool(filter.disabled) ?? false;
     const disabled = perRoute.length ? perRoute[0].disabled : disabledByDefault;
     if (disabled) {

@@ -142,6 +142,13 @@ describe('HTTP filters (http_connection_manager.proto HttpFilter)', () => {
     const enabled = { ...toCluster('a'), typed_per_filter_config: { 'envoy.filters.http.ext_authz': { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', config: {} } } };
     const t2 = explainRequest(simple([vhost('vh', ['*'], [enabled])], { httpFilters: [disabledAuthz, ROUTER] }), { authority: 'w.test', port: 8080 });
     expect(t2.unknowns.length).toBe(1);
+    expect(t2.unsupported).toEqual([]);
+  });
+  it('typed_per_filter_config: a FilterConfig without config is flagged, as Envoy refuses the route configuration for it', () => {
+    const disabledAuthz = { ...extAuthz, disabled: true };
+    const empty = { ...toCluster('a'), typed_per_filter_config: { 'envoy.filters.http.ext_authz': { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig' } } };
+    const t = explainRequest(simple([vhost('vh', ['*'], [empty])], { httpFilters: [disabledAuthz, ROUTER] }), { authority: 'w.test', port: 8080 });
+    expect(t.unsupported.join(' ')).toContain('a FilterConfig without config (Envoy refuses the route configuration)');
   });
   it('header_mutation filter: request mutations before routing to the upstream, response mutations on the way back', () => {
     const hm = { name: 'envoy.filters.http.header_mutation', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation', mutations: { request_mutations: [{ remove: 'x-drop' }, { append: { header: { key: 'x-added', value: 'yes' } } }], response_mutations: [{ append: { header: { key: 'x-resp', value: 'r' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' } }] } } };
