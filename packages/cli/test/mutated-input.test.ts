@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
-import { certificatePlaceholderNames, certificatesForPlaceholders, fillCertificatePlaceholders, fuzzParameters } from '@portico/test-support';
+import { certificatePlaceholderNames, certificatesForPlaceholders, envoyLoadProblems, fillCertificatePlaceholders, fuzzParameters } from '@portico/test-support';
 import { explainRequest } from '@portico/explain';
 import { TranslationMemo, translate } from '@portico/translator';
 import { buildXds, type EnvoyResources } from '@portico/xds';
@@ -103,7 +103,7 @@ function seeded(seed: number): () => number {
 /**
  * What Envoy refuses beyond its protos' rules, which screening cannot see: resources of one type
  * with one name, a domain twice in a route table, two filter chains with one match or one name,
- * two bound listeners on one address.
+ * two bound listeners on one address, and what envoyLoadProblems checks in each resource.
  */
 function envoyWouldRefuse(resources: EnvoyResources): string[] {
   const problems: string[] = [];
@@ -129,6 +129,10 @@ function envoyWouldRefuse(resources: EnvoyResources): string[] {
     if (socket) addresses.push(`${socket.protocol ?? 'TCP'} ${socket.address}:${socket.port_value}`);
   }
   unique(addresses, 'listener address');
+  // And the checks Envoy makes on each resource as it loads it (test-support's envoy-load.ts).
+  for (const list of Object.values(resources)) {
+    for (const resource of list as Array<{ name: string; message: unknown }>) problems.push(...envoyLoadProblems(resource.message, resource.name));
+  }
   return problems;
 }
 

@@ -12,3 +12,4 @@ export { loadFixture, type Fixture } from './fixtures.js';
 export { testPki, type Pem } from './pki.js';
 export { fuzzParameters, fuzzScale, type FuzzParameters } from './fuzz.js';
 export { statusSchemaProblem, STATUS_SCHEMA_KINDS } from './status-schema.js';
+export { envoyLoadProblems } from './envoy-load.js';

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import type { IR } from '@portico/ir';
 import { buildXds, encodeResource, validateResource } from '../src/index.js';
 import type { EnvoyResource } from '../src/index.js';
-import { envoyLoadProblems } from './envoy-load.js';
+import { envoyLoadProblems } from '@portico/test-support';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const update = process.env.PORTICO_UPDATE_GOLDEN === '1';

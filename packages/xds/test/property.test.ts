@@ -8,7 +8,7 @@ import type { IR, IRGateway, IRRouteConfig } from '@portico/ir';
 import { buildXds, encodedBytesOf, encodeResource, validateResource } from '../src/index.js';
 import type { EnvoyMessage, EnvoyResource } from '../src/index.js';
 import { arbitraryIR } from './arbitrary.js';
-import { envoyLoadProblems } from './envoy-load.js';
+import { envoyLoadProblems } from '@portico/test-support';
 import { fuzzParameters } from '@portico/test-support';
 
 describe('buildXds on arbitrary IR', () => {
