@@ -231,8 +231,7 @@ export class XdsSession {
     if (initial) this.sync(state, { force: true, retainRemoved });
     // LDS/CDS responses are the full state: a new subscription always gets an answer, even if nothing exists.
     else if (subscriptionChanged) this.sync(state, { force: WILDCARD_TYPES.has(state.type), retainRemoved });
-    if (this.warming && !this.holdsRouting()) this.releaseRouting();
-    this.maybeFlushRemovals();
+    this.afterRequest();
   }
 
   handleDelta(request: DeltaDiscoveryRequest): void {
@@ -298,8 +297,16 @@ export class XdsSession {
     if (first) this.sync(state, { force: true, retainRemoved, answer });
     // Envoy's route configuration waits for the first answer to a VHDS subscription, even an empty one.
     else if (subscribe.length > 0 || answer.length > 0) this.sync(state, { retainRemoved, force: state.type === 'virtual_host', answer });
+    this.afterRequest();
+  }
+
+  /**
+   * What a request (an ACK, a subscription) may have unblocked: listeners and routes held for
+   * new clusters, then the removals held behind them.
+   */
+  private afterRequest(): void {
     if (this.warming && !this.holdsRouting()) this.releaseRouting();
-    this.maybeFlushRemovals();
+    else this.maybeFlushRemovals();
   }
 
   /**
