@@ -13,14 +13,23 @@ const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICA
  * does not parse.
  */
 export function certificatesOf(pem: string | undefined): string | undefined {
+  return parsedCertificates(pem)?.pem;
+}
+
+/** certificatesOf, with the first certificate as parsed (the leaf of a chain). */
+function parsedCertificates(pem: string | undefined): { pem: string; first: X509Certificate } | undefined {
   const blocks = pem?.match(CERTIFICATE_BLOCK);
   if (!blocks || blocks.length === 0) return undefined;
+  let first: X509Certificate | undefined;
   try {
-    for (const block of blocks) new X509Certificate(block);
+    for (const block of blocks) {
+      const certificate = new X509Certificate(block);
+      first ??= certificate;
+    }
   } catch {
     return undefined;
   }
-  return blocks.join('\n');
+  return first && { pem: blocks.join('\n'), first };
 }
 
 export interface KeyPair {
@@ -51,16 +60,11 @@ export function readKeyPair(secret: Secret): KeyPair | string {
   const crt = secretValue(secret, 'tls.crt');
   const privateKey = secretValue(secret, 'tls.key');
   if (!crt) return 'has no tls.crt';
-  // The chain is served as it is: its certificates only (see certificatesOf).
-  const certificateChain = certificatesOf(crt);
-  if (!certificateChain) return 'tls.crt is not a valid PEM certificate';
   if (!privateKey) return 'has no tls.key';
-  let certificate: X509Certificate;
-  try {
-    certificate = new X509Certificate(certificateChain);
-  } catch {
-    return 'tls.crt is not a valid PEM certificate';
-  }
+  // The chain is served as it is: its certificates only (see certificatesOf).
+  const chain = parsedCertificates(crt);
+  if (!chain) return 'tls.crt is not a valid PEM certificate';
+  const { pem: certificateChain, first: certificate } = chain;
   let key: ReturnType<typeof createPrivateKey>;
   try {
     key = createPrivateKey(privateKey);
