@@ -71,10 +71,23 @@ async function checkReadable(path: string, flag: string): Promise<void> {
   try {
     await stat(path);
   } catch (error) {
-    const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
-    const where = flag ? `${flag}: ` : '';
-    throw new InputError(`${where}cannot read ${resolvePath(path)}: ${missing ? 'no such file or directory' : String(error)}`);
+    throw unreadable(path, flag, error);
   }
+}
+
+/** A file's text, or an InputError naming the flag and the file. */
+async function readInput(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw unreadable(path, flag, error);
+  }
+}
+
+function unreadable(path: string, flag: string, error: unknown): InputError {
+  const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+  const where = flag ? `${flag}: ` : '';
+  return new InputError(`${where}cannot read ${resolvePath(path)}: ${missing ? 'no such file or directory' : String(error)}`);
 }
 
 /** --xds-tls-* as the ADS server's TLS options (undefined: plaintext). */
@@ -84,9 +97,6 @@ async function xdsTls(values: { 'xds-tls-cert'?: string; 'xds-tls-key'?: string;
   const caFile = values['xds-tls-ca'];
   if (!certFile && !keyFile && !caFile) return undefined;
   if (!certFile || !keyFile) throw new UsageError('--xds-tls-cert and --xds-tls-key must be given together');
-  await checkReadable(certFile, '--xds-tls-cert');
-  await checkReadable(keyFile, '--xds-tls-key');
-  if (caFile) await checkReadable(caFile, '--xds-tls-ca');
   await checkTlsFiles(certFile, keyFile, caFile);
   return caFile ? { certFile, keyFile, caFile, requireClientCert: true } : { certFile, keyFile };
 }
@@ -97,7 +107,9 @@ async function xdsTls(values: { 'xds-tls-cert'?: string; 'xds-tls-key'?: string;
  * the files' contents.
  */
 async function checkTlsFiles(certFile: string, keyFile: string, caFile: string | undefined): Promise<void> {
-  const [certPem, keyPem, caPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8'), caFile ? readFile(caFile, 'utf8') : undefined]);
+  const certPem = await readInput(certFile, '--xds-tls-cert');
+  const keyPem = await readInput(keyFile, '--xds-tls-key');
+  const caPem = caFile ? await readInput(caFile, '--xds-tls-ca') : undefined;
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(certPem);
