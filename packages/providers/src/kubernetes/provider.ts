@@ -99,10 +99,22 @@ function refusedForGood(error: unknown): boolean {
   return isStatus(error, 400) || isStatus(error, 404) || isStatus(error, 422);
 }
 
-interface KindWatch {
-  spec: WatchedKind;
+/** What retrying a watch reads and counts (see nextRetry). */
+interface WatchHealth {
   /** When its watch last (re)connected (see HEALTHY_WATCH_MS). */
   connectedAt?: number;
+  failures: number;
+}
+
+/** Records when `listWatch` (re)connects, for nextRetry. */
+function followConnections(listWatch: ListWatch<KubernetesObject>, watch: WatchHealth): void {
+  listWatch.on('connect', () => {
+    watch.connectedAt = Date.now();
+  });
+}
+
+interface KindWatch extends WatchHealth {
+  spec: WatchedKind;
   served?: ServedVersion;
   listWatch?: ListWatch<KubernetesObject>;
   synced: boolean;
@@ -111,17 +123,13 @@ interface KindWatch {
   forbidden?: boolean;
   /** Its Gateway API CRD's bundle-version annotation (null: none; undefined: not read). */
   bundleVersion?: string | null;
-  failures: number;
   retryTimer?: NodeJS.Timeout;
 }
 
-interface RefWatch {
+interface RefWatch extends WatchHealth {
   ref: ObjectRef;
-  /** When its watch last (re)connected (see HEALTHY_WATCH_MS). */
-  connectedAt?: number;
   listWatch: ListWatch<KubernetesObject>;
   synced: boolean;
-  failures: number;
   retryTimer?: NodeJS.Timeout;
 }
 
@@ -389,12 +397,9 @@ export class KubernetesProvider implements Provider {
     listWatch.on('add', changed);
     listWatch.on('update', changed);
     listWatch.on('delete', changed);
-    listWatch.on('connect', () => {
-      state.connectedAt = Date.now();
-    });
+    followConnections(listWatch, state);
     listWatch.on('error', (error?: unknown) => {
       if (this.stopped) return;
-      if (state.connectedAt !== undefined && Date.now() - state.connectedAt > HEALTHY_WATCH_MS) state.failures = 0;
       if (state.spec.optional && isStatus(error, 404)) {
         // The CRD went away under us: drop the kind, look again later.
         void listWatch.stop();
@@ -414,18 +419,26 @@ export class KubernetesProvider implements Provider {
         this.scheduleSnapshot();
       }
       this.logger.warn({ kind: state.spec.kind, err: String(error) }, 'list/watch failed; retrying');
-      state.failures++;
       state.retryTimer = setTimeout(() => {
         if (!this.stopped) void listWatch.start();
-      }, this.backoff(state.failures));
+      }, this.nextRetry(state));
     });
     await listWatch.start();
   }
 
   private retryKind(state: KindWatch, error: unknown): void {
-    state.failures++;
     this.logger.warn({ kind: state.spec.kind, err: String(error) }, 'discovery failed; retrying');
-    state.retryTimer = setTimeout(() => void this.startKind(state), this.backoff(state.failures));
+    state.retryTimer = setTimeout(() => void this.startKind(state), this.nextRetry(state));
+  }
+
+  /**
+   * The wait before retrying a watch that just failed, counting the failure. One that had
+   * stayed up a while had recovered: its backoff starts again.
+   */
+  private nextRetry(watch: WatchHealth): number {
+    if (watch.connectedAt !== undefined && Date.now() - watch.connectedAt > HEALTHY_WATCH_MS) watch.failures = 0;
+    watch.failures++;
+    return this.backoff(watch.failures);
   }
 
   private backoff(failures: number): number {
@@ -487,12 +500,9 @@ export class KubernetesProvider implements Provider {
       watch.listWatch.on('add', changed);
       watch.listWatch.on('update', changed);
       watch.listWatch.on('delete', changed);
-      watch.listWatch.on('connect', () => {
-        watch.connectedAt = Date.now();
-      });
+      followConnections(watch.listWatch, watch);
       watch.listWatch.on('error', (error?: unknown) => {
         if (this.stopped || this.refs.get(key) !== watch) return;
-        if (watch.connectedAt !== undefined && Date.now() - watch.connectedAt > HEALTHY_WATCH_MS) watch.failures = 0;
         if (isStatus(error, 403) || (refusedForGood(error) && !watch.synced)) {
           // Not allowed to read it, or a request the server refuses: report it as absent rather
           // than holding back every snapshot.
@@ -500,10 +510,9 @@ export class KubernetesProvider implements Provider {
           this.logger.warn({ object: `${ref.kind} ${ref.namespace}/${ref.name}`, err: String(error) }, 'cannot read referenced object; treating it as absent');
           this.scheduleSnapshot();
         }
-        watch.failures++;
         watch.retryTimer = setTimeout(() => {
           if (!this.stopped && this.refs.get(key) === watch) void watch.listWatch.start();
-        }, this.backoff(watch.failures));
+        }, this.nextRetry(watch));
       });
       void watch.listWatch.start().then(() => this.scheduleSnapshot());
     }
