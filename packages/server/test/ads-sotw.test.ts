@@ -250,12 +250,18 @@ describe('ADS state of the world', () => {
     expect(cache.connectedProxies().map((proxy) => proxy.proxyGroup).sort()).toEqual(['ns/one', 'ns/three', 'ns/two', 'ns/two']);
   });
 
-  it('sends new clusters before routes and removes old clusters only after the routes are acknowledged', async () => {
+  /** A client subscribed to everything of a Gateway routing to `cluster`, in sync. */
+  async function subscribedTo(cluster: string) {
     const { cache, client } = await setup();
-    cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'old' }) }));
+    cache.setSnapshot(build({ 'ns/gw': gateway({ cluster }) }));
     const stream = client.sotw(NODE);
     await subscribeAll(stream);
     expect(await stream.quiet()).toBe(true);
+    return { cache, stream };
+  }
+
+  it('sends new clusters before routes and removes old clusters only after the routes are acknowledged', async () => {
+    const { cache, stream } = await subscribedTo('old');
 
     cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'new' }) }));
     const cds = await stream.next();
@@ -285,11 +291,7 @@ describe('ADS state of the world', () => {
   });
 
   it('keeps serving old clusters while the proxy rejects the routes that moved off them', async () => {
-    const { cache, client } = await setup();
-    cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'old' }) }));
-    const stream = client.sotw(NODE);
-    await subscribeAll(stream);
-    expect(await stream.quiet()).toBe(true);
+    const { cache, stream } = await subscribedTo('old');
 
     cache.setSnapshot(build({ 'ns/gw': gateway({ cluster: 'new' }) }));
     const cds = await stream.next();

@@ -15,9 +15,10 @@ beforeAll(async () => {
   site = await selfSignedCertificate('site.example.com');
 });
 
-function manifest(): string {
-  const b64 = (text: string) => Buffer.from(text).toString('base64');
-  const withKey = `${ca.certificatePem}\n${ca.privateKeyPem}`;
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** Portico's GatewayClass and a kubernetes.io/tls Secret in infra holding `crt` and `key`. */
+function classAndTlsSecret(name: string, crt: string, key: string): string {
   return `
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -26,12 +27,15 @@ spec: {controllerName: ${CONTROLLER}}
 ---
 apiVersion: v1
 kind: Secret
-metadata: {name: site, namespace: infra}
+metadata: {name: ${name}, namespace: infra}
 type: kubernetes.io/tls
-data:
-  tls.crt: ${b64(`${site.certificatePem}\n${site.privateKeyPem}`)}
-  tls.key: ${b64(site.privateKeyPem)}
----
+data: {tls.crt: ${b64(crt)}, tls.key: ${b64(key)}}
+---`;
+}
+
+function manifest(): string {
+  const withKey = `${ca.certificatePem}\n${ca.privateKeyPem}`;
+  return `${classAndTlsSecret('site', `${site.certificatePem}\n${site.privateKeyPem}`, site.privateKeyPem)}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: ca, namespace: infra}
@@ -100,20 +104,8 @@ describe('key material in certificate fields', () => {
 describe('keys Envoy refuses', () => {
   it('a listener certificate with an RSA key under 2048 bits is an invalid certificate reference, not served', async () => {
     const weak = await selfSignedRsaCertificate('weak.example.com', 1024);
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
     const loaded = loadManifests(
-      `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: ${CONTROLLER}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: weak, namespace: infra}
-type: kubernetes.io/tls
-data: {tls.crt: ${b64(weak.certificatePem)}, tls.key: ${b64(weak.privateKeyPem)}}
----
+      `${classAndTlsSecret('weak', weak.certificatePem, weak.privateKeyPem)}
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}

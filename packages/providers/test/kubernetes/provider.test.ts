@@ -33,6 +33,19 @@ function provider(extra: Partial<KubernetesProviderOptions> = {}): KubernetesPro
   return created;
 }
 
+/** BackendTLSPolicy btls for Service echo, trusting the ConfigMaps named. */
+function backendTlsPolicy(caConfigMaps: string[]) {
+  return {
+    apiVersion: GW,
+    kind: 'BackendTLSPolicy',
+    metadata: { name: 'btls', namespace: 'default' },
+    spec: {
+      targetRefs: [{ group: '', kind: 'Service', name: 'echo' }],
+      validation: { hostname: 'echo.example.com', caCertificateRefs: caConfigMaps.map((name) => ({ group: '', kind: 'ConfigMap', name })) },
+    },
+  };
+}
+
 beforeEach(async () => {
   api = new FakeApiServer();
   api.installGatewayApi();
@@ -157,15 +170,7 @@ describe('KubernetesProvider: caches and snapshots', () => {
     for (const request of secretRequests) expect(request.query.get('fieldSelector')).toBe('metadata.name=cert');
 
     // A BackendTLSPolicy starts referencing the ConfigMap: it is fetched then.
-    api.apply({
-      apiVersion: GW,
-      kind: 'BackendTLSPolicy',
-      metadata: { name: 'btls', namespace: 'default' },
-      spec: {
-        targetRefs: [{ group: '', kind: 'Service', name: 'echo' }],
-        validation: { hostname: 'echo.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] },
-      },
-    });
+    api.apply(backendTlsPolicy(['ca']));
     await waitFor(() => log.latest?.resources.get('ConfigMap', 'default', 'ca'), 'referenced ConfigMap');
 
     // Updates to a referenced Secret are watched.
@@ -183,21 +188,7 @@ describe('KubernetesProvider: caches and snapshots', () => {
     // A name with "," (no Kubernetes object has one; the CRD takes it) would not even parse as
     // a field selector; a well-formed name the server answers 400 for is treated as absent too.
     api.failNext('GET', /\/configmaps$/, 400, 1_000);
-    api.apply({
-      apiVersion: GW,
-      kind: 'BackendTLSPolicy',
-      metadata: { name: 'btls', namespace: 'default' },
-      spec: {
-        targetRefs: [{ group: '', kind: 'Service', name: 'echo' }],
-        validation: {
-          hostname: 'echo.example.com',
-          caCertificateRefs: [
-            { group: '', kind: 'ConfigMap', name: 'ca,bundle' },
-            { group: '', kind: 'ConfigMap', name: 'refused' },
-          ],
-        },
-      },
-    });
+    api.apply(backendTlsPolicy(['ca,bundle', 'refused']));
     api.apply(httpRoute('after'));
     await waitFor(() => log.latest?.resources.get('HTTPRoute', 'default', 'after'), 'snapshot after the bad references');
     expect(api.requests.some((r) => r.query.get('fieldSelector')?.includes('ca,bundle'))).toBe(false);
