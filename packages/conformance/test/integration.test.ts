@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { fixturesOnce } from '../src/certificates.js';
 import { runConformanceCommand } from '../src/command.js';
 import { loadSetup, resolveSuite } from '../src/data.js';
 import { runConformance } from '../src/runner.js';
-import { STATUS_SCHEMA_KINDS, statusSchemaProblem } from '@portico/test-support';
+import { STATUS_SCHEMA_KINDS, statusSchemaProblem, temporaryDirectory } from '@portico/test-support';
 import type { TranslationResult } from '@portico/translator';
 
 // The suite data lives next to the repository (../shared/conformance from the repo root);
@@ -69,7 +69,7 @@ describe.skipIf(!available)('replaying the shared conformance data', { timeout: 
   });
 
   it('exits 1 listing expected-passing cases that do not pass', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'portico-conformance-')), 'expected.txt');
+    const file = join(temporaryDirectory('portico-conformance-'), 'expected.txt');
     writeFileSync(file, '# must pass\nNoSuchCase\n');
     const err: string[] = [];
     const code = await runConformanceCommand(['--cases', suite, '--filter', '^(NoSuchCase|GatewayObservedGenerationBump)$', '--expected-passing', file], {

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryDirectory } from '@portico/test-support';
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../src/runner.js';
 import type { DataPathFactory, DataPathRequest } from '../src/traffic.js';
@@ -8,7 +8,7 @@ import type { DataPathFactory, DataPathRequest } from '../src/traffic.js';
 // A miniature suite in the shared data's layout, so the runner's own logic
 // (apply order, actions, gates, skipping) is exercised without the real data.
 function miniSuite(): string {
-  const root = mkdtempSync(join(tmpdir(), 'portico-mini-suite-'));
+  const root = temporaryDirectory('portico-mini-suite-');
   mkdirSync(join(root, 'cases'));
   mkdirSync(join(root, 'manifests', 'base'), { recursive: true });
   writeFileSync(join(root, 'setup.json'), JSON.stringify({ baseManifests: { gateway: { path: 'base/manifests.yaml', appliedWhenCaseFeature: 'Gateway', readyNamespaces: [] } }, generatedFixtures: { objects: [] } }));

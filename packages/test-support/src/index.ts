@@ -13,3 +13,4 @@ export { testPki, type Pem } from './pki.js';
 export { fuzzParameters, fuzzScale, type FuzzParameters } from './fuzz.js';
 export { statusSchemaProblem, STATUS_SCHEMA_KINDS } from './status-schema.js';
 export { envoyLoadProblems } from './envoy-load.js';
+export { temporaryDirectory } from './temporary.js';

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KubernetesFlagError, kubernetesProviderOptions, parseDuration } from '../../src/kubernetes/flags.js';
 
 function kubeconfigFile(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portico-kubeconfig-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'config');
   writeFileSync(
     file,
