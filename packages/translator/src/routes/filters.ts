@@ -42,48 +42,66 @@ export interface CompiledFilters {
  * down with it. It is refused here, with its rule; URLRewrite's hostname rewrites Host.
  */
 function hostHeaderProblem(name: unknown): string | undefined {
-  return typeof name === 'string' && name.toLowerCase() === 'host'
+  // By length first: lowercasing every header name of every build allocated a string for each.
+  return typeof name === 'string' && name.length === 4 && name.toLowerCase() === 'host'
     ? 'Host cannot be set, added or removed by a header filter (Envoy refuses it); URLRewrite hostname rewrites it'
     : undefined;
 }
 
 /** What Envoy would refuse in a header modifier (naming the field), or undefined. */
 function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string): string | undefined {
-  // Gateway API: "Only one action for a given header name is permitted" (names are
-  // case-insensitive; the CRD's list keys are not, so X-Foo and x-foo both get through).
-  // Lowercased names, and where each was given: a filter has a few.
-  const names: string[] = [];
-  const places: string[] = [];
-  const oneAction = (name: string, at: string): string | undefined => {
-    const key = name.toLowerCase();
-    const index = names.indexOf(key);
-    if (index !== -1) return `${at}: header ${name} already has an action at ${places[index]} (one action per header name)`;
-    names.push(key);
-    places.push(at);
-    return undefined;
-  };
-  for (const list of ['set', 'add'] as const) {
-    const headers = filter?.[list] ?? [];
-    for (let i = 0; i < headers.length; i++) {
-      const header = headers[i] as { name: string; value?: string };
-      const at = `${field}.${list}[${i}]`;
-      const badName = headerNameProblem(header.name, 'header') ?? hostHeaderProblem(header.name);
-      if (badName !== undefined) return `${at}.name: ${badName}`;
-      if (typeof header.value !== 'string') return `${at}.value: missing`;
-      if (hasRefusedHeaderCharacters(header.value)) return `${at}.value: control characters are not allowed in a header value`;
-      const repeated = oneAction(header.name, at);
-      if (repeated !== undefined) return repeated;
+  if (filter === undefined) return undefined;
+  for (let list = 0; list < HEADER_LISTS.length; list++) {
+    const count = headerCount(filter, list);
+    for (let i = 0; i < count; i++) {
+      const name = headerName(filter, list, i);
+      const badName = headerNameProblem(name, 'header') ?? hostHeaderProblem(name);
+      if (list === REMOVE) {
+        if (badName !== undefined) return `${placeName(field, list, i)}: ${badName}`;
+      } else {
+        if (badName !== undefined) return `${placeName(field, list, i)}.name: ${badName}`;
+        const value = ((list === 0 ? filter.set : filter.add)?.[i] as { value?: unknown }).value;
+        if (typeof value !== 'string') return `${placeName(field, list, i)}.value: missing`;
+        if (hasRefusedHeaderCharacters(value)) return `${placeName(field, list, i)}.value: control characters are not allowed in a header value`;
+      }
+      const earlier = earlierAction(filter, field, list, i, name as string);
+      if (earlier !== undefined) return `${placeName(field, list, i)}: header ${name as string} already has an action at ${earlier} (one action per header name)`;
     }
   }
-  const removed = filter?.remove ?? [];
-  for (let i = 0; i < removed.length; i++) {
-    const at = `${field}.remove[${i}]`;
-    const badName = headerNameProblem(removed[i], 'header') ?? hostHeaderProblem(removed[i]);
-    if (badName !== undefined) return `${at}: ${badName}`;
-    const repeated = oneAction(removed[i] as string, at);
-    if (repeated !== undefined) return repeated;
+  return undefined;
+}
+
+// Gateway API: "Only one action for a given header name is permitted" (names are
+// case-insensitive; the CRD's list keys are not, so X-Foo and x-foo both get through).
+// A filter has a few headers: each is compared in place with those before it, as this runs
+// for every header filter of every build (lists of lowercased names were allocated for each).
+const HEADER_LISTS = ['set', 'add', 'remove'] as const;
+const REMOVE = 2;
+
+function headerCount(filter: HTTPHeaderFilter, list: number): number {
+  return (list === 0 ? filter.set : list === 1 ? filter.add : filter.remove)?.length ?? 0;
+}
+
+function headerName(filter: HTTPHeaderFilter, list: number, index: number): unknown {
+  if (list === REMOVE) return filter.remove?.[index];
+  return ((list === 0 ? filter.set : filter.add)?.[index] as { name?: unknown }).name;
+}
+
+/** Where an earlier action on the same header name is, if any. */
+function earlierAction(filter: HTTPHeaderFilter, field: string, list: number, index: number, name: string): string | undefined {
+  for (let other = 0; other <= list; other++) {
+    const end = other === list ? index : headerCount(filter, other);
+    for (let i = 0; i < end; i++) if (sameHeaderName(headerName(filter, other, i) as string, name)) return placeName(field, other, i);
   }
   return undefined;
+}
+
+function placeName(field: string, list: number, index: number): string {
+  return `${field}.${HEADER_LISTS[list] as string}[${index}]`;
+}
+
+function sameHeaderName(a: string, b: string): boolean {
+  return a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
 }
 
 /** A redirect's or rewrite's hostname: a Gateway API PreciseHostname (no wildcard). */
