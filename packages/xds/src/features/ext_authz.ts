@@ -19,6 +19,70 @@ function headerList(names: string[]): EnvoyMessage {
   return { patterns: names.map((name) => ({ exact: name, ignore_case: true })) };
 }
 
+/**
+ * Gateway API: with allowedResponseHeaders empty, "all headers from the authorization server
+ * except Authority or Host must be copied". Envoy copies only the names allowed_upstream_headers
+ * matches, every one it matches, pseudo-headers included (ext_authz_http_impl.cc). Besides Host
+ * and the pseudo-headers (":authority", ":status"), these are left out: the auth response's own
+ * length and type, which would replace the request's and corrupt its body; its date and
+ * upstream timing; and hop-by-hop headers, which describe its connection. Envoy's HTTP client
+ * dropped the same ones when it copied every header by default.
+ */
+export const AUTH_RESPONSE_HEADERS_NOT_COPIED: readonly string[] = [
+  'connection',
+  'content-length',
+  'content-type',
+  'date',
+  'host',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-envoy-upstream-service-time',
+];
+
+interface NameTrie {
+  end: boolean;
+  next: Map<string, NameTrie>;
+}
+
+function regexCharacter(character: string): string {
+  return /[A-Za-z0-9]/.test(character) ? character : `\\${character}`;
+}
+
+/** RE2 (full match) for every string that is not one of the trie's words and does not start with ":" when at the root. */
+function everythingBut(node: NameTrie, root: boolean): string {
+  const characters = [...node.next.keys()].sort();
+  const alternatives: string[] = [];
+  // A proper prefix of a word is a name of its own ("hos").
+  if (!root && !node.end) alternatives.push('');
+  const refused = root ? [':', ...characters] : characters;
+  alternatives.push(refused.length > 0 ? `[^${refused.map(regexCharacter).join('')}].*` : '.+');
+  for (const character of characters) alternatives.push(regexCharacter(character) + everythingBut(node.next.get(character) as NameTrie, false));
+  return alternatives.length === 1 ? (alternatives[0] as string) : `(?:${alternatives.join('|')})`;
+}
+
+/** An RE2 regex (Envoy matches it whole) for every lowercase header name except pseudo-headers and `names`. */
+export function headerNamesExcept(names: readonly string[]): string {
+  const root: NameTrie = { end: false, next: new Map() };
+  for (const name of names) {
+    let node = root;
+    for (const character of name) {
+      let next = node.next.get(character);
+      if (!next) node.next.set(character, (next = { end: false, next: new Map() }));
+      node = next;
+    }
+    node.end = true;
+  }
+  return everythingBut(root, true);
+}
+
+const EVERY_AUTH_RESPONSE_HEADER: EnvoyMessage = {
+  patterns: [{ safe_regex: { regex: headerNamesExcept(AUTH_RESPONSE_HEADERS_NOT_COPIED) } }],
+};
+
 /** `http://<service>.<namespace>:<port>`: Envoy sends the authority of server_uri as the Host header. */
 export function serviceUri(auth: IRExternalAuth, ctx: BuildContext): string {
   const cluster = ctx.clusters.get(auth.cluster);
@@ -38,9 +102,9 @@ export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMe
     // Envoy takes only a prefix that starts with "/" and refuses the whole listener otherwise;
     // Gateway API's path does not have to.
     if (auth.path) service.path_prefix = auth.path.startsWith('/') ? auth.path : `/${auth.path}`;
-    if (auth.allowedResponseHeaders?.length) {
-      service.authorization_response = { allowed_upstream_headers: headerList(auth.allowedResponseHeaders) };
-    }
+    service.authorization_response = {
+      allowed_upstream_headers: auth.allowedResponseHeaders?.length ? headerList(auth.allowedResponseHeaders) : EVERY_AUTH_RESPONSE_HEADER,
+    };
     config.http_service = service;
   }
   if (auth.allowedHeaders?.length) config.allowed_headers = headerList(auth.allowedHeaders);
