@@ -494,6 +494,7 @@ export function translateHttpRoute(
       accepted = condition(clock, generation, 'Accepted', false, first?.reason ?? 'UnsupportedValue', message);
     } else {
       accepted = condition(clock, generation, 'Accepted', true, 'Accepted', 'Route is accepted');
+      if (parent.countedOnly) for (const listener of parent.countedOnly) countAttachment(counted, listener);
       for (const attachment of parent.attachments) {
         countAttachment(counted, attachment.listener);
         // A second parentRef selecting the same listener adds nothing to its routes.

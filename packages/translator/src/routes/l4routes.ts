@@ -131,6 +131,7 @@ function translateKind(ctx: RouteContext, kind: L4Kind): { statuses: ObjectStatu
     const counted: ListenerModel[] = [];
     const parentStatuses = parents.map((parent) => {
       // A route that is not accepted serves nothing and counts towards no listener.
+      if (compiled.invalid.length === 0 && parent.countedOnly) for (const listener of parent.countedOnly) countAttachment(counted, listener);
       for (const attachment of compiled.invalid.length > 0 ? [] : parent.attachments) {
         countAttachment(counted, attachment.listener);
         if (attachments.some((a) => a.compiled === compiled && a.listener === attachment.listener)) continue;

@@ -29,6 +29,13 @@ export interface ParentAttachment {
   gateway: GatewayModel;
   /** Listeners the route attached to; empty when not accepted. */
   attachments: ListenerAttachment[];
+  /**
+   * Listeners the parentRef selects that admit the route but are not accepted themselves: they
+   * serve nothing, and count the route in attachedRoutes when it is accepted elsewhere (the
+   * spec: the count "MUST be set for Listeners, even if the Accepted condition of an individual
+   * Listener is set to False"). Absent when there are none.
+   */
+  countedOnly?: ListenerModel[];
   /** Accepted=False reason when attachments is empty. */
   rejected?: PendingCondition;
 }
@@ -101,12 +108,18 @@ export function attachToGateway(
   // Selected listeners that are not accepted themselves (a conflict, an unsupported value).
   let refused = 0;
   const allowed: ListenerModel[] = [];
+  let allowedRefused: ListenerModel[] | undefined;
   for (const l of gateway.listeners) {
     if (l.source.kind !== parentKind || l.source.namespace !== parentNamespace || l.source.name !== parentName) continue;
     if ((ref.sectionName !== undefined && l.name !== ref.sectionName) || (ref.port !== undefined && l.port !== ref.port)) continue;
     selected++;
-    if (!listenerAccepted(l)) refused++;
-    else if (allowsKind(l, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
+    // A listener that is not accepted lists no route kinds, unless only its TLS client
+    // validation failed (NoValidCACertificate): that one admits routes as it says.
+    const admits = allowsKind(l, route) && allowsNamespace(resources, l, route.namespace);
+    if (!listenerAccepted(l)) {
+      refused++;
+      if (admits) (allowedRefused ??= []).push(l);
+    } else if (admits) allowed.push(l);
   }
   if (selected === 0) {
     const what = [
@@ -143,7 +156,8 @@ export function attachToGateway(
       `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${parentText(parentKind, parentNamespace, parentName)}`,
     );
   }
-  return { parentRef, gateway, attachments };
+  const countedOnly = allowedRefused?.filter((listener) => route.hostnames === undefined || effectiveHostnames(listener.hostname, route.hostnames).length > 0);
+  return countedOnly?.length ? { parentRef, gateway, attachments, countedOnly } : { parentRef, gateway, attachments };
 }
 
 function rejected(parentRef: ParentReference, gateway: GatewayModel, reason: string, message: string): ParentAttachment {
