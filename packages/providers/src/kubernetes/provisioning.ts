@@ -241,6 +241,9 @@ function resourcesFor(parameters: ProvisioningParameters): Json {
   };
 }
 
+/** 0644, kube-apiserver's default for configMap and secret volumes. */
+const VOLUME_DEFAULT_MODE = 0o644;
+
 export interface ProvisionedObjects {
   serviceAccount: Json;
   configMap: Json;
@@ -258,10 +261,12 @@ export function desiredObjects(
   const name = proxyName(gateway.metadata.name);
   const labels = labelsFor(gateway, parameters);
   const ports = servicePorts(gateway, listenerSets);
-  const volumes: Json[] = [{ name: 'bootstrap', configMap: { name } }];
+  // defaultMode as the API server would default it (0644): stored without it, the volumes read
+  // back differ from these, and every reconcile rewrote the Deployment.
+  const volumes: Json[] = [{ name: 'bootstrap', configMap: { name, defaultMode: VOLUME_DEFAULT_MODE } }];
   const mounts: Json[] = [{ name: 'bootstrap', mountPath: '/etc/envoy', readOnly: true }];
   if (options.xdsTlsSecretName) {
-    volumes.push({ name: 'xds-tls', secret: { secretName: options.xdsTlsSecretName } });
+    volumes.push({ name: 'xds-tls', secret: { secretName: options.xdsTlsSecretName, defaultMode: VOLUME_DEFAULT_MODE } });
     mounts.push({ name: 'xds-tls', mountPath: '/etc/portico/xds-tls', readOnly: true });
   }
   const bootstrap = JSON.stringify(envoyBootstrap(gateway, options), null, 2);

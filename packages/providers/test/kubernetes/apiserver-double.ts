@@ -13,7 +13,9 @@
  *   resourceVersion preconditions answered by 409 Conflict;
  * - the `/status` subresource (status-only updates, generation untouched);
  * - coordination.k8s.io/v1 Leases like any other namespaced object;
- * - requests left unanswered on purpose (`hang`), as from a dying server.
+ * - requests left unanswered on purpose (`hang`), as from a dying server;
+ * - some of kube-apiserver's defaulting on writes (serverDefaults below): the fields a
+ *   controller finds added to what it wrote, which its comparisons must tolerate.
  * It also records every request and can inject failures, which is what tests
  * assert on.
  */
@@ -264,7 +266,7 @@ export class FakeApiServer {
       const specChanged = JSON.stringify(existing?.spec) !== JSON.stringify(input.spec);
       const generation = existing ? Number(oldMeta.generation ?? 1) + (specChanged ? 1 : 0) : 1;
       object = {
-        ...input,
+        ...serverDefaults(resource.kind, structuredClone(input)),
         apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
         kind: resource.kind,
         metadata: {
@@ -499,4 +501,48 @@ function mergePatch(target: unknown, patch: unknown): unknown {
     else result[key] = mergePatch(result[key], value);
   }
   return result;
+}
+
+/**
+ * A part of what kube-apiserver's defaulting adds to Deployments and Services on create and
+ * update (k8s.io/kubernetes pkg/apis/core/v1/defaults.go and pkg/apis/apps/v1/defaults.go):
+ * enough that a controller comparing what it wrote with what it reads back meets added fields.
+ */
+function serverDefaults(kind: string, object: Json): Json {
+  const spec = object.spec as Json | undefined;
+  if (!spec) return object;
+  if (kind === 'Deployment') {
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+    const pod = (spec.template as Json | undefined)?.spec as Json | undefined;
+    if (pod) podDefaults(pod);
+  }
+  if (kind === 'Service') {
+    spec.type ??= 'ClusterIP';
+    spec.sessionAffinity ??= 'None';
+    for (const port of (spec.ports ?? []) as Json[]) {
+      port.protocol ??= 'TCP';
+      port.targetPort ??= port.port;
+    }
+  }
+  return object;
+}
+
+function podDefaults(pod: Json): void {
+  pod.restartPolicy ??= 'Always';
+  pod.dnsPolicy ??= 'ClusterFirst';
+  pod.schedulerName ??= 'default-scheduler';
+  pod.terminationGracePeriodSeconds ??= 30;
+  for (const volume of (pod.volumes ?? []) as Json[]) {
+    // SetDefaults_ConfigMapVolumeSource, SetDefaults_SecretVolumeSource: 0644.
+    if (volume.configMap) (volume.configMap as Json).defaultMode ??= 420;
+    if (volume.secret) (volume.secret as Json).defaultMode ??= 420;
+  }
+  for (const container of (pod.containers ?? []) as Json[]) {
+    container.terminationMessagePath ??= '/dev/termination-log';
+    container.terminationMessagePolicy ??= 'File';
+    container.imagePullPolicy ??= String(container.image ?? '').endsWith(':latest') || !String(container.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
+    for (const port of (container.ports ?? []) as Json[]) port.protocol ??= 'TCP';
+  }
 }
