@@ -685,15 +685,55 @@ function evaluateGrpc(a: Assertion, context: TrafficContext): TrafficVerdict {
   const observed = observe(context.dataPath.send(group, request), context.cluster, request);
   // Mesh gRPC probes state the answer as an HTTP status list (gRPC OK counts as 200).
   const meshCodes = (a.response as Partial<ExpectedResponse> | undefined)?.statusCodes ?? [200];
-  const response = a.client === 'mesh' ? { code: meshCodes.includes(200) ? 'OK' : 'not OK' } : (a.response as { code: string });
+  const response = a.client === 'mesh' ? { code: meshCodes.includes(200) ? 'OK' : 'not OK' } : (a.response as { code: string; codeNumber?: number });
   const grpcOk = observed.status === 200 && observed.echo !== undefined;
   if (response.code !== 'OK') {
-    return grpcOk ? bad(`${request.path}: call succeeded, want ${response.code}`) : ok();
+    if (a.client === 'mesh') return grpcOk ? bad(`${request.path}: call succeeded, want ${response.code}`) : ok();
+    // Upstream compares the code itself (conformance/utils/grpc): a call that fails otherwise does not pass.
+    const want = 'codeNumber' in response && typeof response.codeNumber === 'number' ? response.codeNumber : GRPC_CODES.indexOf(response.code);
+    const got = grpcStatusOf(observed);
+    return got === want ? ok() : bad(`${request.path} @${request.authority}: got ${GRPC_CODES[got] ?? got} (${describeObserved(observed)}), want ${response.code}`);
   }
   if (!grpcOk) return bad(`${request.path} @${request.authority}: got ${describeObserved(observed)}, want OK`);
   if (observed.echo && observed.echo.path !== request.path) return bad(`${request.path}: backend saw ${observed.echo.path}`);
   const problem = checkBackendOf(a, observed);
   return problem ? bad(`${request.path}: ${problem}`) : ok();
+}
+
+/** gRPC status codes by number, named as upstream's data names them. */
+const GRPC_CODES = [
+  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
+  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable',
+  'DataLoss', 'Unauthenticated',
+];
+
+/**
+ * The gRPC status a client reads from what the proxy did. Envoy sends the local reply to a gRPC
+ * request as a trailers-only response whose grpc-status is mapped from the HTTP status
+ * (Grpc::Utility::httpToGrpcStatus, gRPC's http-grpc-status-mapping.md): no route is a 404,
+ * Unimplemented. A connection that gets no answer is Unavailable.
+ */
+function grpcStatusOf(observed: Pick<Observed, 'status' | 'echo'>): number {
+  if (observed.status === undefined) return 14;
+  switch (observed.status) {
+    case 200:
+      return observed.echo ? 0 : 2;
+    case 400:
+      return 13;
+    case 401:
+      return 16;
+    case 403:
+      return 7;
+    case 404:
+      return 12;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;
+    default:
+      return 2;
+  }
 }
 
 /** Share of traffic per backend name, from the configured weights of the chosen route. */

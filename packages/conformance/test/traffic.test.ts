@@ -214,6 +214,22 @@ describe('grpc and connection-level traffic', () => {
     expect(ctx.sent[0]).toMatchObject({ method: 'POST', path: '/pkg.Svc/Echo', headers: { 'content-type': 'application/grpc' } });
     expect(evaluateTraffic(grpc, context(() => ({ kind: 'direct', status: 404, headers: {}, reason: 'no route' }))).passed).toBe(false);
   });
+  it('compares an expected gRPC error code with the status Envoy maps from its local reply', () => {
+    const unimplemented: Assertion = {
+      id: 'a5', category: 'traffic', type: 'grpc', expressible: true, client: 'gateway', target,
+      request: { protocol: 'gRPC', fullMethod: '/pkg.Svc/Missing', authority: null, metadata: {} },
+      response: { code: 'Unimplemented', codeNumber: 12 },
+    };
+    const direct = (status: number) => context(() => ({ kind: 'direct', status, headers: {}, reason: 'local reply' }));
+    expect(evaluateTraffic(unimplemented, direct(404)).passed).toBe(true);
+    for (const status of [503, 500, 403]) {
+      const verdict = evaluateTraffic(unimplemented, direct(status));
+      expect(verdict.passed, String(status)).toBe(false);
+      expect(verdict.reason).toContain('want Unimplemented');
+    }
+    expect(evaluateTraffic(unimplemented, context(() => ({ kind: 'reset', reason: 'no listener' }))).passed).toBe(false);
+    expect(evaluateTraffic(unimplemented, context((r) => forward(r, [['infra-backend-v1', 1]]))).passed).toBe(false);
+  });
   it('checks TLS passthrough streams and rejected connections', () => {
     const stream = (): DataPathAnswer => ({ kind: 'stream', transport: 'tcp', tlsTerminated: false, backends: [{ cluster: 'c', weight: 1, service: { namespace: NS, name: 'infra-backend-v1' } }], reason: 'tcp_proxy' });
     const tcp: Assertion = {
