@@ -330,7 +330,9 @@ export async function runCase(
         if (assertion.category === 'action') runAction(context, assertion);
         else result.assertions.push(evaluate(context, assertion));
       }
-      result.fullyPassing = result.assertions.every((a) => !a.expressible || a.passed);
+      // A case none of whose checks could be evaluated here (all gated off or not expressible)
+      // has shown nothing: it does not count as passing.
+      result.fullyPassing = result.assertions.some((a) => a.expressible) && result.assertions.every((a) => !a.expressible || a.passed);
     }
   } catch (error) {
     result.outcome = 'error';

@@ -52,6 +52,18 @@ function miniSuite(): string {
       ],
     }),
   );
+  // Every check gated off or not expressible: nothing was shown.
+  writeFileSync(
+    join(root, 'cases', 'Unshown.json'),
+    JSON.stringify({
+      ...base,
+      shortName: 'Unshown',
+      assertions: [
+        { id: 'a1', category: 'status', type: 'condition', expressible: true, object: gateway, condition: { type: 'Accepted', status: 'True', reason: null }, when: [{ feature: 'NoSuchFeature', supported: true }] },
+        { id: 'a2', category: 'traffic', type: 'websocket', expressible: false, note: 'needs a real data path' },
+      ],
+    }),
+  );
   writeFileSync(join(root, 'cases', 'Gated.json'), JSON.stringify({ ...base, shortName: 'Gated', preconditions: [{ feature: 'Gateway', supported: false }], assertions: [] }));
   return root;
 }
@@ -82,6 +94,9 @@ describe('runConformance on a miniature suite', () => {
     expect(walk?.assertions.find((a) => a.id === 'a5')?.reason).toContain('want Accepted=False/Invalid, have Accepted=True');
     expect(walk?.fullyPassing).toBe(false);
     expect(sent).toEqual([{ group: 'infra/gw', request: expect.objectContaining({ port: 8080, authority: 'example.com' }) }]);
-    expect(report.totals).toMatchObject({ status: { passed: 2, total: 3 }, traffic: { passed: 1, total: 1 }, notExpressible: 1, cases: { passed: 0, total: 1 } });
+    const unshown = report.cases.find((c) => c.shortName === 'Unshown');
+    expect(unshown?.outcome).toBe('ran');
+    expect(unshown?.fullyPassing).toBe(false);
+    expect(report.totals).toMatchObject({ status: { passed: 2, total: 3 }, traffic: { passed: 1, total: 1 }, notExpressible: 2, cases: { passed: 0, total: 2 } });
   });
 });
