@@ -21,4 +21,6 @@ COPY docs/examples ./docs/examples
 USER 1000:1000
 EXPOSE 18000 19000
 ENTRYPOINT ["node", "packages/cli/bin/portico.js"]
-CMD ["serve", "--provider", "kubernetes"]
+# The ADS server listens on every interface (Envoy pods connect to it); the admin API stays on
+# loopback unless asked (the chart opens it for the kubelet's probes).
+CMD ["serve", "--provider", "kubernetes", "--xds-address", "0.0.0.0:18000"]

@@ -8,7 +8,7 @@
 #                     features Portico advertises in GatewayClass status.supportedFeatures),
 #                     "all" (--all-features), or a comma-separated list for --supported-features
 #   EXEMPT_FEATURES   comma-separated --exempt-features (optional)
-#   PROFILES          --conformance-profiles (default GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC)
+#   PROFILES          --conformance-profiles (default GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC,GATEWAY-TCP,GATEWAY-UDP)
 #   PORTICO_VERSION   version recorded in the report (default: git describe)
 #   RUN_TEST          run a single conformance test by name (optional, for debugging)
 set -euo pipefail
@@ -21,7 +21,7 @@ need git go kubectl
 REPORT="${REPORT:-e2e/out/conformance-report.yaml}"
 FEATURES="${FEATURES:-gatewayclass}"
 EXEMPT_FEATURES="${EXEMPT_FEATURES:-}"
-PROFILES="${PROFILES:-GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC}"
+PROFILES="${PROFILES:-GATEWAY-HTTP,GATEWAY-TLS,GATEWAY-GRPC,GATEWAY-TCP,GATEWAY-UDP}"
 PORTICO_VERSION="${PORTICO_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
 RUN_TEST="${RUN_TEST:-}"
 

@@ -5,8 +5,11 @@
 # Environment:
 #   CLUSTER_NAME         kind cluster name (default portico-e2e)
 #   GATEWAY_API_CHANNEL  standard | experimental (default experimental: the suite
-#                        also exercises TCPRoute, UDPRoute and ListenerSet)
-#   IMAGE                controller image to build (default portico:e2e)
+#                        also exercises the experimental features Portico supports).
+#                        A cluster that has the standard channel keeps it: the bundle's
+#                        safe-upgrades admission policy refuses experimental CRDs over it.
+#   IMAGE                controller image to build (default portico:e2e; loaded under a
+#                        tag of its image ID, so a rebuilt image rolls the Deployment)
 #   ENVOY_IMAGE          data plane image (default envoyproxy/envoy:distroless-v1.37.0)
 #   NAMESPACE            release namespace (default portico-system)
 set -euo pipefail
@@ -35,6 +38,13 @@ else
   kind create cluster --name "$CLUSTER_NAME" --wait 120s
 fi
 kubectl config use-context "kind-$CLUSTER_NAME" >/dev/null
+# The Gateway API v1.6 bundle has a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1).
+minor="$(kubectl get --raw /version | grep -o '"minor": *"[0-9]*' | grep -o '[0-9]*$')"
+((minor >= 30)) || die "Kubernetes 1.$minor: Gateway API $GATEWAY_API_VERSION needs 1.30 or later (kind create cluster --image kindest/node:v1.30 or newer)"
+# kubeadm marks control-plane nodes as excluded from external load balancers, and a default
+# kind cluster has only that node: cloud-provider-kind would give every LoadBalancer Service
+# an address with no backend behind it.
+kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null
 
 crds="$GATEWAY_API_RELEASE_URL/${GATEWAY_API_CHANNEL}-install.yaml"
 log "installing Gateway API $GATEWAY_API_VERSION CRDs ($GATEWAY_API_CHANNEL) from $crds"
@@ -43,9 +53,18 @@ kubectl wait --for=condition=Established --timeout=120s crd/gateways.gateway.net
 
 log "building $IMAGE"
 docker build -t "$IMAGE" .
-kind load docker-image --name "$CLUSTER_NAME" "$IMAGE"
+# A tag per build: the chart's pod template changes with the code, so a reused cluster rolls
+# out the new image instead of keeping pods of the last one.
+image_id="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
+image_id="${image_id#sha256:}"
+loaded_image="${IMAGE%:*}:e2e-${image_id:0:12}"
+docker tag "$IMAGE" "$loaded_image"
+kind load docker-image --name "$CLUSTER_NAME" "$loaded_image"
+# Only to save each node a pull: with Docker's containerd image store, loading a multi-platform
+# image fails (kubernetes-sigs/kind#3795), and the node pulls the public image itself then.
 docker pull "$ENVOY_IMAGE"
-kind load docker-image --name "$CLUSTER_NAME" "$ENVOY_IMAGE"
+kind load docker-image --name "$CLUSTER_NAME" "$ENVOY_IMAGE" ||
+  log "could not load $ENVOY_IMAGE into the cluster; its nodes will pull it"
 
 # kind has no cloud load balancer; cloud-provider-kind gives the provisioned
 # LoadBalancer Services addresses reachable from the host, where the
@@ -62,7 +81,7 @@ fi
 log "installing charts/portico into $NAMESPACE"
 "$helm" upgrade --install portico charts/portico \
   --namespace "$NAMESPACE" --create-namespace \
-  --set image.repository="${IMAGE%:*}" --set image.tag="${IMAGE##*:}" --set image.pullPolicy=Never \
+  --set image.repository="${loaded_image%:*}" --set image.tag="${loaded_image##*:}" --set image.pullPolicy=Never \
   --set envoy.image="$ENVOY_IMAGE" \
   --set envoy.serviceType=LoadBalancer \
   --set gatewayClass.name=portico \

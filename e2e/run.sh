@@ -11,14 +11,18 @@ export CLUSTER_NAME
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
+  if [[ "${KEEP_CLUSTER:-0}" == "1" ]]; then
+    # cloud-provider-kind removes its load balancers when it stops: it keeps running with the
+    # cluster, or the Gateways' addresses would lead nowhere.
+    log "keeping kind cluster $CLUSTER_NAME and cloud-provider-kind (pid file e2e/out/cloud-provider-kind.pid)"
+    return
+  fi
   if [[ -f e2e/out/cloud-provider-kind.pid ]]; then
     kill "$(cat e2e/out/cloud-provider-kind.pid)" 2>/dev/null || true
     rm -f e2e/out/cloud-provider-kind.pid
   fi
-  if [[ "${KEEP_CLUSTER:-0}" != "1" ]]; then
-    log "deleting kind cluster $CLUSTER_NAME"
-    kind delete cluster --name "$CLUSTER_NAME" || true
-  fi
+  log "deleting kind cluster $CLUSTER_NAME"
+  kind delete cluster --name "$CLUSTER_NAME" || true
 }
 trap cleanup EXIT
 
