@@ -1,7 +1,9 @@
 // Checks `helm template` output (YAML on stdin): every document parses, every
 // field of a built-in kind exists in the Kubernetes OpenAPI models shipped with
 // @kubernetes/client-node (so a misspelt or misplaced field fails), the
-// RBAC rules stay least-privilege, `portico serve` accepts the controller's
+// RBAC rules grant exactly the provider's declared permissions
+// (packages/providers/src/kubernetes/permissions.json, which the provider's tests
+// enforce on its API calls) and nothing against least privilege, `portico serve` accepts the controller's
 // args (its own parser), and the controller name is the one the bundled
 // examples' GatewayClass names.
 //
@@ -31,6 +33,7 @@ const exampleControllerName = parseAllDocuments(readFileSync(EXAMPLE, 'utf8'))
   .map((doc) => doc.toJS())
   .find((doc) => doc?.kind === 'GatewayClass')?.spec?.controllerName;
 
+const PERMISSIONS = JSON.parse(readFileSync(new URL('../packages/providers/src/kubernetes/permissions.json', import.meta.url), 'utf8'));
 const GATEWAY_GROUPS = new Set(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', '*']);
 const PROVISIONED = new Set(['services', 'configmaps', 'serviceaccounts', 'deployments']);
@@ -39,7 +42,27 @@ const errors = [];
 const fail = (where, message) => errors.push(`${where}: ${message}`);
 
 
+/** "verb group/resource" for every verb a rule list grants. */
+function grantsOf(rules) {
+  return (rules ?? []).flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) => (rule.resources ?? []).flatMap((resource) => (rule.verbs ?? []).map((verb) => `${verb} ${group}/${resource}`))),
+  );
+}
+
+// What each kind of role grants, across the rendered documents.
+const granted = { ClusterRole: new Set(), Role: new Set() };
+
+/** The rendered grants against the declared permissions, both ways: nothing missing, nothing more. */
+function checkPermissions(kind, scope, expected, where) {
+  const want = new Set(grantsOf(expected));
+  const missing = [...want].filter((grant) => !granted[kind].has(grant));
+  const extra = [...granted[kind]].filter((grant) => !want.has(grant));
+  if (missing.length > 0) fail(where, `${kind} rules lack what the provider calls (${scope} in permissions.json): ${missing.join(', ')}`);
+  if (extra.length > 0) fail(where, `${kind} rules grant what the provider never calls (not in permissions.json ${scope}): ${extra.join(', ')}`);
+}
+
 function checkRbac(doc, where) {
+  for (const grant of grantsOf(doc.rules)) granted[doc.kind].add(grant);
   for (const [index, rule] of (doc.rules ?? []).entries()) {
     const at = `${where}.rules[${index}]`;
     const groups = rule.apiGroups ?? [];
@@ -90,6 +113,7 @@ function checkParametersCrd(doc, where) {
 const containerPorts = new Set();
 const gatewayClassControllers = [];
 let controllerArg;
+let leaderElect = false;
 const crds = [];
 let deployments = 0;
 for (const [index, doc] of docs.entries()) {
@@ -120,6 +144,7 @@ for (const [index, doc] of docs.entries()) {
     if (!rendered.mesh && args.includes('--mesh')) fail(where, 'the controller runs with --mesh although mesh is not enabled');
     if (rendered.vhds !== args.includes('--envoy-vhds')) fail(where, `envoy.vhds=${rendered.vhds} but the controller args ${rendered.vhds ? 'lack' : 'have'} --envoy-vhds`);
     controllerArg = args.find((arg) => arg.startsWith('--controller-name='))?.slice('--controller-name='.length);
+    leaderElect = args.includes('--leader-elect');
     // The CLI's own parser: every flag the chart passes must exist and take the value it is given
     // (with --help it stops after parsing, before acting on any value).
     const parsed = spawnSync(process.execPath, [CLI, ...args, '--help'], { encoding: 'utf8' });
@@ -138,6 +163,13 @@ for (const doc of docs.filter((d) => d.kind === 'Service')) {
   }
 }
 if (deployments !== 1) fail('chart', `expected one controller Deployment, found ${deployments}`);
+// Checked when roles are rendered (the chart always renders its ClusterRole).
+if (granted.ClusterRole.size > 0 || granted.Role.size > 0) {
+  checkPermissions('ClusterRole', 'cluster', PERMISSIONS.cluster, 'RBAC');
+  // The Role holds the leader election Lease: rendered with leader election only.
+  if (leaderElect) checkPermissions('Role', 'releaseNamespace', PERMISSIONS.releaseNamespace, 'RBAC');
+  else if (granted.Role.size > 0) fail('RBAC', 'a Role is rendered although the controller runs without --leader-elect');
+}
 if (controllerArg !== exampleControllerName) {
   fail('chart', `the controller runs with --controller-name=${controllerArg}, but docs/examples/quickstart.yaml's GatewayClass names ${exampleControllerName}`);
 }

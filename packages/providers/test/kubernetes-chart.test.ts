@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesProvider } from '../src/kubernetes/provider.js';
 import { proxyName } from '../src/kubernetes/provisioning.js';
-import { FakeApiServer, type RecordedRequest } from './kubernetes/apiserver-double.js';
+import permissions from '../src/kubernetes/permissions.json' with { type: 'json' };
+import { FakeApiServer, requestAttributes, type RecordedRequest, type RequestAttributes } from './kubernetes/apiserver-double.js';
 import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, routeStatus, waitFor } from './kubernetes/fixtures.js';
 
 interface PolicyRule {
@@ -38,35 +39,11 @@ function rulesOf(file: string, kind: 'ClusterRole' | 'Role'): PolicyRule[] {
   return role.rules;
 }
 
-interface Attributes {
-  group: string;
-  resource: string;
-  verb: string;
-  namespace?: string;
-  name?: string;
-}
+type Attributes = RequestAttributes;
 
 /** Request attributes as the API server's RBAC authorizer sees them; undefined for discovery. */
 function attributesOf(request: RecordedRequest): Attributes | undefined {
-  const parts = request.path.split('/').filter(Boolean).map(decodeURIComponent);
-  const [group, rest] = parts[0] === 'api' ? ['', parts.slice(2)] : [parts[1], parts.slice(3)];
-  if (rest.length === 0) return undefined;
-  let namespace: string | undefined;
-  let tail = rest;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    namespace = rest[1];
-    tail = rest.slice(2);
-  }
-  const [plural, name, sub] = tail;
-  const verb =
-    request.method === 'GET'
-      ? name
-        ? 'get'
-        : request.query.get('watch') === 'true' || request.query.get('watch') === '1'
-          ? 'watch'
-          : 'list'
-      : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[request.method];
-  return { group, resource: sub ? `${plural}/${sub}` : plural, verb, namespace, name };
+  return requestAttributes(request.method, request.path, request.query);
 }
 
 function allows(rules: PolicyRule[], a: Attributes): boolean {
@@ -200,23 +177,28 @@ spec: { ports: [{ name: grpc-xds, port: 18000, targetPort: xds }] }
   it('rejects a misspelt field, an unknown target port and a ClusterRole writing route specs', () => {
     expect(run(deployment('securityContex')).stderr).toMatch(/unknown field "securityContex"/);
     expect(run(deployment('securityContext').replace('targetPort: xds', 'targetPort: grpc')).stderr).toMatch(/targetPort grpc/);
-    const role = `${deployment('securityContext')}---
+    // The ClusterRole the provider's permissions call for, plus the rule under test.
+    const clusterRole = (extra: string, keep: (rule: PolicyRule) => boolean = () => true) => `${deployment('securityContext')}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: { name: portico }
-rules:
-  - apiGroups: [gateway.networking.k8s.io]
-    resources: [httproutes]
-    verbs: [update]
+rules: ${JSON.stringify([...permissions.cluster.filter(keep), ...(extra ? [JSON.parse(extra) as PolicyRule] : [])])}
 `;
-    const result = run(role);
+    expect(run(clusterRole('')).stderr).toBe('');
+    const result = run(clusterRole('{"apiGroups": ["gateway.networking.k8s.io"], "resources": ["httproutes"], "verbs": ["update"]}'));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/only \*\/status \(and gateways\/finalizers update\) may be written/);
-    // Owning provisioned objects with blockOwnerDeletion needs update on gateways/finalizers: that
-    // verb only.
-    const finalizers = (verbs: string) => role.replace('resources: [httproutes]', 'resources: [gateways/finalizers]').replace('verbs: [update]', `verbs: [${verbs}]`);
-    expect(run(finalizers('update')).status).toBe(0);
-    expect(run(finalizers('update, patch')).stderr).toMatch(/writes gateway.networking.k8s.io gateways\/finalizers/);
+    expect(result.stderr).toMatch(/grant what the provider never calls \(not in permissions.json cluster\): update gateway.networking.k8s.io\/httproutes/);
+    // Owning provisioned objects with blockOwnerDeletion needs update on gateways/finalizers: that verb only.
+    expect(run(clusterRole('{"apiGroups": ["gateway.networking.k8s.io"], "resources": ["gateways/finalizers"], "verbs": ["patch"]}')).stderr).toMatch(
+      /writes gateway.networking.k8s.io gateways\/finalizers/,
+    );
+    // A rule the provider needs, left out; a verb that escalates, added.
+    const withoutSlices = run(clusterRole('', (rule) => !(rule.resources ?? []).includes('endpointslices')));
+    expect(withoutSlices.stderr).toMatch(/lack what the provider calls \(cluster in permissions.json\): get discovery.k8s.io\/endpointslices, list discovery.k8s.io\/endpointslices, watch discovery.k8s.io\/endpointslices/);
+    expect(run(clusterRole('{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["escalate"]}')).stderr).toMatch(
+      /never calls \(not in permissions.json cluster\): escalate rbac.authorization.k8s.io\/clusterroles/,
+    );
   });
 
   it('rejects controller args portico serve does not take', () => {

@@ -15,13 +15,20 @@
  * - coordination.k8s.io/v1 Leases like any other namespaced object;
  * - requests left unanswered on purpose (`hang`), as from a dying server;
  * - some of kube-apiserver's defaulting on writes (serverDefaults below): the fields a
- *   controller finds added to what it wrote, which its comparisons must tolerate.
+ *   controller finds added to what it wrote, which its comparisons must tolerate;
+ * - RBAC: requests with the controller's token get 403 unless the provider's declared
+ *   permissions (src/kubernetes/permissions.json, which the chart must grant exactly) allow
+ *   them; tests acting as another controller or a user use OTHER_CLIENT_TOKEN.
  * It also records every request and can inject failures, which is what tests
  * assert on.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import permissions from '../../src/kubernetes/permissions.json' with { type: 'json' };
+
+/** A token with every permission, for requests a test makes as another controller or a user. */
+export const OTHER_CLIENT_TOKEN = 'other-client-token';
 
 type Json = Record<string, unknown>;
 
@@ -81,6 +88,8 @@ export class FakeApiServer {
   private compactedThrough = 0;
   private uidCounter = 0;
   readonly requests: RecordedRequest[] = [];
+  /** Requests refused because the provider's permissions do not allow them ("verb group/resource"). */
+  readonly refusedByRbac: string[] = [];
   port = 0;
 
   constructor() {
@@ -149,6 +158,11 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    // A provider that calls outside its permissions fails on a real cluster whatever it does
+    // with the 403: a test that made one fails here.
+    if (this.refusedByRbac.length > 0) {
+      throw new Error(`the provider made requests its permissions do not allow: ${[...new Set(this.refusedByRbac)].join(', ')}`);
+    }
     for (const watch of this.watches) watch.response.end();
     this.watches.clear();
     for (const response of this.unanswered) response.destroy();
@@ -339,7 +353,16 @@ export class FakeApiServer {
     }
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
-    if (req.headers.authorization !== 'Bearer test-token') return this.status(res, 401, 'Unauthorized', 'no token');
+    if (req.headers.authorization !== 'Bearer test-token' && req.headers.authorization !== `Bearer ${OTHER_CLIENT_TOKEN}`) {
+      return this.status(res, 401, 'Unauthorized', 'no token');
+    }
+    if (req.headers.authorization === 'Bearer test-token') {
+      const refused = forbidden(method, url);
+      if (refused) {
+        this.refusedByRbac.push(refused);
+        return this.status(res, 403, 'Forbidden', `${refused} is not in the provider's permissions`);
+      }
+    }
     if (this.hanging.some((h) => h.method === method && h.path.test(url.pathname))) {
       this.unanswered.add(res);
       return;
@@ -545,4 +568,80 @@ function podDefaults(pod: Json): void {
     container.imagePullPolicy ??= String(container.image ?? '').endsWith(':latest') || !String(container.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
     for (const port of (container.ports ?? []) as Json[]) port.protocol ??= 'TCP';
   }
+}
+
+interface PermissionRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const ALLOWED = new Set(
+  [...permissions.cluster, ...permissions.releaseNamespace].flatMap((rule: PermissionRule) =>
+    rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${verb} ${group}/${resource}`))),
+  ),
+);
+
+/** A request as kube-apiserver's RBAC authorizer sees it. */
+export interface RequestAttributes {
+  group: string;
+  /** With its subresource: `httproutes/status`. */
+  resource: string;
+  verb: string;
+  namespace?: string;
+  name?: string;
+}
+
+/**
+ * The attributes of one request, as kube-apiserver's request info resolver reads them (verb from
+ * the method and whether a name or ?watch is given; resource/subresource from the path).
+ * Undefined for discovery paths, which are open to everyone.
+ */
+export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes | undefined {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let rest: string[];
+  let group: string;
+  if (parts[0] === 'api') {
+    group = '';
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    group = parts[1] ?? '';
+    rest = parts.slice(3);
+  } else return undefined;
+  if (rest.length === 0) return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource] = rest as [string, string | undefined, string | undefined];
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  const verb =
+    method === 'GET'
+      ? name !== undefined
+        ? 'get'
+        : watch
+          ? 'watch'
+          : 'list'
+      : method === 'POST'
+        ? 'create'
+        : method === 'PUT'
+          ? 'update'
+          : method === 'PATCH'
+            ? 'patch'
+            : name !== undefined
+              ? 'delete'
+              : 'deletecollection';
+  const attributes: RequestAttributes = { group, resource: subresource ? `${plural}/${subresource}` : plural, verb };
+  if (namespace !== undefined) attributes.namespace = namespace;
+  if (name !== undefined) attributes.name = name;
+  return attributes;
+}
+
+/** Undefined when the provider's permissions allow the request, else "verb group/resource". */
+function forbidden(method: string, url: URL): string | undefined {
+  const attributes = requestAttributes(method, url.pathname, url.searchParams);
+  if (!attributes) return undefined;
+  const key = `${attributes.verb} ${attributes.group}/${attributes.resource}`;
+  return ALLOWED.has(key) ? undefined : key;
 }

@@ -4,7 +4,7 @@ import { KubernetesProvider } from '../../src/kubernetes/provider.js';
 import { gatewayAddressesFromService, proxyName, servicePorts } from '../../src/kubernetes/provisioning.js';
 import type { Gateway, Service } from '@portico/api';
 import { translate } from '@portico/translator';
-import { FakeApiServer } from './apiserver-double.js';
+import { FakeApiServer, OTHER_CLIENT_TOKEN } from './apiserver-double.js';
 import { CONTROLLER, GW, SnapshotLog, gateway, gatewayClass, sleep, waitFor } from './fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -98,7 +98,7 @@ describe('Envoy provisioning', () => {
     // The cloud load balancer arrives (status written by another controller).
     await fetch(`http://127.0.0.1:${api.port}/api/v1/namespaces/default/services/${name}/status`, {
       method: 'PATCH',
-      headers: { authorization: 'Bearer test-token', 'content-type': 'application/merge-patch+json' },
+      headers: { authorization: `Bearer ${OTHER_CLIENT_TOKEN}`, 'content-type': 'application/merge-patch+json' },
       body: JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } }),
     });
     await waitFor(() => log.latest?.gatewayAddresses['default/edge']?.[0]?.value === '203.0.113.7', 'address reported');
