@@ -1,5 +1,5 @@
 import { isAlias, isCollection, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
-import { PORTICO_GROUP, isKnownKind } from './resources.js';
+import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, KNOWN_KINDS, PORTICO_GROUP, isKnownKind } from './resources.js';
 
 /** A problem with one input document, located by source and object so a user can find it. */
 export interface LoadProblem {
@@ -176,7 +176,15 @@ function validateDocument(value: unknown, source: string, index: number, result:
     result.problems.push({ source, document: index, object, field: 'metadata.name', message: 'metadata.name is required' });
     return;
   }
-  if (!isKnownKind(doc.kind) || !ownGroupMatches(doc.kind, doc.apiVersion)) {
+  const group = doc.apiVersion.includes('/') ? doc.apiVersion.slice(0, doc.apiVersion.indexOf('/')) : '';
+  if (!isKnownKind(doc.kind) || !groupsOf(doc.kind).includes(group)) {
+    // Every kind of the standard Gateway API group is read: another name there is a typo, and
+    // skipping it silently would take the object out of service without a word.
+    if (group === GATEWAY_GROUP) {
+      const known = KNOWN_KINDS.filter((kind) => groupsOf(kind).includes(GATEWAY_GROUP));
+      result.problems.push({ source, document: index, object, field: 'kind', message: `${doc.kind} is not a ${GATEWAY_GROUP} kind (${known.join(', ')})` });
+      return;
+    }
     result.ignored++;
     return;
   }
@@ -191,10 +199,27 @@ function validateDocument(value: unknown, source: string, index: number, result:
 
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
 
-/** Portico's own kinds are read only from Portico's group: other projects use the same kind names. */
-const OWN_KIND_GROUPS: Record<string, string> = { GatewayParameters: PORTICO_GROUP };
-
-function ownGroupMatches(kind: string, apiVersion: string): boolean {
-  const group = OWN_KIND_GROUPS[kind];
-  return group === undefined || apiVersion.split('/')[0] === group;
+/**
+ * The API groups each kind is read from ('' is the core group, apiVersion `v1`). Other projects
+ * use the same kind names (Istio's networking.istio.io Gateway): those objects are not ours.
+ */
+function groupsOf(kind: string): readonly string[] {
+  switch (kind) {
+    case 'Service':
+    case 'Secret':
+    case 'ConfigMap':
+    case 'Namespace':
+      return CORE_GROUP;
+    case 'EndpointSlice':
+      return DISCOVERY_GROUP;
+    case 'GatewayParameters':
+      return PORTICO_GROUPS;
+    default:
+      return GATEWAY_GROUPS;
+  }
 }
+
+const CORE_GROUP: readonly string[] = [''];
+const DISCOVERY_GROUP: readonly string[] = ['discovery.k8s.io'];
+const PORTICO_GROUPS: readonly string[] = [PORTICO_GROUP];
+const GATEWAY_GROUPS: readonly string[] = [GATEWAY_GROUP, GATEWAY_EXPERIMENTAL_GROUP];

@@ -18,6 +18,23 @@ describe('loadManifests', () => {
     expect(result.ignored).toBe(1);
   });
 
+  it('reads each kind from its own API group: a misspelt Gateway API kind is a problem, a namesake of another group is not ours', () => {
+    const text = [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoutes\nmetadata: {name: web}',
+      'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: istio-ingress}',
+      'apiVersion: example.com/v1\nkind: Service\nmetadata: {name: not-core}',
+      'apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XBackendTrafficPolicy\nmetadata: {name: policy}',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web}',
+      'apiVersion: gateway.networking.k8s.io/v1beta1\nkind: Gateway\nmetadata: {name: gw}',
+    ].join('\n---\n');
+    const result = loadManifests(text, 'kinds.yaml');
+    expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/web', 'Gateway/gw']);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ document: 0, object: 'HTTPRoutes web', field: 'kind', message: expect.stringMatching(/^HTTPRoutes is not a gateway.networking.k8s.io kind \(GatewayClass, Gateway, .*HTTPRoute/) }),
+    ]);
+    expect(result.ignored).toBe(3);
+  });
+
   it('refuses a document with an alias inside its own anchor, and keeps the others', () => {
     const text = [
       'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: &s\n  hostnames: [a.example.com]\n  rules: [{matches: [*s]}]',
