@@ -48,6 +48,37 @@ export class FileProviderError extends Error {
   }
 }
 
+const RETRY_WATCH_MS = 1000;
+
+/**
+ * `device:inode:birth time` of a directory, or undefined when there is none at the path. File
+ * systems hand a freed inode to the next directory made (rm -rf, mkdir): the birth time tells
+ * them apart.
+ */
+async function identityOf(directory: string): Promise<string | undefined> {
+  try {
+    const info = await stat(directory);
+    return info.isDirectory() ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path itself when it is a directory, else the nearest ancestor that is one. */
+async function existingAncestor(directory: string): Promise<string> {
+  let at = directory;
+  while ((await identityOf(at)) === undefined && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function isManifestFile(path: string): boolean {
   return MANIFEST_EXTENSIONS.includes(extname(path).toLowerCase());
 }
@@ -76,12 +107,14 @@ export class FileProvider implements Provider {
   readonly name = 'file';
   private readonly roots: string[];
   private readonly files = new Map<string, FileState>();
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** Watched directories, each with the identity (identityOf) of the directory watched. */
+  private readonly watchers = new Map<string, { watcher: FSWatcher; identity: string }>();
   private readonly debounceMs: number;
   private readonly watchEnabled: boolean;
   private readonly logger?: FileProviderLogger;
   private onSnapshot?: (snapshot: ProviderSnapshot) => void;
   private timer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private stopped = false;
@@ -127,7 +160,8 @@ export class FileProvider implements Provider {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const watcher of this.watchers.values()) watcher.close();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const { watcher } of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.reloading;
   }
@@ -174,7 +208,7 @@ export class FileProvider implements Provider {
       }
     }
     for (const path of [...found].sort()) await this.readOne(path);
-    if (this.watchEnabled && !this.stopped) this.updateWatchers(directories);
+    if (this.watchEnabled && !this.stopped) await this.updateWatchers(directories);
     this.emit(rootProblems);
   }
 
@@ -190,8 +224,9 @@ export class FileProvider implements Provider {
       info = await stat(path);
     } catch (error) {
       if (isRoot) {
-        // Watch the parent so the root is picked up again when it comes back.
-        directories.add(dirname(path));
+        // Watch the nearest directory that exists, so the root is picked up again when it (and
+        // any directory above it that went with it) comes back.
+        directories.add(await existingAncestor(dirname(path)));
         if (errorCode(error) !== 'ENOENT') problems.push({ source: path, message: `cannot read: ${errorText(error)}` });
       }
       return;
@@ -209,8 +244,13 @@ export class FileProvider implements Provider {
         if (entry.name.startsWith('.')) continue;
         const child = join(path, entry.name);
         if (entry.isDirectory()) await this.collect(child, false, found, directories, problems);
-        else if (isManifestFile(child)) found.add(child);
+        // Regular files only: reading a FIFO or a device never ends. A link is followed.
+        else if (isManifestFile(child) && (entry.isFile() || (entry.isSymbolicLink() && (await isRegularFile(child))))) found.add(child);
       }
+      return;
+    }
+    if (!info.isFile()) {
+      if (isRoot) problems.push({ source: path, message: 'cannot read: not a regular file or directory' });
       return;
     }
     if (isRoot) {
@@ -265,27 +305,46 @@ export class FileProvider implements Provider {
     }
   }
 
-  private updateWatchers(directories: Set<string>): void {
-    for (const [directory, watcher] of this.watchers) {
-      if (!directories.has(directory)) {
+  private async updateWatchers(directories: Set<string>): Promise<void> {
+    // A directory is known by its identity (identityOf): one removed and made again under the
+    // same path (rm -rf and a fresh copy) needs a watcher of its own, the old one sees nothing more.
+    const identities = new Map<string, string | undefined>();
+    for (const directory of directories) identities.set(directory, await identityOf(directory));
+    for (const [directory, { watcher, identity }] of this.watchers) {
+      if (identities.get(directory) !== identity) {
         watcher.close();
         this.watchers.delete(directory);
       }
     }
-    for (const directory of directories) {
-      if (this.watchers.has(directory)) continue;
+    let unwatched = false;
+    for (const [directory, identity] of identities) {
+      if (this.watchers.has(directory) || this.stopped) continue;
+      if (identity === undefined) {
+        unwatched = true;
+        continue;
+      }
       try {
         const watcher = watch(directory, { persistent: false }, () => this.schedule());
         watcher.on('error', () => {
           // The directory went away; the next rescan decides what to watch.
           watcher.close();
-          this.watchers.delete(directory);
+          if (this.watchers.get(directory)?.watcher === watcher) this.watchers.delete(directory);
           this.schedule();
         });
-        this.watchers.set(directory, watcher);
+        this.watchers.set(directory, { watcher, identity });
       } catch (error) {
-        this.logger?.warn({ directory, err: errorText(error) }, 'cannot watch directory');
+        unwatched = true;
+        this.logger?.warn({ directory, err: errorText(error) }, 'cannot watch directory; trying again');
       }
+    }
+    // A directory that went away between the scan and its watch: look again shortly.
+    if (unwatched && !this.stopped) {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, RETRY_WATCH_MS);
+      this.retryTimer.unref();
     }
   }
 

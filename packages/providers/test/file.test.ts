@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,58 @@ describe('FileProvider', () => {
     await writeFile(join(dir, 'later', 'third.yaml'), service('from-third'));
     const added = await recorder.next((s) => names(s, 'Service').includes('from-third'));
     expect(names(added, 'Service')).toEqual(['from-second', 'from-third']);
+  });
+
+  it('keeps following a watched directory replaced by a new one (rm -rf, mkdir, copy)', async () => {
+    const root = join(dir, 'config');
+    await mkdir(join(root, 'team'), { recursive: true });
+    await writeFile(join(root, 'team', 'web.yaml'), service('first'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [root], debounceMs: 50 });
+    await provider.start(recorder.push);
+    // The root and a subdirectory replaced at once, as a deploy script or a checkout does.
+    await rm(root, { recursive: true });
+    await mkdir(join(root, 'team'), { recursive: true });
+    await writeFile(join(root, 'team', 'web.yaml'), service('second'));
+    await recorder.next((s) => names(s, 'Service')[0] === 'second');
+    // The new directories are the ones watched now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await writeFile(join(root, 'team', 'web.yaml'), service('third'));
+    await recorder.next((s) => names(s, 'Service')[0] === 'third');
+    await writeFile(join(root, 'more.yaml'), service('fourth'));
+    const latest = await recorder.next((s) => names(s, 'Service').includes('fourth'));
+    expect(names(latest, 'Service')).toEqual(['fourth', 'third']);
+  });
+
+  it('follows a file whose directory is removed and made again', async () => {
+    const file = join(dir, 'gone', 'one.yaml');
+    await mkdir(join(dir, 'gone'));
+    await writeFile(file, service('before'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [file], debounceMs: 50 });
+    await provider.start(recorder.push);
+    await rm(join(dir, 'gone'), { recursive: true });
+    await recorder.next((s) => names(s, 'Service').length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await mkdir(join(dir, 'gone'));
+    await writeFile(file, service('after'));
+    const back = await recorder.next((s) => names(s, 'Service')[0] === 'after');
+    expect(names(back, 'Service')).toEqual(['after']);
+  });
+
+  it('reads only regular files: a FIFO named like a manifest neither blocks reloads nor shutdown', async () => {
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    await writeFile(join(dir, 'web.yaml'), service('before'));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], debounceMs: 50 });
+    await provider.start(recorder.push);
+    expect(names(recorder.latest, 'Service')).toEqual(['before']);
+    await writeFile(join(dir, 'web.yaml'), service('after'));
+    await recorder.next((s) => names(s, 'Service')[0] === 'after');
+    const stopping = provider.stop();
+    provider = undefined;
+    await expect(Promise.race([stopping.then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('hung'), 2000))])).resolves.toBe('stopped');
   });
 
   it('follows a single file replaced by rename, as editors save', async () => {
