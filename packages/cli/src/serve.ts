@@ -213,6 +213,29 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     await admin?.close().catch(() => undefined);
   };
 
+  // Signals are taken from the start: a pod stopped while its first build runs exits 0 too.
+  let stopping = false;
+  let stopped!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (stopped = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void shutdown().then(() => {
+      logger.info('stopped');
+      logger.flush();
+      stopped(0);
+    });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  // A server started while the first shutdown ran is closed by a second one.
+  const stopAfterStartup = async () => {
+    await done;
+    await shutdown();
+    return 0;
+  };
+
   try {
     const metrics = new PorticoMetrics({ connectedProxies: () => cache.connectedProxies().length });
     wireCacheMetrics(cache, metrics);
@@ -225,8 +248,11 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       onStatus: (statuses) => provider.writeStatus(statuses),
     });
 
-    admin = await startAdminServer({ host: adminAddress.host, port: adminAddress.port, state: controlPlane, metrics });
+    admin = await startAdminServer({ host: adminAddress.host, port: adminAddress.port, state: controlPlane, metrics }).catch((error: unknown) => {
+      throw addressError(error, '--admin-address', adminAddress);
+    });
     logger.info({ address: `${admin.host}:${admin.port}`, port: admin.port }, 'admin server listening');
+    if (stopping) return await stopAfterStartup();
 
     xdsServer = await startXdsServer({
       host: xdsAddress.host,
@@ -234,33 +260,38 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       cache,
       tls,
       logger: logger.child({ component: 'xds-server' }),
+    }).catch((error: unknown) => {
+      throw addressError(error, '--xds-address', xdsAddress);
     });
     logger.info({ address: `${xdsAddress.host}:${xdsServer.port}`, port: xdsServer.port, tls: tls !== undefined }, 'xds server listening');
+    if (stopping) return await stopAfterStartup();
 
     if (providerKind === 'file') logger.info({ paths, controllerName }, 'loading manifests');
     else logger.info({ controllerName }, 'watching the Kubernetes API server');
     await provider.start((snapshot) => void controlPlane.apply(snapshot));
+    if (stopping) return await stopAfterStartup();
   } catch (error) {
+    if (stopping) return await stopAfterStartup();
     await shutdown();
     if (error instanceof providers.FileProviderError) throw new InputError(error.message);
-    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-      throw new InputError(`address in use: ${error.message}`);
-    }
     throw error;
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      void shutdown().then(() => {
-        logger.info('stopped');
-        logger.flush();
-        resolve(0);
-      });
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  return done;
+}
+
+/**
+ * A server that cannot listen, as an input error naming the flag: the HTTP server says
+ * EADDRINUSE in its code, grpc-js only in its message ("No address added ... EADDRINUSE").
+ */
+function addressError(error: unknown, flag: string, address: { host: string; port: number }): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  for (const [known, says] of [
+    ['EADDRINUSE', 'address already in use'],
+    ['EADDRNOTAVAIL', 'address not available on this machine'],
+    ['EACCES', 'permission denied (a port below 1024 needs privileges)'],
+  ] as const) {
+    if (code === known || text.includes(known)) return new InputError(`${flag} ${address.host}:${address.port}: ${says}`);
+  }
+  return error;
 }

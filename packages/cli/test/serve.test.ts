@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +173,33 @@ describe('portico serve', { timeout: 90_000 }, () => {
       serve.child.kill('SIGTERM');
     }
     expect(await serve.exit()).toBe(0);
+  });
+
+  it('exits 0 on SIGTERM that arrives while the first build still runs', async () => {
+    // Enough Services that loading them takes a while after both servers listen.
+    const many = Array.from({ length: 20_000 }, (_, i) => `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}, namespace: default}\nspec: {ports: [{port: 80}]}\n`);
+    const file = join(dir, 'many.yaml');
+    await writeFile(file, many.join('---\n'));
+    const serve = new ServeProcess(['-f', file]);
+    await serve.waitFor(() => serve.lines.some((line) => line.msg === 'loading manifests'), 'startup');
+    serve.child.kill('SIGTERM');
+    expect(await serve.exit()).toBe(0);
+    expect(serve.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+  });
+
+  it('names the flag whose address is taken, for the ADS and the admin server', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      for (const flag of ['--xds-address', '--admin-address']) {
+        const serve = new ServeProcess([flag, `127.0.0.1:${port}`]);
+        expect(await serve.exit()).toBe(1);
+        expect(serve.stderr).toContain(`portico serve: ${flag} 127.0.0.1:${port}: address already in use`);
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   it('fails fast naming a path that does not exist', async () => {
