@@ -1,6 +1,7 @@
 // Adapter from @portico/explain's trace to the runner's DataPath contract. The
 // trace fields read here are declared locally (a structural subset of
 // ExplainTrace) so the runner keeps compiling while explain evolves.
+import { X509Certificate } from 'node:crypto';
 import type { TranslationResult } from '@portico/translator';
 import { parseDurationMs } from './traffic.js';
 import type { AppendAction, DataPath, DataPathAnswer, DataPathFactory, DataPathRequest, ForwardBackend, HeaderMutationLevel, RetryPolicy, ServiceRef, UpstreamView } from './traffic.js';
@@ -37,7 +38,7 @@ export interface TraceSubset {
   cors?: { preflight: boolean; headers: Record<string, string> };
   retry?: { retryOn: string[]; numRetries: number; perTryTimeout?: string; retriableStatusCodes: number[] };
   timeout?: { route: string };
-  steps?: Array<{ stage: string; result: string }>;
+  steps?: Array<{ stage: string; result: string; name?: string }>;
 }
 
 function joinHeaders(headers: Record<string, string[] | string> | undefined): Record<string, string> {
@@ -187,6 +188,49 @@ export function upstreamClientCertificate(resources: EnvoyResourcesLike, cluster
   return inlineData(record(secret?.tls_certificate)?.certificate_chain);
 }
 
+/**
+ * The trust anchors (PEM) of a filter chain of the listener on `port`: its DownstreamTlsContext's
+ * validation context, inline or through an SDS secret of the group. Undefined when the chain
+ * validates no client certificate.
+ */
+export function downstreamTrustAnchors(resources: EnvoyResourcesLike, port: number, chainName: string): string | undefined {
+  for (const listener of resourceList(resources, 'listeners')) {
+    const message = record(listener.message);
+    if (record(record(message?.address)?.socket_address)?.port_value !== port) continue;
+    const chains = [...(Array.isArray(message?.filter_chains) ? message.filter_chains : []), message?.default_filter_chain].map(record);
+    const chain = chains.find((candidate) => candidate?.name === chainName);
+    if (!chain) continue;
+    const common = record(record(record(chain.transport_socket)?.typed_config)?.common_tls_context);
+    const combined = record(common?.combined_validation_context);
+    const inline = inlineData(record(record(common?.validation_context) ?? record(combined?.default_validation_context))?.trusted_ca);
+    if (inline !== undefined) return inline;
+    const sds = record(common?.validation_context_sds_secret_config) ?? record(combined?.validation_context_sds_secret_config);
+    if (typeof sds?.name !== 'string') return undefined;
+    const secret = record(resourceList(resources, 'secrets').find((x) => x.name === sds.name)?.message);
+    return inlineData(record(record(secret?.validation_context)?.trusted_ca)) ?? '';
+  }
+  return undefined;
+}
+
+/** Whether a certificate (PEM, leaf first) was issued and signed by one of the anchors (PEM). */
+export function issuedByOneOf(certificate: string, anchors: string): boolean {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(certificate);
+  } catch {
+    return false;
+  }
+  for (const pem of anchors.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
+    try {
+      const anchor = new X509Certificate(pem);
+      if (leaf.checkIssued(anchor) && leaf.verify(anchor.publicKey)) return true;
+    } catch {
+      // An anchor that does not parse trusts nothing.
+    }
+  }
+  return false;
+}
+
 function gatewayAddresses(translation: TranslationResult): Map<string, string> {
   const out = new Map<string, string>();
   for (const entry of translation.statuses) {
@@ -212,7 +256,7 @@ export function createExplainDataPath(
       send(proxyGroup: string, request: DataPathRequest): DataPathAnswer {
         const resources = groups[proxyGroup];
         if (!resources) return { kind: 'reset', reason: `no Envoy resources for proxy group ${proxyGroup}` };
-        const trace = explainRequest(resources, {
+        const explain = (clientCertificateValid: boolean) => explainRequest(resources, {
           scheme: request.scheme,
           method: request.method,
           ...(request.authority ? { authority: request.authority } : {}),
@@ -221,9 +265,17 @@ export function createExplainDataPath(
           ...(request.layer === 'tcp' || request.layer === 'udp' ? { transport: request.layer } : { headers: request.headers }),
           ...(request.sni !== undefined ? { sni: request.sni } : {}),
           ...(request.protocol === 'HTTP/1.1' && request.scheme === 'https' ? { alpn: ['http/1.1'] } : {}),
-          ...(request.clientCertificate ? { clientCertificate: { valid: true } } : {}),
+          ...(request.clientCertificate !== undefined ? { clientCertificate: { valid: clientCertificateValid } } : {}),
           ...(request.destinationAddress ? { destinationAddress: request.destinationAddress } : {}),
         }) as TraceSubset;
+        let trace = explain(true);
+        // A presented certificate is valid when the trust anchors of the filter chain the
+        // handshake went to signed it (the chain is known once explain has picked it).
+        if (request.clientCertificate !== undefined) {
+          const chain = trace.steps?.find((step) => step.stage === 'filter_chain' && step.result === 'matched')?.name;
+          const anchors = chain === undefined ? undefined : downstreamTrustAnchors(resources, request.port, chain);
+          if (anchors !== undefined && !issuedByOneOf(request.clientCertificate, anchors)) trace = explain(false);
+        }
         const answer = answerFromTrace(trace);
         if (answer.kind === 'forward') {
           for (const backend of answer.backends) {

@@ -234,6 +234,16 @@ function withRequestId(raw: Assertion): Assertion {
   return copy;
 }
 
+/**
+ * Checks the data marks not expressible that the replay models all the same: HTTPS requests
+ * whose outcome the client certificate decides. The replay presents the named Secret's
+ * certificate and verifies it against the trust anchors of the filter chain it reaches.
+ */
+function replayModels(assertion: Assertion): boolean {
+  const tls = (assertion.request as { tls?: Record<string, unknown> | null } | undefined)?.tls;
+  return assertion.category === 'traffic' && assertion.type === 'http' && assertion.client !== 'mesh' && typeof tls === 'object' && tls !== null && 'clientCertificate' in tls;
+}
+
 function evaluate(context: CaseContext, raw: Assertion): AssertionResult {
   const assertion = substitute(withRequestId(raw), assertionValues(context));
   const base = {
@@ -241,7 +251,7 @@ function evaluate(context: CaseContext, raw: Assertion): AssertionResult {
     category: assertion.category as 'status' | 'traffic',
     type: assertion.type,
     ...(assertion.subtest ? { subtest: assertion.subtest } : {}),
-    expressible: assertion.expressible !== false,
+    expressible: assertion.expressible !== false || replayModels(assertion),
     ...(assertion.source ? { source: assertion.source } : {}),
   };
   if (!base.expressible) {

@@ -23,7 +23,11 @@ export interface DataPathRequest {
   headers: Record<string, string>;
   /** TLS server name, for https. */
   sni?: string;
-  clientCertificate?: boolean;
+  /**
+   * The certificate the client presents (PEM, from the Secret the assertion names), '' for one
+   * that cannot be found, absent for none.
+   */
+  clientCertificate?: string;
   /** Connection-level probes (tcp/udp assertions) carry no HTTP request; default `http`. */
   layer?: 'http' | 'tcp' | 'udp';
   /** IP address the client connects to, when the request names one (a mesh client sending to a pod IP). */
@@ -407,9 +411,18 @@ export function buildHttpRequest(context: TrafficContext, target: Target, spec: 
   };
   if (request.scheme === 'https') {
     request.sni = spec.tls?.serverName ?? authority.replace(/:\d+$/, '');
-    request.clientCertificate = Boolean(spec.tls?.clientCertificate);
+    const presented = spec.tls?.clientCertificate as { kind?: string; namespace?: string; name?: string } | null | undefined;
+    if (presented) request.clientCertificate = presentedCertificate(context, presented);
   }
   return request;
+}
+
+/** The tls.crt of the Secret a client certificate reference names, '' when there is none. */
+function presentedCertificate(context: TrafficContext, ref: { kind?: string; namespace?: string; name?: string }): string {
+  if (ref.kind !== undefined && ref.kind !== 'Secret') return '';
+  const secret = ref.name ? context.cluster.get('Secret', ref.namespace, ref.name) : undefined;
+  const data = (secret as { data?: Record<string, string> } | undefined)?.data?.['tls.crt'];
+  return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : '';
 }
 
 interface GrpcRequestSpec {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TranslationResult } from '@portico/translator';
 import { FakeCluster } from '../src/cluster.js';
-import { answerFromTrace, upstreamClientCertificate } from '../src/explain-adapter.js';
+import { answerFromTrace, downstreamTrustAnchors, issuedByOneOf, upstreamClientCertificate } from '../src/explain-adapter.js';
+import { testPki } from '@portico/test-support';
 import type { Assertion } from '../src/model.js';
 import {
   echoAttempt,
@@ -375,5 +376,43 @@ describe('mesh client traffic', () => {
     const plain: Assertion = { ...mesh, request: { ...(mesh.request as object), headers: {} } } as Assertion;
     evaluateTraffic(plain, ctx);
     expect(ctx.sent[1]).toMatchObject({ authority: 'echo-v2' });
+  });
+});
+
+describe('client certificates the replay presents', () => {
+  it('are valid when the anchors of the filter chain reached signed them', async () => {
+    const pki = await testPki();
+    expect(issuedByOneOf(pki.client.cert, pki.ca.cert)).toBe(true);
+    expect(issuedByOneOf(pki.client.cert, `${pki.stranger.cert}${pki.ca.cert}`)).toBe(true);
+    expect(issuedByOneOf(pki.stranger.cert, pki.ca.cert)).toBe(false);
+    expect(issuedByOneOf(pki.client.cert, pki.stranger.cert)).toBe(false);
+    expect(issuedByOneOf('', pki.ca.cert)).toBe(false);
+  });
+
+  it('finds the anchors of a chain inline or through its SDS secret, on the listener of the port', () => {
+    const chain = (name: string, common: Record<string, unknown>) => ({
+      name,
+      transport_socket: { typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', common_tls_context: common } },
+    });
+    const resources = {
+      listeners: [
+        {
+          name: 'l443',
+          message: {
+            address: { socket_address: { port_value: 443 } },
+            filter_chains: [
+              chain('inline', { validation_context: { trusted_ca: { inline_string: 'INLINE-CA' } } }),
+              chain('sds', { validation_context_sds_secret_config: { name: 'ca-secret' } }),
+              chain('none', {}),
+            ],
+          },
+        },
+      ],
+      secrets: [{ name: 'ca-secret', message: { name: 'ca-secret', validation_context: { trusted_ca: { inline_bytes: Buffer.from('SDS-CA').toString('base64') } } } }],
+    };
+    expect(downstreamTrustAnchors(resources, 443, 'inline')).toBe('INLINE-CA');
+    expect(downstreamTrustAnchors(resources, 443, 'sds')).toBe('SDS-CA');
+    expect(downstreamTrustAnchors(resources, 443, 'none')).toBeUndefined();
+    expect(downstreamTrustAnchors(resources, 8443, 'inline')).toBeUndefined();
   });
 });
