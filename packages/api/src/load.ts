@@ -14,12 +14,15 @@ export interface LoadProblem {
 
 export interface LoadResult {
   objects: Array<{ apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }>;
+  /** 0-based index of the YAML document of each object (same order as objects). */
+  documents: number[];
   problems: LoadProblem[];
   /** Documents with a kind Portico does not read (Deployments, ...); skipped silently. */
   ignored: number;
 }
 
-function describe(doc: Record<string, unknown>): string | undefined {
+/** `Kind namespace/name`, as problems name an object. */
+export function describeObject(doc: Record<string, unknown>): string | undefined {
   const kind = typeof doc.kind === 'string' ? doc.kind : undefined;
   const meta = doc.metadata as Record<string, unknown> | undefined;
   const name = typeof meta?.name === 'string' ? meta.name : undefined;
@@ -44,7 +47,7 @@ function errorWithoutSource(error: { message: string }): string {
 }
 
 export function loadManifests(text: string, source: string): LoadResult {
-  const result: LoadResult = { objects: [], problems: [], ignored: 0 };
+  const result: LoadResult = { objects: [], documents: [], problems: [], ignored: 0 };
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
     // The library would write its warnings (a collection used as a mapping key, for one) to
@@ -84,7 +87,7 @@ export function loadManifests(text: string, source: string): LoadResult {
     if (value === null || value === undefined) return;
     const loop = cyclePath(value);
     if (loop !== undefined) {
-      const object = typeof value === 'object' && !Array.isArray(value) ? describe(value as Record<string, unknown>) : undefined;
+      const object = typeof value === 'object' && !Array.isArray(value) ? describeObject(value as Record<string, unknown>) : undefined;
       refuse(object, loop, 'an alias inside its own anchor: the document never ends, so it is not a Kubernetes object');
       return;
     }
@@ -97,11 +100,11 @@ export function loadManifests(text: string, source: string): LoadResult {
   return result;
 }
 
-/** `Kind namespace/name` read from a document not turned into JS, as describe() gives it. */
+/** `Kind namespace/name` read from a document not turned into JS, as describeObject() gives it. */
 function describeUnloaded(doc: Document): string | undefined {
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const meta = { name: text(doc.getIn(['metadata', 'name'])), namespace: text(doc.getIn(['metadata', 'namespace'])) };
-  return describe({ kind: text(doc.get('kind')), metadata: meta });
+  return describeObject({ kind: text(doc.get('kind')), metadata: meta });
 }
 
 /**
@@ -162,7 +165,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
     return;
   }
   const doc = value as Record<string, unknown>;
-  const object = describe(doc);
+  const object = describeObject(doc);
   if (typeof doc.apiVersion !== 'string' || doc.apiVersion === '') {
     result.problems.push({ source, document: index, object, field: 'apiVersion', message: 'apiVersion is required' });
     return;
@@ -195,6 +198,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
   }
   if (typeof meta.generation !== 'number') meta.generation = 1;
   result.objects.push(doc as LoadResult['objects'][number]);
+  result.documents.push(index);
 }
 
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);

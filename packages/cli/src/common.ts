@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifests, ResourceSet, type LoadProblem } from '@portico/api';
+import { ignoredFieldWarnings } from '@portico/translator';
 
 export const DEFAULT_CONTROLLER_NAME = 'portico.dev/gateway-controller';
 
@@ -56,12 +57,15 @@ export function formatProblem(problem: {
 export interface LoadedFiles {
   resources: ResourceSet;
   problems: LoadProblem[];
+  /** Fields the translator will not read (wrong type): the objects are used without them. */
+  warnings: LoadProblem[];
 }
 
 /** Reads manifest files once (no watching). An unreadable file is an InputError naming it. */
 export async function loadFiles(paths: readonly string[]): Promise<LoadedFiles> {
   const objects: Array<{ kind: string }> = [];
   const problems: LoadProblem[] = [];
+  const warnings: LoadProblem[] = [];
   for (const path of paths) {
     let text: string;
     try {
@@ -75,8 +79,9 @@ export async function loadFiles(paths: readonly string[]): Promise<LoadedFiles> 
     const loaded = loadManifests(text, path);
     objects.push(...loaded.objects);
     problems.push(...loaded.problems);
+    warnings.push(...ignoredFieldWarnings(loaded, path));
   }
-  return { resources: ResourceSet.from(objects), problems };
+  return { resources: ResourceSet.from(objects), problems, warnings };
 }
 
 /** Parses `host:port` (IPv6 as `[::1]:port`); port 0 means pick a free port. */

@@ -127,8 +127,9 @@ export async function runTranslate(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`--output must be status, xds or all, got '${values.output}'`);
   }
   const output = values.output as OutputKind;
-  const { resources, problems } = await loadFiles(files);
+  const { resources, problems, warnings } = await loadFiles(files);
   for (const problem of problems) io.stderr(`portico translate: ${formatProblem(problem)}\n`);
+  for (const warning of warnings) io.stderr(`portico translate: warning: ${formatProblem(warning)}\n`);
 
   const result = translate(resources, { controllerName: values['controller-name'], ...(values.mesh ? { mesh: true } : {}) });
   for (const diagnostic of result.diagnostics) {

@@ -89,6 +89,14 @@ describe('portico translate', () => {
     expect(list.items.find((i) => i.kind === 'GatewayClass')?.status).toBeUndefined();
   });
 
+  it('warns of a wrong-typed field it ignores, naming document, object and field (exit 0: the rest is translated)', async () => {
+    const file = join(dir, 'quoted-port.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: "80"}]\n');
+    const result = await runPortico(['translate', '-f', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`portico translate: warning: ${file}: document 1: Service default/web: spec.ports[0].port: expected a number, got a string ("80"); the field is ignored`);
+  });
+
   it('--output xds prints Envoy resources per proxy group with @type, private keys redacted', async () => {
     const result = await runPortico(['translate', '-f', HTTPS_FIXTURE, '--output', 'xds', '-o', 'json']);
     expect(result.stderr).toBe('');

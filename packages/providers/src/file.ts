@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { loadManifests, ResourceSet, type LoadResult } from '@portico/api';
-import type { ObjectStatus } from '@portico/translator';
+import { ignoredFieldWarnings, type ObjectStatus } from '@portico/translator';
 import type { Provider, ProviderProblem, ProviderSnapshot } from './provider.js';
 
 /** Extensions read from directories; files named explicitly are read whatever their extension. */
@@ -282,7 +282,12 @@ export class FileProvider implements Provider {
     }
     const loaded = loadManifests(text, path);
     if (loaded.problems.length === 0) {
-      this.files.set(path, { text, lastGood: loaded.objects, problems: [] });
+      // Served, without the fields of a wrong type: said, since such a field reads as missing.
+      const warnings = ignoredFieldWarnings(loaded, path);
+      this.files.set(path, { text, lastGood: loaded.objects, problems: warnings });
+      for (const warning of warnings) {
+        this.logger?.warn({ file: path, document: warning.document, object: warning.object, field: warning.field }, `field ignored: ${warning.message}`);
+      }
       if (previous) this.logger?.info({ file: path, objects: loaded.objects.length }, 'file reloaded');
       return;
     }

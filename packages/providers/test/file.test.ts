@@ -241,6 +241,17 @@ describe('FileProvider', () => {
     expect(names(updated, 'Service')).toEqual(['after']);
   });
 
+  it('serves an object with a wrong-typed field without it, and says which field', async () => {
+    await writeFile(join(dir, 'svc.yaml'), service('web', '"80"' as unknown as number));
+    const recorder = new Recorder();
+    provider = new FileProvider({ paths: [dir], watch: false });
+    await provider.start(recorder.push);
+    expect(names(recorder.latest, 'Service')).toEqual(['web']);
+    expect(recorder.latest.problems).toEqual([
+      expect.objectContaining({ source: join(dir, 'svc.yaml'), object: 'Service default/web', field: 'spec.ports[0].port', message: expect.stringMatching(/expected a number, got a string \("80"\)/) }),
+    ]);
+  });
+
   it('reports an object defined in two files and keeps the later one', async () => {
     await writeFile(join(dir, 'a.yaml'), service('dup', 80));
     await writeFile(join(dir, 'b.yaml'), service('dup', 81));

@@ -1,4 +1,4 @@
-import { ResourceSet } from '@portico/api';
+import { ResourceSet, describeObject, type LoadProblem, type LoadResult } from '@portico/api';
 
 // Input objects are untrusted: a manifest or a watch event may carry fields of the wrong
 // type (a string where a list belongs, a list element without its name). Rather than
@@ -129,14 +129,51 @@ function expectedType(context: Map<string, Expect | 'any'> | undefined, key: str
 /** One list entry after cleaning, or DROP. */
 const DROP = Symbol('drop');
 
+/** A field or list entry sanitizing dropped, and why (see ignoredFields). */
+export interface IgnoredField {
+  /** Path in the object, as `spec.ports[0].port`. */
+  field: string;
+  message: string;
+}
+
+// Set only while ignoredFields walks an object again to say what was dropped: the fast walk
+// (every object of every build) keeps no path.
+let reporting: { path: Array<string | number>; out: IgnoredField[] } | undefined;
+
+/** Records why the value at the current path is dropped. */
+function report(message: string): void {
+  if (!reporting) return;
+  let field = '';
+  for (const segment of reporting.path) {
+    field += typeof segment === 'number' ? `[${segment}]` : field ? `.${segment}` : segment;
+  }
+  reporting.out.push({ field, message });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : typeof value} (${String(value)})`;
+}
+
+const EXPECTED: Record<Expect, string> = { array: 'a list', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'a boolean' };
+
 function cleanEntry(key: string, entry: unknown, scalar: 'string' | 'number' | undefined, required: readonly string[] | undefined): unknown {
   // EndpointSlice endpoint addresses are strings; Gateway addresses are objects.
-  if (key === 'endpoints.addresses') return typeof entry === 'string' ? entry : DROP;
-  if (key === 'addresses') return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : DROP;
-  if (scalar) return fits(entry, scalar) ? entry : DROP;
-  if (!fits(entry, 'object')) return DROP;
+  if (key === 'endpoints.addresses') return typeof entry === 'string' ? entry : dropped(`expected a string, got ${describeValue(entry)}`);
+  if (key === 'addresses') return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : dropped(`expected a mapping, got ${describeValue(entry)}`);
+  if (scalar) return fits(entry, scalar) ? entry : dropped(`expected ${EXPECTED[scalar]}, got ${describeValue(entry)}`);
+  if (!fits(entry, 'object')) return dropped(`expected a mapping, got ${describeValue(entry)}`);
   const cleaned = cleanObject(key, entry as Record<string, unknown>);
-  return required && !hasStrings(cleaned, required) ? DROP : cleaned;
+  return required && !hasStrings(cleaned, required) ? dropped(`an entry needs ${required.join(' and ')} (string${required.length > 1 ? 's' : ''})`) : cleaned;
+}
+
+/** DROP, said when reporting. */
+function dropped(message: string): typeof DROP {
+  if (reporting) report(`${message}; the entry is ignored`);
+  return DROP;
 }
 
 function cleanList(key: string, list: unknown[]): unknown[] {
@@ -145,7 +182,9 @@ function cleanList(key: string, list: unknown[]): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
+    if (reporting) reporting.path.push(i);
     const cleaned = cleanEntry(key, entry, scalar, required);
+    if (reporting) reporting.path.pop();
     if (!out) {
       if (cleaned === entry) continue;
       out = list.slice(0, i);
@@ -166,11 +205,16 @@ function cleanValue(parent: string, context: Map<string, Expect | 'any'> | undef
   if (key === 'method' && parent !== 'method') {
     // HTTPRoute: a method name; GRPCRoute: {type, service, method}.
     if (typeof value === 'string') return value;
-    return fits(value, 'object') ? cleanObject('method', value as Record<string, unknown>) : DROP;
+    if (fits(value, 'object')) return cleanObject('method', value as Record<string, unknown>);
+    if (reporting) report(`expected a string or a mapping, got ${describeValue(value)}; the field is ignored`);
+    return DROP;
   }
   const expect = expectedType(context, key);
   if (expect === 'any' || expect === undefined) return value;
-  if (!fits(value, expect)) return DROP;
+  if (!fits(value, expect)) {
+    if (reporting) report(`expected ${EXPECTED[expect]}, got ${describeValue(value)}; the field is ignored`);
+    return DROP;
+  }
   if (expect === 'array') return cleanList(parent === 'endpoints' && key === 'addresses' ? 'endpoints.addresses' : key, value as unknown[]);
   if (expect === 'object') return cleanObject(key, value as Record<string, unknown>);
   return value;
@@ -190,7 +234,10 @@ function cleanObject(parent: string, object: Record<string, unknown>): Record<st
     // YAML and JSON make `__proto__` an ordinary key. Copied by assignment it would set the
     // copy's prototype, and the fields under it would be read unsanitized: it is dropped (always
     // at or before the first change, so never copied).
+    if (reporting) reporting.path.push(key);
     const cleaned = key === '__proto__' ? DROP : cleanValue(parent, context, key, value);
+    if (reporting && key === '__proto__') report('this key is not allowed; the field is ignored');
+    if (reporting) reporting.path.pop();
     if (!out) {
       if (cleaned === value) continue;
       out = {};
@@ -202,6 +249,39 @@ function cleanObject(parent: string, object: Record<string, unknown>): Record<st
     if (cleaned !== DROP) out[key] = cleaned;
   }
   return out ?? object;
+}
+
+/**
+ * What sanitizeObject drops from an object (wrong-typed fields, list entries without their
+ * names), each with its path and why: for tools that load manifests to tell the user, since a
+ * dropped field then reads as a missing one. Walks the object a second time, so call it only
+ * for an object sanitizeObject changed.
+ */
+export function ignoredFields(object: object): IgnoredField[] {
+  const out: IgnoredField[] = [];
+  reporting = { path: [], out };
+  try {
+    cleanObject('', object as Record<string, unknown>);
+  } finally {
+    reporting = undefined;
+  }
+  return out;
+}
+
+/**
+ * Loaded manifests' fields the translator will not read (ignoredFields), as warnings naming
+ * the document, object and field: `port: "80"` would otherwise read as a missing port.
+ */
+export function ignoredFieldWarnings(loaded: Pick<LoadResult, 'objects' | 'documents'>, source: string): LoadProblem[] {
+  const warnings: LoadProblem[] = [];
+  loaded.objects.forEach((object, index) => {
+    if (sanitizeObject(object) === object) return;
+    const name = describeObject(object as unknown as Record<string, unknown>);
+    for (const ignored of ignoredFields(object)) {
+      warnings.push({ source, document: loaded.documents[index] ?? 0, ...(name ? { object: name } : {}), field: ignored.field, message: ignored.message });
+    }
+  });
+  return warnings;
 }
 
 /**

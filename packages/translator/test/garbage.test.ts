@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
-import { translate } from '../src/index.js';
+import { ignoredFields, ignoredFieldWarnings, translate } from '../src/index.js';
 import { fuzzParameters } from '@portico/test-support';
 
 // Input is untrusted: fields may be missing, null, or of the wrong type. Whatever the
@@ -84,8 +84,41 @@ describe('translate on malformed input', () => {
         ];
         const result = translate(ResourceSet.from(objects), { controllerName: CONTROLLER });
         expect(result.statuses.length).toBeGreaterThan(0);
+        // Saying what sanitizing drops never throws either, and names a field for each.
+        for (const object of objects) for (const ignored of ignoredFields(object)) expect(ignored.field).not.toBe('');
       }),
       fuzzParameters(400, 11),
     );
+  });
+});
+
+describe('what sanitizing drops, said', () => {
+  it('names each wrong-typed field and nameless entry with its path and the type it wanted', () => {
+    const service = {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' },
+      spec: { ports: [{ name: 'http', port: '80' }, 'https', { port: 443, appProtocol: null }], selector: { app: 'web' } },
+    };
+    expect(ignoredFields(service)).toEqual([
+      { field: 'spec.ports[0].port', message: 'expected a number, got a string ("80"); the field is ignored' },
+      { field: 'spec.ports[1]', message: 'expected a mapping, got a string ("https"); the entry is ignored' },
+    ]);
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'default' },
+      spec: { parentRefs: [{ sectionName: 'http' }], hostnames: ['a.example.com', 7], rules: [{ matches: [{ headers: [{ name: 'x', value: true }] }] }] },
+    };
+    expect(ignoredFields(route)).toEqual([
+      { field: 'spec.parentRefs[0]', message: 'an entry needs name (string); the entry is ignored' },
+      { field: 'spec.hostnames[1]', message: 'expected a string, got a number (7); the entry is ignored' },
+      { field: 'spec.rules[0].matches[0].headers[0].value', message: 'expected a string, got a boolean (true); the field is ignored' },
+    ]);
+    // As loaded manifests: the document and object are named, well-typed objects say nothing.
+    const wellTyped = { ...service, spec: { ports: [{ port: 80 }] } };
+    expect(ignoredFieldWarnings({ objects: [route, wellTyped, service], documents: [0, 1, 4] }, 'app.yaml')).toEqual([
+      expect.objectContaining({ source: 'app.yaml', document: 0, object: 'HTTPRoute default/r', field: 'spec.parentRefs[0]' }),
+      expect.objectContaining({ document: 0, field: 'spec.hostnames[1]' }),
+      expect.objectContaining({ document: 0, field: 'spec.rules[0].matches[0].headers[0].value' }),
+      expect.objectContaining({ source: 'app.yaml', document: 4, object: 'Service default/web', field: 'spec.ports[0].port' }),
+      expect.objectContaining({ document: 4, field: 'spec.ports[1]' }),
+    ]);
   });
 });
