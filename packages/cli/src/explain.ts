@@ -36,7 +36,7 @@ REQUEST is the request in curl-like words: [METHOD] URL [-H|--header 'name: valu
 [--cluster NAME] [--source ADDR] [--listener NAME] [--destination IP]. --listener starts at a
 listener by name (e.g. an api_listener); --destination is the original destination address an
 ORIGINAL_DST (mesh passthrough) cluster connects to (a URL's IP is used when not given).
-URL schemes: http, https, tcp, udp. For example
+URL schemes: http, https, tls (a TLS connection by SNI), tcp, udp. For example
   GET http://www.example.com:8080/api -H 'x-canary: true'
 Options above must come before REQUEST; everything from the first other word on is the request.
 `;
