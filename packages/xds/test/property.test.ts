@@ -1,6 +1,7 @@
 // Property: for arbitrary IR (within the IR contract, including hostile
 // strings), buildXds never throws, everything it serves strictly encodes and
-// passes validation, and every IR route is either served or reported.
+// passes validation, and every IR route is either served or reported; a route served without a
+// report keeps its match and forwards to its backends (a 500 standing in for it fails).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeMessageViaProtobufjs, typeNameOf } from '../src/codec.js';
@@ -31,11 +32,39 @@ describe('buildXds on arbitrary IR', () => {
           ),
         );
         const reported = result.rejected.filter((r) => r.type === 'route').map((r) => r.field);
+        const servedRoutes = new Map(
+          group.routes.flatMap((rc) =>
+            (rc.message.virtual_hosts as EnvoyMessage[]).flatMap((vh) => (vh.routes as EnvoyMessage[]).map((r): [unknown, EnvoyMessage] => [r.name, r])),
+          ),
+        );
         input.gateways[0].listeners[0].filterChains.forEach((chain) => {
           if (chain.type !== 'http') return;
           chain.routeConfig.virtualHosts[0].routes.forEach((r, i) => {
-            const accounted = served.has(r.name) || reported.some((f) => f.startsWith(`virtual_hosts[0].routes[${i}]`));
-            expect(accounted, r.name).toBe(true);
+            const wasReported = reported.some((f) => f.startsWith(`virtual_hosts[0].routes[${i}]`));
+            expect(served.has(r.name) || wasReported, r.name).toBe(true);
+            const route = servedRoutes.get(r.name);
+            if (!route || wasReported) return;
+            // A route served as it came (nothing reported): its match and its forward action are
+            // the IR's, not a 500 standing in for it.
+            const match = route.match as EnvoyMessage;
+            if (r.match.path.type === 'Exact') expect(match.path, r.name).toBe(r.match.path.value);
+            else if (r.match.path.type === 'RegularExpression') expect((match.safe_regex as EnvoyMessage | undefined)?.regex, r.name).toBe(r.match.path.value);
+            else expect(match.prefix ?? match.path_separated_prefix, r.name).toBeDefined();
+            if (r.action.kind !== 'forward') return;
+            const live = r.action.backends.filter((b) => b.weight > 0);
+            if (live.reduce((sum, b) => sum + b.weight, 0) === 0) {
+              // Every request fails: a 500, or for proxyless gRPC (no direct responses) the cluster never served.
+              const fails = (route.direct_response as EnvoyMessage | undefined)?.status === 500 || (route.route as EnvoyMessage | undefined)?.cluster === 'portico/invalid-backend';
+              expect(fails, `${r.name}: ${JSON.stringify(route)}`).toBe(true);
+              return;
+            }
+            const action = route.route as EnvoyMessage | undefined;
+            expect(action, `${r.name} forwards`).toBeDefined();
+            const weighted = ((action?.weighted_clusters as EnvoyMessage | undefined)?.clusters as EnvoyMessage[] | undefined) ?? [];
+            const clusters = action?.cluster !== undefined ? [action.cluster] : weighted.map((c) => c.name);
+            const expected = live.map((b) => b.cluster);
+            if ((r.action.invalidWeight ?? 0) > 0) expected.push('portico/invalid-backend');
+            expect([...clusters].sort(), r.name).toEqual([...expected].sort());
           });
         });
       }),
