@@ -183,6 +183,14 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
   return problem ? { caSecret, problem } : { caSecret };
 }
 
+/** A target whose sectionName names no port of its Service (which exists). */
+function missingSection(resources: ResourceSet, target: { service: string; sectionName: string }): boolean {
+  if (target.sectionName === '') return false;
+  const [namespace, name] = target.service.split('/') as [string, string];
+  const service = resources.get('Service', namespace, name);
+  return service !== undefined && !(service.spec?.ports ?? []).some((port) => port.name === target.sectionName);
+}
+
 function compareAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
@@ -197,6 +205,11 @@ interface PolicyState {
   conflict?: string;
   /** Service targets as `namespace/service|sectionName` ('' = every port). */
   targets: Array<{ service: string; sectionName: string }>;
+  /**
+   * Set when every target names a port its Service does not have: the policy attaches nowhere
+   * ("the Policy must fail to attach"), and the Gateways that reach those Services hear why.
+   */
+  unattached?: string;
 }
 
 /**
@@ -213,6 +226,11 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       .filter((ref) => isCoreGroup(ref.group) && ref.kind === 'Service')
       .map((ref) => ({ service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' }));
     const state: PolicyState = { policy, validation: validate(ctx.resources, policy), targets };
+    const missing = (policy.spec?.targetRefs ?? []).flatMap((ref, index) => {
+      if (!isCoreGroup(ref.group) || ref.kind !== 'Service' || !missingSection(ctx.resources, { service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' })) return [];
+      return [`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName ?? ''}`];
+    });
+    if (targets.length > 0 && missing.length === targets.length) state.unattached = `the policy attaches nowhere: ${missing.join('; ')}`;
     for (const target of targets) {
       const key = `${target.service}|${target.sectionName}`;
       const owner = claimed.get(key);
@@ -246,6 +264,14 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       for (const state of states) {
         for (const target of state.targets) {
           if (target.service !== service) continue;
+          if (state.unattached) {
+            if (ctx.gateways.has(gatewayKey)) {
+              const set = ancestors.get(state) ?? new Set<string>();
+              set.add(gatewayKey);
+              ancestors.set(state, set);
+            }
+            continue;
+          }
           const specific = target.sectionName !== '';
           if (specific && target.sectionName !== port.portName) continue;
           // Ancestors are Gateways of ours; a mesh proxy group (`mesh/<namespace>`) is not one.
@@ -351,7 +377,9 @@ function policyConditions(clock: ConditionClock, generation: number | undefined,
     ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
     : state.validation.invalid
       ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
-      : problem?.acceptedReason !== undefined
+      : state.unattached
+        ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.unattached)
+        : problem?.acceptedReason !== undefined
         ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
         : condition(clock, generation, 'Accepted', true, 'Accepted', state.validation.warning ? `Policy is accepted; ${state.validation.warning}` : 'Policy is accepted');
   const resolved = problem
