@@ -34,6 +34,10 @@ const LIST_OF: Record<ResourceType, keyof EnvoyResources> = {
   secret: 'secrets',
 };
 
+// RouteConfigurations proxyless gRPC clients read: a route refused there is replaced by one gRPC
+// accepts (it has no direct responses).
+const proxylessRouteConfigurations = new WeakSet<EnvoyMessage>();
+
 // Bytes written while screening, so the snapshot cache serves them without encoding again.
 const encodedBytes = new WeakMap<EnvoyResource, Uint8Array>();
 // RouteConfigurations screened as parts (with a memo): the whole message is written on demand.
@@ -164,7 +168,9 @@ function buildGateway(
   }
 
   for (const [name, { config, proxyless }] of routeConfigs) {
-    out.routes.push({ type: 'route', name, message: buildRouteConfiguration(config, { ...ctx, proxyless }, features, memo) });
+    const message = buildRouteConfiguration(config, { ...ctx, proxyless }, features, memo);
+    if (proxyless) proxylessRouteConfigurations.add(message);
+    out.routes.push({ type: 'route', name, message });
   }
 
   const clusters = [...ctx.referencedClusters]
@@ -244,7 +250,7 @@ function screen(
       let result: Screened | undefined = parts ? undefined : check(resource, repeated);
       if (result?.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
-        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known) };
+        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known, proxylessRouteConfigurations.has(resource.message)) };
         for (const problem of problems) {
           rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
         }

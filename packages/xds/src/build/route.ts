@@ -166,16 +166,20 @@ function knownRouteProblem(route: EnvoyMessage, known: KnownMessages | undefined
  * match (or dropped when the match itself is invalid), so one bad route never
  * takes the whole RouteConfiguration down.
  */
-function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[], known: KnownMessages | undefined): EnvoyMessage | undefined {
+function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[], known: KnownMessages | undefined, proxyless: boolean): EnvoyMessage | undefined {
   const problem = knownRouteProblem(route, known);
   if (!problem) return route;
   const field = problem.field ? `${path}.${problem.field}` : path;
-  const fallback: EnvoyMessage = { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
+  // gRPC has no direct responses and refuses a whole table with one: there the route goes to the
+  // cluster never served, which fails the call (UNAVAILABLE), as proxyless_grpc does for 500s.
+  const fallback: EnvoyMessage = proxyless
+    ? { name: route.name, match: route.match, metadata: route.metadata, route: { cluster: INVALID_BACKEND_CLUSTER } }
+    : { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
   if (routeProblem(fallback)) {
     problems.push({ field, message: `route dropped: ${problem.message}` });
     return undefined;
   }
-  problems.push({ field, message: `route replaced by a 500 direct response: ${problem.message}` });
+  problems.push({ field, message: `route replaced by ${proxyless ? 'a route to no cluster (proxyless gRPC)' : 'a 500 direct response'}: ${problem.message}` });
   return fallback;
 }
 
@@ -293,7 +297,7 @@ export function buildRouteConfiguration(
  * response (or dropped when its match itself is invalid). Problem paths use the route's index
  * as built, so they name the IR route even when an earlier one was dropped.
  */
-export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[], known?: KnownMessages): EnvoyMessage {
+export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[], known?: KnownMessages, proxyless = false): EnvoyMessage {
   const virtualHosts = Array.isArray(routeConfig.virtual_hosts) ? (routeConfig.virtual_hosts as EnvoyMessage[]) : [];
   return {
     ...routeConfig,
@@ -301,7 +305,7 @@ export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: Ro
       const routes = Array.isArray(vh.routes) ? (vh.routes as EnvoyMessage[]) : [];
       const kept: EnvoyMessage[] = [];
       routes.forEach((route, index) => {
-        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known);
+        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known, proxyless);
         if (guarded) kept.push(guarded);
       });
       // A host none of whose routes was refused stays the same object, so its known bytes are used as they are.
