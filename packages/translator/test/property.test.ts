@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet } from '@portico/api';
 import { fuzzParameters, selfSignedCertificate, tlsSecret } from '@portico/test-support';
 import { translate } from '../src/index.js';
-import { irProblems } from './wellformed.js';
+import { irProblems, statusIrProblems } from './wellformed.js';
 
 // Arbitrary Gateways, HTTPRoutes, Services and EndpointSlices drawn from small name pools
 // so references often (but not always) resolve. The translator must never throw and
@@ -153,6 +153,7 @@ describe('translate on arbitrary input', () => {
         if (chains.some((c) => c.type === 'http' && c.routeConfig.virtualHosts.some((v) => v.routes.length > 0))) withRoutes++;
         if (chains.some((c) => c.type !== 'udp' && c.tls)) withTls++;
         expect(irProblems(result)).toEqual([]);
+        expect(statusIrProblems(result, CONTROLLER)).toEqual([]);
         expect(JSON.stringify(translate(build(s), { controllerName: CONTROLLER }))).toBe(JSON.stringify(result));
       }),
       fuzzParameters(300, 42),

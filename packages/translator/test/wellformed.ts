@@ -96,3 +96,72 @@ export function irProblems(result: TranslationResult): string[] {
   }
   return problems;
 }
+
+interface RouteParentStatus {
+  parentRef: { kind?: string; namespace?: string; name: string };
+  controllerName: string;
+  conditions: Array<{ type: string; status: string }>;
+}
+
+/**
+ * Status and output must tell the same story (checked against each other, not recomputed):
+ * a route Accepted=True by a Gateway of ours has routes in that Gateway's configuration, one
+ * refused by every parentRef to it has none, and the Gateway's listeners count accepted routes
+ * only: each at most all of them, together at least each once.
+ */
+export function statusIrProblems(result: TranslationResult, controllerName: string): string[] {
+  const problems: string[] = [];
+  const served = new Map<string, Set<string>>();
+  for (const gateway of result.ir.gateways) {
+    const sources = new Set<string>();
+    for (const listener of gateway.listeners) {
+      for (const chain of listener.filterChains) {
+        if (chain.type !== 'http') continue;
+        for (const host of chain.routeConfig.virtualHosts) for (const route of host.routes) sources.add(`${route.source.kind} ${route.source.namespace}/${route.source.name}`);
+      }
+    }
+    served.set(gateway.name, sources);
+  }
+  // A listener that is not programmed (an HTTPS one without a usable certificate) still takes
+  // routes (Accepted, counted), and serves none: such Gateways are not held to the first rule.
+  const partlyServing = new Set<string>();
+  for (const status of result.statuses) {
+    if (status.kind !== 'Gateway') continue;
+    const listeners = (status.status as { listeners?: Array<{ conditions: Array<{ type: string; status: string }> }> }).listeners ?? [];
+    if (listeners.some((listener) => !listener.conditions.some((c) => c.type === 'Programmed' && c.status === 'True'))) partlyServing.add(`${status.namespace}/${status.name}`);
+  }
+  const acceptedByGateway = new Map<string, Set<string>>();
+  for (const status of result.statuses) {
+    if (status.kind !== 'HTTPRoute' && status.kind !== 'GRPCRoute') continue;
+    const route = `${status.kind} ${status.namespace}/${status.name}`;
+    const verdicts = new Map<string, boolean>();
+    for (const parent of ((status.status as { parents?: RouteParentStatus[] }).parents ?? [])) {
+      if (parent.controllerName !== controllerName || (parent.parentRef.kind ?? 'Gateway') !== 'Gateway') continue;
+      const gateway = `${parent.parentRef.namespace ?? status.namespace}/${parent.parentRef.name}`;
+      const accepted = parent.conditions.some((c) => c.type === 'Accepted' && c.status === 'True');
+      verdicts.set(gateway, (verdicts.get(gateway) ?? false) || accepted);
+    }
+    for (const [gateway, accepted] of verdicts) {
+      const has = served.get(gateway)?.has(route) ?? false;
+      if (accepted && !has && !partlyServing.has(gateway)) problems.push(`${route}: Accepted by Gateway ${gateway}, which serves none of its routes`);
+      if (!accepted && has) problems.push(`${route}: refused by Gateway ${gateway}, which serves its routes`);
+      if (accepted) {
+        const set = acceptedByGateway.get(gateway) ?? new Set<string>();
+        set.add(route);
+        acceptedByGateway.set(gateway, set);
+      }
+    }
+  }
+  for (const status of result.statuses) {
+    if (status.kind !== 'Gateway') continue;
+    const gateway = `${status.namespace}/${status.name}`;
+    const accepted = acceptedByGateway.get(gateway)?.size ?? 0;
+    const listeners = (status.status as { listeners?: Array<{ name: string; attachedRoutes: number }> }).listeners ?? [];
+    for (const listener of listeners) {
+      if (listener.attachedRoutes > accepted) problems.push(`Gateway ${gateway} listener ${listener.name}: attachedRoutes ${listener.attachedRoutes}, more than the ${accepted} routes it accepted`);
+    }
+    const total = listeners.reduce((sum, listener) => sum + listener.attachedRoutes, 0);
+    if (total < accepted) problems.push(`Gateway ${gateway}: listeners count ${total} attached routes, fewer than the ${accepted} routes it accepted`);
+  }
+  return problems;
+}
