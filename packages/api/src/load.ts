@@ -46,6 +46,15 @@ function errorWithoutSource(error: { message: string }): string {
   return first.endsWith(':') ? first.slice(0, -1) : first;
 }
 
+/**
+ * The library names an alias it cannot resolve ("...before the alias): NAME"): the name is
+ * document text, and in a Secret a value written as `*...` would be quoted. The name is left out.
+ */
+function withoutAliasName(message: string): string {
+  const at = message.indexOf('alias):');
+  return at === -1 ? message : message.slice(0, at + 'alias)'.length);
+}
+
 export function loadManifests(text: string, source: string): LoadResult {
   const result: LoadResult = { objects: [], documents: [], problems: [], ignored: 0 };
   let docs: ReturnType<typeof parseAllDocuments>;
@@ -81,7 +90,7 @@ export function loadManifests(text: string, source: string): LoadResult {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // The yaml library refuses aliases that expand without bound ("billion laughs").
-      result.problems.push({ source, document: index, message: `cannot load: ${(error as Error).message}` });
+      result.problems.push({ source, document: index, message: `cannot load: ${withoutAliasName(errorWithoutSource(error as Error))}` });
       return;
     }
     if (value === null || value === undefined) return;

@@ -35,6 +35,13 @@ describe('loadManifests', () => {
     expect(result.ignored).toBe(3);
   });
 
+  it('does not quote the name of an alias it cannot resolve (document text, perhaps a key)', () => {
+    const text = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {tls.key: *MIIEvQIBADANBgkqhkiG}';
+    const result = loadManifests(text, 'secret.yaml');
+    expect(result.problems).toEqual([expect.objectContaining({ document: 0, message: 'cannot load: Unresolved alias (the anchor must be set before the alias)' })]);
+    expect(JSON.stringify(result.problems)).not.toContain('MIIEv');
+  });
+
   it('refuses a document with an alias inside its own anchor, and keeps the others', () => {
     const text = [
       'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: &s\n  hostnames: [a.example.com]\n  rules: [{matches: [*s]}]',
