@@ -99,6 +99,22 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
     if (scheme === 'tls') request.scheme = 'https';
   } else if (scheme === 'http' || scheme === 'https') request.scheme = scheme;
   else throw new ExplainArgsError(`unsupported scheme ${scheme}`);
+  // user:password@ is no part of the authority: like curl, it becomes a Basic Authorization
+  // header (unless one is given), and Host is what follows it.
+  const at = (m[2] ?? '').lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = (m[2] as string).slice(0, at);
+    m[2] = (m[2] as string).slice(at + 1);
+    if (!headers.some(([name]) => name === 'authorization')) {
+      let credentials = userinfo;
+      try {
+        credentials = decodeURIComponent(userinfo);
+      } catch {
+        // A stray % is sent as written, as curl does.
+      }
+      headers.push(['authorization', `Basic ${Buffer.from(credentials).toString('base64')}`]);
+    }
+  }
   if (!m[2]) throw new ExplainArgsError(`URL ${url} has no host`);
   const urlPort = splitHostPort(m[2]).port;
   if (urlPort !== undefined && (urlPort < 1 || urlPort > 65535)) throw new ExplainArgsError(`URL ${url}: port ${urlPort} is not a port number (1-65535)`);

@@ -11,6 +11,13 @@ describe('parseExplainArgs', () => {
     const r = parseExplainArgs(['https://secure.test/', '--sni', 'other.test', '--client-cert', 'invalid', '--port', '8443', '--alpn', 'h2']);
     expect(r).toMatchObject({ scheme: 'https', authority: 'secure.test', sni: 'other.test', clientCertificate: { valid: false }, port: 8443, alpn: ['h2'] });
   });
+  it('user:password@ in the URL is a Basic Authorization header, not part of the Host (as curl sends it)', () => {
+    const r = parseExplainArgs(['GET', 'http://al%40x:pw@www.example.com:8080/api']);
+    expect(r.authority).toBe('www.example.com:8080');
+    expect(r.headers).toEqual([['authorization', `Basic ${Buffer.from('al@x:pw').toString('base64')}`]]);
+    // A header given explicitly is the one sent.
+    expect(parseExplainArgs(['http://u:p@a.example.com/', '-H', 'authorization: Bearer t']).headers).toEqual([['authorization', 'Bearer t']]);
+  });
   it('a Host header overrides the authority; the URL port stays the destination port', () => {
     const r = parseExplainArgs(['http://10.0.0.1:8080/', '-H', 'Host: foo.test']);
     expect(r).toMatchObject({ authority: 'foo.test', port: 8080, destinationAddress: '10.0.0.1' });
