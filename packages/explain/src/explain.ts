@@ -293,6 +293,15 @@ function pickSelected(ctx: Ctx): void {
     trace.selectedCluster = best.name;
     trace.selection = 'highest_weight';
   }
+  // A --cluster the request cannot reach (a typo, another route's cluster) is said, not ignored.
+  if (ctx.wantedCluster && trace.selection !== 'requested') {
+    ctx.steps.push({
+      stage: 'cluster',
+      result: 'info',
+      name: ctx.wantedCluster,
+      summary: `--cluster ${ctx.wantedCluster} is not one this request can go to (${trace.clusters.map((c) => c.name).join(', ')}); shown: ${trace.selectedCluster}`,
+    });
+  }
 }
 
 // ---------------------------------------------------------------- HTTP

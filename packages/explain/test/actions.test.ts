@@ -18,6 +18,12 @@ describe('weighted clusters (route_components.proto WeightedCluster)', () => {
     expect(t.selectedCluster).toBe('b');
     expect(t.upstreamRequest?.cluster).toBe('b');
   });
+  it('a request.cluster the request cannot go to is said, and the highest weight shown', () => {
+    const t = explainRequest(res, at('/', { cluster: 'typo' }));
+    expect(t.selectedCluster).toBe('a');
+    expect(t.steps.find((s) => s.stage === 'cluster' && s.name === 'typo')?.summary).toBe('--cluster typo is not one this request can go to (a, b, c); shown: a');
+    expect(explainRequest(res, at('/', { cluster: 'b' })).steps.some((s) => s.name === 'b' && s.result === 'info' && s.summary.includes('not one'))).toBe(false);
+  });
   it('cluster source metadata and endpoints are reported', () => {
     const t = explainRequest(res, at());
     expect(t.clusters[1].source).toEqual({ kind: 'Service', namespace: 'default', name: 'b', port: 8080 });
