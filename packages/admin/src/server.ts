@@ -139,6 +139,9 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
     const gateway = typeof query.gateway === 'string' ? query.gateway : undefined;
     const groups = Object.keys(snapshot.xds.groups).sort();
     const chosen = gateway ?? (groups.length === 1 ? groups[0] : undefined);
+    if (!chosen && groups.length === 0) {
+      return reply.code(404).send({ error: 'no Gateway is served: nothing to explain (see /status for why)' });
+    }
     if (!chosen) {
       return reply
         .code(400)

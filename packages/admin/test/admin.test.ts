@@ -270,4 +270,14 @@ describe('/config_dump over a real build', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatch(/must be "name: value"/);
   });
+
+  it('/explain with no Gateway served says so instead of asking to choose among none', async () => {
+    const state = new TestState();
+    state.snapshot = { ...builtSnapshot(), xds: { groups: {}, rejected: [] } as unknown as ControlPlaneSnapshot['xds'] };
+    const app = buildAdminApp({ state, metrics: new PorticoMetrics({ defaultMetrics: false }) });
+    closers.push(() => app.close());
+    const none = await app.inject('/explain?url=http://a/');
+    expect(none.statusCode).toBe(404);
+    expect(none.json().error).toBe('no Gateway is served: nothing to explain (see /status for why)');
+  });
 });
