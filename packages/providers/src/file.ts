@@ -358,6 +358,7 @@ export class FileProvider implements Provider {
     const problems = [...rootProblems];
     const owner = new Map<string, string>();
     const objects: LoadedObject[] = [];
+    const duplicates: ProviderProblem[] = [];
     for (const path of [...this.files.keys()].sort()) {
       const state = this.files.get(path)!;
       problems.push(...state.problems);
@@ -365,11 +366,9 @@ export class FileProvider implements Provider {
         const name = objectName(object);
         const first = owner.get(name);
         if (first !== undefined) {
-          problems.push({
-            source: path,
-            object: name,
-            message: `${name} is also defined in ${first}; the definition in ${path} is used`,
-          });
+          const duplicate = { source: path, object: name, message: `${name} is also defined in ${first}; the definition in ${path} is used` };
+          problems.push(duplicate);
+          duplicates.push(duplicate);
         }
         owner.set(name, path);
         objects.push(object);
@@ -381,6 +380,8 @@ export class FileProvider implements Provider {
     const fingerprint = `${JSON.stringify(problems)}\n${texts.join('\n')}`;
     if (fingerprint === this.lastEmitted) return;
     this.lastEmitted = fingerprint;
+    // Said in the log as other problems are (once per change, not on every rescan).
+    for (const duplicate of duplicates) this.logger?.warn({ file: duplicate.source, object: duplicate.object }, duplicate.message);
     // The translator reuses its work for objects it has seen before (by identity), so an
     // unchanged object in an edited file is handed over as the object it was last time.
     const emitted = new Map<string, LoadedObject>();

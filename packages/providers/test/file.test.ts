@@ -256,10 +256,13 @@ describe('FileProvider', () => {
     await writeFile(join(dir, 'a.yaml'), service('dup', 80));
     await writeFile(join(dir, 'b.yaml'), service('dup', 81));
     const recorder = new Recorder();
-    provider = new FileProvider({ paths: [dir], watch: false });
+    const warned: string[] = [];
+    const logger = { info: () => undefined, warn: (_fields: object, message: string) => void warned.push(message), error: () => undefined, debug: () => undefined };
+    provider = new FileProvider({ paths: [dir], watch: false, logger: logger as unknown as ConstructorParameters<typeof FileProvider>[0]['logger'] });
     await provider.start(recorder.push);
     const [svc] = recorder.latest.resources.list('Service');
     expect(svc.spec?.ports?.[0].port).toBe(81);
+    expect(warned).toEqual([`Service default/dup is also defined in ${join(dir, 'a.yaml')}; the definition in ${join(dir, 'b.yaml')} is used`]);
     expect(recorder.latest.problems).toEqual([
       expect.objectContaining({ object: 'Service default/dup', message: expect.stringMatching(/also defined in/) }),
     ]);
