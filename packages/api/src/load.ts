@@ -190,12 +190,15 @@ function validateDocument(value: unknown, source: string, index: number, result:
   }
   const group = doc.apiVersion.includes('/') ? doc.apiVersion.slice(0, doc.apiVersion.indexOf('/')) : '';
   if (!isKnownKind(doc.kind) || !groupsOf(doc.kind).includes(group)) {
-    // Every kind of the standard Gateway API group is read: another name there is a typo, and
-    // skipping it silently would take the object out of service without a word.
+    // A Gateway API kind misspelt (HTTPRoutes, HttpRoute) would take the object out of service
+    // without a word. Kinds of the group Portico does not read (BackendLBPolicy, kinds of later
+    // releases) are skipped like any other object that is not Portico's.
     if (group === GATEWAY_GROUP) {
-      const known = KNOWN_KINDS.filter((kind) => groupsOf(kind).includes(GATEWAY_GROUP));
-      result.problems.push({ source, document: index, object, field: 'kind', message: `${doc.kind} is not a ${GATEWAY_GROUP} kind (${known.join(', ')})` });
-      return;
+      const meant = KNOWN_KINDS.find((kind) => groupsOf(kind).includes(GATEWAY_GROUP) && looksLikeTypoOf(doc.kind as string, kind));
+      if (meant) {
+        result.problems.push({ source, document: index, object, field: 'kind', message: `${doc.kind} is not a ${GATEWAY_GROUP} kind; did you mean ${meant}?` });
+        return;
+      }
     }
     result.ignored++;
     return;
@@ -230,6 +233,27 @@ function groupsOf(kind: string): readonly string[] {
     default:
       return GATEWAY_GROUPS;
   }
+}
+
+/**
+ * One letter apart at most, case aside (HTTPRoutes, HttpRoute, Gatway): a typo of the kind. Two
+ * would take other kinds of the group for typos (BackendLBPolicy is two from BackendTLSPolicy).
+ */
+function looksLikeTypoOf(written: string, kind: string): boolean {
+  const a = written.toLowerCase();
+  const b = kind.toLowerCase();
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  // Edit distance, one row at a time.
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return (previous[b.length] as number) <= 1;
 }
 
 const CORE_GROUP: readonly string[] = [''];

@@ -49,6 +49,7 @@ export class FileProviderError extends Error {
 }
 
 const RETRY_WATCH_MS = 1000;
+const RETRY_WATCH_MAX_MS = 60_000;
 
 /**
  * `device:inode:birth time` of a directory, or undefined when there is none at the path. File
@@ -115,6 +116,8 @@ export class FileProvider implements Provider {
   private onSnapshot?: (snapshot: ProviderSnapshot) => void;
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  /** Directories whose watch failed, with how many times in a row. */
+  private readonly watchFailures = new Map<string, number>();
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private stopped = false;
@@ -337,18 +340,29 @@ export class FileProvider implements Provider {
           this.schedule();
         });
         this.watchers.set(directory, { watcher, identity });
+        this.watchFailures.delete(directory);
       } catch (error) {
         unwatched = true;
-        this.logger?.warn({ directory, err: errorText(error) }, 'cannot watch directory; trying again');
+        // Said once per directory: a limit that does not go away (ENOSPC, the inotify watch
+        // limit; EACCES) would otherwise be said at every retry.
+        const failures = (this.watchFailures.get(directory) ?? 0) + 1;
+        this.watchFailures.set(directory, failures);
+        if (failures === 1) this.logger?.warn({ directory, err: errorText(error) }, 'cannot watch directory; trying again, less and less often');
       }
     }
-    // A directory that went away between the scan and its watch: look again shortly.
+    for (const directory of this.watchFailures.keys()) if (!identities.has(directory)) this.watchFailures.delete(directory);
+    // Look again: soon for a directory that went away between the scan and its watch, then
+    // less often (up to a minute) while a watch keeps failing.
     if (unwatched && !this.stopped) {
+      const failures = Math.max(0, ...this.watchFailures.values());
       if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.schedule();
-      }, RETRY_WATCH_MS);
+      this.retryTimer = setTimeout(
+        () => {
+          this.retryTimer = undefined;
+          this.schedule();
+        },
+        Math.min(RETRY_WATCH_MAX_MS, RETRY_WATCH_MS * 2 ** Math.max(0, failures - 1)),
+      );
       this.retryTimer.unref();
     }
   }

@@ -162,17 +162,19 @@ const EXPECTED: Record<Expect, string> = { array: 'a list', object: 'a mapping',
 
 function cleanEntry(key: string, entry: unknown, scalar: 'string' | 'number' | undefined, required: readonly string[] | undefined): unknown {
   // EndpointSlice endpoint addresses are strings; Gateway addresses are objects.
-  if (key === 'endpoints.addresses') return typeof entry === 'string' ? entry : dropped(`expected a string, got ${describeValue(entry)}`);
-  if (key === 'addresses') return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : dropped(`expected a mapping, got ${describeValue(entry)}`);
-  if (scalar) return fits(entry, scalar) ? entry : dropped(`expected ${EXPECTED[scalar]}, got ${describeValue(entry)}`);
-  if (!fits(entry, 'object')) return dropped(`expected a mapping, got ${describeValue(entry)}`);
+  if (key === 'endpoints.addresses') return typeof entry === 'string' ? entry : dropped(entry, 'string');
+  if (key === 'addresses') return fits(entry, 'object') ? cleanObject(key, entry as Record<string, unknown>) : dropped(entry, 'object');
+  if (scalar) return fits(entry, scalar) ? entry : dropped(entry, scalar);
+  if (!fits(entry, 'object')) return dropped(entry, 'object');
   const cleaned = cleanObject(key, entry as Record<string, unknown>);
-  return required && !hasStrings(cleaned, required) ? dropped(`an entry needs ${required.join(' and ')} (string${required.length > 1 ? 's' : ''})`) : cleaned;
+  if (!required || hasStrings(cleaned, required)) return cleaned;
+  if (reporting) report(`an entry needs ${required.join(' and ')} (string${required.length > 1 ? 's' : ''}); the entry is ignored`);
+  return DROP;
 }
 
-/** DROP, said when reporting. */
-function dropped(message: string): typeof DROP {
-  if (reporting) report(`${message}; the entry is ignored`);
+/** DROP for an entry of the wrong type, said when reporting (the message is built only then). */
+function dropped(entry: unknown, expected: Expect): typeof DROP {
+  if (reporting) report(`expected ${EXPECTED[expected]}, got ${describeValue(entry)}; the entry is ignored`);
   return DROP;
 }
 

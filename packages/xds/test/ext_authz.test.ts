@@ -15,7 +15,7 @@ describe('ext_authz: every auth response header but a few', () => {
   it('copies every other name, including prefixes and extensions of the ones left out', () => {
     for (const name of [
       'x-user-id', 'authorization', 'cookie', 'x-auth-request-email', 'set-cookie', 'server',
-      'hos', 'hosts', 'x-host', 'content', 'content-', 'content-lengths', 'content-language', 'dat', 'dates',
+      'hos', 'hosts', 'x-host', 'content', 'content-', 'content-lengths', 'content-language', 'content-encodings', 'dat', 'dates',
       't', 'tee', 'trailers', 'transfer', 'x-envoy-upstream', 'x-envoy-upstream-service-time-x', 'upgrade-insecure-requests',
       'a', 'x', 'keep', '0', '-',
     ]) {

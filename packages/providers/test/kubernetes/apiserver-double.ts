@@ -158,11 +158,15 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    await this.shutDown();
     // A provider that calls outside its permissions fails on a real cluster whatever it does
-    // with the 403: a test that made one fails here.
+    // with the 403: a test that made one fails here (once everything is closed).
     if (this.refusedByRbac.length > 0) {
       throw new Error(`the provider made requests its permissions do not allow: ${[...new Set(this.refusedByRbac)].join(', ')}`);
     }
+  }
+
+  private async shutDown(): Promise<void> {
     for (const watch of this.watches) watch.response.end();
     this.watches.clear();
     for (const response of this.unanswered) response.destroy();

@@ -24,13 +24,16 @@ function headerList(names: string[]): EnvoyMessage {
  * except Authority or Host must be copied". Envoy copies only the names allowed_upstream_headers
  * matches, every one it matches, pseudo-headers included (ext_authz_http_impl.cc). Besides Host
  * and the pseudo-headers (":authority", ":status"), these are left out: the auth response's own
- * length and type, which would replace the request's and corrupt its body; its date and
- * upstream timing; and hop-by-hop headers, which describe its connection. Envoy's HTTP client
- * dropped the same ones when it copied every header by default.
+ * body headers (length, type, encoding, range, digest), which would replace the request's and
+ * corrupt its body; its date and upstream timing; and hop-by-hop headers, which describe its
+ * connection. Envoy's HTTP client dropped most of them when it copied every header by default.
  */
 export const AUTH_RESPONSE_HEADERS_NOT_COPIED: readonly string[] = [
   'connection',
+  'content-encoding',
   'content-length',
+  'content-md5',
+  'content-range',
   'content-type',
   'date',
   'host',
