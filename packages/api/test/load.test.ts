@@ -26,6 +26,9 @@ describe('loadManifests', () => {
       'apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XBackendTrafficPolicy\nmetadata: {name: policy}',
       'apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: BackendLBPolicy\nmetadata: {name: lb}',
       'apiVersion: gateway.networking.k8s.io/v1\nkind: HttpRoute\nmetadata: {name: cased}',
+      'apiVersion: gateway.networking.k8s/v1\nkind: HTTPRoute\nmetadata: {name: group-typo}',
+      'apiVersion: v1\nkind: Gateway\nmetadata: {name: core}',
+      'apiVersion: gateway.networking.k8s.io\nkind: Gateway\nmetadata: {name: no-version}',
       'apiVersion: v1\nkind: Service\nmetadata: {name: web}',
       'apiVersion: gateway.networking.k8s.io/v1beta1\nkind: Gateway\nmetadata: {name: gw}',
     ].join('\n---\n');
@@ -34,6 +37,9 @@ describe('loadManifests', () => {
     expect(result.problems).toEqual([
       expect.objectContaining({ document: 0, object: 'HTTPRoutes web', field: 'kind', message: 'HTTPRoutes is not a gateway.networking.k8s.io kind; did you mean HTTPRoute?' }),
       expect.objectContaining({ document: 5, object: 'HttpRoute cased', field: 'kind', message: 'HttpRoute is not a gateway.networking.k8s.io kind; did you mean HTTPRoute?' }),
+      expect.objectContaining({ document: 6, field: 'apiVersion', message: 'gateway.networking.k8s/v1: HTTPRoute is a gateway.networking.k8s.io kind' }),
+      expect.objectContaining({ document: 7, field: 'apiVersion', message: 'v1: Gateway is a gateway.networking.k8s.io kind' }),
+      expect.objectContaining({ document: 8, field: 'apiVersion', message: 'gateway.networking.k8s.io has no version (group/version, e.g. gateway.networking.k8s.io/v1)' }),
     ]);
     // A kind of the group Portico does not read is not a typo: skipped, as other projects' kinds are.
     expect(result.ignored).toBe(4);

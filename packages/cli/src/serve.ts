@@ -291,7 +291,8 @@ function addressError(error: unknown, flag: string, address: { host: string; por
     ['EADDRNOTAVAIL', 'address not available on this machine'],
     ['EACCES', 'permission denied (a port below 1024 needs privileges)'],
   ] as const) {
-    if (code === known || text.includes(known)) return new InputError(`${flag} ${address.host}:${address.port}: ${says}`);
+    const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+    if (code === known || text.includes(known)) return new InputError(`${flag} ${host}:${address.port}: ${says}`);
   }
   return error;
 }

@@ -31,9 +31,11 @@ export interface ParentAttachment {
   attachments: ListenerAttachment[];
   /**
    * Listeners the parentRef selects that admit the route but are not accepted themselves: they
-   * serve nothing, and count the route in attachedRoutes when it is accepted elsewhere (the
-   * spec: the count "MUST be set for Listeners, even if the Accepted condition of an individual
-   * Listener is set to False"). Absent when there are none.
+   * serve nothing, and count the route in attachedRoutes when this parentRef accepts it through
+   * another listener (the spec: the count "MUST be set for Listeners, even if the Accepted
+   * condition of an individual Listener is set to False", and counts routes Accepted=True).
+   * Counting is per parentRef: a parentRef that selects only such listeners is not accepted
+   * (NotAllowedByListeners), so it counts nowhere. Absent when there are none.
    */
   countedOnly?: ListenerModel[];
   /** Accepted=False reason when attachments is empty. */
