@@ -298,8 +298,12 @@ export interface IRUpstreamTLS {
   caSecret?: string;
   system?: boolean;
   subjectAltNames: Array<{ type: 'Hostname' | 'URI'; value: string }>;
-  /** Client certificate (Gateway spec.tls.backend.clientCertificateRef). */
-  clientCertificate?: string;
+  /**
+   * Client certificate per Gateway (IRGateway.name → IRSecret.name of its
+   * spec.tls.backend.clientCertificateRef): one cluster serves several Gateways, and each
+   * presents its own certificate, never another's.
+   */
+  clientCertificates?: Record<string, string>;
 }
 
 export interface IRCluster {

@@ -332,13 +332,15 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       ctx.secrets.set(state.validation.caSecret.name, state.validation.caSecret);
     }
     if (state.validation.system) tls.system = true;
-    // The client certificate belongs to the Gateway; a cluster shared by Gateways with
-    // different certificates takes the first one's (by Gateway key).
-    const client = [...ctx.clustersByGateway]
-      .filter(([, names]) => names.has(clusterName))
-      .map(([key]) => ctx.gateways.get(key)?.backendClientCertificate)
-      .find((name) => name !== undefined);
-    if (client) tls.clientCertificate = client;
+    // The client certificate belongs to the Gateway: each Gateway that reaches the cluster
+    // presents its own (a certificate of another Gateway, perhaps of another namespace, is
+    // never sent to its proxy).
+    let clients: Record<string, string> | undefined;
+    for (const [gatewayKey, names] of [...ctx.clustersByGateway].sort(([a], [b]) => compareStrings(a, b))) {
+      const certificate = names.has(clusterName) ? ctx.gateways.get(gatewayKey)?.backendClientCertificate : undefined;
+      if (certificate !== undefined) (clients ??= {})[gatewayKey] = certificate;
+    }
+    if (clients) tls.clientCertificates = clients;
     cluster.tls = tls;
   }
 

@@ -8,6 +8,7 @@ import type { XdsFeature } from '../features/feature.js';
 import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, ResourceType, XdsBuildResult } from '../types.js';
 import type { KnownMessages } from '../known.js';
 import { encodeAndValidate } from '../screen.js';
+import { clientCertificateOf } from '../features/tls.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext, lookupsOf } from './context.js';
 import type { BuildContext, IrLookups } from './context.js';
@@ -135,10 +136,16 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
 
 /**
  * Clusters built in this call, by IR cluster, for the Gateways after the first that route to
- * them (without a memo, which does this across calls). A cluster's resources do not depend on
- * the Gateway, so each is built, encoded and checked once per call.
+ * them (without a memo, which does this across calls). A cluster's resources depend on the
+ * Gateway only through the client certificate it presents upstream, so each is built, encoded
+ * and checked once per call and certificate.
  */
-type BuiltClusters = Map<IRCluster, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>;
+type BuiltClusters = Map<IRCluster, Map<string, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>>;
+
+/** What of the Gateway a cluster's resources depend on: its client certificate ('' for none). */
+function clusterVariant(cluster: IRCluster, ctx: BuildContext): string {
+  return clientCertificateOf(cluster.tls, ctx) ?? '';
+}
 
 function buildGateway(
   ir: IR,
@@ -194,19 +201,25 @@ function freshCluster(cluster: IRCluster, ctx: BuildContext, features: readonly 
 }
 
 function sharedCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[], built: BuiltClusters): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
-  const hit = built.get(cluster);
+  const variant = clusterVariant(cluster, ctx);
+  const hit = built.get(cluster)?.get(variant);
   if (hit) {
     replaySideEffects(ctx, hit.effects);
     return hit;
   }
   const { value, effects } = recordSideEffects(ctx, (recording) => freshCluster(cluster, recording, features));
-  if (effects) built.set(cluster, { ...value, effects });
+  if (effects) {
+    let variants = built.get(cluster);
+    if (!variants) built.set(cluster, (variants = new Map()));
+    variants.set(variant, { ...value, effects });
+  }
   return value;
 }
 
 /** An unchanged IRCluster gets the same resource objects, whose bytes screen() already has. */
 function memoCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[], memo: BuildMemo): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
-  const hit = memo.cluster(cluster);
+  const variant = clusterVariant(cluster, ctx);
+  const hit = memo.cluster(cluster, variant);
   if (hit) {
     memo.stats.clustersReused += 1;
     replaySideEffects(ctx, hit);
@@ -214,7 +227,7 @@ function memoCluster(cluster: IRCluster, ctx: BuildContext, features: readonly X
   }
   memo.stats.clustersBuilt += 1;
   const { value, effects } = recordSideEffects(ctx, (recording) => freshCluster(cluster, recording, features));
-  if (effects) memo.setCluster(cluster, { cluster: value.cluster, endpoints: value.endpoints, ...effects });
+  if (effects) memo.setCluster(cluster, variant, { cluster: value.cluster, endpoints: value.endpoints, ...effects });
   return value;
 }
 

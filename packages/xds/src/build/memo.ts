@@ -75,7 +75,8 @@ export class BuildMemo implements XdsBuildMemo {
   private clusterNames: string[] = [];
   private seen = new Uint32Array(0);
   private stamp = 0;
-  private clusters = new WeakMap<IRCluster, ClusterEntry>();
+  /** Per IRCluster, per variant (the client certificate of the Gateway, see clusterVariant). */
+  private clusters = new WeakMap<IRCluster, Map<string, ClusterEntry>>();
   /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
@@ -260,12 +261,14 @@ export class BuildMemo implements XdsBuildMemo {
     return (kept as RememberedList).value as V;
   }
 
-  cluster(ir: IRCluster): ClusterEntry | undefined {
-    return this.clusters.get(ir);
+  cluster(ir: IRCluster, variant: string): ClusterEntry | undefined {
+    return this.clusters.get(ir)?.get(variant);
   }
 
-  setCluster(ir: IRCluster, entry: ClusterEntry): void {
-    this.clusters.set(ir, entry);
+  setCluster(ir: IRCluster, variant: string, entry: ClusterEntry): void {
+    let variants = this.clusters.get(ir);
+    if (!variants) this.clusters.set(ir, (variants = new Map()));
+    variants.set(variant, entry);
   }
 }
 

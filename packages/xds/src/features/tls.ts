@@ -37,6 +37,12 @@ export function downstreamTlsContext(tls: IRDownstreamTLS, ctx: BuildContext): E
   return context;
 }
 
+/** The client certificate the Gateway being built presents upstream, if it has one. */
+export function clientCertificateOf(tls: IRUpstreamTLS | undefined, ctx: Pick<BuildContext, 'gateway'>): string | undefined {
+  const certificates = tls?.clientCertificates;
+  return certificates && Object.hasOwn(certificates, ctx.gateway.name) ? certificates[ctx.gateway.name] : undefined;
+}
+
 export function upstreamTlsContext(tls: IRUpstreamTLS, ctx: BuildContext): EnvoyMessage {
   const sans = tls.subjectAltNames.length > 0 ? tls.subjectAltNames : [{ type: 'Hostname' as const, value: tls.sni }];
   const defaultValidation: EnvoyMessage = {
@@ -55,9 +61,10 @@ export function upstreamTlsContext(tls: IRUpstreamTLS, ctx: BuildContext): Envoy
   } else {
     common.validation_context = { ...defaultValidation, trusted_ca: { filename: SYSTEM_CA_BUNDLE } };
   }
-  if (tls.clientCertificate) {
-    ctx.referencedSecrets.add(tls.clientCertificate);
-    common.tls_certificate_sds_secret_configs = [sdsSecretConfig(tls.clientCertificate)];
+  const clientCertificate = clientCertificateOf(tls, ctx);
+  if (clientCertificate) {
+    ctx.referencedSecrets.add(clientCertificate);
+    common.tls_certificate_sds_secret_configs = [sdsSecretConfig(clientCertificate)];
   }
   return { sni: tls.sni, common_tls_context: common };
 }
