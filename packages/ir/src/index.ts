@@ -317,6 +317,11 @@ export interface IRCluster {
   dnsPort?: number;
   protocol: 'http1' | 'http2' | 'websocket' | 'tcp' | 'udp';
   tls?: IRUpstreamTLS;
+  /**
+   * Carries TLS connections through as they are (TLSRoute Passthrough, name `…/passthrough`):
+   * never given upstream TLS by a policy, which would wrap the client's TLS in a second session.
+   */
+  passthrough?: true;
   connectTimeout?: string;
   source: IRSource;
 }

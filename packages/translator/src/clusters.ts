@@ -233,6 +233,23 @@ export class ClusterRegistry {
   }
 
   /**
+   * The passthrough variant of a TCP cluster (`ns/name/port/passthrough`, see
+   * IRCluster.passthrough): the same endpoints, for TLS connections the Gateway does not
+   * terminate, so that a policy's upstream TLS on the TCP cluster never applies to them.
+   */
+  passthrough(name: string): string {
+    const cluster = this.clusters.get(name);
+    if (!cluster || cluster.protocol !== 'tcp') return name;
+    const variant = `${name.endsWith('/tcp') ? name.slice(0, -'/tcp'.length) : name}/passthrough`;
+    if (!this.clusters.has(variant)) {
+      this.clusters.set(variant, { ...cluster, name: variant, passthrough: true });
+      const port = this.servicePorts.get(name);
+      if (port) this.servicePorts.set(variant, port);
+    }
+    return variant;
+  }
+
+  /**
    * The cluster, to be changed by a policy: the first call in a translation replaces it
    * with a copy, so a remembered cluster handed to an earlier translation never changes.
    */

@@ -255,6 +255,8 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     for (const clusterName of clusterNames) {
       const port = ctx.clusters.servicePortOf(clusterName);
       if (!port) continue;
+      // TLS passthrough carries the client's TLS as it is: no policy originates TLS on it.
+      if (ctx.clusters.get(clusterName)?.passthrough) continue;
       // TLS is for TCP: a policy naming a UDP port is refused (targetPortProblems), and a UDP port it
       // covers with the rest of its Service is left as it is either way.
       const udp = ctx.clusters.get(clusterName)?.protocol === 'udp';

@@ -4,6 +4,7 @@ import { stamp, type PendingCondition } from '../conditions.js';
 import { listenerKey, type ListenerModel } from '../gateway/model.js';
 import type { ObjectStatus } from '../result.js';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
+import type { ClusterRegistry } from '../clusters.js';
 import { resolveBackendRef, weightProblem } from './backends.js';
 import { hostnameCovers, hostnameSpecificity, moreSpecific, routeHostnameProblems, shadowedByMoreSpecificListener } from './hostnames.js';
 import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
@@ -185,6 +186,7 @@ function tlsChains(
   port: number,
   listeners: readonly ListenerModel[],
   attachments: readonly L4Attachment[],
+  clusters: Pick<ClusterRegistry, 'passthrough'>,
 ): IRFilterChain[] {
   const chains: IRTcpFilterChain[] = [];
   const claimed = new Set<string>();
@@ -214,7 +216,9 @@ function tlsChains(
         type: 'tcp',
         name: `${gatewayKey}/${port}/tls/${listenerKey(listener)}/${route.metadata.namespace}/${route.metadata.name}`,
         match: { transport: 'tls', ...(serverNames.length > 0 ? { serverNames } : {}) },
-        backends: attachment.compiled.backends,
+        // A connection the Gateway does not terminate goes through as it is: to the
+        // passthrough variant of each backend's cluster, which no policy gives upstream TLS.
+        backends: terminate ? attachment.compiled.backends : attachment.compiled.backends.map((backend) => ({ ...backend, cluster: clusters.passthrough(backend.cluster) })),
         source: { kind: 'TLSRoute', namespace: route.metadata.namespace ?? '', name: route.metadata.name },
       };
       if (terminate && listener.tls) chain.tls = listener.tls;
@@ -272,7 +276,7 @@ function l4Translator(kind: L4Kind): RouteKindTranslator {
           // TLS listeners without routes may still need chains that keep their names from others.
           if (own.length === 0 && kind !== 'TLSRoute') return [];
           return kind === 'TLSRoute'
-            ? tlsChains(gatewayKey, port, listeners, own)
+            ? tlsChains(gatewayKey, port, listeners, own, ctx.clusters)
             : streamChains(kind, gatewayKey, port, listeners, own);
         },
       };
