@@ -278,7 +278,14 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: share });
           break;
         }
-        const resolved = resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, spec.backendRef, `${f}.requestMirror.backendRef`);
+        // A GRPCRoute's copy is gRPC like the request it copies: over HTTP/2, as its backends.
+        const resolved = resolveBackendRef(
+          ctx,
+          { kind: ctx.routeKind, namespace: ctx.routeNamespace },
+          spec.backendRef,
+          `${f}.requestMirror.backendRef`,
+          ctx.routeKind === 'GRPCRoute' ? 'http2' : undefined,
+        );
         if (!resolved.ok) {
           problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
           break;
@@ -306,7 +313,15 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
           problems.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${f}.externalAuth.protocol: must be HTTP or GRPC` });
           break;
         }
-        const resolved = resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, spec.backendRef, `${f}.externalAuth.backendRef`);
+        // Envoy's gRPC client speaks HTTP/2 only: a GRPC auth service gets an HTTP/2 cluster
+        // whatever its port's appProtocol says (envoyproxy/envoy#19246).
+        const resolved = resolveBackendRef(
+          ctx,
+          { kind: ctx.routeKind, namespace: ctx.routeNamespace },
+          spec.backendRef,
+          `${f}.externalAuth.backendRef`,
+          spec.protocol === 'GRPC' ? 'http2' : undefined,
+        );
         if (!resolved.ok) {
           problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
           // Requests must not bypass authorization because its service is missing.
