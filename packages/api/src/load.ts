@@ -195,20 +195,24 @@ function validateDocument(value: unknown, source: string, index: number, result:
     return;
   }
   const group = slash === -1 ? '' : doc.apiVersion.slice(0, slash);
+  // The experimental XListenerSet is ListenerSet under another group and name: read as one, as
+  // the Kubernetes provider reads it (its apiVersion stays, and with it the status it gets).
+  if (doc.kind === 'XListenerSet' && group === GATEWAY_EXPERIMENTAL_GROUP) doc.kind = 'ListenerSet';
+  const kind = doc.kind as string;
   // A Gateway API kind under a group that is a typo of Gateway API's (or the core group): meant
   // as Gateway API, and skipping it would take it out of service without a word.
-  if (isKnownKind(doc.kind) && groupsOf(doc.kind) === GATEWAY_GROUPS && !GATEWAY_GROUPS.includes(group) && (group === '' || looksLikeTypoOf(group, GATEWAY_GROUP, 3))) {
-    result.problems.push({ source, document: index, object, field: 'apiVersion', message: `${doc.apiVersion}: ${doc.kind} is a ${GATEWAY_GROUP} kind` });
+  if (isKnownKind(kind) && groupsOf(kind) === GATEWAY_GROUPS && !GATEWAY_GROUPS.includes(group) && (group === '' || looksLikeTypoOf(group, GATEWAY_GROUP, 3))) {
+    result.problems.push({ source, document: index, object, field: 'apiVersion', message: `${doc.apiVersion}: ${kind} is a ${GATEWAY_GROUP} kind` });
     return;
   }
-  if (!isKnownKind(doc.kind) || !groupsOf(doc.kind).includes(group)) {
+  if (!isKnownKind(kind) || !groupsOf(kind).includes(group)) {
     // A Gateway API kind misspelt (HTTPRoutes, HttpRoute) would take the object out of service
     // without a word. Kinds of the group Portico does not read (BackendLBPolicy, kinds of later
     // releases) are skipped like any other object that is not Portico's.
     if (group === GATEWAY_GROUP) {
-      const meant = KNOWN_KINDS.find((kind) => groupsOf(kind).includes(GATEWAY_GROUP) && looksLikeTypoOf(doc.kind as string, kind));
+      const meant = KNOWN_KINDS.find((known) => groupsOf(known).includes(GATEWAY_GROUP) && looksLikeTypoOf(kind, known));
       if (meant) {
-        result.problems.push({ source, document: index, object, field: 'kind', message: `${doc.kind} is not a ${GATEWAY_GROUP} kind; did you mean ${meant}?` });
+        result.problems.push({ source, document: index, object, field: 'kind', message: `${kind} is not a ${GATEWAY_GROUP} kind; did you mean ${meant}?` });
         return;
       }
     }
@@ -217,7 +221,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
   }
   // Fill what the API server would fill on create, so file mode and
   // Kubernetes mode feed the translator identical objects.
-  if (!CLUSTER_SCOPED.has(doc.kind) && (typeof meta.namespace !== 'string' || meta.namespace === '')) {
+  if (!CLUSTER_SCOPED.has(kind) && (typeof meta.namespace !== 'string' || meta.namespace === '')) {
     meta.namespace = 'default';
   }
   if (typeof meta.generation !== 'number') meta.generation = 1;

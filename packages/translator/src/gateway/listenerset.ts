@@ -2,6 +2,7 @@ import type { Condition, Gateway, ListenerSet, ResourceSet } from '@portico/api'
 import { condition, type ConditionClock } from '../conditions.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import type { ObjectStatus } from '../result.js';
+import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { listenerAccepted, listenerProgrammed, type ListenerModel, type ListenerSource } from './model.js';
 
@@ -129,6 +130,7 @@ export function listenerSetStatus(
   // No ResolvedRefs here: ListenerSet conditions are Accepted and Programmed only ("MUST express
   // ListenerSet conditions using the ListenerSetConditionType ... constants"). Each listener's
   // entry in status.listeners says which references did not resolve.
+  const experimental = model.set.apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`);
   return {
     apiVersion: model.set.apiVersion,
     kind: 'ListenerSet',
@@ -137,12 +139,13 @@ export function listenerSetStatus(
     ...(generation !== undefined ? { generation } : {}),
     status: {
       conditions,
-      listeners: model.listeners.map((l) => ({
-        name: l.name,
-        supportedKinds: l.supportedKinds,
-        attachedRoutes: l.attachedRoutes,
-        conditions: listenerConditions(l, generation),
-      })),
+      listeners: model.listeners.map((l) =>
+        // The experimental XListenerSet (gateway.networking.x-k8s.io/v1alpha1) requires each
+        // listener's port in its status; ListenerSet v1 has no such field.
+        experimental && typeof l.port === 'number'
+          ? { name: l.name, port: l.port, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) }
+          : { name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) },
+      ),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
+import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
@@ -438,7 +439,8 @@ export function translateHttpRoute(
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (lookups) {
       // Found or not: the Gateway (or ListenerSet) may come, go or change, and this route with it.
-      const kind = ref.kind ?? 'Gateway';
+      // An XListenerSet is read as a ListenerSet, and changes as one.
+      const kind = ref.kind === 'XListenerSet' && ref.group === GATEWAY_EXPERIMENTAL_GROUP ? 'ListenerSet' : (ref.kind ?? 'Gateway');
       const target = `${ref.namespace ?? namespace}/${ref.name}`;
       lookups.add(lookupKey('ParentPresence', kind, target));
       lookups.add(ref.sectionName === undefined ? lookupKey('Parent', kind, target) : lookupKey('Parent', kind, target, ref.sectionName));

@@ -4,6 +4,7 @@ import type { GatewayModel, ListenerModel } from '../gateway/model.js';
 import { listenerAccepted } from '../gateway/model.js';
 import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from '../gateway/defaults.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
+import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { effectiveHostnames } from './hostnames.js';
 
@@ -195,17 +196,23 @@ export function resolveParent(
     if (!gateway) return undefined;
     return { gateway, parent: { kind, namespace, name: ref.name }, key: `Service|${namespace}/${ref.name}|${suffix}`, mesh: true };
   }
+  // The experimental XListenerSet is a ListenerSet under another group and name (the providers
+  // hand it over as a ListenerSet).
+  if (ref.group === GATEWAY_EXPERIMENTAL_GROUP && kind === 'XListenerSet') return listenerSetParent(gateways, ref, namespace, suffix);
   if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
   if (kind === 'Gateway') {
     const gateway = gateways.get(`${namespace}/${ref.name}`);
     if (!gateway) return undefined;
     return { gateway, parent: { kind, namespace, name: ref.name }, key: `Gateway|${gateway.key}|${suffix}` };
   }
-  if (kind === 'ListenerSet') {
-    for (const gateway of gateways.values()) {
-      if (gateway.listenerSets.some((set) => set.namespace === namespace && set.name === ref.name)) {
-        return { gateway, parent: { kind, namespace, name: ref.name }, key: `ListenerSet|${namespace}/${ref.name}|${suffix}` };
-      }
+  if (kind === 'ListenerSet') return listenerSetParent(gateways, ref, namespace, suffix);
+  return undefined;
+}
+
+function listenerSetParent(gateways: ReadonlyMap<string, GatewayModel>, ref: ParentReference, namespace: string, suffix: string): ResolvedParent | undefined {
+  for (const gateway of gateways.values()) {
+    if (gateway.listenerSets.some((set) => set.namespace === namespace && set.name === ref.name)) {
+      return { gateway, parent: { kind: 'ListenerSet', namespace, name: ref.name }, key: `ListenerSet|${namespace}/${ref.name}|${suffix}` };
     }
   }
   return undefined;
