@@ -1,5 +1,6 @@
 import { isAlias, isCollection, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, KNOWN_KINDS, PORTICO_GROUP, isKnownKind } from './resources.js';
+import { inCurrentShape } from './versions.js';
 
 /** A problem with one input document, located by source and object so a user can find it. */
 export interface LoadProblem {
@@ -225,7 +226,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
     meta.namespace = 'default';
   }
   if (typeof meta.generation !== 'number') meta.generation = 1;
-  result.objects.push(doc as LoadResult['objects'][number]);
+  result.objects.push(inCurrentShape(doc) as LoadResult['objects'][number]);
   result.documents.push(index);
 }
 

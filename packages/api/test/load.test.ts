@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifests, ResourceSet } from '../src/index.js';
+import { inCurrentShape, loadManifests, ResourceSet } from '../src/index.js';
 
 describe('loadManifests', () => {
   it('keeps good documents when one document is broken', () => {
@@ -155,5 +155,24 @@ describe('ResourceSet', () => {
     ] as never);
     expect(set.list('Service').map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(['a/z', 'ns/a', 'ns/b']);
     expect(set.get('Service', 'ns', 'a')?.metadata.name).toBe('a');
+  });
+});
+
+describe('inCurrentShape', () => {
+  it('renames a v1alpha2 BackendTLSPolicy\'s fields as v1alpha3 did, without changing what it was given', () => {
+    const old = {
+      apiVersion: 'gateway.networking.k8s.io/v1alpha2',
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'p' },
+      spec: { targetRef: { group: '', kind: 'Service', name: 's' }, tls: { caCertRefs: [{ kind: 'ConfigMap', name: 'ca' }], hostname: 'h.example.com' } },
+    };
+    const before = JSON.stringify(old);
+    expect(inCurrentShape(old)).toEqual({
+      ...old,
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: 's' }], validation: { caCertificateRefs: [{ kind: 'ConfigMap', name: 'ca' }], hostname: 'h.example.com' } },
+    });
+    expect(JSON.stringify(old)).toBe(before);
+    const current = { ...old, apiVersion: 'gateway.networking.k8s.io/v1alpha3' };
+    expect(inCurrentShape(current)).toBe(current);
   });
 });

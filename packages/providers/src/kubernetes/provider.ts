@@ -3,6 +3,7 @@ import {
   GATEWAY_EXPERIMENTAL_GROUP,
   GATEWAY_GROUP,
   ResourceSet,
+  inCurrentShape,
   effectiveGatewayParameters,
   type Gateway,
   type KindName,
@@ -588,8 +589,9 @@ export class KubernetesProvider implements Provider {
     let object = this.converted.get(raw);
     if (object?.kind !== kind) {
       const { managedFields: _managedFields, ...metadata } = raw.metadata as Record<string, unknown>;
-      // XListenerSet (experimental group) is the same object as ListenerSet under another name.
-      object = { ...(raw as Record<string, unknown>), kind, metadata } as unknown as KubeObject;
+      // XListenerSet (experimental group) is the same object as ListenerSet under another name;
+      // a v1alpha2 BackendTLSPolicy is put in the current shape.
+      object = inCurrentShape({ ...(raw as Record<string, unknown>), kind, metadata }) as unknown as KubeObject;
       this.converted.set(raw, object);
     }
     resources.upsert(object as Parameters<ResourceSet['upsert']>[0]);
