@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
 import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
@@ -112,7 +113,7 @@ function filterContextOf(ctx: BackendContext, kind: HttpFamilyKind, namespace: s
   return filterCtx;
 }
 
-function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[]): IRSessionPersistence | undefined {
+function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: FilterProblem[], owner: string): IRSessionPersistence | undefined {
   const spec = rule.sessionPersistence;
   if (!spec) return undefined;
   const type = spec.type ?? 'Cookie';
@@ -120,7 +121,9 @@ function compileSessionPersistence(rule: HTTPRouteRule, field: string, invalid: 
     invalid.push({ kind: 'UnsupportedValue', reason: 'UnsupportedValue', message: `${field}.sessionPersistence.type: unknown type ${type}` });
     return undefined;
   }
-  const name = spec.sessionName ?? (type === 'Cookie' ? 'session' : 'x-session');
+  // GEP-1619: "If SessionName is not specified, then a unique cookie name should be generated":
+  // one per rule (sessions of two rules are not one session), stable across builds.
+  const name = spec.sessionName ?? `${type === 'Cookie' ? 'session' : 'x-session'}-${createHash('sha256').update(`${owner}/${field}`).digest('hex').slice(0, 8)}`;
   // A cookie or header name: a token (RFC 9110), which also rules out the empty name Envoy refuses.
   const badName = headerNameProblem(name, type === 'Cookie' ? 'cookie' : 'header');
   if (badName !== undefined) {
@@ -287,7 +290,7 @@ function compileRule(
     }
     compiled.retry = retry;
   }
-  const persistence = compileSessionPersistence(rule, field, invalid);
+  const persistence = compileSessionPersistence(rule, field, invalid, `${kind} ${route.metadata.namespace ?? ''}/${route.metadata.name}`);
   if (persistence) compiled.sessionPersistence = persistence;
   return compiled;
 }
