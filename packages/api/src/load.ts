@@ -18,6 +18,11 @@ export interface LoadResult {
   /** 0-based index of the YAML document of each object (same order as objects). */
   documents: number[];
   problems: LoadProblem[];
+  /**
+   * Objects of the Gateway API groups of a kind Portico does not read (XBackendTrafficPolicy,
+   * BackendLBPolicy...): skipped, and said, as someone applying them expects an effect.
+   */
+  unsupported: LoadProblem[];
   /** Documents with a kind Portico does not read (Deployments, ...); skipped silently. */
   ignored: number;
 }
@@ -57,7 +62,7 @@ function withoutAliasName(message: string): string {
 }
 
 export function loadManifests(text: string, source: string): LoadResult {
-  const result: LoadResult = { objects: [], documents: [], problems: [], ignored: 0 };
+  const result: LoadResult = { objects: [], documents: [], problems: [], unsupported: [], ignored: 0 };
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
     // The library would write its warnings (a collection used as a mapping key, for one) to
@@ -216,6 +221,9 @@ function validateDocument(value: unknown, source: string, index: number, result:
         result.problems.push({ source, document: index, object, field: 'kind', message: `${kind} is not a ${GATEWAY_GROUP} kind; did you mean ${meant}?` });
         return;
       }
+    }
+    if (GATEWAY_GROUPS.includes(group)) {
+      result.unsupported.push({ source, document: index, object, field: 'kind', message: `${kind} (${doc.apiVersion}) is not supported by Portico; the object has no effect` });
     }
     result.ignored++;
     return;

@@ -41,8 +41,12 @@ describe('loadManifests', () => {
       expect.objectContaining({ document: 7, field: 'apiVersion', message: 'v1: Gateway is a gateway.networking.k8s.io kind' }),
       expect.objectContaining({ document: 8, field: 'apiVersion', message: 'gateway.networking.k8s.io has no version (group/version, e.g. gateway.networking.k8s.io/v1)' }),
     ]);
-    // A kind of the group Portico does not read is not a typo: skipped, as other projects' kinds are.
+    // A kind of the Gateway API groups Portico does not read is not a typo: skipped, and said.
     expect(result.ignored).toBe(4);
+    expect(result.unsupported).toEqual([
+      expect.objectContaining({ document: 3, object: 'XBackendTrafficPolicy policy', message: 'XBackendTrafficPolicy (gateway.networking.x-k8s.io/v1alpha1) is not supported by Portico; the object has no effect' }),
+      expect.objectContaining({ document: 4, object: 'BackendLBPolicy lb', message: 'BackendLBPolicy (gateway.networking.k8s.io/v1alpha2) is not supported by Portico; the object has no effect' }),
+    ]);
   });
 
   it('does not quote the name of an alias it cannot resolve (document text, perhaps a key)', () => {

@@ -57,7 +57,7 @@ export function formatProblem(problem: {
 export interface LoadedFiles {
   resources: ResourceSet;
   problems: LoadProblem[];
-  /** Fields the translator will not read (wrong type): the objects are used without them. */
+  /** Objects of kinds Portico does not read, and fields of a wrong type: the rest is used. */
   warnings: LoadProblem[];
 }
 
@@ -79,7 +79,7 @@ export async function loadFiles(paths: readonly string[]): Promise<LoadedFiles> 
     const loaded = loadManifests(text, path);
     objects.push(...loaded.objects);
     problems.push(...loaded.problems);
-    warnings.push(...ignoredFieldWarnings(loaded, path));
+    warnings.push(...loaded.unsupported, ...ignoredFieldWarnings(loaded, path));
   }
   return { resources: ResourceSet.from(objects), problems, warnings };
 }

@@ -285,11 +285,12 @@ export class FileProvider implements Provider {
     }
     const loaded = loadManifests(text, path);
     if (loaded.problems.length === 0) {
-      // Served, without the fields of a wrong type: said, since such a field reads as missing.
-      const warnings = ignoredFieldWarnings(loaded, path);
+      // Served, without the objects of kinds Portico does not read and the fields of a wrong
+      // type: said, since an effect is expected of them.
+      const warnings = [...loaded.unsupported, ...ignoredFieldWarnings(loaded, path)];
       this.files.set(path, { text, lastGood: loaded.objects, problems: warnings });
       for (const warning of warnings) {
-        this.logger?.warn({ file: path, document: warning.document, object: warning.object, field: warning.field }, `field ignored: ${warning.message}`);
+        this.logger?.warn({ file: path, document: warning.document, object: warning.object, field: warning.field }, warning.message);
       }
       if (previous) this.logger?.info({ file: path, objects: loaded.objects.length }, 'file reloaded');
       return;
