@@ -130,7 +130,8 @@ export function listenerSetStatus(
   // No ResolvedRefs here: ListenerSet conditions are Accepted and Programmed only ("MUST express
   // ListenerSet conditions using the ListenerSetConditionType ... constants"). Each listener's
   // entry in status.listeners says which references did not resolve.
-  const experimental = model.set.apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`);
+  // apiVersion may be missing: the translator's input is not validated.
+  const experimental = typeof model.set.apiVersion === 'string' && model.set.apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`);
   return {
     apiVersion: model.set.apiVersion,
     kind: 'ListenerSet',
