@@ -1,4 +1,4 @@
-import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '@portico/api';
+import type { BackendRef, HTTPHeaderFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '@portico/api';
 import type { IRCors, IRHeaderMutation, IRRedirect, IRUrlRewrite } from '@portico/ir';
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
@@ -187,6 +187,11 @@ export const NO_FILTERS: CompiledFilters = Object.freeze({
 const GRPC_FILTER_TYPES: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef']);
 
 /** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
+/** The backend a filter sends to (a mirror, an auth service), over HTTP/2 when it carries gRPC. */
+function resolveFilterBackend(ctx: FilterContext, ref: BackendRef | undefined, field: string, grpc: boolean): ReturnType<typeof resolveBackendRef> {
+  return resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, ref, field, grpc ? 'http2' : undefined);
+}
+
 export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
   if (filters.length === 0) return NO_FILTERS;
   const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };
@@ -279,13 +284,7 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
           break;
         }
         // A GRPCRoute's copy is gRPC like the request it copies: over HTTP/2, as its backends.
-        const resolved = resolveBackendRef(
-          ctx,
-          { kind: ctx.routeKind, namespace: ctx.routeNamespace },
-          spec.backendRef,
-          `${f}.requestMirror.backendRef`,
-          ctx.routeKind === 'GRPCRoute' ? 'http2' : undefined,
-        );
+        const resolved = resolveFilterBackend(ctx, spec.backendRef, `${f}.requestMirror.backendRef`, ctx.routeKind === 'GRPCRoute');
         if (!resolved.ok) {
           problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
           break;
@@ -315,13 +314,7 @@ export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFi
         }
         // Envoy's gRPC client speaks HTTP/2 only: a GRPC auth service gets an HTTP/2 cluster
         // whatever its port's appProtocol says (envoyproxy/envoy#19246).
-        const resolved = resolveBackendRef(
-          ctx,
-          { kind: ctx.routeKind, namespace: ctx.routeNamespace },
-          spec.backendRef,
-          `${f}.externalAuth.backendRef`,
-          spec.protocol === 'GRPC' ? 'http2' : undefined,
-        );
+        const resolved = resolveFilterBackend(ctx, spec.backendRef, `${f}.externalAuth.backendRef`, spec.protocol === 'GRPC');
         if (!resolved.ok) {
           problems.push({ kind: 'ResolvedRefs', reason: resolved.reason, message: resolved.message });
           // Requests must not bypass authorization because its service is missing.
