@@ -242,7 +242,8 @@ export class ClusterRegistry {
     if (!cluster || cluster.protocol !== 'tcp') return name;
     const variant = `${name.endsWith('/tcp') ? name.slice(0, -'/tcp'.length) : name}/passthrough`;
     if (!this.clusters.has(variant)) {
-      this.clusters.set(variant, { ...cluster, name: variant, passthrough: true });
+      const { tls: _tls, ...plain } = cluster;
+      this.clusters.set(variant, { ...plain, name: variant, passthrough: true });
       const port = this.servicePorts.get(name);
       if (port) this.servicePorts.set(variant, port);
     }
