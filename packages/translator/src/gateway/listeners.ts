@@ -15,6 +15,15 @@ export interface ListenerBuildContext {
   secrets: Map<string, IRSecret>;
 }
 
+function admittedKindsOf(listener: Listener): Array<{ group: string; kind: string }> {
+  if (!SUPPORTED_PROTOCOLS.includes(listener.protocol)) return [];
+  const requested = listener.allowedRoutes?.kinds;
+  if (!requested || requested.length === 0) return defaultKindsFor(listener.protocol);
+  return requested
+    .map((entry) => ({ group: entry.group ?? GATEWAY_GROUP, kind: entry.kind }))
+    .filter((entry) => kindSupportedOn(listener.protocol, entry.group, entry.kind));
+}
+
 function resolveKinds(listener: Listener, model: ListenerModel, field: string): void {
   const requested = listener.allowedRoutes?.kinds;
   if (!requested || requested.length === 0) {
@@ -116,6 +125,7 @@ export function buildListener(
     port: listener.port,
     protocol: listener.protocol,
     supportedKinds: [],
+    admittedKinds: admittedKindsOf(listener),
     attachedRoutes: 0,
   };
   const usesHostname = ['HTTP', 'HTTPS', 'TLS'].includes(listener.protocol);

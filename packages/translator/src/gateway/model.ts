@@ -25,6 +25,13 @@ export interface ListenerModel {
   protocol: string;
   hostname?: string;
   supportedKinds: Array<{ group: string; kind: string }>;
+  /**
+   * The route kinds its allowedRoutes admit (those valid for the protocol, or its defaults),
+   * whether or not the listener is accepted: supportedKinds is emptied for a listener that is
+   * not, but attachedRoutes counts by allowedRoutes all the same ("Listener or Route status
+   * does not impact successful attachment").
+   */
+  admittedKinds: ReadonlyArray<{ group: string; kind: string }>;
   /** Accepted=False reason, when the listener is not accepted. */
   notAccepted?: { reason: string; message: string };
   /** ResolvedRefs=False reason (see addUnresolved). */

@@ -37,6 +37,11 @@ const CLUSTER_DOMAIN = 'svc.cluster.local';
  */
 export const MESH_BACKEND_GRANTS: ReferenceCheck = { allows: () => true };
 
+const MESH_ROUTE_KINDS = [
+  { group: GATEWAY_GROUP, kind: 'HTTPRoute' },
+  { group: GATEWAY_GROUP, kind: 'GRPCRoute' },
+];
+
 function portListener(key: string, service: Service, port: ServicePort): ListenerModel {
   const namespace = service.metadata.namespace ?? '';
   return {
@@ -51,10 +56,8 @@ function portListener(key: string, service: Service, port: ServicePort): Listene
     name: port.name ?? String(port.port),
     port: port.port,
     protocol: 'HTTP',
-    supportedKinds: [
-      { group: GATEWAY_GROUP, kind: 'HTTPRoute' },
-      { group: GATEWAY_GROUP, kind: 'GRPCRoute' },
-    ],
+    supportedKinds: [...MESH_ROUTE_KINDS],
+    admittedKinds: MESH_ROUTE_KINDS,
     attachedRoutes: 0,
   };
 }

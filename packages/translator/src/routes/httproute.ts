@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Condition, GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '@portico/api';
-import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import type { IRBackend, IRRedirect, IRRoute, IRRouteAction, IRSessionPersistence, IRSource } from '@portico/ir';
 import { condition } from '../conditions.js';
 import type { ListenerModel } from '../gateway/model.js';
@@ -13,7 +12,7 @@ import { resolveBackendRef, weightProblem, type BackendContext } from './backend
 import { parseDurationMs } from './duration.js';
 import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
 import { compileMatch, type CompiledMatch } from './matches.js';
-import { attachToGateway, countAttachment, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
+import { attachToGateway, countAttachment, parentKindOf, resolveParent, routeParentRefs, type ParentAttachment } from './parents.js';
 import type { GrpcMatchCharacters, PrecedenceKey } from './precedence.js';
 import { grpcMatchCharacters, grpcRouteAsHttpRoute } from './grpcroute.js';
 import { headerNameProblem } from './headers.js';
@@ -442,8 +441,7 @@ export function translateHttpRoute(
     const resolved = resolveParent(ctx.gateways, ref, namespace, ctx.meshParents);
     if (lookups) {
       // Found or not: the Gateway (or ListenerSet) may come, go or change, and this route with it.
-      // An XListenerSet is read as a ListenerSet, and changes as one.
-      const kind = ref.kind === 'XListenerSet' && ref.group === GATEWAY_EXPERIMENTAL_GROUP ? 'ListenerSet' : (ref.kind ?? 'Gateway');
+      const kind = parentKindOf(ref);
       const target = `${ref.namespace ?? namespace}/${ref.name}`;
       lookups.add(lookupKey('ParentPresence', kind, target));
       lookups.add(ref.sectionName === undefined ? lookupKey('Parent', kind, target) : lookupKey('Parent', kind, target, ref.sectionName));

@@ -18,6 +18,7 @@ import type { ObjectStatus } from '../result.js';
 import { compareStrings } from '../util.js';
 import { intersectHostnames } from './hostnames.js';
 import type { HttpListenerRoutes } from './httproute.js';
+import { parentKindOf } from './parents.js';
 
 interface Attached {
   attachment: HttpListenerRoutes;
@@ -56,7 +57,7 @@ interface Refusal {
 
 /** Whether a route's parentRef selects `listener` (the listener it was attached to through it). */
 function selects(ref: RouteParentStatus['parentRef'], routeNamespace: string, listener: ListenerModel): boolean {
-  const kind = ref.kind ?? 'Gateway';
+  const kind = parentKindOf(ref);
   const namespace = ref.namespace ?? routeNamespace;
   if (ref.sectionName !== undefined && ref.sectionName !== listener.name) return false;
   if (ref.port !== undefined && ref.port !== listener.port) return false;

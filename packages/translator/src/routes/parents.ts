@@ -57,8 +57,8 @@ function allowsNamespace(resources: ResourceSet, listener: ListenerModel, routeN
   }
 }
 
-function allowsKind(listener: ListenerModel, route: AttachableRoute): boolean {
-  return listener.supportedKinds.some((k) => k.group === route.group && k.kind === route.kind);
+function allowsKind(kinds: ReadonlyArray<{ group: string; kind: string }>, route: AttachableRoute): boolean {
+  return kinds.some((k) => k.group === route.group && k.kind === route.kind);
 }
 
 /** Default-filled parentRef: group and kind are always reported, namespace resolved. */
@@ -116,13 +116,11 @@ export function attachToGateway(
     if (l.source.kind !== parentKind || l.source.namespace !== parentNamespace || l.source.name !== parentName) continue;
     if ((ref.sectionName !== undefined && l.name !== ref.sectionName) || (ref.port !== undefined && l.port !== ref.port)) continue;
     selected++;
-    // A listener that is not accepted lists no route kinds, unless only its TLS client
-    // validation failed (NoValidCACertificate): that one admits routes as it says.
-    const admits = allowsKind(l, route) && allowsNamespace(resources, l, route.namespace);
     if (!listenerAccepted(l)) {
       refused++;
-      if (admits) (allowedRefused ??= []).push(l);
-    } else if (admits) allowed.push(l);
+      // Its status lists no route kinds, but its allowedRoutes still decide what attaches.
+      if (allowsKind(l.admittedKinds, route) && allowsNamespace(resources, l, route.namespace)) (allowedRefused ??= []).push(l);
+    } else if (allowsKind(l.supportedKinds, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
   }
   if (selected === 0) {
     const what = [
@@ -167,6 +165,14 @@ function rejected(parentRef: ParentReference, gateway: GatewayModel, reason: str
   return { parentRef, gateway, attachments: [], rejected: { type: 'Accepted', status: false, reason, message } };
 }
 
+/**
+ * The kind of object a parentRef names, as the translator holds it: the experimental
+ * XListenerSet is a ListenerSet under another group and name (the providers hand it over so).
+ */
+export function parentKindOf(ref: Pick<ParentReference, 'group' | 'kind'>): string {
+  return ref.kind === 'XListenerSet' && ref.group === GATEWAY_EXPERIMENTAL_GROUP ? 'ListenerSet' : (ref.kind ?? 'Gateway');
+}
+
 /** The object a parentRef names, resolved to the Gateway whose listeners it selects from. */
 export interface ResolvedParent {
   gateway: GatewayModel;
@@ -196,9 +202,7 @@ export function resolveParent(
     if (!gateway) return undefined;
     return { gateway, parent: { kind, namespace, name: ref.name }, key: `Service|${namespace}/${ref.name}|${suffix}`, mesh: true };
   }
-  // The experimental XListenerSet is a ListenerSet under another group and name (the providers
-  // hand it over as a ListenerSet).
-  if (ref.group === GATEWAY_EXPERIMENTAL_GROUP && kind === 'XListenerSet') return listenerSetParent(gateways, ref, namespace, suffix);
+  if (parentKindOf(ref) === 'ListenerSet' && kind === 'XListenerSet') return listenerSetParent(gateways, ref, namespace, suffix);
   if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
   if (kind === 'Gateway') {
     const gateway = gateways.get(`${namespace}/${ref.name}`);
