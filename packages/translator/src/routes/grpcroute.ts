@@ -8,6 +8,7 @@ import type {
   HTTPRouteRule,
 } from '@portico/api';
 import { escapeRegex } from '@portico/ir';
+import { INVALID_METHOD_MATCH, re2Problem } from './matches.js';
 import type { GrpcMatchCharacters } from './precedence.js';
 
 // A gRPC call is an HTTP/2 POST to `/<package.Service>/<Method>`, so every GRPCRoute has
@@ -28,14 +29,14 @@ const SEGMENT = '[^/]+';
 export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch {
   if (!method || (method.service === undefined && method.method === undefined)) {
     if (method && (method.type ?? 'Exact') === 'Exact') {
-      return { type: 'Invalid: an Exact method match needs service or method', value: '/' };
+      return invalid('method: an Exact method match needs service or method');
     }
     return { type: 'PathPrefix', value: '/' };
   }
   const type = method.type ?? 'Exact';
   if (type === 'Exact') {
-    if (method.service?.includes('/') || method.method?.includes('/')) {
-      return { type: 'Invalid: service and method must not contain "/"', value: '/' };
+    for (const part of ['service', 'method'] as const) {
+      if (method[part]?.includes('/')) return invalid(`method.${part}: "${method[part] ?? ''}" must not contain "/"`);
     }
     if (method.service !== undefined && method.method !== undefined) {
       return { type: 'Exact', value: `/${method.service}/${method.method}` };
@@ -44,12 +45,25 @@ export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch
     return { type: 'RegularExpression', value: `/${SEGMENT}/${escapeRegex(method.method ?? '')}` };
   }
   if (type === 'RegularExpression') {
+    for (const part of ['service', 'method'] as const) {
+      const pattern = method[part];
+      const problem = pattern === undefined ? undefined : re2Problem(pattern);
+      if (problem !== undefined) return invalid(`method.${part}: "${pattern ?? ''}" is not a valid RE2 regular expression: ${problem}`);
+    }
     const service = method.service ?? SEGMENT;
     const name = method.method ?? SEGMENT;
     // Grouped: an alternation in either part must not take in the slash or the other part.
     return { type: 'RegularExpression', value: `/(?:${service})/(?:${name})` };
   }
-  return { type, value: '/' };
+  return invalid(`method.type: unknown method match type ${type} (Exact or RegularExpression)`);
+}
+
+/**
+ * A method match that cannot become a path: compileMatch reports the problem as written here,
+ * relative to the match, so that it names the GRPCRoute's fields and not the path they become.
+ */
+function invalid(problem: string): HTTPPathMatch {
+  return { type: `${INVALID_METHOD_MATCH}${problem}`, value: '/' };
 }
 
 /**

@@ -30,6 +30,9 @@ const NO_SPEC_MATCHES: readonly never[] = Object.freeze([]);
  * judge of that: it takes lookarounds and backreferences, which RE2 refuses (Envoy then NACKs
  * the whole route table), and refuses `(?i)`, `(?P<name>...)` and `\z`, which RE2 takes.
  */
+/** Path type of a GRPCRoute method match that cannot become a path, followed by the problem (see grpcroute.ts). */
+export const INVALID_METHOD_MATCH = 'Invalid GRPCRoute method match: ';
+
 export function re2Problem(value: string): string | undefined {
   // RE2 takes an empty pattern; Envoy's RegexMatcher does not.
   if (value === '') return 'an empty pattern';
@@ -108,7 +111,7 @@ export function compileMatch(match: HTTPRouteMatch, field: string, problems: str
     if (problem !== undefined) problems.push(`${field}.path.value: "${pathValue}" is not a valid RE2 regular expression: ${problem}`);
     else path = { type: 'RegularExpression', value: pathValue };
   } else {
-    problems.push(`${field}.path.type: unknown path match type ${pathType}`);
+    problems.push(pathType.startsWith(INVALID_METHOD_MATCH) ? `${field}.${pathType.slice(INVALID_METHOD_MATCH.length)}` : `${field}.path.type: unknown path match type ${pathType}`);
   }
   // Lists made on first use (most matches have no header or query parameter match), at their
   // largest possible size: they are IR, kept until the build is served, and a list grown by push
