@@ -61,7 +61,11 @@ function conflictWith(listener: ListenerModel, other: ListenerModel, reason: 'Ho
     reason,
     message:
       reason === 'ProtocolConflict'
-        ? `port ${listener.port} is also used by ${describe(other, listener)} with incompatible protocol ${other.protocol}`
+        ? other.protocol === listener.protocol && (other.protocol === 'TCP' || other.protocol === 'UDP')
+          ? `port ${listener.port} is also used by ${describe(other, listener)}, also ${other.protocol}: ${other.protocol} listeners have no hostname to tell them apart`
+          : other.protocol === listener.protocol
+            ? `port ${listener.port} is also used by ${describe(other, listener)}, also ${other.protocol}, in another TLS mode`
+            : `port ${listener.port} is also used by ${describe(other, listener)} with incompatible protocol ${other.protocol}`
         : listener.hostname === undefined
           ? `port ${listener.port} without a hostname is also used by ${describe(other, listener)}`
           : `port ${listener.port} and hostname "${listener.hostname}" are also used by ${describe(other, listener)}`,
