@@ -110,6 +110,8 @@ export function attachToGateway(
   let selected = 0;
   // Selected listeners that are not accepted themselves (a conflict, an unsupported value).
   let refused = 0;
+  // Accepted listeners that admit the route's kind (whatever its namespace), to say which of the two refuses it.
+  let kindAllowed = 0;
   const allowed: ListenerModel[] = [];
   let allowedRefused: ListenerModel[] | undefined;
   for (const l of gateway.listeners) {
@@ -120,9 +122,17 @@ export function attachToGateway(
       refused++;
       // Its status lists no route kinds, but its allowedRoutes still decide what attaches.
       if (allowsKind(l.admittedKinds, route) && allowsNamespace(resources, l, route.namespace)) (allowedRefused ??= []).push(l);
-    } else if (allowsKind(l.supportedKinds, route) && allowsNamespace(resources, l, route.namespace)) allowed.push(l);
+    } else if (allowsKind(l.supportedKinds, route)) {
+      kindAllowed++;
+      if (allowsNamespace(resources, l, route.namespace)) allowed.push(l);
+    }
   }
   if (selected === 0) {
+    // A ListenerSet its Gateway does not admit brings no listener at all: say that, not that none matches.
+    const unadmitted = parentKind === 'ListenerSet' ? gateway.listenerSets.find((set) => set.namespace === parentNamespace && set.name === parentName && set.notAllowed !== undefined) : undefined;
+    if (unadmitted) {
+      return rejected(parentRef, gateway, 'NoMatchingParent', `${parentText(parentKind, parentNamespace, parentName)} is not accepted by Gateway ${gateway.namespace}/${gateway.name} (see its status), so it has no listener to attach to`);
+    }
     const what = [
       ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : undefined,
       ref.port !== undefined ? `port ${ref.port}` : undefined,
@@ -137,7 +147,9 @@ export function attachToGateway(
     const message =
       refused === selected
         ? `every listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef is not accepted (see its status), so none takes routes`
-        : `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows ${route.kind} from namespace ${route.namespace}`;
+        : kindAllowed === 0
+          ? `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows kind ${route.kind} (allowedRoutes.kinds, or the listener's protocol)`
+          : `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef that takes ${route.kind} allows routes from namespace ${route.namespace} (allowedRoutes.namespaces)`;
     return rejected(parentRef, gateway, 'NotAllowedByListeners', message);
   }
   const attachments: ListenerAttachment[] = [];
