@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Listener, ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
 import { FEATURES } from '../features.js';
@@ -143,7 +144,8 @@ export function buildListener(
     return model;
   }
   if (model.hostname !== undefined && !isValidHostname(model.hostname)) {
-    model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" is not a valid hostname (RFC 1123, optionally *. first)` };
+    const why = isIP(model.hostname) !== 0 ? 'is an IP address; a hostname is required' : 'is not a valid hostname (RFC 1123, optionally *. first)';
+    model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" ${why}` };
     model.supportedKinds = [];
     return model;
   }

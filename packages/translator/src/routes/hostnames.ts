@@ -1,6 +1,7 @@
 // Hostname intersection between listeners and routes (Gateway API semantics):
 // `*.example.com` matches any name with one or more labels before `.example.com`,
 // never `example.com` itself; an absent hostname matches everything.
+import { isIP } from 'node:net';
 
 // Gateway API's Hostname: RFC 1123 labels, lowercase, an optional leading `*.` label.
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -12,7 +13,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * becomes an Envoy domain Envoy refuses (with its whole route table).
  */
 export function isValidHostname(hostname: string): boolean {
-  return hostname.length <= 253 && HOSTNAME.test(hostname);
+  // Gateway API Hostname: "IPs are not allowed" (an IPv4 address fits RFC 1123's pattern).
+  return hostname.length <= 253 && HOSTNAME.test(hostname) && isIP(hostname) === 0;
 }
 
 /** A Gateway API PreciseHostname: a Hostname without a wildcard (redirects, rewrites, Gateway addresses). */
@@ -24,7 +26,13 @@ export function isPreciseHostname(hostname: string): boolean {
 export function routeHostnameProblems(hostnames: readonly string[] | undefined): string[] {
   const problems: string[] = [];
   for (const [i, hostname] of (hostnames ?? []).entries()) {
-    if (!isValidHostname(hostname)) problems.push(`spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`);
+    if (!isValidHostname(hostname)) {
+      problems.push(
+        isIP(hostname) !== 0
+          ? `spec.hostnames[${i}]: "${hostname}" is an IP address; a hostname is required`
+          : `spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`,
+      );
+    }
   }
   return problems;
 }
