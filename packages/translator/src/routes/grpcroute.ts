@@ -27,12 +27,10 @@ const SEGMENT = '[^/]+';
  * and dropped like any other invalid match.
  */
 export function methodToPath(method: GRPCMethodMatch | undefined): HTTPPathMatch {
-  if (!method || (method.service === undefined && method.method === undefined)) {
-    if (method && (method.type ?? 'Exact') === 'Exact') {
-      return invalid('method: an Exact method match needs service or method');
-    }
-    return { type: 'PathPrefix', value: '/' };
-  }
+  if (!method) return { type: 'PathPrefix', value: '/' };
+  // The CRD: "One or both of 'service' or 'method' must be specified", and neither may be empty.
+  if (method.service === undefined && method.method === undefined) return invalid('method: a method match needs service or method');
+  for (const part of ['service', 'method'] as const) if (method[part] === '') return invalid(`method.${part}: must not be empty`);
   const type = method.type ?? 'Exact';
   if (type === 'Exact') {
     for (const part of ['service', 'method'] as const) {
