@@ -41,6 +41,8 @@ interface Validation {
   invalid?: string;
   /** Said in Accepted=True's message: targeted ports that get no TLS (UDP, or not there; see targetPortProblems). */
   warning?: string;
+  /** Every Service target names a port its Service does not have: the policy attaches nowhere. */
+  unattached?: string;
 }
 
 const CA_KEY = 'ca.crt';
@@ -93,12 +95,14 @@ function unrecognizedWellKnown(policy: BackendTLSPolicy): string | undefined {
  *   must fail to attach, and the policy implementation should record a ResolvedRefs or similar
  *   Condition": it does not attach there, and Accepted's message says so.
  */
-function targetPortProblems(resources: ResourceSet, policy: BackendTLSPolicy): { invalid?: string; warning?: string } {
+function targetPortProblems(resources: ResourceSet, policy: BackendTLSPolicy): { invalid?: string; warning?: string; unattached?: string } {
   const namespace = policy.metadata.namespace ?? '';
   const udp: string[] = [];
   const missing: string[] = [];
+  let serviceTargets = 0;
   for (const [index, ref] of (policy.spec?.targetRefs ?? []).entries()) {
     if (!isCoreGroup(ref.group) || ref.kind !== 'Service') continue;
+    serviceTargets++;
     const service = resources.get('Service', namespace, ref.name);
     const ports = service?.spec?.ports ?? [];
     const targeted = ref.sectionName !== undefined ? ports.filter((p) => p.name === ref.sectionName) : ports;
@@ -108,12 +112,14 @@ function targetPortProblems(resources: ResourceSet, policy: BackendTLSPolicy): {
     }
     for (const port of targeted) if (port.protocol === 'UDP') udp.push(`Service ${namespace}/${ref.name} port ${port.name ?? port.port}`);
     if (service && ref.sectionName !== undefined && targeted.length === 0) {
-      missing.push(`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName}, so the policy does not apply there`);
+      missing.push(`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName}`);
     }
   }
+  // No target attaches: said as TargetNotFound (see policyConditions), not as a warning.
+  if (serviceTargets > 0 && missing.length === serviceTargets) return { unattached: `the policy attaches nowhere: ${missing.join('; ')}` };
   const warnings: string[] = [];
   if (udp.length > 0) warnings.push(`${udp.join(', ')} ${udp.length === 1 ? 'is' : 'are'} UDP and get${udp.length === 1 ? 's' : ''} no TLS`);
-  if (missing.length > 0) warnings.push(missing.join('; '));
+  if (missing.length > 0) warnings.push(missing.map((problem) => `${problem}, so the policy does not apply there`).join('; '));
   return warnings.length > 0 ? { warning: warnings.join('; ') } : {};
 }
 
@@ -122,6 +128,7 @@ function validate(resources: ResourceSet, policy: BackendTLSPolicy): Validation 
   const invalid = invalidValue(policy) ?? unrecognizedWellKnown(policy) ?? ports.invalid;
   const refs = validateRefs(resources, policy);
   if (invalid) return { ...refs, invalid };
+  if (ports.unattached) return { ...refs, unattached: ports.unattached };
   return ports.warning ? { ...refs, warning: ports.warning } : refs;
 }
 
@@ -183,14 +190,6 @@ function validateRefs(resources: ResourceSet, policy: BackendTLSPolicy): Validat
   return problem ? { caSecret, problem } : { caSecret };
 }
 
-/** A target whose sectionName names no port of its Service (which exists). */
-function missingSection(resources: ResourceSet, target: { service: string; sectionName: string }): boolean {
-  if (target.sectionName === '') return false;
-  const [namespace, name] = target.service.split('/') as [string, string];
-  const service = resources.get('Service', namespace, name);
-  return service !== undefined && !(service.spec?.ports ?? []).some((port) => port.name === target.sectionName);
-}
-
 function compareAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
@@ -205,11 +204,6 @@ interface PolicyState {
   conflict?: string;
   /** Service targets as `namespace/service|sectionName` ('' = every port). */
   targets: Array<{ service: string; sectionName: string }>;
-  /**
-   * Set when every target names a port its Service does not have: the policy attaches nowhere
-   * ("the Policy must fail to attach"), and the Gateways that reach those Services hear why.
-   */
-  unattached?: string;
 }
 
 /**
@@ -226,11 +220,6 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       .filter((ref) => isCoreGroup(ref.group) && ref.kind === 'Service')
       .map((ref) => ({ service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' }));
     const state: PolicyState = { policy, validation: validate(ctx.resources, policy), targets };
-    const missing = (policy.spec?.targetRefs ?? []).flatMap((ref, index) => {
-      if (!isCoreGroup(ref.group) || ref.kind !== 'Service' || !missingSection(ctx.resources, { service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' })) return [];
-      return [`spec.targetRefs[${index}].sectionName: Service ${namespace}/${ref.name} has no port named ${ref.sectionName ?? ''}`];
-    });
-    if (targets.length > 0 && missing.length === targets.length) state.unattached = `the policy attaches nowhere: ${missing.join('; ')}`;
     for (const target of targets) {
       const key = `${target.service}|${target.sectionName}`;
       const owner = claimed.get(key);
@@ -266,7 +255,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       for (const state of states) {
         for (const target of state.targets) {
           if (target.service !== service) continue;
-          if (state.unattached) {
+          if (state.validation.unattached) {
             if (ctx.gateways.has(gatewayKey)) {
               const set = ancestors.get(state) ?? new Set<string>();
               set.add(gatewayKey);
@@ -381,8 +370,8 @@ function policyConditions(clock: ConditionClock, generation: number | undefined,
     ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
     : state.validation.invalid
       ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
-      : state.unattached
-        ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.unattached)
+      : state.validation.unattached
+        ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.validation.unattached)
         : problem?.acceptedReason !== undefined
         ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
         : condition(clock, generation, 'Accepted', true, 'Accepted', state.validation.warning ? `Policy is accepted; ${state.validation.warning}` : 'Policy is accepted');
