@@ -179,8 +179,9 @@ function validateDocument(value: unknown, source: string, index: number, result:
     result.problems.push({ source, document: index, message: 'document is not a Kubernetes object (expected a mapping)' });
     return;
   }
-  const doc = value as Record<string, unknown>;
-  const object = describeObject(doc);
+  // Named as written; read in the current shape (an XListenerSet as a ListenerSet, see inCurrentShape).
+  const object = describeObject(value as Record<string, unknown>);
+  const doc = inCurrentShape(value as Record<string, unknown>);
   if (typeof doc.apiVersion !== 'string' || doc.apiVersion === '') {
     result.problems.push({ source, document: index, object, field: 'apiVersion', message: 'apiVersion is required' });
     return;
@@ -201,9 +202,6 @@ function validateDocument(value: unknown, source: string, index: number, result:
     return;
   }
   const group = slash === -1 ? '' : doc.apiVersion.slice(0, slash);
-  // The experimental XListenerSet is ListenerSet under another group and name: read as one, as
-  // the Kubernetes provider reads it (its apiVersion stays, and with it the status it gets).
-  if (doc.kind === 'XListenerSet' && group === GATEWAY_EXPERIMENTAL_GROUP) doc.kind = 'ListenerSet';
   const kind = doc.kind as string;
   // A Gateway API kind under a group that is a typo of Gateway API's (or the core group): meant
   // as Gateway API, and skipping it would take it out of service without a word.
@@ -234,7 +232,7 @@ function validateDocument(value: unknown, source: string, index: number, result:
     meta.namespace = 'default';
   }
   if (typeof meta.generation !== 'number') meta.generation = 1;
-  result.objects.push(inCurrentShape(doc) as LoadResult['objects'][number]);
+  result.objects.push(doc as LoadResult['objects'][number]);
   result.documents.push(index);
 }
 
