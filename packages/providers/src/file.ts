@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { loadManifests, ResourceSet, type LoadResult } from '@portico/api';
@@ -58,11 +58,14 @@ const RETRY_WATCH_MAX_MS = 60_000;
  */
 async function identityOf(directory: string): Promise<string | undefined> {
   try {
-    const info = await stat(directory);
-    return info.isDirectory() ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : undefined;
+    return identityFrom(await stat(directory));
   } catch {
     return undefined;
   }
+}
+
+function identityFrom(info: Stats): string | undefined {
+  return info.isDirectory() ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : undefined;
 }
 
 /** The path itself when it is a directory, else the nearest ancestor that is one. */
@@ -199,7 +202,8 @@ export class FileProvider implements Provider {
 
   private async rescan(): Promise<void> {
     const found = new Set<string>();
-    const directories = new Set<string>();
+    // Directories to watch, with their identity when the scan already stat-ed them.
+    const directories = new Map<string, string | undefined>();
     const rootProblems: ProviderProblem[] = [];
     for (const root of this.roots) {
       await this.collect(root, true, found, directories, rootProblems);
@@ -219,7 +223,7 @@ export class FileProvider implements Provider {
     path: string,
     isRoot: boolean,
     found: Set<string>,
-    directories: Set<string>,
+    directories: Map<string, string | undefined>,
     problems: ProviderProblem[],
   ): Promise<void> {
     let info;
@@ -229,13 +233,14 @@ export class FileProvider implements Provider {
       if (isRoot) {
         // Watch the nearest directory that exists, so the root is picked up again when it (and
         // any directory above it that went with it) comes back.
-        directories.add(await existingAncestor(dirname(path)));
+        const ancestor = await existingAncestor(dirname(path));
+        if (!directories.has(ancestor)) directories.set(ancestor, undefined);
         if (errorCode(error) !== 'ENOENT') problems.push({ source: path, message: `cannot read: ${errorText(error)}` });
       }
       return;
     }
     if (info.isDirectory()) {
-      directories.add(path);
+      directories.set(path, identityFrom(info));
       let entries;
       try {
         entries = await readdir(path, { withFileTypes: true });
@@ -258,7 +263,7 @@ export class FileProvider implements Provider {
     }
     if (isRoot) {
       // Editors replace files by rename; watching the parent directory sees that.
-      directories.add(dirname(path));
+      if (!directories.has(dirname(path))) directories.set(dirname(path), undefined);
       found.add(path);
     } else if (isManifestFile(path)) {
       found.add(path);
@@ -314,11 +319,12 @@ export class FileProvider implements Provider {
     }
   }
 
-  private async updateWatchers(directories: Set<string>): Promise<void> {
+  private async updateWatchers(directories: Map<string, string | undefined>): Promise<void> {
     // A directory is known by its identity (identityOf): one removed and made again under the
     // same path (rm -rf and a fresh copy) needs a watcher of its own, the old one sees nothing more.
     const identities = new Map<string, string | undefined>();
-    for (const directory of directories) identities.set(directory, await identityOf(directory));
+    // Only the directories the scan did not stat itself (a file's, an absent root's ancestor).
+    for (const [directory, known] of directories) identities.set(directory, known ?? (await identityOf(directory)));
     for (const [directory, { watcher, identity }] of this.watchers) {
       if (identities.get(directory) !== identity) {
         watcher.close();
