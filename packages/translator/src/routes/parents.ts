@@ -182,7 +182,11 @@ function rejected(parentRef: ParentReference, gateway: GatewayModel, reason: str
  * XListenerSet is a ListenerSet under another group and name (the providers hand it over so).
  */
 export function parentKindOf(ref: Pick<ParentReference, 'group' | 'kind'>): string {
-  return ref.kind === 'XListenerSet' && ref.group === GATEWAY_EXPERIMENTAL_GROUP ? 'ListenerSet' : (ref.kind ?? 'Gateway');
+  return namesXListenerSet(ref) ? 'ListenerSet' : (ref.kind ?? 'Gateway');
+}
+
+function namesXListenerSet(ref: Pick<ParentReference, 'group' | 'kind'>): boolean {
+  return ref.kind === 'XListenerSet' && ref.group === GATEWAY_EXPERIMENTAL_GROUP;
 }
 
 /** The object a parentRef names, resolved to the Gateway whose listeners it selects from. */
@@ -214,7 +218,7 @@ export function resolveParent(
     if (!gateway) return undefined;
     return { gateway, parent: { kind, namespace, name: ref.name }, key: `Service|${namespace}/${ref.name}|${suffix}`, mesh: true };
   }
-  if (parentKindOf(ref) === 'ListenerSet' && kind === 'XListenerSet') return listenerSetParent(gateways, ref, namespace, suffix);
+  if (namesXListenerSet(ref)) return listenerSetParent(gateways, ref, namespace, suffix);
   if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
   if (kind === 'Gateway') {
     const gateway = gateways.get(`${namespace}/${ref.name}`);
