@@ -20,7 +20,8 @@ COPY docs/examples ./docs/examples
 # which the chart mounts as an emptyDir so the root filesystem can stay read-only.
 USER 1000:1000
 EXPOSE 18000 19000
-ENTRYPOINT ["node", "packages/cli/bin/portico.js"]
+# The control plane's Node flags (CONTROL_PLANE_NODE_FLAGS in @portico/server), as bin/portico.js gives them.
+ENTRYPOINT ["node", "--no-allocation-site-pretenuring", "packages/cli/bin/portico.js"]
 # The ADS server listens on every interface (Envoy pods connect to it); the admin API stays on
 # loopback unless asked (the chart opens it for the kubelet's probes).
 CMD ["serve", "--provider", "kubernetes", "--xds-address", "0.0.0.0:18000"]

@@ -24,6 +24,8 @@ export interface Pipeline {
 export interface BenchContext {
   quick: boolean;
   reporter: Reporter;
+  /** The control plane's Node flags this process runs with, for children that stand for the control plane. */
+  controlPlaneFlags: readonly string[];
   /** Absent when @portico/translator cannot be loaded; `translatorProblem` says why. */
   pipeline?: Pipeline;
   translatorProblem?: string;
@@ -41,7 +43,7 @@ export async function loadPipeline(): Promise<{ pipeline?: Pipeline; problem?: s
   return { pipeline, xds };
 }
 
-export async function createContext(quick: boolean, reporter: Reporter): Promise<BenchContext> {
+export async function createContext(quick: boolean, reporter: Reporter, controlPlaneFlags: readonly string[] = []): Promise<BenchContext> {
   const loaded = await loadPipeline();
   const cache = new Map<FixtureShape, Fixture>();
   const get = (shape: FixtureShape): Fixture => {
@@ -55,6 +57,7 @@ export async function createContext(quick: boolean, reporter: Reporter): Promise
   const context: BenchContext = {
     quick,
     reporter,
+    controlPlaneFlags,
     xds: loaded.xds,
     large: () => get(quick ? QUICK_LARGE_SHAPE : LARGE_SHAPE),
     tenK: () => get(quick ? QUICK_TEN_K_SHAPE : TEN_K_SHAPE),

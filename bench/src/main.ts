@@ -9,6 +9,7 @@ import { rssPerRoute } from './figures/rss.js';
 import { translateLarge, translateTenK } from './figures/translate.js';
 import { Reporter } from './report.js';
 import { collectGarbage, gcExposed } from './stats.js';
+import { processSettings } from './tuning.js';
 
 interface Figure {
   name: string;
@@ -41,9 +42,11 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only?: Set<string
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
   const reporter = new Reporter(quick);
+  const settings = await processSettings();
+  reporter.note('run', `node: ${settings.description}`);
   if (quick) reporter.note('run', '--quick: reduced fixture sizes and run counts; figures are a smoke test, not comparable to targets');
   if (!gcExposed()) reporter.note('run', 'global.gc is not exposed; run node with --expose-gc for steadier timings');
-  const context = await createContext(quick, reporter);
+  const context = await createContext(quick, reporter, settings.flags);
   let failures = 0;
   for (const figure of FIGURES) {
     if (only && !only.has(figure.name)) continue;

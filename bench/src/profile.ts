@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processSettings } from './tuning.js';
 
 interface CallFrame {
   functionName: string;
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
     const benchArgs = ['--only', figure, ...(args.includes('--quick') ? ['--quick'] : [])];
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '500', '--import', 'tsx', entry, ...benchArgs],
+      // The control plane's Node flags when this process has them, as `npm run bench` does (src/tuning.ts).
+      ['--expose-gc', ...(await processSettings()).flags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '500', '--import', 'tsx', entry, ...benchArgs],
       { stdio: 'inherit' },
     );
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

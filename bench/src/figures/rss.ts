@@ -5,7 +5,7 @@ import type { RssResult } from '../rss-child.js';
 const NAME = 'rss_per_route_kb';
 
 export async function rssPerRoute(context: BenchContext): Promise<void> {
-  const child = runChild<RssResult>(srcPath('./rss-child.ts'), context.quick ? ['--quick'] : []);
+  const child = runChild<RssResult>(srcPath('./rss-child.ts'), context.quick ? ['--quick'] : [], context.controlPlaneFlags);
   const [result] = await child.done;
   if (!result) {
     context.reporter.skipped(NAME, 'memory child reported nothing');

@@ -175,7 +175,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   if (providerKind === 'file') for (const path of paths) await checkReadable(path, '');
 
   // Loaded only now so usage errors answer at once.
-  const [{ pino }, { PorticoMetrics, startAdminServer }, { SnapshotCache, startXdsServer }, { ControlPlane }] =
+  const [{ pino }, { PorticoMetrics, startAdminServer }, { SnapshotCache, missingControlPlaneFlags, startXdsServer }, { ControlPlane }] =
     await Promise.all([
       import('pino'),
       import('@portico/admin'),
@@ -183,6 +183,10 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       import('./control-plane.js'),
     ]);
   const logger: Logger = pino({ name: 'portico', level: values['log-level'] });
+  const missingFlags = missingControlPlaneFlags();
+  if (missingFlags.length > 0) {
+    logger.info({ missing: missingFlags }, "node was started without the control plane's flags: full builds are slower (bin/portico.js and the image pass them)");
+  }
   const controllerName = values['controller-name'];
 
   let provider: Provider;

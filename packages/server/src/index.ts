@@ -47,3 +47,4 @@ export {
   type XdsServerOptions,
   type XdsServerTls,
 } from './server.js';
+export { CONTROL_PLANE_NODE_FLAGS, missingControlPlaneFlags } from './process-tuning.js';
