@@ -78,36 +78,6 @@ export async function timeRuns(options: TimingOptions, body: () => unknown): Pro
   return { durations, warmup: plan.warmup, runs: plan.runs };
 }
 
-/**
- * timeRuns for two bodies taken in turn (first, second, first, second, ...): warmups of both,
- * then runs of both. A ratio of the two is then taken over the same stretch of time, so a slow
- * spell of the machine falls on both terms instead of on whichever was being timed. The budget
- * is decided after the first pair, for the pair.
- */
-export async function timeAlternating(options: TimingOptions, first: () => unknown, second: () => unknown): Promise<[Timing, Timing]> {
-  const durations: [number[], number[]] = [[], []];
-  const bodies = [first, second] as const;
-  let plan = { warmup: options.warmup, runs: options.runs };
-  for (let i = 0; i < plan.warmup + plan.runs; i++) {
-    const elapsed: [number, number] = [0, 0];
-    for (let which = 0; which < 2; which++) {
-      if (options.fullCollection) collectGarbage();
-      const start = performance.now();
-      await (bodies[which] as () => unknown)();
-      elapsed[which] = performance.now() - start;
-    }
-    if (i === 0) plan = fitRuns(options, elapsed[0] + elapsed[1]);
-    if (i >= plan.warmup) {
-      durations[0].push(elapsed[0]);
-      durations[1].push(elapsed[1]);
-    }
-  }
-  return [
-    { durations: durations[0], warmup: plan.warmup, runs: plan.runs },
-    { durations: durations[1], warmup: plan.warmup, runs: plan.runs },
-  ];
-}
-
 /** How a timing was taken, for a note line. */
 export function describeTiming(timing: Timing, requested: TimingOptions): string {
   const budget = `${((requested.budgetMs ?? 0) / 1000).toFixed(0)} s budget`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeProfile, type CpuProfile } from '../src/profile.js';
 import { Reporter } from '../src/report.js';
-import { CollectionPauses, fitRuns, median, overlapMs, percentile, timeAlternating } from '../src/stats.js';
+import { CollectionPauses, fitRuns, median, overlapMs, percentile } from '../src/stats.js';
 
 describe('percentile', () => {
   it('uses nearest rank', () => {
@@ -24,35 +24,6 @@ describe('fitRuns', () => {
     expect(fitRuns({ warmup: 3, runs: 15, budgetMs: 1000 }, 200)).toEqual({ warmup: 1, runs: 4 });
     expect(fitRuns({ warmup: 1, runs: 5, budgetMs: 1000 }, 600)).toEqual({ warmup: 0, runs: 1 });
     expect(fitRuns({ warmup: 0, runs: 5, budgetMs: 1000 }, 5000)).toEqual({ warmup: 0, runs: 1 });
-  });
-});
-
-describe('timeAlternating', () => {
-  it('takes the two bodies in turn, warmups first, and times each apart', async () => {
-    const calls: string[] = [];
-    const [first, second] = await timeAlternating(
-      { warmup: 2, runs: 3 },
-      () => calls.push('a'),
-      () => calls.push('b'),
-    );
-    expect(calls.join('')).toBe('ababababab');
-    expect(first.durations).toHaveLength(3);
-    expect(second.durations).toHaveLength(3);
-    expect({ warmup: first.warmup, runs: first.runs }).toEqual({ warmup: 2, runs: 3 });
-  });
-
-  it('fits the pair to the budget after the first pair, which is then measured', async () => {
-    const calls: string[] = [];
-    const [first, second] = await timeAlternating(
-      { warmup: 3, runs: 15, budgetMs: 0 },
-      () => calls.push('a'),
-      () => calls.push('b'),
-    );
-    // No room in the budget: the first pair is the only one, and it is measured.
-    expect(calls.join('')).toBe('ab');
-    expect(first.durations).toHaveLength(1);
-    expect(second.durations).toHaveLength(1);
-    expect(first.warmup).toBe(0);
   });
 });
 

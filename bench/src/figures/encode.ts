@@ -1,6 +1,6 @@
 import { allResources, encodedLength } from '../adapters.js';
 import { requirePipeline, resourceSetOf, runPipeline, xdsProblem, type BenchContext } from '../context.js';
-import { CollectionPauses, describeTiming, mean, median, timeAlternating } from '../stats.js';
+import { CollectionPauses, describeTiming, mean, median, timeRuns } from '../stats.js';
 
 const NAME = 'encode_floor_ratio';
 
@@ -35,37 +35,30 @@ export async function encodeFloor(context: BenchContext): Promise<void> {
     for (const resource of built) bytes += encodedLength(encodedBytesOf?.(resource) ?? encode(resource));
     return bytes;
   };
-  // The output to encode for the floor: what one build serves. Proxy groups that route to the same
-  // cluster are served the same resource objects; the output is each distinct resource once:
-  // encoding it twice would only make the floor look slower.
+  // Each run's start, end of translate and end, to say where the numerator's time goes.
+  const marks: Array<[start: number, translated: number, end: number]> = [];
+  const pauses = new CollectionPauses();
+  const full = await timeRuns(runs, () => {
+    const start = performance.now();
+    const translated: number[] = [];
+    const { xds } = runPipeline(resources, pipeline, undefined, translated);
+    if (xds) serveAll(allResources(xds));
+    marks.push([start, translated[0] ?? start, performance.now()]);
+  });
+
   const output = runPipeline(resources, pipeline).xds;
   if (!output) throw new Error('buildXds produced no output');
   const served = allResources(output);
+  // Proxy groups that route to the same cluster are served the same resource objects. The output
+  // is each distinct resource once: encoding it twice would only make the floor look slower.
   const built = [...new Set(served)];
   const reused = built.filter((resource) => encodedBytesOf?.(resource) !== undefined).length;
-
-  // Each run's start, end of translate and end, to say where the numerator's time goes.
-  const marks: Array<[start: number, translated: number, end: number]> = [];
   const floorMarks: Array<[start: number, end: number]> = [];
-  const pauses = new CollectionPauses();
-  // Taken in turn (a build, then the floor, then a build...), so that the ratio is of two terms
-  // timed over the same stretch: timed one after the other, a slow spell of the machine that fell
-  // on one term only could move the ratio by a third or more either way (docs/bench.md).
-  const [full, floor] = await timeAlternating(
-    runs,
-    () => {
-      const start = performance.now();
-      const translated: number[] = [];
-      const { xds } = runPipeline(resources, pipeline, undefined, translated);
-      if (xds) serveAll(allResources(xds));
-      marks.push([start, translated[0] ?? start, performance.now()]);
-    },
-    () => {
-      const start = performance.now();
-      encodeAll(built);
-      floorMarks.push([start, performance.now()]);
-    },
-  );
+  const floor = await timeRuns(runs, () => {
+    const start = performance.now();
+    encodeAll(built);
+    floorMarks.push([start, performance.now()]);
+  });
   await pauses.stop();
   const bytes = encodeAll(built);
 
