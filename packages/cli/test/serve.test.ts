@@ -89,6 +89,9 @@ describe('portico serve', { timeout: 90_000 }, () => {
       await serve.waitFor(() => serve.port('admin server listening') !== undefined, 'admin port');
       await serve.waitFor(() => serve.port('xds server listening') !== undefined, 'xds port');
       expect(serve.port('xds server listening')).toBeGreaterThan(0);
+      // Started as `node bin/portico.js`, not through the bin's shebang: it says which flags it lacks.
+      const flagsLine = serve.lines.find((line) => line.msg.includes("without the control plane's flags")) as (LogLine & { missing?: string[] }) | undefined;
+      expect(flagsLine?.missing).toEqual(['--no-allocation-site-pretenuring']);
       const admin = `http://127.0.0.1:${serve.port('admin server listening')}`;
       expect((await fetch(`${admin}/healthz`)).status).toBe(200);
       await pollReady(admin, serve);
