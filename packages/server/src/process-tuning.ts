@@ -1,5 +1,5 @@
 // Node flags the control plane process runs with: bin/portico.js starts Node with them (its
-// shebang), the container image's entrypoint too, and the benchmarks measure the pipeline with
+// first two lines), the container image's entrypoint too, and the benchmarks measure the pipeline with
 // them. One list, so that the three agree (packages/cli/test/node-flags.test.ts checks).
 //
 // --no-allocation-site-pretenuring: V8 watches which allocation sites make objects that survive
