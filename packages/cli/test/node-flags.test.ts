@@ -33,6 +33,15 @@ describe("the control plane's Node flags", () => {
     expect(JSON.parse(readFileSync(recorded, 'utf8'))).toEqual(expect.arrayContaining([...CONTROL_PLANE_NODE_FLAGS]));
   });
 
+  it('are what the benchmarks start Node with', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'bench', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['bench', 'profile']) {
+      const args = (scripts[name] ?? '').split(/\s+/);
+      expect(args[0], name).toBe('node');
+      for (const flag of CONTROL_PLANE_NODE_FLAGS) expect(args, name).toContain(flag);
+    }
+  });
+
   it("are in the container image's entrypoint", () => {
     const dockerfile = readFileSync(new URL('Dockerfile', `file://${REPO_ROOT}`), 'utf8');
     const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
