@@ -107,6 +107,9 @@ function buildCluster(name: string, service: Service, servicePort: ServicePort, 
  * endpoints from the Service's ready EndpointSlice endpoints, or DNS discovery for
  * ExternalName Services.
  */
+/** ClusterRegistry.passthrough's variant of each TCP cluster it was asked for. */
+const passthroughVariants = new WeakMap<IRCluster, IRCluster>();
+
 export class ClusterRegistry {
   private readonly clusters = new Map<string, IRCluster>();
   /** The Service port each cluster was made for (policies attach by Service and port name). */
@@ -242,8 +245,15 @@ export class ClusterRegistry {
     if (!cluster || cluster.protocol !== 'tcp') return name;
     const variant = `${name.endsWith('/tcp') ? name.slice(0, -'/tcp'.length) : name}/passthrough`;
     if (!this.clusters.has(variant)) {
-      const { tls: _tls, ...plain } = cluster;
-      this.clusters.set(variant, { ...plain, name: variant, passthrough: true });
+      // The same object for as long as the TCP cluster is the same one (the memo keeps it): buildXds
+      // knows IR clusters by identity, and a new copy every translation was built and encoded again.
+      let made = passthroughVariants.get(cluster);
+      if (!made) {
+        const { tls: _tls, ...plain } = cluster;
+        made = { ...plain, name: variant, passthrough: true };
+        passthroughVariants.set(cluster, made);
+      }
+      this.clusters.set(variant, made);
       const port = this.servicePorts.get(name);
       if (port) this.servicePorts.set(variant, port);
     }

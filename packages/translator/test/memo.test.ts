@@ -554,6 +554,16 @@ describe('TranslationMemo', () => {
     for (const cluster of others) expect(sameCluster(cluster.name)).toBe(true);
   });
 
+  it('hands back a passthrough cluster as the same object when nothing changed', () => {
+    const objects = objectsOf('backendtlspolicy-tls-passthrough');
+    const memo = new TranslationMemo();
+    const first = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const second = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const passthrough = second.ir.clusters.filter((c) => c.passthrough);
+    expect(passthrough.length).toBeGreaterThan(0);
+    for (const cluster of passthrough) expect(first.ir.clusters.find((c) => c.name === cluster.name), cluster.name).toBe(cluster);
+  });
+
   it('reuses every virtual host and route status when only statuses and resourceVersions changed', () => {
     const objects = objectsOf('httproute-attachment');
     expect(objects.some((o) => o.kind === 'Gateway')).toBe(true);
