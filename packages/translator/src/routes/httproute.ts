@@ -289,8 +289,11 @@ function compileRule(
     }
     compiled.retry = retry;
   }
-  const persistence = compileSessionPersistence(rule, field, invalid, `${kind} ${route.metadata.namespace ?? ''}/${route.metadata.name}`);
-  if (persistence) compiled.sessionPersistence = persistence;
+  // Few rules have one: the owner's name (for a generated session name) is made only for those.
+  if (rule.sessionPersistence) {
+    const persistence = compileSessionPersistence(rule, field, invalid, `${kind} ${namespace}/${route.metadata.name}`);
+    if (persistence) compiled.sessionPersistence = persistence;
+  }
   return compiled;
 }
 
