@@ -244,34 +244,29 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     for (const clusterName of clusterNames) {
       const port = ctx.clusters.servicePortOf(clusterName);
       if (!port) continue;
+      const cluster = ctx.clusters.get(clusterName);
       // TLS passthrough carries the client's TLS as it is: no policy originates TLS on it.
-      if (ctx.clusters.get(clusterName)?.passthrough) continue;
+      if (cluster?.passthrough) continue;
       // TLS is for TCP: a policy naming a UDP port is refused (targetPortProblems), and a UDP port it
       // covers with the rest of its Service is left as it is either way.
-      const udp = ctx.clusters.get(clusterName)?.protocol === 'udp';
+      const udp = cluster?.protocol === 'udp';
       const service = `${port.namespace}/${port.service}`;
       let best: PolicyState | undefined;
       let bestSpecific = false;
       for (const state of states) {
         for (const target of state.targets) {
           if (target.service !== service) continue;
-          if (state.validation.unattached) {
-            if (ctx.gateways.has(gatewayKey)) {
-              const set = ancestors.get(state) ?? new Set<string>();
-              set.add(gatewayKey);
-              ancestors.set(state, set);
-            }
-            continue;
-          }
+          const unattached = state.validation.unattached;
           const specific = target.sectionName !== '';
-          if (specific && target.sectionName !== port.portName) continue;
-          // Ancestors are Gateways of ours; a mesh proxy group (`mesh/<namespace>`) is not one.
+          if (!unattached && specific && target.sectionName !== port.portName) continue;
+          // Ancestors are Gateways of ours; a mesh proxy group (`mesh/<namespace>`) is not one. A
+          // policy none of whose targets exists is listed on the Gateways that route to its Services.
           if (ctx.gateways.has(gatewayKey)) {
             const set = ancestors.get(state) ?? new Set<string>();
             set.add(gatewayKey);
             ancestors.set(state, set);
           }
-          if (udp) continue;
+          if (unattached || udp) continue;
           // A target only a conflicted policy names asked for TLS all the same: it gets none of
           // that policy's settings, and never plaintext either (see the invalid clusters below).
           if (state.conflict) {
@@ -306,6 +301,8 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
       }
     }
   }
+  // The Gateways in key order, sorted once for every cluster that presents a client certificate.
+  let gatewaysInOrder: Array<[string, ReadonlySet<string>]> | undefined;
   for (const [clusterName, state] of governing) {
     const cluster = ctx.clusters.writable(clusterName);
     const spec = state.policy.spec?.validation;
@@ -327,7 +324,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     // presents its own (a certificate of another Gateway, perhaps of another namespace, is
     // never sent to its proxy).
     let clients: Record<string, string> | undefined;
-    for (const [gatewayKey, names] of [...ctx.clustersByGateway].sort(([a], [b]) => compareStrings(a, b))) {
+    for (const [gatewayKey, names] of (gatewaysInOrder ??= [...ctx.clustersByGateway].sort(([a], [b]) => compareStrings(a, b)))) {
       const certificate = names.has(clusterName) ? ctx.gateways.get(gatewayKey)?.backendClientCertificate : undefined;
       if (certificate !== undefined) (clients ??= {})[gatewayKey] = certificate;
     }
