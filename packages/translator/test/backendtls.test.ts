@@ -193,6 +193,9 @@ spec:
       ),
     );
     expect(ancestorConditions(statuses, 'by-ip')[0]).toEqual(['Accepted', 'False', 'Invalid']);
+    const status = statuses.find((s) => s.name === 'by-ip');
+    const message = (status?.status as { ancestors: Array<{ conditions: Array<{ message: string }> }> }).ancestors[0]!.conditions[0]!.message;
+    expect(message).toContain('spec.validation.hostname: "10.0.0.1" is an IP address');
   });
 
   it('never sends a conflicted policy\'s other targets in plaintext', () => {

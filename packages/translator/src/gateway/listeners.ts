@@ -1,10 +1,9 @@
-import { isIP } from 'node:net';
 import type { Listener, ResourceSet } from '@portico/api';
 import type { IRSecret } from '@portico/ir';
 import { FEATURES } from '../features.js';
 import type { ReferenceGrants } from '../referencegrant.js';
 import { SUPPORTED_PROTOCOLS, defaultKindsFor, kindSupportedOn } from '../routes/kinds.js';
-import { isValidHostname } from '../routes/hostnames.js';
+import { hostnameProblem } from '../routes/hostnames.js';
 import { GATEWAY_GROUP, isPortNumber } from '../util.js';
 import { addUnresolved, type ListenerModel, type ListenerSource } from './model.js';
 import { resolveCertificateRef } from './tls.js';
@@ -143,8 +142,8 @@ export function buildListener(
     model.notAccepted = { reason: 'PortUnavailable', message: `${field}.port: ${got}` };
     return model;
   }
-  if (model.hostname !== undefined && !isValidHostname(model.hostname)) {
-    const why = isIP(model.hostname) !== 0 ? 'is an IP address; a hostname is required' : 'is not a valid hostname (RFC 1123, optionally *. first)';
+  const why = model.hostname === undefined ? undefined : hostnameProblem(model.hostname);
+  if (why !== undefined) {
     model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" ${why}` };
     model.supportedKinds = [];
     return model;

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { MAX_POLICY_ANCESTORS, type BackendTLSPolicy, type Condition, type ResourceSet } from '@portico/api';
 import type { IRSecret, IRUpstreamTLS } from '@portico/ir';
 import type { ClusterRegistry } from '../clusters.js';
@@ -6,7 +5,7 @@ import { condition, type ConditionClock } from '../conditions.js';
 import type { GatewayModel } from '../gateway/model.js';
 import { certificatesOf } from '../gateway/tls.js';
 import type { ObjectStatus } from '../result.js';
-import { isPreciseHostname, isValidHostname } from '../routes/hostnames.js';
+import { hostnameProblem, isValidHostname } from '../routes/hostnames.js';
 import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
 
 // BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
@@ -57,17 +56,14 @@ const CA_KEY = 'ca.crt';
 function invalidValue(policy: BackendTLSPolicy): string | undefined {
   const spec = policy.spec?.validation;
   const hostname = spec?.hostname;
-  if (typeof hostname !== 'string' || !isPreciseHostname(hostname)) {
-    return hostname === undefined
-      ? 'spec.validation.hostname: required'
-      : `spec.validation.hostname: ${JSON.stringify(hostname)} is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
-  }
+  if (typeof hostname !== 'string') return 'spec.validation.hostname: required';
   // PreciseHostname: "numeric IP addresses are not allowed", and an SNI (RFC 6066) is never one.
-  if (isIP(hostname) !== 0) return `spec.validation.hostname: ${JSON.stringify(hostname)} is an IP address, not a hostname (the SNI must be a name)`;
+  const why = hostnameProblem(hostname, true);
+  if (why !== undefined) return `spec.validation.hostname: ${JSON.stringify(hostname)} ${why}`;
   for (const [index, san] of (spec?.subjectAltNames ?? []).entries()) {
     const field = `spec.validation.subjectAltNames[${index}]`;
     if (san.type === 'Hostname') {
-      if (typeof san.hostname !== 'string' || !isValidHostname(san.hostname) || isIP(san.hostname) !== 0) return `${field}.hostname: a valid hostname is required for type Hostname`;
+      if (typeof san.hostname !== 'string' || !isValidHostname(san.hostname)) return `${field}.hostname: a valid hostname is required for type Hostname`;
     } else if (san.type === 'URI') {
       if (typeof san.uri !== 'string' || !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(san.uri)) return `${field}.uri: an absolute URI is required for type URI`;
     } else return `${field}.type: ${JSON.stringify(san.type)} is not a subjectAltName type (Hostname, URI)`;

@@ -3,7 +3,7 @@ import type { IRCors, IRHeaderMutation, IRRedirect, IRUrlRewrite } from '@portic
 import type { BackendContext } from './backends.js';
 import { resolveBackendRef } from './backends.js';
 import { hasRefusedHeaderCharacters, headerNameProblem } from './headers.js';
-import { isPreciseHostname } from './hostnames.js';
+import { hostnameProblem } from './hostnames.js';
 import { isPortNumber } from '../util.js';
 
 export interface FilterProblem {
@@ -106,8 +106,8 @@ function sameHeaderName(a: string, b: string): boolean {
 
 /** A redirect's or rewrite's hostname: a Gateway API PreciseHostname (no wildcard). */
 function preciseHostnameProblem(hostname: string | undefined, field: string): string | undefined {
-  if (hostname === undefined || isPreciseHostname(hostname)) return undefined;
-  return `${field}: "${hostname}" is not a valid hostname (RFC 1123, lowercase, no wildcard)`;
+  const why = hostname === undefined ? undefined : hostnameProblem(hostname, true);
+  return why === undefined ? undefined : `${field}: "${hostname}" ${why}`;
 }
 
 export function headerMutation(filter: HTTPHeaderFilter | undefined): IRHeaderMutation {

@@ -22,17 +22,22 @@ export function isPreciseHostname(hostname: string): boolean {
   return isValidHostname(hostname) && !isWildcard(hostname);
 }
 
+/**
+ * Why `hostname` is not a Gateway API Hostname (a PreciseHostname, without a wildcard, when
+ * `precise`), to follow the quoted value in a message; undefined when it is one.
+ */
+export function hostnameProblem(hostname: string, precise = false): string | undefined {
+  if (precise ? isPreciseHostname(hostname) : isValidHostname(hostname)) return undefined;
+  if (isIP(hostname) !== 0) return 'is an IP address; a hostname is required';
+  return `is not a valid hostname (RFC 1123, lowercase, ${precise ? 'no wildcard' : 'optionally *. first'})`;
+}
+
 /** A problem per route hostname (spec.hostnames) that is not a Gateway API Hostname. */
 export function routeHostnameProblems(hostnames: readonly string[] | undefined): string[] {
   const problems: string[] = [];
   for (const [i, hostname] of (hostnames ?? []).entries()) {
-    if (!isValidHostname(hostname)) {
-      problems.push(
-        isIP(hostname) !== 0
-          ? `spec.hostnames[${i}]: "${hostname}" is an IP address; a hostname is required`
-          : `spec.hostnames[${i}]: "${hostname}" is not a valid hostname (RFC 1123, lowercase, optionally *. first)`,
-      );
-    }
+    const why = hostnameProblem(hostname);
+    if (why !== undefined) problems.push(`spec.hostnames[${i}]: "${hostname}" ${why}`);
   }
   return problems;
 }
