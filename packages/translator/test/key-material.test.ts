@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ResourceSet, loadManifests } from '@portico/api';
 import { selfSignedCertificate, selfSignedRsaCertificate, type TestCertificate } from '@portico/test-support';
 import { translate } from '../src/index.js';
+import { readKeyPair } from '../src/gateway/tls.js';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
 let ca: TestCertificate;
@@ -124,5 +125,12 @@ spec:
     expect(resolved).toMatchObject({ status: 'False', reason: 'InvalidCertificateRef' });
     expect(resolved?.message).toContain('an RSA key of 1024 bits; Envoy requires at least 2048');
     expect(result.ir.secrets.filter((secret) => secret.privateKey !== undefined)).toEqual([]);
+  });
+});
+
+describe('readKeyPair', () => {
+  it('names what is wrong with the certificate before saying that the key is missing', () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'bad', namespace: 'default' }, data: { 'tls.crt': Buffer.from('not a certificate').toString('base64') } };
+    expect(readKeyPair(secret as Parameters<typeof readKeyPair>[0])).toBe('tls.crt is not a valid PEM certificate');
   });
 });

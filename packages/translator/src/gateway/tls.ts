@@ -60,10 +60,10 @@ export function readKeyPair(secret: Secret): KeyPair | string {
   const crt = secretValue(secret, 'tls.crt');
   const privateKey = secretValue(secret, 'tls.key');
   if (!crt) return 'has no tls.crt';
-  if (!privateKey) return 'has no tls.key';
   // The chain is served as it is: its certificates only (see certificatesOf).
   const chain = parsedCertificates(crt);
   if (!chain) return 'tls.crt is not a valid PEM certificate';
+  if (!privateKey) return 'has no tls.key';
   const { pem: certificateChain, first: certificate } = chain;
   let key: ReturnType<typeof createPrivateKey>;
   try {
