@@ -145,7 +145,10 @@ function report(message: string): void {
   if (!reporting) return;
   let field = '';
   for (const segment of reporting.path) {
-    field += typeof segment === 'number' ? `[${segment}]` : field ? `.${segment}` : segment;
+    // A key such as a Secret's `tls.key` is quoted, or the path would read as two fields.
+    if (typeof segment === 'number') field += `[${segment}]`;
+    else if (/[.[\]"]/.test(segment)) field += `[${JSON.stringify(segment)}]`;
+    else field += field ? `.${segment}` : segment;
   }
   reporting.out.push({ field, message });
 }
