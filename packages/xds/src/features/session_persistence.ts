@@ -23,11 +23,15 @@ function usesSessions(routeConfig: IRRouteConfig, ctx: BuildContext): boolean {
  * on the route path that was matched"; for a regex, its longest non-regex prefix): a session of
  * /shop is not sent to /cart.
  */
-export function cookiePath(path: IRRouteMatch['path'] | undefined): string {
+function cookiePath(path: IRRouteMatch['path'] | undefined): string {
   if (!path) return '/';
   let literal = path.value;
   if (path.type === 'RegularExpression') {
-    const special = literal.search(/[\\^$.|?*+()[\]{}]/);
+    // An alternative anywhere (/shop/x|/cart/y) may match outside any one literal prefix.
+    if (literal.includes('|')) return '/';
+    let special = literal.search(/[\\^$.|?*+()[\]{}]/);
+    // A quantifier makes the character before it optional too (/a/?x matches /ax).
+    if (special > 0 && '?*+{'.includes(literal[special] as string)) special -= 1;
     literal = special === -1 ? literal : literal.slice(0, special);
     literal = literal.slice(0, literal.lastIndexOf('/') + 1);
   }
