@@ -43,7 +43,7 @@ export async function loadPipeline(): Promise<{ pipeline?: Pipeline; problem?: s
   return { pipeline, xds };
 }
 
-export async function createContext(quick: boolean, reporter: Reporter, controlPlaneFlags: readonly string[] = []): Promise<BenchContext> {
+export async function createContext(quick: boolean, reporter: Reporter, controlPlaneFlags: readonly string[]): Promise<BenchContext> {
   const loaded = await loadPipeline();
   const cache = new Map<FixtureShape, Fixture>();
   const get = (shape: FixtureShape): Fixture => {

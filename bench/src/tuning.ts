@@ -13,12 +13,15 @@ export interface ProcessSettings {
   flags: readonly string[];
 }
 
-export async function processSettings(execArgv: readonly string[] = process.execArgv): Promise<ProcessSettings> {
+export async function processSettings(): Promise<ProcessSettings> {
   const { mod, problem } = await loadModule('@portico/server');
   const wanted = mod?.CONTROL_PLANE_NODE_FLAGS;
-  if (!Array.isArray(wanted)) return { description: `unknown (${problem ?? '@portico/server does not export CONTROL_PLANE_NODE_FLAGS'})`, flags: [] };
-  const flags = (wanted as string[]).filter((flag) => execArgv.includes(flag));
-  const missing = (wanted as string[]).filter((flag) => !execArgv.includes(flag));
+  const missingOf = mod?.missingControlPlaneFlags;
+  if (!Array.isArray(wanted) || typeof missingOf !== 'function') {
+    return { description: `unknown (${problem ?? '@portico/server does not export CONTROL_PLANE_NODE_FLAGS and missingControlPlaneFlags'})`, flags: [] };
+  }
+  const missing = (missingOf as () => string[])();
+  const flags = (wanted as string[]).filter((flag) => !missing.includes(flag));
   if (missing.length === 0) return { description: `the control plane's Node flags (${flags.join(' ')})`, flags };
   return { description: `Node's defaults, without the control plane's ${missing.join(' ')} (npm run bench passes it)`, flags };
 }
