@@ -12,11 +12,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `node packages/cli/bin/portico.js ...args` to completion, as a user would. */
-export function runPortico(args: string[], options: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+/**
+ * Runs `node packages/cli/bin/portico.js ...args` to completion, as a user would; with
+ * `asProgram`, runs the bin itself (through its first lines, as npx does).
+ */
+export function runPortico(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; asProgram?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PORTICO_BIN, ...args], {
+    const [command, commandArgs] = options.asProgram ? [PORTICO_BIN, args] : [process.execPath, [PORTICO_BIN, ...args]];
+    const child = spawn(command, commandArgs, {
       cwd: options.cwd ?? REPO_ROOT,
+      ...(options.env ? { env: options.env } : {}),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

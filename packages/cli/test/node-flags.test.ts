@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONTROL_PLANE_NODE_FLAGS } from '@portico/server';
 import { temporaryDirectory } from '@portico/test-support';
 import { describe, expect, it } from 'vitest';
-import { PORTICO_BIN, QUICKSTART, REPO_ROOT } from './helpers.js';
+import { PORTICO_BIN, QUICKSTART, REPO_ROOT, runPortico } from './helpers.js';
 
 describe("the control plane's Node flags", () => {
   it('are what bin/portico.js starts Node with, when it runs as a program', async () => {
@@ -17,18 +16,12 @@ describe("the control plane's Node flags", () => {
     const recorder = path.join(dir, 'record-exec-argv.cjs');
     const recorded = path.join(dir, 'exec-argv.json');
     writeFileSync(recorder, `require('node:fs').writeFileSync(${JSON.stringify(recorded)}, JSON.stringify(process.execArgv));\n`);
-    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(PORTICO_BIN, ['translate', '-f', QUICKSTART, '-o', 'json'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, NODE_OPTIONS: `--require ${recorder}` },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout }));
+    const result = await runPortico(['translate', '-f', QUICKSTART, '-o', 'json'], {
+      asProgram: true,
+      // Quoted: NODE_OPTIONS splits on spaces.
+      env: { ...process.env, NODE_OPTIONS: `--require ${JSON.stringify(recorder)}` },
     });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(recorded, 'utf8'))).toEqual(expect.arrayContaining([...CONTROL_PLANE_NODE_FLAGS]));
   });
@@ -43,7 +36,7 @@ describe("the control plane's Node flags", () => {
   });
 
   it("are in the container image's entrypoint", () => {
-    const dockerfile = readFileSync(new URL('Dockerfile', `file://${REPO_ROOT}`), 'utf8');
+    const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
     expect(entrypoint && JSON.parse(entrypoint)).toEqual(['node', ...CONTROL_PLANE_NODE_FLAGS, 'packages/cli/bin/portico.js']);
   });
