@@ -163,13 +163,11 @@ for (const doc of docs.filter((d) => d.kind === 'Service')) {
   }
 }
 if (deployments !== 1) fail('chart', `expected one controller Deployment, found ${deployments}`);
-// Checked when roles are rendered (the chart always renders its ClusterRole).
-if (granted.ClusterRole.size > 0 || granted.Role.size > 0) {
-  checkPermissions('ClusterRole', 'cluster', PERMISSIONS.cluster, 'RBAC');
-  // The Role holds the leader election Lease: rendered with leader election only.
-  if (leaderElect) checkPermissions('Role', 'releaseNamespace', PERMISSIONS.releaseNamespace, 'RBAC');
-  else if (granted.Role.size > 0) fail('RBAC', 'a Role is rendered although the controller runs without --leader-elect');
-}
+// The chart always renders its ClusterRole: a render without one fails here too.
+checkPermissions('ClusterRole', 'cluster', PERMISSIONS.cluster, 'RBAC');
+// The Role holds the leader election Lease: rendered with leader election only.
+if (leaderElect) checkPermissions('Role', 'releaseNamespace', PERMISSIONS.releaseNamespace, 'RBAC');
+else if (granted.Role.size > 0) fail('RBAC', 'a Role is rendered although the controller runs without --leader-elect');
 if (controllerArg !== exampleControllerName) {
   fail('chart', `the controller runs with --controller-name=${controllerArg}, but docs/examples/quickstart.yaml's GatewayClass names ${exampleControllerName}`);
 }

@@ -36,9 +36,11 @@ render_and_check "defaults"
 render_and_check "xDS mTLS, one replica without leader election, no GatewayClass" \
   --set xds.tls.enabled=true --set leaderElection.enabled=false --set replicas=1 --set gatewayClass.create=false
 log "template: no leader election with two replicas is refused"
-if "$helm" template portico "$chart" --set leaderElection.enabled=false --set replicas=2 >/dev/null 2>&1; then
+if refused="$("$helm" template portico "$chart" --set leaderElection.enabled=false --set replicas=2 2>&1 >/dev/null)"; then
   die "rendered two replicas without leader election"
 fi
+# Refused for that reason, not for any error helm could give.
+grep -q "leaderElection.enabled=false needs replicas=1" <<<"$refused" || die "two replicas without leader election: helm failed otherwise: $refused"
 render_and_check "single replica, ClusterIP Envoy services" \
   --set replicas=1 --set envoy.serviceType=ClusterIP --set image.tag=dev
 render_and_check "mesh control plane" --set mesh=true -- --mesh

@@ -168,22 +168,25 @@ metadata: { name: portico }
 spec: { ports: [{ name: grpc-xds, port: 18000, targetPort: xds }] }
 `;
 
-  it('accepts well-formed objects', () => {
-    const result = run(deployment('securityContext'));
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-
-  it('rejects a misspelt field, an unknown target port and a ClusterRole writing route specs', () => {
-    expect(run(deployment('securityContex')).stderr).toMatch(/unknown field "securityContex"/);
-    expect(run(deployment('securityContext').replace('targetPort: xds', 'targetPort: grpc')).stderr).toMatch(/targetPort grpc/);
-    // The ClusterRole the provider's permissions call for, plus the rule under test.
-    const clusterRole = (extra: string, keep: (rule: PolicyRule) => boolean = () => true) => `${deployment('securityContext')}---
+  // The Deployment and the ClusterRole the provider's permissions call for, plus a rule under test.
+  const clusterRole = (extra: string, keep: (rule: PolicyRule) => boolean = () => true) => `${deployment('securityContext')}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: { name: portico }
 rules: ${JSON.stringify([...permissions.cluster.filter(keep), ...(extra ? [JSON.parse(extra) as PolicyRule] : [])])}
 `;
+
+  it('accepts well-formed objects', () => {
+    const result = run(clusterRole(''));
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    // A render without the ClusterRole grants the provider nothing.
+    expect(run(deployment('securityContext')).stderr).toMatch(/ClusterRole rules lack what the provider calls/);
+  });
+
+  it('rejects a misspelt field, an unknown target port and a ClusterRole writing route specs', () => {
+    expect(run(deployment('securityContex')).stderr).toMatch(/unknown field "securityContex"/);
+    expect(run(deployment('securityContext').replace('targetPort: xds', 'targetPort: grpc')).stderr).toMatch(/targetPort grpc/);
     expect(run(clusterRole('')).stderr).toBe('');
     const result = run(clusterRole('{"apiGroups": ["gateway.networking.k8s.io"], "resources": ["httproutes"], "verbs": ["update"]}'));
     expect(result.status).toBe(1);
