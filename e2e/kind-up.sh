@@ -6,8 +6,9 @@
 #   CLUSTER_NAME         kind cluster name (default portico-e2e)
 #   GATEWAY_API_CHANNEL  standard | experimental (default experimental: the suite
 #                        also exercises the experimental features Portico supports).
-#                        A cluster that has the standard channel keeps it: the bundle's
-#                        safe-upgrades admission policy refuses experimental CRDs over it.
+#                        A cluster that already has the standard channel cannot take the
+#                        experimental one (the bundle's safe-upgrades admission policy refuses
+#                        it, and this script stops there): use a new cluster or standard.
 #   IMAGE                controller image to build (default portico:e2e; loaded under a
 #                        tag of its image ID, so a rebuilt image rolls the Deployment)
 #   ENVOY_IMAGE          data plane image (default envoyproxy/envoy:distroless-v1.37.0)
@@ -39,7 +40,8 @@ else
 fi
 kubectl config use-context "kind-$CLUSTER_NAME" >/dev/null
 # The Gateway API v1.6 bundle has a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1).
-minor="$(kubectl get --raw /version | grep -o '"minor": *"[0-9]*' | grep -o '[0-9]*$')"
+minor="$(kubectl get --raw /version | grep -o '"minor": *"[0-9]*' | grep -o '[0-9]*$' || true)"
+[[ -n "$minor" ]] || die "could not read the cluster's Kubernetes version (kubectl get --raw /version)"
 ((minor >= 30)) || die "Kubernetes 1.$minor: Gateway API $GATEWAY_API_VERSION needs 1.30 or later (kind create cluster --image kindest/node:v1.30 or newer)"
 # kubeadm marks control-plane nodes as excluded from external load balancers, and a default
 # kind cluster has only that node: cloud-provider-kind would give every LoadBalancer Service
@@ -57,7 +59,10 @@ docker build -t "$IMAGE" .
 # out the new image instead of keeping pods of the last one.
 image_id="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
 image_id="${image_id#sha256:}"
-loaded_image="${IMAGE%:*}:e2e-${image_id:0:12}"
+# The repository without the tag (a registry port, as in localhost:5000/portico, is not a tag).
+repository="$IMAGE"
+[[ "${IMAGE##*/}" == *:* ]] && repository="${IMAGE%:*}"
+loaded_image="$repository:e2e-${image_id:0:12}"
 docker tag "$IMAGE" "$loaded_image"
 kind load docker-image --name "$CLUSTER_NAME" "$loaded_image"
 # Only to save each node a pull: with Docker's containerd image store, loading a multi-platform

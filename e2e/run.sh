@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole e2e flow: cluster + Portico (kind-up.sh), then the upstream
-# conformance suite (conformance.sh). KEEP_CLUSTER=1 leaves the cluster up.
+# conformance suite (conformance.sh). KEEP_CLUSTER=1 leaves the cluster, and cloud-provider-kind, up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=e2e/lib.sh
