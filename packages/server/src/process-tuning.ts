@@ -4,8 +4,8 @@
 //
 // --no-allocation-site-pretenuring: V8 watches which allocation sites make objects that survive
 // a young-generation collection and, past a threshold, allocates their later objects straight in
-// the old generation. A full build allocates more than the young generation holds (~19 MB for
-// the large bench fixture against 16 MB), so one collection falls inside every build and
+// the old generation. A full build allocates more than the young generation holds (~18.5 MB for
+// the large bench fixture against a 16 MiB semi-space), so one collection falls inside every build and
 // everything built so far survives it: the sites of the IR and the Envoy JSON get pretenured.
 // Their objects then point from the old generation at the strings, lists and maps built beside
 // them, which stay young, and every such store goes through the write barrier into the
@@ -14,7 +14,8 @@
 // so the dropped build's young objects are copied and promoted by the next collection (~3 MB per
 // build, measured with --trace-gc-nvp), and the old generation fills faster. Without pretenuring
 // a dropped build is simply not copied. Measured (docs/bench.md): incremental edits at 10k routes
-// ~35 % faster, cold builds of 10k routes ~10 %, encode_floor_ratio ~10 % lower; memory unchanged.
+// ~35 % faster, cold builds of 10k routes ~10 %, encode_floor_ratio ~10 % lower; rss_per_route_kb
+// unchanged.
 // It must be given on the command line: set at run time (v8.setFlagsFromString) the allocation
 // sites made before it keep their bookkeeping and cold builds measured slower, not faster.
 
