@@ -68,11 +68,15 @@ function identityFrom(info: Stats): string | undefined {
   return info.isDirectory() ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : undefined;
 }
 
-/** The path itself when it is a directory, else the nearest ancestor that is one. */
-async function existingAncestor(directory: string): Promise<string> {
+/** The path itself when it is a directory, else the nearest ancestor that is one, with its identity. */
+async function existingAncestor(directory: string): Promise<{ path: string; identity: string | undefined }> {
   let at = directory;
-  while ((await identityOf(at)) === undefined && dirname(at) !== at) at = dirname(at);
-  return at;
+  let identity = await identityOf(at);
+  while (identity === undefined && dirname(at) !== at) {
+    at = dirname(at);
+    identity = await identityOf(at);
+  }
+  return { path: at, identity };
 }
 
 async function isRegularFile(path: string): Promise<boolean> {
@@ -234,7 +238,7 @@ export class FileProvider implements Provider {
         // Watch the nearest directory that exists, so the root is picked up again when it (and
         // any directory above it that went with it) comes back.
         const ancestor = await existingAncestor(dirname(path));
-        if (!directories.has(ancestor)) directories.set(ancestor, undefined);
+        if (!directories.has(ancestor.path)) directories.set(ancestor.path, ancestor.identity);
         if (errorCode(error) !== 'ENOENT') problems.push({ source: path, message: `cannot read: ${errorText(error)}` });
       }
       return;
