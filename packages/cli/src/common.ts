@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifests, ResourceSet, type LoadProblem } from '@portico/api';
-import { ignoredFieldWarnings } from '@portico/translator';
+import { loadWarnings } from '@portico/translator';
 
 export const DEFAULT_CONTROLLER_NAME = 'portico.dev/gateway-controller';
 
@@ -79,7 +79,7 @@ export async function loadFiles(paths: readonly string[]): Promise<LoadedFiles> 
     const loaded = loadManifests(text, path);
     objects.push(...loaded.objects);
     problems.push(...loaded.problems);
-    warnings.push(...loaded.unsupported, ...ignoredFieldWarnings(loaded, path));
+    warnings.push(...loadWarnings(loaded, path));
   }
   return { resources: ResourceSet.from(objects), problems, warnings };
 }

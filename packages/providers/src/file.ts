@@ -2,7 +2,7 @@ import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { loadManifests, ResourceSet, type LoadResult } from '@portico/api';
-import { ignoredFieldWarnings, type ObjectStatus } from '@portico/translator';
+import { loadWarnings, type ObjectStatus } from '@portico/translator';
 import type { Provider, ProviderProblem, ProviderSnapshot } from './provider.js';
 
 /** Extensions read from directories; files named explicitly are read whatever their extension. */
@@ -296,7 +296,7 @@ export class FileProvider implements Provider {
     if (loaded.problems.length === 0) {
       // Served, without the objects of kinds Portico does not read and the fields of a wrong
       // type: said, since an effect is expected of them.
-      const warnings = [...loaded.unsupported, ...ignoredFieldWarnings(loaded, path)];
+      const warnings = loadWarnings(loaded, path);
       this.files.set(path, { text, lastGood: loaded.objects, problems: warnings });
       for (const warning of warnings) {
         this.logger?.warn({ file: path, document: warning.document, object: warning.object, field: warning.field }, warning.message);

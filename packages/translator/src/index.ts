@@ -1,4 +1,4 @@
 export * from './result.js';
 export { translate, SUPPORTED_FEATURES } from './translate.js';
 export { TranslationMemo } from './memo.js';
-export { ignoredFields, ignoredFieldWarnings, sanitizeObject, type IgnoredField } from './sanitize.js';
+export { ignoredFields, ignoredFieldWarnings, loadWarnings, sanitizeObject, type IgnoredField } from './sanitize.js';

@@ -291,6 +291,14 @@ export function ignoredFieldWarnings(loaded: Pick<LoadResult, 'objects' | 'docum
 }
 
 /**
+ * Everything to say about a loaded file that is served: objects of kinds Portico does not read
+ * (loadManifests' `unsupported`) and fields it will not read (ignoredFieldWarnings).
+ */
+export function loadWarnings(loaded: Pick<LoadResult, 'objects' | 'documents' | 'unsupported'>, source: string): LoadProblem[] {
+  return [...loaded.unsupported, ...ignoredFieldWarnings(loaded, source)];
+}
+
+/**
  * One input object with wrongly-typed fields dropped (a copy only where something was dropped). Objects without a
  * string kind or metadata.name are returned as undefined (they cannot be addressed).
  */
