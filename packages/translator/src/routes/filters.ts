@@ -186,12 +186,12 @@ export const NO_FILTERS: CompiledFilters = Object.freeze({
 /** GRPCRouteFilterType: the filter types a GRPCRoute has. */
 const GRPC_FILTER_TYPES: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef']);
 
-/** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
 /** The backend a filter sends to (a mirror, an auth service), over HTTP/2 when it carries gRPC. */
 function resolveFilterBackend(ctx: FilterContext, ref: BackendRef | undefined, field: string, grpc: boolean): ReturnType<typeof resolveBackendRef> {
   return resolveBackendRef(ctx, { kind: ctx.routeKind, namespace: ctx.routeNamespace }, ref, field, grpc ? 'http2' : undefined);
 }
 
+/** Compiles rule-level (or backendRef-level) filters; every problem names its field. */
 export function compileFilters(ctx: FilterContext, filters: readonly HTTPRouteFilter[], field: string): CompiledFilters {
   if (filters.length === 0) return NO_FILTERS;
   const out: CompiledFilters = { mirrors: [], unresolvedExtension: false, problems: [] };

@@ -25,14 +25,14 @@ const NO_QUERY_PARAMS = Object.freeze([]) as readonly IRRouteMatch['queryParams'
 /** An absent spec list, read like an empty one without making one per match. */
 const NO_SPEC_MATCHES: readonly never[] = Object.freeze([]);
 
+/** Path type of a GRPCRoute method match that cannot become a path, followed by the problem (see grpcroute.ts). */
+export const INVALID_METHOD_MATCH = 'Invalid GRPCRoute method match: ';
+
 /**
  * Why Envoy's regex engine (RE2) would refuse `value`, or undefined. JavaScript's RegExp is no
  * judge of that: it takes lookarounds and backreferences, which RE2 refuses (Envoy then NACKs
  * the whole route table), and refuses `(?i)`, `(?P<name>...)` and `\z`, which RE2 takes.
  */
-/** Path type of a GRPCRoute method match that cannot become a path, followed by the problem (see grpcroute.ts). */
-export const INVALID_METHOD_MATCH = 'Invalid GRPCRoute method match: ';
-
 export function re2Problem(value: string): string | undefined {
   // RE2 takes an empty pattern; Envoy's RegexMatcher does not.
   if (value === '') return 'an empty pattern';
