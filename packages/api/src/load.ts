@@ -1,5 +1,5 @@
 import { isAlias, isCollection, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
-import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, KNOWN_KINDS, PORTICO_GROUP, isKnownKind } from './resources.js';
+import { GATEWAY_EXPERIMENTAL_GROUP, GATEWAY_GROUP, KNOWN_KINDS, apiGroupsOf, isKnownKind } from './resources.js';
 import { inCurrentShape } from './versions.js';
 
 /** A problem with one input document, located by source and object so a user can find it. */
@@ -205,16 +205,16 @@ function validateDocument(value: unknown, source: string, index: number, result:
   const kind = doc.kind as string;
   // A Gateway API kind under a group that is a typo of Gateway API's (or the core group): meant
   // as Gateway API, and skipping it would take it out of service without a word.
-  if (isKnownKind(kind) && groupsOf(kind) === GATEWAY_GROUPS && !GATEWAY_GROUPS.includes(group) && (group === '' || looksLikeTypoOf(group, GATEWAY_GROUP, 3))) {
+  if (isKnownKind(kind) && apiGroupsOf(kind).includes(GATEWAY_GROUP) && !apiGroupsOf(kind).includes(group) && (group === '' || looksLikeTypoOf(group, GATEWAY_GROUP, 3))) {
     result.problems.push({ source, document: index, object, field: 'apiVersion', message: `${doc.apiVersion}: ${kind} is a ${GATEWAY_GROUP} kind` });
     return;
   }
-  if (!isKnownKind(kind) || !groupsOf(kind).includes(group)) {
+  if (!isKnownKind(kind) || !apiGroupsOf(kind).includes(group)) {
     // A Gateway API kind misspelt (HTTPRoutes, HttpRoute) would take the object out of service
     // without a word. Kinds of the group Portico does not read (BackendLBPolicy, kinds of later
     // releases) are skipped like any other object that is not Portico's.
     if (group === GATEWAY_GROUP) {
-      const meant = KNOWN_KINDS.find((known) => groupsOf(known).includes(GATEWAY_GROUP) && looksLikeTypoOf(kind, known));
+      const meant = KNOWN_KINDS.find((known) => apiGroupsOf(known).includes(GATEWAY_GROUP) && looksLikeTypoOf(kind, known));
       if (meant) {
         result.problems.push({ source, document: index, object, field: 'kind', message: `${kind} is not a ${GATEWAY_GROUP} kind; did you mean ${meant}?` });
         return;
@@ -239,26 +239,6 @@ function validateDocument(value: unknown, source: string, index: number, result:
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
 
 /**
- * The API groups each kind is read from ('' is the core group, apiVersion `v1`). Other projects
- * use the same kind names (Istio's networking.istio.io Gateway): those objects are not ours.
- */
-function groupsOf(kind: string): readonly string[] {
-  switch (kind) {
-    case 'Service':
-    case 'Secret':
-    case 'ConfigMap':
-    case 'Namespace':
-      return CORE_GROUP;
-    case 'EndpointSlice':
-      return DISCOVERY_GROUP;
-    case 'GatewayParameters':
-      return PORTICO_GROUPS;
-    default:
-      return GATEWAY_GROUPS;
-  }
-}
-
-/**
  * `distance` letters apart at most, case aside: a typo (HTTPRoutes, HttpRoute, Gatway are one from
  * their kind; two would take other kinds of the group for typos: BackendLBPolicy is two from
  * BackendTLSPolicy).
@@ -280,7 +260,5 @@ function looksLikeTypoOf(written: string, kind: string, distance = 1): boolean {
   return (previous[b.length] as number) <= distance;
 }
 
-const CORE_GROUP: readonly string[] = [''];
-const DISCOVERY_GROUP: readonly string[] = ['discovery.k8s.io'];
-const PORTICO_GROUPS: readonly string[] = [PORTICO_GROUP];
+/** Gateway API's groups: a kind of either that Portico does not read is said to have no effect. */
 const GATEWAY_GROUPS: readonly string[] = [GATEWAY_GROUP, GATEWAY_EXPERIMENTAL_GROUP];

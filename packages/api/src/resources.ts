@@ -63,6 +63,36 @@ export const KNOWN_KINDS: readonly KindName[] = [
   'GatewayParameters',
 ];
 
+const CORE_GROUP: readonly string[] = [''];
+const DISCOVERY_GROUP: readonly string[] = ['discovery.k8s.io'];
+const PORTICO_GROUPS: readonly string[] = [PORTICO_GROUP];
+const GATEWAY_ONLY: readonly string[] = [GATEWAY_GROUP];
+const LISTENER_SET_GROUPS: readonly string[] = [GATEWAY_GROUP, GATEWAY_EXPERIMENTAL_GROUP];
+
+/**
+ * The API groups a kind is read from ('' is the core group, apiVersion `v1`), by file mode and
+ * the Kubernetes provider alike (a test holds the provider's served versions to it). Only
+ * ListenerSet has two: its experimental forerunner XListenerSet is read as one. Other projects
+ * use the same kind names (Istio's networking.istio.io Gateway): those objects are not ours.
+ */
+export function apiGroupsOf(kind: KindName): readonly string[] {
+  switch (kind) {
+    case 'Service':
+    case 'Secret':
+    case 'ConfigMap':
+    case 'Namespace':
+      return CORE_GROUP;
+    case 'EndpointSlice':
+      return DISCOVERY_GROUP;
+    case 'GatewayParameters':
+      return PORTICO_GROUPS;
+    case 'ListenerSet':
+      return LISTENER_SET_GROUPS;
+    default:
+      return GATEWAY_ONLY;
+  }
+}
+
 /** Kinds whose status Portico computes. */
 export const STATUS_KINDS: readonly KindName[] = [
   'GatewayClass',

@@ -31,15 +31,19 @@ describe('loadManifests', () => {
       'apiVersion: gateway.networking.k8s.io\nkind: Gateway\nmetadata: {name: no-version}',
       'apiVersion: v1\nkind: Service\nmetadata: {name: web}',
       'apiVersion: gateway.networking.k8s.io/v1beta1\nkind: Gateway\nmetadata: {name: gw}',
+      // The experimental group serves XListenerSet, read as a ListenerSet, and no route kind.
+      'apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: HTTPRoute\nmetadata: {name: experimental-group}',
+      'apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XListenerSet\nmetadata: {name: extra}',
     ].join('\n---\n');
     const result = loadManifests(text, 'kinds.yaml');
-    expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/web', 'Gateway/gw']);
+    expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/web', 'Gateway/gw', 'ListenerSet/extra']);
     expect(result.problems).toEqual([
       expect.objectContaining({ document: 0, object: 'HTTPRoutes web', field: 'kind', message: 'HTTPRoutes is not a gateway.networking.k8s.io kind; did you mean HTTPRoute?' }),
       expect.objectContaining({ document: 5, object: 'HttpRoute cased', field: 'kind', message: 'HttpRoute is not a gateway.networking.k8s.io kind; did you mean HTTPRoute?' }),
       expect.objectContaining({ document: 6, field: 'apiVersion', message: 'gateway.networking.k8s/v1: HTTPRoute is a gateway.networking.k8s.io kind' }),
       expect.objectContaining({ document: 7, field: 'apiVersion', message: 'v1: Gateway is a gateway.networking.k8s.io kind' }),
       expect.objectContaining({ document: 8, field: 'apiVersion', message: 'gateway.networking.k8s.io has no version (group/version, e.g. gateway.networking.k8s.io/v1)' }),
+      expect.objectContaining({ document: 11, object: 'HTTPRoute experimental-group', field: 'apiVersion', message: 'gateway.networking.x-k8s.io/v1alpha1: HTTPRoute is a gateway.networking.k8s.io kind' }),
     ]);
     // A kind of the Gateway API groups Portico does not read is not a typo: skipped, and said.
     expect(result.ignored).toBe(4);
