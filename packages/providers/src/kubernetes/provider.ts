@@ -589,8 +589,8 @@ export class KubernetesProvider implements Provider {
     let object = this.converted.get(raw);
     if (object?.kind !== kind) {
       const { managedFields: _managedFields, ...metadata } = raw.metadata as Record<string, unknown>;
-      // XListenerSet (experimental group) is the same object as ListenerSet under another name;
-      // a v1alpha2 BackendTLSPolicy is put in the current shape.
+      // Named as the kind it is watched for (an XListenerSet of the experimental group is read
+      // as a ListenerSet); a v1alpha2 BackendTLSPolicy is put in the current shape.
       object = inCurrentShape({ ...(raw as Record<string, unknown>), kind, metadata }) as unknown as KubeObject;
       this.converted.set(raw, object);
     }

@@ -289,6 +289,14 @@ describe('KubernetesProvider: caches and snapshots', () => {
         metadata: { name: 'ls', namespace: 'default' },
         spec: { parentRef: { name: 'legacy' }, listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP' }] },
       });
+      // Gateway API v1.0's BackendTLSPolicy: one targetRef, and its validation under tls.
+      old.register('gateway.networking.k8s.io', 'v1alpha2', 'backendtlspolicies', 'BackendTLSPolicy', true, true);
+      old.apply({
+        apiVersion: 'gateway.networking.k8s.io/v1alpha2',
+        kind: 'BackendTLSPolicy',
+        metadata: { name: 'tls', namespace: 'default' },
+        spec: { targetRef: { group: '', kind: 'Service', name: 'web' }, tls: { hostname: 'web.example', caCertRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] } },
+      });
       const log = new SnapshotLog();
       const created = new KubernetesProvider({ kubeConfig: old.kubeConfig(), controllerName: CONTROLLER, debounceMs: 20 });
       providers.push(created);
@@ -297,6 +305,9 @@ describe('KubernetesProvider: caches and snapshots', () => {
       expect(snapshot.resources.get('Gateway', 'default', 'legacy')?.apiVersion).toBe('gateway.networking.k8s.io/v1beta1');
       expect(snapshot.resources.get('ListenerSet', 'default', 'ls')?.spec?.listeners?.[0]?.port).toBe(8080);
       expect(created.servedApiVersion('ListenerSet')).toBe('gateway.networking.x-k8s.io/v1alpha1');
+      const policy = snapshot.resources.get('BackendTLSPolicy', 'default', 'tls');
+      expect(policy?.spec?.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'web' }]);
+      expect(policy?.spec?.validation).toEqual({ hostname: 'web.example', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] });
       await created.stop();
     } finally {
       await old.close();
