@@ -12,7 +12,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesProvider } from '../src/kubernetes/provider.js';
 import { proxyName } from '../src/kubernetes/provisioning.js';
 import permissions from '../src/kubernetes/permissions.json' with { type: 'json' };
-import { FakeApiServer, requestAttributes, type RecordedRequest, type RequestAttributes } from './kubernetes/apiserver-double.js';
+import { FakeApiServer, RELEASE_NAMESPACE, requestAttributes, type RecordedRequest, type RequestAttributes } from './kubernetes/apiserver-double.js';
 import { CONTROLLER, GW, gateway, gatewayClass, httpRoute, routeStatus, waitFor } from './kubernetes/fixtures.js';
 
 interface PolicyRule {
@@ -56,7 +56,7 @@ function allows(rules: PolicyRule[], a: Attributes): boolean {
   );
 }
 
-const LEASE_NAMESPACE = 'portico-system';
+const LEASE_NAMESPACE = RELEASE_NAMESPACE;
 let api: FakeApiServer;
 
 beforeAll(async () => {

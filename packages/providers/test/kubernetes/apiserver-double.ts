@@ -18,7 +18,8 @@
  *   controller finds added to what it wrote, which its comparisons must tolerate;
  * - RBAC: requests with the controller's token get 403 unless the provider's declared
  *   permissions (src/kubernetes/permissions.json, which the chart must grant exactly) allow
- *   them; tests acting as another controller or a user use OTHER_CLIENT_TOKEN.
+ *   them, the Role's only in RELEASE_NAMESPACE; tests acting as another controller or a user
+ *   use OTHER_CLIENT_TOKEN.
  * It also records every request and can inject failures, which is what tests
  * assert on.
  */
@@ -580,11 +581,17 @@ interface PermissionRule {
   verbs: string[];
 }
 
-const ALLOWED = new Set(
-  [...permissions.cluster, ...permissions.releaseNamespace].flatMap((rule: PermissionRule) =>
-    rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${verb} ${group}/${resource}`))),
-  ),
-);
+/** "verb group/resource" for every request the rules allow. */
+function allowedBy(rules: PermissionRule[]): Set<string> {
+  return new Set(rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${verb} ${group}/${resource}`)))));
+}
+
+// A ClusterRole's rules hold in every namespace; a Role's only in its own (the release namespace).
+const ALLOWED_IN_CLUSTER = allowedBy(permissions.cluster);
+const ALLOWED_IN_RELEASE_NAMESPACE = allowedBy(permissions.releaseNamespace);
+
+/** The namespace the chart installs the controller, and so its Role, into in these tests. */
+export const RELEASE_NAMESPACE = 'portico-system';
 
 /** A request as kube-apiserver's RBAC authorizer sees it. */
 export interface RequestAttributes {
@@ -642,10 +649,15 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   return attributes;
 }
 
-/** Undefined when the provider's permissions allow the request, else "verb group/resource". */
+/** Undefined when the provider's permissions allow the request, else "verb group/resource[ in namespace]". */
 function forbidden(method: string, url: URL): string | undefined {
   const attributes = requestAttributes(method, url.pathname, url.searchParams);
   if (!attributes) return undefined;
   const key = `${attributes.verb} ${attributes.group}/${attributes.resource}`;
-  return ALLOWED.has(key) ? undefined : key;
+  if (ALLOWED_IN_CLUSTER.has(key)) return undefined;
+  if (ALLOWED_IN_RELEASE_NAMESPACE.has(key)) {
+    if (attributes.namespace === RELEASE_NAMESPACE) return undefined;
+    return `${key} in ${attributes.namespace === undefined ? 'every namespace' : `namespace ${attributes.namespace}`}`;
+  }
+  return key;
 }

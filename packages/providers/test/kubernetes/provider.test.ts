@@ -2,7 +2,7 @@
 // list-watch code against FakeApiServer, a test double of the API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesProvider, type KubernetesProviderOptions } from '../../src/kubernetes/provider.js';
-import { FakeApiServer } from './apiserver-double.js';
+import { FakeApiServer, RELEASE_NAMESPACE } from './apiserver-double.js';
 import {
   CONTROLLER,
   GW,
@@ -469,7 +469,7 @@ describe('KubernetesProvider: status', () => {
 });
 
 describe('KubernetesProvider: leader election', () => {
-  const lease = { namespace: 'portico-system', leaseName: 'portico-leader', leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 100 };
+  const lease = { namespace: RELEASE_NAMESPACE, leaseName: 'portico-leader', leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 100 };
 
   it('elects one leader; the other takes over when the leader stops renewing; only the leader writes status', async () => {
     api.apply(httpRoute('r1'));
@@ -491,7 +491,7 @@ describe('KubernetesProvider: leader election', () => {
     await sleep(100);
     expect(api.requestsMatching('PUT', /\/status$/)).toHaveLength(0);
 
-    const leaseObject = api.getObject('coordination.k8s.io/v1', 'leases', 'portico-system', 'portico-leader') as { spec: { holderIdentity: string } };
+    const leaseObject = api.getObject('coordination.k8s.io/v1', 'leases', RELEASE_NAMESPACE, 'portico-leader') as { spec: { holderIdentity: string } };
     expect(leaseObject.spec.holderIdentity).toBe('replica-a');
 
     // a dies without releasing: b waits out the lease, takes over, and writes what it computed.
@@ -499,7 +499,7 @@ describe('KubernetesProvider: leader election', () => {
     await a.abandon();
     await waitFor(() => b.isLeader, 'b takes over', 5_000);
     expect(Date.now() - lostAt).toBeGreaterThanOrEqual(lease.leaseDurationMs - 150);
-    const taken = api.getObject('coordination.k8s.io/v1', 'leases', 'portico-system', 'portico-leader') as {
+    const taken = api.getObject('coordination.k8s.io/v1', 'leases', RELEASE_NAMESPACE, 'portico-leader') as {
       spec: { holderIdentity: string; leaseTransitions: number };
     };
     expect(taken.spec.holderIdentity).toBe('replica-b');

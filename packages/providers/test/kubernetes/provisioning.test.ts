@@ -4,7 +4,7 @@ import { KubernetesProvider } from '../../src/kubernetes/provider.js';
 import { gatewayAddressesFromService, proxyName, servicePorts } from '../../src/kubernetes/provisioning.js';
 import type { Gateway, Service } from '@portico/api';
 import { translate } from '@portico/translator';
-import { FakeApiServer, OTHER_CLIENT_TOKEN } from './apiserver-double.js';
+import { FakeApiServer, OTHER_CLIENT_TOKEN, RELEASE_NAMESPACE } from './apiserver-double.js';
 import { CONTROLLER, GW, SnapshotLog, gateway, gatewayClass, sleep, waitFor } from './fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -312,11 +312,11 @@ describe('Envoy provisioning', () => {
     const lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: 'portico-leader', namespace: 'portico-system' },
+      metadata: { name: 'portico-leader', namespace: RELEASE_NAMESPACE },
       spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, renewTime: new Date().toISOString() },
     };
     api.apply(lease);
-    const log = await start({ leaderElection: { namespace: 'portico-system', leaseName: 'portico-leader', retryPeriodMs: 50, leaseDurationMs: 60_000 } });
+    const log = await start({ leaderElection: { namespace: RELEASE_NAMESPACE, leaseName: 'portico-leader', retryPeriodMs: 50, leaseDurationMs: 60_000 } });
     await waitFor(() => log.latest, 'snapshot');
     await sleep(300);
     expect(api.listObjects('apps/v1', 'deployments')).toEqual([]);
