@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApiServer, RELEASE_NAMESPACE } from './apiserver-double.js';
+import { FakeApiServer, imageTag, RELEASE_NAMESPACE } from './apiserver-double.js';
 
 // The double stands in for kube-apiserver's RBAC in every provider test: what it lets through
 // is what the chart's roles would.
@@ -28,5 +28,16 @@ describe('API server double: RBAC', () => {
     expect(await status('/api/v1/namespaces/team-a/services')).toBe(200);
     expect(api.refusedByRbac).toEqual(['get coordination.k8s.io/leases in namespace team-a', 'create coordination.k8s.io/leases in every namespace']);
     await expect(api.close()).rejects.toThrow('the provider made requests its permissions do not allow');
+  });
+});
+
+describe('API server double: defaulting', () => {
+  it("reads an image's tag as kube-apiserver does when it defaults imagePullPolicy", () => {
+    expect(imageTag('envoyproxy/envoy')).toBe('latest');
+    expect(imageTag('envoyproxy/envoy:v1.36.2')).toBe('v1.36.2');
+    expect(imageTag('localhost:5001/envoy')).toBe('latest');
+    expect(imageTag('localhost:5001/envoy:dev')).toBe('dev');
+    expect(imageTag('envoyproxy/envoy@sha256:0123abcd')).toBe('');
+    expect(imageTag('envoyproxy/envoy:v1.36.2@sha256:0123abcd')).toBe('v1.36.2');
   });
 });

@@ -570,9 +570,23 @@ function podDefaults(pod: Json): void {
   for (const container of (pod.containers ?? []) as Json[]) {
     container.terminationMessagePath ??= '/dev/termination-log';
     container.terminationMessagePolicy ??= 'File';
-    container.imagePullPolicy ??= String(container.image ?? '').endsWith(':latest') || !String(container.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
+    container.imagePullPolicy ??= imageTag(String(container.image ?? '')) === 'latest' ? 'Always' : 'IfNotPresent';
     for (const port of (container.ports ?? []) as Json[]) port.protocol ??= 'TCP';
   }
+}
+
+/**
+ * The tag SetDefaults_Container reads (docker's reference parser): after the last colon of the
+ * last path part, so that a registry's port is not one; `latest` when there is neither a tag nor
+ * a digest, none when there is only a digest.
+ */
+export function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  const name = at === -1 ? image : image.slice(0, at);
+  const lastPart = name.slice(name.lastIndexOf('/') + 1);
+  const colon = lastPart.lastIndexOf(':');
+  if (colon !== -1) return lastPart.slice(colon + 1);
+  return at === -1 ? 'latest' : '';
 }
 
 interface PermissionRule {

@@ -2,7 +2,7 @@
 // list-watch code against FakeApiServer, a test double of the API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesProvider, type KubernetesProviderOptions } from '../../src/kubernetes/provider.js';
-import { FakeApiServer, RELEASE_NAMESPACE } from './apiserver-double.js';
+import { FakeApiServer, OTHER_CLIENT_TOKEN, RELEASE_NAMESPACE } from './apiserver-double.js';
 import {
   CONTROLLER,
   GW,
@@ -417,7 +417,7 @@ describe('KubernetesProvider: status', () => {
     expect(stored0.status).toBeUndefined(); // main resource cannot set status...
     const res = await fetch(`http://127.0.0.1:${api.port}/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/shared/status`, {
       method: 'PUT',
-      headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${OTHER_CLIENT_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...stored0, status: { parents: [foreign, staleOurs] } }),
     });
     expect(res.status).toBe(200); // ...the status subresource can.
