@@ -1,5 +1,6 @@
 import type { Condition } from '@portico/api';
 import type { ObjectStatus, TranslateDiagnostic } from './result.js';
+import { describeObject } from './util.js';
 
 const POSITIVE = new Set(['Accepted', 'Programmed', 'ResolvedRefs']);
 const NEGATIVE = new Set(['Conflicted', 'PartiallyInvalid']);
@@ -19,7 +20,7 @@ export function diagnosticsFromStatus(status: ObjectStatus): TranslateDiagnostic
   // Most statuses have no problem at all: find that out before building anything.
   if (!hasProblem(status)) return [];
   const diagnostics: TranslateDiagnostic[] = [];
-  const object = status.namespace ? `${status.kind} ${status.namespace}/${status.name}` : `${status.kind} ${status.name}`;
+  const object = describeObject(status.kind, status.namespace, status.name);
   const body = status.status as {
     conditions?: Condition[];
     listeners?: Array<{ name: string; conditions: Condition[] }>;

@@ -7,7 +7,7 @@ import { DEFAULT_GATEWAYS_LOOKUP, differingRun, lookupKey, type RememberedHttpRo
 import { buildHttpChains } from '../build/http.js';
 import type { ObjectStatus } from '../result.js';
 import { MESH_BACKEND_GRANTS } from '../mesh/mesh.js';
-import { compareStrings, GATEWAY_GROUP } from '../util.js';
+import { compareStrings, describeObject, GATEWAY_GROUP } from '../util.js';
 import { resolveBackendRef, weightProblem, type BackendContext } from './backends.js';
 import { parseDurationMs } from './duration.js';
 import { compileFilters, NO_FILTERS, type CompiledFilters, type FilterContext, type FilterProblem } from './filters.js';
@@ -291,7 +291,7 @@ function compileRule(
   }
   // Few rules have one: the owner's name (for a generated session name) is made only for those.
   if (rule.sessionPersistence) {
-    const persistence = compileSessionPersistence(rule, field, invalid, `${kind} ${namespace}/${route.metadata.name}`);
+    const persistence = compileSessionPersistence(rule, field, invalid, describeObject(kind, namespace, route.metadata.name));
     if (persistence) compiled.sessionPersistence = persistence;
   }
   return compiled;

@@ -5,7 +5,7 @@ import { listenerAccepted } from '../gateway/model.js';
 import { DEFAULT_SCOPES, NO_DEFAULT_SCOPE } from '../gateway/defaults.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
-import { compareStrings, GATEWAY_GROUP } from '../util.js';
+import { compareStrings, describeObject, GATEWAY_GROUP } from '../util.js';
 import { effectiveHostnames } from './hostnames.js';
 
 /** A route of any kind, as far as attachment is concerned. */
@@ -76,11 +76,6 @@ export function normalizeParentRef(ref: ParentReference, routeNamespace: string)
   return normalized;
 }
 
-/** How a rejection names the parent. Made only when rejecting: attaching runs per route and parentRef. */
-function parentText(kind: string, namespace: string, name: string): string {
-  return `${kind} ${namespace}/${name}`;
-}
-
 /**
  * Attaches a route to the listeners one parentRef selects, following the Gateway API
  * rules: sectionName and port narrow the listeners (NoMatchingParent when nothing is
@@ -104,7 +99,7 @@ export function attachToGateway(
   const parentName = parent?.name ?? gateway.name;
   const parentRef = normalizeParentRef(ref, route.namespace);
   if (gateway.rejected) {
-    const message = `${parentText(parentKind, parentNamespace, parentName)} is not accepted: ${gateway.rejected.message}`;
+    const message = `${describeObject(parentKind, parentNamespace, parentName)} is not accepted: ${gateway.rejected.message}`;
     return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   let selected = 0;
@@ -131,7 +126,7 @@ export function attachToGateway(
     // A ListenerSet its Gateway does not admit brings no listener at all: say that, not that none matches.
     const unadmitted = parentKind === 'ListenerSet' ? gateway.listenerSets.find((set) => set.namespace === parentNamespace && set.name === parentName && set.notAllowed !== undefined) : undefined;
     if (unadmitted) {
-      return rejected(parentRef, gateway, 'NoMatchingParent', `${parentText(parentKind, parentNamespace, parentName)} is not accepted by Gateway ${gateway.namespace}/${gateway.name} (see its status), so it has no listener to attach to`);
+      return rejected(parentRef, gateway, 'NoMatchingParent', `${describeObject(parentKind, parentNamespace, parentName)} is not accepted by Gateway ${gateway.namespace}/${gateway.name} (see its status), so it has no listener to attach to`);
     }
     const what = [
       ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : undefined,
@@ -139,17 +134,17 @@ export function attachToGateway(
     ]
       .filter(Boolean)
       .join(' and ');
-    const message = `${parentText(parentKind, parentNamespace, parentName)} has no listener matching ${what || 'this parentRef'}`;
+    const message = `${describeObject(parentKind, parentNamespace, parentName)} has no listener matching ${what || 'this parentRef'}`;
     return rejected(parentRef, gateway, 'NoMatchingParent', message);
   }
   if (allowed.length === 0) {
     // Said as it is when every selected listener is itself refused: its allowedRoutes may well admit the route.
     const message =
       refused === selected
-        ? `every listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef is not accepted (see its status), so none takes routes`
+        ? `every listener of ${describeObject(parentKind, parentNamespace, parentName)} selected by this parentRef is not accepted (see its status), so none takes routes`
         : kindAllowed === 0
-          ? `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef allows kind ${route.kind} (allowedRoutes.kinds, or the listener's protocol)`
-          : `no listener of ${parentText(parentKind, parentNamespace, parentName)} selected by this parentRef that takes ${route.kind} allows routes from namespace ${route.namespace} (allowedRoutes.namespaces)`;
+          ? `no listener of ${describeObject(parentKind, parentNamespace, parentName)} selected by this parentRef allows kind ${route.kind} (allowedRoutes.kinds, or the listener's protocol)`
+          : `no listener of ${describeObject(parentKind, parentNamespace, parentName)} selected by this parentRef that takes ${route.kind} allows routes from namespace ${route.namespace} (allowedRoutes.namespaces)`;
     return rejected(parentRef, gateway, 'NotAllowedByListeners', message);
   }
   const attachments: ListenerAttachment[] = [];
@@ -166,7 +161,7 @@ export function attachToGateway(
       parentRef,
       gateway,
       'NoMatchingListenerHostname',
-      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${parentText(parentKind, parentNamespace, parentName)}`,
+      `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${describeObject(parentKind, parentNamespace, parentName)}`,
     );
   }
   const countedOnly = allowedRefused?.filter((listener) => route.hostnames === undefined || effectiveHostnames(listener.hostname, route.hostnames).length > 0);
