@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { loadManifests, ResourceSet, type LoadResult } from '@portico/api';
 import { loadWarnings, type ObjectStatus } from '@portico/translator';
 import type { Provider, ProviderProblem, ProviderSnapshot } from './provider.js';
+import { retryDelayMs } from './backoff.js';
 
 /** Extensions read from directories; files named explicitly are read whatever their extension. */
 export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
@@ -372,7 +373,7 @@ export class FileProvider implements Provider {
           this.retryTimer = undefined;
           this.schedule();
         },
-        Math.min(RETRY_WATCH_MAX_MS, RETRY_WATCH_MS * 2 ** Math.max(0, failures - 1)),
+        retryDelayMs(failures, RETRY_WATCH_MS, RETRY_WATCH_MAX_MS),
       );
       this.retryTimer.unref();
     }

@@ -34,6 +34,7 @@ import {
 import { referencedObjects, refKey, type ObjectRef } from './references.js';
 import { KubeRest, isStatus } from './rest.js';
 import { StatusWriter, canonicalJson } from './status.js';
+import { retryDelayMs } from '../backoff.js';
 
 /** Kinds whose status lists are shared between controllers, entry by entry, and the list. */
 const SHARED_STATUS_LISTS: ReadonlyArray<readonly [KindName, 'parents' | 'ancestors']> = [
@@ -443,7 +444,7 @@ export class KubernetesProvider implements Provider {
   }
 
   private backoff(failures: number): number {
-    return Math.min(30_000, (this.options.retryBackoffMs ?? 500) * 2 ** Math.min(failures - 1, 10));
+    return retryDelayMs(failures, this.options.retryBackoffMs ?? 500, 30_000);
   }
 
   /** Kinds whose CRDs were missing get installed later; pick them up without a restart. */
