@@ -56,7 +56,6 @@ function conflictBetween(a: ListenerModel, b: ListenerModel): 'HostnameConflict'
 function conflictWith(listener: ListenerModel, other: ListenerModel, reason: 'HostnameConflict' | 'ProtocolConflict'): void {
   // A ProtocolConflict explains more than a hostname clash; keep it when both apply.
   if (listener.conflict?.reason === 'ProtocolConflict') return;
-  listener.supportedKinds = [];
   listener.conflict = {
     reason,
     message:

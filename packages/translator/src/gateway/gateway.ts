@@ -9,7 +9,7 @@ import { markConflicts, markOverlappingTls } from './conflicts.js';
 import { applyFrontendValidation } from './frontend.js';
 import { buildListener, refuseRepeatedNames } from './listeners.js';
 import { listenerSetAccepted, listenerSetsFor, listenerSetStatus } from './listenerset.js';
-import { listenerAccepted, listenerProgrammed, ownListeners, type GatewayModel, type ListenerModel } from './model.js';
+import { listenerAccepted, listenerProgrammed, ownListeners, supportedKindsOf, type GatewayModel, type ListenerModel } from './model.js';
 import { resolveCertificateRef } from './tls.js';
 
 export interface GatewayBuildContext {
@@ -230,7 +230,7 @@ export function gatewayStatus(clock: ConditionClock, model: GatewayModel): Objec
         : {}),
       listeners: own.map((l) => ({
         name: l.name,
-        supportedKinds: l.supportedKinds,
+        supportedKinds: supportedKindsOf(l),
         attachedRoutes: l.attachedRoutes,
         conditions: listenerConditions(clock, generation, l, !accepted),
       })),

@@ -15,38 +15,30 @@ export interface ListenerBuildContext {
   secrets: Map<string, IRSecret>;
 }
 
+/** The route kinds allowedRoutes admits on the listener's protocol (its defaults when it names none), each once. */
 function admittedKindsOf(listener: Listener): Array<{ group: string; kind: string }> {
   if (!SUPPORTED_PROTOCOLS.includes(listener.protocol)) return [];
   const requested = listener.allowedRoutes?.kinds;
   if (!requested || requested.length === 0) return defaultKindsFor(listener.protocol);
-  return requested
-    .map((entry) => ({ group: entry.group ?? GATEWAY_GROUP, kind: entry.kind }))
-    .filter((entry) => kindSupportedOn(listener.protocol, entry.group, entry.kind));
-}
-
-function resolveKinds(listener: Listener, model: ListenerModel, field: string): void {
-  const requested = listener.allowedRoutes?.kinds;
-  if (!requested || requested.length === 0) {
-    model.supportedKinds = defaultKindsFor(model.protocol);
-    return;
-  }
-  const seen = new Set<string>();
-  const invalid: string[] = [];
+  const admitted: Array<{ group: string; kind: string }> = [];
   for (const entry of requested) {
     const group = entry.group ?? GATEWAY_GROUP;
-    if (kindSupportedOn(model.protocol, group, entry.kind)) {
-      const key = `${group}/${entry.kind}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        model.supportedKinds.push({ group, kind: entry.kind });
-      }
-    } else {
-      invalid.push(`${group || 'core'}/${entry.kind}`);
-    }
+    if (!kindSupportedOn(listener.protocol, group, entry.kind)) continue;
+    if (!admitted.some((kind) => kind.group === group && kind.kind === entry.kind)) admitted.push({ group, kind: entry.kind });
+  }
+  return admitted;
+}
+
+/** ResolvedRefs=False (InvalidRouteKinds) for the kinds allowedRoutes names that the protocol cannot take. */
+function refuseInvalidKinds(listener: Listener, model: ListenerModel, field: string): void {
+  const invalid: string[] = [];
+  for (const entry of listener.allowedRoutes?.kinds ?? []) {
+    const group = entry.group ?? GATEWAY_GROUP;
+    if (!kindSupportedOn(model.protocol, group, entry.kind)) invalid.push(`${group || 'core'}/${entry.kind}`);
   }
   if (invalid.length > 0) {
     const message = `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot be attached to a ${model.protocol} listener`;
-    addUnresolved(model, { reason: 'InvalidRouteKinds', message }, model.supportedKinds.length > 0);
+    addUnresolved(model, { reason: 'InvalidRouteKinds', message }, model.admittedKinds.length > 0);
   }
 }
 
@@ -124,7 +116,6 @@ export function buildListener(
     name: listener.name,
     port: listener.port,
     protocol: listener.protocol,
-    supportedKinds: [],
     admittedKinds: admittedKindsOf(listener),
     attachedRoutes: 0,
   };
@@ -145,13 +136,10 @@ export function buildListener(
   const why = model.hostname === undefined ? undefined : hostnameProblem(model.hostname);
   if (why !== undefined) {
     model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" ${why}` };
-    model.supportedKinds = [];
     return model;
   }
-  resolveKinds(listener, model, field);
+  refuseInvalidKinds(listener, model, field);
   if (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') resolveTls(ctx, listener, model, field);
-  // A listener that cannot be accepted supports no route kinds.
-  if (model.notAccepted) model.supportedKinds = [];
   return model;
 }
 
@@ -173,7 +161,5 @@ export function refuseRepeatedNames(listeners: readonly ListenerModel[], field: 
       reason: 'UnsupportedValue',
       message: `${field}[${index}].name: "${listener.name}" is already the name of ${field}[${earlier}]; listener names must be unique`,
     };
-    // As buildListener leaves every listener it does not accept.
-    listener.supportedKinds = [];
   });
 }

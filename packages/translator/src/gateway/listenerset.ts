@@ -4,7 +4,7 @@ import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import type { ObjectStatus } from '../result.js';
 import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
-import { listenerAccepted, listenerProgrammed, type ListenerModel, type ListenerSource } from './model.js';
+import { listenerAccepted, listenerProgrammed, supportedKindsOf, type ListenerModel, type ListenerSource } from './model.js';
 
 // ListenerSet (GEP-1713): listeners declared outside the Gateway and merged into it when
 // the Gateway's spec.allowedListeners admits the ListenerSet's namespace (default: none).
@@ -144,8 +144,8 @@ export function listenerSetStatus(
         // The experimental XListenerSet (gateway.networking.x-k8s.io/v1alpha1) requires each
         // listener's port in its status; ListenerSet v1 has no such field.
         experimental && typeof l.port === 'number'
-          ? { name: l.name, port: l.port, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) }
-          : { name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) },
+          ? { name: l.name, port: l.port, supportedKinds: supportedKindsOf(l), attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) }
+          : { name: l.name, supportedKinds: supportedKindsOf(l), attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l, generation) },
       ),
     },
   };

@@ -24,12 +24,11 @@ export interface ListenerModel {
   port: number;
   protocol: string;
   hostname?: string;
-  supportedKinds: Array<{ group: string; kind: string }>;
   /**
    * The route kinds its allowedRoutes admit (those valid for the protocol, or its defaults),
-   * whether or not the listener is accepted: supportedKinds is emptied for a listener that is
-   * not, but attachedRoutes counts by allowedRoutes all the same ("Listener or Route status
-   * does not impact successful attachment").
+   * whether or not the listener is accepted: its status lists none for a listener that is not
+   * (supportedKindsOf), but attachedRoutes counts by allowedRoutes all the same ("Listener or
+   * Route status does not impact successful attachment").
    */
   admittedKinds: ReadonlyArray<{ group: string; kind: string }>;
   /** Accepted=False reason, when the listener is not accepted. */
@@ -84,6 +83,15 @@ export function addUnresolved(listener: ListenerModel, problem: { reason: string
 
 export function listenerAccepted(listener: ListenerModel): boolean {
   return !listener.notAccepted && !listener.conflict;
+}
+
+/**
+ * The kinds its status lists in supportedKinds: what allowedRoutes admits, and none at all for
+ * a listener that is not accepted, whatever the reason (the conformance suite asserts an empty
+ * list for an unsupported protocol, an unsupported TLS mode and a protocol conflict).
+ */
+export function supportedKindsOf(listener: ListenerModel): Array<{ group: string; kind: string }> {
+  return listenerAccepted(listener) ? listener.admittedKinds.slice() : [];
 }
 
 /**

@@ -56,7 +56,6 @@ function portListener(key: string, service: Service, port: ServicePort): Listene
     name: port.name ?? String(port.port),
     port: port.port,
     protocol: 'HTTP',
-    supportedKinds: [...MESH_ROUTE_KINDS],
     admittedKinds: MESH_ROUTE_KINDS,
     attachedRoutes: 0,
   };

@@ -117,7 +117,7 @@ export function attachToGateway(
       refused++;
       // Its status lists no route kinds, but its allowedRoutes still decide what attaches.
       if (allowsKind(l.admittedKinds, route) && allowsNamespace(resources, l, route.namespace)) (allowedRefused ??= []).push(l);
-    } else if (allowsKind(l.supportedKinds, route)) {
+    } else if (allowsKind(l.admittedKinds, route)) {
       kindAllowed++;
       if (allowsNamespace(resources, l, route.namespace)) allowed.push(l);
     }
