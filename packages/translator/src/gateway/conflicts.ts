@@ -93,9 +93,15 @@ export function markConflicts(listeners: ListenerModel[]): void {
   for (const group of ordered) {
     const remaining: ListenerModel[] = [];
     for (const listener of group) {
-      const winner = admitted.find((other) => conflictBetween(listener, other));
-      if (winner) conflictWith(listener, winner, conflictBetween(listener, winner)!);
-      else remaining.push(listener);
+      let lost = false;
+      for (const other of admitted) {
+        const reason = conflictBetween(listener, other);
+        if (!reason) continue;
+        conflictWith(listener, other, reason);
+        lost = true;
+        break;
+      }
+      if (!lost) remaining.push(listener);
     }
     for (const listener of remaining) {
       for (const other of remaining) {
