@@ -19,6 +19,11 @@ import type {
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const GATEWAY_EXPERIMENTAL_GROUP = 'gateway.networking.x-k8s.io';
+/** Whether an object's apiVersion is of Gateway API's experimental group (false when it has none). */
+export function isExperimentalApiVersion(apiVersion: unknown): boolean {
+  return typeof apiVersion === 'string' && apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`);
+}
+
 /** API group of Portico's own kinds (GatewayParameters). */
 export const PORTICO_GROUP = 'gateway.portico.dev';
 

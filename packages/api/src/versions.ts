@@ -1,7 +1,7 @@
 // Older served versions whose fields differ from the ones the translator reads, put in the
 // current shape when they are read (by file mode and by the Kubernetes provider alike).
 
-import { GATEWAY_EXPERIMENTAL_GROUP } from './resources.js';
+import { isExperimentalApiVersion } from './resources.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,7 +22,7 @@ export function inCurrentShape<T>(object: T): T {
   if (!isMapping(object)) return object;
   // The experimental XListenerSet (v1alpha1) is ListenerSet under another group and name; its
   // apiVersion stays, and with it the shape of the status it gets.
-  if (object.kind === 'XListenerSet' && typeof object.apiVersion === 'string' && object.apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`)) {
+  if (object.kind === 'XListenerSet' && isExperimentalApiVersion(object.apiVersion)) {
     return { ...object, kind: 'ListenerSet' } as T;
   }
   if (object.kind !== 'BackendTLSPolicy' || object.apiVersion !== 'gateway.networking.k8s.io/v1alpha2') return object;

@@ -2,7 +2,7 @@ import type { Condition, Gateway, ListenerSet, ResourceSet } from '@portico/api'
 import { condition, type ConditionClock } from '../conditions.js';
 import { namespaceLabels, selectorMatches } from '../namespaces.js';
 import type { ObjectStatus } from '../result.js';
-import { GATEWAY_EXPERIMENTAL_GROUP } from '@portico/api';
+import { isExperimentalApiVersion } from '@portico/api';
 import { compareStrings, GATEWAY_GROUP } from '../util.js';
 import { listenerAccepted, listenerProgrammed, supportedKindsOf, type ListenerModel, type ListenerSource } from './model.js';
 
@@ -130,8 +130,7 @@ export function listenerSetStatus(
   // No ResolvedRefs here: ListenerSet conditions are Accepted and Programmed only ("MUST express
   // ListenerSet conditions using the ListenerSetConditionType ... constants"). Each listener's
   // entry in status.listeners says which references did not resolve.
-  // apiVersion may be missing: the translator's input is not validated.
-  const experimental = typeof model.set.apiVersion === 'string' && model.set.apiVersion.startsWith(`${GATEWAY_EXPERIMENTAL_GROUP}/`);
+  const experimental = isExperimentalApiVersion(model.set.apiVersion);
   return {
     apiVersion: model.set.apiVersion,
     kind: 'ListenerSet',
