@@ -60,7 +60,7 @@ function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string
         if (badName !== undefined) return `${placeName(field, list, i)}: ${badName}`;
       } else {
         if (badName !== undefined) return `${placeName(field, list, i)}.name: ${badName}`;
-        const value = ((list === 0 ? filter.set : filter.add)?.[i] as { value?: unknown }).value;
+        const value = (headerList(filter, list)?.[i] as { value?: unknown }).value;
         if (typeof value !== 'string') return `${placeName(field, list, i)}.value: missing`;
         if (hasRefusedHeaderCharacters(value)) return `${placeName(field, list, i)}.value: control characters are not allowed in a header value`;
       }
@@ -78,13 +78,18 @@ function headerFilterProblem(filter: HTTPHeaderFilter | undefined, field: string
 const HEADER_LISTS = ['set', 'add', 'remove'] as const;
 const REMOVE = 2;
 
+/** The filter's list at HEADER_LISTS[list]: headers to set or add, or names to remove. */
+function headerList(filter: HTTPHeaderFilter, list: number): readonly unknown[] | undefined {
+  return list === 0 ? filter.set : list === 1 ? filter.add : filter.remove;
+}
+
 function headerCount(filter: HTTPHeaderFilter, list: number): number {
-  return (list === 0 ? filter.set : list === 1 ? filter.add : filter.remove)?.length ?? 0;
+  return headerList(filter, list)?.length ?? 0;
 }
 
 function headerName(filter: HTTPHeaderFilter, list: number, index: number): unknown {
-  if (list === REMOVE) return filter.remove?.[index];
-  return ((list === 0 ? filter.set : filter.add)?.[index] as { name?: unknown }).name;
+  const entry = headerList(filter, list)?.[index];
+  return list === REMOVE ? entry : (entry as { name?: unknown }).name;
 }
 
 /** Where an earlier action on the same header name is, if any. */
