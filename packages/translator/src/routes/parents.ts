@@ -149,11 +149,7 @@ export function attachToGateway(
   }
   const attachments: ListenerAttachment[] = [];
   for (const listener of allowed) {
-    if (route.hostnames === undefined) {
-      attachments.push({ listener, hostnames: ['*'] });
-      continue;
-    }
-    const hostnames = effectiveHostnames(listener.hostname, route.hostnames);
+    const hostnames = hostnamesOn(listener, route);
     if (hostnames.length > 0) attachments.push({ listener, hostnames });
   }
   if (attachments.length === 0) {
@@ -164,8 +160,13 @@ export function attachToGateway(
       `none of the route hostnames (${route.hostnames?.join(', ') ?? ''}) match a listener hostname of ${describeObject(parentKind, parentNamespace, parentName)}`,
     );
   }
-  const countedOnly = allowedRefused?.filter((listener) => route.hostnames === undefined || effectiveHostnames(listener.hostname, route.hostnames).length > 0);
+  const countedOnly = allowedRefused?.filter((listener) => hostnamesOn(listener, route).length > 0);
   return countedOnly?.length ? { parentRef, gateway, attachments, countedOnly } : { parentRef, gateway, attachments };
+}
+
+/** The hostnames a route serves on a listener (every name when it lists none); none when theirs do not meet. */
+function hostnamesOn(listener: ListenerModel, route: AttachableRoute): string[] {
+  return route.hostnames === undefined ? ['*'] : effectiveHostnames(listener.hostname, route.hostnames);
 }
 
 function rejected(parentRef: ParentReference, gateway: GatewayModel, reason: string, message: string): ParentAttachment {
