@@ -253,9 +253,8 @@ export class ClusterRegistry {
         made = { ...plain, name: variant, passthrough: true };
         passthroughVariants.set(cluster, made);
       }
+      // No Service port is recorded for it, so no BackendTLSPolicy attaches to it.
       this.clusters.set(variant, made);
-      const port = this.servicePorts.get(name);
-      if (port) this.servicePorts.set(variant, port);
     }
     return variant;
   }

@@ -238,11 +238,11 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
   const ancestors = new Map<PolicyState, Set<string>>();
   for (const [gatewayKey, clusterNames] of ctx.clustersByGateway) {
     for (const clusterName of clusterNames) {
+      // A TCP cluster's passthrough variant has no Service port: it carries the client's TLS as
+      // it is, and no policy originates TLS on it.
       const port = ctx.clusters.servicePortOf(clusterName);
       if (!port) continue;
       const cluster = ctx.clusters.get(clusterName);
-      // TLS passthrough carries the client's TLS as it is: no policy originates TLS on it.
-      if (cluster?.passthrough) continue;
       // TLS is for TCP: a policy naming a UDP port is refused (targetPortProblems), and a UDP port it
       // covers with the rest of its Service is left as it is either way.
       const udp = cluster?.protocol === 'udp';
