@@ -37,13 +37,25 @@ describe('buildXds on arbitrary IR', () => {
             (rc.message.virtual_hosts as EnvoyMessage[]).flatMap((vh) => (vh.routes as EnvoyMessage[]).map((r): [unknown, EnvoyMessage] => [r.name, r])),
           ),
         );
+        // A table proxyless gRPC clients also read has no direct responses: a route that fails
+        // every request goes to the cluster never served instead (gRPC: UNAVAILABLE).
+        const proxylessTable = (input.gateways[0].apiListeners ?? []).length > 0;
+        const failsEveryRequest = (route: EnvoyMessage): boolean =>
+          proxylessTable
+            ? route.direct_response === undefined && (route.route as EnvoyMessage | undefined)?.cluster === 'portico/invalid-backend'
+            : (route.direct_response as EnvoyMessage | undefined)?.status === 500 && route.route === undefined;
         input.gateways[0].listeners[0].filterChains.forEach((chain) => {
           if (chain.type !== 'http') return;
           chain.routeConfig.virtualHosts[0].routes.forEach((r, i) => {
             const wasReported = reported.some((f) => f.startsWith(`virtual_hosts[0].routes[${i}]`));
             expect(served.has(r.name) || wasReported, r.name).toBe(true);
             const route = servedRoutes.get(r.name);
-            if (!route || wasReported) return;
+            if (!route) return;
+            // Reported and still served: the stand-in for a route Envoy would refuse.
+            if (wasReported) {
+              expect(failsEveryRequest(route), `${r.name} stands in: ${JSON.stringify(route)}`).toBe(true);
+              return;
+            }
             // A route served as it came (nothing reported): its match and its forward action are
             // the IR's, not a 500 standing in for it.
             const match = route.match as EnvoyMessage;
@@ -53,9 +65,7 @@ describe('buildXds on arbitrary IR', () => {
             if (r.action.kind !== 'forward') return;
             const live = r.action.backends.filter((b) => b.weight > 0);
             if (live.reduce((sum, b) => sum + b.weight, 0) === 0) {
-              // Every request fails: a 500, or for proxyless gRPC (no direct responses) the cluster never served.
-              const fails = (route.direct_response as EnvoyMessage | undefined)?.status === 500 || (route.route as EnvoyMessage | undefined)?.cluster === 'portico/invalid-backend';
-              expect(fails, `${r.name}: ${JSON.stringify(route)}`).toBe(true);
+              expect(failsEveryRequest(route), `${r.name}: ${JSON.stringify(route)}`).toBe(true);
               return;
             }
             const action = route.route as EnvoyMessage | undefined;

@@ -9,6 +9,7 @@ import type { EnvoyMessage, EnvoyResource, EnvoyResources, RejectedResource, Res
 import type { KnownMessages } from '../known.js';
 import { encodeAndValidate } from '../screen.js';
 import { clientCertificateOf } from '../features/tls.js';
+import { grpcCompatibleRoute } from '../features/proxyless_grpc.js';
 import { buildCluster, buildEndpoints } from './cluster.js';
 import { createContext, lookupsOf } from './context.js';
 import type { BuildContext, IrLookups } from './context.js';
@@ -263,7 +264,8 @@ function screen(
       let result: Screened | undefined = parts ? undefined : check(resource, repeated);
       if (result?.problem && resource.type === 'route') {
         const problems: RouteProblem[] = [];
-        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known, proxylessRouteConfigurations.has(resource.message)) };
+        const adapt = proxylessRouteConfigurations.has(resource.message) ? grpcCompatibleRoute : undefined;
+        resource = { ...resource, message: repairRouteConfiguration(resource.message, problems, known, adapt) };
         for (const problem of problems) {
           rejected.push({ type: 'route', name: resource.name, field: problem.field, message: problem.message, proxyGroup });
         }

@@ -164,24 +164,26 @@ function knownRouteProblem(route: EnvoyMessage, known: KnownMessages | undefined
 /**
  * A route Envoy would reject is replaced by a 500 direct response on the same
  * match (or dropped when the match itself is invalid), so one bad route never
- * takes the whole RouteConfiguration down.
+ * takes the whole RouteConfiguration down. `adapt` makes the stand-in fit a table's
+ * clients as its routes were made to (proxyless gRPC has no direct responses).
  */
-function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[], known: KnownMessages | undefined, proxyless: boolean): EnvoyMessage | undefined {
+function guardRoute(route: EnvoyMessage, path: string, problems: RouteProblem[], known: KnownMessages | undefined, adapt: RouteAdapter | undefined): EnvoyMessage | undefined {
   const problem = knownRouteProblem(route, known);
   if (!problem) return route;
   const field = problem.field ? `${path}.${problem.field}` : path;
-  // gRPC has no direct responses and refuses a whole table with one: there the route goes to the
-  // cluster never served, which fails the call (UNAVAILABLE), as proxyless_grpc does for 500s.
-  const fallback: EnvoyMessage = proxyless
-    ? { name: route.name, match: route.match, metadata: route.metadata, route: { cluster: INVALID_BACKEND_CLUSTER } }
-    : { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
+  const plain: EnvoyMessage = { name: route.name, match: route.match, metadata: route.metadata, direct_response: directResponse500() };
+  const fallback = adapt ? adapt(plain) : plain;
   if (routeProblem(fallback)) {
     problems.push({ field, message: `route dropped: ${problem.message}` });
     return undefined;
   }
-  problems.push({ field, message: `route replaced by ${proxyless ? 'a route to no cluster (proxyless gRPC)' : 'a 500 direct response'}: ${problem.message}` });
+  const standIn = fallback.direct_response ? 'a 500 direct response' : `a route to cluster ${String((fallback.route as EnvoyMessage | undefined)?.cluster)}, which is never served`;
+  problems.push({ field, message: `route replaced by ${standIn}: ${problem.message}` });
   return fallback;
 }
+
+/** How the routes of one table were made to fit its clients (see guardRoute). */
+export type RouteAdapter = (route: EnvoyMessage) => EnvoyMessage;
 
 export function buildVirtualHost(ir: IRVirtualHost, ctx: BuildContext, features: readonly XdsFeature[]): EnvoyMessage {
   return buildVirtualHostFresh(ir, ctx, features, undefined);
@@ -297,7 +299,7 @@ export function buildRouteConfiguration(
  * response (or dropped when its match itself is invalid). Problem paths use the route's index
  * as built, so they name the IR route even when an earlier one was dropped.
  */
-export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[], known?: KnownMessages, proxyless = false): EnvoyMessage {
+export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: RouteProblem[], known?: KnownMessages, adapt?: RouteAdapter): EnvoyMessage {
   const virtualHosts = Array.isArray(routeConfig.virtual_hosts) ? (routeConfig.virtual_hosts as EnvoyMessage[]) : [];
   return {
     ...routeConfig,
@@ -305,7 +307,7 @@ export function repairRouteConfiguration(routeConfig: EnvoyMessage, problems: Ro
       const routes = Array.isArray(vh.routes) ? (vh.routes as EnvoyMessage[]) : [];
       const kept: EnvoyMessage[] = [];
       routes.forEach((route, index) => {
-        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known, proxyless);
+        const guarded = guardRoute(route, `virtual_hosts[${i}].routes[${index}]`, problems, known, adapt);
         if (guarded) kept.push(guarded);
       });
       // A host none of whose routes was refused stays the same object, so its known bytes are used as they are.

@@ -29,7 +29,7 @@ function optionalPerFilterConfigs(perFilter: Record<string, EnvoyMessage>): Reco
  * configs become optional. Returns a new route: the one given may be served as
  * it is elsewhere (and reused by later builds), so it is left alone.
  */
-function grpcCompatibleRoute(route: EnvoyMessage): EnvoyMessage {
+export function grpcCompatibleRoute(route: EnvoyMessage): EnvoyMessage {
   const out: EnvoyMessage = { ...route };
   const perFilter = route.typed_per_filter_config as Record<string, EnvoyMessage> | undefined;
   if (perFilter) out.typed_per_filter_config = optionalPerFilterConfigs(perFilter);
