@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { EndpointSlice, ResourceSet, Service, ServicePort } from '@portico/api';
 import type { IRCluster, IREndpoint } from '@portico/ir';
 import { sameObjects, type RememberedCluster } from './memo.js';
-import { compareStrings, isPortNumber, sortInPlace } from './util.js';
+import { compareStrings, isPortNumber, sameJsonValue, sortInPlace } from './util.js';
 
 export type ClusterProtocol = IRCluster['protocol'];
 
@@ -109,6 +109,8 @@ function buildCluster(name: string, service: Service, servicePort: ServicePort, 
  */
 /** ClusterRegistry.passthrough's variant of each TCP cluster it was asked for. */
 const passthroughVariants = new WeakMap<IRCluster, IRCluster>();
+/** The last copy policies made of each cluster (see ClusterRegistry.settleCopies). */
+const policyCopies = new WeakMap<IRCluster, IRCluster>();
 
 export class ClusterRegistry {
   private readonly clusters = new Map<string, IRCluster>();
@@ -121,8 +123,8 @@ export class ClusterRegistry {
    * items of a List).
    */
   private readonly byPort = new Map<ServicePort, Array<{ service: Service; protocol: ClusterProtocol; name: string }>>();
-  /** Clusters replaced by a private copy during this translation (see writable). */
-  private readonly copied = new Set<string>();
+  /** Clusters replaced by a private copy during this translation (see writable), by name, with the cluster copied. */
+  private readonly copied = new Map<string, IRCluster>();
 
   /**
    * With `remembered`, a cluster whose Service and EndpointSlices are the same objects as
@@ -269,8 +271,23 @@ export class ClusterRegistry {
     // Policies set top-level fields only (endpoints, discovery, tls), so a shallow copy is enough.
     const copy: IRCluster = { ...cluster };
     this.clusters.set(name, copy);
-    this.copied.add(name);
+    this.copied.set(name, cluster);
     return copy;
+  }
+
+  /**
+   * Once the policies are done: a copy equal to the one an earlier translation made of the same
+   * cluster is replaced by that one. buildXds knows IR clusters by identity, and a new copy every
+   * translation was built and encoded again each time.
+   */
+  settleCopies(): void {
+    for (const [name, original] of this.copied) {
+      const copy = this.clusters.get(name);
+      if (!copy) continue;
+      const before = policyCopies.get(original);
+      if (before && sameJsonValue(before, copy)) this.clusters.set(name, before);
+      else policyCopies.set(original, copy);
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { ResourceSet, describeObject, type LoadProblem, type LoadResult } from '@portico/api';
+import { sameJsonFields } from './util.js';
 
 // Input objects are untrusted: a manifest or a watch event may carry fields of the wrong
 // type (a string where a list belongs, a list element without its name). Rather than
@@ -318,29 +319,6 @@ const BOOKKEEPING_METADATA: ReadonlySet<string> = new Set(['resourceVersion', 'm
 // matter (Namespaces for selectors, EndpointSlices for their Service).
 const SERVICE_METADATA_UNREAD: ReadonlySet<string> = new Set([...BOOKKEEPING_METADATA, 'labels', 'annotations']);
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
-    return true;
-  }
-  return sameFields(a as Record<string, unknown>, b as Record<string, unknown>);
-}
-
-/** Equal own fields, whatever their order; `ignored` fields may differ or be absent on either side. */
-function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, ignored?: ReadonlySet<string>): boolean {
-  let count = 0;
-  for (const key in a) {
-    if (!hasOwnProperty.call(a, key) || ignored?.has(key)) continue;
-    if (!hasOwnProperty.call(b, key) || !sameValue(a[key], b[key])) return false;
-    count++;
-  }
-  for (const key in b) if (hasOwnProperty.call(b, key) && !ignored?.has(key)) count--;
-  return count === 0;
-}
-
 const STATUS_AND_METADATA: ReadonlySet<string> = new Set(['status', 'metadata']);
 
 /**
@@ -358,11 +336,11 @@ export function sameTranslatorInput(first: object, second: object): boolean {
   const metadataB = b.metadata;
   if (typeof metadataA !== 'object' || typeof metadataB !== 'object' || metadataA === null || metadataB === null) return false;
   return (
-    sameFields(
+    sameJsonFields(
       metadataA as Record<string, unknown>,
       metadataB as Record<string, unknown>,
       a.kind === 'Service' && b.kind === 'Service' ? SERVICE_METADATA_UNREAD : BOOKKEEPING_METADATA,
-    ) && sameFields(a, b, STATUS_AND_METADATA)
+    ) && sameJsonFields(a, b, STATUS_AND_METADATA)
   );
 }
 

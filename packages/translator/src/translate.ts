@@ -258,6 +258,7 @@ export function translate(input: ResourceSet, options: TranslateOptions): Transl
     }),
   );
 
+  clusters.settleCopies();
   clusters.forgetUnused();
   const referenced = new Set<string>();
   for (const names of clustersByGateway.values()) for (const name of names) referenced.add(name);

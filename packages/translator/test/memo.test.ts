@@ -564,6 +564,23 @@ describe('TranslationMemo', () => {
     for (const cluster of passthrough) expect(first.ir.clusters.find((c) => c.name === cluster.name), cluster.name).toBe(cluster);
   });
 
+  it('hands back a cluster a BackendTLSPolicy gives TLS as the same object when nothing changed, and a new one when the policy did', () => {
+    const objects = objectsOf('backendtlspolicy');
+    const memo = new TranslationMemo();
+    const first = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const second = translate(ResourceSet.from(objects), { controllerName: CONTROLLER, memo });
+    const governed = second.ir.clusters.filter((c) => c.tls !== undefined);
+    expect(governed.length).toBeGreaterThan(0);
+    // buildXds knows IR clusters by identity: a new copy every translation was built and encoded again.
+    for (const cluster of governed) expect(first.ir.clusters.find((c) => c.name === cluster.name), cluster.name).toBe(cluster);
+    const policy = objects.find((o) => o.kind === 'BackendTLSPolicy') as { spec: { validation: { hostname: string } } };
+    const edited = objects.map((o) => (o === (policy as unknown) ? { ...policy, spec: { ...policy.spec, validation: { ...policy.spec.validation, hostname: 'renamed.example' } } } : o));
+    const third = translate(ResourceSet.from(edited as typeof objects), { controllerName: CONTROLLER, memo });
+    const renamed = third.ir.clusters.filter((c) => c.tls?.sni === 'renamed.example');
+    expect(renamed.length).toBeGreaterThan(0);
+    for (const cluster of renamed) expect(second.ir.clusters.find((c) => c.name === cluster.name)?.tls?.sni).not.toBe('renamed.example');
+  });
+
   it('reuses every virtual host and route status when only statuses and resourceVersions changed', () => {
     const objects = objectsOf('httproute-attachment');
     expect(objects.some((o) => o.kind === 'Gateway')).toBe(true);
