@@ -21,7 +21,7 @@ import type { RouteProblem } from './route.js';
 import { assembleRouteConfiguration, partsOf, splitRouteConfiguration } from './route_parts.js';
 import type { RouteParts } from './route_parts.js';
 import { SharedRoutes } from './shared_routes.js';
-import { byName, problemOf } from './util.js';
+import { byName, problemOf, VariantTable } from './util.js';
 import type { RepeatedMessages } from '../wire.js';
 
 export function emptyResources(): EnvoyResources {
@@ -141,7 +141,7 @@ export function resourceProblem(resource: EnvoyResource): { field: string; messa
  * Gateway only through the client certificate it presents upstream, so each is built, encoded
  * and checked once per call and certificate.
  */
-type BuiltClusters = Map<IRCluster, Map<string, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>>;
+type BuiltClusters = VariantTable<IRCluster, { cluster: EnvoyResource; endpoints?: EnvoyResource; effects: SideEffects }>;
 
 /** What of the Gateway a cluster's resources depend on: its client certificate ('' for none). */
 function clusterVariant(cluster: IRCluster, ctx: BuildContext): string {
@@ -203,17 +203,13 @@ function freshCluster(cluster: IRCluster, ctx: BuildContext, features: readonly 
 
 function sharedCluster(cluster: IRCluster, ctx: BuildContext, features: readonly XdsFeature[], built: BuiltClusters): { cluster: EnvoyResource; endpoints?: EnvoyResource } {
   const variant = clusterVariant(cluster, ctx);
-  const hit = built.get(cluster)?.get(variant);
+  const hit = built.get(cluster, variant);
   if (hit) {
     replaySideEffects(ctx, hit.effects);
     return hit;
   }
   const { value, effects } = recordSideEffects(ctx, (recording) => freshCluster(cluster, recording, features));
-  if (effects) {
-    let variants = built.get(cluster);
-    if (!variants) built.set(cluster, (variants = new Map()));
-    variants.set(variant, { ...value, effects });
-  }
+  if (effects) built.set(cluster, variant, { ...value, effects });
   return value;
 }
 
@@ -321,7 +317,7 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
   const gateways = [...ir.gateways].sort((a, b) =>
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  const clusters: BuiltClusters = new Map();
+  const clusters: BuiltClusters = new VariantTable();
   const routes = new SharedRoutes();
   // Every Gateway is built before any is screened, so that screening knows which routes are
   // served more than once and writes each of those once.

@@ -15,6 +15,7 @@ import type { XdsFeature } from '../features/feature.js';
 import type { KnownMessages } from '../known.js';
 import type { EnvoyMessage, EnvoyResource } from '../types.js';
 import type { BuildContext, NameSet } from './context.js';
+import { VariantTable } from './util.js';
 
 /** State carried between buildXds calls; create one with createXdsBuildMemo() and pass it to every call. */
 export interface XdsBuildMemo {
@@ -76,7 +77,7 @@ export class BuildMemo implements XdsBuildMemo {
   private seen = new Uint32Array(0);
   private stamp = 0;
   /** Per IRCluster, per variant (the client certificate of the Gateway, see clusterVariant). */
-  private clusters = new WeakMap<IRCluster, Map<string, ClusterEntry>>();
+  private clusters = new VariantTable<IRCluster, ClusterEntry>();
   /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
@@ -104,7 +105,7 @@ export class BuildMemo implements XdsBuildMemo {
     if (this.features !== features) {
       this.features = features;
       this.virtualHosts = new WeakMap();
-      this.clusters = new WeakMap();
+      this.clusters = new VariantTable();
       this.latestVirtualHostLists = new Map();
       this.known = knownMessages();
     }
@@ -262,13 +263,11 @@ export class BuildMemo implements XdsBuildMemo {
   }
 
   cluster(ir: IRCluster, variant: string): ClusterEntry | undefined {
-    return this.clusters.get(ir)?.get(variant);
+    return this.clusters.get(ir, variant);
   }
 
   setCluster(ir: IRCluster, variant: string, entry: ClusterEntry): void {
-    let variants = this.clusters.get(ir);
-    if (!variants) this.clusters.set(ir, (variants = new Map()));
-    variants.set(variant, entry);
+    this.clusters.set(ir, variant, entry);
   }
 }
 

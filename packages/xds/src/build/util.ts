@@ -117,3 +117,24 @@ export function problemOf(error: unknown): { field: string; message: string } {
   if (error instanceof StrictEncodeError) return { field: error.field, message: error.message };
   return { field: '', message: error instanceof Error ? error.message : String(error) };
 }
+
+/**
+ * Values by object and variant (a cluster by the client certificate a Gateway presents). Nearly
+ * every object has one variant: that one is kept without a Map of its own.
+ */
+export class VariantTable<K extends object, V> {
+  private readonly entries = new WeakMap<K, { variant: string; value: V; others?: Map<string, V> }>();
+
+  get(key: K, variant: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    return entry.variant === variant ? entry.value : entry.others?.get(variant);
+  }
+
+  set(key: K, variant: string, value: V): void {
+    const entry = this.entries.get(key);
+    if (!entry) this.entries.set(key, { variant, value });
+    else if (entry.variant === variant) entry.value = value;
+    else (entry.others ??= new Map()).set(variant, value);
+  }
+}
