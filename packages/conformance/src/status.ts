@@ -228,31 +228,27 @@ function nameAndNamespaceMatch(ref: Record<string, unknown> | undefined, want: N
   return ref.namespace === undefined || ref.namespace === null || ref.namespace === want.namespace;
 }
 
-const routeCondition: Evaluator = (a, view) => {
-  const route = a.route as ObjectRef;
-  const parent = a.parent as NamespacedName;
+/**
+ * The assertion's condition in an entry of a shared status list (a route's `parents`, a policy's
+ * `ancestors`) for the named object: passes when some entry for it has the condition, current.
+ */
+function conditionInEntry(a: Assertion, view: StatusView, object: ObjectRef, listName: 'parents' | 'ancestors', of: NamespacedName): Verdict {
+  const [refField, entryName] = listName === 'parents' ? (['parentRef', 'parent'] as const) : (['ancestorRef', 'ancestor'] as const);
   const expected = a.condition as ExpectedCondition;
-  const status = view.status(route.kind, route.namespace, route.name);
-  const candidates = list(status?.parents).filter((p) => nameAndNamespaceMatch(record(p.parentRef), parent));
-  if (candidates.length === 0) return fail(`${describeRef(route)}: no status.parents entry for ${parent.name}`);
-  const generation = view.generation(route.kind, route.namespace, route.name);
+  const status = view.status(object.kind, object.namespace, object.name);
+  const candidates = list(status?.[listName]).filter((entry) => nameAndNamespaceMatch(record(entry[refField]), of));
+  if (candidates.length === 0) return fail(`${describeRef(object)}: no status.${listName} entry for ${of.name}`);
+  const generation = view.generation(object.kind, object.namespace, object.name);
   let why = '';
   for (const candidate of candidates) {
     const conditions = conditionsOf(candidate.conditions);
-    const missing = missingCondition([expected], conditions);
-    if (missing) {
-      why = missing;
-      continue;
-    }
-    const stale = requireCurrent(a, conditions, generation);
-    if (stale) {
-      why = stale;
-      continue;
-    }
-    return pass();
+    why = missingCondition([expected], conditions) ?? requireCurrent(a, conditions, generation) ?? '';
+    if (!why) return pass();
   }
-  return fail(`${describeRef(route)} parent ${parent.name}: ${why}`);
-};
+  return fail(`${describeRef(object)} ${entryName} ${of.name}: ${why}`);
+}
+
+const routeCondition: Evaluator = (a, view) => conditionInEntry(a, view, a.route as ObjectRef, 'parents', a.parent as NamespacedName);
 
 const routeNotAccepted: Evaluator = (a, view) => {
   const route = a.route as ObjectRef;
@@ -360,22 +356,7 @@ const namespacesReady: Evaluator = (a, view) => {
   return pass();
 };
 
-const policyAncestorCondition: Evaluator = (a, view) => {
-  const policy = a.policy as ObjectRef;
-  const ancestor = a.ancestor as NamespacedName;
-  const expected = a.condition as ExpectedCondition;
-  const status = view.status(policy.kind, policy.namespace, policy.name);
-  const candidates = list(status?.ancestors).filter((x) => nameAndNamespaceMatch(record(x.ancestorRef), ancestor));
-  if (candidates.length === 0) return fail(`${describeRef(policy)}: no status.ancestors entry for ${ancestor.name}`);
-  const generation = view.generation(policy.kind, policy.namespace, policy.name);
-  let why = '';
-  for (const candidate of candidates) {
-    const conditions = conditionsOf(candidate.conditions);
-    why = missingCondition([expected], conditions) ?? requireCurrent(a, conditions, generation) ?? '';
-    if (!why) return pass();
-  }
-  return fail(`${describeRef(policy)} ancestor ${ancestor.name}: ${why}`);
-};
+const policyAncestorCondition: Evaluator = (a, view) => conditionInEntry(a, view, a.policy as ObjectRef, 'ancestors', a.ancestor as NamespacedName);
 
 export const STATUS_EVALUATORS: Record<string, Evaluator> = {
   condition,
