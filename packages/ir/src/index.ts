@@ -208,13 +208,18 @@ export interface IRSessionPersistence {
 export type IRRouteAction =
   | {
       kind: 'forward';
-      /** Empty only never: an all-invalid backend list becomes a directResponse 500. */
+      /** Empty only never: an all-invalid backend list becomes a directResponse (500, or invalidStatus). */
       backends: IRBackend[];
       /**
        * Total weight (same scale as `backends[].weight`) of backendRefs that are invalid.
        * Gateway API requires that share of requests to get a 500; absent = 0.
        */
       invalidWeight?: number;
+      /**
+       * The HTTP status for requests meant for invalid backends, when not 500: a GRPCRoute's get
+       * 503, which gRPC clients read as UNAVAILABLE (what GRPCRoute requires).
+       */
+      invalidStatus?: 503;
       urlRewrite?: IRUrlRewrite;
       /** Go-style durations (`10s`, `500ms`) as in Gateway API; `0s` = no timeout. */
       timeouts?: { request?: string; backendRequest?: string };

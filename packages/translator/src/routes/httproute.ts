@@ -331,13 +331,19 @@ function finalizeRedirect(rule: CompiledRule, listener: ListenerModel): IRRedire
   return redirect;
 }
 
-function ruleAction(rule: CompiledRule, listener: ListenerModel): IRRouteAction {
+function ruleAction(rule: CompiledRule, listener: ListenerModel, kind: HttpFamilyKind): IRRouteAction {
   const redirect = finalizeRedirect(rule, listener);
   if (redirect) return { kind: 'redirect', redirect };
-  if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: 500 };
-  if (rule.backends.length === 0) return { kind: 'directResponse', status: 500 };
+  // GRPCRoute: "UNAVAILABLE status MUST be returned" where a backend is invalid; gRPC reads an
+  // HTTP 503 as UNAVAILABLE and a 500 as UNKNOWN.
+  const invalidStatus = kind === 'GRPCRoute' ? 503 : 500;
+  if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: invalidStatus };
+  if (rule.backends.length === 0) return { kind: 'directResponse', status: invalidStatus };
   const action: Extract<IRRouteAction, { kind: 'forward' }> = { kind: 'forward', backends: rule.backends };
-  if (rule.invalidWeight > 0) action.invalidWeight = rule.invalidWeight;
+  if (rule.invalidWeight > 0) {
+    action.invalidWeight = rule.invalidWeight;
+    if (kind === 'GRPCRoute') action.invalidStatus = 503;
+  }
   if (rule.filters.urlRewrite) action.urlRewrite = rule.filters.urlRewrite;
   if (rule.timeouts) action.timeouts = rule.timeouts;
   if (rule.retry) action.retry = rule.retry;
@@ -382,7 +388,7 @@ function routeEntries(route: HTTPRoute, rules: CompiledRule[], listener: Listene
   const entries: RouteEntry[] = [];
   for (const rule of rules) {
     if (rule.invalid.length > 0) continue;
-    const action = ruleAction(rule, listener);
+    const action = ruleAction(rule, listener, kind);
     for (let m = 0; m < rule.matches.length; m++) {
       const compiled = rule.matches[m] as CompiledMatch;
       const path = fieldPath('matches', rule.index, m);

@@ -91,8 +91,13 @@ function directResponse500(): EnvoyMessage {
   return { status: 500 };
 }
 
+/** What Envoy answers a request meant for an invalid backend, as a cluster_not_found_response_code. */
+function notFoundResponseCode(invalidStatus: 503 | undefined): string {
+  return invalidStatus === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR';
+}
+
 /** The forward action before features patch it: `cluster` or `weighted_clusters`. */
-function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildContext): EnvoyMessage | undefined {
+function forwardAction(live: IRBackend[], invalidWeight: number, invalidStatus: 503 | undefined, ctx: BuildContext): EnvoyMessage | undefined {
   let total = 0;
   for (let i = 0; i < live.length; i++) total += (live[i] as IRBackend).weight;
   if (total === 0) return undefined;
@@ -106,7 +111,7 @@ function forwardAction(live: IRBackend[], invalidWeight: number, ctx: BuildConte
   }
   if (invalidWeight > 0) clusters[live.length] = { name: INVALID_BACKEND_CLUSTER, weight: invalidWeight };
   const action: EnvoyMessage = { weighted_clusters: { clusters } };
-  if (invalidWeight > 0) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR';
+  if (invalidWeight > 0) action.cluster_not_found_response_code = notFoundResponseCode(invalidStatus);
   return action;
 }
 
@@ -127,10 +132,11 @@ export function buildRoute(ir: IRRoute, ctx: BuildContext, features: readonly Xd
   if (ir.action.kind === 'forward') {
     const live = withWeight(ir.action.backends);
     const invalidWeight = ir.action.invalidWeight ?? 0;
-    const action = live.length > 0 ? forwardAction(live, invalidWeight, ctx) : undefined;
+    const action = live.length > 0 ? forwardAction(live, invalidWeight, ir.action.invalidStatus, ctx) : undefined;
     // Whole literals (a field added afterwards goes to storage of its own, kept as long as the
     // route is served). Gateway API: when every request would hit an invalid backend, answer 500.
-    route = action ? { name: ir.name, match, metadata, route: action } : { name: ir.name, match, metadata, direct_response: directResponse500() };
+    const failed = ir.action.invalidStatus === undefined ? directResponse500() : { status: ir.action.invalidStatus };
+    route = action ? { name: ir.name, match, metadata, route: action } : { name: ir.name, match, metadata, direct_response: failed };
   } else route = { name: ir.name, match, metadata };
   for (const feature of features) feature.patchRoute?.(route, ir, ctx);
   return route;
