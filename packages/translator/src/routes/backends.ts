@@ -27,11 +27,21 @@ export interface BackendContext {
 }
 
 /** The Service's port numbered `port` (a loop: this runs for every backendRef of every route). */
-function portOf(service: Service, port: number): ServicePort | undefined {
+/**
+ * The Service port of that number and transport (a DNS Service lists 53 twice, TCP and UDP, often
+ * with different target ports); else, to say why, the first of that number; else undefined.
+ */
+function portOf(service: Service, port: number, transport: 'TCP' | 'UDP'): ServicePort | undefined {
   const ports = service.spec?.ports;
   if (!ports) return undefined;
-  for (let i = 0; i < ports.length; i++) if ((ports[i] as ServicePort).port === port) return ports[i];
-  return undefined;
+  let other: ServicePort | undefined;
+  for (let i = 0; i < ports.length; i++) {
+    const candidate = ports[i] as ServicePort;
+    if (candidate.port !== port) continue;
+    if ((candidate.protocol ?? 'TCP') === transport) return candidate;
+    other ??= candidate;
+  }
+  return other;
 }
 
 /** What is wrong with a backendRef weight (the CRD: a whole number from 0 to 1,000,000; Envoy takes integers only), or undefined. */
@@ -99,12 +109,23 @@ export function resolveBackendRef(
       message: `${field}: Service ${namespace}/${ref.name} is an ExternalName Service, which a route with a Service parent (mesh) may not send to`,
     };
   }
-  const servicePort = portOf(service, ref.port) ?? (isExternal ? { port: ref.port } : undefined);
+  // UDPRoutes send datagrams; every other route kind opens TCP connections.
+  const transport = forcedProtocol === 'udp' ? 'UDP' : 'TCP';
+  const servicePort = portOf(service, ref.port, transport) ?? (isExternal ? { port: ref.port } : undefined);
   if (!servicePort) {
     return {
       ok: false,
       reason: 'BackendNotFound',
       message: `${field}.port: Service ${namespace}/${ref.name} has no port ${ref.port}`,
+    };
+  }
+  const portTransport = servicePort.protocol ?? 'TCP';
+  if (portTransport !== transport) {
+    // GEP-1911: "If a Route is not able to send traffic to the backend using the specified protocol then the backend is considered invalid."
+    return {
+      ok: false,
+      reason: 'UnsupportedProtocol',
+      message: `${field}.port: port ${ref.port} of Service ${namespace}/${ref.name} is ${portTransport}, and ${from.kind} traffic is ${transport}`,
     };
   }
   const protocol = protocolFromAppProtocol(servicePort.appProtocol, forcedProtocol);
