@@ -98,8 +98,6 @@ export function buildMeshParents(resources: ResourceSet): Map<string, GatewayMod
 }
 
 function meshProtocol(port: ServicePort): ClusterProtocol {
-  // `grpc` is the common (non-KEP-3726) name mesh Services use for gRPC ports.
-  if (port.appProtocol === 'grpc') return 'http2';
   return protocolFromAppProtocol(port.appProtocol, undefined) ?? 'http1';
 }
 
