@@ -89,7 +89,12 @@ export function buildGatewayModel(ctx: GatewayBuildContext, gateway: Gateway): G
   };
   const parametersProblem = infrastructureProblem(ctx.resources, gateway);
   if (parametersProblem) model.rejected = { reason: 'InvalidParameters', message: parametersProblem };
-  else if (addressResult.unsupported) model.rejected = { reason: 'UnsupportedAddress', message: addressResult.unsupported };
+  else if (addressResult.unsupported) {
+    // The other addresses' problems are said too: Programmed, which would carry them, only says
+    // that a Gateway not accepted is not programmed.
+    const others = [addressResult.unusable, addressResult.unassigned].filter((problem) => problem !== undefined);
+    model.rejected = { reason: 'UnsupportedAddress', message: [addressResult.unsupported, ...others].join('; ') };
+  }
   if (addressResult.unusable) model.unusableAddress = addressResult.unusable;
   if (addressResult.unassigned) model.unassignedAddress = addressResult.unassigned;
 
