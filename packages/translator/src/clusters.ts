@@ -24,10 +24,9 @@ export function protocolFromAppProtocol(
     case 'HTTP':
     case 'kubernetes.io/http':
       return 'http1';
+    // After KEP-3726's name, the names meshes and Helm charts commonly give HTTP/2 cleartext
+    // ports: gRPC is always HTTP/2, and an HTTP/1 connection to such a port fails every request.
     case 'kubernetes.io/h2c':
-    // Names meshes and Helm charts commonly give HTTP/2 cleartext ports (not KEP-3726's, which
-    // Gateway API asks implementations to honour): gRPC is always HTTP/2, and an HTTP/1
-    // connection to such a port fails every request.
     case 'grpc':
     case 'http2':
     case 'h2c':
