@@ -198,7 +198,7 @@ spec:
     expect(message).toContain('spec.validation.hostname: "10.0.0.1" is an IP address');
   });
 
-  it('never sends a conflicted policy\'s other targets in plaintext', () => {
+  it("governs a policy's other targets when it loses one to an older policy, and is Conflicted only where the lost one is reached", () => {
     const extra = `apiVersion: v1
 kind: Service
 metadata: {name: second, namespace: infra}
@@ -215,8 +215,15 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: to-second, namespace: infra}
 spec:
-  parentRefs: [{name: gw}]
+  parentRefs: [{name: gw}, {name: edge}]
   rules: [{matches: [{path: {type: PathPrefix, value: /second}}], backendRefs: [{name: second, port: 443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: http, port: 80, protocol: HTTP}]
 ---
 `;
     const { statuses, clusters } = run(
@@ -228,12 +235,20 @@ spec:
   validation: {wellKnownCACertificates: System, hostname: newer.example.com}`),
       ),
     );
-    expect(ancestorConditions(statuses, 'newer')[0]).toEqual(['Accepted', 'False', 'Conflicted']);
-    const second = clusters.find((c) => c.name === 'infra/second/443');
-    // No TLS settings to use, and no plaintext: no endpoint (the proxy answers 503).
-    expect(second?.tls).toBeUndefined();
-    expect(second?.endpoints).toEqual([]);
+    // Conflict resolution is per target: the older policy keeps Service secure, and the newer
+    // still takes Service second, which no other policy names (it was left without endpoints).
     expect(clusters.find((c) => c.name === 'infra/secure/443')?.tls?.sni).toBe('older.example.com');
+    const second = clusters.find((c) => c.name === 'infra/second/443');
+    expect(second?.tls?.sni).toBe('newer.example.com');
+    expect(second?.endpoints).toHaveLength(1);
+    // gw reaches secure, where the newer policy lost; edge only reaches second.
+    const newer = statuses.find((s) => s.kind === 'BackendTLSPolicy' && s.name === 'newer');
+    const ancestors = (newer?.status as { ancestors: Array<{ ancestorRef: { name: string }; conditions: Array<{ type: string; status: string; reason: string; message: string }> }> }).ancestors;
+    expect(ancestors.map((a) => [a.ancestorRef.name, a.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`)])).toEqual([
+      ['edge', ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']],
+      ['gw', ['Accepted=False/Conflicted', 'ResolvedRefs=True/ResolvedRefs']],
+    ]);
+    expect(ancestors[1]?.conditions[0]?.message).toBe('BackendTLSPolicy infra/older already targets Service infra/secure and is older');
   });
 
   it('a sectionName policy governs its port without conflicting with a whole-Service policy', () => {

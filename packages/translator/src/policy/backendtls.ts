@@ -11,8 +11,10 @@ import { compareStrings, GATEWAY_GROUP, isCoreGroup } from '../util.js';
 // BackendTLSPolicy (GEP-1897): TLS from the Gateway to a Service. The policy attaches to
 // Services (optionally one named port via sectionName); its ancestors are the Gateways
 // whose routes reach those Services, and it is reported once per ancestor. Two policies
-// for the same Service and sectionName conflict: the oldest (then namespace/name) wins.
-// A policy with a sectionName beats one without for that port, without a conflict.
+// for the same Service and sectionName conflict: the oldest (then namespace/name) wins that
+// target, and the other still governs its other targets (it is Conflicted on the Gateways
+// that reach the target it lost). A policy with a sectionName beats one without for that
+// port, without a conflict.
 
 export interface BackendTLSContext {
   resources: ResourceSet;
@@ -196,8 +198,8 @@ function compareAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
 interface PolicyState {
   policy: BackendTLSPolicy;
   validation: Validation;
-  /** Set when an older policy already claims one of this policy's targets. */
-  conflict?: string;
+  /** Targets (`namespace/service|sectionName`) an older policy already claims, with why. */
+  conflicts: Map<string, string>;
   /** Service targets as `namespace/service|sectionName` ('' = every port). */
   targets: Array<{ service: string; sectionName: string }>;
 }
@@ -215,27 +217,25 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     const targets = (policy.spec?.targetRefs ?? [])
       .filter((ref) => isCoreGroup(ref.group) && ref.kind === 'Service')
       .map((ref) => ({ service: `${namespace}/${ref.name}`, sectionName: ref.sectionName ?? '' }));
-    const state: PolicyState = { policy, validation: validate(ctx.resources, policy), targets };
+    const state: PolicyState = { policy, validation: validate(ctx.resources, policy), targets, conflicts: new Map() };
     for (const target of targets) {
       const key = `${target.service}|${target.sectionName}`;
       const owner = claimed.get(key);
-      if (owner) {
-        state.conflict = `BackendTLSPolicy ${owner} already targets Service ${target.service}${
-          target.sectionName ? ` port ${target.sectionName}` : ''
-        } and is older`;
+      if (owner === undefined) claimed.set(key, `${namespace}/${policy.metadata.name}`);
+      else if (owner !== `${namespace}/${policy.metadata.name}`) {
+        state.conflicts.set(key, `BackendTLSPolicy ${owner} already targets Service ${target.service}${target.sectionName ? ` port ${target.sectionName}` : ''} and is older`);
       }
-    }
-    if (!state.conflict) {
-      for (const target of targets) claimed.set(`${target.service}|${target.sectionName}`, `${namespace}/${policy.metadata.name}`);
     }
     states.push(state);
   }
 
   // Which policy governs each cluster: a sectionName match beats a whole-Service one.
   const governing = new Map<string, PolicyState>();
-  // Clusters only invalid or conflicted policies target: TLS is required but cannot be set up.
+  // Clusters only invalid policies target: TLS is required but cannot be set up.
   const invalid = new Set<string>();
   const ancestors = new Map<PolicyState, Set<string>>();
+  // Per policy, the Gateways that reach a target it lost to an older policy, with why.
+  const conflictedAt = new Map<PolicyState, Map<string, string>>();
   for (const [gatewayKey, clusterNames] of ctx.clustersByGateway) {
     for (const clusterName of clusterNames) {
       // A TCP cluster's passthrough variant has no Service port: it carries the client's TLS as
@@ -262,13 +262,17 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
             set.add(gatewayKey);
             ancestors.set(state, set);
           }
-          if (unattached || udp) continue;
-          // A target only a conflicted policy names asked for TLS all the same: it gets none of
-          // that policy's settings, and never plaintext either (see the invalid clusters below).
-          if (state.conflict) {
-            invalid.add(clusterName);
+          // A target lost to an older policy is that policy's to govern.
+          const conflict = state.conflicts.get(`${target.service}|${target.sectionName}`);
+          if (conflict !== undefined) {
+            if (ctx.gateways.has(gatewayKey)) {
+              const at = conflictedAt.get(state) ?? new Map<string, string>();
+              if (!at.has(gatewayKey)) at.set(gatewayKey, conflict);
+              conflictedAt.set(state, at);
+            }
             continue;
           }
+          if (unattached || udp) continue;
           if (state.validation.problem?.acceptedReason !== undefined || state.validation.invalid) {
             invalid.add(clusterName);
             continue;
@@ -336,6 +340,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
     if (gatewayKeys.length === 0) continue;
     const generation = state.policy.metadata.generation;
     const conditions = policyConditions(ctx.clock, generation, state);
+    const conflicted = conflictedAt.get(state);
     statuses.push({
       apiVersion: state.policy.apiVersion,
       kind: 'BackendTLSPolicy',
@@ -348,7 +353,7 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
           return {
             ancestorRef: { group: GATEWAY_GROUP, kind: 'Gateway', namespace, name },
             controllerName: ctx.controllerName,
-            conditions,
+            conditions: conflicted?.has(key) ? conflictedConditions(ctx.clock, generation, conflicted.get(key) as string, conditions) : conditions,
           };
         }),
       },
@@ -357,11 +362,14 @@ export function applyBackendTLSPolicies(ctx: BackendTLSContext): ObjectStatus[] 
   return statuses;
 }
 
+/** The conditions on a Gateway that reaches a target the policy lost: Conflicted, its ResolvedRefs as elsewhere. */
+function conflictedConditions(clock: ConditionClock, generation: number | undefined, conflict: string, elsewhere: Condition[]): Condition[] {
+  return [condition(clock, generation, 'Accepted', false, 'Conflicted', conflict), ...elsewhere.filter((c) => c.type !== 'Accepted')];
+}
+
 function policyConditions(clock: ConditionClock, generation: number | undefined, state: PolicyState): Condition[] {
   const problem = state.validation.problem;
-  const accepted = state.conflict
-    ? condition(clock, generation, 'Accepted', false, 'Conflicted', state.conflict)
-    : state.validation.invalid
+  const accepted = state.validation.invalid
       ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
       : state.validation.unattached
         ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.validation.unattached)
