@@ -57,6 +57,10 @@ const CA_KEY = 'ca.crt';
  */
 function invalidValue(policy: BackendTLSPolicy): string | undefined {
   const spec = policy.spec?.validation;
+  // The CRD's rule (CEL), which a file has no API server to apply.
+  if ((spec?.caCertificateRefs?.length ?? 0) > 0 && spec?.wellKnownCACertificates !== undefined) {
+    return 'spec.validation: must not contain both caCertificateRefs and wellKnownCACertificates';
+  }
   const hostname = spec?.hostname;
   if (typeof hostname !== 'string') return 'spec.validation.hostname: required';
   // PreciseHostname: "numeric IP addresses are not allowed", and an SNI (RFC 6066) is never one.
