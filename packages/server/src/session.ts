@@ -419,9 +419,15 @@ export class XdsSession {
       return;
     }
     const added = firstServe ? [] : this.clustersNew(groupChange?.cluster);
+    const modified = firstServe ? undefined : this.clustersModified(groupChange?.cluster);
     for (const type of WARMING_TYPES) {
       const state = this.states.get(type);
-      if (state?.started) this.sync(state, { force: !state.responded, retainRemoved: true, hint: groupChange?.[state.view] });
+      if (!state?.started) continue;
+      // Envoy warms a cluster it was sent again until it is sent the cluster's endpoints again,
+      // changed or not (xDS: warming "is completed only when a new ClusterLoadAssignment response
+      // is supplied ... even though there is no change in endpoints"): until then, 15 s by default.
+      const resend = type === 'endpoint' ? modified : undefined;
+      this.sync(state, { force: !state.responded, retainRemoved: true, hint: groupChange?.[state.view], ...(resend ? { resend } : {}) });
     }
     if (added.length > 0) {
       const endpoints = this.options.cache.group(this.proxyGroup).endpoint;
@@ -442,6 +448,15 @@ export class XdsSession {
     }
     this.removalsPending = true;
     this.maybeFlushRemovals();
+  }
+
+  /** Clusters of this change the stream holds already (sent before, now changed). */
+  private clustersModified(change: TypeChange | undefined): ReadonlySet<string> | undefined {
+    const state = this.states.get('cluster');
+    if (!change || !state?.started || !state.responded) return undefined;
+    let modified: Set<string> | undefined;
+    for (const name of change.changed) if (state.wants(name) && state.known.has(name)) (modified ??= new Set()).add(name);
+    return modified;
   }
 
   /** Clusters of this change the stream wants and has never been sent. */
@@ -558,10 +573,20 @@ export class XdsSession {
    * stream that was in sync with the previous snapshot applies the snapshot's change set
    * (`hint`) instead of diffing every resource: with 1,000 streams that diff was most of a push.
    */
-  private sync(state: TypeState, options: { force?: boolean; retainRemoved?: boolean; hint?: TypeChange; answer?: readonly string[] }): boolean {
+  private sync(
+    state: TypeState,
+    options: {
+      force?: boolean;
+      retainRemoved?: boolean;
+      hint?: TypeChange;
+      answer?: readonly string[];
+      /** Names to send again if the client holds them, though unchanged. */
+      resend?: ReadonlySet<string>;
+    },
+  ): boolean {
     if (!this.options.cache.ready || this.closed) return false;
     if (this.options.mode === 'delta' && options.hint && !options.force && state.syncedVersion === this.options.cache.version - 1) {
-      return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false);
+      return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false, options.resend);
     }
     const desired = this.desired(state);
     let retainedAdded = 0;
@@ -576,9 +601,14 @@ export class XdsSession {
         }
       }
     }
-    return this.options.mode === 'sotw'
-      ? this.syncSotw(state, desired, options.force ?? false)
-      : this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false, retainedAdded === 0, options.answer);
+    const { resend } = options;
+    if (this.options.mode === 'sotw') {
+      // A SotW response for a type other than Listener and Cluster names what it carries: it is
+      // sent again (all that is subscribed) when it holds a name to send again.
+      const again = resend !== undefined && [...resend].some((name) => desired.has(name) && state.known.has(name));
+      return this.syncSotw(state, desired, (options.force ?? false) || again);
+    }
+    return this.syncDelta(state, desired, options.force ?? false, options.retainRemoved ?? false, retainedAdded === 0, options.answer, resend);
   }
 
   private syncSotw(state: TypeState, desired: Map<string, CachedResource>, force: boolean): boolean {
@@ -608,9 +638,14 @@ export class XdsSession {
     onlyView: boolean,
     /** Names the response must name: those the client does not get are listed as removed. */
     answer: readonly string[] = [],
+    /** Names to send again if the client holds them, though unchanged. */
+    resend?: ReadonlySet<string>,
   ): boolean {
     const changed = [...desired.values()]
-      .filter((resource) => state.known.get(resource.name)?.version !== resource.version)
+      .filter((resource) => {
+        const held = state.known.get(resource.name);
+        return held?.version !== resource.version || (held !== undefined && resend?.has(resource.name) === true);
+      })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const removed: string[] = [];
     for (const name of [...state.known.keys()].sort()) {
@@ -727,7 +762,7 @@ export class XdsSession {
   }
 
   /** Delta, in sync with the previous snapshot: send only what the snapshot's change set touches. */
-  private syncDeltaChanges(state: TypeState, hint: TypeChange, retainRemoved: boolean): boolean {
+  private syncDeltaChanges(state: TypeState, hint: TypeChange, retainRemoved: boolean, resend?: ReadonlySet<string>): boolean {
     const view = this.options.cache.group(this.proxyGroup)[state.view];
     // A stream that held the whole previous view holds the whole new one once this is sent, if
     // it wants every name that changed and keeps none of the removed ones.
@@ -742,6 +777,13 @@ export class XdsSession {
       }
       state.retained.delete(name);
       if (state.known.get(name)?.version !== resource.version) changed.push(resource);
+    }
+    if (resend) {
+      for (const name of resend) {
+        const resource = view.get(name);
+        if (!resource || hint.changed.has(name) || !state.wants(name) || state.known.get(name)?.version !== resource.version) continue;
+        changed.push(resource);
+      }
     }
     changed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const removed: string[] = [];

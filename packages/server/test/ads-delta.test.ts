@@ -99,6 +99,33 @@ describe('ADS delta', () => {
     expect(cache.connectedProxies()[0]).toMatchObject({ mode: 'delta', proxyGroup: 'ns/gw' });
   });
 
+  it("sends a changed cluster's endpoints again though they did not change, so that Envoy ends its warming", async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), endpoints('a', [1000]), edsCluster('b'), endpoints('b', [2000])] }));
+    const stream = client.delta();
+    subscribe(stream, 'cluster', [], { first: true });
+    const clusters = await stream.next();
+    ack(stream, clusters);
+    subscribe(stream, 'endpoint', ['a', 'b']);
+    const assignments = await stream.next();
+    expect(namesOf(assignments)).toEqual(['a', 'b']);
+    ack(stream, assignments);
+    expect(await stream.quiet()).toBe(true);
+
+    // Cluster a changes (its connect timeout); no endpoint does. Envoy sends no request for them.
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a', 9), endpoints('a', [1000]), edsCluster('b'), endpoints('b', [2000])] }));
+    const changed = await stream.next();
+    expect(changed.type_url).toBe(TYPE_URLS.cluster);
+    expect(namesOf(changed)).toEqual(['a']);
+    const again = await stream.next();
+    expect(again.type_url).toBe(TYPE_URLS.endpoint);
+    expect(namesOf(again)).toEqual(['a']);
+    expect(again.resources[0].version).toBe(assignments.resources[0].version);
+    ack(stream, changed);
+    ack(stream, again);
+    expect(await stream.quiet()).toBe(true);
+  });
+
   it('honours initial_resource_versions', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));

@@ -150,6 +150,26 @@ describe('ADS state of the world', () => {
     expect(state?.nackedVersion).toBeUndefined();
   });
 
+  it("sends a changed cluster's endpoints again though they did not change, so that Envoy ends its warming", async () => {
+    const { cache, client } = await setup();
+    const withTimeout = (seconds: number) => [apiListener('echo:1', 'routes'), routeConfiguration('routes', [{ clusters: [{ name: 'backend-a' }] }]), edsCluster('backend-a', seconds), endpoints('backend-a', [1000])];
+    cache.setSnapshot(build({ 'ns/gw': withTimeout(2) }));
+    const stream = client.sotw(NODE);
+    const first = await subscribeAll(stream);
+    expect(await stream.quiet()).toBe(true);
+    cache.setSnapshot(build({ 'ns/gw': withTimeout(7) }));
+    const cds = await stream.next();
+    expect(cds.type_url).toBe(TYPE_URLS.cluster);
+    const eds = await stream.next();
+    expect(eds.type_url).toBe(TYPE_URLS.endpoint);
+    expect(names(eds)).toEqual(['backend-a']);
+    expect(eds.version_info).toBe(first.eds.version_info);
+    expect(eds.nonce).not.toBe(first.eds.nonce);
+    stream.request('cluster', [], { response: cds });
+    stream.request('endpoint', ['backend-a'], { response: eds });
+    expect(await stream.quiet()).toBe(true);
+  });
+
   it('ignores requests that carry a stale nonce', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': gateway({ port: 1000 }) }));
