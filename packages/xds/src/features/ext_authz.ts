@@ -112,7 +112,10 @@ export function extAuthzConfig(auth: IRExternalAuth, ctx: BuildContext): EnvoyMe
   }
   if (auth.allowedHeaders?.length) config.allowed_headers = headerList(auth.allowedHeaders);
   if (auth.forwardBodyMaxSize !== undefined && auth.forwardBodyMaxSize > 0) {
-    config.with_request_body = { max_request_bytes: auth.forwardBodyMaxSize, allow_partial_message: true };
+    // Without allow_partial_message, a body over the size is answered 413 (Gateway API: "Bodies
+    // over that size must be rejected with a 4xx series error"); with it, Envoy would forward
+    // the body's first bytes to the auth server and let the request through if it allowed them.
+    config.with_request_body = { max_request_bytes: auth.forwardBodyMaxSize };
   }
   return config;
 }
