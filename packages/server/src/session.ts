@@ -69,6 +69,8 @@ class TypeState {
   readonly earlierParts = new Map<string, SentResponse>();
   /** Delta: an earlier part of the latest push was NACKed, so the last part's ACK does not clear it. */
   partNacked = false;
+  /** Delta: names subscribed before the first snapshot, to be answered (even as removed) once there is one. */
+  unanswered: Set<string> | undefined;
   awaitingAck = false;
   ackedVersion: string | undefined;
   nackedVersion: string | undefined;
@@ -584,7 +586,17 @@ export class XdsSession {
       resend?: ReadonlySet<string>;
     },
   ): boolean {
-    if (!this.options.cache.ready || this.closed) return false;
+    if (!this.options.cache.ready || this.closed) {
+      if (options.answer) for (const name of options.answer) (state.unanswered ??= new Set()).add(name);
+      return false;
+    }
+    if (state.unanswered) {
+      // Subscribed while there was nothing to serve: each still wanted is named now, with its
+      // resource or as removed, so that the client need not wait for its fetch timeout.
+      const waiting = [...state.unanswered].filter((name) => state.wants(name));
+      state.unanswered = undefined;
+      options = { ...options, answer: [...(options.answer ?? []), ...waiting], force: true };
+    }
     if (this.options.mode === 'delta' && options.hint && !options.force && state.syncedVersion === this.options.cache.version - 1) {
       return this.syncDeltaChanges(state, options.hint, options.retainRemoved ?? false, options.resend);
     }

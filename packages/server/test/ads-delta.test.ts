@@ -126,6 +126,17 @@ describe('ADS delta', () => {
     expect(await stream.quiet()).toBe(true);
   });
 
+  it('names a subscribed resource that does not exist as removed, also when it was subscribed before the first snapshot', async () => {
+    const { cache, client } = await setup();
+    const stream = client.delta();
+    subscribe(stream, 'endpoint', ['a', 'missing'], { first: true });
+    expect(await stream.quiet(300)).toBe(true);
+    cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), endpoints('a', [1000])] }));
+    const first = await stream.next();
+    expect(namesOf(first)).toEqual(['a']);
+    expect(first.removed_resources).toEqual(['missing']);
+  });
+
   it('honours initial_resource_versions', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': [edsCluster('a'), edsCluster('b')] }));
