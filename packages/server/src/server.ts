@@ -37,8 +37,6 @@ export interface XdsServerLimits {
   keepaliveTimeMs?: number;
   /** Close the connection if a keepalive ping is not answered within this. Default 10 s. */
   keepaliveTimeoutMs?: number;
-  /** Shortest client ping interval tolerated without data. Default 10 s. */
-  minClientPingIntervalMs?: number;
 }
 
 export interface XdsServerTls {
@@ -96,8 +94,8 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     'grpc.max_send_message_length': maxSend,
     'grpc.keepalive_time_ms': limits.keepaliveTimeMs ?? 30_000,
     'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs ?? 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': limits.minClientPingIntervalMs ?? 10_000,
+    // No limit on how often clients may ping: grpc-js servers enforce none (they read neither
+    // grpc.http2.min_ping_interval_without_data_ms nor grpc.keepalive_permit_without_calls).
   });
   const open = new Map<number, { session: XdsSession; end: () => void }>();
   let nextStreamId = 0;
