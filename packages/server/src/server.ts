@@ -28,9 +28,10 @@ export interface XdsServerLimits {
   /** Largest response sent; larger ones are dropped with an error log (the proxy keeps its config). Default 64 MiB. */
   maxSendMessageBytes?: number;
   /**
-   * Default 3.5 MiB, under the 4 MiB default of gRPC clients. A Delta response that would be this
-   * large is split into several under it; a SotW response (its resources are the whole state) or
-   * a single resource this large is sent with a warning (logger + `large_message` event).
+   * Default 3.5 MiB, under the 4 MiB default of gRPC clients. A Delta response, or a SotW response
+   * of routes, endpoints or secrets, that would be this large is split into several under it; a
+   * SotW response of listeners or clusters (each is the whole state) or a single resource this
+   * large is sent with a warning (logger + `large_message` event).
    */
   warnMessageBytes?: number;
   /** Server keepalive ping interval. Default 30 s. */

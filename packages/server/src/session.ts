@@ -222,8 +222,11 @@ export class XdsSession {
     if (!state) return;
     const nonce = request.response_nonce ?? '';
     if (nonce !== '' && state.latest !== undefined && nonce !== state.latest.nonce) {
+      // An earlier part of a push split for size: its rejection counts, its ACK alone does not.
+      const part = state.earlierParts.get(nonce);
+      if (part && isNack(request.error_detail)) this.acknowledge(state, request.error_detail, request.version_info ?? '', part);
       // A request that answers an older response: the client will answer the newest one too.
-      this.options.logger?.debug?.({ ...this.streamEvent, typeUrl: state.typeUrl, nonce }, 'ignoring stale xDS nonce');
+      else this.options.logger?.debug?.({ ...this.streamEvent, typeUrl: state.typeUrl, nonce }, 'ignoring stale xDS nonce');
       return;
     }
     if (nonce !== '' && state.latest !== undefined) this.acknowledge(state, request.error_detail, request.version_info ?? '');
@@ -629,15 +632,41 @@ export class XdsSession {
       [...desired].every(([name, resource]) => state.known.get(name)?.version === resource.version);
     if (unchanged && !force) return false;
     const names = [...desired.keys()].sort();
-    const resources = names.map((name) => (desired.get(name) as CachedResource).any);
     const version = sotwVersion(desired);
-    const nonce = this.nextNonce();
-    const bytes = resources.reduce((sum, any) => sum + any.value.length + any.type_url.length + 8, 64);
-    if (!this.checkSize(state, bytes)) return false;
-    this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
+    const sizeOf = (name: string): number => {
+      const any = (desired.get(name) as CachedResource).any;
+      return any.value.length + any.type_url.length + 8;
+    };
+    // xDS: "all resource types except for Listener and Cluster are grouped into responses in the
+    // same way as in the incremental protocol variants": those are split as Delta responses are,
+    // so that a large first sync reaches a client with gRPC's 4 MiB default limit. Listeners and
+    // clusters are the whole state in every response.
+    const parts: Array<{ names: string[]; bytes: number }> = [];
+    let current = { names: [] as string[], bytes: 64 };
+    for (const name of names) {
+      const size = sizeOf(name);
+      if (!WILDCARD_TYPES.has(state.type) && current.names.length > 0 && current.bytes + size >= this.options.warnMessageBytes) {
+        parts.push(current);
+        current = { names: [], bytes: 64 };
+      }
+      current.names.push(name);
+      current.bytes += size;
+    }
+    parts.push(current);
+    // All or nothing: what the stream is believed to hold must be what was sent.
+    for (const part of parts) if (!this.checkSize(state, part.bytes)) return false;
+    state.earlierParts.clear();
+    state.partNacked = false;
+    for (const [index, part] of parts.entries()) {
+      const nonce = this.nextNonce();
+      const resources = part.names.map((name) => (desired.get(name) as CachedResource).any);
+      this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
+      const sent = { nonce, version, names: part.names };
+      if (index < parts.length - 1) state.earlierParts.set(nonce, sent);
+      this.recordPush(state, sent, resources.length, 0, part.bytes, 'diff');
+    }
     // desired was built for this call alone: it becomes what the client holds, without a copy.
     state.known.replace(desired);
-    this.recordPush(state, { nonce, version, names }, resources.length, 0, bytes, 'diff');
     return true;
   }
 

@@ -15,8 +15,8 @@ import {
 } from '../src/index.js';
 import { AdsTestClient, SotwStream, type WireResponse } from './support/ads-client.js';
 import { testPki } from '@portico/test-support';
-import { encodeEnvoyResource } from './support/envoy-encoder.js';
-import { build, edsCluster } from './support/resources.js';
+import { decodeEnvoyResource, encodeEnvoyResource } from './support/envoy-encoder.js';
+import { build, edsCluster, endpoints } from './support/resources.js';
 
 const NODE = { id: 'p', cluster: 'ns/gw' };
 const cleanups: Array<() => unknown> = [];
@@ -168,6 +168,46 @@ describe('ADS server options', () => {
     const refused = next[0]?.resources.map((resource) => resource.name);
     await expect.poll(() => cache.nackErrors()).toEqual([expect.objectContaining({ type: 'cluster', message: 'first part refused', resourceNames: refused })]);
     expect(cache.connectedProxies()[0]?.types[0]).toMatchObject({ nackedVersion: next[0]?.system_version_info });
+  });
+
+  it('splits a SotW response of endpoints that would reach the warning size, and records a NACK of an earlier part', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_details: object, message: string) => warnings.push(message) };
+    const { cache, server } = await serve({ logger, limits: { warnMessageBytes: 400 } });
+    const events: LargeMessageEvent[] = [];
+    cache.events.on('large_message', (event) => events.push(event));
+    const clusterNames = Array.from({ length: 12 }, (_, i) => `cluster-with-a-long-name-${String(i).padStart(3, '0')}`);
+    const snapshot = (port: number) => build({ 'ns/gw': clusterNames.flatMap((name) => [edsCluster(name), endpoints(name, [port, port + 1, port + 2])]) });
+    cache.setSnapshot(snapshot(1000));
+    const stream = adsClient(server.port).sotw(NODE);
+    stream.request('endpoint', clusterNames, undefined, true);
+    const parts = [];
+    for (;;) {
+      const part = await stream.next(1_000).catch(() => undefined);
+      if (!part) break;
+      parts.push(part);
+      stream.request('endpoint', clusterNames, { response: part });
+    }
+    expect(parts.length).toBeGreaterThan(1);
+    const sent = parts.flatMap((part) => part.resources.map((any) => String(decodeEnvoyResource(any.type_url, any.value).cluster_name)));
+    expect(sent).toEqual(clusterNames);
+    for (const part of parts) expect(part.resources.reduce((sum, any) => sum + any.value.length, 0)).toBeLessThan(400);
+    expect(new Set(parts.map((part) => part.version_info)).size).toBe(1);
+    expect(events).toEqual([]);
+    expect(warnings).toEqual([]);
+
+    // Every assignment changes: the client rejects the first part and accepts the others.
+    cache.setSnapshot(snapshot(2000));
+    const next = [];
+    for (;;) {
+      const part = await stream.next(1_000).catch(() => undefined);
+      if (!part) break;
+      next.push(part);
+      if (next.length === 1) stream.request('endpoint', clusterNames, { response: part, error: 'first part refused' });
+      else stream.request('endpoint', clusterNames, { response: part });
+    }
+    expect(next.length).toBeGreaterThan(1);
+    await expect.poll(() => cache.nackErrors()).toEqual([expect.objectContaining({ type: 'endpoint', message: 'first part refused' })]);
   });
 
   it('requires a client certificate from the configured CA (mTLS)', async () => {
