@@ -535,10 +535,12 @@ export class XdsSession {
   }
 
   /**
-   * Whether the proxy rejected its latest listeners or routes: it keeps the ones it had, which
-   * may still use the clusters, endpoints and secrets held back, so they stay.
+   * Whether the proxy rejected its latest listeners or routes, which it keeps, and which may
+   * still use the clusters, endpoints and secrets held back; or its latest clusters, so that
+   * routes that moved to one it refused have nothing else: until it accepts both, those stay.
    */
   private routingRejected(): boolean {
+    if (this.states.get('cluster')?.nackedVersion !== undefined) return true;
     return ROUTING_TYPES.some((type) => this.states.get(type)?.nackedVersion !== undefined);
   }
 

@@ -273,6 +273,40 @@ describe('ADS delta', () => {
     await expect.poll(() => cache.nackErrors().length).toBe(0);
   });
 
+  it('keeps the old cluster while the proxy refuses the new one the routes moved to, until it accepts clusters again', async () => {
+    const { cache, client } = await setup();
+    cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
+    const stream = client.delta();
+    subscribe(stream, 'listener', [], { first: true });
+    ack(stream, await stream.next());
+    subscribe(stream, 'route', ['routes']);
+    ack(stream, await stream.next());
+    subscribe(stream, 'cluster', []);
+    ack(stream, await stream.next());
+    subscribe(stream, 'endpoint', ['old']);
+    ack(stream, await stream.next());
+    expect(await stream.quiet()).toBe(true);
+
+    cache.setSnapshot(build({ 'ns/gw': gateway('new') }));
+    const cds = await stream.next();
+    expect(namesOf(cds)).toEqual(['new']);
+    ack(stream, cds, 'cluster new refused');
+    // Not waited for (it will never have "new"): the routes go out, and are accepted.
+    const rds = await stream.next();
+    expect(rds.type_url).toBe(TYPE_URLS.route);
+    ack(stream, rds);
+    // "old" is all the proxy has for them: it is not withdrawn.
+    expect(await stream.quiet(400)).toBe(true);
+
+    // Cluster "new" fixed (another connect timeout); its routes and endpoints as they were.
+    cache.setSnapshot(build({ 'ns/gw': [apiListener('echo:1', 'routes'), routeConfiguration('routes', [{ clusters: [{ name: 'new' }] }]), edsCluster('new', 3), endpoints('new', [1000])] }));
+    const fixed = await stream.next();
+    expect(namesOf(fixed)).toEqual(['new']);
+    ack(stream, fixed);
+    const removal = await stream.next(2_000);
+    expect([removal.type_url, removal.removed_resources]).toEqual([TYPE_URLS.cluster, ['old']]);
+  });
+
   it('orders a cluster swap: new cluster and its endpoints, routes, then removal after the routes are acknowledged', async () => {
     const { cache, client } = await setup();
     cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
