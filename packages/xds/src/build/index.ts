@@ -317,7 +317,7 @@ export function buildXds(ir: IR, features: readonly XdsFeature[] = FEATURES, mem
   const gateways = [...ir.gateways].sort((a, b) =>
     a.proxyGroup !== b.proxyGroup ? (a.proxyGroup < b.proxyGroup ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  const clusters: BuiltClusters = new VariantTable();
+  const clusters: BuiltClusters = new VariantTable(false);
   const routes = new SharedRoutes();
   // Every Gateway is built before any is screened, so that screening knows which routes are
   // served more than once and writes each of those once.

@@ -77,7 +77,7 @@ export class BuildMemo implements XdsBuildMemo {
   private seen = new Uint32Array(0);
   private stamp = 0;
   /** Per IRCluster, per variant (the client certificate of the Gateway, see clusterVariant). */
-  private clusters = new VariantTable<IRCluster, ClusterEntry>();
+  private clusters = new VariantTable<IRCluster, ClusterEntry>(true);
   /** Virtual host lists by gateway, route configuration and proxyless: of the last build and this one. */
   private virtualHostLists = new Map<string, VirtualHostList>();
   private latestVirtualHostLists = new Map<string, VirtualHostList>();
@@ -105,7 +105,7 @@ export class BuildMemo implements XdsBuildMemo {
     if (this.features !== features) {
       this.features = features;
       this.virtualHosts = new WeakMap();
-      this.clusters = new VariantTable();
+      this.clusters = new VariantTable(true);
       this.latestVirtualHostLists = new Map();
       this.known = knownMessages();
     }

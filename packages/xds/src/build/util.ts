@@ -118,12 +118,27 @@ export function problemOf(error: unknown): { field: string; message: string } {
   return { field: '', message: error instanceof Error ? error.message : String(error) };
 }
 
+interface VariantEntry<V> {
+  variant: string;
+  value: V;
+  others?: Map<string, V>;
+}
+
 /**
  * Values by object and variant (a cluster by the client certificate a Gateway presents). Nearly
  * every object has one variant: that one is kept without a Map of its own.
  */
 export class VariantTable<K extends object, V> {
-  private readonly entries = new WeakMap<K, { variant: string; value: V; others?: Map<string, V> }>();
+  private readonly entries: Pick<WeakMap<K, VariantEntry<V>>, 'get' | 'set'>;
+
+  /**
+   * `weak` for a table kept across builds (its keys go with the IR that held them); a table of
+   * one build holds its keys in a Map, which young-generation collections copy more cheaply
+   * than a WeakMap's entries.
+   */
+  constructor(weak: boolean) {
+    this.entries = weak ? new WeakMap() : new Map();
+  }
 
   get(key: K, variant: string): V | undefined {
     const entry = this.entries.get(key);
