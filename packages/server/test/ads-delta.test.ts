@@ -42,6 +42,24 @@ function ack(stream: DeltaStream, response: WireDeltaResponse, error?: string) {
 
 const namesOf = (response: WireDeltaResponse) => response.resources.map((resource) => resource.name);
 
+/** A stream subscribed like Envoy (LDS, RDS, CDS, EDS) to a gateway whose routes use cluster "old", every response ACKed. */
+async function inSyncWithClusterOld() {
+  const { cache, client } = await setup();
+  cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
+  const stream = client.delta();
+  subscribe(stream, 'listener', [], { first: true });
+  ack(stream, await stream.next());
+  subscribe(stream, 'route', ['routes']);
+  ack(stream, await stream.next());
+  subscribe(stream, 'cluster', []);
+  ack(stream, await stream.next());
+  subscribe(stream, 'endpoint', ['old']);
+  ack(stream, await stream.next());
+  expect(await stream.quiet()).toBe(true);
+  return { cache, stream };
+}
+
+
 describe('ADS delta', () => {
   it('keeps a client equal to the cache through many changes, including snapshots that skip its group', async () => {
     const { cache, client } = await setup();
@@ -274,18 +292,7 @@ describe('ADS delta', () => {
   });
 
   it('keeps the old cluster while the proxy refuses the new one the routes moved to, until it accepts clusters again', async () => {
-    const { cache, client } = await setup();
-    cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
-    const stream = client.delta();
-    subscribe(stream, 'listener', [], { first: true });
-    ack(stream, await stream.next());
-    subscribe(stream, 'route', ['routes']);
-    ack(stream, await stream.next());
-    subscribe(stream, 'cluster', []);
-    ack(stream, await stream.next());
-    subscribe(stream, 'endpoint', ['old']);
-    ack(stream, await stream.next());
-    expect(await stream.quiet()).toBe(true);
+    const { cache, stream } = await inSyncWithClusterOld();
 
     cache.setSnapshot(build({ 'ns/gw': gateway('new') }));
     const cds = await stream.next();
@@ -308,18 +315,7 @@ describe('ADS delta', () => {
   });
 
   it('orders a cluster swap: new cluster and its endpoints, routes, then removal after the routes are acknowledged', async () => {
-    const { cache, client } = await setup();
-    cache.setSnapshot(build({ 'ns/gw': gateway('old') }));
-    const stream = client.delta();
-    subscribe(stream, 'listener', [], { first: true });
-    ack(stream, await stream.next());
-    subscribe(stream, 'route', ['routes']);
-    ack(stream, await stream.next());
-    subscribe(stream, 'cluster', []);
-    ack(stream, await stream.next());
-    subscribe(stream, 'endpoint', ['old']);
-    ack(stream, await stream.next());
-    expect(await stream.quiet()).toBe(true);
+    const { cache, stream } = await inSyncWithClusterOld();
 
     cache.setSnapshot(build({ 'ns/gw': gateway('new') }));
     const cds = await stream.next();
