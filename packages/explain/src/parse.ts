@@ -124,12 +124,14 @@ export function parseExplainArgs(args: string[]): ExplainRequest {
   request.path = path.split('#')[0];
   const hostHeader = headers.findIndex(([n]) => n === 'host');
   if (hostHeader >= 0) {
-    // An explicit Host header overrides the URL's authority; the URL still gives the port.
-    const explicitPort = /:(\d+)$/.exec(m[2]);
-    if (request.port === undefined && explicitPort) request.port = Number(explicitPort[1]);
-    // Like curl, the connection still goes to the URL's address when it is one.
-    const urlAddress = ipLiteral(splitHostPort(m[2]).host);
+    // An explicit Host header overrides the URL's authority in the request only: like curl, the
+    // connection still goes to the URL's port (else the scheme's), its address when it is one,
+    // and TLS names the URL's host (no name for an address), whatever the Host header says.
+    const urlHost = splitHostPort(m[2]).host;
+    if (request.port === undefined) request.port = urlPort ?? (request.scheme === 'https' ? 443 : 80);
+    const urlAddress = ipLiteral(urlHost);
     if (request.destinationAddress === undefined && urlAddress) request.destinationAddress = urlAddress;
+    if (request.sni === undefined && request.scheme === 'https') request.sni = urlAddress || urlHost.startsWith('[') ? null : urlHost;
     request.authority = headers[hostHeader][1];
     headers.splice(hostHeader, 1);
   }

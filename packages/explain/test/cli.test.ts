@@ -23,6 +23,15 @@ describe('parseExplainArgs', () => {
     expect(r).toMatchObject({ authority: 'foo.test', port: 8080, destinationAddress: '10.0.0.1' });
     expect(parseExplainArgs(['http://www.test/', '-H', 'Host: foo.test']).destinationAddress).toBeUndefined();
   });
+  it("a Host header changes neither the port connected to nor the TLS server name: the URL's host and port do (as with curl)", () => {
+    // No port in the URL: the scheme's, not the Host header's.
+    expect(parseExplainArgs(['http://www.example.com/', '-H', 'Host: www.example.com:8080'])).toMatchObject({ authority: 'www.example.com:8080', port: 80 });
+    expect(parseExplainArgs(['https://www.example.com/', '-H', 'Host: foo.example.com'])).toMatchObject({ authority: 'foo.example.com', port: 443, sni: 'www.example.com' });
+    // An address names no server: no SNI, as curl sends none for one.
+    expect(parseExplainArgs(['https://192.0.2.4/', '-H', 'Host: foo.example.com'])).toMatchObject({ sni: null, destinationAddress: '192.0.2.4' });
+    // --sni still wins.
+    expect(parseExplainArgs(['https://www.example.com/', '-H', 'Host: foo.example.com', '--sni', 'bar.example.com']).sni).toBe('bar.example.com');
+  });
   it('--destination gives the address the client connected to', () => {
     expect(parseExplainArgs(['http://api.example.com:8080/', '--destination', '203.0.113.7'])).toMatchObject({ destinationAddress: '203.0.113.7' });
   });
