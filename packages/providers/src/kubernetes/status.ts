@@ -73,12 +73,9 @@ function mergeConditions(previous: unknown, next: unknown, generation: number | 
     const known = numberOr(merged.observedGeneration, generation);
     const theirs = numberOr(before.observedGeneration, undefined);
     if (known !== undefined && theirs !== undefined && theirs > known) return before;
-    if (
-      before.status === condition.status &&
-      before.reason === condition.reason &&
-      before.message === condition.message &&
-      typeof before.lastTransitionTime === 'string'
-    ) {
+    // metav1.Condition: "lastTransitionTime is the last time the condition transitioned from one
+    // status to another": a new reason or message is no transition (as SetStatusCondition keeps it).
+    if (before.status === condition.status && typeof before.lastTransitionTime === 'string') {
       merged.lastTransitionTime = before.lastTransitionTime;
     }
     return merged;

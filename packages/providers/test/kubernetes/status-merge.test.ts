@@ -23,7 +23,11 @@ describe('mergeStatus', () => {
     ]);
   });
 
-  it('moves lastTransitionTime when the message changes and keeps per-listener times on Gateways', () => {
+  it('moves lastTransitionTime only when a condition changes status, and keeps per-listener times on Gateways', () => {
+    const notAccepted = { type: 'Accepted', status: 'False', reason: 'Invalid', message: 'no', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const moved = mergeStatus('Gateway', { conditions: [accepted('2021-01-01T00:00:00Z')] }, { conditions: [notAccepted] }, CONTROLLER, 2);
+    expect((moved.conditions as Array<{ lastTransitionTime: string }>)[0].lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+    // A new message (or reason) is no transition.
     const merged = mergeStatus(
       'Gateway',
       { conditions: [accepted('2021-01-01T00:00:00Z')], listeners: [{ name: 'http', conditions: [accepted('2021-01-01T00:00:00Z')] }] },
@@ -35,7 +39,7 @@ describe('mergeStatus', () => {
       CONTROLLER,
       2,
     );
-    expect((merged.conditions as Array<{ lastTransitionTime: string }>)[0].lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+    expect((merged.conditions as Array<{ lastTransitionTime: string; message: string }>)[0]).toMatchObject({ lastTransitionTime: '2021-01-01T00:00:00Z', message: 'changed' });
     expect((merged.listeners as Array<{ conditions: Array<{ lastTransitionTime: string; observedGeneration: number }> }>)[0].conditions[0]).toMatchObject({
       lastTransitionTime: '2021-01-01T00:00:00Z',
       observedGeneration: 2,
