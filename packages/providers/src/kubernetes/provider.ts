@@ -61,6 +61,8 @@ export interface KubernetesProviderOptions {
   crdRecheckMs?: number;
   /** Status batch window in ms. Default 50. */
   statusBatchMs?: number;
+  /** First wait before writing again a status the API server failed to take (5xx, 429, no answer). Default 1 s, doubled per failure, at most 1 min. */
+  statusRetryMs?: number;
   /** First retry delay after a failed list or watch, doubled up to 30 s. Default 500 ms. */
   retryBackoffMs?: number;
   logger?: Logger;
@@ -178,8 +180,11 @@ export class KubernetesProvider implements Provider {
       controllerName: options.controllerName,
       logger: this.logger,
       batchMs: options.statusBatchMs,
+      ...(options.statusRetryMs !== undefined ? { retryMs: options.statusRetryMs } : {}),
       resolve: (kind) => (this.kinds.has(kind as KindName) ? this.kinds.get(kind as KindName)?.served : undefined),
       lookup: (kind, namespace, name) => this.cached(kind, namespace, name),
+      // A batch under way when leadership is lost stops there: another replica writes now.
+      mayWrite: () => this.elector?.isLeader ?? true,
     });
     if (options.leaderElection) {
       // A renewal that hangs must fail in time for the renew deadline to be checked.

@@ -2,7 +2,8 @@ import { MAX_POLICY_ANCESTORS, MAX_ROUTE_PARENTS, type KubeObject } from '@porti
 import type { ObjectStatus } from '@portico/translator';
 import type { ServedVersion } from './kinds.js';
 import { apiVersionOf, objectPath } from './kinds.js';
-import { isStatus, type KubeRest } from './rest.js';
+import { isStatus, KubeApiError, type KubeRest } from './rest.js';
+import { retryDelayMs } from '../backoff.js';
 import type { Logger } from './logger.js';
 
 type Json = Record<string, unknown>;
@@ -261,6 +262,19 @@ export interface StatusWriterOptions {
   backoffMs?: number;
   /** Objects written in parallel. Default 4. */
   concurrency?: number;
+  /**
+   * Whether this replica may still write: checked before every write, so that a batch under
+   * way when leadership is lost stops there. Default: always.
+   */
+  mayWrite?: () => boolean;
+  /** First wait before writing again a status the server failed to take (5xx, 429, no answer). Default 1 s, doubled per failure, at most 1 min. */
+  retryMs?: number;
+}
+
+/** Whether a failed write may succeed later: the server's trouble, not the status's (4xx but 429). */
+function worthRetrying(error: unknown): boolean {
+  const code = error instanceof KubeApiError ? error.statusCode : undefined;
+  return code === undefined || code === 429 || code >= 500;
 }
 
 interface Written {
@@ -296,12 +310,20 @@ export class StatusWriter {
    * not merged and compared object by object on every build.
    */
   private readonly settled = new WeakMap<ObjectStatus, KubeObject>();
+  /** The last status queued per object until it is written, and how many writes of it failed in a row (see retryLater). */
+  private readonly latest = new Map<string, ObjectStatus>();
+  private readonly failuresInRow = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: StatusWriterOptions) {}
 
   /** Queues statuses; resolves once they have been written (or found unchanged). */
   enqueue(statuses: readonly ObjectStatus[]): Promise<void> {
-    for (const status of statuses) this.pending.set(statusKey(status.kind, status.namespace, status.name), status);
+    for (const status of statuses) {
+      const key = statusKey(status.kind, status.namespace, status.name);
+      this.pending.set(key, status);
+      this.latest.set(key, status);
+    }
     const done = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => {
@@ -323,6 +345,9 @@ export class StatusWriter {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.pending.clear();
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.failuresInRow.clear();
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
     waiters.forEach((resolve) => resolve());
@@ -336,18 +361,44 @@ export class StatusWriter {
     const queue = [...batch];
     const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
+        const key = statusKey(next.kind, next.namespace, next.name);
+        let retry = false;
         try {
           await this.writeOne(next);
         } catch (error) {
           this.stats.failures++;
+          retry = worthRetrying(error);
           this.options.logger.warn(
-            { object: `${next.kind} ${next.namespace ? `${next.namespace}/` : ''}${next.name}`, err: String(error) },
+            { object: `${next.kind} ${next.namespace ? `${next.namespace}/` : ''}${next.name}`, err: String(error), retry },
             'status write failed',
           );
+        }
+        if (retry) this.retryLater(key, next);
+        else {
+          this.failuresInRow.delete(key);
+          // Kept only while a write of it may still be retried.
+          if (this.latest.get(key) === next) this.latest.delete(key);
         }
       }
     });
     await Promise.all(workers);
+  }
+
+  /**
+   * Writes `status` again after a backoff, unless a newer one for the object was queued since:
+   * builds write status only when something changes, so a write the server failed to take
+   * would otherwise stay unwritten however long the cluster stays quiet.
+   */
+  private retryLater(key: string, status: ObjectStatus): void {
+    const failures = (this.failuresInRow.get(key) ?? 0) + 1;
+    this.failuresInRow.set(key, failures);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.latest.get(key) !== status) return;
+      void this.enqueue([status]);
+    }, retryDelayMs(failures, this.options.retryMs ?? 1_000, 60_000));
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /** The freshest copy we know: our own last write while the cache has not caught up. */
@@ -381,6 +432,10 @@ export class StatusWriter {
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (!current) return; // deleted since translation: nothing to report on
+      if (this.options.mayWrite && !this.options.mayWrite()) {
+        this.stats.skipped++;
+        return;
+      }
       // Computed for a generation this object never had: for another object of the same name,
       // since deleted and created again. The next build computes this one's.
       const objectGeneration = current.metadata.generation;

@@ -2,6 +2,8 @@
 // list-watch code against FakeApiServer, a test double of the API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesProvider, type KubernetesProviderOptions } from '../../src/kubernetes/provider.js';
+import { KubeRest } from '../../src/kubernetes/rest.js';
+import { StatusWriter } from '../../src/kubernetes/status.js';
 import { FakeApiServer, OTHER_CLIENT_TOKEN, RELEASE_NAMESPACE } from './apiserver-double.js';
 import {
   CONTROLLER,
@@ -441,6 +443,45 @@ describe('KubernetesProvider: status', () => {
     expect(api.requestsMatching('GET', /httproutes\/contended\/status$/)).toHaveLength(2);
     expect(p.statusStats.conflicts).toBe(2);
     expect((api.getObject(GW, 'httproutes', 'default', 'contended')!.status as { parents: unknown[] }).parents).toHaveLength(1);
+  });
+
+  it('writes a status again later when the API server failed to take it, and not one it refused', async () => {
+    api.apply(httpRoute('flaky'));
+    api.apply(httpRoute('refused'));
+    const { p } = await started({ statusRetryMs: 50 });
+    api.failNext('PUT', /httproutes\/flaky\/status$/, 500, 2);
+    api.failNext('PUT', /httproutes\/refused\/status$/, 422, 1);
+    await p.writeStatus([routeStatus('flaky', '2026-01-01T00:00:00Z'), routeStatus('refused', '2026-01-01T00:00:00Z')]);
+    expect(p.statusStats.failures).toBe(2);
+    // Builds write only when something changes: without a retry it would stay unwritten.
+    await waitFor(() => (api.getObject(GW, 'httproutes', 'default', 'flaky')?.status as { parents?: unknown[] } | undefined)?.parents?.length === 1, 'flaky status written');
+    expect(api.requestsMatching('PUT', /httproutes\/flaky\/status$/)).toHaveLength(3);
+    // A 422 says the status itself is wrong: writing it again would be refused again.
+    await sleep(300);
+    expect(api.requestsMatching('PUT', /httproutes\/refused\/status$/)).toHaveLength(1);
+  });
+
+  it('stops writing a batch under way as soon as it may no longer write (leadership lost)', async () => {
+    for (let index = 0; index < 6; index++) api.apply(httpRoute(`lead${index}`));
+    let leader = true;
+    const rest = new KubeRest(api.kubeConfig());
+    const served = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', serverKind: 'HTTPRoute' };
+    const writer = new StatusWriter({
+      rest: { ...rest, replace: async <T,>(path: string, body: unknown): Promise<T> => {
+        const written = await rest.replace<T>(path, body);
+        leader = false; // the Lease is lost while the first write is answered
+        return written;
+      } } as unknown as KubeRest,
+      controllerName: CONTROLLER,
+      logger: { warn: () => undefined, info: () => undefined, error: () => undefined, debug: () => undefined } as never,
+      concurrency: 1,
+      resolve: () => served,
+      lookup: (_kind, namespace, name) => api.getObject(GW, 'httproutes', namespace ?? '', name) as never,
+      mayWrite: () => leader,
+    });
+    await writer.enqueue([0, 1, 2, 3, 4, 5].map((index) => routeStatus(`lead${index}`, '2026-01-01T00:00:00Z')));
+    expect(api.requestsMatching('PUT', /httproutes\/lead\d\/status$/)).toHaveLength(1);
+    expect(writer.stats.skipped).toBe(5);
   });
 
   it('batches a burst of statuses and writes Gateway status with observedGeneration', async () => {
