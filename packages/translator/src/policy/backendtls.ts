@@ -374,10 +374,10 @@ function conflictedConditions(clock: ConditionClock, generation: number | undefi
 function policyConditions(clock: ConditionClock, generation: number | undefined, state: PolicyState): Condition[] {
   const problem = state.validation.problem;
   const accepted = state.validation.invalid
-      ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
-      : state.validation.unattached
-        ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.validation.unattached)
-        : problem?.acceptedReason !== undefined
+    ? condition(clock, generation, 'Accepted', false, 'Invalid', state.validation.invalid)
+    : state.validation.unattached
+      ? condition(clock, generation, 'Accepted', false, 'TargetNotFound', state.validation.unattached)
+      : problem?.acceptedReason !== undefined
         ? condition(clock, generation, 'Accepted', false, problem.acceptedReason, problem.message)
         : condition(clock, generation, 'Accepted', true, 'Accepted', state.validation.warning ? `Policy is accepted; ${state.validation.warning}` : 'Policy is accepted');
   const resolved = problem

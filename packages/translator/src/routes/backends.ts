@@ -26,7 +26,6 @@ export interface BackendContext {
   meshParent?: boolean;
 }
 
-/** The Service's port numbered `port` (a loop: this runs for every backendRef of every route). */
 /**
  * The Service port of that number and transport (a DNS Service lists 53 twice, TCP and UDP, often
  * with different target ports); else, to say why, the first of that number; else undefined.

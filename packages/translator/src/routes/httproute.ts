@@ -336,13 +336,13 @@ function ruleAction(rule: CompiledRule, listener: ListenerModel, kind: HttpFamil
   if (redirect) return { kind: 'redirect', redirect };
   // GRPCRoute: "UNAVAILABLE status MUST be returned" where a backend is invalid; gRPC reads an
   // HTTP 503 as UNAVAILABLE and a 500 as UNKNOWN.
-  const invalidStatus = kind === 'GRPCRoute' ? 503 : 500;
-  if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: invalidStatus };
-  if (rule.backends.length === 0) return { kind: 'directResponse', status: invalidStatus };
+  const invalidStatus = kind === 'GRPCRoute' ? 503 : undefined;
+  if (rule.filters.unresolvedExtension) return { kind: 'directResponse', status: invalidStatus ?? 500 };
+  if (rule.backends.length === 0) return { kind: 'directResponse', status: invalidStatus ?? 500 };
   const action: Extract<IRRouteAction, { kind: 'forward' }> = { kind: 'forward', backends: rule.backends };
   if (rule.invalidWeight > 0) {
     action.invalidWeight = rule.invalidWeight;
-    if (kind === 'GRPCRoute') action.invalidStatus = 503;
+    if (invalidStatus !== undefined) action.invalidStatus = invalidStatus;
   }
   if (rule.filters.urlRewrite) action.urlRewrite = rule.filters.urlRewrite;
   if (rule.timeouts) action.timeouts = rule.timeouts;

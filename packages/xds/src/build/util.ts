@@ -132,9 +132,8 @@ export class VariantTable<K extends object, V> {
   private readonly entries: Pick<WeakMap<K, VariantEntry<V>>, 'get' | 'set'>;
 
   /**
-   * `weak` for a table kept across builds (its keys go with the IR that held them); a table of
-   * one build holds its keys in a Map, which young-generation collections copy more cheaply
-   * than a WeakMap's entries.
+   * `weak` for a table kept across builds, whose keys must go with the IR that held them; a
+   * table of one build, dropped with it, needs no weak keys.
    */
   constructor(weak: boolean) {
     this.entries = weak ? new WeakMap() : new Map();
