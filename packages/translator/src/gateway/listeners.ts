@@ -15,31 +15,22 @@ export interface ListenerBuildContext {
   secrets: Map<string, IRSecret>;
 }
 
-/** The route kinds allowedRoutes admits on the listener's protocol (its defaults when it names none), each once. */
-function admittedKindsOf(listener: Listener): Array<{ group: string; kind: string }> {
-  if (!SUPPORTED_PROTOCOLS.includes(listener.protocol)) return [];
+/**
+ * The route kinds allowedRoutes admits on the listener's protocol (its defaults when it names
+ * none), each once, and those it names that the protocol cannot take (`group/Kind`).
+ */
+function routeKindsOf(listener: Listener): { admitted: Array<{ group: string; kind: string }>; invalid: string[] } {
+  if (!SUPPORTED_PROTOCOLS.includes(listener.protocol)) return { admitted: [], invalid: [] };
   const requested = listener.allowedRoutes?.kinds;
-  if (!requested || requested.length === 0) return defaultKindsFor(listener.protocol);
+  if (!requested || requested.length === 0) return { admitted: defaultKindsFor(listener.protocol), invalid: [] };
   const admitted: Array<{ group: string; kind: string }> = [];
+  const invalid: string[] = [];
   for (const entry of requested) {
     const group = entry.group ?? GATEWAY_GROUP;
-    if (!kindSupportedOn(listener.protocol, group, entry.kind)) continue;
-    if (!admitted.some((kind) => kind.group === group && kind.kind === entry.kind)) admitted.push({ group, kind: entry.kind });
+    if (!kindSupportedOn(listener.protocol, group, entry.kind)) invalid.push(`${group || 'core'}/${entry.kind}`);
+    else if (!admitted.some((kind) => kind.group === group && kind.kind === entry.kind)) admitted.push({ group, kind: entry.kind });
   }
-  return admitted;
-}
-
-/** ResolvedRefs=False (InvalidRouteKinds) for the kinds allowedRoutes names that the protocol cannot take. */
-function refuseInvalidKinds(listener: Listener, model: ListenerModel, field: string): void {
-  const invalid: string[] = [];
-  for (const entry of listener.allowedRoutes?.kinds ?? []) {
-    const group = entry.group ?? GATEWAY_GROUP;
-    if (!kindSupportedOn(model.protocol, group, entry.kind)) invalid.push(`${group || 'core'}/${entry.kind}`);
-  }
-  if (invalid.length > 0) {
-    const message = `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot be attached to a ${model.protocol} listener`;
-    addUnresolved(model, { reason: 'InvalidRouteKinds', message }, model.admittedKinds.length > 0);
-  }
+  return { admitted, invalid };
 }
 
 function resolveTls(ctx: ListenerBuildContext, listener: Listener, model: ListenerModel, field: string): void {
@@ -109,6 +100,7 @@ export function buildListener(
   listener: Listener,
   field: string,
 ): ListenerModel {
+  const kinds = routeKindsOf(listener);
   const model: ListenerModel = {
     gatewayKey,
     source,
@@ -116,7 +108,7 @@ export function buildListener(
     name: listener.name,
     port: listener.port,
     protocol: listener.protocol,
-    admittedKinds: admittedKindsOf(listener),
+    admittedKinds: kinds.admitted,
     attachedRoutes: 0,
   };
   const usesHostname = ['HTTP', 'HTTPS', 'TLS'].includes(listener.protocol);
@@ -138,7 +130,10 @@ export function buildListener(
     model.notAccepted = { reason: 'UnsupportedValue', message: `${field}.hostname: "${listener.hostname}" ${why}` };
     return model;
   }
-  refuseInvalidKinds(listener, model, field);
+  if (kinds.invalid.length > 0) {
+    const message = `${field}.allowedRoutes.kinds: ${kinds.invalid.join(', ')} cannot be attached to a ${model.protocol} listener`;
+    addUnresolved(model, { reason: 'InvalidRouteKinds', message }, model.admittedKinds.length > 0);
+  }
   if (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') resolveTls(ctx, listener, model, field);
   return model;
 }
