@@ -145,6 +145,28 @@ function sotwVersion(resources: ReadonlyMap<string, CachedResource>): string {
   return hash.digest('base64url').slice(0, 16);
 }
 
+/**
+ * `items` in runs of at most `limit` bytes each (`sizeOf` each, plus a response's own 64), in
+ * order; an item that alone is over the limit is a run of its own. At least one run.
+ */
+function runsUnder<T>(items: readonly T[], sizeOf: (item: T) => number, limit: number): Array<{ items: T[]; bytes: number }> {
+  const runs: Array<{ items: T[]; bytes: number }> = [];
+  let current = { items: [] as T[], bytes: 64 };
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.items.length > 0 && current.bytes + size >= limit) {
+      runs.push(current);
+      current = { items: [], bytes: 64 };
+    }
+    current.items.push(item);
+    current.bytes += size;
+  }
+  runs.push(current);
+  return runs;
+}
+
+const NO_CLUSTER_CHANGES: { added: readonly string[]; modified?: ReadonlySet<string> } = Object.freeze({ added: Object.freeze([]) });
+
 function isNack(detail: StatusMessage | null | undefined): detail is StatusMessage {
   return detail !== undefined && detail !== null && ((detail.code ?? 0) !== 0 || (detail.message ?? '') !== '');
 }
@@ -423,8 +445,7 @@ export class XdsSession {
       for (const state of this.states.values()) if (state.syncedVersion === change.version - 1) state.syncedVersion = change.version;
       return;
     }
-    const added = firstServe ? [] : this.clustersNew(groupChange?.cluster);
-    const modified = firstServe ? undefined : this.clustersModified(groupChange?.cluster);
+    const { added, modified } = firstServe ? NO_CLUSTER_CHANGES : this.clusterChanges(groupChange?.cluster);
     for (const type of WARMING_TYPES) {
       const state = this.states.get(type);
       if (!state?.started) continue;
@@ -455,22 +476,18 @@ export class XdsSession {
     this.maybeFlushRemovals();
   }
 
-  /** Clusters of this change the stream holds already (sent before, now changed). */
-  private clustersModified(change: TypeChange | undefined): ReadonlySet<string> | undefined {
+  /** Clusters of this change the stream wants: those it has never been sent, and those it holds (now changed). */
+  private clusterChanges(change: TypeChange | undefined): { added: readonly string[]; modified?: ReadonlySet<string> } {
     const state = this.states.get('cluster');
-    if (!change || !state?.started || !state.responded) return undefined;
-    let modified: Set<string> | undefined;
-    for (const name of change.changed) if (state.wants(name) && state.known.has(name)) (modified ??= new Set()).add(name);
-    return modified;
-  }
-
-  /** Clusters of this change the stream wants and has never been sent. */
-  private clustersNew(change: TypeChange | undefined): string[] {
-    const state = this.states.get('cluster');
-    if (!change || !state?.started || !state.responded) return [];
+    if (!change || !state?.started || !state.responded) return NO_CLUSTER_CHANGES;
     const added: string[] = [];
-    for (const name of change.changed) if (state.wants(name) && !state.known.has(name)) added.push(name);
-    return added;
+    let modified: Set<string> | undefined;
+    for (const name of change.changed) {
+      if (!state.wants(name)) continue;
+      if (state.known.has(name)) (modified ??= new Set()).add(name);
+      else added.push(name);
+    }
+    return modified ? { added, modified } : { added };
   }
 
   /**
@@ -643,27 +660,16 @@ export class XdsSession {
     // same way as in the incremental protocol variants": those are split as Delta responses are,
     // so that a large first sync reaches a client with gRPC's 4 MiB default limit. Listeners and
     // clusters are the whole state in every response.
-    const parts: Array<{ names: string[]; bytes: number }> = [];
-    let current = { names: [] as string[], bytes: 64 };
-    for (const name of names) {
-      const size = sizeOf(name);
-      if (!WILDCARD_TYPES.has(state.type) && current.names.length > 0 && current.bytes + size >= this.options.warnMessageBytes) {
-        parts.push(current);
-        current = { names: [], bytes: 64 };
-      }
-      current.names.push(name);
-      current.bytes += size;
-    }
-    parts.push(current);
+    const parts = runsUnder(names, sizeOf, WILDCARD_TYPES.has(state.type) ? Number.POSITIVE_INFINITY : this.options.warnMessageBytes);
     // All or nothing: what the stream is believed to hold must be what was sent.
     for (const part of parts) if (!this.checkSize(state, part.bytes)) return false;
     state.earlierParts.clear();
     state.partNacked = false;
     for (const [index, part] of parts.entries()) {
       const nonce = this.nextNonce();
-      const resources = part.names.map((name) => (desired.get(name) as CachedResource).any);
+      const resources = part.items.map((name) => (desired.get(name) as CachedResource).any);
       this.options.send({ version_info: version, resources, type_url: state.typeUrl, nonce });
-      const sent = { nonce, version, names: part.names };
+      const sent = { nonce, version, names: part.items };
       if (index < parts.length - 1) state.earlierParts.set(nonce, sent);
       this.recordPush(state, sent, resources.length, 0, part.bytes, 'diff');
     }
@@ -778,24 +784,16 @@ export class XdsSession {
     const total = changed.reduce((sum, resource) => sum + sizeOf(resource), 64 + removedBytes);
     const limit = this.options.warnMessageBytes;
     if (total < limit || changed.length <= 1) return [{ changed: [...changed], removed, bytes: total }];
-    const parts: Array<{ changed: CachedResource[]; removed: string[]; bytes: number }> = [];
-    let current = { changed: [] as CachedResource[], removed: [] as string[], bytes: 64 };
-    for (const resource of changed) {
-      const size = sizeOf(resource);
-      if (current.changed.length > 0 && current.bytes + size >= limit) {
-        parts.push(current);
-        current = { changed: [], removed: [], bytes: 64 };
-      }
-      current.changed.push(resource);
-      current.bytes += size;
-    }
-    if (current.changed.length > 0 && current.bytes + removedBytes >= limit && removed.length > 0) {
-      parts.push(current);
-      current = { changed: [], removed: [], bytes: 64 };
-    }
-    current.removed = removed;
-    current.bytes += removedBytes;
-    parts.push(current);
+    const parts: Array<{ changed: CachedResource[]; removed: string[]; bytes: number }> = runsUnder(changed, sizeOf, limit).map((run) => ({
+      changed: run.items,
+      removed: [],
+      bytes: run.bytes,
+    }));
+    // The removals go in the last part, or one of their own when they would take it past the limit.
+    let last = parts[parts.length - 1] as { changed: CachedResource[]; removed: string[]; bytes: number };
+    if (removed.length > 0 && last.bytes + removedBytes >= limit) parts.push((last = { changed: [], removed: [], bytes: 64 }));
+    last.removed = removed;
+    last.bytes += removedBytes;
     return parts;
   }
 
